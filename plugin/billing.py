@@ -1,0 +1,245 @@
+"""The money rules: admit a request (gate + hold), settle it (charge + release), expire forgotten holds.
+
+Each step is one `BEGIN IMMEDIATE` transaction, so concurrent chats of one user see each other's holds and
+a balance can never be spent twice. A message is billed once per (chat_id, message_id): a second outlet for
+the same key (a Continue, whose usage is cumulative) charges only what its cost grew by, and never credits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import InsufficientBalance, UserBlocked
+from .pricing import Price
+from .store import Store
+from .tokens import Usage
+
+ACTOR = "filter"
+
+
+@dataclass(frozen=True)
+class Member:
+    """Who is chatting, as Open WebUI knows them."""
+
+    id: str
+    name: str = ""
+    email: str = ""
+    role: str = "user"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a request was refused; raised by the caller after the user's row has been committed."""
+
+    error: InsufficientBalance | UserBlocked
+    balance: int
+    needed: int
+
+
+@dataclass(frozen=True)
+class Admission:
+    balance: int
+    hold: int
+
+
+@dataclass(frozen=True)
+class Settlement:
+    usage: Usage
+    price: Price
+    cost: int  # the message's whole cost so far
+    charged: int  # what this outlet charged (the increase, for a Continue)
+    balance: int
+    elapsed: float | None  # seconds from inlet to outlet, when the inlet was seen
+
+
+def _ensure_member(store: Store, member: Member, init_balance: int) -> None:
+    if store.ensure_user(member.id, member.name, member.email, member.role) and init_balance:
+        store.append_ledger(member.id, "topup", init_balance, actor="system", reason="initial balance")
+
+
+def admit(
+    store: Store,
+    member: Member,
+    *,
+    chat_id: str,
+    message_id: str,
+    model_id: str,
+    hold: int,
+    init_balance: int,
+) -> Admission | Refusal:
+    """Let a request start if the user may chat and can cover the hold; place the hold.
+
+    With a hold, the balance must cover it (so it can end at exactly 0); without one it must be positive.
+    """
+    with store.immediate():
+        _ensure_member(store, member, init_balance)
+        user = store.get_user(member.id)
+        assert user is not None
+        balance = user["balance"]
+        if user["blocked"]:
+            return Refusal(UserBlocked(), balance, hold)
+        if balance < hold or (hold == 0 and balance <= 0):
+            return Refusal(InsufficientBalance(), balance, hold)
+        store.open_request(chat_id, message_id, member.id, model_id, hold)
+        if hold:
+            balance = store.append_ledger(
+                member.id,
+                "hold",
+                -hold,
+                actor=ACTOR,
+                reason=f"pre-charge for {model_id}",
+                reference=_ref(chat_id, message_id),
+            )
+        return Admission(balance=balance, hold=hold)
+
+
+def settle(
+    store: Store,
+    member: Member,
+    *,
+    chat_id: str,
+    message_id: str,
+    model_id: str,
+    usage: Usage,
+    price: Price,
+    init_balance: int = 0,
+) -> Settlement:
+    """Charge a finished message and release its hold, in one transaction."""
+    reference = _ref(chat_id, message_id)
+    with store.immediate():
+        _ensure_member(store, member, init_balance)
+        request = store.get_request(chat_id, message_id)
+        previous = store.get_usage(chat_id, message_id)
+        if previous:
+            # Cumulative counts only grow; a smaller report (a stale or partial body) never lowers them.
+            usage = Usage(
+                input_tokens=max(usage.input_tokens, previous["input_tokens"]),
+                output_tokens=max(usage.output_tokens, previous["output_tokens"]),
+                cached_tokens=max(usage.cached_tokens, previous["cached_tokens"]),
+                reasoning_tokens=max(usage.reasoning_tokens, previous["reasoning_tokens"]),
+                estimated=usage.estimated,
+            )
+        full_cost = price.cost(usage.input_tokens, usage.output_tokens, usage.cached_tokens)
+        already = previous["cost"] if previous else 0
+        charged = max(0, full_cost - already)
+        cost = already + charged
+
+        balance = store.get_user(member.id)["balance"]  # type: ignore[index]
+        if request and request["status"] == "open" and request["hold"]:
+            balance = store.append_ledger(
+                member.id,
+                "release",
+                request["hold"],
+                actor=ACTOR,
+                reason="pre-charge settled",
+                reference=reference,
+            )
+        if charged:
+            balance = store.append_ledger(
+                member.id,
+                "charge",
+                -charged,
+                actor=ACTOR,
+                reason=f"{model_id}",
+                reference=reference,
+            )
+        now = store.clock()
+        elapsed = now - request["started_at"] if request else None
+        store.save_usage(
+            {
+                "chat_id": chat_id,
+                "message_id": message_id,
+                "user_id": member.id,
+                "model_id": model_id,
+                "input_tokens": usage.input_tokens,
+                "output_tokens": usage.output_tokens,
+                "cached_tokens": usage.cached_tokens,
+                "reasoning_tokens": usage.reasoning_tokens,
+                "estimated": int(usage.estimated),
+                "price_source": price.source,
+                "input_price": price.input,
+                "output_price": price.output,
+                "cached_input_price": price.cached_input,
+                "per_msg_price": price.per_message,
+                "cost": cost,
+                "balance_after": balance,
+                "elapsed_ms": round(elapsed * 1000) if elapsed is not None else None,
+            }
+        )
+        if request:
+            store.close_request(chat_id, message_id, "settled")
+    return Settlement(
+        usage=usage,
+        price=price,
+        cost=cost,
+        charged=charged,
+        balance=balance,
+        elapsed=elapsed,
+    )
+
+
+def expire_holds(store: Store, *, older_than: float, keep_as_charge: bool) -> int:
+    """Settle requests whose outlet never came (a closed tab, a crashed stream): keep or release the hold.
+
+    A hold kept as charge is recorded as the message's cost, so a late outlet charges only any excess.
+    """
+    expired = 0
+    with store.immediate():
+        for request in store.stale_requests(store.clock() - older_than):
+            chat_id, message_id, user_id, hold = (
+                request["chat_id"],
+                request["message_id"],
+                request["user_id"],
+                request["hold"],
+            )
+            reference = _ref(chat_id, message_id)
+            if hold:
+                balance = store.append_ledger(
+                    user_id,
+                    "release",
+                    hold,
+                    actor="system",
+                    reason="no outlet: hold expired",
+                    reference=reference,
+                )
+                if keep_as_charge:
+                    balance = store.append_ledger(
+                        user_id,
+                        "charge",
+                        -hold,
+                        actor="system",
+                        reason="no outlet: hold kept",
+                        reference=reference,
+                    )
+                    _record_kept_hold(store, request, balance)
+            store.close_request(chat_id, message_id, "expired")
+            expired += 1
+    return expired
+
+
+def _record_kept_hold(store: Store, request: dict, balance: int) -> None:
+    previous = store.get_usage(request["chat_id"], request["message_id"])
+    record = (
+        dict(previous)
+        if previous
+        else {
+            "chat_id": request["chat_id"],
+            "message_id": request["message_id"],
+            "user_id": request["user_id"],
+            "model_id": request["model_id"],
+            "input_tokens": 0,
+            "output_tokens": 0,
+            "estimated": 1,
+            "price_source": "hold",
+            "cost": 0,
+        }
+    )
+    for key in ("id", "created_at", "updated_at"):
+        record.pop(key, None)
+    record["cost"] += request["hold"]
+    record["balance_after"] = balance
+    store.save_usage(record)
+
+
+def _ref(chat_id: str, message_id: str) -> str:
+    return f"{chat_id}/{message_id}" if chat_id else message_id

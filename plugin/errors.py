@@ -1,0 +1,37 @@
+"""Errors a user may see. Each carries an i18n key and its parameters; the front-end translates it.
+
+Anything else that goes wrong becomes a short generic message for the user and a full log line for the admin.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import i18n
+
+
+class MonitorError(Exception):
+    key = "error_generic"
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(self.key, params)
+        self.params = params
+
+    def message(self, language: str) -> str:
+        return i18n.t(language, self.key, **self.params)
+
+
+class UserBlocked(MonitorError):
+    key = "user_blocked"
+
+
+class InsufficientBalance(MonitorError):
+    """Params: balance and needed, already formatted as money."""
+
+    key = "insufficient_balance"
+
+
+class MisconfiguredValve(MonitorError):
+    """Params: valve (its name)."""
+
+    key = "misconfigured_valve"

@@ -1,0 +1,344 @@
+"""The billing Filter: gate and pre-charge at inlet, exact charge and the cost notice at outlet.
+
+Thin on purpose: Open WebUI arguments in, a billing step on the store's thread, events out.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import uuid
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+from .. import billing, i18n, notice, openwebui, pricing, tokens
+from ..errors import MisconfiguredValve
+from ..store import Store, open_store
+
+log = logging.getLogger(__name__)
+
+KEY = "openwebui_monitor"  # where the inlet leaves the request key for the outlet, in the request's own metadata
+SWEEP_EVERY = 60.0  # seconds between looks for forgotten holds, per process
+
+
+def _env_float(name: str, default: float) -> float:
+    """The original Monitor's environment variables seed the valve defaults when present."""
+    try:
+        return float(os.environ[name])
+    except (KeyError, ValueError):
+        return default
+
+
+def _env_str(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+class Filter:
+    openwebui_monitor_role = "billing"
+
+    class Valves(BaseModel):
+        priority: int = Field(
+            default=0,
+            ge=-1000,
+            le=1000,
+            description="Order among filters; lower runs first (all hooks).",
+        )
+        language: Literal["en", "zh", "es"] = Field(
+            default="en",
+            description="Language of messages and the notice (users may pick their own).",
+        )
+        currency_symbol: str = Field(default="$", max_length=8, description="Shown before every amount.")
+        default_input_price: float = Field(
+            default_factory=lambda: _env_float("DEFAULT_MODEL_INPUT_PRICE", 60.0),
+            ge=0,
+            le=1_000_000,
+            description="Price per 1M input tokens for models with no other price.",
+        )
+        default_output_price: float = Field(
+            default_factory=lambda: _env_float("DEFAULT_MODEL_OUTPUT_PRICE", 60.0),
+            ge=0,
+            le=1_000_000,
+            description="Price per 1M output tokens for models with no other price.",
+        )
+        default_per_msg_price: float = Field(
+            default_factory=lambda: _env_float("DEFAULT_MODEL_PER_MSG_PRICE", -1.0),
+            ge=-1,
+            le=1_000_000,
+            description="Flat price per reply for models with no other price; negative bills by tokens.",
+        )
+        init_balance: float = Field(
+            default_factory=lambda: _env_float("INIT_BALANCE", 0.0),
+            ge=0,
+            le=1_000_000_000,
+            description="Balance given to a user the first time they chat.",
+        )
+        cost_on_inlet: str = Field(
+            default_factory=lambda: _env_str("COST_ON_INLET", "0"),
+            max_length=10_000,
+            description="Pre-charge held when a chat starts and settled at its end: '0.1' for every model, or"
+            " 'model:cost,...' (model ids may contain ':'; 'default:cost' for the rest).",
+        )
+        hold_timeout_minutes: int = Field(
+            default=30,
+            ge=1,
+            le=10_080,
+            description="Settle a pre-charge whose reply never finished after this.",
+        )
+        expired_hold: Literal["charge", "release"] = Field(
+            default="charge",
+            description="What happens to a pre-charge whose reply never finished.",
+        )
+        exempt_models: str = Field(
+            default="",
+            max_length=10_000,
+            description="Comma-separated model ids that are never billed.",
+        )
+        show_tokens: bool = Field(default=True, description="Show input+output tokens under each reply.")
+        show_cost: bool = Field(default=True, description="Show the reply's cost.")
+        show_balance: bool = Field(default=True, description="Show the balance left.")
+        show_time_spent: bool = Field(default=True, description="Show the time from request to last token.")
+        show_tokens_per_sec: bool = Field(default=True, description="Show output tokens per second.")
+        db_path: str = Field(
+            default="",
+            max_length=4096,
+            description="SQLite file of the monitor; empty means DATA_DIR/openwebui_monitor/monitor.db.",
+        )
+
+        @field_validator("cost_on_inlet")
+        @classmethod
+        def _check_cost_on_inlet(cls, value: str) -> str:
+            pricing.parse_cost_on_inlet(value)  # raises ValueError with the offending item
+            return value
+
+    class UserValves(BaseModel):
+        language: Literal["", "en", "zh", "es"] = Field(
+            default="",
+            description="Your language for billing messages; empty uses the admin's choice.",
+        )
+        show_tokens: bool = Field(default=True, description="Show tokens under each reply.")
+        show_cost: bool = Field(default=True, description="Show the reply's cost.")
+        show_balance: bool = Field(default=True, description="Show your balance.")
+        show_time_spent: bool = Field(default=True, description="Show the reply's time.")
+        show_tokens_per_sec: bool = Field(default=True, description="Show tokens per second.")
+
+    def __init__(self) -> None:
+        self.valves = self.Valves()
+        self._last_sweep = 0.0
+
+    # -- hooks ---------------------------------------------------------------------------------
+
+    async def inlet(
+        self,
+        body: dict,
+        __user__: dict | None = None,
+        __metadata__: dict | None = None,
+        __model__: dict | None = None,
+        __request__: Any = None,
+    ) -> dict:
+        user = __user__ if isinstance(__user__, dict) else {}
+        lang = self._language(user)
+        if not isinstance(body, dict) or not user.get("id"):
+            return body
+        model_id = str(body.get("model") or (__model__ or {}).get("id") or "")
+        if self._exempt(model_id, __model__, __request__):
+            return body
+        metadata = __metadata__ if isinstance(__metadata__, dict) else body.get("metadata")
+        chat_id, message_id = self._start_key(metadata)
+        try:
+            hold = pricing.inlet_cost(pricing.parse_cost_on_inlet(self.valves.cost_on_inlet), model_id)
+            store = self._store()
+            await self._sweep(store)
+            result = await store.run(
+                billing.admit,
+                store,
+                _member(user),
+                chat_id=chat_id,
+                message_id=message_id,
+                model_id=model_id,
+                hold=hold,
+                init_balance=pricing.to_micro(self.valves.init_balance),
+            )
+        except ValueError:
+            log.exception("openwebui_monitor: invalid valve")
+            raise Exception(MisconfiguredValve(valve="cost_on_inlet").message(lang)) from None
+        except Exception:
+            log.exception("openwebui_monitor: inlet failed for user %s", user.get("id"))
+            raise Exception(i18n.t(lang, "error_generic")) from None
+        if isinstance(result, billing.Refusal):
+            symbol = self.valves.currency_symbol
+            result.error.params.update(
+                balance=notice.money(result.balance, symbol),
+                needed=notice.money(result.needed, symbol),
+            )
+            raise Exception(result.error.message(lang))
+        if body.get("stream"):
+            # Open WebUI asks for usage only for models flagged with the usage capability; we always need it.
+            options = body.get("stream_options")
+            body["stream_options"] = {
+                **(options if isinstance(options, dict) else {}),
+                "include_usage": True,
+            }
+        return body
+
+    async def outlet(
+        self,
+        body: dict,
+        __user__: dict | None = None,
+        __metadata__: dict | None = None,
+        __model__: dict | None = None,
+        __request__: Any = None,
+        __event_emitter__: Any = None,
+    ) -> dict:
+        user = __user__ if isinstance(__user__, dict) else {}
+        lang = self._language(user)
+        if not isinstance(body, dict) or not user.get("id"):
+            return body
+        if openwebui.is_legacy_outlet(__request__, __metadata__):
+            log.info(
+                "openwebui_monitor: ignored a legacy /api/chat/completed replay from %s",
+                user.get("id"),
+            )
+            return body
+        model_id = str(body.get("model") or (__model__ or {}).get("id") or "")
+        if self._exempt(model_id, __model__, __request__):
+            return body
+        messages = body.get("messages")
+        if not isinstance(messages, list) or not messages:
+            log.warning("openwebui_monitor: outlet without messages for %s", model_id)
+            return body
+        chat_id, message_id = self._end_key(__metadata__, body)
+        try:
+            store = self._store()
+            lookup = openwebui.model_lookup(__request__)
+            fallback = pricing.defaults(
+                self.valves.default_input_price,
+                self.valves.default_output_price,
+                self.valves.default_per_msg_price,
+            )
+
+            def settle() -> billing.Settlement:
+                usage, why = tokens.usage_for(messages, tokens.counter(openwebui.tiktoken_dirs()))
+                if why:
+                    log.info(
+                        "openwebui_monitor: %s for %s/%s, estimating",
+                        why,
+                        chat_id,
+                        message_id,
+                    )
+                price = pricing.resolve(
+                    model_id,
+                    __model__,
+                    admin_price=store.get_price,
+                    lookup_model=lookup,
+                    fallback=fallback,
+                )
+                return billing.settle(
+                    store,
+                    _member(user),
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    model_id=model_id,
+                    usage=usage,
+                    price=price,
+                    init_balance=pricing.to_micro(self.valves.init_balance),
+                )
+
+            settlement = await store.run(settle)
+        except Exception:
+            log.exception("openwebui_monitor: outlet failed for %s/%s", chat_id, message_id)
+            await _emit(__event_emitter__, i18n.t(lang, "billing_failed"))
+            return body
+        description = notice.render(
+            settlement,
+            lang=lang,
+            symbol=self.valves.currency_symbol,
+            parts=self._parts(user),
+        )
+        if description:
+            await _emit(__event_emitter__, description)
+        return body
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _store(self) -> Store:
+        return open_store(self.valves.db_path.strip() or openwebui.default_db_path())
+
+    async def _sweep(self, store: Store) -> None:
+        """Settle forgotten holds now and then; cheap (an indexed query) and off the event loop."""
+        now = time.monotonic()
+        if now - self._last_sweep < SWEEP_EVERY:
+            return
+        self._last_sweep = now
+        await store.run(
+            billing.expire_holds,
+            store,
+            older_than=self.valves.hold_timeout_minutes * 60.0,
+            keep_as_charge=self.valves.expired_hold == "charge",
+        )
+
+    def _language(self, user: dict) -> str:
+        valves = user.get("valves")
+        return i18n.language(getattr(valves, "language", None), self.valves.language)
+
+    def _parts(self, user: dict) -> notice.Parts:
+        mine = user.get("valves")
+
+        def on(name: str) -> bool:
+            return bool(getattr(self.valves, name)) and bool(getattr(mine, name, True))
+
+        return notice.Parts(
+            tokens=on("show_tokens"),
+            cost=on("show_cost"),
+            balance=on("show_balance"),
+            time=on("show_time_spent"),
+            speed=on("show_tokens_per_sec"),
+        )
+
+    def _exempt(self, model_id: str, model: dict | None, request: Any) -> bool:
+        exempt = {item.strip() for item in self.valves.exempt_models.split(",") if item.strip()}
+        return model_id in exempt or openwebui.is_monitor_pipe(request, model or {"id": model_id})
+
+    @staticmethod
+    def _start_key(metadata: Any) -> tuple[str, str]:
+        """Saved and temporary chats are keyed by (chat_id, message_id); API calls get a fresh key of ours,
+        since their message id is made up after the inlet (or chosen by the caller, who could reuse it)."""
+        chat_id = message_id = ""
+        if isinstance(metadata, dict):
+            chat_id = str(metadata.get("chat_id") or "")
+            message_id = str(metadata.get("message_id") or "")
+        if not chat_id or not message_id:
+            chat_id, message_id = "", f"api-{uuid.uuid4().hex}"
+        if isinstance(metadata, dict):
+            metadata[KEY] = {"chat_id": chat_id, "message_id": message_id}
+        return chat_id, message_id
+
+    @staticmethod
+    def _end_key(metadata: Any, body: dict) -> tuple[str, str]:
+        if isinstance(metadata, dict) and isinstance(metadata.get(KEY), dict):
+            key = metadata[KEY]
+            return str(key.get("chat_id", "")), str(key.get("message_id", ""))
+        chat_id = str(body.get("chat_id") or "")
+        message_id = str(body.get("id") or "")
+        if not chat_id or not message_id:
+            return "", f"api-{uuid.uuid4().hex}"
+        return chat_id, message_id
+
+
+def _member(user: dict) -> billing.Member:
+    return billing.Member(
+        id=str(user["id"]),
+        name=str(user.get("name") or ""),
+        email=str(user.get("email") or ""),
+        role=str(user.get("role") or "user"),
+    )
+
+
+async def _emit(emitter: Any, description: str) -> None:
+    if emitter is None:
+        return
+    try:
+        await emitter({"type": "status", "data": {"description": description, "done": True}})
+    except Exception:  # broad on purpose: a closed socket must not undo a charge already committed
+        log.warning("openwebui_monitor: could not emit the notice", exc_info=True)

@@ -1,0 +1,46 @@
+"""The line under each reply: `Tokens: 120+80 | Cost: $0.0120 | Balance: $9.9880 | Time: 1.42s | 56.3 T/s`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import i18n
+from .billing import Settlement
+from .pricing import MICRO
+
+
+def money(micro: int, symbol: str) -> str:
+    """Four decimals, or six when a non-zero amount would otherwise show as zero."""
+    sign = "-" if micro < 0 else ""
+    value = abs(micro) / MICRO
+    digits = 6 if 0 < abs(micro) < 100 else 4
+    return f"{sign}{symbol}{value:.{digits}f}"
+
+
+@dataclass(frozen=True)
+class Parts:
+    """Which items the notice shows (the valve AND the user's own setting)."""
+
+    tokens: bool = True
+    cost: bool = True
+    balance: bool = True
+    time: bool = True
+    speed: bool = True
+
+
+def render(settlement: Settlement, *, lang: str, symbol: str, parts: Parts) -> str:
+    usage = settlement.usage
+    items: list[str] = []
+    if parts.tokens:
+        tokens = i18n.t(lang, "tokens", input=usage.input_tokens, output=usage.output_tokens)
+        items.append(tokens + (i18n.t(lang, "estimated") if usage.estimated else ""))
+    if parts.cost:
+        items.append(i18n.t(lang, "cost", amount=money(settlement.cost, symbol)))
+    if parts.balance:
+        items.append(i18n.t(lang, "balance", amount=money(settlement.balance, symbol)))
+    elapsed = settlement.elapsed
+    if parts.time and elapsed is not None:
+        items.append(i18n.t(lang, "time", seconds=f"{elapsed:.2f}"))
+    if parts.speed and elapsed:
+        items.append(i18n.t(lang, "speed", rate=f"{usage.output_tokens / elapsed:.1f}"))
+    return " | ".join(items)

@@ -1,0 +1,208 @@
+"""Token accounting: what the provider reported for an assistant message, or an estimate when it reported nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+# Above this a count is not a chat but a corrupted or forged body (the largest contexts are ~10M tokens).
+MAX_TOKENS = 100_000_000
+
+# The estimate, when no tokenizer is available offline: one token per CJK character, one per 4 other
+# characters (OpenAI's rule of thumb for English), 4 per message for the chat format, 3 to prime the reply,
+# and a flat 85 per image (OpenAI's low-detail image price).
+CHARS_PER_TOKEN = 4
+PER_MESSAGE = 4
+REPLY_PRIMING = 3
+PER_IMAGE = 85
+
+
+class InvalidUsage(ValueError):
+    """A usage block with negative, non-integer or absurd counts: never billed, never credited."""
+
+
+@dataclass(frozen=True)
+class Usage:
+    input_tokens: int
+    output_tokens: int
+    cached_tokens: int = 0
+    reasoning_tokens: int = 0
+    estimated: bool = False
+
+
+def _count(value: Any, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidUsage(f"{field} is not a number: {value!r}")
+    if isinstance(value, float) and not value.is_integer():
+        raise InvalidUsage(f"{field} is not a whole number: {value!r}")
+    number = int(value)
+    if number < 0 or number > MAX_TOKENS:
+        raise InvalidUsage(f"{field} is out of range: {number}")
+    return number
+
+
+def _detail(usage: Mapping[str, Any], groups: Sequence[str], key: str) -> Any:
+    for group in groups:
+        details = usage.get(group)
+        if isinstance(details, Mapping) and details.get(key) is not None:
+            return details[key]
+    return None
+
+
+def reported_usage(message: Mapping[str, Any]) -> Usage | None:
+    """The provider's usage on an assistant message, or None when it reported none.
+
+    `message["usage"]` and `message["info"]["usage"]` are the same numbers in 0.12.4; we read one, never both.
+    `input_tokens`/`output_tokens` are preferred: after a Continue they hold the cumulative totals, while
+    `prompt_tokens`/`completion_tokens` hold only the last round.
+    """
+    usage = message.get("usage")
+    if not isinstance(usage, Mapping) or not usage:
+        info = message.get("info")
+        usage = info.get("usage") if isinstance(info, Mapping) else None
+    if not isinstance(usage, Mapping):
+        return None
+    raw_in = usage.get("input_tokens", usage.get("prompt_tokens"))
+    raw_out = usage.get("output_tokens", usage.get("completion_tokens"))
+    if raw_in is None and raw_out is None:
+        return None
+    input_tokens = _count(raw_in or 0, "input_tokens")
+    output_tokens = _count(raw_out or 0, "output_tokens")
+    cached = _detail(usage, ("prompt_tokens_details", "input_tokens_details"), "cached_tokens")
+    if cached is None:
+        cached = usage.get("cache_read_input_tokens")
+    reasoning = _detail(
+        usage,
+        ("completion_tokens_details", "output_tokens_details"),
+        "reasoning_tokens",
+    )
+    return Usage(
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        cached_tokens=min(_count(cached or 0, "cached_tokens"), input_tokens),
+        reasoning_tokens=_count(reasoning or 0, "reasoning_tokens"),
+    )
+
+
+def message_text(message: Mapping[str, Any]) -> tuple[str, int]:
+    """The text of a message and its number of images; list content and `output` items are both read."""
+    texts: list[str] = []
+    images = 0
+    content = message.get("content")
+    if isinstance(content, str):
+        texts.append(content)
+    elif isinstance(content, list):
+        for part in content:
+            if isinstance(part, str):
+                texts.append(part)
+            elif isinstance(part, Mapping):
+                if part.get("type") in ("image_url", "input_image", "image"):
+                    images += 1
+                elif isinstance(part.get("text"), str):
+                    texts.append(part["text"])
+    if not "".join(texts).strip() and isinstance(message.get("output"), list):
+        for item in message["output"]:
+            if isinstance(item, Mapping) and isinstance(item.get("content"), list):
+                texts.extend(
+                    part["text"]
+                    for part in item["content"]
+                    if isinstance(part, Mapping) and isinstance(part.get("text"), str)
+                )
+    return "".join(texts), images
+
+
+def _is_cjk(char: str) -> bool:
+    code = ord(char)
+    return (
+        0x3040 <= code <= 0x30FF  # kana
+        or 0x3400 <= code <= 0x4DBF
+        or 0x4E00 <= code <= 0x9FFF  # CJK ideographs
+        or 0xAC00 <= code <= 0xD7AF  # hangul
+        or 0xF900 <= code <= 0xFAFF
+        or 0xFF00 <= code <= 0xFFEF  # full-width forms
+    )
+
+
+def heuristic_count(text: str) -> int:
+    cjk = sum(1 for char in text if _is_cjk(char))
+    other = len(text) - cjk
+    return cjk + (other + CHARS_PER_TOKEN - 1) // CHARS_PER_TOKEN
+
+
+TIKTOKEN_URL = "https://openaipublic.blob.core.windows.net/encoding/cl100k_base.tiktoken"
+_encoder: Callable[[str], int] | None = None
+_encoder_ready = False
+_encoder_lock = threading.Lock()
+
+
+def _cached_tiktoken_dir(extra_dirs: Sequence[str]) -> str | None:
+    """Where a cl100k_base file already lies on disk; we never let tiktoken download one."""
+    key = hashlib.sha1(TIKTOKEN_URL.encode()).hexdigest()
+    candidates = [
+        os.environ.get("TIKTOKEN_CACHE_DIR"),
+        os.environ.get("DATA_GYM_CACHE_DIR"),
+        *extra_dirs,
+    ]
+    candidates.append(os.path.join(tempfile.gettempdir(), "data-gym-cache"))
+    for directory in candidates:
+        if directory and os.path.isfile(os.path.join(directory, key)):
+            return directory
+    return None
+
+
+def counter(extra_dirs: Sequence[str] = ()) -> Callable[[str], int]:
+    """tiktoken's cl100k_base when its file is cached offline, else the documented heuristic. Chosen once."""
+    global _encoder, _encoder_ready
+    with _encoder_lock:
+        if not _encoder_ready:
+            _encoder_ready = True
+            directory = _cached_tiktoken_dir(extra_dirs)
+            if directory:
+                try:
+                    import tiktoken
+
+                    os.environ.setdefault("TIKTOKEN_CACHE_DIR", directory)
+                    if os.environ["TIKTOKEN_CACHE_DIR"] == directory:
+                        encoding = tiktoken.get_encoding("cl100k_base")
+                        _encoder = lambda text: len(encoding.encode(text, disallowed_special=()))  # noqa: E731
+                except Exception:  # broad on purpose: any tokenizer failure falls back to the heuristic
+                    log.warning(
+                        "tiktoken unavailable; estimating tokens by heuristic",
+                        exc_info=True,
+                    )
+        return _encoder or heuristic_count
+
+
+def estimate_usage(messages: Sequence[Mapping[str, Any]], count: Callable[[str], int] = heuristic_count) -> Usage:
+    """Input = every message before the last assistant reply, output = that reply; flagged as estimated."""
+    *history, last = messages if messages else [{}]
+    output_text, _ = message_text(last)
+    input_tokens = REPLY_PRIMING
+    for message in history:
+        if not isinstance(message, Mapping):
+            continue
+        text, images = message_text(message)
+        input_tokens += PER_MESSAGE + count(text) + images * PER_IMAGE
+    return Usage(input_tokens=input_tokens, output_tokens=count(output_text), estimated=True)
+
+
+def usage_for(
+    messages: Sequence[Mapping[str, Any]], count: Callable[[str], int] = heuristic_count
+) -> tuple[Usage, str | None]:
+    """The usage to bill for the last message, and why it is an estimate (None when provider-reported)."""
+    last = messages[-1] if messages else {}
+    try:
+        reported = reported_usage(last) if isinstance(last, Mapping) else None
+    except InvalidUsage as e:
+        return estimate_usage(messages, count), f"rejected usage: {e}"
+    if reported is None:
+        return estimate_usage(messages, count), "no usage reported"
+    return reported, None

@@ -1,0 +1,88 @@
+-- OpenWebUI Monitor: the schema of a fresh database, and the one source of truth for tables and indexes.
+-- Money is INTEGER micro-units (1e-6 of the currency); prices are micro-units per 1M tokens or per message.
+-- Times are Unix epoch seconds (REAL where sub-second timing matters).
+
+-- One row per Open WebUI user, keyed by its id. balance is a cache of SUM(ledger.amount) for the user,
+-- changed only in the same transaction that appends the ledger row explaining it.
+CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL DEFAULT '',
+    email TEXT NOT NULL DEFAULT '',
+    role TEXT NOT NULL DEFAULT 'user',
+    balance INTEGER NOT NULL DEFAULT 0,
+    blocked INTEGER NOT NULL DEFAULT 0 CHECK (blocked IN (0, 1)),
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX users_email ON users (email);
+
+-- Append-only: every balance change, with the balance it left behind.
+CREATE TABLE ledger (
+    id INTEGER PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users (id),
+    kind TEXT NOT NULL CHECK (kind IN ('hold', 'charge', 'release', 'topup', 'set', 'adjust', 'reset')),
+    amount INTEGER NOT NULL,
+    balance_after INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    reference TEXT NOT NULL DEFAULT '',
+    created_at REAL NOT NULL
+);
+CREATE INDEX ledger_user ON ledger (user_id, id);
+CREATE INDEX ledger_reference ON ledger (reference);
+
+-- One row per chat request seen by the inlet: its start time and the pre-charge still held for it.
+-- Keyed like usage: (chat_id, message_id) for saved chats, ('', 'api-<uuid>') for API calls.
+CREATE TABLE requests (
+    chat_id TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    user_id TEXT NOT NULL REFERENCES users (id),
+    model_id TEXT NOT NULL,
+    hold INTEGER NOT NULL DEFAULT 0 CHECK (hold >= 0),
+    status TEXT NOT NULL CHECK (status IN ('open', 'settled', 'released', 'expired')),
+    started_at REAL NOT NULL,
+    finished_at REAL,
+    PRIMARY KEY (chat_id, message_id)
+);
+CREATE INDEX requests_open ON requests (status, started_at);
+
+-- One row per billed assistant message; a Continue updates it to the cumulative totals.
+CREATE TABLE usage (
+    id INTEGER PRIMARY KEY,
+    chat_id TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    user_id TEXT NOT NULL REFERENCES users (id),
+    model_id TEXT NOT NULL,
+    input_tokens INTEGER NOT NULL CHECK (input_tokens >= 0),
+    output_tokens INTEGER NOT NULL CHECK (output_tokens >= 0),
+    cached_tokens INTEGER NOT NULL DEFAULT 0 CHECK (cached_tokens >= 0),
+    reasoning_tokens INTEGER NOT NULL DEFAULT 0 CHECK (reasoning_tokens >= 0),
+    estimated INTEGER NOT NULL DEFAULT 0 CHECK (estimated IN (0, 1)),
+    price_source TEXT NOT NULL,
+    input_price INTEGER NOT NULL DEFAULT 0,
+    output_price INTEGER NOT NULL DEFAULT 0,
+    cached_input_price INTEGER,
+    per_msg_price INTEGER,
+    cost INTEGER NOT NULL CHECK (cost >= 0),
+    balance_after INTEGER NOT NULL,
+    elapsed_ms INTEGER,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    UNIQUE (chat_id, message_id)
+);
+CREATE INDEX usage_created ON usage (created_at);
+CREATE INDEX usage_user_created ON usage (user_id, created_at);
+CREATE INDEX usage_model_created ON usage (model_id, created_at);
+
+-- Prices an admin set. NULL means "not set here": resolution falls through to the next source.
+CREATE TABLE prices (
+    model_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL DEFAULT '',
+    base_model_id TEXT,
+    input_price INTEGER CHECK (input_price >= 0),
+    output_price INTEGER CHECK (output_price >= 0),
+    cached_input_price INTEGER CHECK (cached_input_price >= 0),
+    per_msg_price INTEGER CHECK (per_msg_price >= 0),
+    updated_at REAL NOT NULL,
+    updated_by TEXT NOT NULL DEFAULT ''
+);
