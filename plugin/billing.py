@@ -102,79 +102,98 @@ def settle(
     model_id: str,
     usage: Usage,
     price: Price,
+    round_usage: Usage | None = None,
     init_balance: int = 0,
 ) -> Settlement:
-    """Charge a finished message and release its hold, in one transaction."""
+    """Charge a finished message and release its hold, in one transaction.
+
+    `usage` is the message's total as Open WebUI reports it; `round_usage` is the last upstream round alone.
+    The first outlet of a message bills `usage`. A later outlet after a new inlet (a Continue) adds only the
+    round: Open WebUI's stored total is not reliable after a Continue (it skips a round equal to the stored
+    one, and re-adds the last round on later writes). A later outlet without a new inlet is a replay: nothing.
+    """
     reference = _ref(chat_id, message_id)
     with store.immediate():
         _ensure_member(store, member, init_balance)
         request = store.get_request(chat_id, message_id)
         previous = store.get_usage(chat_id, message_id)
-        if previous:
-            # Cumulative counts only grow; a smaller report (a stale or partial body) never lowers them.
-            usage = Usage(
-                input_tokens=max(usage.input_tokens, previous["input_tokens"]),
-                output_tokens=max(usage.output_tokens, previous["output_tokens"]),
-                cached_tokens=max(usage.cached_tokens, previous["cached_tokens"]),
-                reasoning_tokens=max(usage.reasoning_tokens, previous["reasoning_tokens"]),
-                estimated=usage.estimated,
-            )
-        full_cost = price.cost(usage.input_tokens, usage.output_tokens, usage.cached_tokens)
+        reopened = request is not None and request["status"] == "open"
+        kept_hold = previous is not None and previous["price_source"] == "hold" and not previous["output_tokens"]
+        if previous is None or kept_hold:
+            totals = usage
+        elif reopened:
+            totals = _add(previous, round_usage or usage)
+        else:
+            totals = _usage_of(previous)
         already = previous["cost"] if previous else 0
-        charged = max(0, full_cost - already)
+        charged = max(0, price.cost(totals.input_tokens, totals.output_tokens, totals.cached_tokens) - already)
         cost = already + charged
 
         balance = store.get_user(member.id)["balance"]  # type: ignore[index]
-        if request and request["status"] == "open" and request["hold"]:
+        if reopened and request["hold"]:  # type: ignore[index]
             balance = store.append_ledger(
-                member.id,
-                "release",
-                request["hold"],
-                actor=ACTOR,
-                reason="pre-charge settled",
-                reference=reference,
+                member.id, "release", request["hold"], actor=ACTOR, reason="pre-charge settled", reference=reference
             )
         if charged:
             balance = store.append_ledger(
-                member.id,
-                "charge",
-                -charged,
-                actor=ACTOR,
-                reason=f"{model_id}",
-                reference=reference,
+                member.id, "charge", -charged, actor=ACTOR, reason=model_id, reference=reference
             )
         now = store.clock()
-        elapsed = now - request["started_at"] if request else None
-        store.save_usage(
-            {
-                "chat_id": chat_id,
-                "message_id": message_id,
-                "user_id": member.id,
-                "model_id": model_id,
-                "input_tokens": usage.input_tokens,
-                "output_tokens": usage.output_tokens,
-                "cached_tokens": usage.cached_tokens,
-                "reasoning_tokens": usage.reasoning_tokens,
-                "estimated": int(usage.estimated),
-                "price_source": price.source,
-                "input_price": price.input,
-                "output_price": price.output,
-                "cached_input_price": price.cached_input,
-                "per_msg_price": price.per_message,
-                "cost": cost,
-                "balance_after": balance,
-                "elapsed_ms": round(elapsed * 1000) if elapsed is not None else None,
-            }
-        )
-        if request:
+        elapsed = now - request["started_at"] if reopened else None  # type: ignore[index]
+        if previous is None or reopened or kept_hold:
+            store.save_usage(
+                {
+                    "chat_id": chat_id,
+                    "message_id": message_id,
+                    "user_id": member.id,
+                    "model_id": model_id,
+                    "input_tokens": totals.input_tokens,
+                    "output_tokens": totals.output_tokens,
+                    "cached_tokens": totals.cached_tokens,
+                    "reasoning_tokens": totals.reasoning_tokens,
+                    "estimated": int(totals.estimated),
+                    "price_source": price.source,
+                    "input_price": price.input,
+                    "output_price": price.output,
+                    "cached_input_price": price.cached_input,
+                    "per_msg_price": price.per_message,
+                    "cost": cost,
+                    "balance_after": balance,
+                    "elapsed_ms": round(elapsed * 1000) if elapsed is not None else None,
+                }
+            )
+        if reopened:
             store.close_request(chat_id, message_id, "settled")
-    return Settlement(
-        usage=usage,
-        price=price,
-        cost=cost,
-        charged=charged,
-        balance=balance,
-        elapsed=elapsed,
+    return Settlement(usage=totals, price=price, cost=cost, charged=charged, balance=balance, elapsed=elapsed)
+
+
+def _usage_of(row: dict) -> Usage:
+    return Usage(
+        input_tokens=row["input_tokens"],
+        output_tokens=row["output_tokens"],
+        cached_tokens=row["cached_tokens"],
+        reasoning_tokens=row["reasoning_tokens"],
+        estimated=bool(row["estimated"]),
+    )
+
+
+def _add(row: dict, more: Usage) -> Usage:
+    before = _usage_of(row)
+    if more.estimated:
+        # An estimate covers the whole message, not the round: keep the larger of the two totals.
+        return Usage(
+            input_tokens=max(before.input_tokens, more.input_tokens),
+            output_tokens=max(before.output_tokens, more.output_tokens),
+            cached_tokens=before.cached_tokens,
+            reasoning_tokens=before.reasoning_tokens,
+            estimated=True,
+        )
+    return Usage(
+        input_tokens=before.input_tokens + more.input_tokens,
+        output_tokens=before.output_tokens + more.output_tokens,
+        cached_tokens=before.cached_tokens + more.cached_tokens,
+        reasoning_tokens=before.reasoning_tokens + more.reasoning_tokens,
+        estimated=before.estimated,
     )
 
 

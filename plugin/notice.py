@@ -9,12 +9,13 @@ from .billing import Settlement
 from .pricing import MICRO
 
 
-def money(micro: int, symbol: str) -> str:
-    """Four decimals, or six when a non-zero amount would otherwise show as zero."""
+def money(micro: int, symbol: str, *, exact: bool = False) -> str:
+    """Four decimals; six when a non-zero amount would otherwise show as zero, or when `exact` asks for every
+    micro-unit (a charge is shown as charged; a balance may be rounded)."""
     sign = "-" if micro < 0 else ""
-    value = abs(micro) / MICRO
-    digits = 6 if 0 < abs(micro) < 100 else 4
-    return f"{sign}{symbol}{value:.{digits}f}"
+    value = abs(micro)
+    digits = 6 if (0 < value < 100) or (exact and value % 100) else 4
+    return f"{sign}{symbol}{value / MICRO:.{digits}f}"
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ def render(settlement: Settlement, *, lang: str, symbol: str, parts: Parts) -> s
         tokens = i18n.t(lang, "tokens", input=usage.input_tokens, output=usage.output_tokens)
         items.append(tokens + (i18n.t(lang, "estimated") if usage.estimated else ""))
     if parts.cost:
-        items.append(i18n.t(lang, "cost", amount=money(settlement.cost, symbol)))
+        items.append(i18n.t(lang, "cost", amount=money(settlement.cost, symbol, exact=True)))
     if parts.balance:
         items.append(i18n.t(lang, "balance", amount=money(settlement.balance, symbol)))
     elapsed = settlement.elapsed

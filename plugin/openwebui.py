@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,12 +19,12 @@ LEGACY_COMPLETED_PATHS = ("/api/chat/completed", "/api/v1/chat/completed")
 
 
 def data_dir() -> Path:
-    try:
-        from open_webui.env import DATA_DIR
-
-        return Path(DATA_DIR)
-    except ImportError:
-        return Path(os.environ.get("DATA_DIR", "data"))
+    """Open WebUI's DATA_DIR. Read from the already-loaded module: inside the server it is always there, and
+    importing it elsewhere would start Open WebUI's configuration (and exit without a secret key)."""
+    env = sys.modules.get("open_webui.env")
+    if env is not None and getattr(env, "DATA_DIR", None):
+        return Path(env.DATA_DIR)
+    return Path(os.environ.get("DATA_DIR") or "data")
 
 
 def default_db_path() -> Path:

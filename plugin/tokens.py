@@ -57,12 +57,12 @@ def _detail(usage: Mapping[str, Any], groups: Sequence[str], key: str) -> Any:
     return None
 
 
-def reported_usage(message: Mapping[str, Any]) -> Usage | None:
+def reported_usage(message: Mapping[str, Any], *, last_round: bool = False) -> Usage | None:
     """The provider's usage on an assistant message, or None when it reported none.
 
     `message["usage"]` and `message["info"]["usage"]` are the same numbers in 0.12.4; we read one, never both.
-    `input_tokens`/`output_tokens` are preferred: after a Continue they hold the cumulative totals, while
-    `prompt_tokens`/`completion_tokens` hold only the last round.
+    `input_tokens`/`output_tokens` are the message's totals (summed over tool-call rounds and Continues);
+    `prompt_tokens`/`completion_tokens` hold only the last upstream round, preferred when `last_round`.
     """
     usage = message.get("usage")
     if not isinstance(usage, Mapping) or not usage:
@@ -70,8 +70,10 @@ def reported_usage(message: Mapping[str, Any]) -> Usage | None:
         usage = info.get("usage") if isinstance(info, Mapping) else None
     if not isinstance(usage, Mapping):
         return None
-    raw_in = usage.get("input_tokens", usage.get("prompt_tokens"))
-    raw_out = usage.get("output_tokens", usage.get("completion_tokens"))
+    first, second = ("prompt_tokens", "input_tokens") if last_round else ("input_tokens", "prompt_tokens")
+    raw_in = usage.get(first, usage.get(second))
+    first, second = ("completion_tokens", "output_tokens") if last_round else ("output_tokens", "completion_tokens")
+    raw_out = usage.get(first, usage.get(second))
     if raw_in is None and raw_out is None:
         return None
     input_tokens = _count(raw_in or 0, "input_tokens")
@@ -96,6 +98,8 @@ def message_text(message: Mapping[str, Any]) -> tuple[str, int]:
     """The text of a message and its number of images; list content and `output` items are both read."""
     texts: list[str] = []
     images = 0
+    if not isinstance(message, Mapping):
+        return "", 0
     content = message.get("content")
     if isinstance(content, str):
         texts.append(content)
@@ -196,13 +200,16 @@ def estimate_usage(messages: Sequence[Mapping[str, Any]], count: Callable[[str],
 
 def usage_for(
     messages: Sequence[Mapping[str, Any]], count: Callable[[str], int] = heuristic_count
-) -> tuple[Usage, str | None]:
-    """The usage to bill for the last message, and why it is an estimate (None when provider-reported)."""
+) -> tuple[Usage, Usage, str | None]:
+    """The last message's usage as totals and as its last round, and why it is an estimate (None if reported)."""
     last = messages[-1] if messages else {}
     try:
-        reported = reported_usage(last) if isinstance(last, Mapping) else None
+        total = reported_usage(last) if isinstance(last, Mapping) else None
+        last_round = reported_usage(last, last_round=True) if isinstance(last, Mapping) else None
     except InvalidUsage as e:
-        return estimate_usage(messages, count), f"rejected usage: {e}"
-    if reported is None:
-        return estimate_usage(messages, count), "no usage reported"
-    return reported, None
+        estimate = estimate_usage(messages, count)
+        return estimate, estimate, f"rejected usage: {e}"
+    if total is None or last_round is None:
+        estimate = estimate_usage(messages, count)
+        return estimate, estimate, "no usage reported"
+    return total, last_round, None

@@ -219,7 +219,7 @@ class Filter:
             )
 
             def settle() -> billing.Settlement:
-                usage, why = tokens.usage_for(messages, tokens.counter(openwebui.tiktoken_dirs()))
+                usage, last_round, why = tokens.usage_for(messages, tokens.counter(openwebui.tiktoken_dirs()))
                 if why:
                     log.info(
                         "openwebui_monitor: %s for %s/%s, estimating",
@@ -241,6 +241,7 @@ class Filter:
                     message_id=message_id,
                     model_id=model_id,
                     usage=usage,
+                    round_usage=last_round,
                     price=price,
                     init_balance=pricing.to_micro(self.valves.init_balance),
                 )

@@ -1,0 +1,269 @@
+"""Generate the single-file Open WebUI Functions from the ``plugin`` package.
+
+Open WebUI loads a Function from one pasted Python text, but the library is an
+ordinary package with relative imports plus ``schema.sql``.  The bundler embeds
+every runtime source as readable text (admins read what they paste) and adds a
+tiny loader that registers the package under a private, versioned module name,
+so two versions can coexist in one Open WebUI process.  Output is deterministic
+so ``--check`` can detect stale generated files in CI.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+AUTHOR = "OpenWebUI Monitor contributors"
+REQUIREMENTS = "sqlite-utils>=4.2"
+# Tools, not runtime: never shipped inside a Function.
+EXCLUDED = frozenset({"plugin/bundle.py", "plugin/__main__.py", "plugin/install.py"})
+# open_webui.utils.plugin.replace_imports rewrites these anywhere in the text.
+REWRITTEN_PHRASES = ("from utils", "from apps", "from main", "from config")
+FUNCTION_CLASSES = ("Pipe", "Filter", "Action", "Event")
+
+
+class BundleError(Exception):
+    """Raised when the sources cannot be bundled into a working Function."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """One generated Function file: where it goes and which class it exposes."""
+
+    filename: str
+    module: str  # dotted path inside the package, e.g. "functions.filter"
+    cls: str
+    title: str
+    description: str
+
+
+TARGETS = (
+    Target(
+        "openwebui_monitor_filter.py",
+        "functions.filter",
+        "Filter",
+        "OpenWebUI Monitor Filter",
+        "Meters every chat: checks the user's balance before a request and records token usage and cost after it.",
+    ),
+    Target(
+        "openwebui_monitor_pipe.py",
+        "functions.pipe",
+        "Pipe",
+        "OpenWebUI Monitor Pipe",
+        "OpenWebUI Monitor as a chat model: usage and billing reports for users.",
+    ),
+    Target(
+        "admin_action.py",
+        "functions.action",
+        "Action",
+        "OpenWebUI Monitor Admin Action",
+        "Admin button for OpenWebUI Monitor: manage balances, prices and usage.",
+    ),
+)
+
+# The loader is plain text so it can be read in the generated file; it must not
+# rely on __file__ or on the outer module staying in sys.modules, because Open
+# WebUI execs the text in a throwaway module and deletes its temp file.
+LOADER = '''
+def _install(pkg: str, embedded: dict) -> None:
+    """Register the embedded package as `pkg` (once per process) so that its
+    relative imports work; a second, different version gets its own name."""
+    modules = {}
+    files = {}
+    for path, text in embedded.items():
+        text = text[1:]  # drop the newline that follows each opening quote
+        if not (path.startswith("plugin/") and path.endswith(".py")):
+            files[path] = text
+            continue
+        parts = path[len("plugin/") : -len(".py")].split("/")
+        is_pkg = parts[-1] == "__init__"
+        if is_pkg:
+            parts.pop()
+        for i in range(len(parts) + (1 if is_pkg else 0)):  # parent packages
+            init = "/".join(["plugin", *parts[:i], "__init__.py"])
+            modules.setdefault(".".join([pkg, *parts[:i]]), (init, "", True))
+        modules[".".join([pkg, *parts])] = (path, text, is_pkg)
+    modules[pkg + "._bundled"] = ("plugin/_bundled.py", "", False)
+
+    class _Importer(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+        owm_package = pkg
+
+        def find_spec(self, fullname, path=None, target=None):
+            if fullname not in modules:
+                return None
+            origin = "<" + pkg + ">/" + modules[fullname][0]
+            return importlib.util.spec_from_loader(
+                fullname, self, origin=origin, is_package=modules[fullname][2]
+            )
+
+        def get_source(self, fullname):  # lets tracebacks and inspect show lines
+            if fullname not in modules:
+                raise ImportError(fullname)
+            return modules[fullname][1]
+
+        def exec_module(self, module):
+            module.__file__ = module.__spec__.origin
+            if module.__name__ == pkg + "._bundled":
+                module.FILES = dict(files)
+            source = self.get_source(module.__name__)
+            code = compile(source, module.__file__, "exec", dont_inherit=True)
+            exec(code, module.__dict__)
+
+    if not any(getattr(f, "owm_package", None) == pkg for f in sys.meta_path):
+        sys.meta_path.insert(0, _Importer())
+    importlib.import_module(pkg)
+    importlib.import_module(pkg + "._bundled")
+'''
+
+
+def read_version(root: Path) -> str:
+    """Read ``__version__`` statically so bundling never imports the library."""
+    init = root / "plugin" / "__init__.py"
+    for node in ast.parse(init.read_text(encoding="utf-8")).body:
+        if (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "__version__" for t in node.targets)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+        ):
+            return node.value.value
+    raise BundleError(f"{init}: no string __version__ found")
+
+
+def collect_sources(root: Path) -> dict[str, str]:
+    """Return repo-relative path -> exact text, sorted for deterministic output."""
+    paths = [
+        p
+        for p in (root / "plugin").rglob("*.py")
+        if "__pycache__" not in p.parts and p.relative_to(root).as_posix() not in EXCLUDED
+    ]
+    paths.append(root / "schema.sql")
+    sources: dict[str, str] = {}
+    for path in sorted(paths, key=lambda p: p.relative_to(root).as_posix()):
+        rel = path.relative_to(root).as_posix()
+        if rel == "plugin/_bundled.py":
+            raise BundleError(f"{path}: name reserved for the bundled files module")
+        try:
+            sources[rel] = path.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise BundleError(f"{path}: cannot embed: {exc}") from exc
+    return sources
+
+
+def check_phrases(name: str, text: str) -> None:
+    """Fail loudly instead of shipping text that replace_imports would corrupt."""
+    for lineno, line in enumerate(text.splitlines(), 1):
+        for phrase in REWRITTEN_PHRASES:
+            if phrase in line:
+                raise BundleError(
+                    f"{name}:{lineno}: contains {phrase!r}, which Open WebUI's "
+                    f"replace_imports would rewrite; rephrase it: {line.strip()}"
+                )
+
+
+def text_literal(text: str) -> str:
+    """Quote ``text`` as a readable triple-quoted literal preceded by a newline.
+
+    A raw string keeps the text identical to the file; when that is impossible
+    (``\'\'\'``, a trailing quote or backslash, control characters) fall back to
+    escaping only backslashes, the quotes that matter and unprintable characters.
+    The result is verified, so a bug here can never ship a corrupted source.
+    """
+    body = "\n" + text
+    candidate = "r'''" + body + "'''"
+    try:
+        if ast.literal_eval(candidate) == body:
+            return candidate
+    except (SyntaxError, ValueError):
+        pass
+    out = []
+    for i, ch in enumerate(body):
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch == "'" and (i + 1 == len(body) or body[i + 1] == "'"):
+            out.append("\\'")
+        elif ch in "\n\t" or ch.isprintable():
+            out.append(ch)
+        else:
+            out.append(ascii(ch)[1:-1])
+    candidate = "'''" + "".join(out) + "'''"
+    if ast.literal_eval(candidate) != body:  # pragma: no cover - defensive
+        raise BundleError("internal error: text literal does not round-trip")
+    return candidate
+
+
+def package_name(version: str, sources: dict[str, str]) -> str:
+    """Private name: versioned, plus a content hash so edits never collide."""
+    digest = hashlib.sha256()
+    for rel, text in sources.items():
+        digest.update(rel.encode() + b"\0" + text.encode() + b"\0")
+    safe = re.sub(r"[^0-9A-Za-z]", "_", version)
+    return f"_openwebui_monitor_{safe}_{digest.hexdigest()[:10]}"
+
+
+def render(target: Target, version: str, sources: dict[str, str]) -> str:
+    """Build the text of one Function file."""
+    pkg = package_name(version, sources)
+    entries = "".join(f"    {json.dumps(rel)}: {text_literal(text)},\n" for rel, text in sources.items())
+    text = (
+        '"""\n'
+        f"title: {target.title}\n"
+        f"author: {AUTHOR}\n"
+        f"version: {version}\n"
+        "license: MIT\n"
+        f"description: {target.description}\n"
+        f"requirements: {REQUIREMENTS}\n"
+        '"""\n\n'
+        "# Generated by `python -m plugin bundle` from the OpenWebUI Monitor\n"
+        "# repository. Do not edit by hand: change plugin/ or schema.sql and rerun.\n"
+        f"# The embedded sources are loaded as package {pkg}.\n"
+        "# fmt: off\n\n"
+        "import importlib\nimport importlib.abc\nimport importlib.util\nimport sys\n\n"
+        f"_PKG = {json.dumps(pkg)}\n\n"
+        f"_EMBEDDED = {{\n{entries}}}\n\n"
+        f"{LOADER}\n\n"
+        "_install(_PKG, _EMBEDDED)\n"
+        f"{target.cls} = importlib.import_module(_PKG + {json.dumps('.' + target.module)})"
+        f".{target.cls}\n"
+    )
+    check_phrases(target.filename, text)
+    return text
+
+
+def render_all(root: Path) -> dict[str, str]:
+    """Return generated filename -> text for every target."""
+    sources = collect_sources(root)
+    for rel, text in sources.items():
+        check_phrases(rel, text)
+    for t in TARGETS:
+        if f"plugin/{t.module.replace('.', '/')}.py" not in sources:
+            raise BundleError(f"{root}: plugin/{t.module} is missing")
+    version = read_version(root)
+    return {t.filename: render(t, version, sources) for t in TARGETS}
+
+
+def _stale(root: Path, texts: dict[str, str]) -> list[str]:
+    """Names whose file is missing or not byte-identical to the fresh text."""
+    return [
+        name
+        for name, text in texts.items()
+        if not (root / name).is_file() or (root / name).read_bytes() != text.encode()
+    ]
+
+
+def write_bundles(root: Path) -> list[str]:
+    """Write the generated files that changed (keeping mtimes otherwise)."""
+    texts = render_all(root)
+    changed = _stale(root, texts)
+    for name in changed:
+        (root / name).write_bytes(texts[name].encode("utf-8"))
+    return changed
+
+
+def stale_bundles(root: Path) -> list[str]:
+    """Return the generated files that are missing or differ from a fresh bundle."""
+    return _stale(root, render_all(root))

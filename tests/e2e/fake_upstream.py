@@ -1,0 +1,361 @@
+"""A tiny, deterministic OpenAI-compatible upstream for the e2e tests.
+
+Runs a stdlib ``ThreadingHTTPServer`` on 127.0.0.1 (free port) in a daemon thread.
+
+Models (``GET /v1/models``):
+
+* ``fake-gpt``      - normal model, reports usage.
+* ``fake-priced``   - same, and carries OpenRouter-style per-token ``pricing`` strings.
+* ``fake-nousage``  - never reports usage (no ``usage`` key, no usage chunk).
+
+``POST /v1/chat/completions`` always answers :data:`REPLY_TEXT`. Usage is
+:data:`PROMPT_TOKENS` / :data:`COMPLETION_TOKENS` unless the *last user message* contains
+markers (see :func:`parse_markers`):
+
+* ``[usage 1234 567]`` -> prompt_tokens 1234, completion_tokens 567
+* ``[cached 100]``     -> ``prompt_tokens_details.cached_tokens = 100``
+* ``[reasoning 7]``    -> ``completion_tokens_details.reasoning_tokens = 7``
+* ``[delay 2.5]``      -> sleep 2.5 s before answering (slow chats)
+* ``[continue 12 7]``  -> for a *continuation* request (the request's last message is an
+  assistant message, as sent by Open WebUI's "Continue"), prompt 12 / completion 7 instead
+
+Note: Open WebUI 0.12.4 only sums a Continue round into the stored usage when that round's usage
+differs from the stored one (``models/chat_messages.py`` compares ``usage == existing_usage``), so
+use ``[continue ...]`` to make the two rounds distinguishable.
+
+Use :func:`expected_usage` in tests to compute what the upstream reports for a message.
+
+Streaming sends a role chunk, content chunks, a ``finish_reason: "stop"`` chunk, then -
+only if the request had ``stream_options.include_usage`` true and the model is not
+``fake-nousage`` - ONE ``{"choices": [], "usage": {...}}`` chunk, then ``data: [DONE]``.
+
+Every chat request body is recorded in :attr:`FakeUpstream.requests` (with metadata such as
+``include_usage`` in :attr:`FakeUpstream.records`; thread-safe), including task-like requests
+(title/tags/follow-ups), which get the same answer.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+REPLY_TEXT = "Hello from fake model."
+# The streamed reply is split into these pieces; "".join(REPLY_CHUNKS) == REPLY_TEXT.
+REPLY_CHUNKS = ("Hello ", "from fake ", "model.")
+PROMPT_TOKENS = 11
+COMPLETION_TOKENS = 5
+
+MODEL_GPT = "fake-gpt"
+MODEL_NOUSAGE = "fake-nousage"
+MODEL_PRICED = "fake-priced"
+MODEL_IDS = (MODEL_GPT, MODEL_NOUSAGE, MODEL_PRICED)
+# OpenRouter style: USD per token, as strings.
+PRICED_PRICING = {"prompt": "0.000001", "completion": "0.000002"}
+
+_USAGE_RE = re.compile(r"\[usage\s+(\d+)\s+(\d+)\]")
+_CACHED_RE = re.compile(r"\[cached\s+(\d+)\]")
+_REASONING_RE = re.compile(r"\[reasoning\s+(\d+)\]")
+_DELAY_RE = re.compile(r"\[delay\s+([0-9]*\.?[0-9]+)\]")
+_CONTINUE_RE = re.compile(r"\[continue\s+(\d+)\s+(\d+)\]")
+
+
+@dataclass
+class Markers:
+    prompt_tokens: int = PROMPT_TOKENS
+    completion_tokens: int = COMPLETION_TOKENS
+    cached_tokens: int | None = None
+    reasoning_tokens: int | None = None
+    delay: float = 0.0
+
+
+def _text_of(content: Any) -> str:
+    """Flatten an OpenAI message ``content`` (str or list of parts) to text."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(
+            part.get("text", "") for part in content if isinstance(part, dict) and part.get("type") == "text"
+        )
+    return ""
+
+
+def last_user_text(messages: list[dict]) -> str:
+    for message in reversed(messages or []):
+        if isinstance(message, dict) and message.get("role") == "user":
+            return _text_of(message.get("content"))
+    return ""
+
+
+def is_continuation(messages: list[dict]) -> bool:
+    """True when the request ends with an assistant message (Open WebUI "Continue")."""
+    return bool(messages) and isinstance(messages[-1], dict) and messages[-1].get("role") == "assistant"
+
+
+def parse_markers(text: str, continuation: bool = False) -> Markers:
+    markers = Markers()
+    if m := _USAGE_RE.search(text):
+        markers.prompt_tokens, markers.completion_tokens = int(m.group(1)), int(m.group(2))
+    if continuation and (m := _CONTINUE_RE.search(text)):
+        markers.prompt_tokens, markers.completion_tokens = int(m.group(1)), int(m.group(2))
+    if m := _CACHED_RE.search(text):
+        markers.cached_tokens = int(m.group(1))
+    if m := _REASONING_RE.search(text):
+        markers.reasoning_tokens = int(m.group(1))
+    if m := _DELAY_RE.search(text):
+        markers.delay = float(m.group(1))
+    return markers
+
+
+def expected_usage(text: str = "", continuation: bool = False) -> dict:
+    """The ``usage`` object the upstream reports for a last user message ``text``
+    (``continuation``: the request ends with an assistant message, i.e. a Continue)."""
+    markers = parse_markers(text, continuation)
+    usage: dict[str, Any] = {
+        "prompt_tokens": markers.prompt_tokens,
+        "completion_tokens": markers.completion_tokens,
+        "total_tokens": markers.prompt_tokens + markers.completion_tokens,
+    }
+    if markers.cached_tokens is not None:
+        usage["prompt_tokens_details"] = {"cached_tokens": markers.cached_tokens}
+    if markers.reasoning_tokens is not None:
+        usage["completion_tokens_details"] = {"reasoning_tokens": markers.reasoning_tokens}
+    return usage
+
+
+TASK_HINTS = ("### Task:", "Generate a concise", "Generate 1-3 broad tags", "follow-up questions")
+
+
+@dataclass
+class RecordedRequest:
+    path: str
+    body: dict
+    model: str
+    stream: bool
+    include_usage: bool
+    last_user: str
+    continuation: bool = False
+    headers: dict = field(default_factory=dict)
+    received_at: float = field(default_factory=time.time)
+
+    @property
+    def is_task_like(self) -> bool:
+        """Heuristic: title/tags/follow-up/... generation prompts sent by Open WebUI tasks."""
+        return any(hint in self.last_user for hint in TASK_HINTS)
+
+
+def _models_payload() -> dict:
+    created = 1700000000
+    data = []
+    for model_id in MODEL_IDS:
+        entry: dict[str, Any] = {"id": model_id, "object": "model", "created": created, "owned_by": "fake"}
+        if model_id == MODEL_PRICED:
+            entry["pricing"] = dict(PRICED_PRICING)
+        data.append(entry)
+    return {"object": "list", "data": data}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    # --- helpers -----------------------------------------------------------------------------
+    def _send_json(self, status: int, payload: Any) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _read_json(self) -> dict:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            body = json.loads(raw or b"{}")
+        except json.JSONDecodeError:
+            body = {}
+        return body if isinstance(body, dict) else {}
+
+    # --- routes ------------------------------------------------------------------------------
+    def do_GET(self) -> None:
+        path = self.path.split("?", 1)[0].rstrip("/")
+        if path in ("/v1/models", "/models"):
+            self._send_json(200, _models_payload())
+        elif path in ("", "/", "/health"):
+            self._send_json(200, {"status": True})
+        else:
+            self._send_json(404, {"error": {"message": f"not found: {self.path}"}})
+
+    def do_POST(self) -> None:
+        path = self.path.split("?", 1)[0].rstrip("/")
+        if path not in ("/v1/chat/completions", "/chat/completions"):
+            self._send_json(404, {"error": {"message": f"not found: {self.path}"}})
+            return
+        body = self._read_json()
+        model = str(body.get("model") or "")
+        stream = bool(body.get("stream"))
+        stream_options = body.get("stream_options") or {}
+        include_usage = bool(isinstance(stream_options, dict) and stream_options.get("include_usage"))
+        messages = body.get("messages") or []
+        last_user = last_user_text(messages)
+        continuation = is_continuation(messages)
+        self.server.owner._record(
+            RecordedRequest(
+                path=path,
+                body=body,
+                model=model,
+                stream=stream,
+                include_usage=include_usage,
+                last_user=last_user,
+                continuation=continuation,
+                headers={k.lower(): v for k, v in self.headers.items()},
+            )
+        )
+        if model not in MODEL_IDS:
+            self._send_json(404, {"error": {"message": f"model {model!r} not found", "type": "invalid_request"}})
+            return
+
+        markers = parse_markers(last_user, continuation)
+        if markers.delay > 0:
+            time.sleep(markers.delay)
+        usage = None if model == MODEL_NOUSAGE else expected_usage(last_user, continuation)
+        completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
+        created = int(time.time())
+        if stream:
+            self._stream(completion_id, created, model, usage if include_usage else None)
+        else:
+            payload: dict[str, Any] = {
+                "id": completion_id,
+                "object": "chat.completion",
+                "created": created,
+                "model": model,
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": REPLY_TEXT},
+                        "finish_reason": "stop",
+                    }
+                ],
+            }
+            if usage is not None:
+                payload["usage"] = usage
+            self._send_json(200, payload)
+
+    def _stream(self, completion_id: str, created: int, model: str, usage: dict | None) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+
+        def chunk(choices: list, **extra: Any) -> bytes:
+            obj = {
+                "id": completion_id,
+                "object": "chat.completion.chunk",
+                "created": created,
+                "model": model,
+                "choices": choices,
+                **extra,
+            }
+            return f"data: {json.dumps(obj)}\n\n".encode()
+
+        parts = [chunk([{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}])]
+        parts += [chunk([{"index": 0, "delta": {"content": piece}, "finish_reason": None}]) for piece in REPLY_CHUNKS]
+        parts.append(chunk([{"index": 0, "delta": {}, "finish_reason": "stop"}]))
+        if usage is not None:
+            parts.append(chunk([], usage=usage))
+        parts.append(b"data: [DONE]\n\n")
+        try:
+            for part in parts:
+                self.wfile.write(part)
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    owner: FakeUpstream
+
+
+class FakeUpstream:
+    """OpenAI-compatible fake on 127.0.0.1:<free port>. ``base_url`` ends with ``/v1``."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._host = host
+        self._port = port
+        self._lock = threading.Lock()
+        self._requests: list[RecordedRequest] = []
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle -------------------------------------------------------------------------
+    def start(self) -> FakeUpstream:
+        if self._server is not None:
+            return self
+        server = _Server((self._host, self._port), _Handler)
+        server.owner = self
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, name="fake-upstream", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> FakeUpstream:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None, "FakeUpstream not started"
+        return self._server.server_address[1]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self._host}:{self.port}/v1"
+
+    # --- recorded traffic --------------------------------------------------------------------
+    def _record(self, req: RecordedRequest) -> None:
+        with self._lock:
+            self._requests.append(req)
+
+    @property
+    def records(self) -> list[RecordedRequest]:
+        """A snapshot copy of all recorded chat requests with metadata (oldest first)."""
+        with self._lock:
+            return list(self._requests)
+
+    @property
+    def requests(self) -> list[dict]:
+        """A snapshot copy of the received chat request bodies (oldest first)."""
+        return [r.body for r in self.records]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._requests.clear()
+
+    def records_containing(self, text: str) -> list[RecordedRequest]:
+        """Recorded requests whose last user message contains ``text`` (use a unique nonce)."""
+        return [r for r in self.records if text in r.last_user]

@@ -1,0 +1,362 @@
+"""Tests for the bundler that turns plugin/ into single-file Open WebUI Functions.
+
+Generated files are exec'd the way Open WebUI 0.12.4 does it (throwaway module,
+deleted afterwards), and open_webui's own frontmatter, import-rewriting and
+loader code run in a subprocess so its import-time side effects (data dir,
+database, warnings) stay out of this test process.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import types
+import uuid
+from pathlib import Path
+
+import pytest
+
+from plugin import bundle
+
+REPO = Path(__file__).resolve().parent.parent
+CLASSES = set(bundle.FUNCTION_CLASSES)
+
+TRICKY = (
+    "'''triple single''' and \"\"\"triple double\"\"\"\n"
+    "backslashes \\ \\\\ \\n \\' \\\"\n"
+    "tab\tcarriage\r\nnul-ish \x07 bom \ufeff nbsp \u00a0 unicode é 漢 🎉\n"
+    "ends with quote and backslash \\'"
+)
+
+
+@pytest.fixture(autouse=True)
+def isolated_imports():
+    """Undo the finders and private modules that loading a bundle registers."""
+    meta_path = list(sys.meta_path)
+    modules = set(sys.modules)
+    yield
+    sys.meta_path[:] = meta_path
+    for name in set(sys.modules) - modules:
+        if name.startswith("_openwebui_monitor_"):
+            del sys.modules[name]
+
+
+def make_package(root: Path, version: str = "1.2.3") -> Path:
+    """A small throwaway library shaped like the real one."""
+    files = {
+        "plugin/__init__.py": f'__version__ = "{version}"\n',
+        "plugin/util.py": (
+            "from pathlib import Path\n\n"
+            f"TRICKY = {TRICKY!r}\n\n\n"
+            "def schema() -> str:\n"
+            "    try:\n"
+            "        from ._bundled import FILES\n\n"
+            '        return FILES["schema.sql"]\n'
+            "    except ImportError:\n"
+            '        return (Path(__file__).parent.parent / "schema.sql").read_text()\n'
+        ),
+        "plugin/tricky.py": f"# {TRICKY.replace(chr(10), ' ')}\nX = 1\n'''{'doc'}'''\n",
+        "plugin/functions/__init__.py": "",
+        "schema.sql": "CREATE TABLE t (a TEXT DEFAULT '''');\n-- \\ back\\slash '",
+    }
+    for cls, mod in (("Filter", "filter"), ("Pipe", "pipe"), ("Action", "action")):
+        files[f"plugin/functions/{mod}.py"] = (
+            "from pydantic import BaseModel\n\n"
+            "from ..util import schema\n\n\n"
+            f"class {cls}:\n"
+            "    class Valves(BaseModel):\n"
+            "        enabled: bool = True\n\n"
+            "    def __init__(self) -> None:\n"
+            "        self.valves = self.Valves()\n"
+            "        self.schema = schema()\n"
+        )
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text.encode("utf-8"))
+    return root
+
+
+def copy_repo(dest: Path) -> Path:
+    """Copy the real repo's bundling inputs so tests never mutate the real tree."""
+    ignore = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(REPO / "plugin", dest / "plugin", ignore=ignore)
+    shutil.copy2(REPO / "schema.sql", dest / "schema.sql")
+    for target in bundle.TARGETS:
+        if (REPO / target.filename).exists():
+            shutil.copy2(REPO / target.filename, dest / target.filename)
+    return dest
+
+
+def set_version(root: Path, version: str) -> None:
+    init = root / "plugin" / "__init__.py"
+    text = init.read_text(encoding="utf-8")
+    new = re.sub(r"__version__\s*=\s*['\"][^'\"]*['\"]", f'__version__ = "{version}"', text)
+    assert new != text
+    init.write_text(new, encoding="utf-8")
+
+
+def load_like_openwebui(text: str, tmp_path: Path) -> types.ModuleType:
+    """Mimic load_function_module_by_id: exec under a random name, then delete."""
+    name = f"function_x_{uuid.uuid4().hex}"
+    module = types.ModuleType(name)
+    sys.modules[name] = module
+    temp = tmp_path / f"{name}.py"
+    temp.write_text(text, encoding="utf-8")
+    module.__dict__["__file__"] = str(temp)
+    try:
+        exec(text, module.__dict__)
+    finally:
+        del sys.modules[name]
+        temp.unlink()
+    return module
+
+
+def run_cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "plugin", "bundle", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def check_loaded(module: types.ModuleType, target: bundle.Target, root: Path) -> type:
+    """The checks every generated file must pass once exec'd."""
+    exposed = {n for n in vars(module) if n in CLASSES}
+    assert exposed == {target.cls}
+    cls = getattr(module, target.cls)
+    aliases = [n for n, v in vars(module).items() if v is cls and n != target.cls]
+    assert aliases == []
+    instance = cls()
+    assert hasattr(instance, "valves")
+    pkg = module._PKG
+    sources = bundle.collect_sources(root)
+    # The embedded texts and what the loader serves are the files, byte for byte.
+    assert {k: v[1:] for k, v in module._EMBEDDED.items()} == sources
+    bundled = sys.modules[pkg + "._bundled"]
+    assert bundled.FILES == {"schema.sql": (root / "schema.sql").read_bytes().decode()}
+    for rel in sources:
+        if rel.endswith(".py"):
+            dotted = rel[len("plugin/") : -len(".py")].replace("/", ".")
+            name = re.sub(r"\.?__init__$", "", f"{pkg}.{dotted}").rstrip(".")
+            loader = sys.modules[pkg].__loader__
+            assert loader.get_source(name).encode() == (root / rel).read_bytes()
+    assert cls.__module__ == f"{pkg}.{target.module}"
+    return cls
+
+
+def test_cli_bundle_then_check_and_staleness(tmp_path: Path) -> None:
+    root = copy_repo(tmp_path)
+    assert run_cli(root).returncode == 0
+    ok = run_cli(root, "--check")
+    assert ok.returncode == 0, ok.stderr
+    assert run_cli(root).stdout.strip() == "generated files unchanged"
+
+    source = root / "plugin" / "functions" / "filter.py"
+    source.write_text(source.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    stale = run_cli(root, "--check")
+    assert stale.returncode == 1
+    for target in bundle.TARGETS:  # every bundle embeds every source
+        assert target.filename in stale.stderr
+
+    assert run_cli(root).returncode == 0
+    assert run_cli(root, "--check").returncode == 0
+    generated = root / "admin_action.py"
+    generated.write_text(generated.read_text(encoding="utf-8") + "# hand edit\n", encoding="utf-8")
+    stale = run_cli(root, "--check")
+    assert stale.returncode == 1
+    assert "admin_action.py" in stale.stderr
+    assert "openwebui_monitor_filter.py" not in stale.stderr
+    generated.unlink()
+    assert "admin_action.py" in run_cli(root, "--check").stderr
+
+
+def test_real_repo_check_passes() -> None:
+    result = run_cli(REPO, "--check")
+    assert result.returncode == 0, result.stderr
+
+
+def test_output_is_deterministic_and_sorted(tmp_path: Path) -> None:
+    root = make_package(tmp_path)
+    for tool in ("bundle.py", "__main__.py", "install.py", "__pycache__/util.py"):
+        (root / "plugin" / tool).parent.mkdir(exist_ok=True)
+        (root / "plugin" / tool).write_text("TOOL = 1\n", encoding="utf-8")
+    first = bundle.render_all(root)
+    assert first == bundle.render_all(root)
+    keys = list(bundle.collect_sources(root))
+    assert keys == sorted(keys)
+    assert not [k for k in keys if "TOOL = 1" in bundle.collect_sources(root)[k]]
+    real = bundle.collect_sources(REPO)
+    assert "schema.sql" in real
+    assert not {"plugin/bundle.py", "plugin/__main__.py", "plugin/install.py"} & set(real)
+
+
+def test_header_layout() -> None:
+    version = bundle.read_version(REPO)
+    for target in bundle.TARGETS:
+        lines = bundle.render_all(REPO)[target.filename].splitlines()
+        assert lines[:8] == [
+            '"""',
+            f"title: {target.title}",
+            f"author: {bundle.AUTHOR}",
+            f"version: {version}",
+            "license: MIT",
+            f"description: {target.description}",
+            f"requirements: {bundle.REQUIREMENTS}",
+            '"""',
+        ]
+        assert "python -m plugin bundle" in lines[9]
+        assert "Do not edit by hand" in lines[10]
+
+
+def test_throwaway_package_round_trips(tmp_path: Path) -> None:
+    root = make_package(tmp_path / "repo")
+    for target in bundle.TARGETS:
+        text = bundle.render_all(root)[target.filename]
+        module = load_like_openwebui(text, tmp_path)
+        cls = check_loaded(module, target, root)
+        assert cls().schema == (root / "schema.sql").read_bytes().decode()
+        assert sys.modules[module._PKG + ".util"].TRICKY == TRICKY
+        # Tracebacks and inspect can show the embedded lines.
+        assert f"class {target.cls}:" in inspect.getsource(cls)
+
+
+def test_real_bundles_load_reload_and_coexist(tmp_path: Path) -> None:
+    root = copy_repo(tmp_path / "v1")
+    other = copy_repo(tmp_path / "v2")
+    set_version(other, "99.0.0-test")
+    texts = bundle.render_all(root)
+    other_texts = bundle.render_all(other)
+    for target in bundle.TARGETS:
+        first = load_like_openwebui(texts[target.filename], tmp_path)
+        cls = check_loaded(first, target, root)
+        pkg_module = sys.modules[first._PKG]
+        finders = len(sys.meta_path)
+        again = load_like_openwebui(texts[target.filename], tmp_path)
+        assert again._PKG == first._PKG
+        assert sys.modules[first._PKG] is pkg_module
+        assert getattr(again, target.cls) is cls
+        assert len(sys.meta_path) == finders
+
+        second = load_like_openwebui(other_texts[target.filename], tmp_path)
+        other_cls = check_loaded(second, target, other)
+        assert second._PKG != first._PKG
+        assert second._PKG.startswith("_openwebui_monitor_99_0_0_test_")
+        assert other_cls is not cls
+        assert sys.modules[first._PKG] is pkg_module
+
+
+def test_package_name_scheme(tmp_path: Path) -> None:
+    root = make_package(tmp_path, version="0.3.1")
+    name = bundle.package_name("0.3.1", bundle.collect_sources(root))
+    assert re.fullmatch(r"_openwebui_monitor_0_3_1_[0-9a-f]{10}", name)
+    (root / "plugin" / "util.py").write_text("X = 2\n", encoding="utf-8")
+    assert bundle.package_name("0.3.1", bundle.collect_sources(root)) != name
+
+
+@pytest.mark.parametrize("phrase", bundle.REWRITTEN_PHRASES)
+def test_rewritten_phrase_in_source_is_rejected(tmp_path: Path, phrase: str) -> None:
+    root = make_package(tmp_path)
+    (root / "plugin" / "util.py").write_text(f"X = 1\n# load prices {phrase} here\n")
+    with pytest.raises(bundle.BundleError, match=r"plugin/util\.py:2: .*replace_imports"):
+        bundle.render_all(root)
+    result = run_cli_with_root(root)
+    assert result.returncode == 2
+    assert "plugin/util.py:2" in result.stderr
+    assert not (root / "openwebui_monitor_filter.py").exists()
+
+
+def run_cli_with_root(root: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "plugin", "bundle", "--root", str(root)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_literal_round_trips_awkward_text() -> None:
+    import ast
+
+    for text in (TRICKY, "", "'", "\\", "''", "'''", "a'''b''''c", "x\\", "\r", "\x00"):
+        assert ast.literal_eval(bundle.text_literal(text)) == "\n" + text
+    plain = "def f():\n    return r'\\d+'  # \"quoted\"\n"
+    assert bundle.text_literal(plain) == "r'''\n" + plain + "'''"
+
+
+OPENWEBUI_PROBE = r"""
+import asyncio, json, sys
+from open_webui.utils.plugin import (
+    extract_frontmatter, load_function_module_by_id, replace_imports,
+)
+
+
+async def probe(path):
+    text = open(path, encoding="utf-8").read()
+    first, kind, front, module = await load_function_module_by_id("probe_1", text)
+    again, _, _, _ = await load_function_module_by_id("probe_2", text)
+    return {
+        "frontmatter": extract_frontmatter(text),
+        "loader_frontmatter": front,
+        "unchanged": replace_imports(text) == text,
+        "type": kind,
+        "same_class": type(first) is type(again),
+        "has_valves": hasattr(first, "valves"),
+        "outer_module_gone": module.__name__ not in sys.modules,
+    }
+
+
+print(json.dumps({p: asyncio.run(probe(p)) for p in sys.argv[1:]}))
+"""
+
+
+def test_open_webui_loader_accepts_real_bundles(tmp_path: Path) -> None:
+    paths = []
+    for name, text in bundle.render_all(REPO).items():
+        paths.append(tmp_path / name)
+        paths[-1].write_text(text, encoding="utf-8")
+    data_dir = tmp_path / "owui-data"
+    data_dir.mkdir()
+    env = {
+        **os.environ,
+        "DATA_DIR": str(data_dir),
+        "OFFLINE_MODE": "true",  # never pip-install the frontmatter requirements
+        "ENABLE_PIP_INSTALL_FRONTMATTER_REQUIREMENTS": "false",
+        "WEBUI_SECRET_KEY": "test-only",
+    }
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run(
+        [sys.executable, "-c", OPENWEBUI_PROBE, *map(str, paths)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    version = bundle.read_version(REPO)
+    for target in bundle.TARGETS:
+        entry = report[str(tmp_path / target.filename)]
+        front = entry["frontmatter"]
+        assert front["title"] == target.title
+        assert front["version"] == version
+        assert front["requirements"] == bundle.REQUIREMENTS
+        assert front["author"] == bundle.AUTHOR
+        assert front["license"] == "MIT"
+        assert front["description"] == target.description
+        assert entry["unchanged"] is True
+        assert entry["type"] == target.cls.lower()
+        assert entry["same_class"] is True
+        assert entry["has_valves"] is True
+        assert entry["outer_module_gone"] is True
+        assert entry["loader_frontmatter"] == front
