@@ -1,0 +1,48 @@
+"""The README documents every valve, and CI runs the README's test command."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from plugin.functions.action import Action
+from plugin.functions.filter import Filter
+from plugin.functions.pipe import Pipe
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def section(title: str) -> str:
+    match = re.search(rf"^### {re.escape(title)}.*?$(.*?)(?=^##)", README, re.S | re.M)
+    assert match, f"README has no section '### {title}'"
+    return match.group(1)
+
+
+@pytest.mark.parametrize(("title", "cls"), [("Filter", Filter), ("Pipe", Pipe), ("Action", Action)])
+def test_every_valve_is_documented(title: str, cls: type) -> None:
+    documented = set(re.findall(r"^\| `([a-z_]+)` \|", section(title), re.M))
+    fields = set(cls.Valves.model_fields)
+    if hasattr(cls, "UserValves"):
+        fields |= set(cls.UserValves.model_fields)
+    assert documented == fields
+
+
+@pytest.mark.parametrize("cls", [Filter, Pipe, Action])
+def test_every_valve_has_a_description_and_bounds_where_numeric(cls: type) -> None:
+    for model in (cls.Valves, getattr(cls, "UserValves", cls.Valves)):
+        for name, field in model.model_fields.items():
+            assert field.description, f"{cls.__name__}.{model.__name__}.{name} has no description"
+            if field.annotation in (int, float):
+                bounds = [m for m in field.metadata if hasattr(m, "ge") or hasattr(m, "le")]
+                assert bounds, f"{cls.__name__}.{name} has no bounds"
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    commands = re.findall(r"^(\./scripts/\w+)\s", README, re.M)
+    assert commands == ["./scripts/serve", "./scripts/test"]
+    assert "./scripts/test" in (ROOT / ".ci" / "run").read_text()
+    for command in commands:
+        assert (ROOT / command).stat().st_mode & 0o111, f"{command} is not executable"
