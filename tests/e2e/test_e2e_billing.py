@@ -92,7 +92,7 @@ def assert_explained(db: Store, user: dict) -> None:
 def chat(owui: OpenWebUI, user: dict, path: str, stream: bool, content: str = "hello", model: str = MODEL_GPT):
     """One chat turn on the API path, the saved-chat path, or the UI's fan-out path (session_id)."""
     if path == "api":
-        status, result = owui.chat_api(user["token"], model, content, stream=stream)
+        _status, result = owui.chat_api(user["token"], model, content, stream=stream)
         text = result["text"] if stream else result["choices"][0]["message"]["content"]
         return {"text": text}
     extra = {"session_id": "e2e-session"} if path == "fanout" else {}
