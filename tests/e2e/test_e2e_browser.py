@@ -1,0 +1,233 @@
+"""What a person sees: the billing notice under a reply, in a real browser (headless Debian Chromium).
+
+The billing filter is installed from the generated `openwebui_monitor_filter.py` with its own SQLite file in
+the server's DATA_DIR (so this module's money does not mix with other modules'), a normal user logs in at
+`/auth`, opens a new chat with `/?models=fake-gpt` (0.12.4's chat page selects the model named by `models` /
+`model` in the query string), types into `#chat-input`, presses Enter and sees the reply with the filter's
+outlet `status` as a grey line above it.
+
+Chromium is Debian's `/usr/bin/chromium` driven by Python Playwright; no browser is downloaded. Without one
+(or without the `playwright` package) the module is skipped. On a failure a full-page screenshot and the
+page's HTML are written to the test's `tmp_path` and their paths printed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from plugin import notice
+from plugin.store import Store
+
+from .fake_upstream import COMPLETION_TOKENS, MODEL_GPT, PROMPT_TOKENS, REPLY_TEXT
+from .owui import OpenWebUI
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+ROOT = Path(__file__).resolve().parents[2]
+FID = "openwebui_monitor_filter"
+CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+WAIT_MS = 60_000  # the longest single wait in the browser
+WAIT_S = WAIT_MS / 1000
+
+INIT_BALANCE = 1_000_000  # micro-units: the `init_balance` valve of 1.0
+COST = (PROMPT_TOKENS + COMPLETION_TOKENS) * 60  # default 60 per 1M tokens, in and out: 960 micro-units
+TIME_AND_SPEED = r"\d+\.\d{2}s \| \d+\.\d T/s"
+
+
+@pytest.fixture(scope="module")
+def monitor(owui: OpenWebUI) -> Iterator[Path]:
+    """The filter (global, active) keeping its money in `browser_monitor.db`, and a public `fake-gpt` record."""
+    db_path = owui.data_dir / "browser_monitor.db"
+    valves = {"init_balance": 1.0, "language": "en", "db_path": str(db_path)}
+    owui.install_function(FID, "OpenWebUI Monitor", ROOT / "openwebui_monitor_filter.py", valves=valves)
+    owui.create_model_record(MODEL_GPT, MODEL_GPT)
+    try:
+        yield db_path
+    finally:
+        owui.delete_function(FID)
+        owui.delete_model_record(MODEL_GPT)
+
+
+@pytest.fixture(scope="module")
+def person(owui: OpenWebUI, monitor: Path, make_user) -> dict:
+    return make_user("browser")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not shutil.which(CHROMIUM):
+        if os.environ.get("CI"):  # scripts/test installs it: a missing browser in CI is a failure, not a skip
+            pytest.fail(f"no Chromium at {CHROMIUM}")
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, owui: OpenWebUI) -> Iterator[Any]:
+    """A fresh context (own cookies and localStorage) and page for each test."""
+    context = browser.new_context(base_url=owui.base_url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(WAIT_MS)
+    context.set_default_navigation_timeout(WAIT_MS)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@contextlib.contextmanager
+def evidence_on_failure(page: Any, tmp_path: Path) -> Iterator[None]:
+    """Keep a screenshot and the HTML of the page when the block fails."""
+    try:
+        yield
+    except BaseException:
+        shot, html = tmp_path / "failure.png", tmp_path / "failure.html"
+        with contextlib.suppress(Exception):
+            page.screenshot(path=str(shot), full_page=True, timeout=10_000)
+            print(f"screenshot of the failure: {shot}")
+        with contextlib.suppress(Exception):
+            html.write_text(page.content())
+            print(f"page HTML at the failure: {html} (url {page.url})")
+        raise
+
+
+# ----------------------------------------------------------------------------------------------
+# what a person does
+# ----------------------------------------------------------------------------------------------
+def log_in(page: Any, user: dict) -> None:
+    """Sign in at `/auth`; the first-login "What's New" dialog (admins only in 0.12.4) is dismissed whenever it
+    shows up in front of an action."""
+    whats_new = page.get_by_role("button", name="Okay, Let's Go!")
+    page.add_locator_handler(whats_new, lambda button: button.click())
+    page.goto("/auth")
+    page.locator('input[name="email"]').fill(user["email"])
+    page.locator('input[type="password"]').fill(user["password"])
+    page.locator('input[type="password"]').press("Enter")
+    sync_api.expect(page.locator("#chat-input")).to_be_visible(timeout=WAIT_MS)
+
+
+def new_chat(page: Any, model: str) -> None:
+    """Open a new chat with `model` selected, and check the model selector shows it."""
+    page.goto(f"/?models={model}")
+    sync_api.expect(page.locator("#chat-input")).to_be_visible(timeout=WAIT_MS)
+    sync_api.expect(page.locator("#model-selector-model-button")).to_contain_text(model, timeout=WAIT_MS)
+
+
+def send(page: Any, text: str) -> str:
+    """Type `text` into the chat input, press Enter; returns the new chat's id (from the `/c/<id>` URL)."""
+    chat_input = page.locator("#chat-input")
+    chat_input.click()
+    page.keyboard.type(text)
+    sync_api.expect(chat_input).to_contain_text(text)
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/c/[0-9a-f-]+"), timeout=WAIT_MS)
+    return page.url.rsplit("/c/", 1)[1].split("?", 1)[0].split("#", 1)[0]
+
+
+def seen_notice(page: Any, pattern: str) -> str:
+    """Wait until the reply and a status line matching `pattern` are on the page; returns that line."""
+    sync_api.expect(page.get_by_text(REPLY_TEXT, exact=True).first).to_be_visible(timeout=WAIT_MS)
+    line = page.get_by_text(re.compile(pattern)).first
+    sync_api.expect(line).to_be_visible(timeout=WAIT_MS)
+    return (line.text_content() or "").strip()
+
+
+def assert_above(upper: Any, lower: Any) -> None:
+    """`upper` is drawn above `lower` (the notice is a line above the reply text)."""
+    top, bottom = upper.bounding_box(), lower.bounding_box()
+    assert top and bottom, (top, bottom)
+    assert top["y"] + top["height"] <= bottom["y"], (top, bottom)
+
+
+def saved_assistant(owui: OpenWebUI, user: dict, chat_id: str, user_text: str, line: str) -> dict:
+    """Poll the saved chat until the reply to `user_text` is done and carries `line` in its statusHistory."""
+    deadline = time.monotonic() + WAIT_S
+    found: dict = {}
+    while True:
+        chat = owui.get_chat(user["token"], chat_id)["chat"]
+        messages = chat["history"]["messages"]
+        for message in messages.values():
+            parent = messages.get(message.get("parentId") or "") or {}
+            if message.get("role") == "assistant" and parent.get("content") == user_text:
+                found = message
+        descriptions = [item.get("description") for item in found.get("statusHistory") or []]
+        if found.get("done") and line in descriptions:
+            return {**found, "chat": chat}
+        if time.monotonic() > deadline:
+            raise AssertionError(f"saved reply to {user_text!r} without {line!r} after {WAIT_S:.0f}s: {found}")
+        time.sleep(0.2)
+
+
+def stored_balance(db_path: Path, user: dict) -> int:
+    store = Store(db_path)
+    try:
+        row = store.get_user(user["id"])
+        return row["balance"] if row else 0
+    finally:
+        store.close()
+
+
+def set_user_language(owui: OpenWebUI, user: dict, language: str) -> None:
+    valves = {"language": language} if language else {}
+    owui.request("POST", f"/api/v1/functions/id/{FID}/valves/user/update", token=user["token"], json=valves)
+    assert owui.request("GET", f"/api/v1/functions/id/{FID}/valves/user", token=user["token"]).json() == valves
+
+
+# ----------------------------------------------------------------------------------------------
+# tests
+# ----------------------------------------------------------------------------------------------
+def test_reply_shows_the_billing_notice(owui, monitor, person, page, tmp_path) -> None:
+    set_user_language(owui, person, "")
+    expected = "Tokens: 11+5 | Cost: $0.000960 | Balance: $0.9990 | Time: "
+    started = time.monotonic()
+    with evidence_on_failure(page, tmp_path):
+        log_in(page, person)
+        new_chat(page, MODEL_GPT)
+        chat_id = send(page, "hello browser")
+        line = seen_notice(page, r"^Tokens: \d+\+\d+ \| Cost: ")
+        print(f"seen after {time.monotonic() - started:.1f}s: {line!r}")
+        assert line.startswith(expected), line
+        assert re.fullmatch(re.escape(expected) + TIME_AND_SPEED, line), line
+        assert_above(page.get_by_text(line, exact=True).first, page.get_by_text(REPLY_TEXT, exact=True).first)
+
+    assert stored_balance(monitor, person) == INIT_BALANCE - COST
+    message = saved_assistant(owui, person, chat_id, "hello browser", line)
+    assert message["content"] == REPLY_TEXT
+    assert message["chat"]["models"] == [MODEL_GPT]
+
+
+def test_user_language_changes_the_notice(owui, monitor, person, page, tmp_path) -> None:
+    set_user_language(owui, person, "zh")
+    try:
+        with evidence_on_failure(page, tmp_path):
+            log_in(page, person)
+            new_chat(page, MODEL_GPT)
+            chat_id = send(page, "hello browser again")
+            line = seen_notice(page, r"^Token: \d+\+\d+ \| 费用: ")
+        balance = notice.money(stored_balance(monitor, person), "$")
+        expected = f"Token: 11+5 | 费用: $0.000960 | 余额: {balance} | 耗时: "
+        assert re.fullmatch(re.escape(expected) + TIME_AND_SPEED, line), line
+        message = saved_assistant(owui, person, chat_id, "hello browser again", line)
+        assert message["content"] == REPLY_TEXT
+    finally:
+        set_user_language(owui, person, "")
