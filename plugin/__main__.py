@@ -1,4 +1,4 @@
-"""Command line for repository tools: ``python -m plugin bundle [--check]``.
+"""Command line for repository tools: ``python -m plugin bundle [--check]`` and ``python -m plugin install``.
 
 Kept separate from the runtime library (and out of the bundles) so that the
 Functions pasted into Open WebUI carry only what they execute.
@@ -7,6 +7,7 @@ Functions pasted into Open WebUI carry only what they execute.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -31,7 +32,64 @@ def build_parser() -> argparse.ArgumentParser:
         default=REPO_ROOT,
         help="repository root holding plugin/ and schema.sql (default: %(default)s)",
     )
+    install = sub.add_parser(
+        "install",
+        help="create or update the three functions in a running Open WebUI over its REST API",
+        description="Idempotent: run it again after `git pull` to update. Needs an admin's credentials.",
+    )
+    install.add_argument("--url", required=True, help="Open WebUI base URL, e.g. http://127.0.0.1:8080")
+    who = install.add_mutually_exclusive_group()
+    who.add_argument(
+        "--api-key",
+        default=os.environ.get("OPENWEBUI_API_KEY"),
+        help="an admin's API key (sk-...) or session token (default: $OPENWEBUI_API_KEY)",
+    )
+    who.add_argument("--email", help="sign in as this admin instead of using an API key")
+    install.add_argument(
+        "--password",
+        default=os.environ.get("OPENWEBUI_PASSWORD"),
+        help="the admin's password, with --email (default: $OPENWEBUI_PASSWORD)",
+    )
+    install.add_argument(
+        "--dir",
+        type=Path,
+        default=REPO_ROOT,
+        help="repository holding the generated function files (default: %(default)s)",
+    )
+    install.add_argument(
+        "--pipe-public",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="let every user read the Usage Monitor model (default: on; --no-pipe-public keeps it admin-only)",
+    )
+    install.add_argument(
+        "--valves-json",
+        type=Path,
+        help='JSON file {"function_id": {"valve": value}} overlaid on the valves already stored',
+    )
     return parser
+
+
+def run_install(args: argparse.Namespace) -> int:
+    """Print the summary, or one line saying why it stopped."""
+    from .install import InstallError, install  # httpx is needed only here
+
+    api_key = None if args.email else args.api_key
+    try:
+        lines = install(
+            args.url,
+            args.dir,
+            api_key=api_key,
+            email=args.email,
+            password=args.password,
+            pipe_public=args.pipe_public,
+            valves_json=args.valves_json,
+        )
+    except InstallError as exc:
+        print(f"install failed: {exc}", file=sys.stderr)
+        return 1
+    print("\n".join(lines))
+    return 0
 
 
 def run_bundle(root: Path, check: bool) -> int:
@@ -60,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "bundle":
         return run_bundle(args.root, args.check)
+    if args.command == "install":
+        return run_install(args)
     return 2  # pragma: no cover - argparse rejects unknown commands
 
 

@@ -48,7 +48,8 @@ class Store:
         self.db = sqlite_utils.Database(self.conn)
         self.clock = clock
         self._lock = threading.RLock()
-        self._executor: ThreadPoolExecutor | None = None
+        # Created up front: a lazily created executor could be created twice by two racing coroutines.
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="openwebui-monitor-db")
         # Under the write lock, so two workers opening a new file do not both create the tables.
         with self.immediate():
             migrations.apply(self.db)
@@ -69,15 +70,11 @@ class Store:
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run blocking database work on this store's own thread, so a lock wait never stalls the event loop."""
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="openwebui-monitor-db")
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, lambda: fn(*args, **kwargs))
 
     def close(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
-            self._executor = None
+        self._executor.shutdown(wait=True)
         self.conn.close()
 
     def _cursor(self, sql: str, params: tuple | dict) -> sqlite3.Cursor:
@@ -261,9 +258,23 @@ _stores_lock = threading.Lock()
 
 def open_store(path: str | Path) -> Store:
     """The process-wide Store for `path`: Filter, Pipe and Action share one connection per file."""
-    key = str(Path(path).resolve()) if str(path) != ":memory:" else ":memory:"
+    raw = str(path)
+    store = _stores.get(raw)  # the hot path: one dict lookup, no filesystem call
+    if store is not None:
+        return store
+    key = str(Path(raw).resolve()) if raw != ":memory:" else raw
     with _stores_lock:
         store = _stores.get(key)
         if store is None:
-            store = _stores[key] = Store(path)
+            store = _stores[key] = Store(raw)
+        _stores[raw] = store
         return store
+
+
+async def open_store_async(path: str | Path) -> Store:
+    """`open_store` for coroutines: the first open creates tables and may wait on another process's
+    write lock for up to the busy timeout, so it runs on a thread instead of the event loop."""
+    store = _stores.get(str(path))
+    if store is not None:
+        return store
+    return await asyncio.to_thread(open_store, path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -123,20 +124,13 @@ def message_text(message: Mapping[str, Any]) -> tuple[str, int]:
     return "".join(texts), images
 
 
-def _is_cjk(char: str) -> bool:
-    code = ord(char)
-    return (
-        0x3040 <= code <= 0x30FF  # kana
-        or 0x3400 <= code <= 0x4DBF
-        or 0x4E00 <= code <= 0x9FFF  # CJK ideographs
-        or 0xAC00 <= code <= 0xD7AF  # hangul
-        or 0xF900 <= code <= 0xFAFF
-        or 0xFF00 <= code <= 0xFFEF  # full-width forms
-    )
+# Kana, CJK ideographs (and extension A), hangul, compatibility ideographs, full-width forms: about one token
+# each. One regex pass: a per-character Python loop cost 11 ms on a 20k-token prompt.
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 
 
 def heuristic_count(text: str) -> int:
-    cjk = sum(1 for char in text if _is_cjk(char))
+    cjk = len(_CJK.findall(text))
     other = len(text) - cjk
     return cjk + (other + CHARS_PER_TOKEN - 1) // CHARS_PER_TOKEN
 

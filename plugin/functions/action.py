@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, Field
 
 from .. import i18n, notice, openwebui
-from ..store import open_store
+from ..store import open_store_async
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ class Action:
         lang = i18n.language(self.valves.language)
         chat_id = str((body or {}).get("chat_id") or "")
         message_id = str((body or {}).get("id") or "")
-        store = open_store(self.valves.db_path.strip() or openwebui.default_db_path())
+        store = await open_store_async(self.valves.db_path.strip() or openwebui.default_db_path())
         record = await store.run(store.get_usage, chat_id, message_id)
         if record is None or (record["user_id"] != user.get("id") and user.get("role") != "admin"):
             text = i18n.t(lang, "no_usage_for_message")

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from .. import billing, i18n, notice, openwebui, pricing, tokens
 from ..errors import MisconfiguredValve
-from ..store import Store, open_store
+from ..store import Store, open_store_async
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +148,7 @@ class Filter:
         chat_id, message_id = self._start_key(metadata)
         try:
             hold = pricing.inlet_cost(pricing.parse_cost_on_inlet(self.valves.cost_on_inlet), model_id)
-            store = self._store()
+            store = await self._store()
             await self._sweep(store)
             result = await store.run(
                 billing.admit,
@@ -210,7 +210,7 @@ class Filter:
             return body
         chat_id, message_id = self._end_key(__metadata__, body)
         try:
-            store = self._store()
+            store = await self._store()
             lookup = openwebui.model_lookup(__request__)
             fallback = pricing.defaults(
                 self.valves.default_input_price,
@@ -263,8 +263,8 @@ class Filter:
 
     # -- helpers -------------------------------------------------------------------------------
 
-    def _store(self) -> Store:
-        return open_store(self.valves.db_path.strip() or openwebui.default_db_path())
+    async def _store(self) -> Store:
+        return await open_store_async(self.valves.db_path.strip() or openwebui.default_db_path())
 
     async def _sweep(self, store: Store) -> None:
         """Settle forgotten holds now and then; cheap (an indexed query) and off the event loop."""

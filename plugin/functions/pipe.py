@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from .. import i18n, notice, openwebui
-from ..store import Store, open_store
+from ..store import Store, open_store_async
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ class Pipe:
     async def pipe(self, body: dict, __user__: dict | None = None) -> AsyncIterator[str]:
         user = __user__ if isinstance(__user__, dict) else {}
         lang = i18n.language(getattr(user.get("valves"), "language", None), self.valves.language)
-        store = open_store(self.valves.db_path.strip() or openwebui.default_db_path())
+        store = await open_store_async(self.valves.db_path.strip() or openwebui.default_db_path())
         try:
             text = await store.run(self._summary, store, str(user.get("id", "")), lang)
         except Exception:

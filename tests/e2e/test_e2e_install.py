@@ -1,0 +1,95 @@
+"""The installer against a real Open WebUI 0.12.4: three runs (JWT, API key, e-mail and password).
+
+The module removes what it installed at the end, so later modules start from a server without the
+three functions (they install the same ids themselves).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from plugin.install import PUBLIC_READ, install
+
+from .owui import ADMIN_EMAIL, ADMIN_PASSWORD, OpenWebUI
+
+ROOT = Path(__file__).resolve().parents[2]
+FILTER, PIPE, ACTION = "openwebui_monitor_filter", "openwebui_monitor_pipe", "admin_action"
+EXPECTED = {FILTER: ("filter", True), PIPE: ("pipe", False), ACTION: ("action", True)}
+
+
+@pytest.fixture(scope="module")
+def clean(owui: OpenWebUI) -> Iterator[None]:
+    """Start without the three functions and the pipe's record, and leave without them."""
+
+    def remove() -> None:
+        for fid in EXPECTED:
+            owui.delete_function(fid)
+        owui.delete_model_record(PIPE)
+        assert all(owui.get_function(fid) is None for fid in EXPECTED)
+
+    remove()
+    try:
+        yield
+    finally:
+        remove()
+
+
+def state(owui: OpenWebUI) -> dict[str, tuple]:
+    records = {fid: owui.get_function(fid) for fid in EXPECTED}
+    return {
+        fid: (r["type"], r["is_active"], r["is_global"], r["name"], r["updated_at"])
+        for fid, r in records.items()
+        if r is not None
+    }
+
+
+def test_install_is_complete_public_and_idempotent(owui: OpenWebUI, clean: None, make_user, tmp_path: Path) -> None:
+    first = install(owui.base_url, ROOT, api_key=owui.admin_token)
+    assert [line.split(":")[-1].strip() for line in first[:3]] == [
+        "created, activated, made global",
+        "created, activated",
+        "created, activated, made global",
+    ], first
+
+    installed = state(owui)
+    for fid, (kind, is_global) in EXPECTED.items():
+        assert installed[fid][:3] == (kind, True, is_global), (fid, installed[fid])
+    assert [installed[fid][3] for fid in EXPECTED] == [
+        "OpenWebUI Monitor",
+        "Usage Monitor",
+        "OpenWebUI Monitor Actions",
+    ]
+
+    record = owui._json("GET", "/api/v1/models/model", params={"id": PIPE})
+    assert record["name"] == "Usage Monitor"
+    assert record["meta"]["description"] == owui.get_function(PIPE)["meta"]["description"]
+    grants = [{k: g[k] for k in PUBLIC_READ} for g in record["access_grants"]]
+    assert grants == [PUBLIC_READ]
+
+    user = make_user("installer")
+    seen = owui._json("GET", "/api/models", token=user["token"])["data"]
+    assert {"id": PIPE, "name": "Usage Monitor"} in [{"id": m["id"], "name": m["name"]} for m in seen]
+
+    # An admin sets a valve in the UI; the second run (a real sk- API key) overlays a file on it.
+    owui.set_valves(FILTER, {"language": "zh"})
+    api_key = owui._json("POST", "/api/v1/auths/api_key")["api_key"]
+    overlay = tmp_path / "valves.json"
+    overlay.write_text(json.dumps({FILTER: {"currency_symbol": "€"}}))
+    second = install(owui.base_url, ROOT, api_key=api_key, valves_json=overlay)
+    assert second[0].endswith(": valves merged (currency_symbol)"), second
+    assert all(line.endswith("unchanged") for line in second[1:4]), second
+    assert owui.get_valves(FILTER) == {"language": "zh", "currency_symbol": "€"}
+    after_second = state(owui)  # saving valves moves the filter's updated_at, nothing else
+    assert {fid: s[:4] for fid, s in after_second.items()} == {fid: s[:4] for fid, s in installed.items()}
+
+    # The third run (e-mail and password) finds nothing to do and flips nothing back.
+    third = install(owui.base_url, ROOT, email=ADMIN_EMAIL, password=ADMIN_PASSWORD, valves_json=overlay)
+    assert all(line.endswith("unchanged") for line in third[:4]), third
+    assert state(owui) == after_second
+    assert owui.get_valves(FILTER) == {"language": "zh", "currency_symbol": "€"}
+    seen = owui._json("GET", "/api/models", token=user["token"])["data"]
+    assert PIPE in {m["id"] for m in seen}
