@@ -35,3 +35,43 @@ class MisconfiguredValve(MonitorError):
     """Params: valve (its name)."""
 
     key = "misconfigured_valve"
+
+
+class InvalidRange(MonitorError):
+    """Params: text (what was typed)."""
+
+    key = "invalid_range"
+
+
+class AdminOnly(MonitorError):
+    key = "admin_only"
+
+
+class UnknownUser(MonitorError):
+    """Params: query."""
+
+    key = "unknown_user"
+
+
+class AmbiguousUser(MonitorError):
+    """Params: query, candidates (already formatted, one per line)."""
+
+    key = "ambiguous_user"
+
+
+class InvalidAmount(MonitorError):
+    """Params: text."""
+
+    key = "invalid_amount"
+
+
+class UnknownModel(MonitorError):
+    """Params: model."""
+
+    key = "unknown_model"
+
+
+class InvalidImport(MonitorError):
+    """Params: reason (short, already in the reader's terms)."""
+
+    key = "invalid_import"

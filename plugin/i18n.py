@@ -8,6 +8,15 @@ LANGUAGES = ("en", "zh", "es")
 
 MESSAGES: dict[str, dict[str, str]] = {
     "en": {
+        "invalid_range": (
+            "I can't read the time range “{text}”. Try today, week, month, 7d, all or 2026-11-01..2026-11-28."
+        ),
+        "admin_only": "That command is for administrators. Here is your own usage instead.",
+        "unknown_user": "No user matches “{query}”.",
+        "ambiguous_user": "“{query}” matches several users; say which one by email:\n{candidates}",
+        "invalid_amount": "“{text}” is not a valid amount.",
+        "unknown_model": "No model matches “{model}”.",
+        "invalid_import": "Nothing was imported: {reason}",
         "summary_title": "**Your usage** · balance {balance}",
         "summary_header": "| Period | Replies | Input tokens | Output tokens | Cost |",
         "period_today": "Today",
@@ -31,6 +40,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "billing_failed": "Usage for this reply could not be recorded; the administrator can see why in the logs.",
     },
     "zh": {
+        "invalid_range": "无法识别时间范围“{text}”。可以用 今天、本周、本月、7天、全部 或 2026-11-01..2026-11-28。",
+        "admin_only": "该命令仅限管理员使用。下面是您自己的用量。",
+        "unknown_user": "没有与“{query}”匹配的用户。",
+        "ambiguous_user": "“{query}”匹配到多个用户，请用邮箱指明：\n{candidates}",
+        "invalid_amount": "“{text}”不是有效的金额。",
+        "unknown_model": "没有与“{model}”匹配的模型。",
+        "invalid_import": "未导入任何数据：{reason}",
         "summary_title": "**我的用量** · 余额 {balance}",
         "summary_header": "| 时段 | 回复数 | 输入 Token | 输出 Token | 费用 |",
         "period_today": "今天",
@@ -51,6 +67,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "billing_failed": "本条回复的用量未能记录，管理员可在日志中查看原因。",
     },
     "es": {
+        "invalid_range": "No entiendo el periodo “{text}”. Pruebe hoy, semana, mes, 7d, todo o 2026-11-01..2026-11-28.",
+        "admin_only": "Ese comando es para administradores. Aquí tiene su propio uso.",
+        "unknown_user": "Ningún usuario coincide con “{query}”.",
+        "ambiguous_user": "“{query}” coincide con varios usuarios; indique cuál por su correo:\n{candidates}",
+        "invalid_amount": "“{text}” no es un importe válido.",
+        "unknown_model": "Ningún modelo coincide con “{model}”.",
+        "invalid_import": "No se importó nada: {reason}",
         "summary_title": "**Su uso** · saldo {balance}",
         "summary_header": "| Periodo | Respuestas | Tokens de entrada | Tokens de salida | Costo |",
         "period_today": "Hoy",

@@ -1,0 +1,133 @@
+"""Time ranges for reports: `today`, `week`, `month`, `7d`, `all`, `2026-11-01..2026-11-28`, in en / zh / es.
+
+Days are calendar days in one time zone (a valve; default the server's), because "today" means the reader's
+today, not UTC's. A range is [start, end) in epoch seconds; `all` has no bounds.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import InvalidRange
+
+MAX_DAYS = 36_600  # a hundred years: anything longer is a typo, not a report
+
+
+@dataclass(frozen=True)
+class Range:
+    """[start, end) in epoch seconds (None = unbounded); `key` names it for titles, `first`/`last` its days."""
+
+    key: str  # today, yesterday, week, month, days, all, custom
+    start: float | None
+    end: float | None
+    first: date | None = None
+    last: date | None = None  # inclusive
+    days: int = 0  # for key == "days"
+
+    def contains(self, ts: float) -> bool:
+        return (self.start is None or ts >= self.start) and (self.end is None or ts < self.end)
+
+
+def zone(name: str | None) -> tzinfo | None:
+    """An IANA zone from a valve; empty means the server's local zone (None). Unknown names are an error."""
+    name = (name or "").strip()
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidRange(text=name) from exc
+
+
+def _midnight(day: date, tz: tzinfo | None) -> float:
+    moment = datetime(day.year, day.month, day.day, tzinfo=tz)
+    return moment.timestamp() if tz is not None else moment.astimezone().timestamp()
+
+
+def today(now: float, tz: tzinfo | None) -> date:
+    return datetime.fromtimestamp(now, tz).date()
+
+
+def between(first: date, last: date, tz: tzinfo | None, key: str = "custom", days: int = 0) -> Range:
+    if last < first:
+        first, last = last, first
+    if (last - first).days > MAX_DAYS:
+        raise InvalidRange(text=f"{first}..{last}")
+    return Range(key, _midnight(first, tz), _midnight(last + timedelta(days=1), tz), first=first, last=last, days=days)
+
+
+# Words for each named range, all languages at once: the reader's language never limits what they may type.
+_NAMED = {
+    "today": ("today", "day", "今天", "今日", "hoy"),
+    "yesterday": ("yesterday", "昨天", "昨日", "ayer"),
+    "week": ("week", "this week", "本周", "这周", "周", "semana", "esta semana"),
+    "month": ("month", "this month", "本月", "这个月", "月", "mes", "este mes"),
+    "all": ("all", "all time", "total", "ever", "全部", "所有", "总计", "todo", "siempre"),
+}
+_WORD_TO_KEY = {word: key for key, words in _NAMED.items() for word in words}
+_DAYS = re.compile(
+    r"^(?:last|past|最近|过去|近|últimos|ultimos)?\s*(\d{1,6})\s*(?:d|days?|天|日|días|dias|día|dia)$", re.IGNORECASE
+)
+_WEEKS = re.compile(r"^(?:last|past|最近|过去|近|últimas|ultimas)?\s*(\d{1,4})\s*(?:w|weeks?|周|星期|semanas?)$", re.I)
+_DATE = r"(\d{4})-(\d{1,2})-(\d{1,2})"
+_SPAN = re.compile(rf"^{_DATE}\s*(?:\.\.|~|to|至|到|a|hasta|-)\s*{_DATE}$", re.IGNORECASE)
+_ONE_DAY = re.compile(rf"^{_DATE}$")
+
+
+def _date(y: str, m: str, d: str, text: str) -> date:
+    try:
+        return date(int(y), int(m), int(d))
+    except ValueError as exc:
+        raise InvalidRange(text=text) from exc
+
+
+def parse(text: str | None, *, now: float, tz: tzinfo | None, default: str = "30d") -> Range:
+    """Read a range as people type it; raise InvalidRange (translated by the caller) for anything else."""
+    raw = " ".join((text or "").split())
+    phrase = raw.lower().strip(" .,;:!?。，！？")
+    if not phrase:
+        phrase = default
+    key = _WORD_TO_KEY.get(phrase)
+    day = today(now, tz)
+    if key == "today":
+        return between(day, day, tz, "today")
+    if key == "yesterday":
+        return between(day - timedelta(days=1), day - timedelta(days=1), tz, "yesterday")
+    if key == "week":
+        return between(day - timedelta(days=day.weekday()), day, tz, "week")
+    if key == "month":
+        return between(day.replace(day=1), day, tz, "month")
+    if key == "all":
+        return Range("all", None, None)
+    for pattern, unit in ((_DAYS, 1), (_WEEKS, 7)):
+        match = pattern.match(phrase)
+        if match:
+            count = int(match.group(1)) * unit
+            if not 1 <= count <= MAX_DAYS:
+                raise InvalidRange(text=raw)
+            return between(day - timedelta(days=count - 1), day, tz, "days", days=count)
+    match = _SPAN.match(phrase)
+    if match:
+        first = _date(*match.group(1, 2, 3), raw)
+        last = _date(*match.group(4, 5, 6), raw)
+        return between(first, last, tz)
+    match = _ONE_DAY.match(phrase)
+    if match:
+        single = _date(*match.groups(), raw)
+        return between(single, single, tz)
+    raise InvalidRange(text=raw)
+
+
+def looks_like_range(text: str) -> bool:
+    """Whether a word could start a range, so the command parser can tell a range from a name or model."""
+    phrase = text.lower().strip()
+    return bool(
+        phrase in _WORD_TO_KEY
+        or _DAYS.match(phrase)
+        or _WEEKS.match(phrase)
+        or _SPAN.match(phrase)
+        or _ONE_DAY.match(phrase)
+    )
