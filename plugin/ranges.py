@@ -20,7 +20,7 @@ MAX_DAYS = 36_600  # a hundred years: anything longer is a typo, not a report
 class Range:
     """[start, end) in epoch seconds (None = unbounded); `key` names it for titles, `first`/`last` its days."""
 
-    key: str  # today, yesterday, week, month, days, all, custom
+    key: str  # today, yesterday, week, last_week, month, last_month, days, all, custom
     start: float | None
     end: float | None
     first: date | None = None
@@ -65,6 +65,8 @@ _NAMED = {
     "yesterday": ("yesterday", "昨天", "昨日", "ayer"),
     "week": ("week", "this week", "本周", "这周", "周", "semana", "esta semana"),
     "month": ("month", "this month", "本月", "这个月", "月", "mes", "este mes"),
+    "last_week": ("last week", "previous week", "上周", "上星期", "semana pasada", "la semana pasada"),
+    "last_month": ("last month", "previous month", "上月", "上个月", "mes pasado", "el mes pasado"),
     "all": ("all", "all time", "total", "ever", "全部", "所有", "总计", "todo", "siempre"),
 }
 _WORD_TO_KEY = {word: key for key, words in _NAMED.items() for word in words}
@@ -100,6 +102,12 @@ def parse(text: str | None, *, now: float, tz: tzinfo | None, default: str = "30
         return between(day - timedelta(days=day.weekday()), day, tz, "week")
     if key == "month":
         return between(day.replace(day=1), day, tz, "month")
+    if key == "last_week":
+        monday = day - timedelta(days=day.weekday() + 7)
+        return between(monday, monday + timedelta(days=6), tz, "last_week")
+    if key == "last_month":
+        last = day.replace(day=1) - timedelta(days=1)
+        return between(last.replace(day=1), last, tz, "last_month")
     if key == "all":
         return Range("all", None, None)
     for pattern, unit in ((_DAYS, 1), (_WEEKS, 7)):
