@@ -71,8 +71,14 @@ CREATE TABLE usage (
     UNIQUE (chat_id, message_id)
 );
 CREATE INDEX usage_created ON usage (created_at);
-CREATE INDEX usage_user_created ON usage (user_id, created_at);
-CREATE INDEX usage_model_created ON usage (model_id, created_at);
+-- Covering: one user's or one model's reports and records read these indexes alone, never the table.
+CREATE INDEX usage_user_created ON usage (
+    user_id, created_at, model_id, input_tokens, output_tokens, cached_tokens, reasoning_tokens, estimated, cost,
+    balance_after
+);
+CREATE INDEX usage_model_created ON usage (
+    model_id, created_at, input_tokens, output_tokens, cost, balance_after
+);
 
 -- Prices an admin set. NULL means "not set here": resolution falls through to the next source.
 CREATE TABLE prices (
@@ -86,3 +92,124 @@ CREATE TABLE prices (
     updated_at REAL NOT NULL,
     updated_by TEXT NOT NULL DEFAULT ''
 );
+
+-- Records sorted by cost, tokens or balance read an index instead of sorting a whole range.
+CREATE INDEX usage_cost ON usage (cost, created_at);
+CREATE INDEX usage_tokens ON usage ((input_tokens + output_tokens), created_at, input_tokens, output_tokens);
+CREATE INDEX usage_balance ON usage (balance_after, created_at);
+
+-- Report rollups (see plugin/rollups.py), kept by the triggers below; never written by anything else.
+-- 15-minute slots: totals and per-day series (every time zone in use has its midnights on a slot edge).
+CREATE TABLE usage_slots (
+    slot INTEGER PRIMARY KEY,
+    calls INTEGER NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    cached_tokens INTEGER NOT NULL,
+    reasoning_tokens INTEGER NOT NULL,
+    estimated INTEGER NOT NULL,
+    cost INTEGER NOT NULL
+);
+
+-- UTC days per model and per user: model shares, user rankings, the report card, all-time spend.
+CREATE TABLE usage_model_days (
+    day INTEGER NOT NULL,
+    model_id TEXT NOT NULL,
+    calls INTEGER NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    cost INTEGER NOT NULL,
+    PRIMARY KEY (day, model_id)
+) WITHOUT ROWID;
+CREATE TABLE usage_user_days (
+    day INTEGER NOT NULL,
+    user_id TEXT NOT NULL,
+    calls INTEGER NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    cost INTEGER NOT NULL,
+    PRIMARY KEY (day, user_id)
+) WITHOUT ROWID;
+CREATE INDEX usage_user_days_user ON usage_user_days (user_id, day);
+
+-- A new record adds itself to each rollup; a deleted one subtracts itself; an update does both.
+CREATE TRIGGER usage_rollup_insert AFTER INSERT ON usage BEGIN
+    INSERT INTO usage_slots VALUES (
+        CAST(NEW.created_at AS INTEGER) / 900, 1, NEW.input_tokens, NEW.output_tokens, NEW.cached_tokens,
+        NEW.reasoning_tokens, NEW.estimated, NEW.cost
+    ) ON CONFLICT (slot) DO UPDATE SET calls = calls + excluded.calls,
+        input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+        cached_tokens = cached_tokens + excluded.cached_tokens,
+        reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
+        estimated = estimated + excluded.estimated, cost = cost + excluded.cost;
+    INSERT INTO usage_model_days VALUES (
+        CAST(NEW.created_at AS INTEGER) / 86400, NEW.model_id, 1, NEW.input_tokens, NEW.output_tokens, NEW.cost
+    ) ON CONFLICT (day, model_id) DO UPDATE SET calls = calls + excluded.calls,
+        input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+        cost = cost + excluded.cost;
+    INSERT INTO usage_user_days VALUES (
+        CAST(NEW.created_at AS INTEGER) / 86400, NEW.user_id, 1, NEW.input_tokens, NEW.output_tokens, NEW.cost
+    ) ON CONFLICT (day, user_id) DO UPDATE SET calls = calls + excluded.calls,
+        input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+        cost = cost + excluded.cost;
+END;
+CREATE TRIGGER usage_rollup_delete AFTER DELETE ON usage BEGIN
+    INSERT INTO usage_slots VALUES (
+        CAST(OLD.created_at AS INTEGER) / 900, -1, -OLD.input_tokens, -OLD.output_tokens, -OLD.cached_tokens,
+        -OLD.reasoning_tokens, -OLD.estimated, -OLD.cost
+    ) ON CONFLICT (slot) DO UPDATE SET calls = calls + excluded.calls,
+        input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+        cached_tokens = cached_tokens + excluded.cached_tokens,
+        reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
+        estimated = estimated + excluded.estimated, cost = cost + excluded.cost;
+    INSERT INTO usage_model_days VALUES (
+        CAST(OLD.created_at AS INTEGER) / 86400, OLD.model_id, -1, -OLD.input_tokens, -OLD.output_tokens, -OLD.cost
+    ) ON CONFLICT (day, model_id) DO UPDATE SET calls = calls + excluded.calls,
+        input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+        cost = cost + excluded.cost;
+    INSERT INTO usage_user_days VALUES (
+        CAST(OLD.created_at AS INTEGER) / 86400, OLD.user_id, -1, -OLD.input_tokens, -OLD.output_tokens, -OLD.cost
+    ) ON CONFLICT (day, user_id) DO UPDATE SET calls = calls + excluded.calls,
+        input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+        cost = cost + excluded.cost;
+END;
+CREATE TRIGGER usage_rollup_update AFTER UPDATE OF
+    created_at, user_id, model_id, input_tokens, output_tokens, cached_tokens, reasoning_tokens, estimated, cost
+ON usage BEGIN
+    INSERT INTO usage_slots VALUES (
+        CAST(OLD.created_at AS INTEGER) / 900, -1, -OLD.input_tokens, -OLD.output_tokens, -OLD.cached_tokens,
+        -OLD.reasoning_tokens, -OLD.estimated, -OLD.cost
+    ) ON CONFLICT (slot) DO UPDATE SET calls = calls + excluded.calls,
+        input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+        cached_tokens = cached_tokens + excluded.cached_tokens,
+        reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
+        estimated = estimated + excluded.estimated, cost = cost + excluded.cost;
+    INSERT INTO usage_slots VALUES (
+        CAST(NEW.created_at AS INTEGER) / 900, 1, NEW.input_tokens, NEW.output_tokens, NEW.cached_tokens,
+        NEW.reasoning_tokens, NEW.estimated, NEW.cost
+    ) ON CONFLICT (slot) DO UPDATE SET calls = calls + excluded.calls,
+        input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+        cached_tokens = cached_tokens + excluded.cached_tokens,
+        reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
+        estimated = estimated + excluded.estimated, cost = cost + excluded.cost;
+    INSERT INTO usage_model_days VALUES (
+        CAST(OLD.created_at AS INTEGER) / 86400, OLD.model_id, -1, -OLD.input_tokens, -OLD.output_tokens, -OLD.cost
+    ) ON CONFLICT (day, model_id) DO UPDATE SET calls = calls + excluded.calls,
+        input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+        cost = cost + excluded.cost;
+    INSERT INTO usage_model_days VALUES (
+        CAST(NEW.created_at AS INTEGER) / 86400, NEW.model_id, 1, NEW.input_tokens, NEW.output_tokens, NEW.cost
+    ) ON CONFLICT (day, model_id) DO UPDATE SET calls = calls + excluded.calls,
+        input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+        cost = cost + excluded.cost;
+    INSERT INTO usage_user_days VALUES (
+        CAST(OLD.created_at AS INTEGER) / 86400, OLD.user_id, -1, -OLD.input_tokens, -OLD.output_tokens, -OLD.cost
+    ) ON CONFLICT (day, user_id) DO UPDATE SET calls = calls + excluded.calls,
+        input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+        cost = cost + excluded.cost;
+    INSERT INTO usage_user_days VALUES (
+        CAST(NEW.created_at AS INTEGER) / 86400, NEW.user_id, 1, NEW.input_tokens, NEW.output_tokens, NEW.cost
+    ) ON CONFLICT (day, user_id) DO UPDATE SET calls = calls + excluded.calls,
+        input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+        cost = cost + excluded.cost;
+END;

@@ -7,9 +7,16 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from typing import Any
+
+from . import admin, exchange, i18n, ranges, reports, views
+from .errors import AdminOnly, InvalidAmount, InvalidImport, MonitorError
+from .pricing import Price
+from .store import Store
 
 MAX_INPUT = 4_000  # a command is a line, not a document; /import's JSON comes as a file or a code block
 
@@ -305,3 +312,313 @@ def qualifiers(args: Sequence[str]) -> tuple[set[str], str]:
         elif lowered not in FILLER and lowered not in ("by", "按", "por", "sort", "order"):
             rest.append(word.strip(_PUNCTUATION))
     return found, " ".join(rest)
+
+
+# -- answering ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Context:
+    """Everything a command may need, passed in by the pipe front-end: the store, who asks, and the few
+    Open WebUI services (its user directory, model list, file store) as plain callables."""
+
+    store: Store
+    user: Mapping[str, str]  # id, name, email, role
+    lang: str
+    symbol: str
+    tz: tzinfo | None
+    now: float
+    directory: Callable[[], Awaitable[list[dict[str, Any]]]]
+    models: Callable[[], list[dict[str, Any]]]
+    billing: Callable[[], Awaitable[tuple[Price, int]]]  # the filter's default price and initial balance
+    save_file: Callable[[str, str, bytes, str], Awaitable[dict[str, Any]]] | None = None
+    attachments: Callable[[], Awaitable[list[bytes]]] | None = None
+    page_size: int = 20
+    message: str = ""  # the whole message (commands see its first line; /import may paste JSON below)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.user.get("role") == "admin"
+
+    def t(self, key: str, **params: Any) -> str:
+        return i18n.t(self.lang, key, **params)
+
+    def range(self, text: str, default: str = "30d") -> ranges.Range:
+        return ranges.parse(text, now=self.now, tz=self.tz, default=default)
+
+    async def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return await self.store.run(fn, self.store, *args, **kwargs)
+
+    @property
+    def actor(self) -> str:
+        return self.user.get("id", "")
+
+
+async def answer(ctx: Context, command: Command, text: str = "") -> str:
+    """The Markdown answer to one command. Our own errors become their translated message; a non-admin asking
+    for an admin command is told so and shown their own usage."""
+    if command.admin_only and not ctx.is_admin:
+        return AdminOnly().message(ctx.lang) + "\n\n" + await _usage(ctx, Command("usage"))
+    ctx.message = ctx.message or text or command.raw
+    handler = _HANDLERS[command.name]
+    try:
+        return await handler(ctx, command)
+    except MonitorError as exc:
+        return exc.message(ctx.lang)
+
+
+def _range(ctx: Context, command: Command, default: str = "30d") -> tuple[set[str], ranges.Range]:
+    found, rest = qualifiers(command.args)
+    return found, ctx.range(command.options.get("range") or rest, default)
+
+
+async def _target_user(ctx: Context, command: Command) -> tuple[str, str]:
+    """Whose data a report shows: the reader's own, or (admins only, `user:NAME`) someone else's."""
+    query = command.options.get("user")
+    if not query or not ctx.is_admin:
+        return ctx.user["id"], ""
+    person = await _find(ctx, query)
+    return person["id"], _label(person)
+
+
+async def _find(ctx: Context, query: str) -> dict[str, Any]:
+    directory = await ctx.directory()
+    _price, init_balance = await ctx.billing()
+    return await ctx.run(lambda store: admin.find_user(directory, store, query, init_balance=init_balance))
+
+
+def _label(person: Mapping[str, Any]) -> str:
+    name, email = person.get("name") or "", person.get("email") or ""
+    return f"{name} <{email}>" if name and email else name or email or str(person.get("id", ""))
+
+
+async def _help(ctx: Context, command: Command) -> str:
+    parts = [ctx.t("help_intro")]
+    if command.args:
+        parts.insert(0, ctx.t("help_unknown", text=_shown(" ".join(command.args))))
+    parts.append(ctx.t("help_user"))
+    if ctx.is_admin:
+        parts.append(ctx.t("help_admin"))
+    return "\n\n".join(parts)
+
+
+def _shown(text: str) -> str:
+    """What someone typed, quoted back harmlessly: short, one line, no Markdown."""
+    flat = " ".join(text.split())[:80]
+    return re.sub(r"([\\`*_\[\]<>|#~$&])", r"\\\1", flat)
+
+
+async def _usage(ctx: Context, command: Command) -> str:
+    _, rng = _range(ctx, command)
+    user_id, who = await _target_user(ctx, command)
+
+    def build(store: Store) -> str:
+        periods = [ctx.range("today"), rng, ranges.Range("all", None, None)]
+        parts = [views.user_summary(reports.user_summary(store, user_id, periods), ctx.lang, ctx.symbol)]
+        if who:
+            parts.insert(0, f"**{_shown(who)}**")
+        parts.append(views.by_model(reports.by_model(store, rng, user_id), rng, ctx.lang, ctx.symbol))
+        parts.append(views.by_day(reports.by_day(store, rng, ctx.tz, user_id, now=ctx.now), rng, ctx.lang, ctx.symbol))
+        return "\n\n".join(parts)
+
+    return await ctx.store.run(build, ctx.store)
+
+
+async def _models(ctx: Context, command: Command) -> str:
+    _, rng = _range(ctx, command)
+    user_id, _ = await _target_user(ctx, command)
+    rows = await ctx.run(reports.by_model, rng, user_id)
+    return views.by_model(rows, rng, ctx.lang, ctx.symbol)
+
+
+async def _days(ctx: Context, command: Command) -> str:
+    _, rng = _range(ctx, command)
+    user_id, _ = await _target_user(ctx, command)
+    rows = await ctx.run(reports.by_day, rng, ctx.tz, user_id, now=ctx.now)
+    return views.by_day(rows, rng, ctx.lang, ctx.symbol)
+
+
+async def _records(ctx: Context, command: Command) -> str:
+    found, rng = _range(ctx, command, default="all")
+    options = command.options
+    sort = options.get("sort") or next((q for q in ("cost", "tokens", "balance", "time") if q in found), "time")
+    sort = _QUALIFIER_KEYS.get(sort.lower(), sort.lower())
+    user_id: str | None = ctx.user["id"]
+    who = model_id = ""
+    if ctx.is_admin:
+        user_id = None
+        if options.get("user"):
+            person = await _find(ctx, options["user"])
+            user_id, who = person["id"], _label(person)
+    if options.get("model"):
+        model_id, _entry = await ctx.run(admin.resolve_model, ctx.models(), options["model"])
+    page = await ctx.run(
+        reports.records,
+        rng,
+        user_id=user_id,
+        model_id=model_id or None,
+        sort=sort,
+        descending="asc" not in found,
+        page=_int(options.get("page"), 1),
+        page_size=_int(options.get("size"), ctx.page_size),
+    )
+    return views.records(
+        page, rng, ctx.lang, ctx.symbol, ctx.tz, sort=sort, descending="asc" not in found, user=who, model=model_id
+    )
+
+
+def _int(text: str | None, default: int) -> int:
+    """A page number or size as typed; nonsense means the default, and reports clamp the rest."""
+    if text and text.strip().isdigit() and len(text.strip()) < 7:
+        return int(text.strip())
+    return default
+
+
+async def _balance(ctx: Context, command: Command) -> str:
+    if command.sub:
+        if len(command.args) < 2:
+            raise InvalidAmount(text=_shown(command.rest))
+        *who, amount_text = command.args
+        # The amount first: a typo there should say so, not send the name through a user lookup.
+        amount = admin.parse_amount(amount_text, allow_negative=command.sub == "add")
+        person = await _find(ctx, " ".join(who))
+        if command.sub == "set":
+            change = await ctx.run(admin.set_balance, person["id"], amount, ctx.actor, "report model")
+        else:
+            change = await ctx.run(
+                admin.add_balance, person["id"], amount, ctx.actor, "report model", symbol=ctx.symbol
+            )
+        return change.message(ctx.lang, ctx.symbol)
+    if command.args and ctx.is_admin:
+        return await _users(ctx, command)
+    return await _usage(ctx, Command("usage", args=("today",)))
+
+
+async def _users(ctx: Context, command: Command) -> str:
+    _, search = qualifiers(command.args)
+    directory = await ctx.directory()
+    page = await ctx.run(
+        reports.users, directory, search, page=_int(command.options.get("page"), 1), page_size=ctx.page_size
+    )
+    return views.users(page, ctx.lang, ctx.symbol, ctx.tz, search)
+
+
+async def _top(ctx: Context, command: Command) -> str:
+    found, rng = _range(ctx, command)
+    by = "calls" if "calls" in found else "cost"
+
+    def build(store: Store) -> str:
+        return "\n\n".join(
+            [
+                views.report_card(reports.report_card(store, rng), rng, ctx.lang, ctx.symbol),
+                views.distribution(reports.distribution(store, rng, by), rng, ctx.lang, ctx.symbol, by),
+                views.ranking(reports.ranking(store, rng, by), rng, ctx.lang, ctx.symbol, by),
+                views.by_day(reports.by_day(store, rng, ctx.tz, now=ctx.now), rng, ctx.lang, ctx.symbol),
+            ]
+        )
+
+    return await ctx.store.run(build, ctx.store)
+
+
+async def _prices(ctx: Context, command: Command) -> str:
+    models = ctx.models()
+    fallback, _init = await ctx.billing()
+    rows = await ctx.run(reports.price_list, models, fallback)
+    _, search = qualifiers(command.args)
+    if search:
+        needle = search.lower()
+        rows = [
+            r for r in rows if needle in str(r.get("model_id", "")).lower() or needle in str(r.get("name", "")).lower()
+        ]
+    return views.price_list(rows, ctx.lang, ctx.symbol)
+
+
+async def _price(ctx: Context, command: Command) -> str:
+    models = ctx.models()
+    args, options = list(command.args), command.options
+    if command.sub == "inherit":
+        result = await ctx.run(admin.inherit_base_prices, models, actor=ctx.actor)
+        return result.message(ctx.lang, ctx.symbol)
+    if not args:
+        return await _help(ctx, Command("help"))
+    if command.sub == "copy":
+        if len(args) != 2:
+            return await _help(ctx, Command("help"))
+        change = await ctx.run(admin.copy_price, args[0], args[1], models=models, actor=ctx.actor)
+        return change.message(ctx.lang, ctx.symbol)
+    model_id, _entry = await ctx.run(admin.resolve_model, models, args[0])
+    if command.sub == "clear":
+        change = await ctx.run(admin.clear_price, model_id, models=models, actor=ctx.actor)
+        return change.message(ctx.lang, ctx.symbol)
+    positional = args[1:]
+    if len(positional) > 2:
+        raise InvalidAmount(text=_shown(" ".join(positional[2:])))
+    values = {
+        "input": options.get("input", positional[0] if positional else None),
+        "output": options.get("output", positional[1] if len(positional) > 1 else None),
+    }
+    prices = {key: value for key, value in values.items() if value is not None}
+    if "cached" in options:
+        prices["cached_input"] = options["cached"]
+    if "msg" in options:
+        prices["per_msg"] = options["msg"]
+    if not prices:
+        raise InvalidAmount(text=_shown(command.rest))
+    change = await ctx.run(admin.set_price, model_id, models=models, actor=ctx.actor, **prices)
+    return change.message(ctx.lang, ctx.symbol)
+
+
+async def _block(ctx: Context, command: Command) -> str:
+    if not command.args:
+        return await _help(ctx, Command("help"))
+    person = await _find(ctx, " ".join(command.args))
+    change = await ctx.run(admin.block, person["id"], command.name == "block", ctx.actor)
+    return change.message(ctx.lang, ctx.symbol)
+
+
+async def _export(ctx: Context, command: Command) -> str:
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(ctx.now))
+    if command.sub == "json":
+        data, name, kind, key = (
+            await ctx.run(exchange.export_json),
+            f"openwebui-monitor-{stamp}.json",
+            "application/json",
+            "export_json_done",
+        )
+    else:
+        _, rng = _range(ctx, command, default="all")
+        data = await ctx.run(exchange.export_csv, rng)
+        name, kind, key = f"openwebui-monitor-usage-{stamp}.csv", "text/csv", "export_csv_done"
+    if ctx.save_file is None:
+        return ctx.t(key, link=name) + "\n\n```\n" + data[:20_000] + "\n```"
+    saved = await ctx.save_file(ctx.actor, name, data.encode("utf-8"), kind)
+    return ctx.t(key, link=f"[{name}]({saved['url']})")
+
+
+async def _import(ctx: Context, command: Command) -> str:
+    documents: list[bytes | str] = list(await ctx.attachments()) if ctx.attachments else []
+    pasted = pasted_block(ctx.message)
+    if pasted:
+        documents.append(pasted)
+    if len(documents) != 1:
+        raise InvalidImport(reason=ctx.t("import_needs_one"))
+    result = await ctx.run(exchange.import_json, documents[0], ctx.actor)
+    return result.message(ctx.lang, ctx.symbol)
+
+
+_HANDLERS: dict[str, Callable[[Context, Command], Awaitable[str]]] = {
+    "help": _help,
+    "usage": _usage,
+    "models": _models,
+    "days": _days,
+    "records": _records,
+    "balance": _balance,
+    "users": _users,
+    "top": _top,
+    "prices": _prices,
+    "price": _price,
+    "block": _block,
+    "unblock": _block,
+    "export": _export,
+    "import": _import,
+}

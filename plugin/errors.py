@@ -75,3 +75,21 @@ class InvalidImport(MonitorError):
     """Params: reason (short, already in the reader's terms)."""
 
     key = "invalid_import"
+
+
+class NegativeBalance(MonitorError):
+    """Params: user, balance, amount (formatted as money): a deduction larger than the balance is refused."""
+
+    key = "negative_balance"
+
+
+class NoAdminPrice(MonitorError):
+    """Params: model: a copy whose source has no administrator price."""
+
+    key = "no_admin_price"
+
+
+class InvalidSort(MonitorError):
+    """Params: text (what was asked for), choices (the accepted words, comma-separated)."""
+
+    key = "invalid_sort"

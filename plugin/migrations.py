@@ -13,6 +13,254 @@ import sqlite_utils
 
 MIGRATIONS = sqlite_utils.Migrations("openwebui_monitor")
 
+# schema.sql as released in 0.1.0. Never edit: a change is a new step below and the same change in schema.sql.
+M001_SCHEMA = """
+-- OpenWebUI Monitor: the schema of a fresh database, and the one source of truth for tables and indexes.
+-- Money is INTEGER micro-units (1e-6 of the currency); prices are micro-units per 1M tokens or per message.
+-- Times are Unix epoch seconds (REAL where sub-second timing matters).
+
+-- One row per Open WebUI user, keyed by its id. balance is a cache of SUM(ledger.amount) for the user,
+-- changed only in the same transaction that appends the ledger row explaining it.
+CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL DEFAULT '',
+    email TEXT NOT NULL DEFAULT '',
+    role TEXT NOT NULL DEFAULT 'user',
+    balance INTEGER NOT NULL DEFAULT 0,
+    blocked INTEGER NOT NULL DEFAULT 0 CHECK (blocked IN (0, 1)),
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX users_email ON users (email);
+
+-- Append-only: every balance change, with the balance it left behind.
+CREATE TABLE ledger (
+    id INTEGER PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users (id),
+    kind TEXT NOT NULL CHECK (kind IN ('hold', 'charge', 'release', 'topup', 'set', 'adjust', 'reset')),
+    amount INTEGER NOT NULL,
+    balance_after INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    reference TEXT NOT NULL DEFAULT '',
+    created_at REAL NOT NULL
+);
+CREATE INDEX ledger_user ON ledger (user_id, id);
+CREATE INDEX ledger_reference ON ledger (reference);
+
+-- One row per chat request seen by the inlet: its start time and the pre-charge still held for it.
+-- Keyed like usage: (chat_id, message_id) for saved chats, ('', 'api-<uuid>') for API calls.
+CREATE TABLE requests (
+    chat_id TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    user_id TEXT NOT NULL REFERENCES users (id),
+    model_id TEXT NOT NULL,
+    hold INTEGER NOT NULL DEFAULT 0 CHECK (hold >= 0),
+    status TEXT NOT NULL CHECK (status IN ('open', 'settled', 'released', 'expired')),
+    started_at REAL NOT NULL,
+    finished_at REAL,
+    PRIMARY KEY (chat_id, message_id)
+);
+CREATE INDEX requests_open ON requests (status, started_at);
+
+-- One row per billed assistant message; a Continue updates it to the cumulative totals.
+CREATE TABLE usage (
+    id INTEGER PRIMARY KEY,
+    chat_id TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    user_id TEXT NOT NULL REFERENCES users (id),
+    model_id TEXT NOT NULL,
+    input_tokens INTEGER NOT NULL CHECK (input_tokens >= 0),
+    output_tokens INTEGER NOT NULL CHECK (output_tokens >= 0),
+    cached_tokens INTEGER NOT NULL DEFAULT 0 CHECK (cached_tokens >= 0),
+    reasoning_tokens INTEGER NOT NULL DEFAULT 0 CHECK (reasoning_tokens >= 0),
+    estimated INTEGER NOT NULL DEFAULT 0 CHECK (estimated IN (0, 1)),
+    price_source TEXT NOT NULL,
+    input_price INTEGER NOT NULL DEFAULT 0,
+    output_price INTEGER NOT NULL DEFAULT 0,
+    cached_input_price INTEGER,
+    per_msg_price INTEGER,
+    cost INTEGER NOT NULL CHECK (cost >= 0),
+    balance_after INTEGER NOT NULL,
+    elapsed_ms INTEGER,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    UNIQUE (chat_id, message_id)
+);
+CREATE INDEX usage_created ON usage (created_at);
+CREATE INDEX usage_user_created ON usage (user_id, created_at);
+CREATE INDEX usage_model_created ON usage (model_id, created_at);
+
+-- Prices an admin set. NULL means "not set here": resolution falls through to the next source.
+CREATE TABLE prices (
+    model_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL DEFAULT '',
+    base_model_id TEXT,
+    input_price INTEGER CHECK (input_price >= 0),
+    output_price INTEGER CHECK (output_price >= 0),
+    cached_input_price INTEGER CHECK (cached_input_price >= 0),
+    per_msg_price INTEGER CHECK (per_msg_price >= 0),
+    updated_at REAL NOT NULL,
+    updated_by TEXT NOT NULL DEFAULT ''
+);
+"""
+
+# Step 2 (0.2.0): these statements close schema.sql, and M002_COVERING's indexes replace 0.1.0's in its usage
+# section. The rollups are running sums that triggers keep in the transaction of every change to usage; buckets
+# are UTC epoch slots computed in exact integer arithmetic (CAST(created_at AS INTEGER) / width), and reports add
+# the raw usage of the partial buckets at a range's edges, so every range in every time zone stays exact.
+M002_SCHEMA = """
+-- Records sorted by cost, tokens or balance read an index instead of sorting a whole range.
+CREATE INDEX usage_cost ON usage (cost, created_at);
+CREATE INDEX usage_tokens ON usage ((input_tokens + output_tokens), created_at, input_tokens, output_tokens);
+CREATE INDEX usage_balance ON usage (balance_after, created_at);
+
+-- Report rollups (see plugin/rollups.py), kept by the triggers below; never written by anything else.
+-- 15-minute slots: totals and per-day series (every time zone in use has its midnights on a slot edge).
+CREATE TABLE usage_slots (
+    slot INTEGER PRIMARY KEY,
+    calls INTEGER NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    cached_tokens INTEGER NOT NULL,
+    reasoning_tokens INTEGER NOT NULL,
+    estimated INTEGER NOT NULL,
+    cost INTEGER NOT NULL
+);
+
+-- UTC days per model and per user: model shares, user rankings, the report card, all-time spend.
+CREATE TABLE usage_model_days (
+    day INTEGER NOT NULL,
+    model_id TEXT NOT NULL,
+    calls INTEGER NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    cost INTEGER NOT NULL,
+    PRIMARY KEY (day, model_id)
+) WITHOUT ROWID;
+CREATE TABLE usage_user_days (
+    day INTEGER NOT NULL,
+    user_id TEXT NOT NULL,
+    calls INTEGER NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    cost INTEGER NOT NULL,
+    PRIMARY KEY (day, user_id)
+) WITHOUT ROWID;
+CREATE INDEX usage_user_days_user ON usage_user_days (user_id, day);
+
+-- A new record adds itself to each rollup; a deleted one subtracts itself; an update does both.
+CREATE TRIGGER usage_rollup_insert AFTER INSERT ON usage BEGIN
+    INSERT INTO usage_slots VALUES (
+        CAST(NEW.created_at AS INTEGER) / 900, 1, NEW.input_tokens, NEW.output_tokens, NEW.cached_tokens,
+        NEW.reasoning_tokens, NEW.estimated, NEW.cost
+    ) ON CONFLICT (slot) DO UPDATE SET calls = calls + excluded.calls,
+        input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+        cached_tokens = cached_tokens + excluded.cached_tokens,
+        reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
+        estimated = estimated + excluded.estimated, cost = cost + excluded.cost;
+    INSERT INTO usage_model_days VALUES (
+        CAST(NEW.created_at AS INTEGER) / 86400, NEW.model_id, 1, NEW.input_tokens, NEW.output_tokens, NEW.cost
+    ) ON CONFLICT (day, model_id) DO UPDATE SET calls = calls + excluded.calls,
+        input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+        cost = cost + excluded.cost;
+    INSERT INTO usage_user_days VALUES (
+        CAST(NEW.created_at AS INTEGER) / 86400, NEW.user_id, 1, NEW.input_tokens, NEW.output_tokens, NEW.cost
+    ) ON CONFLICT (day, user_id) DO UPDATE SET calls = calls + excluded.calls,
+        input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+        cost = cost + excluded.cost;
+END;
+CREATE TRIGGER usage_rollup_delete AFTER DELETE ON usage BEGIN
+    INSERT INTO usage_slots VALUES (
+        CAST(OLD.created_at AS INTEGER) / 900, -1, -OLD.input_tokens, -OLD.output_tokens, -OLD.cached_tokens,
+        -OLD.reasoning_tokens, -OLD.estimated, -OLD.cost
+    ) ON CONFLICT (slot) DO UPDATE SET calls = calls + excluded.calls,
+        input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+        cached_tokens = cached_tokens + excluded.cached_tokens,
+        reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
+        estimated = estimated + excluded.estimated, cost = cost + excluded.cost;
+    INSERT INTO usage_model_days VALUES (
+        CAST(OLD.created_at AS INTEGER) / 86400, OLD.model_id, -1, -OLD.input_tokens, -OLD.output_tokens, -OLD.cost
+    ) ON CONFLICT (day, model_id) DO UPDATE SET calls = calls + excluded.calls,
+        input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+        cost = cost + excluded.cost;
+    INSERT INTO usage_user_days VALUES (
+        CAST(OLD.created_at AS INTEGER) / 86400, OLD.user_id, -1, -OLD.input_tokens, -OLD.output_tokens, -OLD.cost
+    ) ON CONFLICT (day, user_id) DO UPDATE SET calls = calls + excluded.calls,
+        input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+        cost = cost + excluded.cost;
+END;
+CREATE TRIGGER usage_rollup_update AFTER UPDATE OF
+    created_at, user_id, model_id, input_tokens, output_tokens, cached_tokens, reasoning_tokens, estimated, cost
+ON usage BEGIN
+    INSERT INTO usage_slots VALUES (
+        CAST(OLD.created_at AS INTEGER) / 900, -1, -OLD.input_tokens, -OLD.output_tokens, -OLD.cached_tokens,
+        -OLD.reasoning_tokens, -OLD.estimated, -OLD.cost
+    ) ON CONFLICT (slot) DO UPDATE SET calls = calls + excluded.calls,
+        input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+        cached_tokens = cached_tokens + excluded.cached_tokens,
+        reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
+        estimated = estimated + excluded.estimated, cost = cost + excluded.cost;
+    INSERT INTO usage_slots VALUES (
+        CAST(NEW.created_at AS INTEGER) / 900, 1, NEW.input_tokens, NEW.output_tokens, NEW.cached_tokens,
+        NEW.reasoning_tokens, NEW.estimated, NEW.cost
+    ) ON CONFLICT (slot) DO UPDATE SET calls = calls + excluded.calls,
+        input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+        cached_tokens = cached_tokens + excluded.cached_tokens,
+        reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
+        estimated = estimated + excluded.estimated, cost = cost + excluded.cost;
+    INSERT INTO usage_model_days VALUES (
+        CAST(OLD.created_at AS INTEGER) / 86400, OLD.model_id, -1, -OLD.input_tokens, -OLD.output_tokens, -OLD.cost
+    ) ON CONFLICT (day, model_id) DO UPDATE SET calls = calls + excluded.calls,
+        input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+        cost = cost + excluded.cost;
+    INSERT INTO usage_model_days VALUES (
+        CAST(NEW.created_at AS INTEGER) / 86400, NEW.model_id, 1, NEW.input_tokens, NEW.output_tokens, NEW.cost
+    ) ON CONFLICT (day, model_id) DO UPDATE SET calls = calls + excluded.calls,
+        input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+        cost = cost + excluded.cost;
+    INSERT INTO usage_user_days VALUES (
+        CAST(OLD.created_at AS INTEGER) / 86400, OLD.user_id, -1, -OLD.input_tokens, -OLD.output_tokens, -OLD.cost
+    ) ON CONFLICT (day, user_id) DO UPDATE SET calls = calls + excluded.calls,
+        input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+        cost = cost + excluded.cost;
+    INSERT INTO usage_user_days VALUES (
+        CAST(NEW.created_at AS INTEGER) / 86400, NEW.user_id, 1, NEW.input_tokens, NEW.output_tokens, NEW.cost
+    ) ON CONFLICT (day, user_id) DO UPDATE SET calls = calls + excluded.calls,
+        input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+        cost = cost + excluded.cost;
+END;
+"""
+
+# Covering indexes: one person's reports (totals, per model, per day) and one user's or one model's records, in
+# any order, read these indexes alone, never the table (their rows are spread over the whole file). Same names
+# and leading columns as 0.1.0's, so no query loses its index.
+M002_COVERING = """
+DROP INDEX usage_user_created;
+CREATE INDEX usage_user_created ON usage (
+    user_id, created_at, model_id, input_tokens, output_tokens, cached_tokens, reasoning_tokens, estimated, cost,
+    balance_after
+);
+DROP INDEX usage_model_created;
+CREATE INDEX usage_model_created ON usage (
+    model_id, created_at, input_tokens, output_tokens, cost, balance_after
+);
+"""
+
+# Fills the rollups from the records already there; the same sums the triggers would have kept.
+M002_BACKFILL = """
+INSERT INTO usage_slots
+SELECT CAST(created_at AS INTEGER) / 900, COUNT(*), SUM(input_tokens), SUM(output_tokens), SUM(cached_tokens),
+    SUM(reasoning_tokens), SUM(estimated), SUM(cost)
+FROM usage GROUP BY 1;
+INSERT INTO usage_model_days
+SELECT CAST(created_at AS INTEGER) / 86400, model_id, COUNT(*), SUM(input_tokens), SUM(output_tokens), SUM(cost)
+FROM usage GROUP BY 1, 2;
+INSERT INTO usage_user_days
+SELECT CAST(created_at AS INTEGER) / 86400, user_id, COUNT(*), SUM(input_tokens), SUM(output_tokens), SUM(cost)
+FROM usage GROUP BY 1, 2;
+"""
+
 
 def schema_sql() -> str:
     """The schema text: embedded in a generated function file, or read beside the package in a checkout."""
@@ -42,8 +290,16 @@ def statements(script: str) -> list[str]:
 
 @MIGRATIONS()
 def m001_initial(db: sqlite_utils.Database) -> None:
-    """The first schema (0.1.0). Before schema.sql first changes, paste its 0.1.0 text here instead."""
-    for sql in statements(schema_sql()):
+    """The first schema (0.1.0), frozen as released so old databases keep migrating exactly as before."""
+    for sql in statements(M001_SCHEMA):
+        db.conn.execute(sql)
+
+
+@MIGRATIONS()
+def m002_report_rollups(db: sqlite_utils.Database) -> None:
+    """Rollups kept by triggers, indexes for sorted records and covering indexes for one user's or one model's
+    reports, so reports stay fast at millions of records; the rollups are filled from the usage already there."""
+    for sql in statements(M002_COVERING) + statements(M002_SCHEMA) + statements(M002_BACKFILL):
         db.conn.execute(sql)
 
 

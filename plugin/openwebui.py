@@ -70,3 +70,166 @@ def is_monitor_pipe(request: Any, model: Mapping[str, Any] | None) -> bool:
     functions = getattr(getattr(getattr(request, "app", None), "state", None), "FUNCTIONS", None) or {}
     instance = functions.get(function_id) if isinstance(functions, Mapping) else None
     return getattr(instance, "openwebui_monitor_role", None) == "report"
+
+
+def model_list(request: Any) -> list[dict[str, Any]]:
+    """Open WebUI's merged model list (connections, workspace models, pipes), as the server holds it now."""
+    models = getattr(getattr(getattr(request, "app", None), "state", None), "MODELS", None)
+    if not models:
+        return []
+    try:
+        values = list(models.values())
+    except Exception:  # a Redis-backed cache may fail; the price list then shows only stored prices
+        log.warning("could not read the model list", exc_info=True)
+        return []
+    return [dict(model) for model in values if isinstance(model, Mapping)]
+
+
+BILLING_FUNCTION_ID = "openwebui_monitor_filter"
+BILLING_FUNCTION_TITLE = "title: OpenWebUI Monitor Filter"
+
+
+async def billing_valves() -> dict[str, Any]:
+    """The billing filter's saved valves (its default prices), wherever the admin installed it."""
+    from open_webui.models.functions import Functions
+
+    function = await Functions.get_function_by_id(BILLING_FUNCTION_ID)
+    if function is None:
+        for candidate in await Functions.get_functions_by_type("filter", active_only=True):
+            if BILLING_FUNCTION_TITLE in (candidate.content or "")[:400]:
+                function = candidate
+                break
+    if function is None:
+        return {}
+    return dict(await Functions.get_function_valves_by_id(function.id) or {})
+
+
+# -- users, groups and files (admin commands) -------------------------------------------------------------
+
+USER_PAGE = 500
+MAX_READ_BYTES = 50 * 1024 * 1024
+
+
+async def list_users() -> list[dict[str, Any]]:
+    """Every Open WebUI user as {id, name, email, role}, so people who never chatted can be found too.
+
+    `Users.get_users` is async and pages with skip/limit; pages are ordered by creation time, and if users
+    created in the same second made a page boundary miss someone, one unpaged read settles it.
+    """
+    from open_webui.models.users import Users
+
+    people: dict[str, dict[str, Any]] = {}
+    total = 0
+    skip = 0
+    while True:
+        page = await Users.get_users(sort={"order_by": "created_at", "direction": "asc"}, skip=skip, limit=USER_PAGE)
+        total = int(page.get("total") or 0)
+        batch = page.get("users") or []
+        for user in batch:
+            people[user.id] = _person(user)
+        skip += len(batch)
+        if len(batch) < USER_PAGE or skip >= total:
+            break
+    if len(people) < total:
+        page = await Users.get_users(sort={"order_by": "created_at", "direction": "asc"})
+        people = {user.id: _person(user) for user in page.get("users") or []}
+    return list(people.values())
+
+
+def _person(user: Any) -> dict[str, Any]:
+    return {"id": user.id, "name": user.name or "", "email": user.email or "", "role": user.role or "user"}
+
+
+async def user_groups(user_ids: list[str]) -> dict[str, list[str]]:
+    """Group names per user id (direct memberships), for reports that group people."""
+    from open_webui.models.groups import Groups
+
+    result: dict[str, list[str]] = {}
+    for start in range(0, len(user_ids), USER_PAGE):
+        chunk = user_ids[start : start + USER_PAGE]
+        groups = await Groups.get_groups_by_member_ids(chunk)
+        for user_id in chunk:
+            result[user_id] = [group.name for group in groups.get(user_id, [])]
+    return result
+
+
+async def save_file(user_id: str, filename: str, data: bytes, content_type: str) -> dict[str, Any]:
+    """Store bytes in Open WebUI's own file store as a file owned by `user_id`, the way its upload route does
+    with `process=false`: the configured Storage provider, a `file` row with meta name / content_type / size,
+    and an empty `data` (no `status`), so it is never sent to document processing. Returns the id, filename
+    and `url`, the download path (`/api/v1/files/{id}/content`) for a link the owner (or an admin) can open."""
+    import asyncio
+    import hashlib
+    import io
+    import uuid
+
+    from open_webui.models.files import FileForm, Files
+    from open_webui.models.users import Users
+    from open_webui.storage.provider import Storage
+
+    user = await Users.get_user_by_id(user_id)
+    if user is None:
+        raise LookupError(f"no Open WebUI user {user_id}")
+    name = os.path.basename(filename.replace("\\", "/")) or "export"
+    file_id = str(uuid.uuid4())
+    tags = {
+        "OpenWebUI-User-Email": user.email,
+        "OpenWebUI-User-Id": user.id,
+        "OpenWebUI-User-Name": user.name,
+        "OpenWebUI-File-Id": file_id,
+    }
+    contents, path = await asyncio.to_thread(Storage.upload_file, io.BytesIO(data), f"{file_id}_{name}", tags)
+    item = await Files.insert_new_file(
+        user.id,
+        FileForm(
+            id=file_id,
+            filename=name,
+            path=path,
+            data={},
+            meta={
+                "name": name,
+                "content_type": content_type,
+                "size": len(contents),
+                "file_hash": hashlib.sha256(contents).hexdigest(),
+                "data": {},
+            },
+        ),
+    )
+    if item is None:
+        await asyncio.to_thread(Storage.delete_file, path)
+        raise RuntimeError(f"Open WebUI did not record the file {name}")
+    return {
+        "id": item.id,
+        "filename": name,
+        "size": len(contents),
+        "content_type": content_type,
+        "url": f"/api/v1/files/{item.id}/content",
+    }
+
+
+async def read_file(file_id: str, user: Any) -> bytes:
+    """The bytes of an uploaded file (an attached JSON for /import), if `user` owns it or is an admin.
+
+    `user` is Open WebUI's `__user__` dict or a user model. A missing file and a file the user may not read
+    both raise LookupError, as Open WebUI's own route answers 404 for both.
+    """
+    import asyncio
+
+    from open_webui.models.files import Files
+    from open_webui.storage.provider import Storage
+
+    user_id = user.get("id") if isinstance(user, Mapping) else getattr(user, "id", None)
+    role = user.get("role") if isinstance(user, Mapping) else getattr(user, "role", None)
+    item = await Files.get_file_by_id(file_id)
+    if item is None or not item.path or (item.user_id != user_id and role != "admin"):
+        raise LookupError(f"no readable file {file_id}")
+
+    def load() -> bytes:
+        local = Storage.get_file(item.path)  # a cloud provider downloads to its local cache first
+        with open(local, "rb") as handle:
+            data = handle.read(MAX_READ_BYTES + 1)
+        if len(data) > MAX_READ_BYTES:
+            raise ValueError(f"file {file_id} is larger than {MAX_READ_BYTES} bytes")
+        return data
+
+    return await asyncio.to_thread(load)

@@ -116,6 +116,9 @@ class Store:
             (int(blocked), self.clock(), user_id),
         )
 
+    def all_users(self) -> list[dict[str, Any]]:
+        return self.query("SELECT * FROM users ORDER BY id")
+
     # -- ledger -------------------------------------------------------------------------------
 
     def append_ledger(
@@ -250,6 +253,66 @@ class Store:
                 actor,
             ),
         )
+
+    def delete_price(self, model_id: str) -> bool:
+        """Remove an admin-set price, so resolution falls through to the next source; True if one existed."""
+        return self.conn.execute("DELETE FROM prices WHERE model_id = ?", (model_id,)).rowcount > 0
+
+    def all_prices(self) -> list[dict[str, Any]]:
+        return self.query("SELECT * FROM prices ORDER BY model_id")
+
+    # -- export and restore -------------------------------------------------------------------
+
+    def usage_rows(
+        self, *, start: float | None = None, end: float | None = None, user_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Usage records in [start, end) with the user's current name and email, oldest first (for CSV)."""
+        return self.query(
+            "SELECT u.*, COALESCE(p.name, '') AS user_name, COALESCE(p.email, '') AS user_email"
+            " FROM usage u LEFT JOIN users p ON p.id = u.user_id"
+            " WHERE (:start IS NULL OR u.created_at >= :start) AND (:end IS NULL OR u.created_at < :end)"
+            " AND (:user_id IS NULL OR u.user_id = :user_id)"
+            " ORDER BY u.created_at, u.id",
+            {"start": start, "end": end, "user_id": user_id},
+        )
+
+    def columns(self, table: str) -> list[dict[str, Any]]:
+        """A table's columns as SQLite declares them (name, type, notnull, dflt_value, pk)."""
+        if table not in TABLES:
+            raise ValueError(f"not a monitor table: {table}")
+        return self.query(f"PRAGMA table_info({table})")
+
+    def dump(self, table: str) -> list[dict[str, Any]]:
+        """Every row of one table, in primary-key order, exactly as stored."""
+        keys = [c["name"] for c in sorted(self.columns(table), key=lambda c: c["pk"]) if c["pk"]]
+        order = ", ".join(keys) if keys else "rowid"
+        return self.query(f"SELECT * FROM {table} ORDER BY {order}")
+
+    def replace_all(self, tables: dict[str, list[dict[str, Any]]]) -> None:
+        """Empty every table and insert `tables` instead. Run it inside `immediate()`: a constraint that fails
+        raises `RestoreError` naming the row, and the caller's transaction rolls everything back."""
+        for table in reversed(TABLES):  # children before parents, for the foreign keys
+            self.conn.execute(f"DELETE FROM {table}")
+        for table in TABLES:
+            known = {c["name"] for c in self.columns(table)}
+            for index, row in enumerate(tables.get(table, ())):
+                unknown = set(row) - known
+                if unknown:
+                    raise RestoreError(f"{table}[{index}]: unknown column {sorted(unknown)[0]}")
+                names = ", ".join(row)
+                marks = ", ".join("?" for _ in row)
+                try:
+                    self.conn.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})", tuple(row.values()))
+                except (sqlite3.IntegrityError, OverflowError) as exc:
+                    raise RestoreError(f"{table}[{index}]: {exc}") from exc
+
+
+# Every table of the monitor, parents before children (the order a restore inserts them in).
+TABLES = ("users", "prices", "ledger", "requests", "usage")
+
+
+class RestoreError(Exception):
+    """A row a restore could not insert: which one, and the constraint it broke."""
 
 
 _stores: dict[str, Store] = {}

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from pathlib import Path
 
@@ -31,10 +32,23 @@ def test_schema_version_is_recorded_and_reopening_applies_nothing(tmp_path: Path
     path = tmp_path / "m.db"
     Store(path).close()
     db = sqlite_utils.Database(path)
-    assert migrations.version(db) == "m001_initial"
+    assert migrations.version(db) == "m002_report_rollups"
     assert migrations.MIGRATIONS.pending(db) == []
     Store(path).close()  # a second open must not try to create the tables again
-    assert [m.name for m in migrations.MIGRATIONS.applied(sqlite_utils.Database(path))] == ["m001_initial"]
+    applied = [m.name for m in migrations.MIGRATIONS.applied(sqlite_utils.Database(path))]
+    assert applied == ["m001_initial", "m002_report_rollups"]
+
+
+def test_m001_is_frozen_as_released() -> None:
+    """The first step must stay the 0.1.0 schema: every table of it, none of the later additions."""
+    names = {sql.split()[2] for sql in migrations.statements(migrations.M001_SCHEMA)}
+    assert names == {
+        *("users", "users_email", "ledger", "ledger_user", "ledger_reference", "requests", "requests_open"),
+        *("usage", "usage_created", "usage_user_created", "usage_model_created", "prices"),
+    }
+    # The text as released (the 0.1.0 schema.sql, after a leading newline): editing it fails here.
+    digest = hashlib.sha256(migrations.M001_SCHEMA.encode()).hexdigest()
+    assert digest == "ee7c3046aa527e6275bed16f5cb3f4a84d22e0327f5cb55a8c2a08a8152249bf"
 
 
 def test_connection_settings(store: Store) -> None:

@@ -1,21 +1,25 @@
-"""The "Usage Monitor" model. For now it answers every message with the user's own balance and totals;
-the command language for reports and administration builds on this front-end."""
+"""The "Usage Monitor" model: people chat with it for their usage; admins also for everyone's, and to manage
+balances, blocks and prices. Open WebUI arguments in, a streamed Markdown answer out; the work is in
+`commands` (what was asked) and the modules it calls."""
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import time
 from collections.abc import AsyncIterator
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
-from .. import i18n, notice, openwebui
-from ..store import Store, open_store_async
+from .. import commands, i18n, openwebui, pricing, ranges
+from ..errors import MonitorError
+from ..store import open_store_async
 
 log = logging.getLogger(__name__)
 
-DAY = 86_400.0
+CHUNK = 400  # characters per streamed piece: the answer appears at once, yet arrives as a stream
 
 
 class Pipe:
@@ -25,11 +29,23 @@ class Pipe:
     class Valves(BaseModel):
         language: Literal["en", "zh", "es"] = Field(default="en", description="Language of the answers.")
         currency_symbol: str = Field(default="$", max_length=8, description="Shown before every amount.")
+        timezone: str = Field(
+            default="",
+            max_length=64,
+            description="IANA time zone for days in reports (e.g. Asia/Shanghai); empty = the server's.",
+        )
+        page_size: int = Field(default=20, ge=1, le=100, description="Records per page.")
         db_path: str = Field(
             default="",
             max_length=4096,
             description="SQLite file of the monitor; empty means DATA_DIR/openwebui_monitor/monitor.db.",
         )
+
+        @field_validator("timezone")
+        @classmethod
+        def _known_zone(cls, value: str) -> str:
+            ranges.zone(value)  # raises for an unknown zone, so the admin sees it when saving
+            return value.strip()
 
     class UserValves(BaseModel):
         language: Literal["", "en", "zh", "es"] = Field(
@@ -41,37 +57,95 @@ class Pipe:
         self.valves = self.Valves()
         self.name = "Usage Monitor"
 
-    async def pipe(self, body: dict, __user__: dict | None = None) -> AsyncIterator[str]:
+    async def pipe(
+        self,
+        body: dict,
+        __user__: dict | None = None,
+        __task__: str | None = None,
+        __files__: list | None = None,
+        __request__: Any = None,
+    ) -> AsyncIterator[str] | str:
         user = __user__ if isinstance(__user__, dict) else {}
         lang = i18n.language(getattr(user.get("valves"), "language", None), self.valves.language)
-        store = await open_store_async(self.valves.db_path.strip() or openwebui.default_db_path())
+        if __task__:
+            # Open WebUI asks the chat's model for titles, tags and follow-ups: answer cheaply, never a report.
+            return _task_answer(str(__task__), lang)
+        return self._stream(body, user, lang, __files__, __request__)
+
+    async def _stream(self, body: Any, user: dict, lang: str, files: Any, request: Any) -> AsyncIterator[str]:
+        text = await self._answer(body, user, lang, files, request)
+        for start in range(0, len(text), CHUNK):
+            yield text[start : start + CHUNK]
+
+    async def _answer(self, body: Any, user: dict, lang: str, files: Any, request: Any) -> str:
+        if not user.get("id"):
+            return i18n.t(lang, "error_generic")
         try:
-            text = await store.run(self._summary, store, str(user.get("id", "")), lang)
+            store = await open_store_async(self.valves.db_path.strip() or openwebui.default_db_path())
+            ctx = commands.Context(
+                store=store,
+                user={key: str(user.get(key) or "") for key in ("id", "name", "email", "role")},
+                lang=lang,
+                symbol=self.valves.currency_symbol,
+                tz=ranges.zone(self.valves.timezone),
+                now=time.time(),
+                page_size=self.valves.page_size,
+                directory=openwebui.list_users,
+                models=lambda: openwebui.model_list(request),
+                billing=_billing_settings,
+                save_file=openwebui.save_file,
+                attachments=lambda: _attachments(files, user),
+            )
+            text = commands.message_text(body)
+            ctx.message = text
+            return await commands.answer(ctx, commands.parse(text), text)
+        except MonitorError as exc:
+            return exc.message(lang)
         except Exception:
             log.exception("openwebui_monitor: report failed")
-            text = i18n.t(lang, "error_generic")
-        yield text
+            return i18n.t(lang, "error_generic")
 
-    def _summary(self, store: Store, user_id: str, lang: str) -> str:
-        symbol = self.valves.currency_symbol
-        row = store.get_user(user_id)
-        balance = notice.money(row["balance"] if row else 0, symbol)
-        local = time.localtime()
-        midnight = time.mktime((local.tm_year, local.tm_mon, local.tm_mday, 0, 0, 0, 0, 0, -1))
-        lines = [
-            i18n.t(lang, "summary_title", balance=balance),
-            "",
-            i18n.t(lang, "summary_header"),
-            "|---|---:|---:|---:|---:|",
-        ]
-        for key, since in (
-            ("period_today", midnight),
-            ("period_30d", time.time() - 30 * DAY),
-            ("period_all", 0.0),
-        ):
-            totals = store.usage_totals(user_id, since)
-            lines.append(
-                f"| {i18n.t(lang, key)} | {totals['replies']} | {totals['input_tokens']} | {totals['output_tokens']}"
-                f" | {notice.money(totals['cost'], symbol)} |"
-            )
-        return "\n".join(lines)
+
+def _task_answer(task: str, lang: str) -> str:
+    if task == "title_generation":
+        return json.dumps({"title": i18n.t(lang, "chat_title")}, ensure_ascii=False)
+    if task == "tags_generation":
+        return json.dumps({"tags": []})
+    if task == "follow_up_generation":
+        return json.dumps({"follow_ups": []})
+    return ""
+
+
+async def _billing_settings() -> tuple[pricing.Price, int]:
+    """The billing filter's default prices and initial balance (saved valves, else the environment it reads,
+    else its defaults), so the price list shows what the filter really charges and a user an admin tops up
+    before their first chat still gets their initial balance."""
+    valves = await openwebui.billing_valves()
+
+    def number(name: str, env: str, default: float) -> float:
+        value = valves.get(name)
+        if value is None:
+            value = os.environ.get(env, default)
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            return default
+
+    price = pricing.defaults(
+        number("default_input_price", "DEFAULT_MODEL_INPUT_PRICE", 60.0),
+        number("default_output_price", "DEFAULT_MODEL_OUTPUT_PRICE", 60.0),
+        number("default_per_msg_price", "DEFAULT_MODEL_PER_MSG_PRICE", -1.0),
+    )
+    return price, max(0, pricing.to_micro(number("init_balance", "INIT_BALANCE", 0.0)))
+
+
+async def _attachments(files: Any, user: dict) -> list[bytes]:
+    """Bytes of the files attached to this message (for /import)."""
+    result: list[bytes] = []
+    for item in files if isinstance(files, list) else []:
+        file_id = item.get("id") if isinstance(item, dict) else None
+        if isinstance(item, dict) and isinstance(item.get("file"), dict):
+            file_id = item["file"].get("id") or file_id
+        if file_id:
+            result.append(await openwebui.read_file(str(file_id), user))
+    return result

@@ -1,0 +1,341 @@
+"""Report benchmark, run on demand (not part of the test suite): `.venv/bin/python bench/bench_reports.py`.
+
+Fills a fresh SQLite file with synthetic usage (default 1,000,000 records: 200 users, 30 models, 90 days), then
+times every report of plugin/reports.py, admin and per-user, over several ranges (p50 of --runs runs), against a
+baseline measured in the same run: a bare `SELECT COUNT(*)` over the same range, answered from the usage_created
+index alone. It also times the write a billing step adds for migration m002's rollups, and prints the query plans
+the reports use. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from plugin import migrations, pricing, ranges, reports
+from plugin.store import Store
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC).timestamp()
+TARGET_MS = 150.0
+WRITES = 3000  # single-record transactions for the write-overhead figure
+RANGES = ("today", "7d", "30d", "month", "all")
+
+
+def count(text: str) -> int:
+    """`100k`, `1M`, `5M` or a plain number."""
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)([kKmM]?)", text.strip())
+    if not match:
+        raise argparse.ArgumentTypeError(f"not a row count: {text}")
+    scale = {"": 1, "k": 1_000, "m": 1_000_000}[match.group(2).lower()]
+    return int(float(match.group(1)) * scale)
+
+
+def p50_ms(fn: Callable[[], Any], runs: int) -> float:
+    fn()  # warm the page cache and sqlite3's statement cache
+    samples = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - t0)
+    return statistics.median(samples) * 1e3
+
+
+# -- data ----------------------------------------------------------------------------------------------------
+
+
+def generate(path: Path, rows: int, users: int, models: int, days: int, seed: int) -> dict[str, Any]:
+    """Create the schema through Store (so it is exactly a migrated database), then bulk-load usage with the
+    rollup triggers off and fill the rollups the way m002 does for an existing database, then put the triggers
+    back. Users and models are skewed (a few heavy users, a few popular models), times spread over `days`."""
+    Store(path).close()
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA synchronous=OFF")
+    triggers = [sql for sql in migrations.statements(migrations.M002_SCHEMA) if sql.startswith("CREATE TRIGGER")]
+    rng = random.Random(seed)
+    start = NOW - days * 86_400
+    user_ids = [f"user-{n:04d}" for n in range(users)]
+    model_ids = [f"model-{n:02d}" for n in range(models)]
+    prices = [
+        (rng.choice((150_000, 500_000, 2_500_000, 15_000_000)), rng.choice((600_000, 10_000_000))) for _ in model_ids
+    ]
+    user_weights = [1 / (n + 1) ** 0.8 for n in range(users)]
+    model_weights = [1 / (n + 1) ** 1.2 for n in range(models)]
+    picked_users = rng.choices(range(users), user_weights, k=rows)
+    picked_models = rng.choices(range(models), model_weights, k=rows)
+
+    def records():
+        balance = 10**12
+        for i in range(rows):
+            m = picked_models[i]
+            created = start + (i + rng.random()) * days * 86_400 / rows
+            tokens_in, tokens_out = rng.randint(20, 6000), rng.randint(0, 1500)
+            cost = pricing.Price(prices[m][0], prices[m][1], "default").cost(tokens_in, tokens_out)
+            balance -= cost
+            yield (
+                f"chat-{i // 8}",
+                f"msg-{i}",
+                user_ids[picked_users[i]],
+                model_ids[m],
+                tokens_in,
+                tokens_out,
+                tokens_in // 4 if i % 3 == 0 else 0,
+                tokens_out // 5 if i % 7 == 0 else 0,
+                1 if i % 50 == 0 else 0,
+                "default",
+                prices[m][0],
+                prices[m][1],
+                cost,
+                balance,
+                rng.randint(300, 30_000),
+                created,
+                created,
+            )
+
+    t0 = time.perf_counter()
+    conn.execute("BEGIN")
+    for sql in triggers:
+        conn.execute(f"DROP TRIGGER {sql.split()[2]}")
+    conn.executemany(
+        "INSERT INTO users (id, name, email, role, balance, blocked, created_at, updated_at)"
+        " VALUES (?, ?, ?, 'user', 5000000, 0, ?, ?)",
+        [(uid, f"User {n}", f"user{n}@example.com", start, start) for n, uid in enumerate(user_ids)],
+    )
+    conn.executemany(
+        "INSERT INTO usage (chat_id, message_id, user_id, model_id, input_tokens, output_tokens, cached_tokens,"
+        " reasoning_tokens, estimated, price_source, input_price, output_price, cost, balance_after, elapsed_ms,"
+        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        records(),
+    )
+    loaded = time.perf_counter() - t0
+    for sql in migrations.statements(migrations.M002_BACKFILL):
+        conn.execute(sql)
+    for sql in triggers:
+        conn.execute(sql)
+    conn.execute("COMMIT")
+    # No ANALYZE: nothing in the plugin runs it, so the planner works here as on a server, without statistics.
+    conn.close()
+    return {
+        "users": user_ids,
+        "models": model_ids,
+        "load_s": loaded,
+        "backfill_s": time.perf_counter() - t0 - loaded,
+    }
+
+
+# -- measurements --------------------------------------------------------------------------------------------
+
+
+def write_overhead(tmp: Path, n: int) -> tuple[float, float]:
+    """p50 µs of one billing-like usage insert in its own BEGIN IMMEDIATE, on a database without m002's triggers
+    and indexes and on one with them; the two take turns, so both see the same machine."""
+    plain = Store(tmp / "write-plain.db", clock=lambda: NOW)
+    full = Store(tmp / "write-m002.db", clock=lambda: NOW)
+    with plain.immediate():
+        for sql in migrations.statements(migrations.M002_SCHEMA):
+            kind, name = sql.split()[1], sql.split()[2]
+            if kind in ("TRIGGER", "INDEX") and name != "usage_user_days_user":
+                plain.conn.execute(f"DROP {kind} {name}")
+        for name, sql in (
+            ("usage_user_created", "(user_id, created_at)"),
+            ("usage_model_created", "(model_id, created_at)"),
+        ):
+            plain.conn.execute(f"DROP INDEX {name}")
+            plain.conn.execute(f"CREATE INDEX {name} ON usage {sql}")  # as 0.1.0 had them
+    samples: dict[Store, list[float]] = {plain: [], full: []}
+    for store in samples:
+        with store.immediate():
+            store.ensure_user("u", "U", "u@example.com", "user")
+    for i in range(n + 200):
+        record = {
+            "chat_id": "c",
+            "message_id": f"m{i}",
+            "user_id": "u",
+            "model_id": f"model-{i % 5}",
+            "input_tokens": 100 + i % 50,
+            "output_tokens": 20 + i % 30,
+            "price_source": "default",
+            "cost": 7200 + i,
+            "balance_after": 1000 - i,
+        }
+        for store, times in samples.items():
+            t0 = time.perf_counter()
+            with store.immediate():
+                store.save_usage(record)
+            if i >= 200:
+                times.append(time.perf_counter() - t0)
+    plain.close()
+    full.close()
+    return statistics.median(samples[plain]) * 1e6, statistics.median(samples[full]) * 1e6
+
+
+def plans(store: Store, fn: Callable[[], Any]) -> list[tuple[str, list[str]]]:
+    """The statements `fn` runs (parameters inlined by SQLite) and the plan of each."""
+    seen: list[str] = []
+    store.conn.set_trace_callback(seen.append)
+    try:
+        fn()
+    finally:
+        store.conn.set_trace_callback(None)
+    out = []
+    for sql in dict.fromkeys(seen):
+        if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+            continue
+        detail = [row[3] for row in store.conn.execute("EXPLAIN QUERY PLAN " + sql)]
+        out.append((sql, detail))
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=count, default=1_000_000, help="usage records: 100k, 1M (default), 5M")
+    parser.add_argument("--users", type=int, default=200)
+    parser.add_argument("--models", type=int, default=30)
+    parser.add_argument("--days", type=int, default=90)
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per report (p50 is printed)")
+    parser.add_argument("--tz", default="Europe/Madrid", help="time zone of the day boundaries (default Madrid)")
+    parser.add_argument("--dir", default=None, help="where to make the temporary directory")
+    parser.add_argument("--plans", action="store_true", help="print every statement's plan, not just a summary")
+    args = parser.parse_args()
+    tz = ranges.zone(args.tz)
+    started = time.perf_counter()
+
+    with tempfile.TemporaryDirectory(prefix="owm-bench-reports-", dir=args.dir) as tmp_name:
+        tmp = Path(tmp_name)
+        path = tmp / "reports.db"
+        print(
+            f"OpenWebUI Monitor report bench — Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version},"
+            f" {os.cpu_count()} CPUs, temp dir {tmp}"
+        )
+        data = generate(path, args.rows, args.users, args.models, args.days, seed=7)
+        size = sum(f.stat().st_size for f in tmp.iterdir()) / 2**20
+        print(
+            f"data: {args.rows:,} records, {args.users} users, {args.models} models, {args.days} days;"
+            f" loaded in {data['load_s']:.1f} s, rollups filled in {data['backfill_s']:.1f} s; {size:,.0f} MiB;"
+            f" day boundaries in {args.tz}; p50 of {args.runs} runs\n"
+        )
+        store = Store(path, clock=lambda: NOW)
+        mismatches = reports.rollup_mismatches(store) if args.rows <= 1_000_000 else []
+        heavy, light = data["users"][0], data["users"][len(data["users"]) // 2]
+        directory = [
+            {"id": uid, "name": f"User {n}", "email": f"user{n}@example.com", "role": "user"}
+            for n, uid in enumerate(data["users"])
+        ] + [{"id": f"new-{n}", "name": f"Newcomer {n}", "email": f"new{n}@example.com"} for n in range(50)]
+        model_list = [{"id": m, "name": m.title()} for m in data["models"]]
+        fallback = pricing.defaults(60, 60, -1)
+
+        reports_to_time: list[tuple[str, Callable[[ranges.Range], Any]]] = [
+            ("admin totals", lambda r: reports.totals(store, r)),
+            ("admin report_card", lambda r: reports.report_card(store, r)),
+            ("admin by_model", lambda r: reports.by_model(store, r)),
+            ("admin distribution", lambda r: reports.distribution(store, r)),
+            ("admin ranking", lambda r: reports.ranking(store, r, user_id=light)),
+            ("admin by_day", lambda r: reports.by_day(store, r, tz)),
+            ("admin records time p1", lambda r: reports.records(store, r)),
+            ("admin records cost p1", lambda r: reports.records(store, r, sort="cost")),
+            ("admin records tokens p1", lambda r: reports.records(store, r, sort="tokens")),
+            ("admin records balance asc p1", lambda r: reports.records(store, r, sort="balance", descending=False)),
+            ("admin records cost p50", lambda r: reports.records(store, r, sort="cost", page=50)),
+            ("admin records model+cost", lambda r: reports.records(store, r, model_id="model-00", sort="cost")),
+            ("user totals (heavy user)", lambda r: reports.totals(store, r, heavy)),
+            ("user by_model (heavy)", lambda r: reports.by_model(store, r, heavy)),
+            ("user by_day (heavy)", lambda r: reports.by_day(store, r, tz, heavy)),
+            ("user records cost (heavy)", lambda r: reports.records(store, r, user_id=heavy, sort="cost")),
+            ("user totals (median user)", lambda r: reports.totals(store, r, light)),
+            ("user by_day (median)", lambda r: reports.by_day(store, r, tz, light)),
+        ]
+        parsed = {key: ranges.parse(key, now=NOW, tz=tz) for key in RANGES}
+        baseline = {}
+        for key, rng in parsed.items():
+            lo, hi = (rng.start or 0, rng.end or 2**53)
+            sql = "SELECT COUNT(*) FROM usage WHERE created_at >= ? AND created_at < ?"
+            baseline[key] = p50_ms(lambda lo=lo, hi=hi, sql=sql: store.conn.execute(sql, (lo, hi)).fetchall(), 9)
+        counts = {key: reports.totals(store, rng)["calls"] for key, rng in parsed.items()}
+        width = max(len(name) for name, _ in reports_to_time)
+        head = "".join(f"{key:>16}" for key in RANGES)
+        print(f"  {'p50 ms (x baseline)':<{width}}{head}")
+        print(f"  {'records in range':<{width}}" + "".join(f"{counts[k]:>16,}" for k in RANGES))
+        print(f"  {'baseline: bare COUNT(*)':<{width}}" + "".join(f"{baseline[k]:>16.2f}" for k in RANGES))
+        print("  " + "-" * (width + 16 * len(RANGES)))
+        worst = 0.0
+        for name, fn in reports_to_time:
+            cells = []
+            for key in RANGES:
+                ms = p50_ms(lambda fn=fn, key=key: fn(parsed[key]), args.runs)
+                worst = max(worst, ms)
+                cells.append(f"{ms:>8.2f} ({ms / baseline[key]:>4.1f}x)" if baseline[key] else f"{ms:>16.2f}")
+            print(f"  {name:<{width}}" + "".join(f"{c:>16}" for c in cells))
+        three = [parsed["today"], ranges.parse("30d", now=NOW, tz=tz), parsed["all"]]
+        rest = [
+            ("user_summary (3 periods, heavy)", lambda: reports.user_summary(store, heavy, three)),
+            ("users page 1 (250 people)", lambda: reports.users(store, directory)),
+            ("users search 'user 1'", lambda: reports.users(store, directory, search="user 1")),
+            ("price_list (30 models)", lambda: reports.price_list(store, model_list, fallback)),
+        ]
+        for name, fn in rest:
+            ms = p50_ms(fn, args.runs)
+            worst = max(worst, ms)
+            print(f"  {name:<{width}}{ms:>16.2f}")
+
+        print("\nfor comparison, the same answers for 'all' read from the table itself (no rollup, no index):")
+        raw = [
+            (
+                "totals from usage",
+                "SELECT COUNT(*), SUM(input_tokens), SUM(output_tokens), SUM(cost) FROM usage NOT INDEXED",
+            ),
+            ("by model from usage", "SELECT model_id, COUNT(*), SUM(cost) FROM usage NOT INDEXED GROUP BY model_id"),
+            ("by user from usage", "SELECT user_id, COUNT(*), SUM(cost) FROM usage NOT INDEXED GROUP BY user_id"),
+            ("top 20 by cost from usage", "SELECT * FROM usage NOT INDEXED ORDER BY cost DESC LIMIT 20"),
+        ]
+        for name, sql in raw:
+            ms = p50_ms(lambda sql=sql: store.conn.execute(sql).fetchall(), max(1, args.runs // 2))
+            print(f"  {name:<{width}}{ms:>16.2f}")
+
+        plain, rolled = write_overhead(tmp, WRITES)
+        print(
+            f"\nwrite: one usage insert in its own BEGIN IMMEDIATE, p50: {plain:.1f} µs with 0.1.0's schema,"
+            f" {rolled:.1f} µs with m002's rollup triggers and indexes ({rolled - plain:+.1f} µs)"
+        )
+
+        print("\nquery plans (range 30d):")
+        month = parsed["30d"]
+        for name, fn in (
+            ("admin report_card", lambda: reports.report_card(store, month)),
+            ("admin by_day", lambda: reports.by_day(store, month, tz)),
+            ("admin records cost", lambda: reports.records(store, month, sort="cost")),
+            ("admin records tokens", lambda: reports.records(store, month, sort="tokens")),
+            ("admin records time", lambda: reports.records(store, month)),
+            ("user by_model", lambda: reports.by_model(store, month, heavy)),
+            ("user records time", lambda: reports.records(store, month, user_id=heavy)),
+        ):
+            print(f"  {name}:")
+            for sql, detail in plans(store, fn):
+                shown = sql if args.plans else (sql[:100] + ("…" if len(sql) > 100 else ""))
+                print(f"    {shown}\n      -> " + "; ".join(detail))
+        store.close()
+
+    if args.rows <= 1_000_000:
+        verdict = "OK" if worst < TARGET_MS else "OVER TARGET"
+        print(f"\nslowest report p50 {worst:.1f} ms (target < {TARGET_MS:g} ms at up to 1M records): {verdict}")
+    else:
+        print(f"\nslowest report p50 {worst:.1f} ms (the {TARGET_MS:g} ms target is for 1M records)")
+    if args.rows <= 1_000_000:
+        print(f"rollups == usage: {'OK' if not mismatches else f'{len(mismatches)} MISMATCHES'}")
+    print(f"total {time.perf_counter() - started:.1f} s")
+    return 1 if mismatches else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

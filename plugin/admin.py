@@ -1,0 +1,520 @@
+"""Admin operations of the report model: find a user, change a balance, block, and manage prices.
+
+Every operation is synchronous (the caller runs it on the store's thread with `await store.run(...)`), is one
+`BEGIN IMMEDIATE` transaction, and returns a small result that renders itself with one i18n string. Money moves
+only through `store.append_ledger`, with the admin as actor, so every balance stays explained by the ledger.
+The caller checks that the person asking is an Open WebUI admin before calling anything here.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from . import i18n, pricing
+from .errors import (
+    AmbiguousUser,
+    InvalidAmount,
+    NegativeBalance,
+    NoAdminPrice,
+    UnknownModel,
+    UnknownUser,
+)
+from .notice import money
+from .pricing import MICRO
+from .store import Store
+
+# Larger amounts are typos, and keeping balances far below 2**63 micro-units keeps SQLite's integer sums exact.
+MAX_UNITS = 1_000_000_000
+MAX_MICRO = MAX_UNITS * MICRO
+MAX_PRICE_UNITS = 1_000_000  # per 1M tokens or per message
+MAX_CANDIDATES = 10
+MAX_TEXT = 64  # an amount longer than this is not an amount
+
+# Words that clear one price (NULL: resolution falls through to the next source), in en / zh / es.
+CLEAR_WORDS = frozenset(
+    {"off", "none", "clear", "unset", "default", "-", "关", "关闭", "无", "清除", "ninguno", "quitar"}
+)
+PRICE_COLUMNS = ("input_price", "output_price", "cached_input_price", "per_msg_price")
+
+# Full-width forms a Chinese input method produces, and the Unicode minus, mapped to ASCII.
+_FULLWIDTH = str.maketrans(
+    {
+        **{chr(0xFF10 + i): str(i) for i in range(10)},
+        "＄": "$",
+        "￥": "¥",
+        "，": ",",
+        "．": ".",
+        "＋": "+",
+        "－": "-",
+        "−": "-",
+        "\u00a0": " ",
+    }
+)
+_SYMBOLS = ("$", "¥", "€", "£")
+_SUFFIXES = ("元", "usd", "cny", "rmb", "eur")
+_NUMBER = re.compile(r"(?P<int>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]*)(?:\.(?P<frac>[0-9]*))?")
+
+
+# -- amounts ----------------------------------------------------------------------------------------------
+
+
+def parse_amount(text: str | int | Decimal, *, allow_negative: bool = False, max_units: int = MAX_UNITS) -> int:
+    """An amount of money typed by an admin -> integer micro-units, exactly, or `InvalidAmount`.
+
+    Accepted: `10`, `10.5`, `.5`, `+3`, `-3` (only where a deduction makes sense), a currency sign before or
+    after (`$10`, `¥10`, `10元`, `10 USD`), full-width digits, and commas as thousands separators when they
+    cannot be a decimal comma: `1,000.25` and `1,000,000` are read, `1,000` and `10,5` are refused, because a
+    Spanish reader means 1 and 10.5 by them. Refused: exponents, NaN and infinity, more than six decimals that
+    are not zeros (a micro-unit is the smallest amount), and anything above `max_units` currency units.
+    Besides text, an int or Decimal is taken as currency units; a float is refused (it is already inexact).
+    """
+    shown = str(text)[:MAX_TEXT]
+    if isinstance(text, bool):
+        raise InvalidAmount(text=shown)
+    if isinstance(text, int | Decimal):
+        value = Decimal(text)
+    elif isinstance(text, str):
+        value = _parse_text(text)
+    else:
+        raise InvalidAmount(text=shown)
+    if value is None or not value.is_finite():
+        raise InvalidAmount(text=shown)
+    micro = value * MICRO
+    if micro != micro.to_integral_value() or abs(value) > max_units or (value < 0 and not allow_negative):
+        raise InvalidAmount(text=shown)
+    return int(micro)
+
+
+def _parse_text(text: str) -> Decimal | None:
+    rest = text.translate(_FULLWIDTH).strip()
+    if not rest or len(rest) > MAX_TEXT:
+        return None
+    rest, sign = _take_sign(rest)
+    if rest[:1] in _SYMBOLS:
+        rest = rest[1:].lstrip()
+    if sign is None:
+        rest, sign = _take_sign(rest)
+    negative = sign == "-"
+    lowered = rest.lower()
+    for suffix in (*_SYMBOLS, *_SUFFIXES):
+        if lowered.endswith(suffix):
+            rest = rest[: -len(suffix)].rstrip()
+            break
+    match = _NUMBER.fullmatch(rest)
+    if not match or not (match["int"] or match["frac"]):
+        return None
+    whole, frac = match["int"], match["frac"] or ""
+    if whole.count(",") == 1 and match["frac"] is None:
+        return None  # `1,000`: a thousand in English, one in Spanish
+    try:
+        value = Decimal(f"{whole.replace(',', '') or '0'}.{frac or '0'}")
+    except InvalidOperation:  # pragma: no cover - the pattern admits only digits
+        return None
+    return -value if negative else value
+
+
+def _take_sign(text: str) -> tuple[str, str | None]:
+    if text[:1] in ("+", "-"):
+        return text[1:].lstrip(), text[0]
+    return text, None
+
+
+def parse_price(value: str | int | Decimal | None, *, per_message: bool = False) -> int | _Unchanged | None:
+    """A price typed by an admin -> micro-units; a clear word -> None (not set); None -> unchanged.
+
+    A negative per-message price clears it, like the original's -1; a negative token price is refused.
+    """
+    if value is None:
+        return UNCHANGED
+    if isinstance(value, str) and value.strip().lower() in CLEAR_WORDS:
+        return None
+    micro = parse_amount(value, allow_negative=per_message, max_units=MAX_PRICE_UNITS)
+    return None if micro < 0 else micro
+
+
+class _Unchanged:
+    def __repr__(self) -> str:
+        return "UNCHANGED"
+
+
+UNCHANGED = _Unchanged()
+
+
+# -- users ------------------------------------------------------------------------------------------------
+
+
+def find_user(
+    directory: Iterable[Mapping[str, Any]], store: Store, query: str, *, init_balance: int = 0
+) -> dict[str, Any]:
+    """The one user `query` names, from Open WebUI's directory (plus users only our table still knows).
+
+    Tried in order, the first rule with any hit wins: exact email (any case), exact id, exact name (any case),
+    then a substring of name or email. One hit is the answer; several raise `AmbiguousUser` listing them.
+    `Name <email>` (as the candidate list shows people) is read as the email. The user's row is created if
+    missing, with `init_balance` as a first top-up, exactly as the billing filter would at their first chat.
+    """
+    wanted = _query_text(query)
+    if not wanted:
+        raise UnknownUser(query=_shown(query))
+    people = _people(directory, store)
+    folded = wanted.casefold()
+    rules = (
+        lambda p: p["email"].casefold() == folded,
+        lambda p: p["id"] == wanted,
+        lambda p: p["name"].casefold() == folded,
+        lambda p: folded in p["name"].casefold() or folded in p["email"].casefold(),
+    )
+    for rule in rules:
+        hits = [person for person in people if rule(person)]
+        if len(hits) == 1:
+            return _adopt(store, hits[0], init_balance)
+        if hits:
+            raise AmbiguousUser(query=_shown(query), candidates=_candidates(hits))
+    raise UnknownUser(query=_shown(query))
+
+
+def _query_text(query: str) -> str:
+    text = unicodedata.normalize("NFC", str(query or "")).strip()
+    bracketed = re.search(r"<([^<>\s]+@[^<>\s]+)>\s*$", text)
+    return bracketed.group(1) if bracketed else text
+
+
+def _shown(query: Any) -> str:
+    text = " ".join(str(query or "").split())
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def _people(directory: Iterable[Mapping[str, Any]], store: Store) -> list[dict[str, str]]:
+    """Directory entries, plus users who have left Open WebUI but still have a balance and usage here."""
+    people: dict[str, dict[str, str]] = {}
+    for row in store.all_users():
+        people[row["id"]] = _person(row)
+    for entry in directory:
+        person = _person(entry)
+        if person["id"]:
+            people[person["id"]] = person
+    return list(people.values())
+
+
+def _person(entry: Mapping[str, Any]) -> dict[str, str]:
+    return {
+        "id": str(entry.get("id") or ""),
+        "name": str(entry.get("name") or ""),
+        "email": str(entry.get("email") or ""),
+        "role": str(entry.get("role") or "user"),
+    }
+
+
+def _candidates(people: list[dict[str, str]]) -> str:
+    people = sorted(people, key=lambda p: (p["name"].casefold(), p["email"].casefold(), p["id"]))
+    lines = [f"- {_shown(p['name']) or p['id']} <{_shown(p['email'])}>" for p in people[:MAX_CANDIDATES]]
+    if len(people) > MAX_CANDIDATES:
+        lines.append(f"- … (+{len(people) - MAX_CANDIDATES})")
+    return "\n".join(lines)
+
+
+def _adopt(store: Store, person: dict[str, str], init_balance: int) -> dict[str, Any]:
+    with store.immediate():
+        created = store.ensure_user(person["id"], person["name"], person["email"], person["role"])
+        if created and init_balance:
+            store.append_ledger(person["id"], "topup", init_balance, actor="system", reason="initial balance")
+        row = store.get_user(person["id"])
+    assert row is not None
+    return {**person, "balance": row["balance"], "blocked": bool(row["blocked"]), "created": created}
+
+
+def _user(store: Store, user_id: str) -> dict[str, Any]:
+    row = store.get_user(user_id)
+    if row is None:
+        raise UnknownUser(query=_shown(user_id))
+    return row
+
+
+def _label(row: Mapping[str, Any]) -> str:
+    name, email = _shown(row.get("name")), _shown(row.get("email"))
+    if name and email:
+        return f"{name} ({email})"
+    return name or email or str(row.get("id", ""))
+
+
+# -- balances ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BalanceChange:
+    """A balance before and after one admin operation; `key` is the i18n string that describes it."""
+
+    key: str
+    user_id: str
+    user: str  # a label: name (email)
+    old: int
+    new: int
+
+    @property
+    def delta(self) -> int:
+        return self.new - self.old
+
+    def message(self, lang: str, symbol: str = "$") -> str:
+        return i18n.t(
+            lang,
+            self.key,
+            user=self.user,
+            old=money(self.old, symbol, exact=True),
+            new=money(self.new, symbol, exact=True),
+            amount=money(abs(self.delta), symbol, exact=True),
+        )
+
+
+def set_balance(store: Store, user_id: str, amount: int, actor: str, reason: str = "") -> BalanceChange:
+    """Set a balance to `amount` micro-units (>= 0): one ledger row of kind `set` for the difference."""
+    if not 0 <= amount <= MAX_MICRO:
+        raise InvalidAmount(text=str(pricing.from_micro(amount)))
+    with store.immediate():
+        user = _user(store, user_id)
+        old = user["balance"]
+        new = store.append_ledger(user_id, "set", amount - old, actor=actor, reason=reason or "balance set by admin")
+    return BalanceChange("balance_set", user_id, _label(user), old, new)
+
+
+def add_balance(
+    store: Store, user_id: str, amount: int, actor: str, reason: str = "", *, symbol: str = "$"
+) -> BalanceChange:
+    """Add (`topup`) or deduct (`adjust`) micro-units. A deduction that would leave the balance below zero is
+    refused with `NegativeBalance`, never clamped: the admin sees the balance and decides (or uses set)."""
+    if amount == 0 or abs(amount) > MAX_MICRO:
+        raise InvalidAmount(text=str(pricing.from_micro(amount)))
+    with store.immediate():
+        user = _user(store, user_id)
+        old = user["balance"]
+        if amount < 0 and old + amount < 0:
+            raise NegativeBalance(
+                user=_label(user), balance=money(old, symbol, exact=True), amount=money(-amount, symbol, exact=True)
+            )
+        if old + amount > MAX_MICRO:
+            raise InvalidAmount(text=str(pricing.from_micro(amount)))
+        kind = "topup" if amount > 0 else "adjust"
+        new = store.append_ledger(user_id, kind, amount, actor=actor, reason=reason or f"{kind} by admin")
+    return BalanceChange("balance_added" if amount > 0 else "balance_deducted", user_id, _label(user), old, new)
+
+
+@dataclass(frozen=True)
+class BlockChange:
+    key: str
+    user_id: str
+    user: str
+    blocked: bool
+    changed: bool
+
+    def message(self, lang: str, symbol: str = "$") -> str:
+        return i18n.t(lang, self.key, user=self.user)
+
+
+def block(store: Store, user_id: str, blocked: bool, actor: str) -> BlockChange:
+    """Block or unblock chatting. The ledger holds only money, so the audit trail is a zero-amount `adjust`
+    row with reason `blocked` / `unblocked` and the admin as actor; a no-op writes nothing."""
+    with store.immediate():
+        user = _user(store, user_id)
+        changed = bool(user["blocked"]) != blocked
+        if changed:
+            store.set_blocked(user_id, blocked)
+            store.append_ledger(user_id, "adjust", 0, actor=actor, reason="blocked" if blocked else "unblocked")
+    if blocked:
+        key = "user_blocked_done" if changed else "user_already_blocked"
+    else:
+        key = "user_unblocked_done" if changed else "user_already_unblocked"
+    return BlockChange(key, user_id, _label(user), blocked, changed)
+
+
+# -- prices -----------------------------------------------------------------------------------------------
+
+
+def _models(models: Iterable[Mapping[str, Any]] | Mapping[str, Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    values = models.values() if isinstance(models, Mapping) else models
+    return [m for m in values if isinstance(m, Mapping) and m.get("id")]
+
+
+def resolve_model(
+    store: Store, models: Iterable[Mapping[str, Any]] | Mapping[str, Mapping[str, Any]], query: str
+) -> tuple[str, Mapping[str, Any] | None]:
+    """The model id `query` names, and its entry in Open WebUI's list (None for a model only our price table
+    knows): exact id, then id in any case, then display name in any case; `UnknownModel` otherwise."""
+    wanted = str(query or "").strip()
+    entries = _models(models)
+    if not wanted:
+        raise UnknownModel(model=_shown(query))
+    by_id = {str(m["id"]): m for m in entries}
+    if wanted in by_id:
+        return wanted, by_id[wanted]
+    if store.get_price(wanted):
+        return wanted, None
+    folded = wanted.casefold()
+    stored = [row["model_id"] for row in store.all_prices()]
+    for candidates in (
+        {i for i in (*by_id, *stored) if i.casefold() == folded},
+        {str(m["id"]) for m in entries if str(m.get("name") or "").casefold() == folded},
+    ):
+        if len(candidates) == 1:
+            model_id = candidates.pop()
+            return model_id, by_id.get(model_id)
+    raise UnknownModel(model=_shown(query))
+
+
+def _has_price(row: Mapping[str, Any] | None) -> bool:
+    """Whether a stored row sets anything resolution uses (a cached price alone does not)."""
+    if not row:
+        return False
+    return any(row.get(k) is not None for k in ("input_price", "output_price", "per_msg_price"))
+
+
+@dataclass(frozen=True)
+class PriceChange:
+    key: str
+    model_id: str
+    price: Mapping[str, Any] | None  # the stored row after the change; None once removed
+    source: str = ""  # the model prices were copied from
+
+    def message(self, lang: str, symbol: str = "$") -> str:
+        row = self.price or {}
+
+        def shown(column: str) -> str:
+            value = row.get(column)
+            return i18n.t(lang, "not_set") if value is None else money(value, symbol, exact=True)
+
+        return i18n.t(
+            lang,
+            self.key,
+            model=self.model_id,
+            source=self.source,
+            input=shown("input_price"),
+            output=shown("output_price"),
+            cached=shown("cached_input_price"),
+            per_msg=shown("per_msg_price"),
+        )
+
+
+def set_price(
+    store: Store,
+    model_id: str,
+    *,
+    models: Iterable[Mapping[str, Any]] | Mapping[str, Mapping[str, Any]],
+    actor: str,
+    input: str | int | Decimal | None = None,  # the word admins type
+    output: str | int | Decimal | None = None,
+    cached_input: str | int | Decimal | None = None,
+    per_msg: str | int | Decimal | None = None,
+) -> PriceChange:
+    """Set some of a model's prices (currency per 1M tokens, or per message); None leaves one unchanged, a
+    clear word (`off`) unsets it, a negative `per_msg` unsets it. Unsetting every price removes the row."""
+    parsed = {
+        "input_price": parse_price(input),
+        "output_price": parse_price(output),
+        "cached_input_price": parse_price(cached_input),
+        "per_msg_price": parse_price(per_msg, per_message=True),
+    }
+    if all(value is UNCHANGED for value in parsed.values()):
+        raise InvalidAmount(text="")
+    with store.immediate():
+        resolved, entry = resolve_model(store, models, model_id)
+        before = store.get_price(resolved)
+        row = {column: (before or {}).get(column) for column in PRICE_COLUMNS}
+        row.update({column: value for column, value in parsed.items() if value is not UNCHANGED})
+        if all(value is None for value in row.values()):
+            store.delete_price(resolved)
+            return PriceChange("price_cleared", resolved, None)
+        _write_price(store, resolved, entry, before, row, actor)
+        after = store.get_price(resolved)
+    return PriceChange("price_set", resolved, after)
+
+
+def _write_price(
+    store: Store,
+    model_id: str,
+    entry: Mapping[str, Any] | None,
+    before: Mapping[str, Any] | None,
+    row: Mapping[str, Any],
+    actor: str,
+) -> None:
+    store.set_price(
+        model_id,
+        **row,
+        name=str((entry or {}).get("name") or (before or {}).get("name") or ""),
+        base_model_id=pricing.base_model_id(entry, before),
+        actor=actor,
+    )
+
+
+def clear_price(
+    store: Store,
+    model_id: str,
+    *,
+    models: Iterable[Mapping[str, Any]] | Mapping[str, Mapping[str, Any]],
+    actor: str,
+) -> PriceChange:
+    """Remove the admin's prices for a model, so resolution falls through (base model, connection, defaults).
+    `actor` is accepted for symmetry; a deleted row has nowhere to keep it."""
+    with store.immediate():
+        resolved, _ = resolve_model(store, models, model_id)
+        removed = store.delete_price(resolved)
+    return PriceChange("price_cleared" if removed else "price_not_set", resolved, None)
+
+
+def copy_price(
+    store: Store,
+    source_model_id: str,
+    target_model_id: str,
+    *,
+    models: Iterable[Mapping[str, Any]] | Mapping[str, Mapping[str, Any]],
+    actor: str,
+) -> PriceChange:
+    """Give the target the source's admin-set prices (all four; unset ones become unset)."""
+    with store.immediate():
+        source, _ = resolve_model(store, models, source_model_id)
+        target, entry = resolve_model(store, models, target_model_id)
+        prices = store.get_price(source)
+        if not _has_price(prices):
+            raise NoAdminPrice(model=source)
+        assert prices is not None
+        _write_price(store, target, entry, store.get_price(target), {c: prices[c] for c in PRICE_COLUMNS}, actor)
+        after = store.get_price(target)
+    return PriceChange("price_copied", target, after, source=source)
+
+
+@dataclass(frozen=True)
+class InheritResult:
+    copied: list[tuple[str, str]] = field(default_factory=list)  # (workspace model, its base)
+
+    @property
+    def key(self) -> str:
+        return "prices_inherited" if self.copied else "prices_inherited_none"
+
+    def message(self, lang: str, symbol: str = "$") -> str:
+        listed = ", ".join(f"{model} ← {base}" for model, base in self.copied)
+        return i18n.t(lang, self.key, count=len(self.copied), models=listed)
+
+
+def inherit_base_prices(
+    store: Store, models: Iterable[Mapping[str, Any]] | Mapping[str, Mapping[str, Any]], *, actor: str
+) -> InheritResult:
+    """The original's "Sync All Derived Models": every workspace model without prices of its own gets a copy
+    of its base model's admin prices. (Resolution already falls back to the base at charge time; a copy pins
+    the price, so a later change of the base no longer moves it.)"""
+    copied: list[tuple[str, str]] = []
+    with store.immediate():
+        for entry in _models(models):
+            model_id = str(entry["id"])
+            own = store.get_price(model_id)
+            base = pricing.base_model_id(entry, None)
+            if not base or base == model_id or _has_price(own):
+                continue
+            prices = store.get_price(base)
+            if not _has_price(prices):
+                continue
+            assert prices is not None
+            _write_price(store, model_id, entry, own, {c: prices[c] for c in PRICE_COLUMNS}, actor)
+            copied.append((model_id, base))
+    return InheritResult(sorted(copied))

@@ -1,0 +1,128 @@
+"""The "Usage Monitor" model inside a real Open WebUI 0.12.4, installed by the installer as an admin would.
+
+A normal user and an admin chat with it over the REST API: the user sees only their own numbers and is
+refused admin commands; the admin tops the user up through it and the user's next reply shows the new
+balance; the exported CSV (a file in Open WebUI's own store) matches the ledger. Talking to it is free.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from plugin import pricing
+from plugin.install import install
+from plugin.store import Store
+
+from .fake_upstream import MODEL_GPT
+from .owui import OpenWebUI
+
+ROOT = Path(__file__).resolve().parents[2]
+FILTER, PIPE, ACTION = "openwebui_monitor_filter", "openwebui_monitor_pipe", "admin_action"
+PER_TOKEN = 60  # micro-units per token at the default 60 per 1M
+
+
+@pytest.fixture(scope="module")
+def monitor(owui: OpenWebUI) -> Iterator[Store]:
+    install(owui.base_url, ROOT, api_key=owui.admin_token)
+    owui.set_valves(FILTER, {**owui.get_valves(FILTER), "language": "en", "init_balance": 0, "cost_on_inlet": "0"})
+    owui.create_model_record(MODEL_GPT, MODEL_GPT)
+    store = Store(owui.data_dir / "openwebui_monitor" / "monitor.db")
+    try:
+        yield store
+    finally:
+        store.close()
+        for fid in (FILTER, PIPE, ACTION):
+            owui.delete_function(fid)
+        owui.delete_model_record(PIPE)
+        owui.delete_model_record(MODEL_GPT)
+
+
+def ask(owui: OpenWebUI, token: str, text: str, *, stream: bool = False) -> str:
+    _status, result = owui.chat_api(token, PIPE, text, stream=stream)
+    return result["text"] if stream else result["choices"][0]["message"]["content"]
+
+
+def balance(store: Store, user: dict) -> int:
+    row = store.get_user(user["id"])
+    return row["balance"] if row else 0
+
+
+def notice(message: dict) -> str:
+    return " / ".join(item.get("description", "") for item in message.get("statusHistory") or [])
+
+
+def test_users_and_admins_through_the_report_model(owui: OpenWebUI, monitor: Store, make_user) -> None:
+    store = monitor
+    alice, bob = make_user("alice"), make_user("bob")
+
+    # No balance yet: refused, translated, nothing charged.
+    status, refusal = owui.chat_api(alice["token"], MODEL_GPT, "hello", expect_status=None)
+    assert status == 400 and "Insufficient balance" in str(refusal)
+
+    # The admin tops Alice up by chatting with the Usage Monitor.
+    answer = ask(owui, owui.admin_token, f"/balance add {alice['email']} 5")
+    assert alice["email"] in answer, answer
+    assert balance(store, alice) == 5_000_000
+    topup = store.ledger_for(alice["id"])[-1]
+    assert (topup["kind"], topup["amount"]) == ("topup", 5_000_000)
+    assert topup["actor"] != "filter" and topup["actor"]
+    ask(owui, owui.admin_token, f"/balance set {bob['email']} 2")
+    assert balance(store, bob) == 2_000_000
+
+    # Alice's next reply shows the topped-up balance minus this reply's cost.
+    result = owui.chat_saved(alice["token"], MODEL_GPT, "hello [usage 1000 500]")
+    alice_cost = 1500 * PER_TOKEN
+    assert f"Balance: ${(5_000_000 - alice_cost) / 1e6:.4f}" in notice(result["message"]), notice(result["message"])
+    owui.chat_saved(bob["token"], MODEL_GPT, "hi [usage 10 20]")
+    assert balance(store, bob) == 2_000_000 - 30 * PER_TOKEN
+
+    # Alice sees her own numbers, streamed or not, and nothing of Bob's.
+    for stream in (False, True):
+        report = ask(owui, alice["token"], "/usage 7d", stream=stream)
+        assert "1,000" in report and "$0.0900" in report and MODEL_GPT in report, report
+        assert "```mermaid" in report
+        assert bob["email"] not in report and "$0.0018" not in report
+    assert "$0.0900" in ask(owui, alice["token"], "how much did I spend this week")
+
+    # An admin command from Alice: refused, her own data instead, nothing changed.
+    before = store.ledger_for(bob["id"])
+    for command in ("/users", f"/balance set {bob['email']} 100", "/export csv", f"/block {bob['email']}"):
+        answer = ask(owui, alice["token"], command)
+        assert answer.startswith("That command is for administrators."), answer
+        assert bob["email"] not in answer
+    assert store.ledger_for(bob["id"]) == before and store.get_user(bob["id"])["blocked"] == 0
+
+    # Talking to the monitor is never billed.
+    assert balance(store, alice) == 5_000_000 - alice_cost
+    assert store.one("SELECT COUNT(*) AS n FROM usage WHERE model_id = ?", (PIPE,))["n"] == 0
+
+    # The admin's overview and user list show everyone, including people who never chatted.
+    carol = make_user("carol")
+    top = ask(owui, owui.admin_token, "/top 7d")
+    assert alice["email"] in top and bob["email"] in top, top
+    assert carol["email"] in ask(owui, owui.admin_token, f"/users {carol['email']}")
+
+    # The CSV export is a file in Open WebUI's store, and it matches the ledger.
+    answer = ask(owui, owui.admin_token, "/export csv")
+    link = re.search(r"\((/api/v1/files/[^)]+/content)\)", answer)
+    assert link, answer
+    response = owui.request("GET", link.group(1))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    cost_column = next(name for name in rows[0] if "cost" in name.lower())
+    user_column = next(name for name in rows[0] if name.lower() in ("user id", "user_id"))
+    for user in (alice, bob):
+        exported = sum(pricing.to_micro(r[cost_column]) for r in rows if r[user_column] == user["id"])
+        charged = -sum(r["amount"] for r in store.ledger_for(user["id"]) if r["kind"] == "charge")
+        assert exported == charged > 0
+    assert store.reconcile() == []
+
+    # Blocking through the model stops Bob's next chat.
+    ask(owui, owui.admin_token, f"/block {bob['email']}")
+    status, refusal = owui.chat_api(bob["token"], MODEL_GPT, "hello", expect_status=None)
+    assert status == 400 and "blocked" in str(refusal)
