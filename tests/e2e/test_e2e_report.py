@@ -126,3 +126,39 @@ def test_users_and_admins_through_the_report_model(owui: OpenWebUI, monitor: Sto
     ask(owui, owui.admin_token, f"/block {bob['email']}")
     status, refusal = owui.chat_api(bob["token"], MODEL_GPT, "hello", expect_status=None)
     assert status == 400 and "blocked" in str(refusal)
+
+
+def test_export_json_then_import_it_as_an_attached_file(owui: OpenWebUI, monitor: Store, make_user) -> None:
+    store = monitor
+    dave = make_user("dave")
+    ask(owui, owui.admin_token, f"/balance add {dave['email']} 3")
+    owui.chat_saved(dave["token"], MODEL_GPT, "hi [usage 100 50]")
+    before = {row["id"]: (row["balance"], row["blocked"]) for row in store.query("SELECT * FROM users")}
+    usage_before = store.one("SELECT COUNT(*) AS n, SUM(cost) AS cost FROM usage")
+
+    answer = ask(owui, owui.admin_token, "/export json")
+    link = re.search(r"\((/api/v1/files/[^)]+/content)\)", answer)
+    assert link, answer
+    document = owui.request("GET", link.group(1)).content
+    uploaded = owui.request(
+        "POST",
+        "/api/v1/files/",
+        params={"process": "false"},
+        files={"file": ("backup.json", document, "application/json")},
+    ).json()
+
+    _status, result = owui.chat_api(
+        owui.admin_token, PIPE, "/import", files=[{"type": "file", "id": uploaded["id"], "file": uploaded}]
+    )
+    text = result["choices"][0]["message"]["content"]
+    assert "backup" in text.lower(), text
+    after = {row["id"]: (row["balance"], row["blocked"]) for row in store.query("SELECT * FROM users")}
+    assert after == before
+    assert store.one("SELECT COUNT(*) AS n, SUM(cost) AS cost FROM usage") == usage_before
+    assert store.reconcile() == []
+    backups = list((owui.data_dir / "openwebui_monitor").glob("*backup*.json"))
+    assert backups, "the replaced data was not backed up"
+
+    # A user cannot import, even with a file of their own.
+    refused = ask(owui, dave["token"], "/import")
+    assert refused.startswith("That command is for administrators.")
