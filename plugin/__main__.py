@@ -1,4 +1,4 @@
-"""Command line for repository tools: ``python -m plugin bundle [--check]`` and ``python -m plugin install``.
+"""Command line for repository tools: ``python -m plugin bundle [--check]``, ``install`` and ``uninstall``.
 
 Kept separate from the runtime library (and out of the bundles) so that the
 Functions pasted into Open WebUI carry only what they execute.
@@ -35,21 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
     install = sub.add_parser(
         "install",
         help="create or update the three functions in a running Open WebUI over its REST API",
-        description="Idempotent: run it again after `git pull` to update. Needs an admin's credentials.",
+        description="Idempotent: run it again after `git pull` to update. Needs an admin's credentials "
+        "and Open WebUI 0.12.4 or newer.",
     )
-    install.add_argument("--url", required=True, help="Open WebUI base URL, e.g. http://127.0.0.1:8080")
-    who = install.add_mutually_exclusive_group()
-    who.add_argument(
-        "--api-key",
-        default=os.environ.get("OPENWEBUI_API_KEY"),
-        help="an admin's API key (sk-...) or session token (default: $OPENWEBUI_API_KEY)",
-    )
-    who.add_argument("--email", help="sign in as this admin instead of using an API key")
-    install.add_argument(
-        "--password",
-        default=os.environ.get("OPENWEBUI_PASSWORD"),
-        help="the admin's password, with --email (default: $OPENWEBUI_PASSWORD)",
-    )
+    add_server_arguments(install)
     install.add_argument(
         "--dir",
         type=Path,
@@ -63,11 +52,39 @@ def build_parser() -> argparse.ArgumentParser:
         help="let every user read the Usage Monitor model (default: on; --no-pipe-public keeps it admin-only)",
     )
     install.add_argument(
+        "--group",
+        metavar="NAME",
+        help="let only this Open WebUI group (by name) read the Usage Monitor model, instead of everyone",
+    )
+    install.add_argument(
         "--valves-json",
         type=Path,
         help='JSON file {"function_id": {"valve": value}} overlaid on the valves already stored',
     )
+    uninstall = sub.add_parser(
+        "uninstall",
+        help="remove the three functions and the Usage Monitor's model record (the SQLite data is kept)",
+        description="Idempotent. The monitor's data stays in DATA_DIR/openwebui_monitor/monitor.db on the server.",
+    )
+    add_server_arguments(uninstall)
     return parser
+
+
+def add_server_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where the server is and how to act as its admin; shared by install and uninstall."""
+    parser.add_argument("--url", required=True, help="Open WebUI base URL, e.g. http://127.0.0.1:8080")
+    who = parser.add_mutually_exclusive_group()
+    who.add_argument(
+        "--api-key",
+        default=os.environ.get("OPENWEBUI_API_KEY"),
+        help="an admin's API key (sk-...) or session token (default: $OPENWEBUI_API_KEY)",
+    )
+    who.add_argument("--email", help="sign in as this admin instead of using an API key")
+    parser.add_argument(
+        "--password",
+        default=os.environ.get("OPENWEBUI_PASSWORD"),
+        help="the admin's password, with --email (default: $OPENWEBUI_PASSWORD)",
+    )
 
 
 def run_install(args: argparse.Namespace) -> int:
@@ -83,10 +100,25 @@ def run_install(args: argparse.Namespace) -> int:
             email=args.email,
             password=args.password,
             pipe_public=args.pipe_public,
+            group=args.group,
             valves_json=args.valves_json,
         )
     except InstallError as exc:
         print(f"install failed: {exc}", file=sys.stderr)
+        return 1
+    print("\n".join(lines))
+    return 0
+
+
+def run_uninstall(args: argparse.Namespace) -> int:
+    """Print what was removed and where the data stays, or one line saying why it stopped."""
+    from .install import InstallError, uninstall
+
+    api_key = None if args.email else args.api_key
+    try:
+        lines = uninstall(args.url, api_key=api_key, email=args.email, password=args.password)
+    except InstallError as exc:
+        print(f"uninstall failed: {exc}", file=sys.stderr)
         return 1
     print("\n".join(lines))
     return 0
@@ -120,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_bundle(args.root, args.check)
     if args.command == "install":
         return run_install(args)
+    if args.command == "uninstall":
+        return run_uninstall(args)
     return 2  # pragma: no cover - argparse rejects unknown commands
 
 

@@ -498,11 +498,15 @@ class InheritResult:
 
 
 def inherit_base_prices(
-    store: Store, models: Iterable[Mapping[str, Any]] | Mapping[str, Mapping[str, Any]], *, actor: str
+    store: Store,
+    models: Iterable[Mapping[str, Any]] | Mapping[str, Mapping[str, Any]],
+    *,
+    actor: str,
+    dry_run: bool = False,
 ) -> InheritResult:
     """The original's "Sync All Derived Models": every workspace model without prices of its own gets a copy
     of its base model's admin prices. (Resolution already falls back to the base at charge time; a copy pins
-    the price, so a later change of the base no longer moves it.)"""
+    the price, so a later change of the base no longer moves it.) `dry_run` only says what would be copied."""
     copied: list[tuple[str, str]] = []
     with store.immediate():
         for entry in _models(models):
@@ -515,6 +519,7 @@ def inherit_base_prices(
             if not _has_price(prices):
                 continue
             assert prices is not None
-            _write_price(store, model_id, entry, own, {c: prices[c] for c in PRICE_COLUMNS}, actor)
+            if not dry_run:
+                _write_price(store, model_id, entry, own, {c: prices[c] for c in PRICE_COLUMNS}, actor)
             copied.append((model_id, base))
     return InheritResult(sorted(copied))

@@ -413,7 +413,11 @@ async def _usage(ctx: Context, command: Command) -> str:
     user_id, who = await _target_user(ctx, command)
 
     def build(store: Store) -> str:
-        periods = [ctx.range("today"), rng, ranges.Range("all", None, None)]
+        periods = [rng, ranges.Range("all", None, None)]
+        if rng.key != "today":
+            periods.insert(0, ctx.range("today"))
+        if rng.key == "all":
+            periods.pop()
         parts = [views.user_summary(reports.user_summary(store, user_id, periods), ctx.lang, ctx.symbol)]
         if who:
             parts.insert(0, f"**{_shown(who)}**")

@@ -10,6 +10,7 @@ drive the installer through ``httpx.MockTransport``.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,13 @@ SPECS = (
 )
 PIPE = SPECS[1]
 PUBLIC_READ = {"principal_type": "user", "principal_id": "*", "permission": "read"}
+# The oldest Open WebUI this installer and the functions were verified against (the REST API, the
+# loader's rules and the model-record grants all changed across 0.x releases).
+MIN_VERSION = (0, 12, 4)
+DATA_NOTE = (
+    "the monitor's data stays on the server: DATA_DIR/openwebui_monitor/monitor.db "
+    "(or the file named by the db_path valve); install again to pick it up, delete the file to forget it"
+)
 
 
 class InstallError(Exception):
@@ -94,11 +102,13 @@ class Installer:
         root: Path,
         *,
         pipe_public: bool = True,
+        group: str | None = None,
         valves: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         self.client = client
         self.root = Path(root)
-        self.pipe_public = pipe_public
+        self.pipe_public = pipe_public and not group
+        self.group = group
         self.valves = valves or {}
 
     def call(self, method: str, path: str, *, ok: tuple[int, ...] = (200,), **kwargs: Any) -> httpx.Response:
@@ -106,7 +116,7 @@ class Installer:
         try:
             response = self.client.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
-            raise InstallError(f"cannot reach {self.client.base_url}: {exc}") from exc
+            raise InstallError(unreachable(self.client, exc)) from exc
         if response.status_code not in ok:
             raise InstallError(f"{method} {path} -> {response.status_code}: {_reason(response)}")
         return response
@@ -125,10 +135,44 @@ class Installer:
             raise InstallError(f"stale generated files: {', '.join(stale)}; run `python -m plugin bundle` first")
         sources = {s.id: self._read(s) for s in SPECS}
         existing = self.admin_function_ids()
+        grant = self.group_grant() if self.group else None
         summary = [self.install_function(s, sources[s.id], s.id in existing) for s in SPECS]
-        summary.append(self.ensure_model_record(frontmatter(sources[PIPE.id]).get("description", "")))
+        summary.append(self.ensure_model_record(frontmatter(sources[PIPE.id]).get("description", ""), grant))
         summary.append(self.refresh_models())
         return summary
+
+    def uninstall(self) -> list[str]:
+        """Remove the three functions and the pipe's model record; the SQLite file is left alone
+        (Open WebUI has no endpoint to delete it, and a reinstall should find the balances again)."""
+        existing = self.admin_function_ids()
+        summary = []
+        for spec in SPECS:
+            if spec.id in existing:
+                self.call("DELETE", f"/api/v1/functions/id/{spec.id}/delete")
+                summary.append(f"function {spec.id}: deleted")
+            else:
+                summary.append(f"function {spec.id}: not installed")
+        record = self.call("GET", "/api/v1/models/model", params={"id": PIPE.id}, ok=(200, 401, 404))
+        if record.status_code == 200 and record.content.strip() not in (b"", b"null"):
+            self.call("POST", "/api/v1/models/model/delete", json={"id": PIPE.id})
+            summary.append(f"model record {PIPE.id}: deleted")
+        else:
+            summary.append(f"model record {PIPE.id}: not present")
+        self.json("GET", "/api/models", params={"refresh": "true"})
+        summary.append(DATA_NOTE)
+        return summary
+
+    def group_grant(self) -> dict[str, str]:
+        """Read access for the Open WebUI group named ``self.group`` (looked up by exact name)."""
+        groups = self.json("GET", "/api/v1/groups/")
+        if not isinstance(groups, list):
+            raise InstallError(f"{self.client.base_url} does not answer like Open WebUI: groups are not a list")
+        ids = [g.get("id") for g in groups if isinstance(g, dict) and g.get("name") == self.group]
+        if len(ids) != 1:
+            names = ", ".join(sorted(repr(g.get("name")) for g in groups if isinstance(g, dict))) or "none"
+            problem = "no group" if not ids else f"{len(ids)} groups"
+            raise InstallError(f"{problem} named {self.group!r} in Open WebUI (groups: {names})")
+        return {"principal_type": "group", "principal_id": str(ids[0]), "permission": "read"}
 
     def _stale(self) -> list[str]:
         try:
@@ -205,11 +249,13 @@ class Installer:
         self.json("POST", f"{base}/update", json=merged)
         return [f"valves merged ({', '.join(sorted(overlay))})"]
 
-    def ensure_model_record(self, description: str) -> str:
+    def ensure_model_record(self, description: str, grant: dict[str, str] | None = None) -> str:
         """Give the pipe a model record, without which non-admins get "Model not found".
         An existing record keeps its other fields; grants go through /model/access/update
-        because /model/update leaves an existing record's grants untouched."""
+        because /model/update leaves an existing record's grants untouched. ``grant`` (a group's
+        read access) replaces public read."""
         path = "/api/v1/models/model"
+        audience = f"read for group {self.group!r}" if grant else "public read" if self.pipe_public else "admins only"
         response = self.call("GET", path, params={"id": PIPE.id}, ok=(200, 404))
         if response.status_code == 404:
             form = {
@@ -218,11 +264,11 @@ class Installer:
                 "name": PIPE.name,
                 "meta": {"description": description},
                 "params": {},
-                "access_grants": [PUBLIC_READ] if self.pipe_public else [],
+                "access_grants": [grant] if grant else [PUBLIC_READ] if self.pipe_public else [],
                 "is_active": True,
             }
             self.json("POST", "/api/v1/models/create", json=form)
-            return f"model record {PIPE.id}: created, {'public read' if self.pipe_public else 'admins only'}"
+            return f"model record {PIPE.id}: created, {audience}"
         record = response.json()
         done: list[str] = []
         meta = dict(record.get("meta") or {})
@@ -240,12 +286,14 @@ class Installer:
         keys = ("principal_type", "principal_id", "permission")
         grants = [{k: g.get(k) for k in keys} for g in record.get("access_grants") or []]
         wanted = [g for g in grants if g != PUBLIC_READ]
+        if grant and grant not in wanted:
+            wanted.append(grant)
         if self.pipe_public:
             wanted.append(PUBLIC_READ)
         if sorted(map(str, wanted)) != sorted(map(str, grants)):
             body = {"id": PIPE.id, "name": PIPE.name, "access_grants": wanted}
             self.json("POST", f"{path}/access/update", json=body)
-            done.append("made public" if self.pipe_public else "public read removed")
+            done.append("made public" if self.pipe_public else f"now {audience}" if grant else "public read removed")
         if record.get("is_active") is False:
             done.append("note: the record is disabled, left as the admin set it")
         return f"model record {PIPE.id}: {', '.join(done) or 'unchanged'}"
@@ -274,6 +322,7 @@ def connect(
         raise InstallError("give --api-key, or --email with --password")
     client = httpx.Client(base_url=url.rstrip("/"), timeout=timeout, transport=transport)
     try:
+        check_version(client)
         if not api_key:
             api_key = _sign_in(client, email or "", password or "")
     except BaseException:
@@ -283,12 +332,45 @@ def connect(
     return client
 
 
+def unreachable(client: httpx.Client, exc: httpx.HTTPError) -> str:
+    """Why nothing answered, worded as what to check."""
+    return f"cannot reach {client.base_url}: {exc or type(exc).__name__}; is Open WebUI running there?"
+
+
+def parse_version(text: str) -> tuple[int, ...]:
+    """``"0.12.4"`` -> ``(0, 12, 4)``; suffixes such as ``-dev`` or ``rc1`` are ignored."""
+    match = re.match(r"v?(\d+(?:\.\d+)*)", text.strip())
+    if not match:
+        raise ValueError(f"not a version: {text!r}")
+    return tuple(int(part) for part in match.group(1).split("."))
+
+
+def check_version(client: httpx.Client) -> str:
+    """Ask ``/api/version`` (no login needed) first: it tells a wrong URL, a server that is down and an
+    Open WebUI too old for these functions apart, before any credentials are sent."""
+    try:
+        response = client.get("/api/version")
+    except httpx.HTTPError as exc:
+        raise InstallError(unreachable(client, exc)) from exc
+    try:
+        version = str(response.json()["version"]) if response.status_code == 200 else ""
+        found = parse_version(version)
+    except (ValueError, TypeError, KeyError):
+        raise InstallError(
+            f"{client.base_url} is not Open WebUI (GET /api/version -> {response.status_code}); check --url"
+        ) from None
+    if found < MIN_VERSION:
+        oldest = ".".join(map(str, MIN_VERSION))
+        raise InstallError(f"Open WebUI {version} at {client.base_url} is older than {oldest}, the oldest supported")
+    return version
+
+
 def _sign_in(client: httpx.Client, email: str, password: str) -> str:
     """Trade e-mail and password for a session token, refusing non-admins early."""
     try:
         response = client.post("/api/v1/auths/signin", json={"email": email, "password": password})
     except httpx.HTTPError as exc:
-        raise InstallError(f"cannot reach {client.base_url}: {exc}") from exc
+        raise InstallError(unreachable(client, exc)) from exc
     if response.status_code != 200:
         raise InstallError(f"sign-in as {email} failed ({response.status_code}): {_reason(response)}")
     try:
@@ -309,6 +391,7 @@ def install(
     email: str | None = None,
     password: str | None = None,
     pipe_public: bool = True,
+    group: str | None = None,
     valves_json: Path | None = None,
     transport: httpx.BaseTransport | None = None,
 ) -> list[str]:
@@ -316,6 +399,22 @@ def install(
     valves = load_valves(valves_json)
     client = connect(url, api_key=api_key, email=email, password=password, transport=transport)
     try:
-        return Installer(client, root, pipe_public=pipe_public, valves=valves).run()
+        return Installer(client, root, pipe_public=pipe_public, group=group, valves=valves).run()
+    finally:
+        client.close()
+
+
+def uninstall(
+    url: str,
+    *,
+    api_key: str | None = None,
+    email: str | None = None,
+    password: str | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> list[str]:
+    """Everything the ``uninstall`` command does; idempotent, and never touches the SQLite data."""
+    client = connect(url, api_key=api_key, email=email, password=password, transport=transport)
+    try:
+        return Installer(client, Path(".")).uninstall()
     finally:
         client.close()

@@ -233,3 +233,37 @@ async def read_file(file_id: str, user: Any) -> bytes:
         return data
 
     return await asyncio.to_thread(load)
+
+
+# -- calling a model (the action's model test) ------------------------------------------------------------
+
+
+async def complete(request: Any, user_id: str, model_id: str, prompt: str) -> str:
+    """One non-streamed reply from `model_id` through Open WebUI's own internal chat completion (the routing
+    users reach: connections, Ollama, pipes). `bypass_filter=True` skips the per-model access check (an admin
+    tests every model) and, as on every internal call, no Filter function runs, so a test is never billed.
+    Raises with the upstream's error text when the model fails."""
+    from open_webui.models.users import Users
+    from open_webui.utils.chat import generate_chat_completion
+
+    user = await Users.get_user_by_id(user_id)
+    if user is None:
+        raise LookupError(f"no Open WebUI user {user_id}")
+    form = {"model": model_id, "messages": [{"role": "user", "content": prompt}], "stream": False}
+    result = await generate_chat_completion(request, form, user, bypass_filter=True)
+    status = getattr(result, "status_code", 200)
+    if hasattr(result, "body_iterator"):  # a stream although none was asked for (some pipes): read it all
+        chunks = [chunk async for chunk in result.body_iterator]
+        text = "".join(c.decode("utf-8", "replace") if isinstance(c, bytes) else str(c) for c in chunks)
+    elif hasattr(result, "body"):  # JSONResponse / PlainTextResponse carrying an upstream error
+        text = bytes(result.body).decode("utf-8", "replace")
+    elif isinstance(result, Mapping):
+        if result.get("error"):
+            raise RuntimeError(str(result["error"]))
+        choices = result.get("choices") or [{}]
+        text = str(((choices[0] or {}).get("message") or {}).get("content") or "")
+    else:
+        text = str(result or "")
+    if status >= 400:
+        raise RuntimeError(f"HTTP {status}: {text}")
+    return text

@@ -193,3 +193,9 @@ def test_help_in_three_languages_and_unknown_input(store: Store) -> None:
 def test_json_export_is_parseable(store: Store) -> None:
     text = ask(store, ADMIN, "/export json")
     assert json.loads(text.split("```\n", 1)[1].rsplit("\n```", 1)[0])["tables"]["usage"]
+
+
+def test_balance_shows_each_period_once(store: Store) -> None:
+    text = ask(store, ALICE, "/balance")
+    assert text.count("| Today") == 1 and text.count("| All time") == 1
+    assert ask(store, ALICE, "/usage all").count("| All time") == 1

@@ -46,3 +46,10 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert "./scripts/test" in (ROOT / ".ci" / "run").read_text()
     for command in commands:
         assert (ROOT / command).stat().st_mode & 0o111, f"{command} is not executable"
+
+
+def test_readme_pictures_exist() -> None:
+    pictures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", README)
+    assert pictures, "the README shows no picture"
+    for picture in pictures:
+        assert (ROOT / picture).is_file(), f"README shows {picture}, which is missing"

@@ -22,7 +22,7 @@ from plugin.bundle import write_bundles
 from plugin.functions.action import Action
 from plugin.functions.filter import Filter
 from plugin.functions.pipe import Pipe
-from plugin.install import PUBLIC_READ, InstallError, install
+from plugin.install import PUBLIC_READ, InstallError, install, parse_version, uninstall
 
 ROOT = Path(__file__).resolve().parents[1]
 URL = "http://owui.test"
@@ -34,9 +34,11 @@ IDS = ("openwebui_monitor_filter", "openwebui_monitor_pipe", "admin_action")
 class FakeOpenWebUI:
     """Just enough of the REST API, with a log of every mutating call."""
 
-    def __init__(self) -> None:
+    def __init__(self, version: str = "0.12.4") -> None:
+        self.version = version
         self.functions: dict[str, dict[str, Any]] = {}
         self.models: dict[str, dict[str, Any]] = {}
+        self.groups = [{"id": "grp-1", "name": "Finance"}, {"id": "grp-2", "name": "Staff"}]
         self.calls: list[str] = []
 
     def transport(self) -> httpx.MockTransport:
@@ -49,6 +51,8 @@ class FakeOpenWebUI:
         path, method = request.url.path, request.method
         self.calls.append(f"{method} {path}")
         body = json.loads(request.content) if request.content else None
+        if path == "/api/version":
+            return httpx.Response(200, json={"version": self.version, "deployment_id": ""})
         if path == "/api/v1/auths/signin":
             if body == {"email": "admin@example.com", "password": "right"}:
                 return httpx.Response(200, json={"token": ADMIN, "role": "admin"})
@@ -60,6 +64,8 @@ class FakeOpenWebUI:
             return httpx.Response(401, json={"detail": "Your session has expired or the token is invalid."})
         if token != ADMIN:
             return httpx.Response(401, json={"detail": "You do not have permission to access this resource."})
+        if path == "/api/v1/groups/":
+            return httpx.Response(200, json=self.groups)
         if path.startswith("/api/v1/functions"):
             return self.function_endpoint(method, path.removeprefix("/api/v1/functions"), body)
         if path.startswith("/api/v1/models"):
@@ -86,6 +92,9 @@ class FakeOpenWebUI:
         action = match.group(2) or ""
         if action == "" and method == "GET":
             return httpx.Response(200, json={k: v for k, v in record.items() if k != "valves"})
+        if action == "/delete" and method == "DELETE":
+            del self.functions[match.group(1)]
+            return httpx.Response(200, json=True)
         if action == "/update":
             record.update(name=body["name"], content=body["content"], meta=body["meta"])
         elif action == "/toggle":
@@ -121,6 +130,9 @@ class FakeOpenWebUI:
             record.update({k: v for k, v in body.items() if k != "access_grants"})  # grants untouched
         elif path == "/model/access/update":
             record["access_grants"] = _grants(body["access_grants"])
+        elif path == "/model/delete":
+            del self.models[body["id"]]
+            return httpx.Response(200, json=True)
         return httpx.Response(200, json=record)
 
 
@@ -288,7 +300,7 @@ def test_stale_bundle_is_refused_before_any_change(fake: FakeOpenWebUI, repo: Pa
     (stale / "admin_action.py").write_text((stale / "admin_action.py").read_text() + "\n# edited by hand\n")
     with pytest.raises(InstallError, match=r"stale generated files: admin_action\.py; run `python -m plugin bundle`"):
         run(fake, stale)
-    assert fake.calls == []
+    assert fake.mutations() == []
 
 
 @pytest.mark.parametrize(
@@ -315,6 +327,8 @@ def test_email_and_password_sign_in_then_install(fake: FakeOpenWebUI, repo: Path
 
 def test_a_server_error_carries_the_servers_words(repo: Path) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/version":
+            return httpx.Response(200, json={"version": "0.12.4"})
         if request.url.path == "/api/v1/functions/list":
             return httpx.Response(200, json=[])
         return httpx.Response(400, json={"detail": "[ERROR: No module named 'sqlite_utils']"})
@@ -334,3 +348,117 @@ def test_cli_exits_non_zero_with_one_line(capsys: pytest.CaptureFixture[str], re
 def test_bundle_subcommand_still_works(capsys: pytest.CaptureFixture[str], repo: Path) -> None:
     assert main(["bundle", "--check", "--root", str(repo)]) == 0
     assert "up to date" in capsys.readouterr().out
+
+
+def test_uninstall_removes_functions_and_record_keeps_data_and_is_idempotent(fake: FakeOpenWebUI, repo: Path) -> None:
+    run(fake, repo)
+    fake.models["fake-gpt"] = {"id": "fake-gpt", "access_grants": []}
+    summary = uninstall(URL, api_key=ADMIN, transport=fake.transport())
+    assert fake.functions == {} and set(fake.models) == {"fake-gpt"}
+    assert summary[:4] == [
+        "function openwebui_monitor_filter: deleted",
+        "function openwebui_monitor_pipe: deleted",
+        "function admin_action: deleted",
+        "model record openwebui_monitor_pipe: deleted",
+    ]
+    assert "DATA_DIR/openwebui_monitor/monitor.db" in summary[-1]
+    fake.calls.clear()
+    again = uninstall(URL, api_key=ADMIN, transport=fake.transport())
+    assert fake.mutations() == []
+    assert again[:4] == [
+        "function openwebui_monitor_filter: not installed",
+        "function openwebui_monitor_pipe: not installed",
+        "function admin_action: not installed",
+        "model record openwebui_monitor_pipe: not present",
+    ]
+
+
+def test_uninstall_needs_an_admin(fake: FakeOpenWebUI, repo: Path) -> None:
+    run(fake, repo)
+    with pytest.raises(InstallError, match="refused these credentials as an admin's"):
+        uninstall(URL, api_key=USER, transport=fake.transport())
+    assert set(fake.functions) == set(IDS)
+
+
+def test_group_option_grants_read_to_that_group_instead_of_everyone(fake: FakeOpenWebUI, repo: Path) -> None:
+    summary = run(fake, repo, group="Finance")
+    finance = {"principal_type": "group", "principal_id": "grp-1", "permission": "read"}
+    grants = [{k: g[k] for k in PUBLIC_READ} for g in fake.models["openwebui_monitor_pipe"]["access_grants"]]
+    assert grants == [finance]
+    assert summary[3].endswith("created, read for group 'Finance'")
+    fake.calls.clear()
+    run(fake, repo, group="Finance")
+    assert fake.mutations() == []
+    run(fake, repo)  # public again: the group's grant stays, public read is added
+    grants = [{k: g[k] for k in PUBLIC_READ} for g in fake.models["openwebui_monitor_pipe"]["access_grants"]]
+    assert grants == [finance, PUBLIC_READ]
+    summary = run(fake, repo, group="Finance")
+    grants = [{k: g[k] for k in PUBLIC_READ} for g in fake.models["openwebui_monitor_pipe"]["access_grants"]]
+    assert grants == [finance] and summary[3].endswith("now read for group 'Finance'")
+
+
+def test_unknown_group_is_refused_before_any_change(fake: FakeOpenWebUI, repo: Path) -> None:
+    with pytest.raises(
+        InstallError, match=re.escape("no group named 'Sales' in Open WebUI (groups: 'Finance', 'Staff')")
+    ):
+        run(fake, repo, group="Sales")
+    assert fake.mutations() == []
+
+
+@pytest.mark.parametrize("version", ["0.12.3", "0.6.5", "0.11.99"])
+def test_older_open_webui_is_refused_before_credentials_are_sent(repo: Path, version: str) -> None:
+    fake = FakeOpenWebUI(version=version)
+    with pytest.raises(InstallError, match=re.escape(f"Open WebUI {version} at {URL} is older than 0.12.4")):
+        run(fake, repo)
+    assert fake.calls == ["GET /api/version"]
+    with pytest.raises(InstallError, match=r"older than 0\.12\.4"):
+        uninstall(URL, api_key=ADMIN, transport=fake.transport())
+
+
+@pytest.mark.parametrize("version", ["0.12.4", "0.12.10", "0.13.0-dev", "1.0"])
+def test_supported_versions_pass(repo: Path, version: str) -> None:
+    fake = FakeOpenWebUI(version=version)
+    run(fake, repo)
+    assert set(fake.functions) == set(IDS)
+
+
+def test_parse_version() -> None:
+    assert parse_version("0.12.4") == (0, 12, 4)
+    assert parse_version("v0.13.0rc1") == (0, 13, 0)
+    with pytest.raises(ValueError):
+        parse_version("latest")
+
+
+@pytest.mark.parametrize(
+    ("response", "message"),
+    [
+        (httpx.Response(404, text="<html>nginx</html>"), "is not Open WebUI (GET /api/version -> 404); check --url"),
+        (httpx.Response(200, text="<html>some other app</html>"), "is not Open WebUI (GET /api/version -> 200)"),
+        (httpx.Response(200, json={"name": "other"}), "is not Open WebUI (GET /api/version -> 200)"),
+    ],
+)
+def test_wrong_url_is_named_as_such(repo: Path, response: httpx.Response, message: str) -> None:
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.path)
+        return response
+
+    with pytest.raises(InstallError, match=re.escape(message)):
+        install(URL, repo, api_key=ADMIN, transport=httpx.MockTransport(handler))
+    assert calls == ["/api/version"]
+
+
+def test_server_down_is_named_as_such(repo: Path) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+
+    with pytest.raises(InstallError, match=re.escape(f"cannot reach {URL}: [Errno 111] Connection refused; is Open")):
+        install(URL, repo, api_key=ADMIN, transport=httpx.MockTransport(handler))
+
+
+def test_cli_uninstall_and_group(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["uninstall", "--url", "http://127.0.0.1:9", "--api-key", "k"]) == 1
+    assert capsys.readouterr().err.startswith("uninstall failed: cannot reach http://127.0.0.1:9")
+    args = ["install", "--url", "http://127.0.0.1:9", "--api-key", "k", "--group", "Finance"]
+    assert main(args) == 1

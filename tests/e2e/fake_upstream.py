@@ -8,6 +8,9 @@ Models (``GET /v1/models``):
 * ``fake-priced``   - same, and carries OpenRouter-style per-token ``pricing`` strings.
 * ``fake-nousage``  - never reports usage (no ``usage`` key, no usage chunk).
 
+A test can make a listed model fail on purpose: add its id to :attr:`FakeUpstream.failing` and every chat
+request for it answers HTTP 500 (the model list is unchanged, so tests counting models are unaffected).
+
 ``POST /v1/chat/completions`` always answers :data:`REPLY_TEXT`. Usage is
 :data:`PROMPT_TOKENS` / :data:`COMPLETION_TOKENS` unless the *last user message* contains
 markers (see :func:`parse_markers`):
@@ -223,6 +226,9 @@ class _Handler(BaseHTTPRequestHandler):
         if model not in MODEL_IDS:
             self._send_json(404, {"error": {"message": f"model {model!r} not found", "type": "invalid_request"}})
             return
+        if model in self.server.owner.failing:
+            self._send_json(500, {"error": {"message": f"fake upstream failure for {model}", "type": "server_error"}})
+            return
 
         markers = parse_markers(last_user, continuation)
         if markers.delay > 0:
@@ -299,6 +305,7 @@ class FakeUpstream:
         self._requests: list[RecordedRequest] = []
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self.failing: set[str] = set()  # model ids whose chat requests answer HTTP 500
 
     # --- lifecycle -------------------------------------------------------------------------
     def start(self) -> FakeUpstream:

@@ -1,4 +1,5 @@
-"""What a person sees: the billing notice under a reply, in a real browser (headless Debian Chromium).
+"""What a person sees, in a real browser (headless Debian Chromium): the billing notice under a reply, the
+"Usage Monitor" model's table and rendered Mermaid chart, and the translated refusal of a user with no balance.
 
 The billing filter is installed from the generated `openwebui_monitor_filter.py` with its own SQLite file in
 the server's DATA_DIR (so this module's money does not mix with other modules'), a normal user logs in at
@@ -8,7 +9,11 @@ outlet `status` as a grey line above it.
 
 Chromium is Debian's `/usr/bin/chromium` driven by Python Playwright; no browser is downloaded. Without one
 (or without the `playwright` package) the module is skipped. On a failure a full-page screenshot and the
-page's HTML are written to the test's `tmp_path` and their paths printed.
+page's HTML are written to the test's `tmp_path` and their paths printed. Every test also leaves a screenshot of
+what it saw in `test-artifacts/` (gitignored); the README's pictures in `docs/` are copies of them.
+
+The report model is installed by `plugin.install.install`, as an admin would, and pointed at the same SQLite
+file as the filter; the module removes the functions and model records it created.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from typing import Any
 import pytest
 
 from plugin import notice
+from plugin.install import install
 from plugin.store import Store
 
 from .fake_upstream import COMPLETION_TOKENS, MODEL_GPT, PROMPT_TOKENS, REPLY_TEXT
@@ -33,7 +39,9 @@ from .owui import OpenWebUI
 sync_api = pytest.importorskip("playwright.sync_api")
 
 ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
 FID = "openwebui_monitor_filter"
+PIPE, ACTION = "openwebui_monitor_pipe", "admin_action"
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -67,6 +75,27 @@ def monitor(owui: OpenWebUI) -> Iterator[Path]:
 @pytest.fixture(scope="module")
 def person(owui: OpenWebUI, monitor: Path, make_user) -> dict:
     return make_user("browser")
+
+
+@pytest.fixture(scope="module")
+def report_model(owui: OpenWebUI, monitor: Path) -> Iterator[str]:
+    """The three functions as the installer leaves them, with the pipe reading the filter's database."""
+    install(owui.base_url, ROOT, api_key=owui.admin_token)
+    owui.set_valves(PIPE, {"language": "en", "db_path": str(monitor)})
+    try:
+        yield PIPE
+    finally:
+        owui.delete_function(PIPE)
+        owui.delete_function(ACTION)
+        owui.delete_model_record(PIPE)
+
+
+def keep_screenshot(page: Any, name: str) -> Path:
+    """What the test saw, kept as an artifact (the README's pictures are picked from these)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path), full_page=False)
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -209,6 +238,7 @@ def test_reply_shows_the_billing_notice(owui, monitor, person, page, tmp_path) -
         assert line.startswith(expected), line
         assert re.fullmatch(re.escape(expected) + TIME_AND_SPEED, line), line
         assert_above(page.get_by_text(line, exact=True).first, page.get_by_text(REPLY_TEXT, exact=True).first)
+        keep_screenshot(page, "notice.png")
 
     assert stored_balance(monitor, person) == INIT_BALANCE - COST
     message = saved_assistant(owui, person, chat_id, "hello browser", line)
@@ -231,3 +261,40 @@ def test_user_language_changes_the_notice(owui, monitor, person, page, tmp_path)
         assert message["content"] == REPLY_TEXT
     finally:
         set_user_language(owui, person, "")
+
+
+def test_usage_report_shows_a_table_and_a_rendered_chart(
+    owui, monitor, report_model, make_user, page, tmp_path
+) -> None:
+    reader = make_user("reader")
+    owui.chat_api(reader["token"], MODEL_GPT, "something to report on")
+    assert stored_balance(monitor, reader) == INIT_BALANCE - COST
+    with evidence_on_failure(page, tmp_path):
+        log_in(page, reader)
+        page.goto(f"/?models={report_model}")
+        sync_api.expect(page.locator("#model-selector-model-button")).to_contain_text("Usage Monitor")
+        send(page, "usage last 7 days")
+        row = page.locator("table tr", has_text=MODEL_GPT).first
+        sync_api.expect(row).to_be_visible(timeout=WAIT_MS)
+        sync_api.expect(row).to_have_text(re.compile(r"^fake-gpt\s*1\s*11\s*5\s*\$0\.0010\s*100\.0%\s*$"))
+        chart = page.locator('svg[id^="mermaid-"]').first
+        sync_api.expect(chart).to_be_visible(timeout=WAIT_MS)
+        assert chart.locator("text").count() > 0, "the Mermaid chart has no text"
+        page.locator("table").first.evaluate("table => table.scrollIntoView({block: 'start'})")
+        keep_screenshot(page, "report.png")
+
+
+def test_user_without_balance_is_refused_in_their_language(owui, monitor, report_model, make_user, page, tmp_path):
+    broke = make_user("broke")
+    _status, answer = owui.chat_api(owui.admin_token, report_model, f"/balance set {broke['email']} 0")
+    assert stored_balance(monitor, broke) == 0, answer
+    set_user_language(owui, broke, "es")
+    with evidence_on_failure(page, tmp_path):
+        log_in(page, broke)
+        new_chat(page, MODEL_GPT)
+        send(page, "hola")
+        refusal = page.get_by_text(re.compile("Saldo insuficiente")).first
+        sync_api.expect(refusal).to_be_visible(timeout=WAIT_MS)
+        assert "Pida a un administrador" in (refusal.text_content() or "")
+        keep_screenshot(page, "refusal.png")
+    assert stored_balance(monitor, broke) == 0

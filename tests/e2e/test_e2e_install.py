@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from plugin.install import PUBLIC_READ, install
+from plugin.install import PUBLIC_READ, install, uninstall
 
 from .owui import ADMIN_EMAIL, ADMIN_PASSWORD, OpenWebUI
 
@@ -93,3 +93,39 @@ def test_install_is_complete_public_and_idempotent(owui: OpenWebUI, clean: None,
     assert owui.get_valves(FILTER) == {"language": "zh", "currency_symbol": "€"}
     seen = owui._json("GET", "/api/models", token=user["token"])["data"]
     assert PIPE in {m["id"] for m in seen}
+
+
+def test_group_install_then_uninstall_keeps_the_data(owui: OpenWebUI, clean: None, make_user) -> None:
+    """`--group` limits the model to one group's members; uninstall removes everything but the SQLite file."""
+    member, outsider = make_user("member"), make_user("outsider")
+    group = owui._json("POST", "/api/v1/groups/create", json={"name": "Monitor readers", "description": ""})
+    owui._json("POST", f"/api/v1/groups/id/{group['id']}/users/add", json={"user_ids": [member["id"]]})
+    try:
+        summary = install(owui.base_url, ROOT, api_key=owui.admin_token, group="Monitor readers")
+        assert summary[3].endswith("read for group 'Monitor readers'"), summary
+        seen = {
+            u: {m["id"] for m in owui._json("GET", "/api/models", token=t)["data"]}
+            for u, t in (("member", member["token"]), ("outsider", outsider["token"]))
+        }
+        assert PIPE in seen["member"] and PIPE not in seen["outsider"], seen
+
+        status, _ = owui.chat_api(member["token"], PIPE, "/balance")
+        assert status == 200
+        db = owui.data_dir / "openwebui_monitor" / "monitor.db"
+        assert db.exists()
+
+        first = uninstall(owui.base_url, api_key=owui.admin_token)
+        assert first[:4] == [
+            f"function {FILTER}: deleted",
+            f"function {PIPE}: deleted",
+            f"function {ACTION}: deleted",
+            f"model record {PIPE}: deleted",
+        ], first
+        assert all(owui.get_function(fid) is None for fid in EXPECTED)
+        assert owui.request("GET", "/api/v1/models/model", params={"id": PIPE}, check=False).status_code != 200
+        assert PIPE not in {m["id"] for m in owui.refresh_models()}
+        assert db.exists()
+        second = uninstall(owui.base_url, api_key=owui.admin_token)
+        assert all(line.endswith(("not installed", "not present")) for line in second[:4]), second
+    finally:
+        owui.request("DELETE", f"/api/v1/groups/id/{group['id']}/delete", check=False)

@@ -1,0 +1,349 @@
+"""What each button under a reply does: usage of this message, the dashboard, testing every model, balance
+changes and blocks, prices, export. Pure logic over a `Press` (who pressed what, the report model's `Context`,
+and Open WebUI's dialog call as a plain callable), so it is tested with a fake dialog and no server.
+
+Reports, admin writes and exports are `reports` / `admin` / `exchange` functions, the same ones the report model
+calls; this module only asks (dialogs), confirms, and words the outcome.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from . import admin, commands, dashboard, exchange, notice, reports, views
+from .errors import InvalidAmount, MonitorError
+from .store import Store
+
+ADMIN_BUTTONS = frozenset({"test_models", "topup", "prices", "export"})  # the dashboard: own data for users
+TEST_PROMPT = "Reply with the single word: ok"
+TEST_TIMEOUT = 30.0  # seconds one model may take before it is reported as timed out
+TEST_CONCURRENCY = 4  # models asked at once: enough to be quick, few enough not to flood a provider
+ERROR_CAP = 300  # characters of an upstream error kept for the table
+
+
+class DialogUnavailable(MonitorError):
+    """The dialog could not be shown (no live browser session): params `error`."""
+
+    key = "dialog_unavailable"
+
+
+@dataclass
+class Outcome:
+    """What a button leaves behind: a status line, optionally an HTML embed and downloadable files."""
+
+    text: str
+    html: str = ""
+    files: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Press:
+    """One press of a button under the message (chat_id, message_id)."""
+
+    ctx: commands.Context
+    chat_id: str
+    message_id: str
+    ask: Callable[[dict[str, Any]], Awaitable[Any]] | None = None  # Open WebUI's __event_call__
+    progress: Callable[[str], Awaitable[None]] | None = None  # a status line while working
+    complete: Callable[[str, str], Awaitable[str]] | None = None  # (model id, prompt) -> reply text
+    skip_model: Callable[[Mapping[str, Any]], bool] = lambda _model: False
+
+    def t(self, key: str, **params: Any) -> str:
+        return self.ctx.t(key, **params)
+
+
+async def press(button: str, p: Press) -> Outcome:
+    """Run one button. Admin buttons refuse everyone else politely, before anything is read or asked."""
+    handler = _BUTTONS.get(button)
+    if handler is None:
+        return Outcome(p.t("error_generic"))
+    if button in ADMIN_BUTTONS and not p.ctx.is_admin:
+        return Outcome(p.t("button_admin_only"))
+    try:
+        return await handler(p)
+    except MonitorError as exc:
+        return Outcome(exc.message(p.ctx.lang))
+
+
+# -- dialogs ------------------------------------------------------------------------------------------------
+
+
+async def _input(p: Press, title: str, message: str, placeholder: str = "", value: str = "") -> str | None:
+    """The admin's typed answer (stripped), None on cancel; raises DialogUnavailable without a browser."""
+    if p.ask is None:
+        raise DialogUnavailable(error="no session")
+    data = {"title": title, "message": message, "placeholder": placeholder, "value": value}
+    answer = await p.ask({"type": "input", "data": data})
+    if isinstance(answer, Mapping) and "error" in answer:
+        raise DialogUnavailable(error=str(answer["error"])[:200])
+    if answer is None or answer is False:
+        return None
+    return str(answer).strip()
+
+
+async def _confirm(p: Press, title: str, message: str) -> bool:
+    if p.ask is None:
+        raise DialogUnavailable(error="no session")
+    answer = await p.ask({"type": "confirmation", "data": {"title": title, "message": message}})
+    if isinstance(answer, Mapping) and "error" in answer:
+        raise DialogUnavailable(error=str(answer["error"])[:200])
+    return answer is True
+
+
+# -- usage of this message ----------------------------------------------------------------------------------
+
+
+async def _usage(p: Press) -> Outcome:
+    """This message's record. Others' messages are as invisible as unbilled ones (an admin sees all)."""
+    record = await p.ctx.store.run(Store.get_usage, p.ctx.store, p.chat_id, p.message_id)
+    if record is None or (record["user_id"] != p.ctx.user.get("id") and not p.ctx.is_admin):
+        return Outcome(p.t("message_not_billed"))
+    return Outcome(usage_text(record, p.ctx.lang, p.ctx.symbol, p.ctx.tz))
+
+
+def usage_text(record: Mapping[str, Any], lang: str, symbol: str, tz: Any = None) -> str:
+    """One line: model, the four token counts, cost, price source, balance after, time and speed, when."""
+    t = commands.i18n.t
+    tokens = t(
+        lang,
+        "usage_tokens_detail",
+        input=record["input_tokens"],
+        output=record["output_tokens"],
+        cached=record["cached_tokens"],
+        reasoning=record["reasoning_tokens"],
+    )
+    if record["estimated"]:
+        tokens += t(lang, "estimated")
+    items = [
+        str(record["model_id"]),
+        tokens,
+        t(lang, "cost", amount=notice.money(record["cost"], symbol, exact=True)),
+        t(lang, "usage_price_source", source=views.price_source(str(record["price_source"]), lang)),
+        t(lang, "usage_balance_after", amount=notice.money(record["balance_after"], symbol)),
+    ]
+    elapsed_ms = record.get("elapsed_ms")
+    if elapsed_ms:
+        seconds = elapsed_ms / 1000
+        items.append(t(lang, "time", seconds=f"{seconds:.2f}"))
+        items.append(t(lang, "speed", rate=f"{record['output_tokens'] / seconds:.1f}"))
+    items.append(datetime.fromtimestamp(record["created_at"], tz).strftime("%Y-%m-%d %H:%M:%S"))
+    return " | ".join(items)
+
+
+# -- dashboard ----------------------------------------------------------------------------------------------
+
+
+async def _dashboard(p: Press) -> Outcome:
+    """Admins see everyone; anyone else their own numbers. Without a browser session the range is 30 days."""
+    text = "30d"
+    try:
+        answer = await _input(p, p.t("dash_title"), p.t("dash_range_prompt"), "30d", "30d")
+    except DialogUnavailable:  # read-only, so no question is no harm: the default range
+        answer = text
+    if answer is None:
+        return Outcome(p.t("button_cancelled"))
+    text = answer or text
+    rng = p.ctx.range(text)
+    ctx = p.ctx
+    user_id = None if ctx.is_admin else ctx.user.get("id", "")
+
+    def build(store: Store) -> str:
+        if user_id is None:
+            card = reports.report_card(store, rng)
+            ranking: list[dict[str, Any]] | None = reports.ranking(store, rng, "cost", limit=dashboard.RANK_ROWS)
+        else:
+            card, ranking = reports.totals(store, rng, user_id), None
+            card = {**card, "total_cost": card["cost"]}
+        return dashboard.dashboard(
+            card=card,
+            slices=reports.distribution(store, rng, "cost", user_id=user_id),
+            ranking=ranking,
+            days=reports.by_day(store, rng, ctx.tz, user_id, now=ctx.now),
+            rng=rng,
+            lang=ctx.lang,
+            symbol=ctx.symbol,
+            who="" if user_id is None else ctx.user.get("name") or ctx.user.get("email", ""),
+        )
+
+    page = await ctx.store.run(build, ctx.store)
+    return Outcome(p.t("dash_done", range=views.range_title(rng, ctx.lang)), html=page)
+
+
+# -- balances and blocks ------------------------------------------------------------------------------------
+
+_BLOCK = frozenset(commands.SYNONYMS["block"])
+_UNBLOCK = frozenset(commands.SYNONYMS["unblock"])
+_SET = ("=", "set ", "设置", "设为", "fijar ")
+
+
+async def _topup(p: Press) -> Outcome:
+    """Who (email or name), then what: `5` adds, `-2` deducts, `=10` sets, `block` / `unblock`; then a
+    confirmation. Every change is a ledger row with the admin as actor."""
+    ctx = p.ctx
+    query = await _input(p, p.t("topup_title"), p.t("topup_user_prompt"), "name@example.com")
+    if not query:
+        return Outcome(p.t("button_cancelled"))
+    person = await commands._find(ctx, query)
+    label = commands._label(person)
+    state = p.t("status_blocked") if person["blocked"] else p.t("status_active")
+    what = await _input(
+        p,
+        p.t("topup_title"),
+        p.t("topup_amount_prompt", user=label, balance=notice.money(person["balance"], ctx.symbol), state=state),
+        "5",
+    )
+    if not what:
+        return Outcome(p.t("button_cancelled"))
+    word = what.lower()
+    op, amount = "add", 0
+    if word in _BLOCK or word in _UNBLOCK:
+        op = "block" if word in _BLOCK else "unblock"
+        question = p.t(f"confirm_{op}", user=label)
+    else:
+        prefix = next((s for s in _SET if word.startswith(s)), "")
+        if prefix:
+            op, amount = "set", admin.parse_amount(what[len(prefix) :].strip())
+            question = p.t("confirm_set", user=label, amount=notice.money(amount, ctx.symbol, exact=True))
+        else:
+            amount = admin.parse_amount(what, allow_negative=True)
+            if amount == 0:
+                raise InvalidAmount(text=what[:80])
+            key = "confirm_add" if amount > 0 else "confirm_deduct"
+            question = p.t(key, user=label, amount=notice.money(abs(amount), ctx.symbol, exact=True))
+    if not await _confirm(p, p.t("topup_title"), question):
+        return Outcome(p.t("button_cancelled"))
+    reason = "action button"
+    if op in ("block", "unblock"):
+        change: Any = await ctx.run(admin.block, person["id"], op == "block", ctx.actor)
+    elif op == "set":
+        change = await ctx.run(admin.set_balance, person["id"], amount, ctx.actor, reason)
+    else:
+        change = await ctx.run(admin.add_balance, person["id"], amount, ctx.actor, reason, symbol=ctx.symbol)
+    return Outcome(change.message(ctx.lang, ctx.symbol))
+
+
+# -- prices -------------------------------------------------------------------------------------------------
+
+_INHERIT = frozenset(commands.SUBCOMMANDS["price"]["inherit"])
+
+
+async def _prices(p: Press) -> Outcome:
+    """A model and its new prices (`input output [per message]`, per 1M tokens; `-` keeps one, `off` unsets),
+    or `inherit` to copy base-model prices to workspace models; what would change is confirmed first."""
+    ctx = p.ctx
+    models = ctx.models()
+    target = await _input(p, p.t("prices_button_title"), p.t("prices_model_prompt"), "gpt-4o")
+    if not target:
+        return Outcome(p.t("button_cancelled"))
+    if target.lower() in _INHERIT:
+        preview = await ctx.run(admin.inherit_base_prices, models, actor=ctx.actor, dry_run=True)
+        if not preview.copied:
+            return Outcome(preview.message(ctx.lang, ctx.symbol))
+        listed = ", ".join(f"{model} ← {base}" for model, base in preview.copied)
+        if not await _confirm(p, p.t("prices_button_title"), p.t("confirm_inherit", models=listed)):
+            return Outcome(p.t("button_cancelled"))
+        result = await ctx.run(admin.inherit_base_prices, models, actor=ctx.actor)
+        return Outcome(result.message(ctx.lang, ctx.symbol))
+    model_id, _entry = await ctx.run(admin.resolve_model, models, target)
+    before = await ctx.run(lambda store: store.get_price(model_id))
+    current = admin.PriceChange("price_set", model_id, before).message(ctx.lang, ctx.symbol)
+    typed = await _input(p, p.t("prices_button_title"), p.t("prices_values_prompt", current=current), "1.5 6")
+    if not typed:
+        return Outcome(p.t("button_cancelled"))
+    words = typed.replace(",", " ").split()
+    if not 1 <= len(words) <= 3:
+        raise InvalidAmount(text=typed[:80])
+    values = dict(zip(("input", "output", "per_msg"), words, strict=False))
+    prices = {key: value for key, value in values.items() if value != "-"}
+    for key, value in prices.items():  # validate before asking, so a typo is reported, not confirmed
+        admin.parse_price(value, per_message=key == "per_msg")
+    shown = ", ".join(f"{key} {value}" for key, value in prices.items())
+    if not await _confirm(p, p.t("prices_button_title"), p.t("confirm_price", model=model_id, prices=shown)):
+        return Outcome(p.t("button_cancelled"))
+    change = await ctx.run(admin.set_price, model_id, models=models, actor=ctx.actor, **prices)
+    return Outcome(change.message(ctx.lang, ctx.symbol))
+
+
+# -- export -------------------------------------------------------------------------------------------------
+
+
+async def _export(p: Press) -> Outcome:
+    """Both exports at once (CSV of every usage record, the database as JSON), as files in Open WebUI's store."""
+    ctx = p.ctx
+    if ctx.save_file is None:
+        return Outcome(p.t("error_generic"))
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(ctx.now))
+    csv_text = await ctx.run(exchange.export_csv, ctx.range("all"))
+    json_text = await ctx.run(exchange.export_json)
+    saved_csv = await ctx.save_file(
+        ctx.actor, f"openwebui-monitor-usage-{stamp}.csv", csv_text.encode("utf-8"), "text/csv"
+    )
+    saved_json = await ctx.save_file(
+        ctx.actor, f"openwebui-monitor-{stamp}.json", json_text.encode("utf-8"), "application/json"
+    )
+    text = " | ".join([p.t("export_csv_done", link=saved_csv["url"]), p.t("export_json_done", link=saved_json["url"])])
+    return Outcome(text, files=[saved_csv, saved_json])
+
+
+# -- test all models ----------------------------------------------------------------------------------------
+
+
+async def _test_models(p: Press) -> Outcome:
+    """A tiny prompt to every model users can reach (not our report model, not arena models), TEST_CONCURRENCY
+    at a time, each bounded by TEST_TIMEOUT; progress in the status line, results as a table embed."""
+    if p.complete is None:
+        return Outcome(p.t("error_generic"))
+    models = [m for m in p.ctx.models() if m.get("id") and not p.skip_model(m) and m.get("owned_by") != "arena"]
+    ids = sorted({str(m["id"]) for m in models})
+    if not ids:
+        return Outcome(p.t("test_none"))
+    gate = asyncio.Semaphore(TEST_CONCURRENCY)
+    done = 0
+    results: dict[str, tuple[bool, float, str]] = {}
+    complete = p.complete
+
+    async def one(model_id: str) -> None:
+        nonlocal done
+        async with gate:
+            started = time.monotonic()
+            try:
+                await asyncio.wait_for(complete(model_id, TEST_PROMPT), TEST_TIMEOUT)
+                results[model_id] = (True, time.monotonic() - started, "")
+            except TimeoutError:
+                results[model_id] = (False, time.monotonic() - started, p.t("test_timeout", seconds=TEST_TIMEOUT))
+            except Exception as exc:  # broad on purpose: any failure of one model is that model's result
+                results[model_id] = (False, time.monotonic() - started, (str(exc) or type(exc).__name__)[:ERROR_CAP])
+        done += 1
+        if p.progress is not None:
+            await p.progress(p.t("test_progress", done=done, total=len(ids)))
+
+    await asyncio.gather(*(one(model_id) for model_id in ids))
+    ok = sum(1 for good, _, _ in results.values() if good)
+    rows = [
+        (
+            model_id,
+            (p.t("test_ok"), "ok") if results[model_id][0] else (p.t("test_failed"), "bad"),
+            f"{results[model_id][1]:.2f}s",
+            results[model_id][2],
+        )
+        for model_id in ids
+    ]
+    header = [p.t("col_model"), p.t("col_status"), p.t("col_latency"), p.t("col_error")]
+    summary = p.t("test_done", ok=ok, total=len(ids))
+    page = dashboard.results_table(p.t("test_title"), summary, header, rows, p.ctx.lang)
+    return Outcome(summary, html=page)
+
+
+_BUTTONS: dict[str, Callable[[Press], Awaitable[Outcome]]] = {
+    "usage": _usage,
+    "dashboard": _dashboard,
+    "test_models": _test_models,
+    "topup": _topup,
+    "prices": _prices,
+    "export": _export,
+}

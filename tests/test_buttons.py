@@ -1,0 +1,296 @@
+"""The action's buttons inside the library: a fake `__event_call__` answers the dialogs, a fake file store and
+model call stand in for Open WebUI. Every admin write must land in the ledger with the admin as actor, and a
+non-admin pressing an admin button changes nothing."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from plugin import buttons, commands, pricing
+from plugin.store import Store
+
+NOW = 1_795_900_000.0  # 2026-11-28
+ADMIN = {"id": "a1", "name": "Ada Admin", "email": "ada@example.com", "role": "admin"}
+ALICE = {"id": "u1", "name": "Alice <b>", "email": "alice@example.com", "role": "user"}
+BOB = {"id": "u2", "name": "Bob", "email": "bob@example.com", "role": "user"}
+DIRECTORY = [ADMIN, ALICE, BOB]
+MODELS = [
+    {"id": "gpt-4o", "name": "GPT-4o"},
+    {"id": "broken", "name": "Broken"},
+    {"id": "slow", "name": "Slow"},
+    {"id": "arena-model", "name": "Arena", "owned_by": "arena"},
+    {"id": "monitor", "name": "Usage Monitor", "pipe": {"type": "pipe"}},
+    {"id": "my-gpt", "name": "My GPT", "info": {"base_model_id": "gpt-4o"}},
+]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    store = Store(tmp_path / "m.db", clock=lambda: NOW - 3600)
+    with store.immediate():
+        for user, balance in ((ALICE, 5_000_000), (BOB, 7_000_000)):
+            store.ensure_user(user["id"], user["name"], user["email"], user["role"])
+            store.append_ledger(user["id"], "topup", balance, actor="a1")
+        for n, (user, model, tin, tout, cost) in enumerate(
+            [(ALICE, "gpt-4o", 1000, 500, 111_111), (ALICE, "llama<x>", 10, 20, 2_222), (BOB, "gpt-4o", 7, 9, 777_777)]
+        ):
+            balance = store.append_ledger(user["id"], "charge", -cost, actor="filter", reference=f"c{n}")
+            store.save_usage(
+                {
+                    "chat_id": "c",
+                    "message_id": f"m{n}",
+                    "user_id": user["id"],
+                    "model_id": model,
+                    "input_tokens": tin,
+                    "output_tokens": tout,
+                    "cached_tokens": 40 if n == 0 else 0,
+                    "reasoning_tokens": 3 if n == 0 else 0,
+                    "price_source": "default",
+                    "cost": cost,
+                    "balance_after": balance,
+                    "elapsed_ms": 2000,
+                }
+            )
+    yield store
+    store.close()
+
+
+class Dialog:
+    """A fake `__event_call__`: answers each call in turn and remembers what was asked."""
+
+    def __init__(self, *answers: Any) -> None:
+        self.answers = list(answers)
+        self.asked: list[dict] = []
+
+    async def __call__(self, event: dict) -> Any:
+        self.asked.append(event)
+        return self.answers.pop(0)
+
+
+def press(
+    store: Store, user: dict, button: str, dialog: Dialog | None = None, message_id: str = "m0", **extra: Any
+) -> buttons.Outcome:
+    async def directory() -> list[dict]:
+        return DIRECTORY
+
+    async def billing() -> tuple[pricing.Price, int]:
+        return pricing.defaults(60, 60, -1), 0
+
+    saved: list[tuple] = extra.pop("saved", [])
+
+    async def save_file(user_id: str, name: str, data: bytes, kind: str) -> dict:
+        saved.append((user_id, name, data, kind))
+        n = len(saved)
+        return {"id": f"f{n}", "filename": name, "size": len(data), "url": f"/api/v1/files/f{n}/content"}
+
+    ctx = commands.Context(
+        store=store,
+        user=user,
+        lang=extra.pop("lang", "en"),
+        symbol="$",
+        tz=None,
+        now=NOW,
+        directory=directory,
+        models=lambda: MODELS,
+        billing=billing,
+        save_file=save_file,
+    )
+    p = buttons.Press(ctx=ctx, chat_id="c", message_id=message_id, ask=dialog, **extra)
+    return asyncio.run(buttons.press(button, p))
+
+
+def ledger(store: Store) -> list[dict]:
+    return store.query("SELECT * FROM ledger ORDER BY id")
+
+
+# -- usage of this message ----------------------------------------------------------------------------------
+
+
+def test_usage_details_of_a_message(store: Store) -> None:
+    text = press(store, ALICE, "usage").text
+    for part in ("gpt-4o", "input 1000", "output 500", "cached 40", "reasoning 3", "$0.111111", "price: default"):
+        assert part in text, text
+    assert "balance after: $4.8889" in text and "2.00s" in text and "250.0 T/s" in text
+
+
+def test_usage_of_someone_elses_or_an_unbilled_message(store: Store) -> None:
+    assert press(store, BOB, "usage").text == "This message was never billed: there is no usage record for it."
+    assert "never billed" in press(store, ALICE, "usage", message_id="nope").text
+    assert "Alice" not in press(store, BOB, "usage").text
+    assert "gpt-4o" in press(store, ADMIN, "usage").text  # an admin may look at anyone's
+    assert "从未计费" in press(store, ALICE, "usage", message_id="nope", lang="zh").text
+
+
+# -- roles ----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("button", sorted(buttons.ADMIN_BUTTONS))
+def test_a_user_pressing_an_admin_button_is_refused_and_nothing_changes(store: Store, button: str) -> None:
+    before = ledger(store), store.all_prices()
+    dialog = Dialog()
+    outcome = press(store, ALICE, button, dialog)
+    assert outcome.text == "Sorry, this button is for administrators; nothing was changed."
+    assert dialog.asked == [] and not outcome.html and not outcome.files
+    assert (ledger(store), store.all_prices()) == before
+
+
+# -- balances -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "kind", "amount", "balance"),
+    [
+        ("5", "topup", 5_000_000, 9_886_667),
+        ("-1.5", "adjust", -1_500_000, 3_386_667),
+        ("=2", "set", -2_886_667, 2_000_000),
+    ],
+)
+def test_topup_dialogs_write_one_ledger_row_by_the_admin(
+    store: Store, typed: str, kind: str, amount: int, balance: int
+) -> None:
+    dialog = Dialog("alice@example.com", typed, True)
+    outcome = press(store, ADMIN, "topup", dialog)
+    assert [e["type"] for e in dialog.asked] == ["input", "input", "confirmation"]
+    assert "Alice" in dialog.asked[1]["data"]["message"] and "$4.8867" in dialog.asked[1]["data"]["message"]
+    row = ledger(store)[-1]
+    assert (row["kind"], row["amount"], row["actor"], row["user_id"]) == (kind, amount, "a1", "u1")
+    assert store.get_user("u1")["balance"] == balance
+    assert "alice@example.com" in outcome.text
+
+
+def test_block_and_unblock_through_the_dialog(store: Store) -> None:
+    assert "is blocked" in press(store, ADMIN, "topup", Dialog("Bob", "block", True)).text
+    assert store.get_user("u2")["blocked"] == 1
+    assert ledger(store)[-1]["actor"] == "a1" and ledger(store)[-1]["reason"] == "blocked"
+    assert "unblocked" in press(store, ADMIN, "topup", Dialog("bob@example.com", "unblock", True)).text
+    assert store.get_user("u2")["blocked"] == 0
+
+
+@pytest.mark.parametrize(
+    ("answers", "expected"),
+    [
+        ((False,), "Cancelled"),
+        (("alice@example.com", "5", False), "Cancelled"),
+        (("alice@example.com", False), "Cancelled"),
+        (("nobody", "5", True), "No user matches “nobody”"),
+        (("example.com",), "matches several users"),
+        (("alice@example.com", "five", True), "“five” is not a valid amount"),
+        (("alice@example.com", "0", True), "is not a valid amount"),
+        (("alice@example.com", "-99", True), "negative balance"),
+        (("alice@example.com", "=-3", True), "is not a valid amount"),
+        (({"error": "Client session disconnected."},), "needs the chat open in the browser"),
+    ],
+)
+def test_every_bad_answer_says_why_and_changes_nothing(store: Store, answers: tuple, expected: str) -> None:
+    before = ledger(store)
+    assert expected in press(store, ADMIN, "topup", Dialog(*answers)).text
+    assert ledger(store) == before
+
+
+def test_without_a_browser_session_writes_are_refused(store: Store) -> None:
+    assert "needs the chat open" in press(store, ADMIN, "topup", None).text
+
+
+# -- dashboard ------------------------------------------------------------------------------------------------
+
+
+def test_admin_dashboard_shows_everyone_escaped(store: Store) -> None:
+    dialog = Dialog("all")
+    outcome = press(store, ADMIN, "dashboard", dialog)
+    assert dialog.asked[0]["data"]["value"] == "30d"
+    page = outcome.html
+    assert (
+        page.startswith("<!DOCTYPE html>")
+        and "<script" not in page
+        and "http" not in page.replace("http://www.w3.org/2000/svg", "")
+    )
+    assert "Alice &lt;b&gt;" in page and "Alice <b>" not in page and "llama&lt;x&gt;" in page
+    assert "$0.8911" in page  # total cost of everyone
+    assert "Bob" in page and "Top users by cost" in page
+    assert page.count("<path") >= 2 and 'class="col"' in page
+
+
+def test_user_dashboard_is_their_own(store: Store) -> None:
+    page = press(store, BOB, "dashboard", Dialog("7d")).html
+    assert "$0.7778" in page and "Alice" not in page and "Top users" not in page
+
+
+def test_dashboard_bad_range_and_cancel(store: Store) -> None:
+    assert "can't read the time range" in press(store, ADMIN, "dashboard", Dialog("someday")).text
+    assert press(store, ADMIN, "dashboard", Dialog(False)).text.startswith("Cancelled")
+    assert press(store, ADMIN, "dashboard", None).html  # no dialog possible: 30 days
+
+
+# -- export ---------------------------------------------------------------------------------------------------
+
+
+def test_export_saves_both_files_for_the_admin(store: Store) -> None:
+    saved: list[tuple] = []
+    outcome = press(store, ADMIN, "export", saved=saved)
+    assert [s[3] for s in saved] == ["text/csv", "application/json"] and all(s[0] == "a1" for s in saved)
+    assert b"gpt-4o" in saved[0][2] and b'"usage"' in saved[1][2]
+    assert [f["url"] for f in outcome.files] == ["/api/v1/files/f1/content", "/api/v1/files/f2/content"]
+    assert "/api/v1/files/f1/content" in outcome.text
+
+
+# -- test all models ------------------------------------------------------------------------------------------
+
+
+def test_models_are_tested_with_failures_and_timeouts_reported(store: Store, monkeypatch) -> None:
+    monkeypatch.setattr(buttons, "TEST_TIMEOUT", 0.2)
+    asked: list[str] = []
+    progress: list[str] = []
+
+    async def complete(model_id: str, prompt: str) -> str:
+        asked.append(model_id)
+        if model_id == "broken":
+            raise RuntimeError("HTTP 500: <upstream exploded>")
+        if model_id == "slow":
+            await asyncio.sleep(5)
+        return "ok"
+
+    async def report(text: str) -> None:
+        progress.append(text)
+
+    outcome = press(
+        store, ADMIN, "test_models", complete=complete, progress=report, skip_model=lambda m: m["id"] == "monitor"
+    )
+    assert sorted(asked) == ["broken", "gpt-4o", "my-gpt", "slow"]  # no arena model, not our own pipe
+    assert outcome.text == "2 of 4 models answered."
+    assert progress[-1] == "Testing models: 4/4…" and len(progress) == 4
+    assert "HTTP 500: &lt;upstream exploded&gt;" in outcome.html and "no answer within 0s" in outcome.html
+    assert outcome.html.count('class="ok"') == 2 and outcome.html.count('class="bad"') == 2
+
+
+# -- prices ---------------------------------------------------------------------------------------------------
+
+
+def test_set_a_price_after_confirming(store: Store) -> None:
+    dialog = Dialog("gpt-4o", "1.5 6", True)
+    outcome = press(store, ADMIN, "prices", dialog)
+    assert "not set" in dialog.asked[1]["data"]["message"]
+    assert "input 1.5, output 6" in dialog.asked[2]["data"]["message"]
+    row = store.get_price("gpt-4o")
+    assert (row["input_price"], row["output_price"], row["updated_by"]) == (1_500_000, 6_000_000, "a1")
+    assert "Prices of gpt-4o" in outcome.text
+
+
+def test_price_typos_and_cancel_change_nothing(store: Store) -> None:
+    assert "not a valid amount" in press(store, ADMIN, "prices", Dialog("gpt-4o", "cheap")).text
+    assert press(store, ADMIN, "prices", Dialog("gpt-4o", "1 2", False)).text.startswith("Cancelled")
+    assert "No model matches" in press(store, ADMIN, "prices", Dialog("nope")).text
+    assert store.all_prices() == []
+
+
+def test_inherit_shows_what_would_change_first(store: Store) -> None:
+    press(store, ADMIN, "prices", Dialog("gpt-4o", "1 2", True))
+    dialog = Dialog("inherit", False)
+    assert press(store, ADMIN, "prices", dialog).text.startswith("Cancelled")
+    assert "my-gpt ← gpt-4o" in dialog.asked[1]["data"]["message"] and store.get_price("my-gpt") is None
+    assert "my-gpt" in press(store, ADMIN, "prices", Dialog("inherit", True)).text
+    assert store.get_price("my-gpt")["input_price"] == 1_000_000
