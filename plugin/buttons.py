@@ -188,8 +188,8 @@ async def _topup(p: Press) -> Outcome:
     query = await _input(p, p.t("topup_title"), p.t("topup_user_prompt"), "name@example.com")
     if not query:
         return Outcome(p.t("button_cancelled"))
-    person = await commands._find(ctx, query)
-    label = commands._label(person)
+    person = await commands.find_person(ctx, query)
+    label = commands.person_label(person)
     state = p.t("status_blocked") if person["blocked"] else p.t("status_active")
     what = await _input(
         p,

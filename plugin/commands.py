@@ -377,17 +377,17 @@ async def _target_user(ctx: Context, command: Command) -> tuple[str, str]:
     query = command.options.get("user")
     if not query or not ctx.is_admin:
         return ctx.user["id"], ""
-    person = await _find(ctx, query)
-    return person["id"], _label(person)
+    person = await find_person(ctx, query)
+    return person["id"], person_label(person)
 
 
-async def _find(ctx: Context, query: str) -> dict[str, Any]:
+async def find_person(ctx: Context, query: str) -> dict[str, Any]:
     directory = await ctx.directory()
     _price, init_balance = await ctx.billing()
     return await ctx.run(lambda store: admin.find_user(directory, store, query, init_balance=init_balance))
 
 
-def _label(person: Mapping[str, Any]) -> str:
+def person_label(person: Mapping[str, Any]) -> str:
     name, email = person.get("name") or "", person.get("email") or ""
     return f"{name} <{email}>" if name and email else name or email or str(person.get("id", ""))
 
@@ -452,8 +452,8 @@ async def _records(ctx: Context, command: Command) -> str:
     if ctx.is_admin:
         user_id = None
         if options.get("user"):
-            person = await _find(ctx, options["user"])
-            user_id, who = person["id"], _label(person)
+            person = await find_person(ctx, options["user"])
+            user_id, who = person["id"], person_label(person)
     if options.get("model"):
         model_id, _entry = await ctx.run(admin.resolve_model, ctx.models(), options["model"])
     page = await ctx.run(
@@ -485,7 +485,7 @@ async def _balance(ctx: Context, command: Command) -> str:
         *who, amount_text = command.args
         # The amount first: a typo there should say so, not send the name through a user lookup.
         amount = admin.parse_amount(amount_text, allow_negative=command.sub == "add")
-        person = await _find(ctx, " ".join(who))
+        person = await find_person(ctx, " ".join(who))
         if command.sub == "set":
             change = await ctx.run(admin.set_balance, person["id"], amount, ctx.actor, "report model")
         else:
@@ -575,7 +575,7 @@ async def _price(ctx: Context, command: Command) -> str:
 async def _block(ctx: Context, command: Command) -> str:
     if not command.args:
         return await _help(ctx, Command("help"))
-    person = await _find(ctx, " ".join(command.args))
+    person = await find_person(ctx, " ".join(command.args))
     change = await ctx.run(admin.block, person["id"], command.name == "block", ctx.actor)
     return change.message(ctx.lang, ctx.symbol)
 

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from . import pricing
+
 log = logging.getLogger(__name__)
 
 # The deprecated endpoint that re-runs outlets on a body the client supplies (reference §0.1): never bill it.
@@ -267,3 +269,26 @@ async def complete(request: Any, user_id: str, model_id: str, prompt: str) -> st
     if status >= 400:
         raise RuntimeError(f"HTTP {status}: {text}")
     return text
+
+
+async def billing_settings() -> tuple[pricing.Price, int]:
+    """The billing filter's default prices and initial balance (saved valves, else the environment it reads,
+    else its defaults), so the price list shows what the filter really charges and a user an admin tops up
+    before their first chat still gets their initial balance."""
+    valves = await billing_valves()
+
+    def number(name: str, env: str, default: float) -> float:
+        value = valves.get(name)
+        if value is None:
+            value = os.environ.get(env, default)
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            return default
+
+    price = pricing.defaults(
+        number("default_input_price", "DEFAULT_MODEL_INPUT_PRICE", 60.0),
+        number("default_output_price", "DEFAULT_MODEL_OUTPUT_PRICE", 60.0),
+        number("default_per_msg_price", "DEFAULT_MODEL_PER_MSG_PRICE", -1.0),
+    )
+    return price, max(0, pricing.to_micro(number("init_balance", "INIT_BALANCE", 0.0)))

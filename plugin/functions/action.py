@@ -16,7 +16,6 @@ from pydantic import BaseModel, Field, field_validator
 
 from .. import buttons, commands, i18n, openwebui, ranges
 from ..store import open_store_async
-from .pipe import _billing_settings
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +127,7 @@ class Action:
             now=time.time(),
             directory=openwebui.list_users,
             models=lambda: openwebui.model_list(request),
-            billing=_billing_settings,
+            billing=openwebui.billing_settings,
             save_file=openwebui.save_file,
         )
 

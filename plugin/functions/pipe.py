@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from collections.abc import AsyncIterator
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from .. import commands, i18n, openwebui, pricing, ranges
+from .. import commands, i18n, openwebui, ranges
 from ..errors import MonitorError
 from ..store import open_store_async
 
@@ -92,7 +91,7 @@ class Pipe:
                 page_size=self.valves.page_size,
                 directory=openwebui.list_users,
                 models=lambda: openwebui.model_list(request),
-                billing=_billing_settings,
+                billing=openwebui.billing_settings,
                 save_file=openwebui.save_file,
                 attachments=lambda: _attachments(files, user),
             )
@@ -114,29 +113,6 @@ def _task_answer(task: str, lang: str) -> str:
     if task == "follow_up_generation":
         return json.dumps({"follow_ups": []})
     return ""
-
-
-async def _billing_settings() -> tuple[pricing.Price, int]:
-    """The billing filter's default prices and initial balance (saved valves, else the environment it reads,
-    else its defaults), so the price list shows what the filter really charges and a user an admin tops up
-    before their first chat still gets their initial balance."""
-    valves = await openwebui.billing_valves()
-
-    def number(name: str, env: str, default: float) -> float:
-        value = valves.get(name)
-        if value is None:
-            value = os.environ.get(env, default)
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            return default
-
-    price = pricing.defaults(
-        number("default_input_price", "DEFAULT_MODEL_INPUT_PRICE", 60.0),
-        number("default_output_price", "DEFAULT_MODEL_OUTPUT_PRICE", 60.0),
-        number("default_per_msg_price", "DEFAULT_MODEL_PER_MSG_PRICE", -1.0),
-    )
-    return price, max(0, pricing.to_micro(number("init_balance", "INIT_BALANCE", 0.0)))
 
 
 async def _attachments(files: Any, user: dict) -> list[bytes]:
