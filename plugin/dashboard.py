@@ -1,5 +1,7 @@
-"""The dashboard embed: one self-contained HTML page (inline CSS and SVG, no script, no font or CDN request)
-that Open WebUI shows in a sandboxed iframe under a reply. It draws the data `reports.py` computes: the report
+"""The dashboard embed: one self-contained HTML page (inline CSS and SVG, no font or CDN request) that Open WebUI
+shows in a sandboxed iframe under a reply. Its only script is `RESIZE`: the sandbox has no same-origin access,
+so Open WebUI 0.12.4 grows the iframe only when the page posts its height (otherwise it stays ~150 px tall).
+It draws the data `reports.py` computes: the report
 card, the model distribution (a donut), the user ranking (bars) and the spend per day (columns).
 
 Every name, e-mail and model id was typed by someone, so each one goes through `_e` (html.escape) before it
@@ -55,13 +57,23 @@ def _t(lang: str, key: str, **params: Any) -> str:
     return i18n.t(lang, key, **params)
 
 
+# Fixed text, no data in it: tells the parent frame how tall the page is, on load and on resize.
+RESIZE = (
+    "<script>(function(){function h(){parent.postMessage({type:'iframe:height',"
+    "height:document.documentElement.scrollHeight},'*')}"
+    "addEventListener('load',h);addEventListener('resize',h);h();"
+    # Again a little later: the parent may attach its listener after the first message.
+    "[100,400,1000,2500,5000].forEach(function(t){setTimeout(h,t)})})()</script>"
+)
+
+
 def page(title: str, subtitle: str, body: str, lang: str) -> str:
     """The page shell; `title` and `subtitle` are escaped here, `body` is HTML built by this module."""
     return (
         f'<!DOCTYPE html><html lang="{_e(lang)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         f"<title>{_e(title)}</title><style>{CSS}</style></head><body>"
-        f'<h1>{_e(title)}</h1><div class="sub">{_e(subtitle)}</div>{body}</body></html>'
+        f'<h1>{_e(title)}</h1><div class="sub">{_e(subtitle)}</div>{body}{RESIZE}</body></html>'
     )
 
 

@@ -1,5 +1,6 @@
 """What a person sees, in a real browser (headless Debian Chromium): the billing notice under a reply, the
-"Usage Monitor" model's table and rendered Mermaid chart, and the translated refusal of a user with no balance.
+"Usage Monitor" model's table and rendered Mermaid chart, the translated refusal of a user with no balance, and
+an admin pressing the action's "Usage dashboard" button under a reply (range dialog, then the embedded charts).
 
 The billing filter is installed from the generated `openwebui_monitor_filter.py` with its own SQLite file in
 the server's DATA_DIR (so this module's money does not mix with other modules'), a normal user logs in at
@@ -34,7 +35,7 @@ from plugin.install import install
 from plugin.store import Store
 
 from .fake_upstream import COMPLETION_TOKENS, MODEL_GPT, PROMPT_TOKENS, REPLY_TEXT
-from .owui import OpenWebUI
+from .owui import ADMIN_EMAIL, ADMIN_PASSWORD, OpenWebUI
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -298,3 +299,47 @@ def test_user_without_balance_is_refused_in_their_language(owui, monitor, report
         assert "Pida a un administrador" in (refusal.text_content() or "")
         keep_screenshot(page, "refusal.png")
     assert stored_balance(monitor, broke) == 0
+
+
+def test_admin_presses_the_dashboard_button_and_sees_the_charts(owui, monitor, report_model, page, tmp_path) -> None:
+    """The action's "Usage dashboard" button under a reply: the range dialog, then the embedded page's charts."""
+    owui.set_valves(ACTION, {**owui.get_valves(ACTION), "language": "en", "db_path": str(monitor)})
+    actions = {m["id"]: m for m in owui.refresh_models()}[MODEL_GPT].get("actions") or []
+    assert f"{ACTION}.dashboard" in {a["id"] for a in actions}, actions
+    admin = {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+    with evidence_on_failure(page, tmp_path):
+        log_in(page, admin)
+        new_chat(page, MODEL_GPT)
+        send(page, "hello dashboard")
+        reply = page.get_by_text(REPLY_TEXT, exact=True).first
+        sync_api.expect(reply).to_be_visible(timeout=WAIT_MS)
+        reply.hover()
+        button = page.get_by_role("button", name="Usage dashboard", exact=True).last
+        sync_api.expect(button).to_be_visible(timeout=WAIT_MS)
+        button.click()
+
+        dialog = page.get_by_role("dialog", name="Usage dashboard")
+        sync_api.expect(dialog).to_be_visible(timeout=WAIT_MS)
+        dialog.locator("textarea").fill("all")
+        dialog.get_by_role("button", name="Confirm", exact=True).click()
+        sync_api.expect(dialog).to_be_hidden(timeout=WAIT_MS)
+
+        sync_api.expect(page.get_by_text("Dashboard for All time is below.").first).to_be_visible(timeout=WAIT_MS)
+        iframe = page.locator('[id$="-embeds-container"] iframe').first
+        sync_api.expect(iframe).to_be_attached(timeout=WAIT_MS)
+        embed = iframe.content_frame
+        sync_api.expect(embed.get_by_text("Total cost").first).to_be_attached(timeout=WAIT_MS)
+        svgs = embed.locator("svg")
+        sync_api.expect(svgs).to_have_count(3, timeout=WAIT_MS)  # donut, ranking bars, columns per day
+        for n in range(3):
+            box = svgs.nth(n).bounding_box()
+            assert box and box["width"] > 100 and box["height"] > 20, (n, box)
+        assert embed.locator("rect.bar").count() >= 1 and embed.locator("rect.col").count() >= 1
+        # The page posts its height, so Open WebUI grows the iframe to show every chart without inner scrolling.
+        page.wait_for_function(
+            "() => { const f = document.querySelector('[id$=\"-embeds-container\"] iframe');"
+            " return f && f.getBoundingClientRect().height > 500; }",
+            timeout=WAIT_MS,
+        )
+        iframe.scroll_into_view_if_needed()
+        keep_screenshot(page, "dashboard-button.png")
