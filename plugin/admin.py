@@ -523,3 +523,49 @@ def inherit_base_prices(
                 _write_price(store, model_id, entry, own, {c: prices[c] for c in PRICE_COLUMNS}, actor)
             copied.append((model_id, base))
     return InheritResult(sorted(copied))
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    changed: list[str] = field(default_factory=list)  # model ids whose admin prices now equal the connection's
+
+    @property
+    def key(self) -> str:
+        return "prices_synced" if self.changed else "prices_synced_none"
+
+    def message(self, lang: str, symbol: str = "$") -> str:
+        return i18n.t(lang, self.key, count=len(self.changed), models=", ".join(self.changed))
+
+
+def sync_connection_prices(
+    store: Store,
+    models: Iterable[Mapping[str, Any]] | Mapping[str, Mapping[str, Any]],
+    *,
+    actor: str,
+    dry_run: bool = False,
+) -> SyncResult:
+    """Pin the prices connections report in Open WebUI's model list (OpenRouter-style `pricing`) as admin
+    prices, for every model whose admin prices differ from them. Charges already use reported prices when no
+    admin price exists; syncing makes them visible, editable, and immune to an upstream change or outage.
+    A per-message price an admin set stays (connections report none). `dry_run` only says what would change."""
+    changed: list[str] = []
+    with store.immediate():
+        for entry in _models(models):
+            reported = pricing.from_connection(entry, "connection")
+            if reported is None:
+                continue
+            model_id = str(entry["id"])
+            own = store.get_price(model_id)
+            row = {column: (own or {}).get(column) for column in PRICE_COLUMNS}
+            wanted = {
+                **row,
+                "input_price": reported.input,
+                "output_price": reported.output,
+                "cached_input_price": reported.cached_input,
+            }
+            if own is not None and wanted == row:
+                continue
+            if not dry_run:
+                _write_price(store, model_id, entry, own, wanted, actor)
+            changed.append(model_id)
+    return SyncResult(sorted(changed))

@@ -230,16 +230,26 @@ async def _topup(p: Press) -> Outcome:
 # -- prices -------------------------------------------------------------------------------------------------
 
 _INHERIT = frozenset(commands.SUBCOMMANDS["price"]["inherit"])
+_SYNC = frozenset(commands.SUBCOMMANDS["price"]["sync"])
 
 
 async def _prices(p: Press) -> Outcome:
     """A model and its new prices (`input output [per message]`, per 1M tokens; `-` keeps one, `off` unsets),
-    or `inherit` to copy base-model prices to workspace models; what would change is confirmed first."""
+    or `inherit` to copy base-model prices to workspace models, or `sync` to pin the prices connections report;
+    what would change is confirmed first."""
     ctx = p.ctx
     models = ctx.models()
     target = await _input(p, p.t("prices_button_title"), p.t("prices_model_prompt"), "gpt-4o")
     if not target:
         return Outcome(p.t("button_cancelled"))
+    if target.lower() in _SYNC:
+        preview = await ctx.run(admin.sync_connection_prices, models, actor=ctx.actor, dry_run=True)
+        if not preview.changed:
+            return Outcome(preview.message(ctx.lang, ctx.symbol))
+        if not await _confirm(p, p.t("prices_button_title"), p.t("confirm_sync", models=", ".join(preview.changed))):
+            return Outcome(p.t("button_cancelled"))
+        result = await ctx.run(admin.sync_connection_prices, models, actor=ctx.actor)
+        return Outcome(result.message(ctx.lang, ctx.symbol))
     if target.lower() in _INHERIT:
         preview = await ctx.run(admin.inherit_base_prices, models, actor=ctx.actor, dry_run=True)
         if not preview.copied:

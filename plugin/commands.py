@@ -105,7 +105,8 @@ SUBCOMMANDS: dict[str, dict[str, tuple[str, ...]]] = {
         "set": ("set", "设置", "设", "fijar", "poner", "establecer"),
         "clear": ("clear", "unset", "remove", "delete", "reset", "清除", "删除", "borrar", "quitar"),
         "copy": ("copy", "复制", "copiar"),
-        "inherit": ("inherit", "sync", "继承", "同步", "heredar", "sincronizar"),
+        "inherit": ("inherit", "继承", "heredar"),
+        "sync": ("sync", "同步", "sincronizar"),
     },
     "balance": {
         "set": ("set", "设置", "设为", "fijar", "poner", "establecer"),
@@ -540,6 +541,12 @@ async def _prices(ctx: Context, command: Command) -> str:
 async def _price(ctx: Context, command: Command) -> str:
     models = ctx.models()
     args, options = list(command.args), command.options
+    if command.sub == "sync":
+        apply = bool(args) and args[0].lower() in ("apply", "confirm", "yes", "执行", "确认", "aplicar", "confirmar")
+        result = await ctx.run(admin.sync_connection_prices, models, actor=ctx.actor, dry_run=not apply)
+        if not apply and result.changed:
+            return ctx.t("prices_sync_preview", models=", ".join(result.changed))
+        return result.message(ctx.lang, ctx.symbol)
     if command.sub == "inherit":
         result = await ctx.run(admin.inherit_base_prices, models, actor=ctx.actor)
         return result.message(ctx.lang, ctx.symbol)

@@ -9,6 +9,10 @@ LANGUAGES = ("en", "zh", "es")
 MESSAGES: dict[str, dict[str, str]] = {
     "en": {
         # commands
+        "prices_synced": "Pinned the connection-reported prices of {count} model(s) as admin prices: {models}.",
+        "prices_synced_none": "Every connection-reported price already matches the admin prices; nothing changed.",
+        "prices_sync_preview": "Would pin connection-reported prices for: {models}. Send `/price sync apply` to do it.",
+        "confirm_sync": "Pin the connection-reported prices as admin prices for: {models}?",
         "import_needs_one": "attach one JSON file, or paste the JSON in a ```json block below /import.",
         "chat_title": "Usage Monitor",
         "help_intro": "I am the **Usage Monitor**. Ask me about your usage; ranges: `today`, `week`, `month`, "
@@ -34,6 +38,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "| `/price set MODEL IN OUT [msg:X] [cached:Y]` | prices per 1M tokens (or per message) |\n"
             "| `/price clear MODEL`, `/price copy FROM TO`, `/price inherit` | clear, copy, inherit base-model "
             "prices |\n"
+            "| `/price sync [apply]` | preview, then pin the prices connections report as admin prices |\n"
             "| `/export csv [range]`, `/export json` | usage records as CSV, the database as JSON |\n"
             "| `/import` + a JSON file or pasted JSON | restore a backup or the original Monitor's export |"
         ),
@@ -221,7 +226,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "confirm_block": "Block {user}? Their chats will be refused until unblocked.",
         "confirm_unblock": "Unblock {user}?",
         "prices_button_title": "Model prices",
-        "prices_model_prompt": "Which model? Type its id or name, or inherit to copy base-model prices.",
+        "prices_model_prompt": (
+            "Which model? Type its id or name, inherit to copy base-model prices, or sync to pin connection prices."
+        ),
         "prices_values_prompt": (
             "{current} Type new prices per 1M tokens: input output [per message]; - keeps one, off unsets it."
         ),
@@ -239,6 +246,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "zh": {
         # commands
+        "prices_synced": "已将 {count} 个模型的连接报价固定为管理员价格：{models}。",
+        "prices_synced_none": "所有连接报价都已与管理员价格一致，未做更改。",
+        "prices_sync_preview": "将为以下模型固定连接报价：{models}。发送 `/price sync apply` 执行。",
+        "confirm_sync": "把连接报价固定为以下模型的管理员价格：{models}？",
         "import_needs_one": "请附加一个 JSON 文件，或在 /import 下方用 ```json 代码块粘贴 JSON。",
         "chat_title": "用量监控",
         "help_intro": "我是**用量监控**。可以问我你的用量；时间范围：`今天`、`本周`、`本月`、`上周`、`7天`、`全部`、"
@@ -263,6 +274,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "| `/prices` | 所有模型的价格及来源 |\n"
             "| `/price set 模型 输入 输出 [msg:X] [cached:Y]` | 每百万 Token（或每条消息）价格 |\n"
             "| `/price clear 模型`、`/price copy 源 目标`、`/price inherit` | 清除、复制、继承基础模型价格 |\n"
+            "| `/price sync [apply]` | 预览，然后把连接报价固定为管理员价格 |\n"
             "| `/export csv [范围]`、`/export json` | 导出 CSV 记录、JSON 数据库 |\n"
             "| `/import` + JSON 文件或粘贴的 JSON | 恢复备份或导入原版 Monitor 的导出 |"
         ),
@@ -439,7 +451,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "confirm_block": "封禁 {user}？解封前其对话将被拒绝。",
         "confirm_unblock": "解封 {user}？",
         "prices_button_title": "模型价格",
-        "prices_model_prompt": "哪个模型？输入 id 或名称，或输入 inherit 继承基础模型价格。",
+        "prices_model_prompt": "哪个模型？输入 id 或名称，输入 inherit 继承基础模型价格，或输入 sync 固定连接报价。",
         "prices_values_prompt": "{current} 输入每 1M token 的新价格：输入 输出 [每条消息]；- 保持不变，off 清除。",
         "confirm_price": "设置 {model} 的价格：{prices}？",
         "confirm_inherit": "把基础模型价格复制到：{models}？",
@@ -455,6 +467,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "es": {
         # commands
+        "prices_synced": "Precios de la conexión fijados como precios de administrador en {count} modelo(s): {models}.",
+        "prices_synced_none": "Los precios de la conexión ya coinciden con los del administrador; no se cambió nada.",
+        "prices_sync_preview": "Se fijarían los precios de la conexión para: {models}. Envíe `/price sync apply`.",
+        "confirm_sync": "¿Fijar los precios de la conexión como precios de administrador para: {models}?",
         "import_needs_one": "adjunte un archivo JSON o pegue el JSON en un bloque ```json debajo de /import.",
         "chat_title": "Monitor de uso",
         "help_intro": "Soy el **Monitor de uso**. Pregúnteme por su uso; periodos: `hoy`, `semana`, `mes`, "
@@ -479,6 +495,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "| `/prices` | el precio de cada modelo y su origen |\n"
             "| `/price set MODELO ENTRADA SALIDA [msg:X] [cached:Y]` | precios por 1M tokens (o por mensaje) |\n"
             "| `/price clear MODELO`, `/price copy DE A`, `/price inherit` | borrar, copiar, heredar precios |\n"
+            "| `/price sync [apply]` | ver y luego fijar los precios de la conexión como de administrador |\n"
             "| `/export csv [periodo]`, `/export json` | registros en CSV, la base de datos en JSON |\n"
             "| `/import` + un archivo JSON o JSON pegado | restaurar una copia o la exportación del Monitor original |"
         ),
@@ -668,7 +685,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "confirm_block": "¿Bloquear a {user}? Sus chats se rechazarán hasta desbloquearlo.",
         "confirm_unblock": "¿Desbloquear a {user}?",
         "prices_button_title": "Precios de modelos",
-        "prices_model_prompt": "¿Qué modelo? Escribe su id o nombre, o inherit para heredar precios del modelo base.",
+        "prices_model_prompt": (
+            "¿Qué modelo? Escribe su id o nombre, inherit para heredar del"
+            " modelo base, o sync para fijar los de la conexión."
+        ),
         "prices_values_prompt": (
             "{current} Escribe precios nuevos por 1M tokens: entrada salida [por mensaje]; - conserva, off quita."
         ),

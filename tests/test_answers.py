@@ -199,3 +199,26 @@ def test_balance_shows_each_period_once(store: Store) -> None:
     text = ask(store, ALICE, "/balance")
     assert text.count("| Today") == 1 and text.count("| All time") == 1
     assert ask(store, ALICE, "/usage all").count("| All time") == 1
+
+
+def test_price_sync_previews_then_pins_connection_prices(store: Store) -> None:
+    from plugin import admin
+
+    models = [
+        {"id": "or/gpt", "name": "GPT", "pricing": {"prompt": "0.000002", "completion": "0.000008"}},
+        {"id": "local", "name": "Local"},
+    ]
+    preview = admin.sync_connection_prices(store, models, actor="a1", dry_run=True)
+    assert preview.changed == ["or/gpt"] and store.get_price("or/gpt") is None
+    done = admin.sync_connection_prices(store, models, actor="a1")
+    row = store.get_price("or/gpt")
+    assert done.changed == ["or/gpt"]
+    assert (row["input_price"], row["output_price"], row["updated_by"]) == (2_000_000, 8_000_000, "a1")
+    assert store.get_price("local") is None
+    assert admin.sync_connection_prices(store, models, actor="a1").changed == []  # already in step
+
+
+def test_price_sync_command_needs_apply(store: Store) -> None:
+    text = ask(store, ADMIN, "/price sync")
+    assert "nothing changed" in text  # the test context's models report no prices
+    assert "/price sync" in ask(store, ADMIN, "/help")

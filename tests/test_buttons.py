@@ -5,6 +5,7 @@ non-admin pressing an admin button changes nothing."""
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -294,3 +295,17 @@ def test_inherit_shows_what_would_change_first(store: Store) -> None:
     assert "my-gpt ← gpt-4o" in dialog.asked[1]["data"]["message"] and store.get_price("my-gpt") is None
     assert "my-gpt" in press(store, ADMIN, "prices", Dialog("inherit", True)).text
     assert store.get_price("my-gpt")["input_price"] == 1_000_000
+
+
+def test_sync_pins_connection_prices_after_confirmation(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    reported = {"id": "or/claude", "name": "Claude", "pricing": {"prompt": "0.000003", "completion": "0.000015"}}
+    monkeypatch.setattr(sys.modules[__name__], "MODELS", [*MODELS, reported])
+    dialog = Dialog("sync", False)
+    assert press(store, ADMIN, "prices", dialog).text.startswith("Cancelled")
+    assert "or/claude" in dialog.asked[1]["data"]["message"] and store.get_price("or/claude") is None
+    assert "or/claude" in press(store, ADMIN, "prices", Dialog("sync", True)).text
+    assert (store.get_price("or/claude")["input_price"], store.get_price("or/claude")["output_price"]) == (
+        3_000_000,
+        15_000_000,
+    )
+    assert "nothing changed" in press(store, ADMIN, "prices", Dialog("sync")).text
