@@ -9,13 +9,12 @@ dashboard, the model test) and `files` (exports), so they stay under the message
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from .. import buttons, commands, i18n, openwebui, ranges
-from ..store import open_store_async
+from .. import buttons, i18n, openwebui, ranges
+from .context import open_context
 
 log = logging.getLogger(__name__)
 
@@ -117,19 +116,7 @@ class Action:
     ) -> buttons.Outcome:
         if not user.get("id"):
             return buttons.Outcome(i18n.t(lang, "error_generic"))
-        store = await open_store_async(self.valves.db_path.strip() or openwebui.default_db_path())
-        ctx = commands.Context(
-            store=store,
-            user={key: str(user.get(key) or "") for key in ("id", "name", "email", "role")},
-            lang=lang,
-            symbol=self.valves.currency_symbol,
-            tz=ranges.zone(self.valves.timezone),
-            now=time.time(),
-            directory=openwebui.list_users,
-            models=lambda: openwebui.model_list(request),
-            billing=openwebui.billing_settings,
-            save_file=openwebui.save_file,
-        )
+        ctx = await open_context(self.valves, user, lang, request)
 
         async def complete(model_id: str, prompt: str) -> str:
             return await openwebui.complete(request, ctx.actor, model_id, prompt)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import AsyncIterator
 from typing import Any, Literal
 
@@ -14,7 +13,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from .. import commands, i18n, openwebui, ranges
 from ..errors import MonitorError
-from ..store import open_store_async
+from .context import open_context
 
 log = logging.getLogger(__name__)
 
@@ -80,19 +79,12 @@ class Pipe:
         if not user.get("id"):
             return i18n.t(lang, "error_generic")
         try:
-            store = await open_store_async(self.valves.db_path.strip() or openwebui.default_db_path())
-            ctx = commands.Context(
-                store=store,
-                user={key: str(user.get(key) or "") for key in ("id", "name", "email", "role")},
-                lang=lang,
-                symbol=self.valves.currency_symbol,
-                tz=ranges.zone(self.valves.timezone),
-                now=time.time(),
+            ctx = await open_context(
+                self.valves,
+                user,
+                lang,
+                request,
                 page_size=self.valves.page_size,
-                directory=openwebui.list_users,
-                models=lambda: openwebui.model_list(request),
-                billing=openwebui.billing_settings,
-                save_file=openwebui.save_file,
                 attachments=lambda: _attachments(files, user),
             )
             text = commands.message_text(body)

@@ -1,0 +1,28 @@
+"""What the pipe and the action both hand to `commands`: the store, who is asking, and Open WebUI's services."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from .. import commands, openwebui, ranges
+from ..store import open_store_async
+
+
+async def open_context(valves: Any, user: dict, lang: str, request: Any, **extra: Any) -> commands.Context:
+    """A `commands.Context` from a function's valves (`db_path`, `currency_symbol`, `timezone`) and the
+    `__user__` / `__request__` Open WebUI passed; `extra` adds what only one front-end has (page size, files)."""
+    store = await open_store_async(valves.db_path.strip() or openwebui.default_db_path())
+    return commands.Context(
+        store=store,
+        user={key: str(user.get(key) or "") for key in ("id", "name", "email", "role")},
+        lang=lang,
+        symbol=valves.currency_symbol,
+        tz=ranges.zone(valves.timezone),
+        now=time.time(),
+        directory=openwebui.list_users,
+        models=lambda: openwebui.model_list(request),
+        billing=openwebui.billing_settings,
+        save_file=openwebui.save_file,
+        **extra,
+    )
