@@ -15,6 +15,7 @@ from typing import Any
 
 MICRO = 1_000_000  # micro-units per currency unit
 PER = 1_000_000  # prices are per 1M tokens
+MAX_INLET_COST = 1_000_000  # currency units: a pre-charge above this is a typo
 
 
 def to_micro(amount: float | int | str | Decimal) -> int:
@@ -172,6 +173,8 @@ def _non_negative(text: str, item: str | None = None) -> int:
         raise ValueError(f"cost_on_inlet: '{item or text}' has no valid number") from None
     if not value.is_finite() or value < 0:
         raise ValueError(f"cost_on_inlet: '{item or text}' must be a number >= 0")
+    if value > MAX_INLET_COST:  # also keeps Decimal's quantize within its precision
+        raise ValueError(f"cost_on_inlet: '{item or text}' is larger than {MAX_INLET_COST}")
     return to_micro(value)
 
 
