@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from . import i18n, pricing
+from . import i18n, markdown, pricing
 from .errors import (
     AmbiguousUser,
     InvalidAmount,
@@ -185,8 +185,8 @@ def _query_text(query: str) -> str:
 
 
 def _shown(query: Any) -> str:
-    text = " ".join(str(query or "").split())
-    return text if len(text) <= 80 else text[:79] + "…"
+    """A name, e-mail or query quoted back in a Markdown answer: one line, escaped; empty stays empty."""
+    return markdown.cell(query, 80) if str(query or "").strip() else ""
 
 
 def _people(directory: Iterable[Mapping[str, Any]], store: Store) -> list[dict[str, str]]:

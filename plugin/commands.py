@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any
 
-from . import admin, exchange, i18n, ranges, reports, views
+from . import admin, exchange, i18n, markdown, ranges, reports, views
 from .errors import AdminOnly, InvalidAmount, InvalidImport, MonitorError
 from .pricing import Price
 from .store import Store
+from .tokens import CJK
 
+SHOWN_CAP = 80  # characters of typed text quoted back in an answer
 MAX_INPUT = 4_000  # a command is a line, not a document; /import's JSON comes as a file or a code block
 
 # Commands everyone may use, and those only an Open WebUI admin may.
@@ -209,7 +211,7 @@ def _match_prefix(text: str, table: Mapping[str, Sequence[str]]) -> tuple[str, s
 
 
 def _is_cjk(char: str) -> bool:
-    return "\u3000" <= char <= "\u9fff" or "\uac00" <= char <= "\ud7af" or "\uff00" <= char <= "\uffef"
+    return CJK.match(char) is not None
 
 
 def _strip_filler(text: str) -> str:
@@ -405,8 +407,7 @@ async def _help(ctx: Context, command: Command) -> str:
 
 def _shown(text: str) -> str:
     """What someone typed, quoted back harmlessly: short, one line, no Markdown."""
-    flat = " ".join(text.split())[:80]
-    return re.sub(r"([\\`*_\[\]<>|#~$&])", r"\\\1", flat)
+    return markdown.cell(text, SHOWN_CAP)
 
 
 async def _usage(ctx: Context, command: Command) -> str:

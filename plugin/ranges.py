@@ -127,15 +127,3 @@ def parse(text: str | None, *, now: float, tz: tzinfo | None, default: str = "30
         single = _date(*match.groups(), raw)
         return between(single, single, tz)
     raise InvalidRange(text=raw)
-
-
-def looks_like_range(text: str) -> bool:
-    """Whether a word could start a range, so the command parser can tell a range from a name or model."""
-    phrase = text.lower().strip()
-    return bool(
-        phrase in _WORD_TO_KEY
-        or _DAYS.match(phrase)
-        or _WEEKS.match(phrase)
-        or _SPAN.match(phrase)
-        or _ONE_DAY.match(phrase)
-    )

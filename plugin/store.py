@@ -209,14 +209,6 @@ class Store:
             row,
         )
 
-    def usage_totals(self, user_id: str, since: float = 0.0) -> dict[str, Any]:
-        return self.one(  # type: ignore[return-value]
-            "SELECT COUNT(*) AS replies, COALESCE(SUM(input_tokens), 0) AS input_tokens,"
-            " COALESCE(SUM(output_tokens), 0) AS output_tokens, COALESCE(SUM(cost), 0) AS cost"
-            " FROM usage WHERE user_id = ? AND created_at >= ?",
-            (user_id, since),
-        )
-
     # -- prices -------------------------------------------------------------------------------
 
     def get_price(self, model_id: str) -> dict[str, Any] | None:

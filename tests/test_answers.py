@@ -20,6 +20,7 @@ ALICE = {"id": "u1", "name": "Alice", "email": "alice@example.com", "role": "use
 BOB = {"id": "u2", "name": "Bob", "email": "bob@example.com", "role": "user"}
 NEWBIE = {"id": "u3", "name": "Newbie", "email": "new@example.com", "role": "user"}
 DIRECTORY = [ADMIN, ALICE, BOB, NEWBIE]
+MODELS = [{"id": "gpt-4o", "name": "GPT-4o"}, {"id": "llama3:8b", "name": "Llama"}]
 
 
 @pytest.fixture
@@ -57,6 +58,7 @@ def ask(store: Store, user: dict, text: str, **extra: Any) -> str:
     async def billing() -> tuple[pricing.Price, int]:
         return pricing.defaults(60, 60, -1), 1_000_000
 
+    models = extra.pop("models", MODELS)
     ctx = commands.Context(
         store=store,
         user=user,
@@ -65,7 +67,7 @@ def ask(store: Store, user: dict, text: str, **extra: Any) -> str:
         tz=None,
         now=NOW,
         directory=directory,
-        models=lambda: [{"id": "gpt-4o", "name": "GPT-4o"}, {"id": "llama3:8b", "name": "Llama"}],
+        models=lambda: models,
         billing=billing,
         **extra,
     )
@@ -169,7 +171,7 @@ def test_import_pasted_json_round_trip(store: Store, tmp_path: Path) -> None:
     (document,) = saved.values()
     fresh = Store(tmp_path / "fresh.db", clock=lambda: NOW)
     answer = ask(fresh, ADMIN, "/import\n```json\n" + document.decode() + "\n```")
-    assert "3" in answer
+    assert "3 usage records" in answer
     assert fresh.get_user("u2")["balance"] == store.get_user("u2")["balance"]
     assert fresh.reconcile() == []
     fresh.close()
@@ -219,6 +221,10 @@ def test_price_sync_previews_then_pins_connection_prices(store: Store) -> None:
 
 
 def test_price_sync_command_needs_apply(store: Store) -> None:
-    text = ask(store, ADMIN, "/price sync")
-    assert "nothing changed" in text  # the test context's models report no prices
+    assert "nothing changed" in ask(store, ADMIN, "/price sync")  # no model here reports a price
+    reported = [*MODELS, {"id": "or/gpt", "name": "GPT", "pricing": {"prompt": "0.000002", "completion": "0.000008"}}]
+    preview = ask(store, ADMIN, "/price sync", models=reported)
+    assert "or/gpt" in preview and "/price sync apply" in preview and store.get_price("or/gpt") is None
+    assert "or/gpt" in ask(store, ADMIN, "/price sync apply", models=reported)
+    assert store.get_price("or/gpt")["input_price"] == 2_000_000
     assert "/price sync" in ask(store, ADMIN, "/help")
