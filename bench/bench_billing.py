@@ -31,7 +31,12 @@ WARMUP = 200
 BASELINE_N = 5000
 BILLING_N = 5000
 FILTER_N = 3000
-CONCURRENCY = (1, 8, 32)
+CONCURRENCY = (1, 8, 32, 64)
+LOADED = (1, 8, 32, 64)  # chats at once in 4a
+LOADED_TURNS_PER_CHAT = 100
+UPSTREAM = (0.002, 0.02)  # seconds an upstream takes in 4a, uniform
+THROUGHPUT_USERS = 64
+THROUGHPUT_PER_USER = 60
 CONCURRENT_TURNS = 3000  # per concurrency level
 ESTIMATED_CONCURRENCY = 8  # one extra run whose outlets carry no usage (estimated, ~2,000 tokens each)
 ESTIMATED_TURNS = 400
@@ -182,9 +187,9 @@ class Emitter:
             self.ok += 1
 
 
-def make_filter(path: Path) -> Filter:
+def make_filter(path: Path, hold: str = HOLD) -> Filter:
     flt = Filter()
-    flt.valves = flt.Valves(db_path=str(path), init_balance=INIT_BALANCE, cost_on_inlet=HOLD)
+    flt.valves = flt.Valves(db_path=str(path), init_balance=INIT_BALANCE, cost_on_inlet=hold)
     return flt
 
 
@@ -217,9 +222,11 @@ def turn_cost(i: int) -> int:
     return tokens_used * round(PRICE_PER_1M)  # (tokens * 60e6 micro per 1M tokens) / 1M, exact
 
 
-async def bench_filter(path: Path, n: int) -> tuple[list[float], list[float], list[float], Emitter, float, float]:
+async def bench_filter(
+    path: Path, n: int, hold: str
+) -> tuple[list[float], list[float], list[float], Emitter, float, float]:
     """Sequential turns; also returns the event-loop thread's CPU and the whole process's CPU per turn."""
-    flt = make_filter(path)
+    flt = make_filter(path, hold)
     emitter = Emitter()
     inlets, outlets, turns = [], [], []
     model = {"id": "gpt"}
@@ -274,6 +281,55 @@ async def ticked(work: Callable[[], Awaitable[None]] | None, ticks: int = 0) -> 
         done.set()
     await task
     return lateness, time.perf_counter() - t0
+
+
+class StallMeter:
+    """Times every callback the event loop runs (asyncio's `Handle._run`): the longest is the longest single
+    stall of the loop, which is what a user of the same server would feel; ticker lateness adds queueing."""
+
+    def __init__(self) -> None:
+        self.durations: list[float] = []
+
+    def __enter__(self) -> StallMeter:
+        original = self._original = asyncio.events.Handle._run
+        durations = self.durations
+
+        def timed(handle: asyncio.events.Handle) -> None:
+            t0 = time.perf_counter()
+            original(handle)
+            durations.append(time.perf_counter() - t0)
+
+        asyncio.events.Handle._run = timed  # type: ignore[method-assign]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        asyncio.events.Handle._run = self._original  # type: ignore[method-assign]
+
+
+async def loaded_turns(
+    flt: Filter, n: int, turns: int, prefix: str, emitter: Emitter, upstream: tuple[float, float]
+) -> list[float]:
+    """N chats at once, each waiting a random upstream time between inlet and outlet (as a real model would):
+    returns the Filter's own time per turn (inlet + outlet, each awaited)."""
+    counter = itertools.count()
+    model = {"id": "gpt"}
+    args = [turn_args(i, prefix) for i in range(turns)]
+    delays = [random.Random(i).uniform(*upstream) for i in range(turns)]
+    overheads: list[float] = []
+
+    async def worker() -> None:
+        while (i := next(counter)) < turns:
+            body, out, metadata, user = args[i]
+            t0 = time.perf_counter()
+            await flt.inlet(body, __user__=user, __metadata__=metadata, __model__=model)
+            t1 = time.perf_counter()
+            await asyncio.sleep(delays[i])
+            t2 = time.perf_counter()
+            await flt.outlet(out, __user__=user, __metadata__=metadata, __model__=model, __event_emitter__=emitter)
+            overheads.append(t1 - t0 + time.perf_counter() - t2)
+
+    await asyncio.gather(*(worker() for _ in range(n)))
+    return overheads
 
 
 async def concurrent_turns(
@@ -399,53 +455,89 @@ async def bench_first_open(tmp: Path, table: Table) -> None:
 # -- the run ---------------------------------------------------------------------------------------
 
 
+async def bench_throughput(path: Path, users: int, per_user: int, batch: int) -> tuple[float, list[str]]:
+    """`users` coroutines, one user each, settling `per_user` charges back to back through `Store.call` (the
+    Filter's path) with at most `batch` steps per group commit; returns (charges/s, mismatches)."""
+    db = store.Store(path)
+    price = pricing.defaults(PRICE_PER_1M, PRICE_PER_1M, -1)
+    init = pricing.to_micro(INIT_BALANCE)
+    members = [billing.Member(id=f"t{u}", name=f"T {u}") for u in range(users)]
+
+    async def user_loop(member: billing.Member) -> None:
+        for i in range(per_user):
+            usage = tokens.Usage(input_tokens=100 + i % 50, output_tokens=20 + i % 30)
+            await db.call(
+                billing.settle,
+                db,
+                member,
+                chat_id=member.id,
+                message_id=f"m{i}",
+                model_id="gpt",
+                usage=usage,
+                price=price,
+                init_balance=init,
+            )
+
+    saved, store.BATCH = store.BATCH, batch
+    try:
+        t0 = time.perf_counter()
+        await asyncio.gather(*(user_loop(m) for m in members))
+        wall = time.perf_counter() - t0
+    finally:
+        store.BATCH = saved
+    want = init - sum(turn_cost(i) for i in range(per_user))
+    problems = [f"user {u['id']}: balance {u['balance']} != {want}" for u in db.all_users() if u["balance"] != want]
+    problems += [f"user {row['id']}: balance != ledger sum" for row in db.reconcile()]
+    db.close()
+    return users * per_user / wall, problems
+
+
 async def run_async(tmp: Path, table: Table, bare_p50: float, estimate_texts: list[tuple[str, str]]) -> list[str]:
     def ratio(x: float) -> str:
         return f"{x / bare_p50:,.1f}x"
 
-    # 3. The Filter, one turn at a time.
+    # 3. The Filter, one turn at a time, with the default valves (no pre-charge) and with a pre-charge.
     print("1-3. one chat turn at a time, per call (ratio: p50 against the bare transaction's p50)")
+    for label, hold in (("no pre-charge (default valves)", "0"), (f"pre-charge {HOLD}", HOLD)):
+        with GcPauses():
+            inlets, outlets, turns, emitter, loop_cpu, process_cpu = await bench_filter(
+                tmp / f"filter-{hold}.db", FILTER_N, hold
+            )
+        for name, samples in (
+            (f"3. Filter.inlet, {label}", inlets),
+            (f"3. Filter.outlet, {label}", outlets),
+            (f"3. Filter turn, {label}", turns),
+        ):
+            table.row(name, str(len(samples)), us(pct(samples, 50)), us(pct(samples, 99)), ratio(pct(samples, 50)))
+        if emitter.failed:
+            print(f"  !! {emitter.failed} sequential outlets reported billing_failed")
+        if hold == "0":
+            default_turns, default_cpu = turns, (loop_cpu, process_cpu)
     with GcPauses():
-        inlets, outlets, turns, emitter, loop_cpu, process_cpu = await bench_filter(tmp / "filter.db", FILTER_N)
-    with GcPauses():
-        hops = await bench_round_trip(tmp / "filter.db", FILTER_N)
-    for name, samples in (
-        ("3. Filter.inlet", inlets),
-        ("3. Filter.outlet", outlets),
-        ("3. Filter turn (inlet+outlet)", turns),
-        ("   (one store.run hop, no-op)", hops),
-    ):
-        table.row(name, str(len(samples)), us(pct(samples, 50)), us(pct(samples, 99)), ratio(pct(samples, 50)))
-    if emitter.failed:
-        print(f"  !! {emitter.failed} sequential outlets reported billing_failed")
+        hops = await bench_round_trip(tmp / "filter-0.db", FILTER_N)
+    table.row(
+        "   (one store.run hop to a thread, no-op)",
+        str(len(hops)),
+        us(pct(hops, 50)),
+        us(pct(hops, 99)),
+        ratio(pct(hops, 50)),
+    )
     table.print(("what", "n", "p50 µs", "p99 µs", "p50 / (1)"))
-    p50_ms = pct(turns, 50) * 1e3
+    loop_cpu, process_cpu = default_cpu
+    p50_ms = pct(default_turns, 50) * 1e3
     print(
-        f"  Filter turn CPU: {us(loop_cpu)} µs on the event-loop thread, {us(process_cpu)} µs in all threads"
-        f" (so one process tops out near {1 / process_cpu:,.0f} turns/s under the GIL)"
+        f"  Filter turn CPU (default valves): {us(loop_cpu)} µs on the event-loop thread, {us(process_cpu)} µs in all"
+        f" threads (so one process tops out near {1 / process_cpu:,.0f} turns/s under the GIL)"
     )
     print(
         f"  original: {SEED_MEASURED_P50_MS[0]}-{SEED_MEASURED_P50_MS[1]} ms p50 per turn ->"
         f" {SEED_MEASURED_P50_MS[0] / p50_ms:,.0f}-{SEED_MEASURED_P50_MS[1] / p50_ms:,.0f}x faster here"
     )
 
-    # 4. Event-loop blocking under concurrent turns.
-    print(f"\n4. event-loop lateness of a ticker sleeping {TICK * 1e3:g} ms; concurrent Filter turns on the same loop")
+    # 4. The event loop under concurrent chats.
     with GcPauses() as gcs:
         idle, _ = await ticked(None, IDLE_TICKS)
-    idle_p99, idle_max = pct(idle, 99), max(idle)
-    table.row(
-        "idle loop (baseline)",
-        "-",
-        "-",
-        str(len(idle)),
-        us(pct(idle, 50)),
-        us(idle_p99),
-        us(idle_max),
-        "",
-        "",
-        us(max(gcs.pauses, default=0)),
-    )
+    idle_p99 = pct(idle, 99)
     path = tmp / "concurrent.db"
     flt = make_filter(path)
     emitter = Emitter()
@@ -453,29 +545,36 @@ async def run_async(tmp: Path, table: Table, bare_p50: float, estimate_texts: li
     await concurrent_turns(flt, 1, 1, "open", emitter)
     expected_balance: dict[str, int] = {}
     total_turns = 1
-    runs = [(n, CONCURRENT_TURNS, f"n{n}", None) for n in CONCURRENCY]
-    runs.append((ESTIMATED_CONCURRENCY, ESTIMATED_TURNS, f"est{ESTIMATED_CONCURRENCY}", estimate_texts))
-    for n, count, prefix, texts in runs:
-        with GcPauses() as gcs:
+
+    def expect(prefix: str, count: int) -> None:
+        for i in range(count):
+            uid = user_of(i, prefix)["id"]
+            expected_balance[uid] = expected_balance.get(uid, pricing.to_micro(INIT_BALANCE)) - turn_cost(i)
+
+    print(
+        f"\n4a. N chats at once, each waiting {UPSTREAM[0] * 1e3:g}-{UPSTREAM[1] * 1e3:g} ms for its upstream between"
+        f" inlet and outlet (pre-charge {HOLD}); the Filter's own time per turn, and the longest single callback"
+        f" the event loop ran (its longest stall); idle ticker p99 {us(idle_p99)} µs"
+    )
+    for n in LOADED:
+        count = min(CONCURRENT_TURNS, LOADED_TURNS_PER_CHAT * n)
+        with GcPauses() as gcs, StallMeter() as stalls:
+            holder: list[list[float]] = []
             lateness, wall = await ticked(
-                lambda n=n, c=count, p=prefix, t=texts: concurrent_turns(flt, n, c, p, emitter, t)
+                lambda n=n, c=count, h=holder: _collect(h, loaded_turns(flt, n, c, f"load{n}", emitter, UPSTREAM))
             )
         total_turns += count
-        if texts is None:
-            for i in range(count):
-                uid = user_of(i, prefix)["id"]
-                expected_balance[uid] = expected_balance.get(uid, pricing.to_micro(INIT_BALANCE)) - turn_cost(i)
-        late_p99, late_max = pct(lateness, 99), max(lateness)
+        expect(f"load{n}", count)
+        overheads = holder[0]
         table.row(
-            f"N={n}" + (" estimated, ~2k tokens/turn" if texts else ""),
+            f"N={n}",
             str(count),
             f"{count / wall:,.0f}",
-            str(len(lateness)),
-            us(pct(lateness, 50)),
-            us(late_p99),
-            us(late_max),
-            f"{late_p99 / idle_p99:,.1f}x",
-            f"{late_max / idle_max:,.1f}x",
+            us(pct(overheads, 50)),
+            us(pct(overheads, 99)),
+            us(max(overheads)),
+            us(max(stalls.durations)),
+            us(pct(lateness, 99)),
             us(max(gcs.pauses, default=0)),
         )
     table.print(
@@ -483,15 +582,41 @@ async def run_async(tmp: Path, table: Table, bare_p50: float, estimate_texts: li
             "run",
             "turns",
             "turns/s",
-            "ticks",
-            "late p50 µs",
-            "late p99 µs",
-            "late max µs",
-            "p99/idle",
-            "max/idle",
+            "filter p50 µs",
+            "filter p99 µs",
+            "filter max µs",
+            "longest stall µs",
+            "ticker late p99 µs",
             "max GC µs",
         )
     )
+
+    print(
+        "\n4b. saturated: N chats at once with no upstream wait at all (the loop does nothing but our work;"
+        " ticker lateness is then mostly queueing behind other turns, the longest stall is one callback)"
+    )
+    runs = [(n, CONCURRENT_TURNS, f"n{n}", None) for n in CONCURRENCY]
+    runs.append((ESTIMATED_CONCURRENCY, ESTIMATED_TURNS, f"est{ESTIMATED_CONCURRENCY}", estimate_texts))
+    for n, count, prefix, texts in runs:
+        with GcPauses() as gcs, StallMeter() as stalls:
+            lateness, wall = await ticked(
+                lambda n=n, c=count, p=prefix, t=texts: concurrent_turns(flt, n, c, p, emitter, t)
+            )
+        total_turns += count
+        if texts is None:
+            expect(prefix, count)
+        table.row(
+            f"N={n}" + (" estimated, ~2k tokens/turn" if texts else ""),
+            str(count),
+            f"{count / wall:,.0f}",
+            us(max(stalls.durations)),
+            us(pct(lateness, 50)),
+            us(pct(lateness, 99)),
+            f"{pct(lateness, 99) / idle_p99:,.1f}x",
+            us(max(gcs.pauses, default=0)),
+        )
+    table.print(("run", "turns", "turns/s", "longest stall µs", "late p50 µs", "late p99 µs", "p99/idle", "max GC µs"))
+    print(f"  steps that found SQLite's lock taken and ran on the store's thread: {store.open_store(path).fallbacks}")
 
     # 5. Exactness after the concurrent runs.
     print("\n5. exactness after the concurrent runs")
@@ -502,18 +627,52 @@ async def run_async(tmp: Path, table: Table, bare_p50: float, estimate_texts: li
         "  balance == SUM(ledger) for every user; balance == init - sum of turn costs (reported runs);"
         f" charge rows == settled turns: {'MISMATCH' if problems else 'OK'}"
     )
+
+    # 4c. Ledger throughput.
+    floor = 1 / bare_p50
+    print(
+        f"\n4c. ledger throughput: {THROUGHPUT_USERS} users at once, each settling charges back to back through"
+        f" Store.call (what the Filter's outlet runs); floor = one bare WAL transaction at a time ({floor:,.0f}/s)"
+    )
+    for label, batch in (("group commit (default)", store.BATCH), ("one transaction per charge", 1)):
+        rate, wrong = await bench_throughput(
+            tmp / f"throughput-{batch}.db", THROUGHPUT_USERS, THROUGHPUT_PER_USER, batch
+        )
+        problems += wrong
+        table.row(
+            label,
+            str(THROUGHPUT_USERS * THROUGHPUT_PER_USER),
+            f"{rate:,.0f}",
+            f"{floor / rate:,.1f}x",
+            "OK" if not wrong else "MISMATCH",
+        )
+    table.print(("how", "charges", "charges/s", "floor / rate", "exact"))
     return problems
+
+
+async def _collect(holder: list, work: Awaitable) -> None:
+    holder.append(await work)
 
 
 def main() -> int:
     global BASELINE_N, BILLING_N, FILTER_N, CONCURRENT_TURNS, ESTIMATED_TURNS, IDLE_TICKS, ESTIMATE_N
+    global LOADED_TURNS_PER_CHAT, THROUGHPUT_PER_USER
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0, help="multiply every iteration count (default 1)")
     parser.add_argument("--dir", default=None, help="where to make the temporary directory (default: the system's)")
     args = parser.parse_args()
     scaled = {
         name: max(10, round(globals()[name] * args.scale))
-        for name in ("BASELINE_N", "BILLING_N", "FILTER_N", "CONCURRENT_TURNS", "ESTIMATED_TURNS", "IDLE_TICKS")
+        for name in (
+            "BASELINE_N",
+            "BILLING_N",
+            "FILTER_N",
+            "CONCURRENT_TURNS",
+            "ESTIMATED_TURNS",
+            "IDLE_TICKS",
+            "LOADED_TURNS_PER_CHAT",
+            "THROUGHPUT_PER_USER",
+        )
     }
     scaled["ESTIMATE_N"] = max(10, round(ESTIMATE_N * args.scale))
     globals().update(scaled)

@@ -1,4 +1,5 @@
-"""Command line for repository tools: ``python -m plugin bundle [--check]``, ``install`` and ``uninstall``.
+"""Command line for repository tools: ``python -m plugin bundle [--check]``, ``install``, ``uninstall`` and
+``reconcile``.
 
 Kept separate from the runtime library (and out of the bundles) so that the
 Functions pasted into Open WebUI carry only what they execute.
@@ -8,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 from .bundle import BundleError, stale_bundles, write_bundles
 
@@ -67,6 +70,24 @@ def build_parser() -> argparse.ArgumentParser:
         description="Idempotent. The monitor's data stays in DATA_DIR/openwebui_monitor/monitor.db on the server.",
     )
     add_server_arguments(uninstall)
+    reconcile = sub.add_parser(
+        "reconcile",
+        help="check every users.balance against the sum of the user's ledger rows; --repair sets it to that sum",
+        description="Exit 0 when every balance agrees with the ledger (or was repaired), 1 when some differ and "
+        "were not repaired, 2 when the database cannot be read. Run it on the Open WebUI server (or on a copy of "
+        "the file); it never creates a database.",
+    )
+    reconcile.add_argument(
+        "--db",
+        type=Path,
+        help="the monitor's SQLite file (default: $DATA_DIR/openwebui_monitor/monitor.db, DATA_DIR defaulting "
+        "to ./data)",
+    )
+    reconcile.add_argument(
+        "--repair",
+        action="store_true",
+        help="set each differing balance to its ledger sum (the ledger is the record and is not changed)",
+    )
     return parser
 
 
@@ -124,6 +145,74 @@ def run_uninstall(args: argparse.Namespace) -> int:
     return 0
 
 
+def default_db_path() -> Path:
+    """Where the functions keep their data when the `db_path` valve is empty: as `plugin.openwebui` finds it
+    outside the server (DATA_DIR from the environment, else ./data), without importing Open WebUI."""
+    return Path(os.environ.get("DATA_DIR") or "data") / "openwebui_monitor" / "monitor.db"
+
+
+def check_database(path: Path) -> str | None:
+    """Why `path` is not a monitor database we may open, or None. Reads it read-only and creates nothing."""
+    if not path.exists():
+        return f"no database at {path} (nothing was created; pass --db PATH)"
+    if not path.is_file():
+        return f"{path} is not a file"
+    try:
+        conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
+        try:
+            names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        return f"{path} is not a readable SQLite database ({exc})"
+    if not {"users", "ledger"} <= names:
+        return f"{path} is not an OpenWebUI Monitor database (it has no users and ledger tables)"
+    return None
+
+
+def run_reconcile(db: Path | None, repair: bool) -> int:
+    """Print the check (or the repair) in English; 0 all agree or repaired, 1 differences left, 2 bad database."""
+    from . import admin
+    from .notice import money
+    from .store import Store
+
+    path = db if db is not None else default_db_path()
+    problem = check_database(path)
+    if problem:
+        print(f"reconcile failed: {problem}", file=sys.stderr)
+        return 2
+    try:
+        store = Store(path)
+        try:
+            result = admin.reconcile(store, repair=repair, actor="cli")
+        finally:
+            store.close()
+    except (sqlite3.Error, OSError) as exc:
+        print(f"reconcile failed: {path}: {exc}", file=sys.stderr)
+        return 2
+    print(f"database: {path}")
+    verdict, *holds = result.headline("en", "")
+    print(verdict)
+    for diff in result.differences:
+        who = " ".join(part for part in (_plain(diff.name), f"<{_plain(diff.email)}>" if diff.email else "") if part)
+        print(
+            f"  user {_plain(diff.user_id)}{' (' + who + ')' if who else ''}:"
+            f" {'was' if result.repaired else 'cached'} {money(diff.balance, '', exact=True)},"
+            f" ledger sum {money(diff.ledger_sum, '', exact=True)},"
+            f" difference {admin.signed(diff.difference, '')}"
+        )
+    if result.differences and not result.repaired:
+        print("Run again with --repair to set each of them to its ledger sum (the ledger is not changed).")
+    for line in holds:
+        print(line)
+    return 1 if result.differences and not result.repaired else 0
+
+
+def _plain(text: str) -> str:
+    """A name on one line of a terminal: no control characters (no escape sequences from a user's name)."""
+    return "".join(ch for ch in " ".join(str(text).split()) if ch.isprintable())
+
+
 def run_bundle(root: Path, check: bool) -> int:
     """Return a process exit code; errors are reported, not raised, for CLI use."""
     try:
@@ -154,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_install(args)
     if args.command == "uninstall":
         return run_uninstall(args)
+    if args.command == "reconcile":
+        return run_reconcile(args.db, args.repair)
     return 2  # pragma: no cover - argparse rejects unknown commands
 
 

@@ -3,11 +3,13 @@
 Every operation is synchronous (the caller runs it on the store's thread with `await store.run(...)`), is one
 `BEGIN IMMEDIATE` transaction, and returns a small result that renders itself with one i18n string. Money moves
 only through `store.append_ledger`, with the admin as actor, so every balance stays explained by the ledger.
+(`reconcile` moves no money: its repair resets a cached balance that has drifted to the ledger's own sum.)
 The caller checks that the person asking is an Open WebUI admin before calling anything here.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -27,6 +29,8 @@ from .errors import (
 from .notice import money
 from .pricing import MICRO
 from .store import Store
+
+log = logging.getLogger(__name__)
 
 # Larger amounts are typos, and keeping balances far below 2**63 micro-units keeps SQLite's integer sums exact.
 MAX_UNITS = 1_000_000_000
@@ -569,3 +573,117 @@ def sync_connection_prices(
                 _write_price(store, model_id, entry, own, wanted, actor)
             changed.append(model_id)
     return SyncResult(sorted(changed))
+
+
+# -- reconciliation ---------------------------------------------------------------------------------------
+
+RECONCILE_ROWS = 50  # differences listed in a chat answer (the CLI prints them all)
+
+
+@dataclass(frozen=True)
+class BalanceDifference:
+    """One user whose cached `users.balance` is not the sum of their ledger rows."""
+
+    user_id: str
+    name: str
+    email: str
+    balance: int  # the cached balance as found, before any repair
+    ledger_sum: int  # the truth
+
+    @property
+    def difference(self) -> int:
+        """Cached minus ledger: positive when the cache shows more money than the ledger explains."""
+        return self.balance - self.ledger_sum
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """Every user's cached balance checked against their ledger sum, and whether the differences were repaired."""
+
+    users: int
+    differences: tuple[BalanceDifference, ...] = ()
+    repaired: bool = False
+    open_holds: int = 0  # pre-charges of open requests: ledger rows already, so part of every sum above
+    held: int = 0
+
+    @property
+    def key(self) -> str:
+        if not self.differences:
+            return "reconcile_ok"
+        return "reconcile_repaired" if self.repaired else "reconcile_found"
+
+    def headline(self, lang: str, symbol: str = "$") -> list[str]:
+        """The facts as plain sentences (no Markdown): the verdict, then the open holds if any."""
+        lines = [i18n.t(lang, self.key, count=len(self.differences), total=self.users)]
+        if self.open_holds:
+            lines.append(i18n.t(lang, "reconcile_holds", count=self.open_holds, amount=money(self.held, symbol)))
+        return lines
+
+    def message(self, lang: str, symbol: str = "$") -> str:
+        verdict, *holds = self.headline(lang, symbol)
+        parts = [verdict]
+        if self.differences:
+            before = "col_balance_before" if self.repaired else "col_cached_balance"
+            header = [i18n.t(lang, k) for k in ("col_user", "col_email", before, "col_ledger_sum", "col_difference")]
+            rows = [
+                [
+                    markdown.cell(d.name or d.user_id),
+                    markdown.cell(d.email),
+                    money(d.balance, symbol, exact=True),
+                    money(d.ledger_sum, symbol, exact=True),
+                    signed(d.difference, symbol),
+                ]
+                for d in self.differences[:RECONCILE_ROWS]
+            ]
+            table = markdown.table(header, "llrrr", rows)
+            if len(self.differences) > RECONCILE_ROWS:
+                table.append("")
+                table.append(i18n.t(lang, "rows_hidden", count=len(self.differences) - RECONCILE_ROWS))
+            parts.append("\n".join(table))
+            if not self.repaired:
+                parts.append(i18n.t(lang, "reconcile_hint"))
+        return "\n\n".join([*parts, *holds])
+
+
+def signed(micro: int, symbol: str = "$") -> str:
+    """An exact amount with its sign always shown: +$0.000001, -$2.5000."""
+    return ("+" if micro > 0 else "") + money(micro, symbol, exact=True)
+
+
+def reconcile(store: Store, *, repair: bool, actor: str) -> Reconciliation:
+    """Check every `users.balance` against the sum of the user's ledger rows, in one transaction.
+
+    The ledger is the record and the balance only its cache, so with `repair` each differing balance is set to
+    its ledger sum and the ledger itself is left exactly as it was (a row there would change the sum it is
+    checked against). Each repair is logged with `actor`; the differences returned are those found before it.
+    """
+    with store.immediate():
+        people = {row["id"]: row for row in store.all_users()}
+        differences = tuple(
+            BalanceDifference(
+                user_id=row["id"],
+                name=str(people.get(row["id"], {}).get("name") or ""),
+                email=str(people.get(row["id"], {}).get("email") or ""),
+                balance=row["balance"],
+                ledger_sum=row["ledger_sum"],
+            )
+            for row in store.reconcile()
+        )
+        if repair:
+            for diff in differences:
+                store.repair_balance(diff.user_id)
+                log.warning(
+                    "openwebui_monitor: balance of user %s repaired by %s: cached %d -> ledger sum %d micro-units",
+                    diff.user_id,
+                    actor or "?",
+                    diff.balance,
+                    diff.ledger_sum,
+                )
+        holds = store.open_holds()
+    return Reconciliation(
+        users=len(people),
+        differences=differences,
+        repaired=repair and bool(differences),
+        open_holds=holds["count"],
+        held=holds["total"],
+    )

@@ -57,6 +57,28 @@ def _ensure_member(store: Store, member: Member, init_balance: int) -> None:
         store.append_ledger(member.id, "topup", init_balance, actor="system", reason="initial balance")
 
 
+def gate(store: Store, member: Member) -> Admission | Refusal | None:
+    """Admit a request that places no hold by reading alone: a positive balance and no block suffice, and
+    nothing needs writing. None when the user is new or their profile changed (`admit` writes it then), or
+    when SQLite's write lock is not free right now (`admit` waits for it).
+
+    Without a hold a concurrent reply may still take the balance below zero, exactly as after `admit`'s check.
+    """
+    free, user = store.probe_user(member.id)
+    if (
+        not free
+        or user is None
+        or (user["name"], user["email"], user["role"]) != (member.name, member.email, member.role)
+    ):
+        return None
+    balance = user["balance"]
+    if user["blocked"]:
+        return Refusal(UserBlocked(), balance, 0)
+    if balance <= 0:
+        return Refusal(InsufficientBalance(), balance, 0)
+    return Admission(balance=balance, hold=0)
+
+
 def admit(
     store: Store,
     member: Member,
@@ -104,6 +126,7 @@ def settle(
     price: Price,
     round_usage: Usage | None = None,
     init_balance: int = 0,
+    inlet_at: float | None = None,
 ) -> Settlement:
     """Charge a finished message and release its hold, in one transaction.
 
@@ -118,6 +141,8 @@ def settle(
         request = store.get_request(chat_id, message_id)
         previous = store.get_usage(chat_id, message_id)
         reopened = request is not None and request["status"] == "open"
+        started_at = request["started_at"] if reopened else inlet_at if request is None else None  # type: ignore[index]
+        reopened = started_at is not None
         kept_hold = previous is not None and previous["price_source"] == "hold" and not previous["output_tokens"]
         if previous is None or kept_hold:
             totals = usage
@@ -130,7 +155,7 @@ def settle(
         cost = already + charged
 
         balance = store.get_user(member.id)["balance"]  # type: ignore[index]
-        if reopened and request["hold"]:  # type: ignore[index]
+        if reopened and request is not None and request["hold"]:
             balance = store.append_ledger(
                 member.id, "release", request["hold"], actor=ACTOR, reason="pre-charge settled", reference=reference
             )
@@ -139,7 +164,7 @@ def settle(
                 member.id, "charge", -charged, actor=ACTOR, reason=model_id, reference=reference
             )
         now = store.clock()
-        elapsed = now - request["started_at"] if reopened else None  # type: ignore[index]
+        elapsed = now - started_at if started_at is not None else None
         if previous is None or reopened or kept_hold:
             store.save_usage(
                 {
@@ -162,7 +187,7 @@ def settle(
                     "elapsed_ms": round(elapsed * 1000) if elapsed is not None else None,
                 }
             )
-        if reopened:
+        if reopened and request is not None:
             store.close_request(chat_id, message_id, "settled")
     return Settlement(usage=totals, price=price, cost=cost, charged=charged, balance=balance, elapsed=elapsed)
 

@@ -24,7 +24,7 @@ MAX_INPUT = 4_000  # a command is a line, not a document; /import's JSON comes a
 
 # Commands everyone may use, and those only an Open WebUI admin may.
 PUBLIC = frozenset({"usage", "models", "days", "records", "balance", "help"})
-ADMIN = frozenset({"users", "top", "prices", "price", "block", "unblock", "export", "import"})
+ADMIN = frozenset({"users", "top", "prices", "price", "block", "unblock", "export", "import", "reconcile"})
 
 # Words that name a command, in every language at once: the reader's language never limits what they type.
 # `balance` doubles as the admin's `balance set|add`; without those words it is the reader's own balance.
@@ -95,6 +95,15 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "unblock": ("unblock", "unban", "enable", "解封", "启用", "解除封禁", "desbloquear"),
     "export": ("export", "download", "backup", "导出", "备份", "下载", "exportar", "descargar"),
     "import": ("import", "restore", "导入", "恢复", "importar", "restaurar"),
+    "reconcile": (
+        "reconcile",
+        "reconciliation",
+        "对账",
+        "核对余额",
+        "conciliar",
+        "conciliación",
+        "conciliacion",
+    ),
 }
 # Filler people put around a command: "show my usage for the last 7 days", "muéstrame mi uso".
 FILLER = frozenset(
@@ -128,6 +137,7 @@ SUBCOMMANDS: dict[str, dict[str, tuple[str, ...]]] = {
             "sumar",
         ),
     },
+    "reconcile": {"repair": ("repair", "fix", "修复", "reparar", "corregir")},
     "export": {
         "csv": ("csv", "records", "usage", "记录", "registros"),
         "json": ("json", "database", "db", "all", "数据库", "全部", "base de datos", "todo"),
@@ -618,6 +628,12 @@ async def _import(ctx: Context, command: Command) -> str:
     return result.message(ctx.lang, ctx.symbol)
 
 
+async def _reconcile(ctx: Context, command: Command) -> str:
+    """`/reconcile` checks every balance against the ledger; `/reconcile repair` sets differing ones to it."""
+    result = await ctx.run(admin.reconcile, repair=command.sub == "repair", actor=ctx.actor)
+    return result.message(ctx.lang, ctx.symbol)
+
+
 _HANDLERS: dict[str, Callable[[Context, Command], Awaitable[str]]] = {
     "help": _help,
     "usage": _usage,
@@ -633,4 +649,5 @@ _HANDLERS: dict[str, Callable[[Context, Command], Awaitable[str]]] = {
     "unblock": _block,
     "export": _export,
     "import": _import,
+    "reconcile": _reconcile,
 }

@@ -21,6 +21,12 @@ class MonitorError(Exception):
         return i18n.t(language, self.key, **self.params)
 
 
+class StoreUnavailable(MonitorError):
+    """The database cannot be written (locked past the busy timeout, read-only, deleted): chats are refused."""
+
+    key = "db_unavailable"
+
+
 class UserBlocked(MonitorError):
     key = "user_blocked"
 

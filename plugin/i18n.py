@@ -40,7 +40,9 @@ MESSAGES: dict[str, dict[str, str]] = {
             "prices |\n"
             "| `/price sync [apply]` | preview, then pin the prices connections report as admin prices |\n"
             "| `/export csv [range]`, `/export json` | usage records as CSV, the database as JSON |\n"
-            "| `/import` + a JSON file or pasted JSON | restore a backup or the original Monitor's export |"
+            "| `/import` + a JSON file or pasted JSON | restore a backup or the original Monitor's export |\n"
+            "| `/reconcile [repair]` | check every balance against the ledger; `repair` sets those that differ to "
+            "their ledger sum |"
         ),
         "invalid_range": (
             "I can't read the time range “{text}”. Try today, week, month, 7d, all or 2026-11-01..2026-11-28."
@@ -72,6 +74,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "misconfigured_valve": "Billing is misconfigured ({valve}). Please tell an administrator.",
         "error_generic": "Billing is unavailable right now. Please try again or contact an administrator.",
         "billing_failed": "Usage for this reply could not be recorded; the administrator can see why in the logs.",
+        "db_unavailable": "Billing is paused: the usage database cannot be written right now, so nothing was sent."
+        " Please try again in a moment or tell an administrator.",
         # reports
         "invalid_sort": "I can't sort by “{text}”. Try one of: {choices}.",
         "range_today": "Today ({day})",
@@ -202,6 +206,20 @@ MESSAGES: dict[str, dict[str, str]] = {
         "import_source_original": "an OpenWebUI-Monitor backup",
         "export_csv_done": "Usage records as CSV: {link}",
         "export_json_done": "The whole database as JSON: {link}",
+        "reconcile_ok": "All {total} balances agree with the ledger.",
+        "reconcile_found": "{count} of {total} balances differ from the ledger; nothing was changed.",
+        "reconcile_hint": (
+            "Send `/reconcile repair` to set each of them to its ledger sum (the ledger is the record and stays"
+            " as it is)."
+        ),
+        "reconcile_repaired": (
+            "Repaired {count} of {total} balances: each is now its ledger sum. The ledger was not changed."
+        ),
+        "reconcile_holds": "{count} pre-charge hold(s) of open chats, {amount} in all, are in the ledger already.",
+        "col_cached_balance": "Cached balance",
+        "col_balance_before": "Balance before",
+        "col_ledger_sum": "Ledger sum",
+        "col_difference": "Difference",
         # action
         "message_not_billed": "This message was never billed: there is no usage record for it.",
         "usage_tokens_detail": "Tokens: input {input}, output {output}, cached {cached}, reasoning {reasoning}",
@@ -276,7 +294,8 @@ MESSAGES: dict[str, dict[str, str]] = {
             "| `/price clear 模型`、`/price copy 源 目标`、`/price inherit` | 清除、复制、继承基础模型价格 |\n"
             "| `/price sync [apply]` | 预览，然后把连接报价固定为管理员价格 |\n"
             "| `/export csv [范围]`、`/export json` | 导出 CSV 记录、JSON 数据库 |\n"
-            "| `/import` + JSON 文件或粘贴的 JSON | 恢复备份或导入原版 Monitor 的导出 |"
+            "| `/import` + JSON 文件或粘贴的 JSON | 恢复备份或导入原版 Monitor 的导出 |\n"
+            "| `/reconcile [repair]` | 按账本核对每个余额；`repair` 把不一致的余额设为账本合计 |"
         ),
         "invalid_range": "无法识别时间范围“{text}”。可以用 今天、本周、本月、7天、全部 或 2026-11-01..2026-11-28。",
         "admin_only": "该命令仅限管理员使用。下面是您自己的用量。",
@@ -303,6 +322,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "misconfigured_valve": "计费配置有误（{valve}），请告知管理员。",
         "error_generic": "计费服务暂不可用，请稍后重试或联系管理员。",
         "billing_failed": "本条回复的用量未能记录，管理员可在日志中查看原因。",
+        "db_unavailable": "计费已暂停：用量数据库暂时无法写入，消息未发送。请稍后重试或告知管理员。",
         # reports
         "invalid_sort": "无法按“{text}”排序。可以用：{choices}。",
         "range_today": "今天（{day}）",
@@ -427,6 +447,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "import_source_original": "OpenWebUI-Monitor 备份文件",
         "export_csv_done": "用量记录（CSV）：{link}",
         "export_json_done": "完整数据库（JSON）：{link}",
+        "reconcile_ok": "全部 {total} 个余额都与账本一致。",
+        "reconcile_found": "{total} 个余额中有 {count} 个与账本不一致；未做任何更改。",
+        "reconcile_hint": "发送 `/reconcile repair` 把它们设为各自的账本合计（以账本为准，账本本身不变）。",
+        "reconcile_repaired": "已修复 {total} 个余额中的 {count} 个：现在都等于各自的账本合计。账本未改动。",
+        "reconcile_holds": "进行中的对话有 {count} 笔预扣，共 {amount}，已记入账本。",
+        "col_cached_balance": "缓存余额",
+        "col_balance_before": "修复前余额",
+        "col_ledger_sum": "账本合计",
+        "col_difference": "差额",
         # action
         "message_not_billed": "这条消息从未计费：没有它的用量记录。",
         "usage_tokens_detail": "Token: 输入 {input}，输出 {output}，缓存 {cached}，推理 {reasoning}",
@@ -497,7 +526,9 @@ MESSAGES: dict[str, dict[str, str]] = {
             "| `/price clear MODELO`, `/price copy DE A`, `/price inherit` | borrar, copiar, heredar precios |\n"
             "| `/price sync [apply]` | ver y luego fijar los precios de la conexión como de administrador |\n"
             "| `/export csv [periodo]`, `/export json` | registros en CSV, la base de datos en JSON |\n"
-            "| `/import` + un archivo JSON o JSON pegado | restaurar una copia o la exportación del Monitor original |"
+            "| `/import` + un archivo JSON o JSON pegado | restaurar una copia o la exportación del Monitor "
+            "original |\n"
+            "| `/reconcile [repair]` | comprobar cada saldo con el libro; `repair` fija los distintos en su suma |"
         ),
         "invalid_range": "No entiendo el periodo “{text}”. Pruebe hoy, semana, mes, 7d, todo o 2026-11-01..2026-11-28.",
         "admin_only": "Ese comando es para administradores. Aquí tiene su propio uso.",
@@ -528,6 +559,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error_generic": ("La facturación no está disponible ahora. Inténtelo de nuevo o contacte a un administrador."),
         "billing_failed": (
             "No se pudo registrar el uso de esta respuesta; el administrador verá el motivo en los registros."
+        ),
+        "db_unavailable": (
+            "La facturación está en pausa: la base de datos de uso no se puede escribir ahora y no se envió nada."
+            " Inténtelo de nuevo en un momento o avise a un administrador."
         ),
         # reports
         "invalid_sort": "No puedo ordenar por “{text}”. Pruebe uno de: {choices}.",
@@ -661,6 +696,20 @@ MESSAGES: dict[str, dict[str, str]] = {
         "import_source_original": "una copia de seguridad de OpenWebUI-Monitor",
         "export_csv_done": "Registros de uso en CSV: {link}",
         "export_json_done": "Toda la base de datos en JSON: {link}",
+        "reconcile_ok": "Todos los saldos ({total}) coinciden con el libro de movimientos.",
+        "reconcile_found": "{count} de {total} saldos no coinciden con el libro de movimientos; no se cambió nada.",
+        "reconcile_hint": (
+            "Envíe `/reconcile repair` para fijar cada uno en la suma de su libro (el libro manda y no se modifica)."
+        ),
+        "reconcile_repaired": (
+            "Se repararon {count} de {total} saldos: cada uno es ahora la suma de su libro de movimientos."
+            " El libro no se modificó."
+        ),
+        "reconcile_holds": "{count} retención(es) de chats abiertos, {amount} en total, ya están en el libro.",
+        "col_cached_balance": "Saldo en caché",
+        "col_balance_before": "Saldo anterior",
+        "col_ledger_sum": "Suma del libro",
+        "col_difference": "Diferencia",
         # action
         "message_not_billed": "Este mensaje nunca se facturó: no hay registro de uso.",
         "usage_tokens_detail": "Tokens: entrada {input}, salida {output}, en caché {cached}, razonamiento {reasoning}",

@@ -1,12 +1,14 @@
 """The billing Filter: gate and pre-charge at inlet, exact charge and the cost notice at outlet.
 
-Thin on purpose: Open WebUI arguments in, a billing step on the store's thread, events out.
+Thin on purpose: Open WebUI arguments in, one billing transaction (on the event loop when SQLite's lock is
+free, else on the store's thread), events out.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import time
 import uuid
 from typing import Any, Literal
@@ -14,7 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, field_validator
 
 from .. import billing, i18n, notice, openwebui, pricing, tokens
-from ..errors import MisconfiguredValve
+from ..errors import MisconfiguredValve, StoreUnavailable
 from ..store import Store, open_store_async
 
 log = logging.getLogger(__name__)
@@ -126,6 +128,7 @@ class Filter:
     def __init__(self) -> None:
         self.valves = self.Valves()
         self._last_sweep = 0.0
+        self._count: Any = None
 
     # -- hooks ---------------------------------------------------------------------------------
 
@@ -150,19 +153,28 @@ class Filter:
             hold = pricing.inlet_cost(pricing.parse_cost_on_inlet(self.valves.cost_on_inlet), model_id)
             store = await self._store()
             await self._sweep(store)
-            result = await store.run(
-                billing.admit,
-                store,
-                _member(user),
-                chat_id=chat_id,
-                message_id=message_id,
-                model_id=model_id,
-                hold=hold,
-                init_balance=pricing.to_micro(self.valves.init_balance),
-            )
+            member = _member(user)
+            result = billing.gate(store, member) if not hold else None
+            if result is None:
+                result = await store.call(
+                    billing.admit,
+                    store,
+                    member,
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    model_id=model_id,
+                    hold=hold,
+                    init_balance=pricing.to_micro(self.valves.init_balance),
+                )
+            if isinstance(metadata, dict) and not hold:
+                metadata[KEY]["at"] = store.clock()  # no request row was written: the outlet's Continue mark
         except ValueError:
             log.exception("openwebui_monitor: invalid valve")
             raise Exception(MisconfiguredValve(valve="cost_on_inlet").message(lang)) from None
+        except (sqlite3.Error, OSError, StoreUnavailable):
+            # Fail closed: a chat that cannot be recorded is not sent.
+            log.exception("openwebui_monitor: database unavailable at inlet for user %s", user.get("id"))
+            raise Exception(StoreUnavailable().message(lang)) from None
         except Exception:
             log.exception("openwebui_monitor: inlet failed for user %s", user.get("id"))
             raise Exception(i18n.t(lang, "error_generic")) from None
@@ -209,6 +221,7 @@ class Filter:
             log.warning("openwebui_monitor: outlet without messages for %s", model_id)
             return body
         chat_id, message_id = self._end_key(__metadata__, body)
+        inlet_at = _inlet_at(__metadata__)
         try:
             store = await self._store()
             lookup = openwebui.model_lookup(__request__)
@@ -219,7 +232,7 @@ class Filter:
             )
 
             def settle() -> billing.Settlement:
-                usage, last_round, why = tokens.usage_for(messages, tokens.counter(openwebui.tiktoken_dirs()))
+                usage, last_round, why = tokens.usage_for(messages, self._counter())
                 if why:
                     log.info(
                         "openwebui_monitor: %s for %s/%s, estimating",
@@ -244,9 +257,10 @@ class Filter:
                     round_usage=last_round,
                     price=price,
                     init_balance=pricing.to_micro(self.valves.init_balance),
+                    inlet_at=inlet_at,
                 )
 
-            settlement = await store.run(settle)
+            settlement = await store.call(settle)
         except Exception:
             log.exception("openwebui_monitor: outlet failed for %s/%s", chat_id, message_id)
             await _emit(__event_emitter__, i18n.t(lang, "billing_failed"))
@@ -278,6 +292,12 @@ class Filter:
             older_than=self.valves.hold_timeout_minutes * 60.0,
             keep_as_charge=self.valves.expired_hold == "charge",
         )
+
+    def _counter(self) -> Any:
+        """The token counter, chosen once per instance (finding it looks at the file system)."""
+        if self._count is None:
+            self._count = tokens.counter(openwebui.tiktoken_dirs())
+        return self._count
 
     def _language(self, user: dict) -> str:
         valves = user.get("valves")
@@ -325,6 +345,13 @@ class Filter:
         if not chat_id or not message_id:
             return "", f"api-{uuid.uuid4().hex}"
         return chat_id, message_id
+
+
+def _inlet_at(metadata: Any) -> float | None:
+    """When this request's inlet admitted it without writing a request row (no pre-charge), else None."""
+    key = metadata.get(KEY) if isinstance(metadata, dict) else None
+    at = key.get("at") if isinstance(key, dict) else None
+    return float(at) if isinstance(at, int | float) and not isinstance(at, bool) else None
 
 
 def _member(user: dict) -> billing.Member:

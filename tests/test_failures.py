@@ -1,0 +1,186 @@
+"""When the database cannot be written, chats fail closed with a clear, translated message, the process keeps
+serving, and nothing already recorded is lost: the lock held past the busy timeout, a read-only folder, the file
+deleted (and then restored) while Open WebUI runs.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import types
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from test_filter import USER, Emitter, chat, run
+
+from plugin import i18n, store
+from plugin.functions.filter import Filter
+from plugin.store import Store, open_store
+
+ES = types.SimpleNamespace(language="es")
+
+
+def unavailable(lang: str) -> str:
+    return i18n.t(lang, "db_unavailable")
+
+
+def refused(flt: Filter, *, message_id: str, lang_valves=None) -> str:
+    """The inlet's refusal text for a new chat (fails the test if the chat was let through)."""
+    metadata = {"chat_id": "c-x", "message_id": message_id, "model": {"id": "gpt"}, "user_message": {}}
+    body = {"model": "gpt", "messages": [{"role": "user", "content": "hi"}], "stream": True}
+    who = dict(USER, valves=lang_valves) if lang_valves else USER
+    with pytest.raises(Exception) as info:
+        run(flt.inlet(body, __user__=who, __metadata__=metadata, __model__={"id": "gpt"}))
+    return str(info.value)
+
+
+def snapshot(path: Path) -> dict[str, list[tuple]]:
+    """Every row of every table, read on a connection of our own."""
+    conn = sqlite3.connect(path)
+    try:
+        return {t: conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in store.TABLES}
+    finally:
+        conn.close()
+
+
+def forget(path: Path) -> None:
+    """Drop the process-wide store for `path`, as a restart of Open WebUI would."""
+    for name, cached in list(store._stores.items()):
+        if cached.path == str(path):
+            del store._stores[name]
+
+
+@pytest.fixture
+def flt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Filter]:
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_MS", 300)  # the patient connection gives up after 0.3 s
+    f = Filter()
+    f.valves = f.Valves(db_path=str(tmp_path / "data" / "m.db"), init_balance=5.0)
+    yield f
+    forget(tmp_path / "data" / "m.db")
+
+
+USAGE = {"input_tokens": 1000, "output_tokens": 1000}
+
+
+@pytest.mark.parametrize("hold", ["0", "0.01"])
+def test_a_lock_held_past_the_busy_timeout_refuses_chats_until_it_is_released(flt: Filter, hold: str) -> None:
+    flt.valves.cost_on_inlet = hold
+    _, emitter = chat(flt, usage=USAGE, message_id="before")
+    path = Path(flt.valves.db_path)
+    recorded = snapshot(path)
+    assert recorded["usage"], emitter.descriptions
+
+    other = sqlite3.connect(path, isolation_level=None)  # another worker process, stuck in a write transaction
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        assert refused(flt, message_id="during") == unavailable("en")
+        assert refused(flt, message_id="during-es", lang_valves=ES) == unavailable("es")
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+    assert snapshot(path) == recorded  # nothing written, nothing lost
+    _, emitter = chat(flt, usage=USAGE, message_id="after")  # served again once the lock is gone
+    assert emitter.descriptions and "Balance" in emitter.descriptions[0]
+    db = open_store(path)
+    assert db.reconcile() == []
+    assert {r["message_id"] for r in db.query("SELECT message_id FROM usage")} == {"before", "after"}
+
+
+def test_an_outlet_that_cannot_write_says_so_and_returns_the_reply(flt: Filter) -> None:
+    chat(flt, usage=USAGE, message_id="first")
+    path = Path(flt.valves.db_path)
+    metadata = {"chat_id": "c1", "message_id": "late", "model": {"id": "gpt"}, "user_message": {}}
+    body = {"model": "gpt", "messages": [{"role": "user", "content": "hello"}], "stream": False}
+    run(flt.inlet(body, __user__=USER, __metadata__=metadata, __model__={"id": "gpt"}))
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        reply = {"role": "assistant", "content": "Hi", "id": "late", "usage": USAGE}
+        out = {"model": "gpt", "chat_id": "c1", "id": "late", "messages": [*body["messages"], reply]}
+        emitter = Emitter()
+        returned = run(
+            flt.outlet(out, __user__=USER, __metadata__=metadata, __model__={"id": "gpt"}, __event_emitter__=emitter)
+        )
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert returned is out
+    assert emitter.descriptions == [i18n.t("en", "billing_failed")]
+    assert open_store(path).reconcile() == []
+
+
+def _make_read_only(folder: Path) -> list[str]:
+    """Make `folder` and its files unwritable even for root (immutable), or by permissions for anyone else;
+    returns the command that undoes it."""
+    files = [str(p) for p in folder.iterdir()]
+
+    if os.geteuid() != 0:
+        for name in files:
+            os.chmod(name, 0o444)
+        os.chmod(folder, 0o555)
+        return ["chmod", "-R", "u+w", str(folder)]
+    if shutil.which("chattr") is None:
+        pytest.skip("running as root without chattr: no way to make a folder read-only here")
+    done = subprocess.run(["chattr", "+i", *files, str(folder)], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"running as root and chattr +i is not permitted here: {done.stderr.strip()}")
+    return ["chattr", "-i", *files, str(folder)]
+
+
+def test_a_read_only_folder_refuses_chats_with_a_clear_message_and_keeps_the_data(flt: Filter) -> None:
+    _, emitter = chat(flt, usage=USAGE, message_id="before")
+    path = Path(flt.valves.db_path)
+    open_store(path).close()
+    forget(path)  # Open WebUI restarts, and its data folder is now read-only
+    recorded = snapshot(path)
+    undo = _make_read_only(path.parent)
+    try:
+        assert refused(flt, message_id="ro-1") == unavailable("en")
+        assert refused(flt, message_id="ro-2", lang_valves=ES) == unavailable("es")  # still serving, still closed
+    finally:
+        subprocess.run(undo, check=True)
+    assert snapshot(path) == recorded
+    _, emitter = chat(flt, usage=USAGE, message_id="after")
+    assert emitter.descriptions and "Balance" in emitter.descriptions[0]
+
+
+def test_a_deleted_database_refuses_chats_instead_of_starting_over_and_a_restored_one_is_used(flt: Filter) -> None:
+    chat(flt, usage=USAGE, message_id="before")
+    path = Path(flt.valves.db_path)
+    backup = path.parent.parent / "backup.db"
+    source = open_store(path)
+    with sqlite3.connect(backup) as copy:  # what an admin's backup would be
+        source.conn.backup(copy)
+    balance = source.get_user(USER["id"])["balance"]
+    assert 0 < balance < 5_000_000
+
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    # A new empty file would hand every user their initial balance again: refuse instead, in their language.
+    assert refused(flt, message_id="gone") == unavailable("en")
+    assert refused(flt, message_id="gone-es", lang_valves=ES) == unavailable("es")
+    assert not path.exists()
+
+    shutil.copy(backup, path)  # the admin restores the backup while Open WebUI keeps running
+    _, emitter = chat(flt, usage=USAGE, message_id="after")
+    assert emitter.descriptions and "Balance" in emitter.descriptions[0]
+    restored = open_store(path)
+    assert restored is not source
+    assert restored.get_user(USER["id"])["balance"] < balance  # charged from the restored balance, not 5.0
+    assert restored.reconcile() == []
+    assert {r["message_id"] for r in restored.query("SELECT message_id FROM usage")} == {"before", "after"}
+
+
+def test_a_store_notices_its_file_was_replaced(tmp_path: Path) -> None:
+    path = tmp_path / "m.db"
+    s = Store(path)
+    assert s.present()
+    path.unlink()
+    assert not s.present()
+    Store(path).close()  # a different file at the same path
+    assert not s.present()
+    s.close()
