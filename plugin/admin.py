@@ -205,6 +205,17 @@ def _people(directory: Iterable[Mapping[str, Any]], store: Store) -> list[dict[s
     return list(people.values())
 
 
+def shown_models(models: Iterable[str]) -> str:
+    """Model ids quoted back in an answer or a dialog: escaped (ids come from providers and from workspace
+    models users name), comma-separated."""
+    return ", ".join(_shown(model) for model in models)
+
+
+def shown_pairs(pairs: Iterable[tuple[str, str]]) -> str:
+    """(model, base) pairs as `model ← base`, escaped."""
+    return ", ".join(f"{_shown(model)} ← {_shown(base)}" for model, base in pairs)
+
+
 def _person(entry: Mapping[str, Any]) -> dict[str, str]:
     return {
         "id": str(entry.get("id") or ""),
@@ -216,7 +227,7 @@ def _person(entry: Mapping[str, Any]) -> dict[str, str]:
 
 def _candidates(people: list[dict[str, str]]) -> str:
     people = sorted(people, key=lambda p: (p["name"].casefold(), p["email"].casefold(), p["id"]))
-    lines = [f"- {_shown(p['name']) or p['id']} <{_shown(p['email'])}>" for p in people[:MAX_CANDIDATES]]
+    lines = [f"- {_shown(p['name']) or _shown(p['id'])} <{_shown(p['email'])}>" for p in people[:MAX_CANDIDATES]]
     if len(people) > MAX_CANDIDATES:
         lines.append(f"- … (+{len(people) - MAX_CANDIDATES})")
     return "\n".join(lines)
@@ -243,7 +254,7 @@ def _label(row: Mapping[str, Any]) -> str:
     name, email = _shown(row.get("name")), _shown(row.get("email"))
     if name and email:
         return f"{name} ({email})"
-    return name or email or str(row.get("id", ""))
+    return name or email or _shown(row.get("id", ""))
 
 
 # -- balances ---------------------------------------------------------------------------------------------
@@ -392,8 +403,8 @@ class PriceChange:
         return i18n.t(
             lang,
             self.key,
-            model=self.model_id,
-            source=self.source,
+            model=_shown(self.model_id),
+            source=_shown(self.source),
             input=shown("input_price"),
             output=shown("output_price"),
             cached=shown("cached_input_price"),
@@ -497,8 +508,7 @@ class InheritResult:
         return "prices_inherited" if self.copied else "prices_inherited_none"
 
     def message(self, lang: str, symbol: str = "$") -> str:
-        listed = ", ".join(f"{model} ← {base}" for model, base in self.copied)
-        return i18n.t(lang, self.key, count=len(self.copied), models=listed)
+        return i18n.t(lang, self.key, count=len(self.copied), models=shown_pairs(self.copied))
 
 
 def inherit_base_prices(
@@ -538,7 +548,7 @@ class SyncResult:
         return "prices_synced" if self.changed else "prices_synced_none"
 
     def message(self, lang: str, symbol: str = "$") -> str:
-        return i18n.t(lang, self.key, count=len(self.changed), models=", ".join(self.changed))
+        return i18n.t(lang, self.key, count=len(self.changed), models=shown_models(self.changed))
 
 
 def sync_connection_prices(

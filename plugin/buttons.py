@@ -246,7 +246,9 @@ async def _prices(p: Press) -> Outcome:
         preview = await ctx.run(admin.sync_connection_prices, models, actor=ctx.actor, dry_run=True)
         if not preview.changed:
             return Outcome(preview.message(ctx.lang, ctx.symbol))
-        if not await _confirm(p, p.t("prices_button_title"), p.t("confirm_sync", models=", ".join(preview.changed))):
+        if not await _confirm(
+            p, p.t("prices_button_title"), p.t("confirm_sync", models=admin.shown_models(preview.changed))
+        ):
             return Outcome(p.t("button_cancelled"))
         result = await ctx.run(admin.sync_connection_prices, models, actor=ctx.actor)
         return Outcome(result.message(ctx.lang, ctx.symbol))
@@ -254,7 +256,7 @@ async def _prices(p: Press) -> Outcome:
         preview = await ctx.run(admin.inherit_base_prices, models, actor=ctx.actor, dry_run=True)
         if not preview.copied:
             return Outcome(preview.message(ctx.lang, ctx.symbol))
-        listed = ", ".join(f"{model} ← {base}" for model, base in preview.copied)
+        listed = admin.shown_pairs(preview.copied)
         if not await _confirm(p, p.t("prices_button_title"), p.t("confirm_inherit", models=listed)):
             return Outcome(p.t("button_cancelled"))
         result = await ctx.run(admin.inherit_base_prices, models, actor=ctx.actor)
@@ -273,7 +275,9 @@ async def _prices(p: Press) -> Outcome:
     for key, value in prices.items():  # validate before asking, so a typo is reported, not confirmed
         admin.parse_price(value, per_message=key == "per_msg")
     shown = ", ".join(f"{key} {value}" for key, value in prices.items())
-    if not await _confirm(p, p.t("prices_button_title"), p.t("confirm_price", model=model_id, prices=shown)):
+    if not await _confirm(
+        p, p.t("prices_button_title"), p.t("confirm_price", model=admin.shown_models([model_id]), prices=shown)
+    ):
         return Outcome(p.t("button_cancelled"))
     change = await ctx.run(admin.set_price, model_id, models=models, actor=ctx.actor, **prices)
     return Outcome(change.message(ctx.lang, ctx.symbol))

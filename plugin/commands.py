@@ -556,7 +556,7 @@ async def _price(ctx: Context, command: Command) -> str:
         apply = bool(args) and args[0].lower() in ("apply", "confirm", "yes", "执行", "确认", "aplicar", "confirmar")
         result = await ctx.run(admin.sync_connection_prices, models, actor=ctx.actor, dry_run=not apply)
         if not apply and result.changed:
-            return ctx.t("prices_sync_preview", models=", ".join(result.changed))
+            return ctx.t("prices_sync_preview", models=admin.shown_models(result.changed))
         return result.message(ctx.lang, ctx.symbol)
     if command.sub == "inherit":
         result = await ctx.run(admin.inherit_base_prices, models, actor=ctx.actor)

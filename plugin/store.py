@@ -97,8 +97,19 @@ class Store:
     def _connect(self, busy_timeout_ms: int) -> sqlite3.Connection:
         # Autocommit mode: transactions are ours (BEGIN IMMEDIATE), never the sqlite3 module's.
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        # WAL must be switched on outside a transaction; it lets readers run beside the one writer.
-        conn.execute("PRAGMA journal_mode=WAL")
+        # WAL must be switched on outside a transaction; it lets readers run beside the one writer. On a new file
+        # several workers race to switch it, and SQLite answers "locked" at once rather than wait (the busy handler
+        # is skipped where waiting could deadlock): try again until the busy timeout.
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                break
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc) or time.monotonic() > deadline:
+                    conn.close()
+                    raise
+                time.sleep(0.002)
         conn.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         conn.execute("PRAGMA foreign_keys=ON")
         # NORMAL in WAL mode survives a crash of the process; only a power loss can drop the last commits.

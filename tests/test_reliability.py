@@ -1,0 +1,434 @@
+"""Reliability under real processes on one SQLite file: four workers (as UVICORN_WORKERS=4 runs them) charging
+the same users at once lose no update, and a worker killed with SIGKILL in the middle of its writes leaves a
+database that opens, agrees with itself and settles every request it left open.
+
+The workers are separate Python processes (tests/reliability_worker.py) started together through a barrier on
+their stdin; every figure checked here is recomputed in this file from the known token counts and prices.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import multiprocessing
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import reliability_worker as worker
+
+from plugin import billing, pricing
+from plugin import store as store_module
+from plugin.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKER = Path(worker.__file__).resolve()
+DEADLINE = 25.0  # seconds any one wait on a worker may take before the test fails
+
+HOLD = pricing.to_micro(worker.HOLD)
+INIT = pricing.to_micro(worker.INIT_BALANCE)
+IN_PER_TOKEN = round(worker.INPUT_PRICE)  # micro-units per token: per 1M tokens x 1e6 micro-units / 1M tokens
+OUT_PER_TOKEN = round(worker.OUTPUT_PRICE)
+
+
+def cost_of(tag: str, i: int) -> int:
+    """What turn i of worker `tag` costs, in micro-units, computed here rather than by the library."""
+    input_tokens, output_tokens = worker.tokens_of(tag, i)
+    return input_tokens * IN_PER_TOKEN + output_tokens * OUT_PER_TOKEN
+
+
+def parse_key(chat_id: str) -> tuple[str, int]:
+    """('p2', 17) from 'p2-c17' (the worker's key_of)."""
+    tag, _, number = chat_id.rpartition("-c")
+    return tag, int(number)
+
+
+class Worker:
+    """One worker process, its stdout read line by line on a thread so every wait has a deadline."""
+
+    def __init__(self, mode: str, db: Path, tag: str, *args: str) -> None:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+        self.tag = tag
+        self.proc = subprocess.Popen(
+            [sys.executable, str(WORKER), mode, str(db), tag, *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=ROOT,
+        )
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.seen: list[str] = []
+        self.stderr = ""
+        threading.Thread(target=self._read, daemon=True).start()
+        self._err = threading.Thread(target=self._read_stderr, daemon=True)
+        self._err.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.put(line.rstrip("\n"))
+        self.lines.put(None)
+
+    def _read_stderr(self) -> None:
+        assert self.proc.stderr is not None
+        self.stderr = self.proc.stderr.read()
+
+    def next_line(self, deadline: float) -> str:
+        try:
+            line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            pytest.fail(f"worker {self.tag} said nothing in time; lines so far: {len(self.seen)}")
+        if line is None:
+            self._err.join(5)
+            pytest.fail(f"worker {self.tag} ended (exit {self.proc.wait(5)}):\n{self.stderr[-20000:]}")
+        self.seen.append(line)
+        return line
+
+    def wait_ready(self) -> None:
+        assert self.next_line(time.monotonic() + DEADLINE) == "ready"
+
+    def go(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write("go\n")
+        self.proc.stdin.flush()
+
+    def progress(self) -> int:
+        return len(self.seen) - 1  # lines after "ready"
+
+    def wait_progress(self, count: int) -> None:
+        deadline = time.monotonic() + DEADLINE
+        while self.progress() < count:
+            self.next_line(deadline)
+
+    def kill9(self) -> None:
+        assert self.proc.poll() is None, f"worker {self.tag} had already ended:\n{self.stderr[-3000:]}"
+        os.kill(self.proc.pid, signal.SIGKILL)
+        assert self.proc.wait(DEADLINE) == -signal.SIGKILL
+        while (line := self.lines.get(timeout=DEADLINE)) is not None:  # lines written before it died count too
+            self.seen.append(line)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(DEADLINE)
+        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            if stream is not None:
+                try:
+                    stream.close()
+                except OSError:
+                    pass  # a pipe to a killed process
+
+
+@pytest.fixture
+def workers() -> Iterator[list[Worker]]:
+    started: list[Worker] = []
+    yield started
+    for w in started:
+        w.stop()
+
+
+def scalar(store: Store, sql: str, params: tuple = ()) -> object:
+    row = store.conn.execute(sql, params).fetchone()
+    return row[0] if row else None
+
+
+def integrity(store: Store) -> None:
+    assert store.conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    assert store.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+# -- 1. four processes, shared users, no lost update -------------------------------------------------------------
+
+PROCESSES = 4
+ROUNDS = 6  # rounds of worker.CONCURRENCY (64) concurrent turns per process: long enough that the processes overlap
+
+
+@pytest.mark.parametrize("fresh", [True, False], ids=["new-file", "existing-file"])
+def test_four_worker_processes_charging_the_same_users_lose_no_update(
+    tmp_path: Path, workers: list[Worker], fresh: bool
+) -> None:
+    """On a new file the workers also race to create the tables and to give each new user its initial balance
+    (the first to get the write lock may then keep it until it is done: SQLite's lock is not fair, so only the
+    existing file is required to show the processes' writes interleaved)."""
+    db = tmp_path / "monitor.db"
+    if not fresh:
+        Store(db).close()
+    tags = [f"p{n}" for n in range(PROCESSES)]
+    workers += [Worker("turns", db, tag, str(ROUNDS)) for tag in tags]
+    for w in workers:
+        w.wait_ready()
+    for w in workers:  # the barrier: every process is imported and waiting; release them together
+        w.go()
+    turns_per_process = ROUNDS * worker.CONCURRENCY
+    deadline = time.monotonic() + DEADLINE
+    for w in workers:
+        outcome = json.loads(w.next_line(deadline))
+        assert outcome["errors"] == [], outcome["errors"][:5]
+        assert (outcome["turns"], outcome["ok"], outcome["failed"]) == (turns_per_process, turns_per_process, 0)
+        assert w.proc.wait(DEADLINE) == 0, w.stderr
+
+    # What every user must have paid, from the token counts and prices alone.
+    spent: dict[str, int] = defaultdict(int)
+    turns_of: dict[str, int] = defaultdict(int)
+    for tag in tags:
+        for i in range(turns_per_process):
+            user_id = worker.user_of(i)["id"]
+            spent[user_id] += cost_of(tag, i)
+            turns_of[user_id] += 1
+    assert len(spent) == worker.USERS
+
+    store = Store(db)
+    try:
+        integrity(store)
+        assert store.reconcile() == []
+        for user_id, cost in spent.items():
+            balance = store.get_user(user_id)["balance"]
+            kinds = {
+                row["kind"]: (row["n"], row["total"])
+                for row in store.query(
+                    "SELECT kind, COUNT(*) AS n, SUM(amount) AS total FROM ledger WHERE user_id = ? GROUP BY kind",
+                    (user_id,),
+                )
+            }
+            assert balance == scalar(store, "SELECT SUM(amount) FROM ledger WHERE user_id = ?", (user_id,))
+            assert balance == INIT - cost, f"{user_id}: {INIT - cost - balance} micro-units lost or doubled"
+            n = turns_of[user_id]
+            assert kinds == {
+                "topup": (1, INIT),  # the initial balance once, though four processes met the new user at once
+                "hold": (n, -n * HOLD),
+                "release": (n, n * HOLD),
+                "charge": (n, -cost),
+            }
+        total = PROCESSES * turns_per_process
+        assert scalar(store, "SELECT COUNT(*) FROM usage") == total
+        assert scalar(store, "SELECT COUNT(*) FROM requests WHERE status = 'settled'") == total
+        assert scalar(store, "SELECT COUNT(*) FROM requests WHERE status = 'open'") == 0
+        assert store.open_holds() == {"count": 0, "total": 0}
+        for row in store.query("SELECT chat_id, input_tokens, output_tokens, cost FROM usage"):
+            tag, i = parse_key(row["chat_id"])
+            assert (row["input_tokens"], row["output_tokens"]) == worker.tokens_of(tag, i)
+            assert row["cost"] == cost_of(tag, i)
+        if fresh:
+            return  # on a new file the point is the race to create it; the workers may then run one after another
+        # The run really was concurrent: some process wrote between two rows of another (not one after another).
+        spans = [
+            (first, last)
+            for first, last in store.conn.execute(
+                "SELECT MIN(id), MAX(id) FROM ledger WHERE reference != '' GROUP BY substr(reference, 1, 2)"
+            )
+        ]
+        assert len(spans) == PROCESSES
+        overlapping = sum(1 for a in spans for b in spans if a < b and a[1] > b[0])
+        assert overlapping, f"the workers ran one after another ({spans}): this run tested no concurrency"
+    finally:
+        store.close()
+
+
+NEW_FILES = 150
+LOCK_HELD = 0.3  # seconds another process keeps the write lock of the new file
+
+
+def test_a_chat_waits_for_another_process_holding_the_lock_of_a_new_file_instead_of_being_refused(
+    tmp_path: Path,
+) -> None:
+    """Deterministic form of the race below: another process holds the write lock of the brand-new file (as a worker
+    does while it switches it to WAL and creates the tables) for LOCK_HELD seconds, well inside the busy timeout.
+    The first chat of this process must wait for it, not be refused with "Billing is paused"."""
+    db = tmp_path / "monitor.db"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sqlite3, sys\n"
+            "conn = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+            "conn.execute('BEGIN IMMEDIATE')\n"
+            "print('held', flush=True)\n"
+            "sys.stdin.readline()\n"
+            "conn.execute('ROLLBACK')\n",
+            str(db),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdin is not None
+    try:
+        assert holder.stdout.readline() == "held\n"
+        release = threading.Timer(LOCK_HELD, lambda: (holder.stdin.write("\n"), holder.stdin.flush()))
+        release.start()
+        flt = worker.make_filter(str(db))
+        body, _, metadata, user = worker.turn_args("lock", 0)
+        try:
+            asyncio.run(flt.inlet(body, __user__=user, __metadata__=metadata, __model__={"id": worker.MODEL}))
+        finally:
+            release.join()
+    finally:
+        holder.stdin.close()
+        holder.wait(DEADLINE)
+        holder.stdout.close()
+    opened = store_module._stores.pop(str(db), None)  # this process's store for the file, as the Filter opened it
+    for name in [name for name, cached in store_module._stores.items() if cached is opened]:
+        del store_module._stores[name]
+    if opened is not None:
+        opened.close()
+    store = Store(db)
+    try:
+        assert store.get_user(user["id"])["balance"] == INIT - HOLD
+    finally:
+        store.close()
+
+
+def test_workers_opening_a_new_database_at_the_same_moment_all_open_it(tmp_path: Path) -> None:
+    """Four processes open a Store on the same new file at once (the first chats after an install with
+    UVICORN_WORKERS=4), over and over: every open must succeed, since a failed one refuses a chat."""
+    paths = [str(tmp_path / f"new{n}" / "monitor.db") for n in range(NEW_FILES)]
+    ctx = multiprocessing.get_context("spawn")
+    barrier, results = ctx.Barrier(PROCESSES), ctx.Queue()
+    procs = [ctx.Process(target=worker.open_new_files, args=(paths, barrier, results)) for _ in range(PROCESSES)]
+    for proc in procs:
+        proc.start()
+    try:
+        failures = [failure for _ in procs for failure in results.get(timeout=DEADLINE)]
+    finally:
+        for proc in procs:
+            proc.join(DEADLINE)
+            if proc.is_alive():
+                proc.kill()
+    assert failures == [], f"{len(failures)} of {PROCESSES * NEW_FILES} opens failed, e.g. {failures[:3]}"
+
+
+# -- 2. SIGKILL in the middle of a write load --------------------------------------------------------------------
+
+
+def audit(store: Store, seen: dict[str, list[str]]) -> dict[str, int]:
+    """Check that the database is whole and agrees with itself and with every turn the workers saw committed;
+    returns the open holds per user."""
+    integrity(store)
+    assert store.reconcile() == []
+    ledger: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    for row in store.query("SELECT * FROM ledger WHERE kind != 'topup'"):
+        ledger[row["reference"]][row["kind"]].append(row)
+    usage = {billing._ref(row["chat_id"], row["message_id"]): row for row in store.query("SELECT * FROM usage")}
+    requests = {billing._ref(r["chat_id"], r["message_id"]): r for r in store.query("SELECT * FROM requests")}
+
+    def amounts(ref: str, kind: str) -> list[int]:
+        return [row["amount"] for row in ledger[ref][kind]] if ref in ledger else []
+
+    # No half-written record: a usage row and its charge, a request and its hold, always together.
+    assert set(usage) == {ref for ref in ledger if ledger[ref]["charge"]}
+    assert set(requests) == {ref for ref in ledger if ledger[ref]["hold"]}
+    assert set(usage) <= set(requests)
+    spent: dict[str, int] = defaultdict(int)
+    held: dict[str, int] = defaultdict(int)
+    for ref, request in requests.items():
+        assert amounts(ref, "hold") == [-HOLD], ref
+        record = usage.get(ref)
+        if request["status"] == "open":
+            assert (request["hold"], amounts(ref, "release"), record) == (HOLD, [], None), ref
+            held[request["user_id"]] += HOLD
+        elif request["status"] == "settled":
+            tag, i = parse_key(request["chat_id"])
+            assert request["hold"] == 0 and amounts(ref, "release") == [HOLD], ref
+            assert record is not None and (record["input_tokens"], record["output_tokens"]) == worker.tokens_of(tag, i)
+            assert record["cost"] == cost_of(tag, i) and amounts(ref, "charge") == [-record["cost"]], ref
+        elif request["status"] == "expired" and record is not None:  # the hold kept as the reply's charge
+            assert request["hold"] == 0 and amounts(ref, "release") == [HOLD], ref
+            assert (record["price_source"], record["cost"], record["estimated"], record["output_tokens"]) == (
+                "hold",
+                HOLD,
+                1,
+                0,
+            ), ref
+            assert [(row["amount"], row["actor"]) for row in ledger[ref]["charge"]] == [(-HOLD, "system")], ref
+        elif request["status"] == "expired":  # the hold released, nothing charged
+            assert request["hold"] == 0 and amounts(ref, "release") == [HOLD] and amounts(ref, "charge") == [], ref
+        else:
+            pytest.fail(f"{ref}: unexpected status {request['status']}")
+        if record is not None:
+            spent[request["user_id"]] += record["cost"]
+    # Every balance is the initial one less what was charged and what is still held, to the micro-unit.
+    for user in store.all_users():
+        assert user["balance"] == INIT - spent.get(user["id"], 0) - held.get(user["id"], 0), user["id"]
+        assert scalar(store, "SELECT COUNT(*) FROM ledger WHERE user_id = ? AND kind = 'topup'", (user["id"],)) == 1
+    # What a worker saw returned (so committed) before it was killed survived the kill.
+    for tag, lines in seen.items():
+        for line in lines:
+            kind, _, number = line.partition(" ")
+            chat_id, message_id = worker.key_of(tag, int(number))
+            ref = billing._ref(chat_id, message_id)
+            assert kind in ("full", "inlet"), f"worker {tag}: {line}"
+            assert ref in requests, f"worker {tag} saw {line} committed, but it is not in the database"
+            if kind == "full":
+                assert ref in usage, f"worker {tag} saw {line} settled, but there is no usage record"
+    return dict(held)
+
+
+def copy_database(db: Path, folder: Path) -> Path:
+    """The file with its -wal and -shm as the killed processes left them (a second restart, for the other rule)."""
+    folder.mkdir()
+    for suffix in ("", "-wal", "-shm"):
+        source = Path(f"{db}{suffix}")
+        if source.exists():
+            shutil.copyfile(source, folder / source.name)
+    return folder / db.name
+
+
+def expire_all(db: Path, seen: dict[str, list[str]], keep_as_charge: bool) -> None:
+    """Reopen as a restart would, check everything, then settle every open request as stale by the timeout rule."""
+    store = Store(db)
+    try:
+        held = audit(store, seen)
+        balances = {user["id"]: user["balance"] for user in store.all_users()}
+        open_count = scalar(store, "SELECT COUNT(*) FROM requests WHERE status = 'open'")
+        assert open_count and open_count == sum(held.values()) // HOLD  # inlet-only turns left holds open
+    finally:
+        store.close()
+    # A clock an hour ahead with the valve's 30-minute timeout: every open request is stale.
+    later = Store(db, clock=lambda: time.time() + 3600)
+    try:
+        assert billing.expire_holds(later, older_than=30 * 60.0, keep_as_charge=keep_as_charge) == open_count
+        assert scalar(later, "SELECT COUNT(*) FROM requests WHERE status = 'open'") == 0
+        assert scalar(later, "SELECT COUNT(*) FROM requests WHERE status = 'expired'") == open_count
+        assert audit(later, seen) == {}
+        for user_id, before in balances.items():
+            after = later.get_user(user_id)["balance"]
+            assert after == (before if keep_as_charge else before + held.get(user_id, 0)), user_id
+        assert billing.expire_holds(later, older_than=30 * 60.0, keep_as_charge=keep_as_charge) == 0
+    finally:
+        later.close()
+
+
+@pytest.mark.parametrize("kill_after", [3, 150, 450], ids=["at-once", "early", "after-checkpoints"])
+def test_workers_killed_mid_write_leave_a_whole_database_that_settles_every_open_request(
+    tmp_path: Path, workers: list[Worker], kill_after: int
+) -> None:
+    """Two workers on one file (so one also writes from its thread while the other holds the lock); A is killed
+    after `kill_after` turns, B must go on charging, then B is killed too."""
+    db = tmp_path / "monitor.db"
+    Store(db).close()  # an existing file, as after a restart (opening a new one at once is tested above)
+    a, b = Worker("crash", db, "A"), Worker("crash", db, "B")
+    workers += [a, b]
+    a.wait_ready()
+    b.wait_ready()
+    a.go()
+    b.go()
+    a.wait_progress(kill_after)
+    a.kill9()
+    b.wait_progress(b.progress() + 60)  # a process that died mid-transaction holds no lock: B goes on
+    b.kill9()
+    seen = {w.tag: w.seen[1:] for w in workers}
+    assert all(line.startswith(("full ", "inlet ")) for lines in seen.values() for line in lines)
+    other = copy_database(db, tmp_path / "again")
+    expire_all(db, seen, keep_as_charge=True)
+    expire_all(other, seen, keep_as_charge=False)
