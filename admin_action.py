@@ -3116,501 +3116,6 @@ async def open_context(valves: Any, user: dict, lang: str, request: Any, **extra
         **extra,
     )
 ''',
-    "plugin/functions/filter.py": r'''
-"""The billing Filter: gate and pre-charge at inlet, exact charge and the cost notice at outlet.
-
-Thin on purpose: Open WebUI arguments in, one billing transaction (on the event loop when SQLite's lock is
-free, else on the store's thread), events out.
-"""
-
-from __future__ import annotations
-
-import logging
-import os
-import sqlite3
-import time
-import uuid
-from typing import Any, Literal
-
-from pydantic import BaseModel, Field, field_validator
-
-from .. import billing, i18n, notice, openwebui, pricing, tokens
-from ..errors import MisconfiguredValve, StoreUnavailable
-from ..store import Store, open_store_async
-
-log = logging.getLogger(__name__)
-
-KEY = "openwebui_monitor"  # where the inlet leaves the request key for the outlet, in the request's own metadata
-SWEEP_EVERY = 60.0  # seconds between looks for forgotten holds, per process
-
-
-def _env_float(name: str, default: float) -> float:
-    """The original Monitor's environment variables seed the valve defaults when present."""
-    try:
-        return float(os.environ[name])
-    except (KeyError, ValueError):
-        return default
-
-
-def _env_str(name: str, default: str) -> str:
-    return os.environ.get(name, default)
-
-
-class Filter:
-    openwebui_monitor_role = "billing"
-
-    class Valves(BaseModel):
-        priority: int = Field(
-            default=0,
-            ge=-1000,
-            le=1000,
-            description="Order among filters; lower runs first (all hooks).",
-        )
-        language: Literal["en", "zh", "es"] = Field(
-            default="en",
-            description="Language of messages and the notice (users may pick their own).",
-        )
-        currency_symbol: str = Field(default="$", max_length=8, description="Shown before every amount.")
-        default_input_price: float = Field(
-            default_factory=lambda: _env_float("DEFAULT_MODEL_INPUT_PRICE", 60.0),
-            ge=0,
-            le=1_000_000,
-            description="Price per 1M input tokens for models with no other price.",
-        )
-        default_output_price: float = Field(
-            default_factory=lambda: _env_float("DEFAULT_MODEL_OUTPUT_PRICE", 60.0),
-            ge=0,
-            le=1_000_000,
-            description="Price per 1M output tokens for models with no other price.",
-        )
-        default_per_msg_price: float = Field(
-            default_factory=lambda: _env_float("DEFAULT_MODEL_PER_MSG_PRICE", -1.0),
-            ge=-1,
-            le=1_000_000,
-            description="Flat price per reply for models with no other price; negative bills by tokens.",
-        )
-        init_balance: float = Field(
-            default_factory=lambda: _env_float("INIT_BALANCE", 0.0),
-            ge=0,
-            le=1_000_000_000,
-            description="Balance given to a user the first time they chat.",
-        )
-        cost_on_inlet: str = Field(
-            default_factory=lambda: _env_str("COST_ON_INLET", "0"),
-            max_length=10_000,
-            description="Pre-charge held when a chat starts and settled at its end: '0.1' for every model, or"
-            " 'model:cost,...' (model ids may contain ':'; 'default:cost' for the rest).",
-        )
-        hold_timeout_minutes: int = Field(
-            default=30,
-            ge=1,
-            le=10_080,
-            description="Settle a pre-charge whose reply never finished after this.",
-        )
-        expired_hold: Literal["charge", "release"] = Field(
-            default="charge",
-            description="What happens to a pre-charge whose reply never finished.",
-        )
-        exempt_models: str = Field(
-            default="",
-            max_length=10_000,
-            description="Comma-separated model ids that are never billed.",
-        )
-        show_tokens: bool = Field(default=True, description="Show input+output tokens under each reply.")
-        show_cost: bool = Field(default=True, description="Show the reply's cost.")
-        show_balance: bool = Field(default=True, description="Show the balance left.")
-        show_time_spent: bool = Field(default=True, description="Show the time from request to last token.")
-        show_tokens_per_sec: bool = Field(default=True, description="Show output tokens per second.")
-        db_path: str = Field(
-            default="",
-            max_length=4096,
-            description="SQLite file of the monitor; empty means DATA_DIR/openwebui_monitor/monitor.db.",
-        )
-
-        @field_validator("cost_on_inlet")
-        @classmethod
-        def _check_cost_on_inlet(cls, value: str) -> str:
-            pricing.parse_cost_on_inlet(value)  # raises ValueError with the offending item
-            return value
-
-    class UserValves(BaseModel):
-        language: Literal["", "en", "zh", "es"] = Field(
-            default="",
-            description="Your language for billing messages; empty uses the admin's choice.",
-        )
-        show_tokens: bool = Field(default=True, description="Show tokens under each reply.")
-        show_cost: bool = Field(default=True, description="Show the reply's cost.")
-        show_balance: bool = Field(default=True, description="Show your balance.")
-        show_time_spent: bool = Field(default=True, description="Show the reply's time.")
-        show_tokens_per_sec: bool = Field(default=True, description="Show tokens per second.")
-
-    def __init__(self) -> None:
-        self.valves = self.Valves()
-        self._last_sweep = 0.0
-        self._count: Any = None
-
-    # -- hooks ---------------------------------------------------------------------------------
-
-    async def inlet(
-        self,
-        body: dict,
-        __user__: dict | None = None,
-        __metadata__: dict | None = None,
-        __model__: dict | None = None,
-        __request__: Any = None,
-    ) -> dict:
-        user = __user__ if isinstance(__user__, dict) else {}
-        lang = self._language(user)
-        if not isinstance(body, dict) or not user.get("id"):
-            return body
-        model_id = str(body.get("model") or (__model__ or {}).get("id") or "")
-        if self._exempt(model_id, __model__, __request__):
-            return body
-        metadata = __metadata__ if isinstance(__metadata__, dict) else body.get("metadata")
-        chat_id, message_id = self._start_key(metadata)
-        try:
-            hold = pricing.inlet_cost(pricing.parse_cost_on_inlet(self.valves.cost_on_inlet), model_id)
-            store = await self._store()
-            await self._sweep(store)
-            member = _member(user)
-            result = billing.gate(store, member) if not hold else None
-            if result is None:
-                result = await store.call(
-                    billing.admit,
-                    store,
-                    member,
-                    chat_id=chat_id,
-                    message_id=message_id,
-                    model_id=model_id,
-                    hold=hold,
-                    init_balance=pricing.to_micro(self.valves.init_balance),
-                )
-            if isinstance(metadata, dict) and not hold:
-                metadata[KEY]["at"] = store.clock()  # no request row was written: the outlet's Continue mark
-        except ValueError:
-            log.exception("openwebui_monitor: invalid valve")
-            raise Exception(MisconfiguredValve(valve="cost_on_inlet").message(lang)) from None
-        except (sqlite3.Error, OSError, StoreUnavailable):
-            # Fail closed: a chat that cannot be recorded is not sent.
-            log.exception("openwebui_monitor: database unavailable at inlet for user %s", user.get("id"))
-            raise Exception(StoreUnavailable().message(lang)) from None
-        except Exception:
-            log.exception("openwebui_monitor: inlet failed for user %s", user.get("id"))
-            raise Exception(i18n.t(lang, "error_generic")) from None
-        if isinstance(result, billing.Refusal):
-            symbol = self.valves.currency_symbol
-            result.error.params.update(
-                balance=notice.money(result.balance, symbol),
-                needed=notice.money(result.needed, symbol),
-            )
-            raise Exception(result.error.message(lang))
-        if body.get("stream"):
-            # Open WebUI asks for usage only for models flagged with the usage capability; we always need it.
-            options = body.get("stream_options")
-            body["stream_options"] = {
-                **(options if isinstance(options, dict) else {}),
-                "include_usage": True,
-            }
-        return body
-
-    async def outlet(
-        self,
-        body: dict,
-        __user__: dict | None = None,
-        __metadata__: dict | None = None,
-        __model__: dict | None = None,
-        __request__: Any = None,
-        __event_emitter__: Any = None,
-    ) -> dict:
-        user = __user__ if isinstance(__user__, dict) else {}
-        lang = self._language(user)
-        if not isinstance(body, dict) or not user.get("id"):
-            return body
-        if openwebui.is_legacy_outlet(__request__, __metadata__):
-            log.info(
-                "openwebui_monitor: ignored a legacy /api/chat/completed replay from %s",
-                user.get("id"),
-            )
-            return body
-        model_id = str(body.get("model") or (__model__ or {}).get("id") or "")
-        if self._exempt(model_id, __model__, __request__):
-            return body
-        messages = body.get("messages")
-        if not isinstance(messages, list) or not messages:
-            log.warning("openwebui_monitor: outlet without messages for %s", model_id)
-            return body
-        chat_id, message_id = self._end_key(__metadata__, body)
-        inlet_at = _inlet_at(__metadata__)
-        try:
-            store = await self._store()
-            lookup = openwebui.model_lookup(__request__)
-            fallback = pricing.defaults(
-                self.valves.default_input_price,
-                self.valves.default_output_price,
-                self.valves.default_per_msg_price,
-            )
-
-            def settle() -> billing.Settlement:
-                usage, last_round, why = tokens.usage_for(messages, self._counter())
-                if why:
-                    log.info(
-                        "openwebui_monitor: %s for %s/%s, estimating",
-                        why,
-                        chat_id,
-                        message_id,
-                    )
-                price = pricing.resolve(
-                    model_id,
-                    __model__,
-                    admin_price=store.get_price,
-                    lookup_model=lookup,
-                    fallback=fallback,
-                )
-                return billing.settle(
-                    store,
-                    _member(user),
-                    chat_id=chat_id,
-                    message_id=message_id,
-                    model_id=model_id,
-                    usage=usage,
-                    round_usage=last_round,
-                    price=price,
-                    init_balance=pricing.to_micro(self.valves.init_balance),
-                    inlet_at=inlet_at,
-                )
-
-            settlement = await store.call(settle)
-        except Exception:
-            log.exception("openwebui_monitor: outlet failed for %s/%s", chat_id, message_id)
-            await _emit(__event_emitter__, i18n.t(lang, "billing_failed"))
-            return body
-        description = notice.render(
-            settlement,
-            lang=lang,
-            symbol=self.valves.currency_symbol,
-            parts=self._parts(user),
-        )
-        if description:
-            await _emit(__event_emitter__, description)
-        return body
-
-    # -- helpers -------------------------------------------------------------------------------
-
-    async def _store(self) -> Store:
-        return await open_store_async(self.valves.db_path.strip() or openwebui.default_db_path())
-
-    async def _sweep(self, store: Store) -> None:
-        """Settle forgotten holds now and then; cheap (an indexed query) and off the event loop."""
-        now = time.monotonic()
-        if now - self._last_sweep < SWEEP_EVERY:
-            return
-        self._last_sweep = now
-        await store.run(
-            billing.expire_holds,
-            store,
-            older_than=self.valves.hold_timeout_minutes * 60.0,
-            keep_as_charge=self.valves.expired_hold == "charge",
-        )
-
-    def _counter(self) -> Any:
-        """The token counter, chosen once per instance (finding it looks at the file system)."""
-        if self._count is None:
-            self._count = tokens.counter(openwebui.tiktoken_dirs())
-        return self._count
-
-    def _language(self, user: dict) -> str:
-        valves = user.get("valves")
-        return i18n.language(getattr(valves, "language", None), self.valves.language)
-
-    def _parts(self, user: dict) -> notice.Parts:
-        mine = user.get("valves")
-
-        def on(name: str) -> bool:
-            return bool(getattr(self.valves, name)) and bool(getattr(mine, name, True))
-
-        return notice.Parts(
-            tokens=on("show_tokens"),
-            cost=on("show_cost"),
-            balance=on("show_balance"),
-            time=on("show_time_spent"),
-            speed=on("show_tokens_per_sec"),
-        )
-
-    def _exempt(self, model_id: str, model: dict | None, request: Any) -> bool:
-        exempt = {item.strip() for item in self.valves.exempt_models.split(",") if item.strip()}
-        return model_id in exempt or openwebui.is_monitor_pipe(request, model or {"id": model_id})
-
-    @staticmethod
-    def _start_key(metadata: Any) -> tuple[str, str]:
-        """Saved and temporary chats are keyed by (chat_id, message_id); API calls get a fresh key of ours,
-        since their message id is made up after the inlet (or chosen by the caller, who could reuse it)."""
-        chat_id = message_id = ""
-        if isinstance(metadata, dict):
-            chat_id = str(metadata.get("chat_id") or "")
-            message_id = str(metadata.get("message_id") or "")
-        if not chat_id or not message_id:
-            chat_id, message_id = "", f"api-{uuid.uuid4().hex}"
-        if isinstance(metadata, dict):
-            metadata[KEY] = {"chat_id": chat_id, "message_id": message_id}
-        return chat_id, message_id
-
-    @staticmethod
-    def _end_key(metadata: Any, body: dict) -> tuple[str, str]:
-        if isinstance(metadata, dict) and isinstance(metadata.get(KEY), dict):
-            key = metadata[KEY]
-            return str(key.get("chat_id", "")), str(key.get("message_id", ""))
-        chat_id = str(body.get("chat_id") or "")
-        message_id = str(body.get("id") or "")
-        if not chat_id or not message_id:
-            return "", f"api-{uuid.uuid4().hex}"
-        return chat_id, message_id
-
-
-def _inlet_at(metadata: Any) -> float | None:
-    """When this request's inlet admitted it without writing a request row (no pre-charge), else None."""
-    key = metadata.get(KEY) if isinstance(metadata, dict) else None
-    at = key.get("at") if isinstance(key, dict) else None
-    return float(at) if isinstance(at, int | float) and not isinstance(at, bool) else None
-
-
-def _member(user: dict) -> billing.Member:
-    return billing.Member(
-        id=str(user["id"]),
-        name=str(user.get("name") or ""),
-        email=str(user.get("email") or ""),
-        role=str(user.get("role") or "user"),
-    )
-
-
-async def _emit(emitter: Any, description: str) -> None:
-    if emitter is None:
-        return
-    try:
-        await emitter({"type": "status", "data": {"description": description, "done": True}})
-    except Exception:  # broad on purpose: a closed socket must not undo a charge already committed
-        log.warning("openwebui_monitor: could not emit the notice", exc_info=True)
-''',
-    "plugin/functions/pipe.py": r'''
-"""The "Usage Monitor" model: people chat with it for their usage; admins also for everyone's, and to manage
-balances, blocks and prices. Open WebUI arguments in, a streamed Markdown answer out; the work is in
-`commands` (what was asked) and the modules it calls."""
-
-from __future__ import annotations
-
-import json
-import logging
-from collections.abc import AsyncIterator
-from typing import Any, Literal
-
-from pydantic import BaseModel, Field, field_validator
-
-from .. import commands, i18n, openwebui, ranges
-from ..errors import MonitorError
-from .context import open_context
-
-log = logging.getLogger(__name__)
-
-CHUNK = 400  # characters per streamed piece: the answer appears at once, yet arrives as a stream
-
-
-class Pipe:
-    # The billing filter reads this to never charge for talking to the monitor itself.
-    openwebui_monitor_role = "report"
-
-    class Valves(BaseModel):
-        language: Literal["en", "zh", "es"] = Field(default="en", description="Language of the answers.")
-        currency_symbol: str = Field(default="$", max_length=8, description="Shown before every amount.")
-        timezone: str = Field(
-            default="",
-            max_length=64,
-            description="IANA time zone for days in reports (e.g. Asia/Shanghai); empty = the server's.",
-        )
-        page_size: int = Field(default=20, ge=1, le=100, description="Records per page.")
-        db_path: str = Field(
-            default="",
-            max_length=4096,
-            description="SQLite file of the monitor; empty means DATA_DIR/openwebui_monitor/monitor.db.",
-        )
-
-        @field_validator("timezone")
-        @classmethod
-        def _known_zone(cls, value: str) -> str:
-            ranges.zone(value)  # raises for an unknown zone, so the admin sees it when saving
-            return value.strip()
-
-    class UserValves(BaseModel):
-        language: Literal["", "en", "zh", "es"] = Field(
-            default="",
-            description="Your language for answers; empty uses the admin's choice.",
-        )
-
-    def __init__(self) -> None:
-        self.valves = self.Valves()
-        self.name = "Usage Monitor"
-
-    async def pipe(
-        self,
-        body: dict,
-        __user__: dict | None = None,
-        __task__: str | None = None,
-        __files__: list | None = None,
-        __request__: Any = None,
-    ) -> AsyncIterator[str] | str:
-        user = __user__ if isinstance(__user__, dict) else {}
-        lang = i18n.language(getattr(user.get("valves"), "language", None), self.valves.language)
-        if __task__:
-            # Open WebUI asks the chat's model for titles, tags and follow-ups: answer cheaply, never a report.
-            return _task_answer(str(__task__), lang)
-        return self._stream(body, user, lang, __files__, __request__)
-
-    async def _stream(self, body: Any, user: dict, lang: str, files: Any, request: Any) -> AsyncIterator[str]:
-        text = await self._answer(body, user, lang, files, request)
-        for start in range(0, len(text), CHUNK):
-            yield text[start : start + CHUNK]
-
-    async def _answer(self, body: Any, user: dict, lang: str, files: Any, request: Any) -> str:
-        if not user.get("id"):
-            return i18n.t(lang, "error_generic")
-        try:
-            ctx = await open_context(
-                self.valves,
-                user,
-                lang,
-                request,
-                page_size=self.valves.page_size,
-                attachments=lambda: _attachments(files, user),
-            )
-            text = commands.message_text(body)
-            ctx.message = text
-            return await commands.answer(ctx, commands.parse(text), text)
-        except MonitorError as exc:
-            return exc.message(lang)
-        except Exception:
-            log.exception("openwebui_monitor: report failed")
-            return i18n.t(lang, "error_generic")
-
-
-def _task_answer(task: str, lang: str) -> str:
-    if task == "title_generation":
-        return json.dumps({"title": i18n.t(lang, "chat_title")}, ensure_ascii=False)
-    if task == "tags_generation":
-        return json.dumps({"tags": []})
-    if task == "follow_up_generation":
-        return json.dumps({"follow_ups": []})
-    return ""
-
-
-async def _attachments(files: Any, user: dict) -> list[bytes]:
-    """Bytes of the files attached to this message (for /import)."""
-    result: list[bytes] = []
-    for item in files if isinstance(files, list) else []:
-        file_id = item.get("id") if isinstance(item, dict) else None
-        if isinstance(item, dict) and isinstance(item.get("file"), dict):
-            file_id = item["file"].get("id") or file_id
-        if file_id:
-            result.append(await openwebui.read_file(str(file_id), user))
-    return result
-''',
     "plugin/i18n.py": r'''
 """Every user-facing string, in English, Chinese and Spanish. Unknown languages fall back to English."""
 
@@ -7459,7 +6964,9 @@ END;
 
 def _install(pkg: str, embedded: dict) -> None:
     """Register the embedded package as `pkg` (once per process) so that its
-    relative imports work; a second, different version gets its own name."""
+    relative imports work; a second, different version gets its own name. Each
+    Function embeds only the modules it imports; the three share one package
+    name, so the second and third add their modules to the first's importer."""
     modules = {}
     files = {}
     for path, text in embedded.items():
@@ -7480,29 +6987,39 @@ def _install(pkg: str, embedded: dict) -> None:
     class _Importer(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         owm_package = pkg
 
+        def __init__(self):
+            self.owm_modules = {}
+            self.owm_files = {}
+
         def find_spec(self, fullname, path=None, target=None):
-            if fullname not in modules:
+            if fullname not in self.owm_modules:
                 return None
-            origin = "<" + pkg + ">/" + modules[fullname][0]
+            origin = "<" + pkg + ">/" + self.owm_modules[fullname][0]
             return importlib.util.spec_from_loader(
-                fullname, self, origin=origin, is_package=modules[fullname][2]
+                fullname, self, origin=origin, is_package=self.owm_modules[fullname][2]
             )
 
         def get_source(self, fullname):  # lets tracebacks and inspect show lines
-            if fullname not in modules:
+            if fullname not in self.owm_modules:
                 raise ImportError(fullname)
-            return modules[fullname][1]
+            return self.owm_modules[fullname][1]
 
         def exec_module(self, module):
             module.__file__ = module.__spec__.origin
             if module.__name__ == pkg + "._bundled":
-                module.FILES = dict(files)
+                module.FILES = self.owm_files
             source = self.get_source(module.__name__)
             code = compile(source, module.__file__, "exec", dont_inherit=True)
             exec(code, module.__dict__)
 
-    if not any(getattr(f, "owm_package", None) == pkg for f in sys.meta_path):
-        sys.meta_path.insert(0, _Importer())
+    importer = next((f for f in sys.meta_path if getattr(f, "owm_package", None) == pkg), None)
+    if importer is None:
+        importer = _Importer()
+        sys.meta_path.insert(0, importer)
+    for name, entry in modules.items():
+        if name not in importer.owm_modules or entry[1]:  # a real file over a parent placeholder
+            importer.owm_modules[name] = entry
+    importer.owm_files.update(files)
     importlib.import_module(pkg)
     importlib.import_module(pkg + "._bundled")
 

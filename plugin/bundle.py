@@ -71,7 +71,9 @@ TARGETS = (
 LOADER = '''
 def _install(pkg: str, embedded: dict) -> None:
     """Register the embedded package as `pkg` (once per process) so that its
-    relative imports work; a second, different version gets its own name."""
+    relative imports work; a second, different version gets its own name. Each
+    Function embeds only the modules it imports; the three share one package
+    name, so the second and third add their modules to the first's importer."""
     modules = {}
     files = {}
     for path, text in embedded.items():
@@ -92,29 +94,39 @@ def _install(pkg: str, embedded: dict) -> None:
     class _Importer(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         owm_package = pkg
 
+        def __init__(self):
+            self.owm_modules = {}
+            self.owm_files = {}
+
         def find_spec(self, fullname, path=None, target=None):
-            if fullname not in modules:
+            if fullname not in self.owm_modules:
                 return None
-            origin = "<" + pkg + ">/" + modules[fullname][0]
+            origin = "<" + pkg + ">/" + self.owm_modules[fullname][0]
             return importlib.util.spec_from_loader(
-                fullname, self, origin=origin, is_package=modules[fullname][2]
+                fullname, self, origin=origin, is_package=self.owm_modules[fullname][2]
             )
 
         def get_source(self, fullname):  # lets tracebacks and inspect show lines
-            if fullname not in modules:
+            if fullname not in self.owm_modules:
                 raise ImportError(fullname)
-            return modules[fullname][1]
+            return self.owm_modules[fullname][1]
 
         def exec_module(self, module):
             module.__file__ = module.__spec__.origin
             if module.__name__ == pkg + "._bundled":
-                module.FILES = dict(files)
+                module.FILES = self.owm_files
             source = self.get_source(module.__name__)
             code = compile(source, module.__file__, "exec", dont_inherit=True)
             exec(code, module.__dict__)
 
-    if not any(getattr(f, "owm_package", None) == pkg for f in sys.meta_path):
-        sys.meta_path.insert(0, _Importer())
+    importer = next((f for f in sys.meta_path if getattr(f, "owm_package", None) == pkg), None)
+    if importer is None:
+        importer = _Importer()
+        sys.meta_path.insert(0, importer)
+    for name, entry in modules.items():
+        if name not in importer.owm_modules or entry[1]:  # a real file over a parent placeholder
+            importer.owm_modules[name] = entry
+    importer.owm_files.update(files)
     importlib.import_module(pkg)
     importlib.import_module(pkg + "._bundled")
 '''
@@ -152,6 +164,35 @@ def collect_sources(root: Path) -> dict[str, str]:
         except (OSError, UnicodeDecodeError) as exc:
             raise BundleError(f"{path}: cannot embed: {exc}") from exc
     return sources
+
+
+def _imports(rel: str, text: str, sources: dict[str, str]) -> set[str]:
+    """The library files one module imports relatively, anywhere in its code (function-level imports too)."""
+    package = rel.split("/")[:-1]  # ["plugin"] or ["plugin", "functions"]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(text)):
+        if not isinstance(node, ast.ImportFrom) or not node.level or node.level > len(package):
+            continue
+        base = "/".join(package[: len(package) - node.level + 1] + (node.module.split(".") if node.module else []))
+        for name in (base, *(f"{base}/{alias.name}" for alias in node.names)):
+            for candidate in (f"{name}.py", f"{name}/__init__.py"):
+                if candidate in sources:
+                    found.add(candidate)
+    return found
+
+
+def sources_for(target: Target, sources: dict[str, str]) -> dict[str, str]:
+    """What one Function embeds: its module and everything it imports, every package `__init__` and every
+    non-Python file. The filter runs on every chat, and Open WebUI reads a Function's whole text from its
+    database and compares it on each request: a filter without the report model is less than half the text."""
+    todo, seen = [f"plugin/{target.module.replace('.', '/')}.py"], set()
+    while todo:
+        rel = todo.pop()
+        if rel not in seen:
+            seen.add(rel)
+            todo.extend(_imports(rel, sources[rel], sources))
+    keep = seen | {rel for rel in sources if rel.endswith("/__init__.py") or not rel.endswith(".py")}
+    return {rel: text for rel, text in sources.items() if rel in keep}
 
 
 def check_phrases(name: str, text: str) -> None:
@@ -206,9 +247,11 @@ def package_name(version: str, sources: dict[str, str]) -> str:
 
 
 def render(target: Target, version: str, sources: dict[str, str]) -> str:
-    """Build the text of one Function file."""
+    """Build the text of one Function file: named after all `sources`, embedding what `target` imports."""
     pkg = package_name(version, sources)
-    entries = "".join(f"    {json.dumps(rel)}: {text_literal(text)},\n" for rel, text in sources.items())
+    entries = "".join(
+        f"    {json.dumps(rel)}: {text_literal(text)},\n" for rel, text in sources_for(target, sources).items()
+    )
     text = (
         '"""\n'
         f"title: {target.title}\n"

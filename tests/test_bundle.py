@@ -137,7 +137,7 @@ def check_loaded(module: types.ModuleType, target: bundle.Target, root: Path) ->
     instance = cls()
     assert hasattr(instance, "valves")
     pkg = module._PKG
-    sources = bundle.collect_sources(root)
+    sources = bundle.sources_for(target, bundle.collect_sources(root))
     # The embedded texts and what the loader serves are the files, byte for byte.
     assert {k: v[1:] for k, v in module._EMBEDDED.items()} == sources
     bundled = sys.modules[pkg + "._bundled"]
@@ -251,6 +251,31 @@ def test_real_bundles_load_reload_and_coexist(tmp_path: Path) -> None:
         assert second._PKG.startswith("_openwebui_monitor_99_0_0_test_")
         assert other_cls is not cls
         assert sys.modules[first._PKG] is pkg_module
+
+
+def test_each_function_embeds_what_it_imports_and_all_three_share_one_package(tmp_path: Path) -> None:
+    texts = bundle.render_all(REPO)
+    embedded = {t.filename: bundle.sources_for(t, bundle.collect_sources(REPO)) for t in bundle.TARGETS}
+    filter_files = embedded["openwebui_monitor_filter.py"]
+    assert "plugin/store.py" in filter_files and "plugin/billing.py" in filter_files
+    # The filter runs on every chat: the report model, the dashboard and the exports stay out of it.
+    assert not {"plugin/commands.py", "plugin/reports.py", "plugin/dashboard.py"} & set(filter_files)
+    assert len(texts["openwebui_monitor_filter.py"]) < 0.6 * len(texts["admin_action.py"])
+    for order in (bundle.TARGETS, tuple(reversed(bundle.TARGETS))):
+        loaded = [load_like_openwebui(texts[t.filename], tmp_path) for t in order]
+        pkg = loaded[0]._PKG
+        assert {m._PKG for m in loaded} == {pkg}
+        assert [f for f in sys.meta_path if getattr(f, "owm_package", None) == pkg].__len__() == 1
+        for module, target in zip(loaded, order, strict=True):
+            cls = getattr(module, target.cls)
+            assert cls.__module__ == f"{pkg}.{target.module}"
+            cls()
+        # One store module, so the Filter, the Pipe and the Action share one connection per database file.
+        store = sys.modules[pkg + ".store"]
+        assert all(sys.modules[f"{pkg}.{name}"].Store is store.Store for name in ("billing", "commands"))
+        for name in [n for n in sys.modules if n.startswith(pkg)]:
+            del sys.modules[name]
+        sys.meta_path[:] = [f for f in sys.meta_path if getattr(f, "owm_package", None) != pkg]
 
 
 def test_package_name_scheme(tmp_path: Path) -> None:

@@ -148,8 +148,12 @@ def test_outlet_bodies_of_any_shape_never_crash_and_never_credit(tmp_path_factor
     turn = f"a{next(_turns)}"
     metadata = {"chat_id": "c", "message_id": turn, "model": {"id": "gpt"}, "user_message": {}}
     inlet_body = {"model": "gpt", "messages": [{"role": "user", "content": "hi"}], "metadata": metadata}
-    asyncio.run(flt.inlet(inlet_body, __user__=user, __metadata__=metadata, __model__={"id": "gpt"}))
     store = open_store(path)
+    with store.immediate():  # an earlier example's huge token count may have spent it all: top it up again
+        store.ensure_user(user["id"], user["name"], user["email"], user["role"])
+        if store.get_user(user["id"])["balance"] < 1_000_000:
+            store.append_ledger(user["id"], "topup", 1_000_000 - store.get_user(user["id"])["balance"], actor="test")
+    asyncio.run(flt.inlet(inlet_body, __user__=user, __metadata__=metadata, __model__={"id": "gpt"}))
     before = store.get_user("u-prop")["balance"]
     out = {**body, "model": "gpt", "chat_id": "c", "id": turn}
     result = asyncio.run(flt.outlet(out, __user__=user, __metadata__=metadata, __model__={"id": "gpt"}))
