@@ -33,8 +33,8 @@ BILLING_N = 5000
 FILTER_N = 3000
 CONCURRENCY = (1, 8, 32, 64)
 LOADED = (1, 8, 32, 64)  # chats at once in 4a
-LOADED_TURNS_PER_CHAT = 100
-UPSTREAM = (0.002, 0.02)  # seconds an upstream takes in 4a, uniform
+LOADED_TURNS_PER_CHAT = 40
+UPSTREAM = (0.05, 0.15)  # seconds an upstream takes in 4a, uniform (real ones take longer still)
 THROUGHPUT_USERS = 64
 THROUGHPUT_PER_USER = 60
 CONCURRENT_TURNS = 3000  # per concurrency level
@@ -289,6 +289,7 @@ class StallMeter:
 
     def __init__(self) -> None:
         self.durations: list[float] = []
+        self.worst: tuple[float, str] = (0.0, "")
 
     def __enter__(self) -> StallMeter:
         original = self._original = asyncio.events.Handle._run
@@ -297,7 +298,10 @@ class StallMeter:
         def timed(handle: asyncio.events.Handle) -> None:
             t0 = time.perf_counter()
             original(handle)
-            durations.append(time.perf_counter() - t0)
+            took = time.perf_counter() - t0
+            durations.append(took)
+            if took > self.worst[0]:
+                self.worst = (took, _callback_name(handle))
 
         asyncio.events.Handle._run = timed  # type: ignore[method-assign]
         return self
@@ -306,15 +310,23 @@ class StallMeter:
         asyncio.events.Handle._run = self._original  # type: ignore[method-assign]
 
 
+def _callback_name(handle: asyncio.events.Handle) -> str:
+    callback = handle._callback  # type: ignore[attr-defined]
+    task = getattr(callback, "__self__", None)
+    if isinstance(task, asyncio.Task):
+        return task.get_coro().__qualname__  # type: ignore[union-attr]
+    return getattr(callback, "__qualname__", repr(callback))
+
+
 async def loaded_turns(
-    flt: Filter, n: int, turns: int, prefix: str, emitter: Emitter, upstream: tuple[float, float]
+    flt: Filter, n: int, args: list[tuple[dict, dict, dict, dict]], delays: list[float], emitter: Emitter
 ) -> list[float]:
     """N chats at once, each waiting a random upstream time between inlet and outlet (as a real model would):
-    returns the Filter's own time per turn (inlet + outlet, each awaited)."""
+    returns the Filter's own time per turn (inlet + outlet, each awaited). Bodies are built by the caller, before
+    the meters start."""
     counter = itertools.count()
     model = {"id": "gpt"}
-    args = [turn_args(i, prefix) for i in range(turns)]
-    delays = [random.Random(i).uniform(*upstream) for i in range(turns)]
+    turns = len(args)
     overheads: list[float] = []
 
     async def worker() -> None:
@@ -332,13 +344,11 @@ async def loaded_turns(
     return overheads
 
 
-async def concurrent_turns(
-    flt: Filter, n: int, turns: int, prefix: str, emitter: Emitter, texts: list[tuple[str, str]] | None = None
-) -> None:
+async def concurrent_turns(flt: Filter, n: int, args: list[tuple[dict, dict, dict, dict]], emitter: Emitter) -> None:
+    """N chats at once, back to back; bodies are built by the caller, before the meters start."""
     counter = itertools.count()
     model = {"id": "gpt"}
-    # Bodies are built before the clock starts: only the Filter's own work is on the loop.
-    args = [turn_args(i, prefix, texts[i] if texts else None) for i in range(turns)]
+    turns = len(args)
 
     async def worker() -> None:
         while (i := next(counter)) < turns:
@@ -486,8 +496,12 @@ async def bench_throughput(path: Path, users: int, per_user: int, batch: int) ->
     finally:
         store.BATCH = saved
     want = init - sum(turn_cost(i) for i in range(per_user))
-    problems = [f"user {u['id']}: balance {u['balance']} != {want}" for u in db.all_users() if u["balance"] != want]
-    problems += [f"user {row['id']}: balance != ledger sum" for row in db.reconcile()]
+
+    def check(db: store.Store) -> list[str]:  # on the store's thread, after its queued checkpoints
+        wrong = [f"user {u['id']}: balance {u['balance']} != {want}" for u in db.all_users() if u["balance"] != want]
+        return wrong + [f"user {row['id']}: balance != ledger sum" for row in db.reconcile()]
+
+    problems = await db.run(check, db)
     db.close()
     return users * per_user / wall, problems
 
@@ -542,7 +556,7 @@ async def run_async(tmp: Path, table: Table, bare_p50: float, estimate_texts: li
     flt = make_filter(path)
     emitter = Emitter()
     # One turn first, outside the measurement: opening a new database on the loop is a one-off (see extras).
-    await concurrent_turns(flt, 1, 1, "open", emitter)
+    await concurrent_turns(flt, 1, [turn_args(0, "open")], emitter)
     expected_balance: dict[str, int] = {}
     total_turns = 1
 
@@ -558,10 +572,12 @@ async def run_async(tmp: Path, table: Table, bare_p50: float, estimate_texts: li
     )
     for n in LOADED:
         count = min(CONCURRENT_TURNS, LOADED_TURNS_PER_CHAT * n)
+        args = [turn_args(i, f"load{n}") for i in range(count)]
+        delays = [random.Random(i).uniform(*UPSTREAM) for i in range(count)]
+        holder: list[list[float]] = []
         with GcPauses() as gcs, StallMeter() as stalls:
-            holder: list[list[float]] = []
             lateness, wall = await ticked(
-                lambda n=n, c=count, h=holder: _collect(h, loaded_turns(flt, n, c, f"load{n}", emitter, UPSTREAM))
+                lambda n=n, a=args, d=delays, h=holder: _collect(h, loaded_turns(flt, n, a, d, emitter))
             )
         total_turns += count
         expect(f"load{n}", count)
@@ -573,7 +589,7 @@ async def run_async(tmp: Path, table: Table, bare_p50: float, estimate_texts: li
             us(pct(overheads, 50)),
             us(pct(overheads, 99)),
             us(max(overheads)),
-            us(max(stalls.durations)),
+            f"{us(max(stalls.durations))} {stalls.worst[1]}",
             us(pct(lateness, 99)),
             us(max(gcs.pauses, default=0)),
         )
@@ -598,10 +614,9 @@ async def run_async(tmp: Path, table: Table, bare_p50: float, estimate_texts: li
     runs = [(n, CONCURRENT_TURNS, f"n{n}", None) for n in CONCURRENCY]
     runs.append((ESTIMATED_CONCURRENCY, ESTIMATED_TURNS, f"est{ESTIMATED_CONCURRENCY}", estimate_texts))
     for n, count, prefix, texts in runs:
+        args = [turn_args(i, prefix, texts[i] if texts else None) for i in range(count)]
         with GcPauses() as gcs, StallMeter() as stalls:
-            lateness, wall = await ticked(
-                lambda n=n, c=count, p=prefix, t=texts: concurrent_turns(flt, n, c, p, emitter, t)
-            )
+            lateness, wall = await ticked(lambda n=n, a=args: concurrent_turns(flt, n, a, emitter))
         total_turns += count
         if texts is None:
             expect(prefix, count)
@@ -609,14 +624,14 @@ async def run_async(tmp: Path, table: Table, bare_p50: float, estimate_texts: li
             f"N={n}" + (" estimated, ~2k tokens/turn" if texts else ""),
             str(count),
             f"{count / wall:,.0f}",
-            us(max(stalls.durations)),
+            f"{us(max(stalls.durations))} {stalls.worst[1]}",
             us(pct(lateness, 50)),
             us(pct(lateness, 99)),
             f"{pct(lateness, 99) / idle_p99:,.1f}x",
             us(max(gcs.pauses, default=0)),
         )
     table.print(("run", "turns", "turns/s", "longest stall µs", "late p50 µs", "late p99 µs", "p99/idle", "max GC µs"))
-    print(f"  steps that found SQLite's lock taken and ran on the store's thread: {store.open_store(path).fallbacks}")
+    print(f"  times a batch found SQLite's lock taken and waited on the loop: {store.open_store(path).waits}")
 
     # 5. Exactness after the concurrent runs.
     print("\n5. exactness after the concurrent runs")

@@ -27,8 +27,8 @@ from .errors import StoreUnavailable
 T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 10_000
-CHECKPOINT_EVERY = 200  # eager steps between passive WAL checkpoints (SQLite's own default is ~1000 pages)
-BATCH = 32  # billing steps per group commit at most: ~2 ms of the event loop
+CHECKPOINT_EVERY = 64  # eager steps between passive WAL checkpoints (SQLite's own default is ~1000 pages)
+BATCH = 8  # billing steps per group commit at most: ~1-3 ms of the event loop on 2 cores
 
 log = logging.getLogger(__name__)
 
@@ -76,9 +76,12 @@ class Store:
             self._eager.execute("PRAGMA wal_autocheckpoint=0")
         self._queue: list[_Step] = []  # `call`s waiting for the next batch
         self._flush_scheduled = False
+        self._flush_loop: asyncio.AbstractEventLoop | None = None
         self._eager_steps = 0
+        self._checkpointing = False
         self._identity = self._file_identity()
-        self.fallbacks = 0  # steps that found the lock taken and ran on the thread (for benchmarks)
+        self._waiting_since: float | None = None  # when the queue first found the write lock taken
+        self.waits = 0  # times a batch found the write lock taken and was tried again later (for benchmarks)
 
     def _file_identity(self) -> tuple[int, int] | None:
         if self.path == ":memory:":
@@ -171,44 +174,74 @@ class Store:
         arrives within one turn of the event loop shares one transaction, each in its own savepoint, and each
         caller gets its result only after that transaction has committed.
 
-        The batch runs right on the event loop when SQLite's write lock is free at once (a hop to a thread and
-        back costs ~70 µs, more than a step) and on our thread otherwise. On the loop nothing may wait: the
-        in-process lock is tried without blocking and the eager connection has no busy timeout, so a lock held
-        elsewhere sends the batch to the thread before it has done anything; and a batch holds at most
-        `BATCH` steps, which bounds how long the loop is busy with it.
+        The batch runs on the event loop (a hop to a thread and back costs ~70 µs, more than a step, and Python
+        work on a thread takes the GIL from the loop for up to 5 ms at a time), and never waits there: the
+        in-process lock is tried without blocking and the eager connection has no busy timeout. While the lock
+        is taken (another process writing, our thread checkpointing) the queue stays put and is tried again a
+        little later, backing off to 20 ms; after the busy timeout every waiting step fails with SQLite's own
+        "database is locked", as a patient connection would. A batch holds at most `BATCH` steps, which bounds
+        how long the loop is busy with it.
         """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         self._queue.append((fn, args, kwargs, future))
-        if not self._flush_scheduled:
-            self._flush_scheduled = True
+        # A flush scheduled on a loop that has since closed (a test's `asyncio.run`) never runs: schedule anew.
+        if not self._flush_scheduled or self._flush_loop is not loop:
+            self._flush_scheduled, self._flush_loop = True, loop
             loop.call_soon(self._flush)
         return await future
 
     def _flush(self) -> None:
         loop = asyncio.get_running_loop()
-        batch, self._queue = self._queue[:BATCH], self._queue[BATCH:]
-        self._flush_scheduled = bool(self._queue)
-        if self._queue:
-            loop.call_soon(self._flush)
-        batch = [step for step in batch if not step[3].cancelled()]
+        self._queue = [step for step in self._queue if not step[3].done()]  # cancelled callers drop out
+        batch = self._queue[:BATCH]
         if not batch:
+            self._flush_scheduled = False
+            return
+        if self._eager is self._patient:  # ":memory:" has one connection: the thread, as `run` does
+            del self._queue[: len(batch)]
+            task = loop.run_in_executor(self._executor, self._apply, batch)
+            task.add_done_callback(lambda done: self._deliver(batch, done.exception() or done.result()))
+            self._next_flush(loop)
             return
         outcome = self._eagerly(batch)
         if outcome is None:
-            self.fallbacks += len(batch)
-            task = loop.run_in_executor(self._executor, self._apply, batch)
-            task.add_done_callback(lambda done: self._deliver(batch, done.exception() or done.result()))
+            self._wait(loop)
             return
+        del self._queue[: len(batch)]
+        self._waiting_since = None
         self._deliver(batch, outcome)
         self._eager_steps += len(batch)
         if self._eager_steps >= CHECKPOINT_EVERY:
             self._eager_steps = 0
+            self._checkpointing = True  # cleared by the thread itself, not by a callback on a loop that may close
             loop.run_in_executor(self._executor, self._checkpoint)
+        self._next_flush(loop)
+
+    def _next_flush(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._flush_scheduled = bool(self._queue)
+        if self._queue:
+            loop.call_soon(self._flush)
+
+    def _wait(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The lock is taken: try again later, or give up on every waiting step after the busy timeout."""
+        now = time.monotonic()
+        if self._waiting_since is None:
+            self._waiting_since = now
+        waited = now - self._waiting_since
+        if waited * 1000 < BUSY_TIMEOUT_MS:
+            self.waits += 1
+            loop.call_later(min(0.02, max(0.0005, waited)), self._flush)  # doubling: wait as long again
+            return
+        self._waiting_since = None
+        waiting, self._queue = self._queue, []
+        self._flush_scheduled = False
+        self._deliver(waiting, sqlite3.OperationalError("database is locked"))
 
     def _eagerly(self, batch: list[_Step]) -> list[tuple[bool, Any]] | BaseException | None:
-        """The batch on the loop's eager connection; None when the write lock is not free at once."""
-        if self._eager is self._patient or not self._lock.acquire(blocking=False):
+        """The batch on the loop's eager connection; None when the write lock is not free at once, or while our
+        thread checkpoints (its fsync makes the file system hold other writes to the disk for milliseconds)."""
+        if self._checkpointing or not self._lock.acquire(blocking=False):
             return None
         self._local.conn = self._eager
         try:
@@ -268,6 +301,8 @@ class Store:
             self._patient.execute("PRAGMA wal_checkpoint(PASSIVE)")
         except sqlite3.Error:
             log.warning("openwebui_monitor: WAL checkpoint failed", exc_info=True)
+        finally:
+            self._checkpointing = False
 
     def close(self) -> None:
         self._executor.shutdown(wait=True)

@@ -124,3 +124,83 @@ def test_open_store_is_shared_per_path(tmp_path: Path) -> None:
     a = open_store(tmp_path / "x.db")
     assert open_store(str(tmp_path / "x.db")) is a
     assert open_store(tmp_path / "y.db") is not a
+
+
+# -- group commit (Store.call) ------------------------------------------------------------------------------
+
+
+def _topup(store: Store, user_id: str, amount: int) -> int:
+    with store.immediate():
+        store.ensure_user(user_id, user_id, "", "user")
+        return store.append_ledger(user_id, "topup", amount, actor="test")
+
+
+def _failing(store: Store, user_id: str) -> None:
+    with store.immediate():
+        store.append_ledger(user_id, "topup", 999, actor="test")
+        raise ValueError("this step fails after writing")
+
+
+def test_steps_arriving_together_share_one_commit_and_a_failing_one_undoes_only_itself(store: Store) -> None:
+    import asyncio
+
+    commits = []
+    store._eager.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
+
+    async def together() -> list:
+        steps = [store.call(_topup, store, f"u{i}", 10) for i in range(5)]
+        steps.insert(2, store.call(_failing, store, "u0"))
+        return await asyncio.gather(*steps, return_exceptions=True)
+
+    results = asyncio.run(together())
+    assert [type(r).__name__ for r in results] == ["int", "int", "ValueError", "int", "int", "int"]
+    assert commits == ["COMMIT"]  # six steps, one transaction
+    assert {u["id"]: u["balance"] for u in store.all_users()} == {f"u{i}": 10 for i in range(5)}
+    assert store.reconcile() == []
+
+
+def test_a_step_waits_on_the_loop_for_another_writer_and_fails_after_the_busy_timeout(
+    store: Store, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from plugin import store as store_module
+
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 300)
+    other = sqlite3.connect(db_path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+
+    async def released_soon() -> int:
+        asyncio.get_running_loop().call_later(0.05, other.execute, "COMMIT")
+        return await store.call(_topup, store, "waiter", 7)
+
+    assert asyncio.run(released_soon()) == 7  # waited for the lock without blocking the loop, then ran
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            asyncio.run(store.call(_topup, store, "waiter", 1))
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert store.get_user("waiter")["balance"] == 7
+
+
+def test_a_store_outlives_event_loops_that_closed_mid_wait_or_mid_checkpoint(
+    store: Store, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each `asyncio.run` is a new loop; a retry or a checkpoint left behind by a closed one must not stall the
+    next (a flag only a dead loop would have cleared made every later step wait for the busy timeout)."""
+    import asyncio
+
+    from plugin import store as store_module
+
+    monkeypatch.setattr(store_module, "CHECKPOINT_EVERY", 1)  # a checkpoint after every step, as loops close
+    for i in range(30):
+        assert asyncio.run(asyncio.wait_for(store.call(_topup, store, "loops", 1), 10)) == i + 1
+    other = sqlite3.connect(db_path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    with pytest.raises(TimeoutError):  # the caller gives up while the step waits: a retry stays in that loop
+        asyncio.run(asyncio.wait_for(store.call(_topup, store, "loops", 100), 0.05))
+    other.execute("ROLLBACK")
+    other.close()
+    assert asyncio.run(asyncio.wait_for(store.call(_topup, store, "loops", 1), 10)) == 31
