@@ -32,6 +32,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench_billing import Table  # noqa: E402  (this folder is on sys.path when a bench runs as a script)
+
 # Defaults keep the whole run near 4 minutes on 2 idle cores (server start included).
 CHATS = 150  # timed chats per run (one configuration, one mode)
 ROUNDS = 5
@@ -482,24 +484,6 @@ class Ledger:
 
 
 # -- reporting --------------------------------------------------------------------------------------------
-
-
-class Table:
-    def __init__(self) -> None:
-        self.rows: list[tuple[str, ...]] = []
-
-    def row(self, *cells: str) -> None:
-        self.rows.append(cells)
-
-    def print(self, header: tuple[str, ...]) -> None:
-        rows = [header, *self.rows]
-        widths = [max(len(r[i]) if i < len(r) else 0 for r in rows) for i in range(len(header))]
-        for n, r in enumerate(rows):
-            cells = [c.ljust(widths[0]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(r)]
-            print("  " + "  ".join(cells).rstrip())
-            if n == 0:
-                print("  " + "  ".join("-" * w for w in widths))
-        self.rows = []
 
 
 def cpu_model() -> str:

@@ -143,7 +143,12 @@ class Store:
             if self._depth:
                 yield from self._savepoint(conn)
                 return
-            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if conn is self._eager and conn is not self._patient and _is_busy(exc):
+                    raise _Busy from exc  # the loop's connection never waits: `call` tries again later
+                raise
             self._depth = 1
             try:
                 yield self
@@ -262,28 +267,12 @@ class Store:
     def _apply(self, batch: list[_Step]) -> list[tuple[bool, Any]]:
         """Every step of the batch in one transaction; (ok, result or exception) per step, after COMMIT."""
         outcomes: list[tuple[bool, Any]] = []
-        with self._lock:
-            conn = self.conn
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                if conn is self._eager and conn is not self._patient and _is_busy(exc):
-                    raise _Busy from exc
-                raise
-            self._depth = 1
-            try:
-                for fn, args, kwargs, _ in batch:
-                    try:
-                        outcomes.append((True, fn(*args, **kwargs)))
-                    except Exception as exc:  # this step's savepoint is undone; the others stand
-                        outcomes.append((False, exc))
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            else:
-                conn.execute("COMMIT")
-            finally:
-                self._depth = 0
+        with self.immediate():
+            for fn, args, kwargs, _ in batch:
+                try:
+                    outcomes.append((True, fn(*args, **kwargs)))
+                except Exception as exc:  # this step's savepoint is undone; the others stand
+                    outcomes.append((False, exc))
         return outcomes
 
     @staticmethod
