@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -138,6 +139,112 @@ def bench_bare(path: Path, n: int) -> list[float]:
             samples.append(time.perf_counter() - t0)
     conn.close()
     return samples
+
+
+# -- 1b. the outlet's statements alone -------------------------------------------------------------
+
+KEY = "bench-msg-key"  # the message id in the captured statements, replaced by a fresh one per replay
+Statement = tuple[str, tuple | dict]
+
+
+class _Recorder:
+    """A connection (or cursor) that records every statement with its parameters before running it."""
+
+    def __init__(self, target: sqlite3.Connection | sqlite3.Cursor, log: list[Statement]) -> None:
+        self._target, self._log = target, log
+
+    def execute(self, sql: str, params: tuple | dict = ()) -> Any:
+        self._log.append((sql, params))
+        result = self._target.execute(sql, params)
+        return self if isinstance(self._target, sqlite3.Cursor) else result
+
+    def cursor(self) -> _Recorder:
+        return _Recorder(self._target.cursor(), self._log)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._target, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name.startswith("_"):
+            super().__setattr__(name, value)
+        else:
+            setattr(self._target, name, value)
+
+
+def captured_settle(path: Path) -> list[Statement]:
+    """The statements and parameters one real first outlet without a hold runs (`billing.settle` in a batch of
+    one, as `Store.call` runs it: BEGIN, SAVEPOINT, ..., RELEASE, COMMIT), to replay with no Python between."""
+    db = store.Store(path)
+    member = billing.Member(id="u", name="U", email="u@example.com")
+    price = pricing.defaults(PRICE_PER_1M, PRICE_PER_1M, -1)
+    usage = tokens.Usage(input_tokens=100, output_tokens=20)
+    kwargs = {"chat_id": "c", "model_id": "gpt", "usage": usage, "price": price, "init_balance": 10**12}
+    billing.settle(db, member, message_id="warm", **kwargs)  # the user's row exists before the capture
+    statements: list[Statement] = []
+    db._local.conn = _Recorder(db._patient, statements)
+    try:
+        with db.immediate():
+            billing.settle(db, member, message_id=KEY, **kwargs)
+    finally:
+        db._local.conn = None
+    db.close()
+    return statements
+
+
+def bench_statements(path: Path, statements: list[Statement], n: int, drop: tuple[str, ...] = ()) -> list[float]:
+    """Replay `statements` n times on a fresh database (the loop's connection, as in a batch), each time for a
+    new message; `drop` first removes triggers or indexes, to show what each costs."""
+    db = store.Store(path)
+    member = billing.Member(id="u", name="U", email="u@example.com")
+    price = pricing.defaults(PRICE_PER_1M, PRICE_PER_1M, -1)
+    usage = tokens.Usage(input_tokens=1, output_tokens=1)
+    billing.settle(db, member, chat_id="c", message_id="warm", model_id="gpt", usage=usage, price=price)
+    conn = db._eager
+    for kind_name in drop:
+        conn.execute(f"DROP {kind_name}")
+
+    def fresh(value: Any, key: str) -> Any:
+        return key if value == KEY else value
+
+    samples = []
+    for i in range(WARMUP + n):
+        key = f"m{i}"
+        replay = [
+            (sql, {k: fresh(v, key) for k, v in params.items()})
+            if isinstance(params, dict)
+            else (sql, tuple(fresh(v, key) for v in params))
+            for sql, params in statements
+        ]
+        t0 = time.perf_counter()
+        for sql, params in replay:
+            conn.execute(sql, params).fetchall()
+        if i >= WARMUP:
+            samples.append(time.perf_counter() - t0)
+    db.close()
+    return samples
+
+
+STATEMENT_VARIANTS = (
+    ("1b. outlet SQL alone (schema as shipped)", ()),
+    ("1b.   without the rollup trigger", ("TRIGGER usage_rollup_insert",)),
+    (
+        "1b.   and without usage's 6 report indexes",
+        (
+            "TRIGGER usage_rollup_insert",
+            *(
+                f"INDEX {name}"
+                for name in (
+                    "usage_created",
+                    "usage_user_created",
+                    "usage_model_created",
+                    "usage_cost",
+                    "usage_tokens",
+                    "usage_balance",
+                )
+            ),
+        ),
+    ),
+)
 
 
 # -- 2. billing.admit + billing.settle, direct -----------------------------------------------------
@@ -729,6 +836,19 @@ def main() -> int:
             bare = bench_bare(tmp / "bare.db", BASELINE_N)
         bare_p50 = pct(bare, 50)
         table.row("1. bare WAL txn (insert+update)", str(len(bare)), us(bare_p50), us(pct(bare, 99)), "1.0x")
+
+        # 1b. What the outlet's transaction costs in SQLite alone: the floor of this design, before any Python.
+        statements = captured_settle(tmp / "capture.db")
+        for index, (label, drop) in enumerate(STATEMENT_VARIANTS):
+            with GcPauses():
+                samples = bench_statements(tmp / f"statements-{index}.db", statements, BASELINE_N, drop)
+            table.row(
+                f"{label}, {len(statements)} statements",
+                str(len(samples)),
+                us(pct(samples, 50)),
+                us(pct(samples, 99)),
+                f"{pct(samples, 50) / bare_p50:,.1f}x",
+            )
 
         # 2. Billing, direct.
         with GcPauses():
