@@ -292,7 +292,11 @@ class Store:
     def _checkpoint(self) -> None:
         """Move the eager connection's WAL frames into the database without blocking anyone (PASSIVE)."""
         try:
-            self._patient.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            # Under the store's lock: the patient connection is shared with other threads (a sync caller's
+            # `immediate()`), and a checkpoint run inside their transaction leaves a statement in progress that
+            # makes their COMMIT fail. Its result row is read, so the statement is finished here.
+            with self._lock:
+                self._patient.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         except sqlite3.Error:
             log.warning("openwebui_monitor: WAL checkpoint failed", exc_info=True)
         finally:
@@ -314,7 +318,13 @@ class Store:
         return self._cursor(sql, params).fetchall()
 
     def one(self, sql: str, params: tuple | dict = ()) -> dict[str, Any] | None:
-        return self._cursor(sql, params).fetchone()
+        # Closed at once: a statement left unfinished (an UPDATE ... RETURNING read once) stays "in progress"
+        # while anything still holds its cursor (a traceback's frame), and then COMMIT fails.
+        cursor = self._cursor(sql, params)
+        try:
+            return cursor.fetchone()
+        finally:
+            cursor.close()
 
     # -- users --------------------------------------------------------------------------------
 
