@@ -23,6 +23,7 @@ _DATE = re.compile(r"(@\d{8}|-\d{4}-\d{2}-\d{2}|-\d{8}|-latest)$")
 _VERSION_DOT = re.compile(r"(?<=\d)\.(?=\d)")
 NEAR_CUTOFF = 0.75
 NEAR_COUNT = 3
+PRICE_CACHE = 4096  # model ids remembered; an id is a few dozen bytes
 
 
 def normalise(model_id: str) -> str:
@@ -90,6 +91,7 @@ class Catalogue:
         groups: dict[str, list[Entry]] = {}
         for entry in entries:
             groups.setdefault(normalise(entry.id), []).append(entry)
+        self._prices: dict[str, Price | None] = {}
         self.normalised: dict[str, Entry | None] = {}
         for key, group in groups.items():
             own = [e for e in group if e.id.casefold() == key]
@@ -109,6 +111,15 @@ class Catalogue:
             return exact
         return self.normalised.get(normalise(model_id))
 
+    def price(self, model_id: str) -> Price | None:
+        """The charge's lookup: this catalogue's price for `model_id`, remembered per id (ids are few)."""
+        if model_id not in self._prices:
+            if len(self._prices) >= PRICE_CACHE:
+                self._prices.clear()
+            entry = self.match(model_id)
+            self._prices[model_id] = entry.price() if entry is not None else None
+        return self._prices[model_id]
+
     def near(self, model_id: str) -> list[Entry]:
         """Entries whose normalised id looks like this one's: suggestions for an admin, never a charge."""
         key = normalise(model_id)
@@ -126,8 +137,6 @@ def bundled() -> Catalogue:
     return Catalogue(parse(catalogue_data.TABLE), catalogue_data.SOURCE, catalogue_data.DATE)
 
 
-@lru_cache(maxsize=1024)
 def price_for(model_id: str) -> Price | None:
-    """The hot path's lookup: a bundled catalogue price for `model_id`, cached per id."""
-    entry = bundled().match(model_id)
-    return entry.price() if entry is not None else None
+    """The filter's lookup, once per chat: the bundled catalogue's price for `model_id`."""
+    return bundled().price(model_id)

@@ -87,7 +87,7 @@ def _word(value: Decimal | None) -> str:
 
 def rows(data: Mapping[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
     """The kept entries as table rows: chat models of PROVIDERS with an input and an output rate, sorted by id;
-    dated or prefixed variants whose rates equal their normalised twin's are dropped (matching finds the twin)."""
+    dated or prefixed variants priced like the entry their normalised id finds are dropped (matching finds it)."""
     kept: dict[str, tuple[str, str, str, str, str]] = {}
     for model_id, spec in data.items():
         if not isinstance(spec, Mapping) or spec.get("mode") != "chat":
@@ -111,8 +111,11 @@ def rows(data: Mapping[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
     for model_id in kept:
         groups.setdefault(normalise(model_id), []).append(model_id)
     result = []
-    for ids in groups.values():
-        if len({kept[i] for i in ids}) == 1:
+    for key, ids in groups.items():
+        plain = [i for i in ids if i.casefold() == key]
+        if len(plain) == 1:  # matching finds the plain id for every variant: keep only those priced otherwise
+            ids = [i for i in ids if i == plain[0] or kept[i] != kept[plain[0]]]
+        elif len({kept[i] for i in ids}) == 1:
             ids = [min(ids, key=lambda i: (len(i), i))]
         result.extend((i, *kept[i]) for i in ids)
     return sorted(result)
