@@ -683,23 +683,32 @@ def sync_catalogue_prices(
     dry_run: bool = False,
 ) -> CatalogueSync:
     """Pin the bundled catalogue's price as admin price for every listed model it names exactly or once
-    normalised (not workspace models, which follow their base, nor models whose connection reports a price),
-    in one history batch, so one `/price undo` reverts the whole sync. `dry_run` only says what would change."""
+    normalised, where resolution would reach the catalogue for it: not a model whose connection reports a
+    price, nor a workspace model whose base has an admin or connection price. One history batch, so one
+    `/price undo` reverts the whole sync. `dry_run` only says what would change. Near misses are listed for
+    models without a base (a workspace model falls back to its base's price)."""
     book = catalogue.bundled()
+    entries = _models(models)
+    by_id = {str(e["id"]): e for e in entries}
     new: list[tuple[str, str]] = []
     changed: list[tuple[str, str]] = []
     near: list[tuple[str, list[str]]] = []
     with store.immediate():
         batch = store.next_price_batch()
-        for entry in _models(models):
+        for entry in entries:
             model_id = str(entry["id"])
             base = pricing.base_model_id(entry, None)
-            if (base and base != model_id) or pricing.from_connection(entry, "connection") is not None:
+            workspace = bool(base and base != model_id)
+            if pricing.from_connection(entry, "connection") is not None:
+                continue
+            if workspace and (
+                _has_price(store.get_price(str(base))) or pricing.from_connection(by_id.get(str(base)), "") is not None
+            ):
                 continue
             found = book.match(model_id)
             if found is None:
                 looks_like = [e.id for e in book.near(model_id)]
-                if looks_like and not _has_price(store.get_price(model_id)):
+                if looks_like and not workspace and not _has_price(store.get_price(model_id)):
                     near.append((model_id, looks_like))
                 continue
             own = store.get_price(model_id)

@@ -321,6 +321,22 @@ def test_catalogue_sync_previews_then_pins_in_one_undoable_batch(store: Store, b
     assert admin.undo_price_change(store, actor="a1").models == []  # the earlier set_price was not through admin
 
 
+def test_catalogue_sync_includes_a_workspace_model_only_where_resolution_reaches_the_catalogue(
+    store: Store, book: catalogue.Catalogue
+) -> None:
+    wrappers = [
+        {"id": "local-llama", "name": "Local"},
+        {"id": "claude-sonnet-4-5", "name": "Claude here", "info": {"base_model_id": "local-llama"}},
+        {"id": "gpt-4o", "name": "GPT here", "info": {"base_model_id": "or/deepseek-chat"}},
+        MODELS[4],  # or/deepseek-chat: its connection reports a price, which comes first
+    ]
+    assert admin.sync_catalogue_prices(store, wrappers, actor="a1", dry_run=True).new == [
+        ("claude-sonnet-4-5", "claude-sonnet-4-5")
+    ]
+    store.set_price("local-llama", input_price=1, output_price=1, actor="a1")  # now the base's price comes first
+    assert admin.sync_catalogue_prices(store, wrappers, actor="a1", dry_run=True).models == []
+
+
 def test_undo_walks_back_one_change_at_a_time(store: Store, book: catalogue.Catalogue) -> None:
     admin.set_price(store, "gpt-4o", models=MODELS, actor="a1", input="1", output="2")
     admin.set_price(store, "gpt-4o", models=MODELS, actor="a1", input="3", reasoning="4", per_request="0.01")
