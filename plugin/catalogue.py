@@ -9,7 +9,6 @@ guess. Near misses (`near`) are for the admin's preview only, to accept explicit
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -122,6 +121,8 @@ class Catalogue:
 
     def near(self, model_id: str) -> list[Entry]:
         """Entries whose normalised id looks like this one's: suggestions for an admin, never a charge."""
+        import difflib  # admins' previews only: the filter never loads it
+
         key = normalise(model_id)
         keys = difflib.get_close_matches(key, list(self.normalised), n=NEAR_COUNT * 2, cutoff=NEAR_CUTOFF)
         found: list[Entry] = []

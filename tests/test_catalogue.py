@@ -503,3 +503,15 @@ def test_prices_button_previews_the_catalogue_sync_and_undoes_it(store: Store, b
     assert press(store, ADMIN, Dialog("undo")).text == i18n.t("en", "price_undo_none")
     refused = Dialog("catalogue", True)
     assert press(store, ALICE, refused).text == i18n.t("en", "button_admin_only") and refused.asked == []
+
+
+def test_a_restore_starts_a_fresh_price_history(store: Store, book: catalogue.Catalogue) -> None:
+    """Undoing a change made before a restore would overwrite the restored prices: a restore forgets them."""
+    from plugin import exchange
+
+    admin.set_price(store, "gpt-4o", models=MODELS, actor="a1", input="1", output="2", reasoning="3")
+    document = exchange.export_json(store)
+    admin.set_price(store, "gpt-4o", models=MODELS, actor="a1", input="5")
+    exchange.import_json(store, document, "a1")
+    assert rows_of(store)["gpt-4o"] == (1_000_000, 2_000_000, None, None, 3_000_000, None)  # new columns restored
+    assert store.price_history(10) == [] and admin.last_price_change(store).models == []
