@@ -67,7 +67,8 @@ CREATE TABLE usage (
     balance_after INTEGER NOT NULL,
     elapsed_ms INTEGER,
     created_at REAL NOT NULL,
-    updated_at REAL NOT NULL,
+    updated_at REAL NOT NULL, reasoning_price INTEGER,
+    request_price INTEGER,
     UNIQUE (chat_id, message_id)
 );
 CREATE INDEX usage_created ON usage (created_at);
@@ -81,6 +82,7 @@ CREATE INDEX usage_model_created ON usage (
 );
 
 -- Prices an admin set. NULL means "not set here": resolution falls through to the next source.
+-- (reasoning_price and request_price came with m003; they sit where SQLite's ADD COLUMN puts them.)
 CREATE TABLE prices (
     model_id TEXT PRIMARY KEY,
     name TEXT NOT NULL DEFAULT '',
@@ -91,7 +93,31 @@ CREATE TABLE prices (
     per_msg_price INTEGER CHECK (per_msg_price >= 0),
     updated_at REAL NOT NULL,
     updated_by TEXT NOT NULL DEFAULT ''
+    , reasoning_price INTEGER CHECK (reasoning_price >= 0), request_price INTEGER CHECK (request_price >= 0));
+
+-- Admin price changes, so they can be undone: each row is a prices row as it was before one change (existed = 0:
+-- the model had none). A batch is one admin action; a sync changes many models in one batch.
+CREATE TABLE price_history (
+    id INTEGER PRIMARY KEY,
+    batch INTEGER NOT NULL,
+    action TEXT NOT NULL,
+    model_id TEXT NOT NULL,
+    existed INTEGER NOT NULL CHECK (existed IN (0, 1)),
+    name TEXT,
+    base_model_id TEXT,
+    input_price INTEGER,
+    output_price INTEGER,
+    cached_input_price INTEGER,
+    per_msg_price INTEGER,
+    reasoning_price INTEGER,
+    request_price INTEGER,
+    updated_at REAL,
+    updated_by TEXT,
+    actor TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    undone_at REAL
 );
+CREATE INDEX price_history_batch ON price_history (batch);
 
 -- Records sorted by cost, tokens or balance read an index instead of sorting a whole range.
 CREATE INDEX usage_cost ON usage (cost, created_at);

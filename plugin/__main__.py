@@ -88,6 +88,20 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="set each differing balance to its ledger sum (the ledger is the record and is not changed)",
     )
+    catalogue = sub.add_parser(
+        "catalogue-build",
+        help="regenerate plugin/catalogue_data.py from LiteLLM's price file",
+        description="Give the litellm wheel (`pip download litellm --no-deps`) or its "
+        "model_prices_and_context_window_backup.json; writes the trimmed table the Functions bundle.",
+    )
+    catalogue.add_argument("source", type=Path, help="litellm-*.whl or the price JSON")
+    catalogue.add_argument(
+        "--out",
+        type=Path,
+        default=REPO_ROOT / "plugin" / "catalogue_data.py",
+        help="the module to write (default: %(default)s)",
+    )
+    catalogue.add_argument("--date", help="the date recorded in the data (default: today, UTC)")
     return parser
 
 
@@ -234,6 +248,19 @@ def run_bundle(root: Path, check: bool) -> int:
     return 0
 
 
+def run_catalogue_build(source: Path, out: Path, date: str | None) -> int:
+    """Regenerate the catalogue's data module; 2 when the source is not a LiteLLM price file."""
+    from .catalogue_build import BuildError, build
+
+    try:
+        count = build(source, out, date=date)
+    except (BuildError, OSError, ValueError) as exc:
+        print(f"catalogue-build failed: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {out} ({count} models, {out.stat().st_size} bytes); rerun `python -m plugin bundle`")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point used by ``python -m plugin``."""
     args = build_parser().parse_args(argv)
@@ -245,6 +272,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_uninstall(args)
     if args.command == "reconcile":
         return run_reconcile(args.db, args.repair)
+    if args.command == "catalogue-build":
+        return run_catalogue_build(args.source, args.out, args.date)
     return 2  # pragma: no cover - argparse rejects unknown commands
 
 

@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from . import i18n, markdown, pricing
+from . import catalogue, i18n, markdown, pricing
 from .errors import (
     AmbiguousUser,
     InvalidAmount,
     NegativeBalance,
     NoAdminPrice,
+    UnknownCatalogueEntry,
     UnknownModel,
     UnknownUser,
 )
@@ -43,7 +44,14 @@ MAX_TEXT = 64  # an amount longer than this is not an amount
 CLEAR_WORDS = frozenset(
     {"off", "none", "clear", "unset", "default", "-", "关", "关闭", "无", "清除", "ninguno", "quitar"}
 )
-PRICE_COLUMNS = ("input_price", "output_price", "cached_input_price", "per_msg_price")
+PRICE_COLUMNS = (
+    "input_price",
+    "output_price",
+    "cached_input_price",
+    "per_msg_price",
+    "reasoning_price",
+    "request_price",
+)
 
 # Full-width forms a Chinese input method produces, and the Unicode minus, mapped to ASCII.
 _FULLWIDTH = str.maketrans(
@@ -400,7 +408,7 @@ class PriceChange:
             value = row.get(column)
             return i18n.t(lang, "not_set") if value is None else money(value, symbol, exact=True)
 
-        return i18n.t(
+        text = i18n.t(
             lang,
             self.key,
             model=_shown(self.model_id),
@@ -410,6 +418,11 @@ class PriceChange:
             cached=shown("cached_input_price"),
             per_msg=shown("per_msg_price"),
         )
+        if row.get("reasoning_price") is not None or row.get("request_price") is not None:
+            text += " " + i18n.t(
+                lang, "price_more_rates", reasoning=shown("reasoning_price"), request=shown("request_price")
+            )
+        return text
 
 
 def set_price(
@@ -422,14 +435,19 @@ def set_price(
     output: str | int | Decimal | None = None,
     cached_input: str | int | Decimal | None = None,
     per_msg: str | int | Decimal | None = None,
+    reasoning: str | int | Decimal | None = None,
+    per_request: str | int | Decimal | None = None,
 ) -> PriceChange:
-    """Set some of a model's prices (currency per 1M tokens, or per message); None leaves one unchanged, a
-    clear word (`off`) unsets it, a negative `per_msg` unsets it. Unsetting every price removes the row."""
+    """Set some of a model's prices (currency per 1M tokens, per request, or per message); None leaves one
+    unchanged, a clear word (`off`) unsets it, a negative `per_msg` unsets it. Unsetting every price removes the
+    row. The row as it was goes to the price history, so `undo_price_change` can restore it."""
     parsed = {
         "input_price": parse_price(input),
         "output_price": parse_price(output),
         "cached_input_price": parse_price(cached_input),
         "per_msg_price": parse_price(per_msg, per_message=True),
+        "reasoning_price": parse_price(reasoning),
+        "request_price": parse_price(per_request),
     }
     if all(value is UNCHANGED for value in parsed.values()):
         raise InvalidAmount(text="")
@@ -438,6 +456,7 @@ def set_price(
         before = store.get_price(resolved)
         row = {column: (before or {}).get(column) for column in PRICE_COLUMNS}
         row.update({column: value for column, value in parsed.items() if value is not UNCHANGED})
+        store.remember_price(store.next_price_batch(), "set", resolved, actor)
         if all(value is None for value in row.values()):
             store.delete_price(resolved)
             return PriceChange("price_cleared", resolved, None)
@@ -474,6 +493,8 @@ def clear_price(
     `actor` is accepted for symmetry; a deleted row has nowhere to keep it."""
     with store.immediate():
         resolved, _ = resolve_model(store, models, model_id)
+        if store.get_price(resolved) is not None:
+            store.remember_price(store.next_price_batch(), "clear", resolved, actor)
         removed = store.delete_price(resolved)
     return PriceChange("price_cleared" if removed else "price_not_set", resolved, None)
 
@@ -494,6 +515,7 @@ def copy_price(
         if not _has_price(prices):
             raise NoAdminPrice(model=source)
         assert prices is not None
+        store.remember_price(store.next_price_batch(), "copy", target, actor)
         _write_price(store, target, entry, store.get_price(target), {c: prices[c] for c in PRICE_COLUMNS}, actor)
         after = store.get_price(target)
     return PriceChange("price_copied", target, after, source=source)
@@ -523,6 +545,7 @@ def inherit_base_prices(
     the price, so a later change of the base no longer moves it.) `dry_run` only says what would be copied."""
     copied: list[tuple[str, str]] = []
     with store.immediate():
+        batch = store.next_price_batch()
         for entry in _models(models):
             model_id = str(entry["id"])
             own = store.get_price(model_id)
@@ -534,6 +557,7 @@ def inherit_base_prices(
                 continue
             assert prices is not None
             if not dry_run:
+                store.remember_price(batch, "inherit", model_id, actor)
                 _write_price(store, model_id, entry, own, {c: prices[c] for c in PRICE_COLUMNS}, actor)
             copied.append((model_id, base))
     return InheritResult(sorted(copied))
@@ -564,6 +588,7 @@ def sync_connection_prices(
     A per-message price an admin set stays (connections report none). `dry_run` only says what would change."""
     changed: list[str] = []
     with store.immediate():
+        batch = store.next_price_batch()
         for entry in _models(models):
             reported = pricing.from_connection(entry, "connection")
             if reported is None:
@@ -576,13 +601,217 @@ def sync_connection_prices(
                 "input_price": reported.input,
                 "output_price": reported.output,
                 "cached_input_price": reported.cached_input,
+                "reasoning_price": reported.reasoning,
+                "request_price": reported.per_request,
             }
             if own is not None and wanted == row:
                 continue
             if not dry_run:
+                store.remember_price(batch, "sync", model_id, actor)
                 _write_price(store, model_id, entry, own, wanted, actor)
             changed.append(model_id)
     return SyncResult(sorted(changed))
+
+
+# -- the bundled catalogue, and undo ------------------------------------------------------------------------
+
+
+def _catalogue_row(entry: catalogue.Entry) -> dict[str, int | None]:
+    """A catalogue entry as admin prices: its token rates, per request on top, and no per-message price."""
+    return {
+        "input_price": entry.input,
+        "output_price": entry.output,
+        "cached_input_price": entry.cached_input,
+        "per_msg_price": None,
+        "reasoning_price": entry.reasoning,
+        "request_price": entry.per_request,
+    }
+
+
+@dataclass(frozen=True)
+class CatalogueSync:
+    """What pinning catalogue prices changes: models with no admin price yet (`new`), models whose admin price
+    differs (`changed`), each as (model id, catalogue id); and models the catalogue does not name, with the
+    entries that look like them (`near`), priced only if an admin accepts one."""
+
+    new: list[tuple[str, str]] = field(default_factory=list)
+    changed: list[tuple[str, str]] = field(default_factory=list)
+    near: list[tuple[str, list[str]]] = field(default_factory=list)
+    applied: bool = False
+
+    @property
+    def models(self) -> list[str]:
+        return sorted(model for model, _ in (*self.new, *self.changed))
+
+    def message(self, lang: str, symbol: str = "$") -> str:
+        book = catalogue.bundled()
+        parts = [i18n.t(lang, "catalogue_intro", source=_shown(book.source), date=_shown(book.date))]
+        if self.applied:
+            key = "catalogue_synced" if self.models else "catalogue_synced_none"
+            parts.append(i18n.t(lang, key, count=len(self.models), models=shown_pairs([*self.new, *self.changed])))
+        elif not self.models:
+            parts.append(i18n.t(lang, "catalogue_synced_none"))
+        else:
+            if self.new:
+                parts.append(i18n.t(lang, "catalogue_new", models=_priced(self.new, symbol)))
+            if self.changed:
+                parts.append(i18n.t(lang, "catalogue_changed", models=_priced(self.changed, symbol)))
+            parts.append(i18n.t(lang, "catalogue_apply_hint"))
+        if self.near:
+            listed = "; ".join(f"{_shown(model)} → {shown_models(ids)}" for model, ids in self.near)
+            example = f"/price accept {self.near[0][0]} {self.near[0][1][0]}"
+            parts.append(i18n.t(lang, "catalogue_near", models=listed, example=_shown(example)))
+        return "\n\n".join(parts)
+
+
+def _priced(pairs: Iterable[tuple[str, str]], symbol: str) -> str:
+    """`model ← catalogue id (input / output)`, escaped."""
+    book = catalogue.bundled()
+    shown = []
+    for model, entry_id in pairs:
+        entry = book.entries[entry_id]
+        rates = f"{money(entry.input, symbol, exact=True)} / {money(entry.output, symbol, exact=True)}"
+        shown.append(f"{_shown(model)} ← {_shown(entry_id)} ({rates})")
+    return ", ".join(shown)
+
+
+def sync_catalogue_prices(
+    store: Store,
+    models: Iterable[Mapping[str, Any]] | Mapping[str, Mapping[str, Any]],
+    *,
+    actor: str,
+    dry_run: bool = False,
+) -> CatalogueSync:
+    """Pin the bundled catalogue's price as admin price for every listed model it names exactly or once
+    normalised, where resolution would reach the catalogue for it: not a model whose connection reports a
+    price, nor a workspace model whose base has an admin or connection price. One history batch, so one
+    `/price undo` reverts the whole sync. `dry_run` only says what would change. Near misses are listed for
+    models without a base (a workspace model falls back to its base's price)."""
+    book = catalogue.bundled()
+    entries = _models(models)
+    by_id = {str(e["id"]): e for e in entries}
+    new: list[tuple[str, str]] = []
+    changed: list[tuple[str, str]] = []
+    near: list[tuple[str, list[str]]] = []
+    with store.immediate():
+        batch = store.next_price_batch()
+        for entry in entries:
+            model_id = str(entry["id"])
+            base = pricing.base_model_id(entry, None)
+            workspace = bool(base and base != model_id)
+            if pricing.from_connection(entry, "connection") is not None:
+                continue
+            if workspace and (
+                _has_price(store.get_price(str(base))) or pricing.from_connection(by_id.get(str(base)), "") is not None
+            ):
+                continue
+            found = book.match(model_id)
+            if found is None:
+                looks_like = [e.id for e in book.near(model_id)]
+                if looks_like and not workspace and not _has_price(store.get_price(model_id)):
+                    near.append((model_id, looks_like))
+                continue
+            own = store.get_price(model_id)
+            wanted = _catalogue_row(found)
+            if own is not None and all(own.get(c) == wanted[c] for c in PRICE_COLUMNS):
+                continue
+            (changed if _has_price(own) else new).append((model_id, found.id))
+            if not dry_run:
+                store.remember_price(batch, "catalogue", model_id, actor)
+                _write_price(store, model_id, entry, own, wanted, actor)
+    return CatalogueSync(sorted(new), sorted(changed), sorted(near), applied=not dry_run)
+
+
+def accept_catalogue_price(
+    store: Store,
+    model_id: str,
+    entry_id: str,
+    *,
+    models: Iterable[Mapping[str, Any]] | Mapping[str, Mapping[str, Any]],
+    actor: str,
+) -> PriceChange:
+    """An admin's explicit choice of a catalogue entry for a model the catalogue does not name (a near miss):
+    its rates become the model's admin prices. The entry must be named exactly (any case)."""
+    book = catalogue.bundled()
+    found = book.entries.get(entry_id) or book.folded.get(str(entry_id).strip().casefold())
+    if found is None:
+        raise UnknownCatalogueEntry(entry=_shown(entry_id))
+    with store.immediate():
+        resolved, entry = resolve_model(store, models, model_id)
+        before = store.get_price(resolved)
+        store.remember_price(store.next_price_batch(), "accept", resolved, actor)
+        _write_price(store, resolved, entry, before, _catalogue_row(found), actor)
+        after = store.get_price(resolved)
+    return PriceChange("price_accepted", resolved, after, source=found.id)
+
+
+@dataclass(frozen=True)
+class UndoResult:
+    action: str = ""
+    models: list[str] = field(default_factory=list)
+
+    def message(self, lang: str, symbol: str = "$") -> str:
+        if not self.models:
+            return i18n.t(lang, "price_undo_none")
+        return i18n.t(
+            lang, "price_undone", action=_shown(self.action), count=len(self.models), models=shown_models(self.models)
+        )
+
+
+def last_price_change(store: Store) -> UndoResult:
+    """What `undo_price_change` would revert, without reverting it (for a confirmation)."""
+    rows = store.last_price_batch()
+    return UndoResult(rows[0]["action"] if rows else "", sorted({r["model_id"] for r in rows}))
+
+
+def undo_price_change(store: Store, *, actor: str) -> UndoResult:
+    """Put back the prices rows as they were before the latest admin price change not yet undone (a whole sync
+    at once), and mark that change undone; the next undo reaches the change before it. `actor` is recorded as
+    the restored rows' writer only through their original values: a restore brings back what was there."""
+    with store.immediate():
+        rows = store.last_price_batch()
+        if not rows:
+            return UndoResult()
+        for row in rows:  # newest first: a model changed twice in one batch ends at its oldest state
+            if row["existed"]:
+                store.set_price(
+                    row["model_id"],
+                    **{c: row[c] for c in PRICE_COLUMNS},
+                    name=row["name"] or "",
+                    base_model_id=row["base_model_id"],
+                    actor=row["updated_by"] or actor,
+                    updated_at=row["updated_at"],
+                )
+            else:
+                store.delete_price(row["model_id"])
+        store.mark_undone(rows[0]["batch"])
+    return UndoResult(rows[0]["action"], sorted({r["model_id"] for r in rows}))
+
+
+HISTORY_ROWS = 20
+
+
+def price_history(store: Store, lang: str, tz: Any = None) -> str:
+    """The latest admin price changes, one line per change (batch), newest first."""
+    from datetime import datetime
+
+    rows = store.price_history(HISTORY_ROWS * 10)
+    if not rows:
+        return i18n.t(lang, "price_history_none")
+    batches: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        batches.setdefault(row["batch"], []).append(row)
+    lines = [f"**{i18n.t(lang, 'price_history_title')}**", ""]
+    for batch_rows in list(batches.values())[:HISTORY_ROWS]:
+        first = batch_rows[0]
+        when = datetime.fromtimestamp(first["created_at"], tz).strftime("%Y-%m-%d %H:%M")
+        line = f"- {when} · {_shown(first['action'])} · {shown_models(sorted({r['model_id'] for r in batch_rows}))}"
+        if first["undone_at"] is not None:
+            line += " " + i18n.t(lang, "price_history_undone")
+        lines.append(line)
+    lines.append("")
+    lines.append(i18n.t(lang, "price_history_hint"))
+    return "\n".join(lines)
 
 
 # -- reconciliation ---------------------------------------------------------------------------------------

@@ -151,7 +151,8 @@ def settle(
         else:
             totals = _usage_of(previous)
         already = previous["cost"] if previous else 0
-        charged = max(0, price.cost(totals.input_tokens, totals.output_tokens, totals.cached_tokens) - already)
+        full = price.cost(totals.input_tokens, totals.output_tokens, totals.cached_tokens, totals.reasoning_tokens)
+        charged = max(0, full - already)
         cost = already + charged
 
         balance = store.get_user(member.id)["balance"]  # type: ignore[index]
@@ -182,6 +183,8 @@ def settle(
                     "output_price": price.output,
                     "cached_input_price": price.cached_input,
                     "per_msg_price": price.per_message,
+                    "reasoning_price": price.reasoning,
+                    "request_price": price.per_request,
                     "cost": cost,
                     "balance_after": balance,
                     "elapsed_ms": round(elapsed * 1000) if elapsed is not None else None,

@@ -231,12 +231,15 @@ async def _topup(p: Press) -> Outcome:
 
 _INHERIT = frozenset(commands.SUBCOMMANDS["price"]["inherit"])
 _SYNC = frozenset(commands.SUBCOMMANDS["price"]["sync"])
+_CATALOGUE = frozenset(commands.SUBCOMMANDS["price"]["catalogue"])
+_UNDO = frozenset(commands.SUBCOMMANDS["price"]["undo"])
 
 
 async def _prices(p: Press) -> Outcome:
     """A model and its new prices (`input output [per message]`, per 1M tokens; `-` keeps one, `off` unsets),
-    or `inherit` to copy base-model prices to workspace models, or `sync` to pin the prices connections report;
-    what would change is confirmed first."""
+    or `inherit` to copy base-model prices to workspace models, `sync` to pin the prices connections report,
+    `catalogue` to pin the bundled catalogue's, `undo` to revert the last price change; what would change is
+    confirmed first."""
     ctx = p.ctx
     models = ctx.models()
     target = await _input(p, p.t("prices_button_title"), p.t("prices_model_prompt"), "gpt-4o")
@@ -252,6 +255,10 @@ async def _prices(p: Press) -> Outcome:
             return Outcome(p.t("button_cancelled"))
         result = await ctx.run(admin.sync_connection_prices, models, actor=ctx.actor)
         return Outcome(result.message(ctx.lang, ctx.symbol))
+    if target.lower() in _CATALOGUE:
+        return await _catalogue(p, models)
+    if target.lower() in _UNDO:
+        return await _undo(p)
     if target.lower() in _INHERIT:
         preview = await ctx.run(admin.inherit_base_prices, models, actor=ctx.actor, dry_run=True)
         if not preview.copied:
@@ -281,6 +288,33 @@ async def _prices(p: Press) -> Outcome:
         return Outcome(p.t("button_cancelled"))
     change = await ctx.run(admin.set_price, model_id, models=models, actor=ctx.actor, **prices)
     return Outcome(change.message(ctx.lang, ctx.symbol))
+
+
+async def _catalogue(p: Press, models: list[dict[str, Any]]) -> Outcome:
+    """The catalogue sync's preview (new, changed, near misses) in the confirmation; near misses alone have
+    nothing to apply: the preview is the answer, and `/price accept` takes one."""
+    ctx = p.ctx
+    preview = await ctx.run(admin.sync_catalogue_prices, models, actor=ctx.actor, dry_run=True)
+    if not preview.models:
+        return Outcome(preview.message(ctx.lang, ctx.symbol))
+    summary = preview.message(ctx.lang, ctx.symbol)
+    if not await _confirm(p, p.t("prices_button_title"), p.t("confirm_catalogue", summary=summary)):
+        return Outcome(p.t("button_cancelled"))
+    result = await ctx.run(admin.sync_catalogue_prices, models, actor=ctx.actor)
+    return Outcome(result.message(ctx.lang, ctx.symbol))
+
+
+async def _undo(p: Press) -> Outcome:
+    """What the last price change was, confirmed, then reverted (a whole sync at once)."""
+    ctx = p.ctx
+    last = await ctx.run(admin.last_price_change)
+    if not last.models:
+        return Outcome(last.message(ctx.lang, ctx.symbol))
+    question = p.t("confirm_undo", action=last.action, models=admin.shown_models(last.models))
+    if not await _confirm(p, p.t("prices_button_title"), question):
+        return Outcome(p.t("button_cancelled"))
+    result = await ctx.run(admin.undo_price_change, actor=ctx.actor)
+    return Outcome(result.message(ctx.lang, ctx.symbol))
 
 
 # -- export -------------------------------------------------------------------------------------------------

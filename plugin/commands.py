@@ -118,6 +118,10 @@ SUBCOMMANDS: dict[str, dict[str, tuple[str, ...]]] = {
         "copy": ("copy", "复制", "copiar"),
         "inherit": ("inherit", "继承", "heredar"),
         "sync": ("sync", "同步", "sincronizar"),
+        "catalogue": ("catalogue", "catalog", "价格目录", "目录", "catálogo", "catalogo"),
+        "accept": ("accept", "接受", "采用", "aceptar"),
+        "undo": ("undo", "revert", "撤销", "撤回", "deshacer"),
+        "history": ("history", "changes", "历史", "变更", "historial", "cambios"),
     },
     "balance": {
         "set": ("set", "设置", "设为", "fijar", "poner", "establecer"),
@@ -243,6 +247,8 @@ OPTION_NAMES = {
     "output": ("output", "out", "输出", "salida"),
     "cached": ("cached", "cache", "缓存", "caché"),
     "msg": ("msg", "message", "per_msg", "permsg", "每条", "mensaje"),
+    "reasoning": ("reasoning", "think", "推理", "razonamiento"),
+    "request": ("request", "req", "per_request", "每次请求", "solicitud"),
 }
 _OPTION_KEYS = {alias: key for key, aliases in OPTION_NAMES.items() for alias in aliases}
 
@@ -549,11 +555,31 @@ async def _prices(ctx: Context, command: Command) -> str:
     return views.price_list(rows, ctx.lang, ctx.symbol)
 
 
+APPLY_WORDS = frozenset({"apply", "confirm", "yes", "执行", "确认", "aplicar", "confirmar"})
+_CATALOGUE_WORDS = frozenset(SUBCOMMANDS["price"]["catalogue"])
+
+
 async def _price(ctx: Context, command: Command) -> str:
     models = ctx.models()
     args, options = list(command.args), command.options
+    if command.sub == "sync" and args and args[0].lower() in _CATALOGUE_WORDS:  # "/price sync catalogue"
+        command, args = Command("price", "catalogue", tuple(args[1:]), options, command.raw), args[1:]
+    if command.sub == "catalogue":
+        apply = bool(args) and args[0].lower() in APPLY_WORDS
+        found = await ctx.run(admin.sync_catalogue_prices, models, actor=ctx.actor, dry_run=not apply)
+        return found.message(ctx.lang, ctx.symbol)
+    if command.sub == "undo":
+        undone = await ctx.run(admin.undo_price_change, actor=ctx.actor)
+        return undone.message(ctx.lang, ctx.symbol)
+    if command.sub == "history":
+        return await ctx.run(admin.price_history, ctx.lang, ctx.tz)
+    if command.sub == "accept":
+        if len(args) != 2:
+            return ctx.t("price_accept_usage")
+        change = await ctx.run(admin.accept_catalogue_price, args[0], args[1], models=models, actor=ctx.actor)
+        return change.message(ctx.lang, ctx.symbol)
     if command.sub == "sync":
-        apply = bool(args) and args[0].lower() in ("apply", "confirm", "yes", "执行", "确认", "aplicar", "confirmar")
+        apply = bool(args) and args[0].lower() in APPLY_WORDS
         result = await ctx.run(admin.sync_connection_prices, models, actor=ctx.actor, dry_run=not apply)
         if not apply and result.changed:
             return ctx.t("prices_sync_preview", models=admin.shown_models(result.changed))
@@ -584,6 +610,10 @@ async def _price(ctx: Context, command: Command) -> str:
         prices["cached_input"] = options["cached"]
     if "msg" in options:
         prices["per_msg"] = options["msg"]
+    if "reasoning" in options:
+        prices["reasoning"] = options["reasoning"]
+    if "request" in options:
+        prices["per_request"] = options["request"]
     if not prices:
         raise InvalidAmount(text=_shown(command.rest))
     change = await ctx.run(admin.set_price, model_id, models=models, actor=ctx.actor, **prices)

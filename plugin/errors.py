@@ -89,6 +89,12 @@ class NegativeBalance(MonitorError):
     key = "negative_balance"
 
 
+class UnknownCatalogueEntry(MonitorError):
+    """Params: entry: an id the bundled price catalogue does not hold."""
+
+    key = "unknown_catalogue_entry"
+
+
 class NoAdminPrice(MonitorError):
     """Params: model: a copy whose source has no administrator price."""
 

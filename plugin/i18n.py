@@ -39,6 +39,9 @@ MESSAGES: dict[str, dict[str, str]] = {
             "| `/price clear MODEL`, `/price copy FROM TO`, `/price inherit` | clear, copy, inherit base-model "
             "prices |\n"
             "| `/price sync [apply]` | preview, then pin the prices connections report as admin prices |\n"
+            "| `/price catalogue [apply]`, `/price accept MODEL ID` | preview, then pin the bundled catalogue's "
+            "prices; accept a near miss |\n"
+            "| `/price undo`, `/price history` | revert the last price change (a whole sync), list changes |\n"
             "| `/export csv [range]`, `/export json` | usage records as CSV, the database as JSON |\n"
             "| `/import` + a JSON file or pasted JSON | restore a backup or the original Monitor's export |\n"
             "| `/reconcile [repair]` | check every balance against the ledger; `repair` sets those that differ to "
@@ -245,13 +248,43 @@ MESSAGES: dict[str, dict[str, str]] = {
         "confirm_unblock": "Unblock {user}?",
         "prices_button_title": "Model prices",
         "prices_model_prompt": (
-            "Which model? Type its id or name, inherit to copy base-model prices, or sync to pin connection prices."
+            "Which model? Type its id or name, inherit to copy base-model prices, sync to pin connection prices,"
+            " catalogue to pin catalogue prices, or undo to revert the last price change."
         ),
         "prices_values_prompt": (
             "{current} Type new prices per 1M tokens: input output [per message]; - keeps one, off unsets it."
         ),
         "confirm_price": "Set the prices of {model}: {prices}?",
         "confirm_inherit": "Copy base-model prices to: {models}?",
+        "catalogue_intro": "Price catalogue: {source}, {date}.",
+        "catalogue_new": "New prices: {models}.",
+        "catalogue_changed": "Changed prices (replacing an admin price): {models}.",
+        "catalogue_apply_hint": (
+            "Send `/price catalogue apply` to pin them as admin prices; `/price undo` reverts the whole sync."
+        ),
+        "catalogue_near": (
+            "Not in the catalogue, but similar to an entry (not priced from it until you accept one): {models}. To "
+            "accept: `{example}`."
+        ),
+        "catalogue_synced": "Pinned catalogue prices for {count} model(s): {models}. `/price undo` reverts.",
+        "catalogue_synced_none": "Every model the catalogue names already has its catalogue price; nothing to pin.",
+        "price_accepted": (
+            "{model} now has the catalogue prices of {source}: input {input}, output {output}, cached input {cached} "
+            "per 1M tokens."
+        ),
+        "price_accept_usage": "Say which model and which catalogue entry: `/price accept MODEL CATALOGUE-ID`.",
+        "unknown_catalogue_entry": "{entry} is not in the price catalogue.",
+        "price_undone": "Undid the last price change ({action}) for {count} model(s): {models}.",
+        "price_undo_none": "There is no price change to undo.",
+        "price_history_none": "No price changes recorded yet.",
+        "price_history_title": "Price changes, newest first",
+        "price_history_undone": "(undone)",
+        "price_history_hint": "`/price undo` reverts the newest change not yet undone.",
+        "price_more_rates": "Reasoning {reasoning} per 1M tokens, {request} per request.",
+        "source_catalogue": "price catalogue",
+        "source_catalogue_base": "catalogue price of base model {base}",
+        "confirm_catalogue": "Pin these catalogue prices as admin prices?\n\n{summary}",
+        "confirm_undo": "Undo the last price change ({action}) for: {models}?",
         "test_title": "Model test",
         "test_none": "There are no models to test.",
         "test_progress": "Testing models: {done}/{total}…",
@@ -293,6 +326,8 @@ MESSAGES: dict[str, dict[str, str]] = {
             "| `/price set 模型 输入 输出 [msg:X] [cached:Y]` | 每百万 Token（或每条消息）价格 |\n"
             "| `/price clear 模型`、`/price copy 源 目标`、`/price inherit` | 清除、复制、继承基础模型价格 |\n"
             "| `/price sync [apply]` | 预览，然后把连接报价固定为管理员价格 |\n"
+            "| `/price catalogue [apply]`、`/price accept 模型 ID` | 预览，然后固定内置价格目录的价格；接受相近条目 |\n"
+            "| `/price undo`、`/price history` | 撤销上一次价格变更（整次同步）、查看变更 |\n"
             "| `/export csv [范围]`、`/export json` | 导出 CSV 记录、JSON 数据库 |\n"
             "| `/import` + JSON 文件或粘贴的 JSON | 恢复备份或导入原版 Monitor 的导出 |\n"
             "| `/reconcile [repair]` | 按账本核对每个余额；`repair` 把不一致的余额设为账本合计 |"
@@ -480,10 +515,36 @@ MESSAGES: dict[str, dict[str, str]] = {
         "confirm_block": "封禁 {user}？解封前其对话将被拒绝。",
         "confirm_unblock": "解封 {user}？",
         "prices_button_title": "模型价格",
-        "prices_model_prompt": "哪个模型？输入 id 或名称，输入 inherit 继承基础模型价格，或输入 sync 固定连接报价。",
+        "prices_model_prompt": (
+            "哪个模型？输入 id 或名称，输入 inherit 继承基础模型价格，输入 sync 固定连接报价，"
+            "输入 catalogue 固定目录价格，或输入 undo 撤销上一次价格变更。"
+        ),
         "prices_values_prompt": "{current} 输入每 1M token 的新价格：输入 输出 [每条消息]；- 保持不变，off 清除。",
         "confirm_price": "设置 {model} 的价格：{prices}？",
         "confirm_inherit": "把基础模型价格复制到：{models}？",
+        "catalogue_intro": "价格目录：{source}，{date}。",
+        "catalogue_new": "新价格：{models}。",
+        "catalogue_changed": "变更的价格（将替换管理员价格）：{models}。",
+        "catalogue_apply_hint": "发送 `/price catalogue apply` 把它们固定为管理员价格；`/price undo` 可撤销整次同步。",
+        "catalogue_near": "目录中没有、但与某条目相近（接受前不会按其计价）：{models}。接受示例：`{example}`。",
+        "catalogue_synced": "已为 {count} 个模型固定目录价格：{models}。`/price undo` 可撤销。",
+        "catalogue_synced_none": "目录中能对应的模型都已是目录价格，无需固定。",
+        "price_accepted": (
+            "{model} 已采用目录中 {source} 的价格：每 1M token 输入 {input}，输出 {output}，缓存输入 {cached}。"
+        ),
+        "price_accept_usage": "请指明模型和目录条目：`/price accept 模型 目录ID`。",
+        "unknown_catalogue_entry": "价格目录中没有 {entry}。",
+        "price_undone": "已撤销上一次价格变更（{action}），涉及 {count} 个模型：{models}。",
+        "price_undo_none": "没有可撤销的价格变更。",
+        "price_history_none": "还没有价格变更记录。",
+        "price_history_title": "价格变更（最新在前）",
+        "price_history_undone": "（已撤销）",
+        "price_history_hint": "`/price undo` 撤销最近一次未撤销的变更。",
+        "price_more_rates": "推理每 1M token {reasoning}，每次请求 {request}。",
+        "source_catalogue": "价格目录",
+        "source_catalogue_base": "基础模型 {base} 的目录价格",
+        "confirm_catalogue": "把这些目录价格固定为管理员价格？\n\n{summary}",
+        "confirm_undo": "撤销上一次价格变更（{action}）：{models}？",
         "test_title": "模型测试",
         "test_none": "没有可测试的模型。",
         "test_progress": "正在测试模型：{done}/{total}…",
@@ -525,6 +586,10 @@ MESSAGES: dict[str, dict[str, str]] = {
             "| `/price set MODELO ENTRADA SALIDA [msg:X] [cached:Y]` | precios por 1M tokens (o por mensaje) |\n"
             "| `/price clear MODELO`, `/price copy DE A`, `/price inherit` | borrar, copiar, heredar precios |\n"
             "| `/price sync [apply]` | ver y luego fijar los precios de la conexión como de administrador |\n"
+            "| `/price catalogue [apply]`, `/price accept MODELO ID` | ver y luego fijar los precios del catálogo "
+            "incluido; aceptar una entrada parecida |\n"
+            "| `/price undo`, `/price history` | deshacer el último cambio de precios (toda una sincronización), "
+            "ver cambios |\n"
             "| `/export csv [periodo]`, `/export json` | registros en CSV, la base de datos en JSON |\n"
             "| `/import` + un archivo JSON o JSON pegado | restaurar una copia o la exportación del Monitor "
             "original |\n"
@@ -736,13 +801,44 @@ MESSAGES: dict[str, dict[str, str]] = {
         "prices_button_title": "Precios de modelos",
         "prices_model_prompt": (
             "¿Qué modelo? Escribe su id o nombre, inherit para heredar del"
-            " modelo base, o sync para fijar los de la conexión."
+            " modelo base, sync para fijar los de la conexión, catalogue para fijar los del catálogo"
+            " o undo para deshacer el último cambio de precios."
         ),
         "prices_values_prompt": (
             "{current} Escribe precios nuevos por 1M tokens: entrada salida [por mensaje]; - conserva, off quita."
         ),
         "confirm_price": "¿Fijar los precios de {model}: {prices}?",
         "confirm_inherit": "¿Copiar precios del modelo base a: {models}?",
+        "catalogue_intro": "Catálogo de precios: {source}, {date}.",
+        "catalogue_new": "Precios nuevos: {models}.",
+        "catalogue_changed": "Precios que cambian (sustituyen un precio de administrador): {models}.",
+        "catalogue_apply_hint": (
+            "Envíe `/price catalogue apply` para fijarlos como precios de administrador; `/price undo` deshace toda "
+            "la sincronización."
+        ),
+        "catalogue_near": (
+            "No están en el catálogo, pero se parecen a una entrada (sin precio de ella hasta que acepte una): "
+            "{models}. Para aceptar: `{example}`."
+        ),
+        "catalogue_synced": "Precios del catálogo fijados en {count} modelo(s): {models}. `/price undo` lo deshace.",
+        "catalogue_synced_none": "Todos los modelos que el catálogo nombra ya tienen su precio; nada que fijar.",
+        "price_accepted": (
+            "{model} tiene ahora los precios de catálogo de {source}: entrada {input}, salida {output}, entrada en "
+            "caché {cached} por 1M tokens."
+        ),
+        "price_accept_usage": "Indique el modelo y la entrada del catálogo: `/price accept MODELO ID-CATÁLOGO`.",
+        "unknown_catalogue_entry": "{entry} no está en el catálogo de precios.",
+        "price_undone": "Deshecho el último cambio de precios ({action}) en {count} modelo(s): {models}.",
+        "price_undo_none": "No hay ningún cambio de precios que deshacer.",
+        "price_history_none": "Aún no hay cambios de precios registrados.",
+        "price_history_title": "Cambios de precios, el más reciente primero",
+        "price_history_undone": "(deshecho)",
+        "price_history_hint": "`/price undo` deshace el cambio más reciente aún no deshecho.",
+        "price_more_rates": "Razonamiento {reasoning} por 1M tokens, {request} por solicitud.",
+        "source_catalogue": "catálogo de precios",
+        "source_catalogue_base": "precio de catálogo del modelo base {base}",
+        "confirm_catalogue": "¿Fijar estos precios del catálogo como precios de administrador?\n\n{summary}",
+        "confirm_undo": "¿Deshacer el último cambio de precios ({action}) de: {models}?",
         "test_title": "Prueba de modelos",
         "test_none": "No hay modelos que probar.",
         "test_progress": "Probando modelos: {done}/{total}…",

@@ -261,6 +261,36 @@ SELECT CAST(created_at AS INTEGER) / 86400, user_id, COUNT(*), SUM(input_tokens)
 FROM usage GROUP BY 1, 2;
 """
 
+# Reasoning and per-request rates for admin prices and usage records, and the history that lets price changes be
+# undone. (ADD COLUMN appends to each table's text right after its last column: schema.sql writes it the same.)
+M003_CATALOGUE = """
+ALTER TABLE prices ADD COLUMN reasoning_price INTEGER CHECK (reasoning_price >= 0);
+ALTER TABLE prices ADD COLUMN request_price INTEGER CHECK (request_price >= 0);
+ALTER TABLE usage ADD COLUMN reasoning_price INTEGER;
+ALTER TABLE usage ADD COLUMN request_price INTEGER;
+CREATE TABLE price_history (
+    id INTEGER PRIMARY KEY,
+    batch INTEGER NOT NULL,
+    action TEXT NOT NULL,
+    model_id TEXT NOT NULL,
+    existed INTEGER NOT NULL CHECK (existed IN (0, 1)),
+    name TEXT,
+    base_model_id TEXT,
+    input_price INTEGER,
+    output_price INTEGER,
+    cached_input_price INTEGER,
+    per_msg_price INTEGER,
+    reasoning_price INTEGER,
+    request_price INTEGER,
+    updated_at REAL,
+    updated_by TEXT,
+    actor TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    undone_at REAL
+);
+CREATE INDEX price_history_batch ON price_history (batch);
+"""
+
 
 def schema_sql() -> str:
     """The schema text: embedded in a generated function file, or read beside the package in a checkout."""
@@ -300,6 +330,14 @@ def m002_report_rollups(db: sqlite_utils.Database) -> None:
     """Rollups kept by triggers, indexes for sorted records and covering indexes for one user's or one model's
     reports, so reports stay fast at millions of records; the rollups are filled from the usage already there."""
     for sql in statements(M002_COVERING) + statements(M002_SCHEMA) + statements(M002_BACKFILL):
+        db.conn.execute(sql)
+
+
+@MIGRATIONS()
+def m003_price_catalogue(db: sqlite_utils.Database) -> None:
+    """Reasoning and per-request rates (the bundled catalogue gives them), and a history of admin price changes
+    for undo."""
+    for sql in statements(M003_CATALOGUE):
         db.conn.execute(sql)
 
 

@@ -3,13 +3,14 @@
 Resolution, first hit wins, and the winner's name is recorded with the charge:
 admin-set price for the model -> admin-set price for its base model (workspace models) ->
 price reported by the connection's model list (OpenRouter-style, per token) for the model, then its base ->
+the bundled catalogue's entry for the model's exact or normalised id, then its base's (`plugin/catalogue.py`) ->
 valve defaults.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -30,25 +31,38 @@ def from_micro(micro: int) -> Decimal:
 
 @dataclass(frozen=True)
 class Price:
-    """Micro-units per 1M tokens (input, output, cached input) or per message; `source` says where it came from."""
+    """Micro-units per 1M tokens (input, output, cached input, reasoning), per request on top of the tokens, or
+    per message instead of them; `minimum` is the least a reply with output costs; `source` says where it came
+    from."""
 
     input: int
     output: int
     source: str
     cached_input: int | None = None
     per_message: int | None = None
+    reasoning: int | None = None
+    per_request: int | None = None
+    minimum: int = 0
 
-    def cost(self, input_tokens: int, output_tokens: int, cached_tokens: int = 0) -> int:
-        """What one assistant message costs. No output means nothing was delivered, so nothing is owed."""
+    def cost(self, input_tokens: int, output_tokens: int, cached_tokens: int = 0, reasoning_tokens: int = 0) -> int:
+        """What one assistant message costs. No output means nothing was delivered, so nothing is owed.
+
+        Cached tokens are part of the input and reasoning tokens part of the output (as OpenAI and Anthropic
+        count them): with their own rate they are billed at it instead of the input / output rate, never twice.
+        """
         if output_tokens <= 0:
             return 0
         if self.per_message is not None:
-            return self.per_message
+            return max(self.per_message, self.minimum)
         cached = min(max(cached_tokens, 0), input_tokens) if self.cached_input is not None else 0
+        reasoning = min(max(reasoning_tokens, 0), output_tokens) if self.reasoning is not None else 0
         numerator = (
-            (input_tokens - cached) * self.input + cached * (self.cached_input or 0) + output_tokens * self.output
+            (input_tokens - cached) * self.input
+            + cached * (self.cached_input or 0)
+            + (output_tokens - reasoning) * self.output
+            + reasoning * (self.reasoning or 0)
         )
-        return (numerator + PER // 2) // PER
+        return max((numerator + PER // 2) // PER + (self.per_request or 0), self.minimum)
 
 
 def defaults(input_per_1m: float, output_per_1m: float, per_msg: float) -> Price:
@@ -69,6 +83,8 @@ def from_admin_row(row: Mapping[str, Any], fallback: Price, source: str) -> Pric
         output=row["output_price"] if row.get("output_price") is not None else fallback.output,
         cached_input=row.get("cached_input_price"),
         per_message=row.get("per_msg_price"),
+        reasoning=row.get("reasoning_price"),
+        per_request=row.get("request_price"),
         source=source,
     )
 
@@ -103,8 +119,21 @@ def from_connection(model: Mapping[str, Any] | None, source: str) -> Price | Non
         input=prompt,
         output=completion,
         cached_input=_per_token(pricing.get("input_cache_read")) if "input_cache_read" in pricing else None,
+        reasoning=_per_token(pricing.get("internal_reasoning")) or None,  # "0": not priced apart from output
+        per_request=_per_request(pricing.get("request")),
         source=source,
     )
+
+
+def _per_request(value: Any) -> int | None:
+    """OpenRouter's `request`: currency per request as a string; "0" or absent means none."""
+    try:
+        number = Decimal(str(value)) if value is not None else Decimal(0)
+    except (InvalidOperation, ValueError):
+        return None
+    if not number.is_finite() or number <= 0:
+        return None
+    return int((number * MICRO).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def base_model_id(model: Mapping[str, Any] | None, stored: Mapping[str, Any] | None) -> str | None:
@@ -124,6 +153,7 @@ def resolve(
     admin_price: Callable[[str], Mapping[str, Any] | None],
     lookup_model: Callable[[str], Mapping[str, Any] | None],
     fallback: Price,
+    catalogue: Callable[[str], Price | None] | None = None,
 ) -> Price:
     """The price for `model_id`, following the order in this module's docstring."""
     own = admin_price(model_id)
@@ -138,6 +168,11 @@ def resolve(
         return price
     if base and base != model_id and (price := from_connection(lookup_model(base), f"connection:{base}")):
         return price
+    if catalogue is not None:
+        if price := catalogue(model_id):
+            return price
+        if base and base != model_id and (price := catalogue(base)):
+            return replace(price, source=f"catalogue:{base}")
     return fallback
 
 

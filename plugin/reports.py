@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta, tzinfo
 from typing import Any, NamedTuple
 
-from . import pricing, rollups
+from . import catalogue, pricing, rollups
 from .errors import InvalidSort
 from .ranges import Range, between, today
 from .store import Store
@@ -362,7 +362,14 @@ def price_list(store: Store, models: Iterable[Mapping[str, Any]], fallback: pric
     rows = []
     for model_id in [*by_id, *sorted(set(admin) - set(by_id))]:
         model = by_id.get(model_id)
-        price = pricing.resolve(model_id, model, admin_price=admin.get, lookup_model=by_id.get, fallback=fallback)
+        price = pricing.resolve(
+            model_id,
+            model,
+            admin_price=admin.get,
+            lookup_model=by_id.get,
+            fallback=fallback,
+            catalogue=catalogue.price_for,
+        )
         rows.append(
             {
                 "model_id": model_id,

@@ -505,16 +505,21 @@ class Store:
         output_price: int | None = None,
         cached_input_price: int | None = None,
         per_msg_price: int | None = None,
+        reasoning_price: int | None = None,
+        request_price: int | None = None,
         name: str = "",
         base_model_id: str | None = None,
         actor: str = "",
+        updated_at: float | None = None,
     ) -> None:
         self.conn.execute(
             "INSERT INTO prices (model_id, name, base_model_id, input_price, output_price, cached_input_price,"
-            " per_msg_price, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " per_msg_price, reasoning_price, request_price, updated_at, updated_by)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (model_id) DO UPDATE SET name = excluded.name, base_model_id = excluded.base_model_id,"
             " input_price = excluded.input_price, output_price = excluded.output_price,"
             " cached_input_price = excluded.cached_input_price, per_msg_price = excluded.per_msg_price,"
+            " reasoning_price = excluded.reasoning_price, request_price = excluded.request_price,"
             " updated_at = excluded.updated_at, updated_by = excluded.updated_by",
             (
                 model_id,
@@ -524,7 +529,9 @@ class Store:
                 output_price,
                 cached_input_price,
                 per_msg_price,
-                self.clock(),
+                reasoning_price,
+                request_price,
+                self.clock() if updated_at is None else updated_at,
                 actor,
             ),
         )
@@ -535,6 +542,44 @@ class Store:
 
     def all_prices(self) -> list[dict[str, Any]]:
         return self.query("SELECT * FROM prices ORDER BY model_id")
+
+    # -- price history (undo) ---------------------------------------------------------------
+
+    def next_price_batch(self) -> int:
+        row = self.one("SELECT COALESCE(MAX(batch), 0) + 1 AS batch FROM price_history")
+        return int(row["batch"]) if row else 1
+
+    def remember_price(self, batch: int, action: str, model_id: str, actor: str) -> None:
+        """Keep a model's prices row as it is now (or that it has none), before `action` changes it."""
+        before = self.get_price(model_id) or {}
+        self.conn.execute(
+            "INSERT INTO price_history (batch, action, model_id, existed, name, base_model_id, input_price,"
+            " output_price, cached_input_price, per_msg_price, reasoning_price, request_price, updated_at,"
+            " updated_by, actor, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                batch,
+                action,
+                model_id,
+                int(bool(before)),
+                *(before.get(c) for c in _HISTORY_COLUMNS),
+                actor,
+                self.clock(),
+            ),
+        )
+
+    def last_price_batch(self) -> list[dict[str, Any]]:
+        """The rows of the latest admin price change not yet undone (empty when there is none)."""
+        return self.query(
+            "SELECT * FROM price_history WHERE batch = (SELECT MAX(batch) FROM price_history"
+            " WHERE undone_at IS NULL) AND undone_at IS NULL ORDER BY id DESC"
+        )
+
+    def mark_undone(self, batch: int) -> None:
+        self.conn.execute("UPDATE price_history SET undone_at = ? WHERE batch = ?", (self.clock(), batch))
+
+    def price_history(self, limit: int) -> list[dict[str, Any]]:
+        """The latest admin price changes, one row per model and batch, newest first."""
+        return self.query("SELECT * FROM price_history ORDER BY id DESC LIMIT ?", (limit,))
 
     # -- export and restore -------------------------------------------------------------------
 
@@ -568,6 +613,7 @@ class Store:
         raises `RestoreError` naming the row, and the caller's transaction rolls everything back."""
         for table in reversed(TABLES):  # children before parents, for the foreign keys
             self.conn.execute(f"DELETE FROM {table}")
+        self.conn.execute("DELETE FROM price_history")  # undoing a change made before the restore would undo it
         for table in TABLES:
             known = {c["name"] for c in self.columns(table)}
             for index, row in enumerate(tables.get(table, ())):
@@ -581,6 +627,20 @@ class Store:
                 except (sqlite3.IntegrityError, OverflowError) as exc:
                     raise RestoreError(f"{table}[{index}]: {exc}") from exc
 
+
+# A prices row's columns kept by price_history, in the order `remember_price` writes them.
+_HISTORY_COLUMNS = (
+    "name",
+    "base_model_id",
+    "input_price",
+    "output_price",
+    "cached_input_price",
+    "per_msg_price",
+    "reasoning_price",
+    "request_price",
+    "updated_at",
+    "updated_by",
+)
 
 # The usage upsert per set of columns (callers pass the same few shapes): built once, not per reply.
 _UPSERT_USAGE: dict[tuple[str, ...], str] = {}

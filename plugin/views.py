@@ -344,11 +344,11 @@ def users(page: Page, lang: str, symbol: str, tz: tzinfo | None, search: str = "
 
 
 def price_source(source: str, lang: str) -> str:
-    """`admin`, `admin:<base>`, `connection`, `connection:<base>`, `default` in the reader's words."""
+    """`admin`, `connection`, `catalogue` (each also `:<base>`), `default` in the reader's words."""
     kind, _, base = source.partition(":")
-    if kind in ("admin", "connection") and base:
+    if kind in ("admin", "connection", "catalogue") and base:
         return _t(lang, f"source_{kind}_base", base=cell(base))
-    return _t(lang, f"source_{kind}") if kind in ("admin", "connection", "default") else cell(source)
+    return _t(lang, f"source_{kind}") if kind in ("admin", "connection", "catalogue", "default") else cell(source)
 
 
 def price_list(rows: Sequence[Mapping[str, Any]], lang: str, symbol: str) -> str:

@@ -90,6 +90,7 @@ def seed(store: Store) -> None:
                 }
             )
         store.set_blocked(CAROL["id"], True)
+        store.remember_price(store.next_price_batch(), "set", "llama3:8b", "a1")  # so `/price undo` has work
         store.set_price("llama3:8b", input_price=1_000_000, output_price=2_000_000, name="Llama", actor="a1")
         store.conn.execute("UPDATE users SET balance = balance + 1 WHERE id = ?", (CAROL["id"],))
 
@@ -245,6 +246,10 @@ ADMIN_ARGS: dict[tuple[str, str], str] = {
     ("price", "copy"): "llama3:8b gpt-4o",
     ("price", "inherit"): "",
     ("price", "sync"): "apply",
+    ("price", "catalogue"): "apply",  # gpt-4o is in the bundled catalogue
+    ("price", "accept"): "llama3:8b gpt-4o",
+    ("price", "undo"): "",  # seed() leaves one change to undo
+    ("price", "history"): "",
     ("import", ""): "",  # the document comes as an attached file (World.document)
     ("reconcile", "repair"): "",
     ("reconcile", ""): "",
@@ -254,9 +259,9 @@ ADMIN_ARGS: dict[tuple[str, str], str] = {
     ("top", ""): "all",
     ("prices", ""): "",
 }
-WRITES = {key for key in ADMIN_ARGS if key[0] in ("balance", "block", "unblock", "price", "import")} | {
-    ("reconcile", "repair")
-}
+WRITES = {key for key in ADMIN_ARGS if key[0] in ("balance", "block", "unblock", "price", "import")} - {
+    ("price", "history")
+} | {("reconcile", "repair")}
 EXPORTS = {("export", "csv"), ("export", "json")}
 # Public commands try to reach someone else's data; they must still write nothing and show nothing of Bob's.
 PUBLIC_ARGS: dict[tuple[str, str], str] = {
@@ -987,9 +992,11 @@ def test_hostile_text_in_commands_is_literal_and_leaves_every_table_intact(
     assert "Prices of" in world.say(ADMIN, f"/price set {q(needle)} 1 2")
     schema, after = snapshot(store)
     assert schema == before[0]
-    assert {t: rows for t, rows in after.items() if t not in ("users", "ledger", "prices", "sqlite_sequence")} == {
-        t: rows for t, rows in before[1].items() if t not in ("users", "ledger", "prices", "sqlite_sequence")
+    changed = ("users", "ledger", "prices", "price_history", "sqlite_sequence")
+    assert {t: rows for t, rows in after.items() if t not in changed} == {
+        t: rows for t, rows in before[1].items() if t not in changed
     }
+    assert [r["model_id"] for r in new_rows(before[1]["price_history"], after["price_history"])] == [needle]
     assert [u["id"] for u in after["users"]] == [u["id"] for u in before[1]["users"]]  # nobody added or left
     assert [u["id"] for u in new_rows(before[1]["users"], after["users"])] == [person["id"]]  # only them changed
     assert store.get_user(person["id"])["blocked"] == 1

@@ -11,11 +11,12 @@ import os
 import sqlite3
 import time
 import uuid
+from dataclasses import replace
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from .. import billing, i18n, notice, openwebui, pricing, tokens
+from .. import billing, catalogue, i18n, notice, openwebui, pricing, tokens
 from ..errors import MisconfiguredValve, StoreUnavailable
 from ..store import Store, open_store_async
 
@@ -69,6 +70,12 @@ class Filter:
             ge=-1,
             le=1_000_000,
             description="Flat price per reply for models with no other price; negative bills by tokens.",
+        )
+        min_charge: float = Field(
+            default=0.0,
+            ge=0,
+            le=1_000_000,
+            description="Least a reply with output costs, whatever its price (0: no minimum).",
         )
         init_balance: float = Field(
             default_factory=lambda: _env_float("INIT_BALANCE", 0.0),
@@ -230,6 +237,7 @@ class Filter:
                 self.valves.default_output_price,
                 self.valves.default_per_msg_price,
             )
+            minimum = pricing.to_micro(self.valves.min_charge)
 
             def settle() -> billing.Settlement:
                 usage, last_round, why = tokens.usage_for(messages, self._counter())
@@ -246,7 +254,10 @@ class Filter:
                     admin_price=store.get_price,
                     lookup_model=lookup,
                     fallback=fallback,
+                    catalogue=catalogue.price_for,
                 )
+                if minimum:
+                    price = replace(price, minimum=minimum)
                 return billing.settle(
                     store,
                     _member(user),
