@@ -5,6 +5,7 @@ server; nothing typed here ever reaches SQL: commands select fixed queries and p
 
 from __future__ import annotations
 
+import logging
 import re
 import shlex
 import time
@@ -13,18 +14,21 @@ from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any
 
-from . import admin, exchange, i18n, markdown, ranges, reports, views
-from .errors import AdminOnly, InvalidAmount, InvalidImport, MonitorError
+from . import admin, budget_admin, budgets, exchange, i18n, markdown, ranges, reports, views
+from .errors import AdminOnly, InvalidAmount, InvalidBudget, InvalidImport, MonitorError
+from .notice import money
 from .pricing import Price
 from .store import Store
 from .tokens import CJK
+
+log = logging.getLogger(__name__)
 
 SHOWN_CAP = 80  # characters of typed text quoted back in an answer
 MAX_INPUT = 4_000  # a command is a line, not a document; /import's JSON comes as a file or a code block
 
 # Commands everyone may use, and those only an Open WebUI admin may.
 PUBLIC = frozenset({"usage", "models", "days", "records", "balance", "help"})
-ADMIN = frozenset({"users", "top", "prices", "price", "block", "unblock", "export", "import", "reconcile"})
+ADMIN = frozenset({"users", "top", "prices", "price", "block", "unblock", "export", "import", "reconcile", "budget"})
 
 # Words that name a command, in every language at once: the reader's language never limits what they type.
 # `balance` doubles as the admin's `balance set|add`; without those words it is the reader's own balance.
@@ -104,6 +108,18 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "conciliación",
         "conciliacion",
     ),
+    "budget": (
+        "budget",
+        "budgets",
+        "allowance",
+        "allowances",
+        "预算",
+        "配额",
+        "presupuesto",
+        "presupuestos",
+        "asignación",
+        "asignacion",
+    ),
 }
 # Filler people put around a command: "show my usage for the last 7 days", "muéstrame mi uso".
 FILLER = frozenset(
@@ -138,6 +154,10 @@ SUBCOMMANDS: dict[str, dict[str, tuple[str, ...]]] = {
         ),
     },
     "reconcile": {"repair": ("repair", "fix", "修复", "reparar", "corregir")},
+    "budget": {
+        **budget_admin.SCOPES,
+        "clear": ("clear", "remove", "delete", "unset", "清除", "删除", "borrar", "quitar"),
+    },
     "export": {
         "csv": ("csv", "records", "usage", "记录", "registros"),
         "json": ("json", "database", "db", "all", "数据库", "全部", "base de datos", "todo"),
@@ -348,6 +368,8 @@ class Context:
     attachments: Callable[[], Awaitable[list[bytes]]] | None = None
     page_size: int = 20
     message: str = ""  # the whole message (commands see its first line; /import may paste JSON below)
+    groups: Callable[[], Awaitable[list[dict[str, str]]]] | None = None  # Open WebUI's groups: {id, name}
+    member_groups: Callable[[str], Awaitable[list[str]]] | None = None  # a user's group ids
 
     @property
     def is_admin(self) -> bool:
@@ -507,7 +529,67 @@ async def _balance(ctx: Context, command: Command) -> str:
         return change.message(ctx.lang, ctx.symbol)
     if command.args and ctx.is_admin:
         return await _users(ctx, command)
-    return await _usage(ctx, Command("usage", args=("today",)))
+    answer = await _usage(ctx, Command("usage", args=("today",)))
+    allowance = await _allowance_line(ctx, ctx.user["id"])
+    return answer + ("\n\n" + allowance if allowance else "")
+
+
+async def _allowance_line(ctx: Context, user_id: str) -> str:
+    """The reader's allowance and when it next refills, or "" when they have none."""
+    config = await ctx.run(budgets.load)
+    groups: list[str] = []
+    if config.needs_groups and ctx.member_groups is not None:
+        try:
+            groups = await ctx.member_groups(user_id)
+        except Exception:  # broad on purpose: Open WebUI's own database; the answer goes on without groups
+            log.warning("openwebui_monitor: could not read the groups of %s", user_id, exc_info=True)
+    allowance = config.plan(user_id, groups).allowance
+    if allowance is None:
+        return ""
+    return ctx.t(
+        "allowance_line",
+        allowance=budget_admin.describe(allowance, ctx.lang, ctx.symbol),
+        when=budgets.when(allowance.next_refill(ctx.store.clock())),
+    )
+
+
+async def _budget(ctx: Context, command: Command) -> str:
+    """`/budget` lists; `group|user NAME ...` sets; `clear group|user NAME [init|allowance]` removes."""
+    groups = await ctx.groups() if ctx.groups is not None else []
+    now = ctx.store.clock()
+    if not command.sub:
+        if command.args:
+            raise InvalidBudget(text=_shown(command.rest))
+        config = await ctx.run(budgets.load)
+        names = {g["id"]: g["name"] for g in groups}
+        return budget_admin.listing(config, names, ctx.lang, ctx.symbol, now)
+    if command.sub == "clear":
+        scope, name, part = budget_admin.parse_clear(command.args)
+    else:
+        scope = command.sub
+        setting = budget_admin.parse_setting(command.args, scope=scope)
+        name = setting.name
+    if scope == "group":
+        group = budget_admin.find_group(groups, name)
+        target, label = group["id"], group["name"]
+    else:
+        person = await find_person(ctx, name)
+        target, label = person["id"], person.get("email") or person_label(person)
+    shown = budget_admin.target_label(scope, label, ctx.lang)
+    if command.sub == "clear":
+        changed = await ctx.run(budget_admin.clear, scope, target, part)
+        return ctx.t("budget_cleared" if changed else "budget_not_set", target=shown)
+    if setting.init is not None:
+        await ctx.run(budget_admin.set_init, target, label, setting.init, ctx.actor)
+        return ctx.t("budget_init_set", target=shown, amount=money(setting.init, ctx.symbol, exact=True))
+    await ctx.run(budget_admin.set_allowance, scope, target, label, setting, ctx.actor)
+    allowance = budgets.Allowance(setting.period, setting.mode, setting.amount, scope, label)
+    return ctx.t(
+        "budget_allowance_set",
+        target=shown,
+        allowance=budget_admin.describe(allowance, ctx.lang, ctx.symbol),
+        when=budgets.when(allowance.next_refill(now)),
+    )
 
 
 async def _users(ctx: Context, command: Command) -> str:
@@ -650,4 +732,5 @@ _HANDLERS: dict[str, Callable[[Context, Command], Awaitable[str]]] = {
     "export": _export,
     "import": _import,
     "reconcile": _reconcile,
+    "budget": _budget,
 }
