@@ -9,6 +9,7 @@ import logging
 import re
 import shlex
 import time
+import unicodedata
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import tzinfo
@@ -24,6 +25,7 @@ from .tokens import CJK
 log = logging.getLogger(__name__)
 
 SHOWN_CAP = 80  # characters of typed text quoted back in an answer
+MAX_GROUP_LOOKUPS = 20  # users whose groups an admin command reads to find a group's initial balance
 MAX_INPUT = 4_000  # a command is a line, not a document; /import's JSON comes as a file or a code block
 
 # Commands everyone may use, and those only an Open WebUI admin may.
@@ -417,9 +419,40 @@ async def _target_user(ctx: Context, command: Command) -> tuple[str, str]:
 
 
 async def find_person(ctx: Context, query: str) -> dict[str, Any]:
+    """The user `query` names; created if missing with the initial balance their first chat would give them
+    (their groups' largest initial balance, else the filter's `init_balance`)."""
     directory = await ctx.directory()
     _price, init_balance = await ctx.billing()
-    return await ctx.run(lambda store: admin.find_user(directory, store, query, init_balance=init_balance))
+    config = await ctx.run(budgets.load)
+    inits: dict[str, int | None] = {}
+    if ctx.member_groups is not None and any(row["init_balance"] is not None for row in config.groups.values()):
+        candidates = [person for person in directory if _could_be(person, query, exact=False)]
+        if len(candidates) > MAX_GROUP_LOOKUPS:  # a vague query: find_user can only pick an exact match then
+            candidates = [person for person in candidates if _could_be(person, query, exact=True)]
+        for person in candidates[:MAX_GROUP_LOOKUPS]:
+            user_id = str(person.get("id") or "")
+            inits[user_id] = config.plan(user_id, await _groups_of(ctx, user_id)).init_balance
+    return await ctx.run(
+        lambda store: admin.find_user(directory, store, query, init_balance=init_balance, init_for=inits.get)
+    )
+
+
+def _could_be(person: Mapping[str, Any], query: str, *, exact: bool) -> bool:
+    """Whether `query` may name `person` (a superset of `admin.find_user`'s rules, or of its exact ones), so
+    only candidates' groups are read from Open WebUI."""
+    wanted = unicodedata.normalize("NFC", query).strip().casefold()
+    bracketed = re.search(r"<([^<>\s]+@[^<>\s]+)>\s*$", wanted)
+    wanted = bracketed.group(1) if bracketed else wanted
+    fields = [str(person.get(key) or "").casefold() for key in ("id", "name", "email")]
+    return bool(wanted) and bool(fields[0]) and any(wanted == f if exact else wanted in f for f in fields)
+
+
+async def _groups_of(ctx: Context, user_id: str) -> list[str]:
+    try:
+        return await ctx.member_groups(user_id) if ctx.member_groups is not None else []
+    except Exception:  # broad on purpose: Open WebUI's own database; the user's own budget still applies
+        log.warning("openwebui_monitor: could not read the groups of %s", user_id, exc_info=True)
+        return []
 
 
 def person_label(person: Mapping[str, Any]) -> str:
@@ -537,12 +570,7 @@ async def _balance(ctx: Context, command: Command) -> str:
 async def _allowance_line(ctx: Context, user_id: str) -> str:
     """The reader's allowance and when it next refills, or "" when they have none."""
     config = await ctx.run(budgets.load)
-    groups: list[str] = []
-    if config.needs_groups and ctx.member_groups is not None:
-        try:
-            groups = await ctx.member_groups(user_id)
-        except Exception:  # broad on purpose: Open WebUI's own database; the answer goes on without groups
-            log.warning("openwebui_monitor: could not read the groups of %s", user_id, exc_info=True)
+    groups = await _groups_of(ctx, user_id) if config.needs_groups else []
     allowance = config.plan(user_id, groups).allowance
     if allowance is None:
         return ""

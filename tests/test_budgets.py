@@ -519,3 +519,18 @@ def test_hostile_budget_commands_get_a_translated_answer_and_change_nothing(worl
     assert any(answer.startswith(prefix) for prefix in prefixes), answer
     assert "<b>" not in answer and "went wrong" not in answer.lower()
     assert snapshot(world.store) == before
+
+
+def test_a_user_an_admin_names_before_their_first_chat_gets_their_groups_initial_balance(world) -> None:
+    from test_security import ADMIN
+
+    dave = {"id": "u-dave", "name": "Dave", "email": "dave@example.com", "role": "user"}
+    erin = {"id": "u-erin", "name": "Erin", "email": "erin@example.com", "role": "user"}
+    world.directory = [*world.directory, dave, erin]
+    world.memberships[dave["id"]] = ["g-staff"]
+    world.say(ADMIN, "/budget group Staff init 5")
+    world.say(ADMIN, "/balance add dave@example.com 1")
+    world.say(ADMIN, "/balance add Erin 1")  # in no group: the filter's init_balance (1 in World)
+    rows = [(r["kind"], r["amount"], r["balance_after"]) for r in world.store.ledger_for(dave["id"])]
+    assert rows == [("topup", 5_000_000, 5_000_000), ("topup", 1_000_000, 6_000_000)]
+    assert world.store.get_user(erin["id"])["balance"] == 2_000_000
