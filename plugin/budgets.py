@@ -15,6 +15,7 @@ No SQL here (the store owns it) and no Open WebUI: group ids come in from the ca
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from .store import Store
 PERIODS = ("day", "week", "month")
 MODES = ("reset", "add")
 _UTC = dt.UTC
+DAY = 86_400  # seconds in a UTC day (Unix time has no leap seconds)
 
 
 # -- periods ----------------------------------------------------------------------------------------------
@@ -50,7 +52,18 @@ def period_start(period: str, now: float) -> dt.datetime:
 
 def next_start(period: str, now: float) -> float:
     """When the period after the one `now` falls in starts (epoch seconds): the next refill."""
-    start = period_start(period, now)
+    return _next_start(period, int(now // DAY))
+
+
+def period_key(period: str, now: float) -> str:
+    """The period `now` falls in, as recorded per user: 'day:2026-11-29', 'week:2026-W48', 'month:2026-11'."""
+    return _period_key(period, int(now // DAY))
+
+
+# Both depend only on the UTC day, and every chat asks: computed once per period and day.
+@functools.lru_cache(maxsize=64)
+def _next_start(period: str, day: int) -> float:
+    start = period_start(period, day * DAY)
     if period == "day":
         following = start + dt.timedelta(days=1)
     elif period == "week":
@@ -60,9 +73,9 @@ def next_start(period: str, now: float) -> float:
     return following.timestamp()
 
 
-def period_key(period: str, now: float) -> str:
-    """The period `now` falls in, as recorded per user: 'day:2026-11-29', 'week:2026-W48', 'month:2026-11'."""
-    start = period_start(period, now)
+@functools.lru_cache(maxsize=64)
+def _period_key(period: str, day: int) -> str:
+    start = period_start(period, day * DAY)
     if period == "day":
         return f"day:{start:%Y-%m-%d}"
     if period == "week":
@@ -125,6 +138,7 @@ class Config:
     version: int
     groups: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # group id -> budgets row
     users: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # user id -> budgets row
+    _plans: dict[tuple[str, tuple[str, ...]], Plan] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def needs_groups(self) -> bool:
@@ -132,6 +146,16 @@ class Config:
         return bool(self.groups)
 
     def plan(self, user_id: str, group_ids: Iterable[str] = ()) -> Plan:
+        """The budget of `user_id` in these groups (remembered: the same user asks at every chat)."""
+        key = (user_id, tuple(group_ids))
+        plan = self._plans.get(key)
+        if plan is None:
+            if len(self._plans) > 10_000:
+                self._plans.clear()
+            plan = self._plans[key] = self._plan(user_id, key[1])
+        return plan
+
+    def _plan(self, user_id: str, group_ids: Iterable[str]) -> Plan:
         rows = [self.groups[g] for g in dict.fromkeys(group_ids) if g in self.groups]
         inits = [row["init_balance"] for row in rows if row["init_balance"] is not None]
         own = self.users.get(user_id)
