@@ -6,8 +6,9 @@ Rules (README "Budgets"):
 - Allowance: the user's own allowance wins over their groups'; among groups, the largest amount, then the
   shortest period, then 'reset' before 'add', then the group id (so the choice never depends on order).
 - A refill is lazy: the first billing step of a user in a new period (UTC day, ISO week, calendar month, by the
-  store's clock) applies it, as a ledger row ('reset' for "reset to X": amount X - balance, 'topup' for
-  "add X"), and records the period in the same transaction, so it happens exactly once per user and period.
+  store's clock) applies it, as a ledger row ('reset' for "reset to X": amount X - balance - pre-charges still
+  held, 'topup' for "add X"), and records the period in the same transaction, so it happens exactly once per
+  user and period.
 
 No SQL here (the store owns it) and no Open WebUI: group ids come in from the caller.
 """
@@ -204,11 +205,6 @@ async def current(store: Store) -> Config:
     return await store.run(load, store)
 
 
-def forget(store: Store) -> None:
-    """Drop the cached budgets (after this process changed them: the next read reloads at once)."""
-    _configs.pop(store, None)
-
-
 # -- the refill ---------------------------------------------------------------------------------------------
 
 
@@ -228,7 +224,8 @@ def refill(store: Store, user_id: str, allowance: Allowance | None) -> int | Non
     if allowance.mode == "reset":
         user = store.get_user(user_id)
         assert user is not None
-        kind, amount = "reset", allowance.amount - user["balance"]
+        # Pre-charges still held are part of what the user has: their release must not add to the new allowance.
+        kind, amount = "reset", allowance.amount - user["balance"] - store.open_hold(user_id)
     else:
         kind, amount = "topup", allowance.amount
     balance = store.append_ledger(

@@ -596,6 +596,13 @@ class Store:
             )
         return had
 
+    def open_hold(self, user_id: str) -> int:
+        """The pre-charges one user's open requests still hold (already taken from their balance)."""
+        row = self.one(
+            "SELECT COALESCE(SUM(hold), 0) AS held FROM requests WHERE status = 'open' AND user_id = ?", (user_id,)
+        )
+        return row["held"] if row else 0
+
     def allowance_period(self, user_id: str) -> str | None:
         row = self.one("SELECT period FROM allowance_periods WHERE user_id = ?", (user_id,))
         return row["period"] if row else None

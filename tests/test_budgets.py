@@ -534,3 +534,21 @@ def test_a_user_an_admin_names_before_their_first_chat_gets_their_groups_initial
     rows = [(r["kind"], r["amount"], r["balance_after"]) for r in world.store.ledger_for(dave["id"])]
     assert rows == [("topup", 5_000_000, 5_000_000), ("topup", 1_000_000, 6_000_000)]
     assert world.store.get_user(erin["id"])["balance"] == 2_000_000
+
+
+def test_a_reset_counts_a_pre_charge_still_held_so_its_release_adds_nothing(store: Store, clock: FakeClock) -> None:
+    clock.now = at("2026-11-29 23:59:00")
+    admit(store, DAILY_RESET, "m1", hold=300_000)  # held before midnight: 1.0 - 0.3
+    clock.now = at("2026-11-30 00:00:10")
+    admit(store, DAILY_RESET, "m2", hold=200_000)  # the new day's reset sees 0.3 still held
+    settled = spend(store, 100_000, "m1")  # releases 0.3, charges 0.1
+    assert settled.balance == 1_000_000 - 200_000 - 100_000
+    rows = [(r["kind"], r["amount"], r["balance_after"]) for r in store.ledger_for("u-1")]
+    assert rows == [
+        ("reset", 1_000_000, 1_000_000),
+        ("hold", -300_000, 700_000),
+        ("reset", 0, 700_000),  # the day's allowance is already there, counting the hold
+        ("hold", -200_000, 500_000),
+        ("release", 300_000, 800_000),
+        ("charge", -100_000, 700_000),
+    ]
