@@ -552,3 +552,49 @@ def test_a_reset_counts_a_pre_charge_still_held_so_its_release_adds_nothing(stor
         ("release", 300_000, 800_000),
         ("charge", -100_000, 700_000),
     ]
+
+
+BUDGET_KEYS = {
+    "next_refill",
+    "refusal_next_refill",
+    "not_recorded",
+    "allowance_reset",
+    "allowance_add",
+    "period_day",
+    "period_week",
+    "period_month",
+    "allowance_line",
+    "budget_group",
+    "budget_user",
+    "budget_init_set",
+    "budget_allowance_set",
+    "budget_cleared",
+    "budget_not_set",
+    "budget_list_title",
+    "budget_list_header",
+    "budget_none",
+    "budget_rules",
+    "invalid_budget",
+    "unknown_group",
+    "ambiguous_group",
+}
+
+
+def test_every_budget_string_exists_in_every_language_with_the_same_placeholders() -> None:
+    import re
+    import string
+
+    from plugin import budget_admin, errors
+
+    source = Path(budget_admin.__file__).read_text(encoding="utf-8")
+    used = {key for key in re.findall(r'"(\w+)"', source) if key in i18n.MESSAGES["en"]}
+    used |= {f"period_{period}" for period in budgets.PERIODS}
+    used |= {errors.InvalidBudget.key, errors.UnknownGroup.key, errors.AmbiguousGroup.key}
+    assert used <= BUDGET_KEYS | {"budget_group", "budget_user"}
+    for lang in i18n.LANGUAGES:
+        for key in sorted(BUDGET_KEYS | used):
+            assert key in i18n.MESSAGES[lang], (lang, key)
+            names = {n for _, n, _, _ in string.Formatter().parse(i18n.MESSAGES[lang][key]) if n is not None}
+            want = {n for _, n, _, _ in string.Formatter().parse(i18n.MESSAGES["en"][key]) if n is not None}
+            assert names == want, (lang, key)
+        assert "/budget" in i18n.MESSAGES[lang]["help_admin"]
