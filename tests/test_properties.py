@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from plugin import admin, commands, pricing, ranges
 from plugin.errors import InvalidAmount, InvalidRange
 from plugin.functions.filter import Filter
-from plugin.store import open_store
+from plugin.store import Store, open_store
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 NOW = 1_795_900_000.0
@@ -149,10 +149,16 @@ def test_outlet_bodies_of_any_shape_never_crash_and_never_credit(tmp_path_factor
     metadata = {"chat_id": "c", "message_id": turn, "model": {"id": "gpt"}, "user_message": {}}
     inlet_body = {"model": "gpt", "messages": [{"role": "user", "content": "hi"}], "metadata": metadata}
     store = open_store(path)
-    with store.immediate():  # an earlier example's huge token count may have spent it all: top it up again
-        store.ensure_user(user["id"], user["name"], user["email"], user["role"])
-        if store.get_user(user["id"])["balance"] < 1_000_000:
-            store.append_ledger(user["id"], "topup", 1_000_000 - store.get_user(user["id"])["balance"], actor="test")
+
+    def top_up(store: Store) -> None:  # an earlier example's huge token count may have spent it all
+        with store.immediate():
+            store.ensure_user(user["id"], user["name"], user["email"], user["role"])
+            if store.get_user(user["id"])["balance"] < 1_000_000:
+                store.append_ledger(user["id"], "topup", 1_000_000 - store.get_user(user["id"])["balance"], actor="t")
+
+    # On the store's own thread: a WAL checkpoint an earlier example queued there may still be using the
+    # connection this thread would use (sharing one sqlite3 connection between threads at once fails).
+    asyncio.run(store.run(top_up, store))
     asyncio.run(flt.inlet(inlet_body, __user__=user, __metadata__=metadata, __model__={"id": "gpt"}))
     before = store.get_user("u-prop")["balance"]
     out = {**body, "model": "gpt", "chat_id": "c", "id": turn}
