@@ -239,3 +239,46 @@ ON usage BEGIN
         input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
         cost = cost + excluded.cost;
 END;
+
+-- Budgets an admin set, per Open WebUI group (target = the group's id) or per user (target = the user's id).
+-- init_balance (groups only) replaces the filter's init_balance for members; the allowance refills a balance
+-- at the first request of each UTC day, ISO week or calendar month: 'reset' to amount, or 'add' amount.
+CREATE TABLE budgets (
+    scope TEXT NOT NULL CHECK (scope IN ('group', 'user')),
+    target TEXT NOT NULL,
+    label TEXT NOT NULL DEFAULT '',
+    init_balance INTEGER CHECK (init_balance >= 0),
+    period TEXT CHECK (period IN ('day', 'week', 'month')),
+    mode TEXT CHECK (mode IN ('reset', 'add')),
+    amount INTEGER CHECK (amount >= 0),
+    updated_at REAL NOT NULL,
+    updated_by TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (scope, target),
+    CHECK (init_balance IS NULL OR scope = 'group'),
+    CHECK ((period IS NULL) = (mode IS NULL) AND (period IS NULL) = (amount IS NULL))
+);
+
+-- The allowance period last applied to each user ('day:2026-11-29', 'week:2026-W48', 'month:2026-11'), written
+-- in the transaction of the refill itself: a refill happens once per user and period, whatever runs at once.
+CREATE TABLE allowance_periods (
+    user_id TEXT PRIMARY KEY REFERENCES users (id),
+    period TEXT NOT NULL,
+    applied_at REAL NOT NULL
+);
+
+-- A counter every change of budgets bumps (triggers, so a restore bumps it too): a process compares it with the
+-- version it cached instead of reading the budgets at every chat.
+CREATE TABLE budget_version (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    version INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO budget_version (id, version) VALUES (1, 0);
+CREATE TRIGGER budgets_changed_insert AFTER INSERT ON budgets BEGIN
+    UPDATE budget_version SET version = version + 1;
+END;
+CREATE TRIGGER budgets_changed_update AFTER UPDATE ON budgets BEGIN
+    UPDATE budget_version SET version = version + 1;
+END;
+CREATE TRIGGER budgets_changed_delete AFTER DELETE ON budgets BEGIN
+    UPDATE budget_version SET version = version + 1;
+END;

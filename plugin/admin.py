@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -161,14 +161,20 @@ UNCHANGED = _Unchanged()
 
 
 def find_user(
-    directory: Iterable[Mapping[str, Any]], store: Store, query: str, *, init_balance: int = 0
+    directory: Iterable[Mapping[str, Any]],
+    store: Store,
+    query: str,
+    *,
+    init_balance: int = 0,
+    init_for: Callable[[str], int | None] | None = None,
 ) -> dict[str, Any]:
     """The one user `query` names, from Open WebUI's directory (plus users only our table still knows).
 
     Tried in order, the first rule with any hit wins: exact email (any case), exact id, exact name (any case),
     then a substring of name or email. One hit is the answer; several raise `AmbiguousUser` listing them.
     `Name <email>` (as the candidate list shows people) is read as the email. The user's row is created if
-    missing, with `init_balance` as a first top-up, exactly as the billing filter would at their first chat.
+    missing, with `init_balance` as a first top-up, exactly as the billing filter would at their first chat
+    (`init_for(user_id)`, when given and not None, replaces it: a group's initial balance).
     """
     wanted = _query_text(query)
     if not wanted:
@@ -184,7 +190,8 @@ def find_user(
     for rule in rules:
         hits = [person for person in people if rule(person)]
         if len(hits) == 1:
-            return _adopt(store, hits[0], init_balance)
+            own = init_for(hits[0]["id"]) if init_for is not None else None
+            return _adopt(store, hits[0], init_balance if own is None else own)
         if hits:
             raise AmbiguousUser(query=_shown(query), candidates=_candidates(hits))
     raise UnknownUser(query=_shown(query))

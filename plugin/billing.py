@@ -3,12 +3,17 @@
 Each step is one `BEGIN IMMEDIATE` transaction, so concurrent chats of one user see each other's holds and
 a balance can never be spent twice. A message is billed once per (chat_id, message_id): a second outlet for
 the same key (a Continue, whose usage is cumulative) charges only what its cost grew by, and never credits.
+
+Budgets (`budgets.Plan`) choose a user's initial balance and refill their allowance in the same transaction as
+the step that finds it due; a `Policy` says what is enforced (tracking-only mode, exempt admins).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import budgets
+from .budgets import NO_PLAN, Plan
 from .errors import InsufficientBalance, UserBlocked
 from .pricing import Price
 from .store import Store
@@ -28,12 +33,29 @@ class Member:
 
 
 @dataclass(frozen=True)
+class Policy:
+    """What billing enforces. Tracking-only mode refuses no one for their balance (balances may go negative;
+    a block still refuses); an exempt admin is never refused and never charged (usage is recorded with its
+    cost, the balance is left alone)."""
+
+    refuse_empty: bool = True  # refuse a balance that cannot cover the request
+    refuse_blocked: bool = True
+    charge: bool = True  # take each reply's cost from the balance
+
+
+ENFORCE = Policy()
+TRACK_ONLY = Policy(refuse_empty=False)
+EXEMPT = Policy(refuse_empty=False, refuse_blocked=False, charge=False)
+
+
+@dataclass(frozen=True)
 class Refusal:
     """Why a request was refused; raised by the caller after the user's row has been committed."""
 
     error: InsufficientBalance | UserBlocked
     balance: int
     needed: int
+    next_refill: float | None = None  # when the user's allowance next refills (epoch seconds)
 
 
 @dataclass(frozen=True)
@@ -50,17 +72,26 @@ class Settlement:
     charged: int  # what this outlet charged (the increase, for a Continue)
     balance: int
     elapsed: float | None  # seconds from inlet to outlet, when the inlet was seen
+    next_refill: float | None = None  # when the user's allowance next refills (epoch seconds)
 
 
-def _ensure_member(store: Store, member: Member, init_balance: int) -> None:
-    if store.ensure_user(member.id, member.name, member.email, member.role) and init_balance:
-        store.append_ledger(member.id, "topup", init_balance, actor="system", reason="initial balance")
+def _ensure_member(store: Store, member: Member, init_balance: int, plan: Plan = NO_PLAN) -> None:
+    """The user's row (their profile refreshed), their initial balance once, then any refill that is due."""
+    init = plan.init_balance if plan.init_balance is not None else init_balance
+    if store.ensure_user(member.id, member.name, member.email, member.role) and init:
+        reason = "initial balance (group)" if plan.init_balance is not None else "initial balance"
+        store.append_ledger(member.id, "topup", init, actor="system", reason=reason)
+    budgets.refill(store, member.id, plan.allowance)
 
 
-def gate(store: Store, member: Member) -> Admission | Refusal | None:
+def _next_refill(store: Store, plan: Plan) -> float | None:
+    return plan.allowance.next_refill(store.clock()) if plan.allowance else None
+
+
+def gate(store: Store, member: Member, plan: Plan = NO_PLAN, policy: Policy = ENFORCE) -> Admission | Refusal | None:
     """Admit a request that places no hold by reading alone: a positive balance and no block suffice, and
-    nothing needs writing. None when the user is new or their profile changed (`admit` writes it then), or
-    when SQLite's write lock is not free right now (`admit` waits for it).
+    nothing needs writing. None when the user is new or their profile changed, or their allowance is due for
+    this period (`admit` writes them then), or when SQLite's write lock is not free right now (`admit` waits).
 
     Without a hold a concurrent reply may still take the balance below zero, exactly as after `admit`'s check.
     """
@@ -69,13 +100,14 @@ def gate(store: Store, member: Member) -> Admission | Refusal | None:
         not free
         or user is None
         or (user["name"], user["email"], user["role"]) != (member.name, member.email, member.role)
+        or budgets.due(plan.allowance, user["allowance_period"], store.clock())
     ):
         return None
     balance = user["balance"]
-    if user["blocked"]:
-        return Refusal(UserBlocked(), balance, 0)
-    if balance <= 0:
-        return Refusal(InsufficientBalance(), balance, 0)
+    if user["blocked"] and policy.refuse_blocked:
+        return Refusal(UserBlocked(), balance, 0, _next_refill(store, plan))
+    if balance <= 0 and policy.refuse_empty:
+        return Refusal(InsufficientBalance(), balance, 0, _next_refill(store, plan))
     return Admission(balance=balance, hold=0)
 
 
@@ -88,20 +120,23 @@ def admit(
     model_id: str,
     hold: int,
     init_balance: int,
+    plan: Plan = NO_PLAN,
+    policy: Policy = ENFORCE,
 ) -> Admission | Refusal:
     """Let a request start if the user may chat and can cover the hold; place the hold.
 
     With a hold, the balance must cover it (so it can end at exactly 0); without one it must be positive.
+    A refill due for this period is applied first; `policy` may waive the refusals.
     """
     with store.immediate():
-        _ensure_member(store, member, init_balance)
+        _ensure_member(store, member, init_balance, plan)
         user = store.get_user(member.id)
         assert user is not None
         balance = user["balance"]
-        if user["blocked"]:
-            return Refusal(UserBlocked(), balance, hold)
-        if balance < hold or (hold == 0 and balance <= 0):
-            return Refusal(InsufficientBalance(), balance, hold)
+        if user["blocked"] and policy.refuse_blocked:
+            return Refusal(UserBlocked(), balance, hold, _next_refill(store, plan))
+        if policy.refuse_empty and (balance < hold or (hold == 0 and balance <= 0)):
+            return Refusal(InsufficientBalance(), balance, hold, _next_refill(store, plan))
         store.open_request(chat_id, message_id, member.id, model_id, hold)
         if hold:
             balance = store.append_ledger(
@@ -127,6 +162,8 @@ def settle(
     round_usage: Usage | None = None,
     init_balance: int = 0,
     inlet_at: float | None = None,
+    plan: Plan = NO_PLAN,
+    policy: Policy = ENFORCE,
 ) -> Settlement:
     """Charge a finished message and release its hold, in one transaction.
 
@@ -134,10 +171,13 @@ def settle(
     The first outlet of a message bills `usage`. A later outlet after a new inlet (a Continue) adds only the
     round: Open WebUI's stored total is not reliable after a Continue (it skips a round equal to the stored
     one, and re-adds the last round on later writes). A later outlet without a new inlet is a replay: nothing.
+
+    A refill due for this period comes first, so a reply that ends in a new period is charged to it. Under a
+    policy that does not charge (an exempt admin) the usage and its cost are recorded and the balance is not.
     """
     reference = _ref(chat_id, message_id)
     with store.immediate():
-        _ensure_member(store, member, init_balance)
+        _ensure_member(store, member, init_balance, plan)
         request = store.get_request(chat_id, message_id)
         previous = store.get_usage(chat_id, message_id)
         reopened = request is not None and request["status"] == "open"
@@ -160,7 +200,7 @@ def settle(
             balance = store.append_ledger(
                 member.id, "release", request["hold"], actor=ACTOR, reason="pre-charge settled", reference=reference
             )
-        if charged:
+        if charged and policy.charge:
             balance = store.append_ledger(
                 member.id, "charge", -charged, actor=ACTOR, reason=model_id, reference=reference
             )
@@ -192,7 +232,16 @@ def settle(
             )
         if reopened and request is not None:
             store.close_request(chat_id, message_id, "settled")
-    return Settlement(usage=totals, price=price, cost=cost, charged=charged, balance=balance, elapsed=elapsed)
+        next_refill = _next_refill(store, plan)
+    return Settlement(
+        usage=totals,
+        price=price,
+        cost=cost,
+        charged=charged if policy.charge else 0,
+        balance=balance,
+        elapsed=elapsed,
+        next_refill=next_refill,
+    )
 
 
 def _usage_of(row: dict) -> Usage:

@@ -5,26 +5,32 @@ server; nothing typed here ever reaches SQL: commands select fixed queries and p
 
 from __future__ import annotations
 
+import logging
 import re
 import shlex
 import time
+import unicodedata
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any
 
-from . import admin, exchange, i18n, markdown, ranges, reports, views
-from .errors import AdminOnly, InvalidAmount, InvalidImport, MonitorError
+from . import admin, budget_admin, budgets, exchange, i18n, markdown, ranges, reports, views
+from .errors import AdminOnly, InvalidAmount, InvalidBudget, InvalidImport, MonitorError
+from .notice import money
 from .pricing import Price
 from .store import Store
 from .tokens import CJK
 
+log = logging.getLogger(__name__)
+
 SHOWN_CAP = 80  # characters of typed text quoted back in an answer
+MAX_GROUP_LOOKUPS = 20  # users whose groups an admin command reads to find a group's initial balance
 MAX_INPUT = 4_000  # a command is a line, not a document; /import's JSON comes as a file or a code block
 
 # Commands everyone may use, and those only an Open WebUI admin may.
 PUBLIC = frozenset({"usage", "models", "days", "records", "balance", "help"})
-ADMIN = frozenset({"users", "top", "prices", "price", "block", "unblock", "export", "import", "reconcile"})
+ADMIN = frozenset({"users", "top", "prices", "price", "block", "unblock", "export", "import", "reconcile", "budget"})
 
 # Words that name a command, in every language at once: the reader's language never limits what they type.
 # `balance` doubles as the admin's `balance set|add`; without those words it is the reader's own balance.
@@ -104,6 +110,18 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "conciliación",
         "conciliacion",
     ),
+    "budget": (
+        "budget",
+        "budgets",
+        "allowance",
+        "allowances",
+        "预算",
+        "配额",
+        "presupuesto",
+        "presupuestos",
+        "asignación",
+        "asignacion",
+    ),
 }
 # Filler people put around a command: "show my usage for the last 7 days", "muéstrame mi uso".
 FILLER = frozenset(
@@ -142,6 +160,10 @@ SUBCOMMANDS: dict[str, dict[str, tuple[str, ...]]] = {
         ),
     },
     "reconcile": {"repair": ("repair", "fix", "修复", "reparar", "corregir")},
+    "budget": {
+        **budget_admin.SCOPES,
+        "clear": ("clear", "remove", "delete", "unset", "清除", "删除", "borrar", "quitar"),
+    },
     "export": {
         "csv": ("csv", "records", "usage", "记录", "registros"),
         "json": ("json", "database", "db", "all", "数据库", "全部", "base de datos", "todo"),
@@ -354,6 +376,8 @@ class Context:
     attachments: Callable[[], Awaitable[list[bytes]]] | None = None
     page_size: int = 20
     message: str = ""  # the whole message (commands see its first line; /import may paste JSON below)
+    groups: Callable[[], Awaitable[list[dict[str, str]]]] | None = None  # Open WebUI's groups: {id, name}
+    member_groups: Callable[[str], Awaitable[list[str]]] | None = None  # a user's group ids
 
     @property
     def is_admin(self) -> bool:
@@ -401,9 +425,40 @@ async def _target_user(ctx: Context, command: Command) -> tuple[str, str]:
 
 
 async def find_person(ctx: Context, query: str) -> dict[str, Any]:
+    """The user `query` names; created if missing with the initial balance their first chat would give them
+    (their groups' largest initial balance, else the filter's `init_balance`)."""
     directory = await ctx.directory()
     _price, init_balance = await ctx.billing()
-    return await ctx.run(lambda store: admin.find_user(directory, store, query, init_balance=init_balance))
+    config = await ctx.run(budgets.load)
+    inits: dict[str, int | None] = {}
+    if ctx.member_groups is not None and any(row["init_balance"] is not None for row in config.groups.values()):
+        candidates = [person for person in directory if _could_be(person, query, exact=False)]
+        if len(candidates) > MAX_GROUP_LOOKUPS:  # a vague query: find_user can only pick an exact match then
+            candidates = [person for person in candidates if _could_be(person, query, exact=True)]
+        for person in candidates[:MAX_GROUP_LOOKUPS]:
+            user_id = str(person.get("id") or "")
+            inits[user_id] = config.plan(user_id, await _groups_of(ctx, user_id)).init_balance
+    return await ctx.run(
+        lambda store: admin.find_user(directory, store, query, init_balance=init_balance, init_for=inits.get)
+    )
+
+
+def _could_be(person: Mapping[str, Any], query: str, *, exact: bool) -> bool:
+    """Whether `query` may name `person` (a superset of `admin.find_user`'s rules, or of its exact ones), so
+    only candidates' groups are read from Open WebUI."""
+    wanted = unicodedata.normalize("NFC", query).strip().casefold()
+    bracketed = re.search(r"<([^<>\s]+@[^<>\s]+)>\s*$", wanted)
+    wanted = bracketed.group(1) if bracketed else wanted
+    fields = [str(person.get(key) or "").casefold() for key in ("id", "name", "email")]
+    return bool(wanted) and bool(fields[0]) and any(wanted == f if exact else wanted in f for f in fields)
+
+
+async def _groups_of(ctx: Context, user_id: str) -> list[str]:
+    try:
+        return await ctx.member_groups(user_id) if ctx.member_groups is not None else []
+    except Exception:  # broad on purpose: Open WebUI's own database; the user's own budget still applies
+        log.warning("openwebui_monitor: could not read the groups of %s", user_id, exc_info=True)
+        return []
 
 
 def person_label(person: Mapping[str, Any]) -> str:
@@ -513,7 +568,62 @@ async def _balance(ctx: Context, command: Command) -> str:
         return change.message(ctx.lang, ctx.symbol)
     if command.args and ctx.is_admin:
         return await _users(ctx, command)
-    return await _usage(ctx, Command("usage", args=("today",)))
+    answer = await _usage(ctx, Command("usage", args=("today",)))
+    allowance = await _allowance_line(ctx, ctx.user["id"])
+    return answer + ("\n\n" + allowance if allowance else "")
+
+
+async def _allowance_line(ctx: Context, user_id: str) -> str:
+    """The reader's allowance and when it next refills, or "" when they have none."""
+    config = await ctx.run(budgets.load)
+    groups = await _groups_of(ctx, user_id) if config.needs_groups else []
+    allowance = config.plan(user_id, groups).allowance
+    if allowance is None:
+        return ""
+    return ctx.t(
+        "allowance_line",
+        allowance=budget_admin.describe(allowance, ctx.lang, ctx.symbol),
+        when=budgets.when(allowance.next_refill(ctx.store.clock())),
+    )
+
+
+async def _budget(ctx: Context, command: Command) -> str:
+    """`/budget` lists; `group|user NAME ...` sets; `clear group|user NAME [init|allowance]` removes."""
+    groups = await ctx.groups() if ctx.groups is not None else []
+    now = ctx.store.clock()
+    if not command.sub:
+        if command.args:
+            raise InvalidBudget(text=_shown(command.rest))
+        config = await ctx.run(budgets.load)
+        names = {g["id"]: g["name"] for g in groups}
+        return budget_admin.listing(config, names, ctx.lang, ctx.symbol, now)
+    if command.sub == "clear":
+        scope, name, part = budget_admin.parse_clear(command.args)
+    else:
+        scope = command.sub
+        setting = budget_admin.parse_setting(command.args, scope=scope)
+        name = setting.name
+    if scope == "group":
+        group = budget_admin.find_group(groups, name)
+        target, label = group["id"], group["name"]
+    else:
+        person = await find_person(ctx, name)
+        target, label = person["id"], person.get("email") or person_label(person)
+    shown = budget_admin.target_label(scope, label, ctx.lang)
+    if command.sub == "clear":
+        changed = await ctx.run(budget_admin.clear, scope, target, part)
+        return ctx.t("budget_cleared" if changed else "budget_not_set", target=shown)
+    if setting.init is not None:
+        await ctx.run(budget_admin.set_init, target, label, setting.init, ctx.actor)
+        return ctx.t("budget_init_set", target=shown, amount=money(setting.init, ctx.symbol, exact=True))
+    await ctx.run(budget_admin.set_allowance, scope, target, label, setting, ctx.actor)
+    allowance = budgets.Allowance(setting.period, setting.mode, setting.amount, scope, label)
+    return ctx.t(
+        "budget_allowance_set",
+        target=shown,
+        allowance=budget_admin.describe(allowance, ctx.lang, ctx.symbol),
+        when=budgets.when(allowance.next_refill(now)),
+    )
 
 
 async def _users(ctx: Context, command: Command) -> str:
@@ -680,4 +790,5 @@ _HANDLERS: dict[str, Callable[[Context, Command], Awaitable[str]]] = {
     "export": _export,
     "import": _import,
     "reconcile": _reconcile,
+    "budget": _budget,
 }

@@ -105,3 +105,21 @@ class InvalidSort(MonitorError):
     """Params: text (what was asked for), choices (the accepted words, comma-separated)."""
 
     key = "invalid_sort"
+
+
+class InvalidBudget(MonitorError):
+    """Params: text (what was typed after /budget)."""
+
+    key = "invalid_budget"
+
+
+class UnknownGroup(MonitorError):
+    """Params: query."""
+
+    key = "unknown_group"
+
+
+class AmbiguousGroup(MonitorError):
+    """Params: query, candidates (already formatted, one per line)."""
+
+    key = "ambiguous_group"

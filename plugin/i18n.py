@@ -45,7 +45,10 @@ MESSAGES: dict[str, dict[str, str]] = {
             "| `/export csv [range]`, `/export json` | usage records as CSV, the database as JSON |\n"
             "| `/import` + a JSON file or pasted JSON | restore a backup or the original Monitor's export |\n"
             "| `/reconcile [repair]` | check every balance against the ledger; `repair` sets those that differ to "
-            "their ledger sum |"
+            "their ledger sum |\n"
+            "| `/budget`, `/budget group NAME init AMOUNT` | list budgets; a group's initial balance |\n"
+            "| `/budget group NAME daily/weekly/monthly reset/add AMOUNT`, `/budget user EMAIL …` | an allowance |\n"
+            "| `/budget clear group NAME [init/allowance]`, `/budget clear user EMAIL` | remove a budget |"
         ),
         "invalid_range": (
             "I can't read the time range “{text}”. Try today, week, month, 7d, all or 2026-11-01..2026-11-28."
@@ -79,6 +82,31 @@ MESSAGES: dict[str, dict[str, str]] = {
         "billing_failed": "Usage for this reply could not be recorded; the administrator can see why in the logs.",
         "db_unavailable": "Billing is paused: the usage database cannot be written right now, so nothing was sent."
         " Please try again in a moment or tell an administrator.",
+        # budgets
+        "next_refill": "Next refill: {when}",
+        "refusal_next_refill": "Your allowance refills at {when}.",
+        "not_recorded": "Not recorded: the usage database was unavailable, so this reply was not billed.",
+        "allowance_reset": "reset to {amount} {period}",
+        "allowance_add": "{amount} added {period}",
+        "period_day": "every day (UTC)",
+        "period_week": "every week (Monday, UTC)",
+        "period_month": "every month (UTC)",
+        "allowance_line": "**Allowance:** {allowance}; next refill {when}.",
+        "budget_group": "group {name}",
+        "budget_user": "user {name}",
+        "budget_init_set": "Initial balance for {target}: {amount} (members who have not chatted yet get it).",
+        "budget_allowance_set": "Allowance for {target}: {allowance}; next refill {when}.",
+        "budget_cleared": "Cleared the budget of {target}.",
+        "budget_not_set": "{target} has no such budget; nothing changed.",
+        "budget_list_title": "**Budgets**",
+        "budget_list_header": "| Applies to | Initial balance | Allowance | Next refill |",
+        "budget_none": "No budgets yet. Example: `/budget group Staff daily reset 1`.",
+        "budget_rules": "A member of several groups gets the largest initial balance; a user's own allowance beats "
+        "their groups', and among groups the largest amount wins. Refills happen at the first request of a period.",
+        "invalid_budget": "I can't read the budget “{text}”. Try `/budget group NAME init 5`, "
+        "`/budget group NAME daily reset 1`, `/budget user EMAIL weekly add 2` or `/budget clear group NAME`.",
+        "unknown_group": "No Open WebUI group matches “{query}”.",
+        "ambiguous_group": "“{query}” matches several groups; use the group's id:\n{candidates}",
         # reports
         "invalid_sort": "I can't sort by “{text}”. Try one of: {choices}.",
         "range_today": "Today ({day})",
@@ -330,7 +358,10 @@ MESSAGES: dict[str, dict[str, str]] = {
             "| `/price undo`、`/price history` | 撤销上一次价格变更（整次同步）、查看变更 |\n"
             "| `/export csv [范围]`、`/export json` | 导出 CSV 记录、JSON 数据库 |\n"
             "| `/import` + JSON 文件或粘贴的 JSON | 恢复备份或导入原版 Monitor 的导出 |\n"
-            "| `/reconcile [repair]` | 按账本核对每个余额；`repair` 把不一致的余额设为账本合计 |"
+            "| `/reconcile [repair]` | 按账本核对每个余额；`repair` 把不一致的余额设为账本合计 |\n"
+            "| `/budget`、`/budget group 名称 init 金额` | 列出预算；用户组的初始余额 |\n"
+            "| `/budget group 名称 daily/weekly/monthly reset/add 金额`、`/budget user 邮箱 …` | 周期额度 |\n"
+            "| `/budget clear group 名称 [init/allowance]`、`/budget clear user 邮箱` | 删除预算 |"
         ),
         "invalid_range": "无法识别时间范围“{text}”。可以用 今天、本周、本月、7天、全部 或 2026-11-01..2026-11-28。",
         "admin_only": "该命令仅限管理员使用。下面是您自己的用量。",
@@ -358,6 +389,31 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error_generic": "计费服务暂不可用，请稍后重试或联系管理员。",
         "billing_failed": "本条回复的用量未能记录，管理员可在日志中查看原因。",
         "db_unavailable": "计费已暂停：用量数据库暂时无法写入，消息未发送。请稍后重试或告知管理员。",
+        # budgets
+        "next_refill": "下次补充: {when}",
+        "refusal_next_refill": "你的额度将于 {when} 补充。",
+        "not_recorded": "未记录：用量数据库暂时不可用，本条回复未计费。",
+        "allowance_reset": "{period}重置为 {amount}",
+        "allowance_add": "{period}增加 {amount}",
+        "period_day": "每天（UTC）",
+        "period_week": "每周（周一，UTC）",
+        "period_month": "每月（UTC）",
+        "allowance_line": "**额度：** {allowance}；下次补充 {when}。",
+        "budget_group": "用户组 {name}",
+        "budget_user": "用户 {name}",
+        "budget_init_set": "{target} 的初始余额：{amount}（尚未聊天的成员将获得它）。",
+        "budget_allowance_set": "{target} 的额度：{allowance}；下次补充 {when}。",
+        "budget_cleared": "已清除 {target} 的预算。",
+        "budget_not_set": "{target} 没有这项预算，未作更改。",
+        "budget_list_title": "**预算**",
+        "budget_list_header": "| 适用于 | 初始余额 | 额度 | 下次补充 |",
+        "budget_none": "还没有预算。例如：`/budget group Staff daily reset 1`。",
+        "budget_rules": "属于多个用户组的成员取最大的初始余额；用户自己的额度优先于用户组的，"
+        "多个用户组之间取金额最大者。额度在每个周期的第一次请求时补充。",
+        "invalid_budget": "无法识别预算“{text}”。试试 `/budget group 名称 init 5`、`/budget group 名称 daily reset 1`、"
+        "`/budget user 邮箱 weekly add 2` 或 `/budget clear group 名称`。",
+        "unknown_group": "没有与“{query}”匹配的 Open WebUI 用户组。",
+        "ambiguous_group": "“{query}”匹配多个用户组；请使用用户组 id：\n{candidates}",
         # reports
         "invalid_sort": "无法按“{text}”排序。可以用：{choices}。",
         "range_today": "今天（{day}）",
@@ -593,7 +649,10 @@ MESSAGES: dict[str, dict[str, str]] = {
             "| `/export csv [periodo]`, `/export json` | registros en CSV, la base de datos en JSON |\n"
             "| `/import` + un archivo JSON o JSON pegado | restaurar una copia o la exportación del Monitor "
             "original |\n"
-            "| `/reconcile [repair]` | comprobar cada saldo con el libro; `repair` fija los distintos en su suma |"
+            "| `/reconcile [repair]` | comprobar cada saldo con el libro; `repair` fija los distintos en su suma |\n"
+            "| `/budget`, `/budget group NOMBRE init IMPORTE` | ver presupuestos; saldo inicial de un grupo |\n"
+            "| `/budget group NOMBRE daily/weekly/monthly reset/add IMPORTE`, `/budget user CORREO …` | asignación |\n"
+            "| `/budget clear group NOMBRE [init/allowance]`, `/budget clear user CORREO` | quitar un presupuesto |"
         ),
         "invalid_range": "No entiendo el periodo “{text}”. Pruebe hoy, semana, mes, 7d, todo o 2026-11-01..2026-11-28.",
         "admin_only": "Ese comando es para administradores. Aquí tiene su propio uso.",
@@ -629,6 +688,33 @@ MESSAGES: dict[str, dict[str, str]] = {
             "La facturación está en pausa: la base de datos de uso no se puede escribir ahora y no se envió nada."
             " Inténtelo de nuevo en un momento o avise a un administrador."
         ),
+        # budgets
+        "next_refill": "Próxima recarga: {when}",
+        "refusal_next_refill": "Tu asignación se recarga el {when}.",
+        "not_recorded": (
+            "No registrado: la base de datos de uso no estaba disponible, así que esta respuesta no se cobró."
+        ),
+        "allowance_reset": "restablecer a {amount} {period}",
+        "allowance_add": "añadir {amount} {period}",
+        "period_day": "cada día (UTC)",
+        "period_week": "cada semana (lunes, UTC)",
+        "period_month": "cada mes (UTC)",
+        "allowance_line": "**Asignación:** {allowance}; próxima recarga {when}.",
+        "budget_group": "grupo {name}",
+        "budget_user": "usuario {name}",
+        "budget_init_set": "Saldo inicial de {target}: {amount} (lo reciben los miembros que aún no han chateado).",
+        "budget_allowance_set": "Asignación de {target}: {allowance}; próxima recarga {when}.",
+        "budget_cleared": "Presupuesto de {target} borrado.",
+        "budget_not_set": "{target} no tiene ese presupuesto; no cambió nada.",
+        "budget_list_title": "**Presupuestos**",
+        "budget_list_header": "| Se aplica a | Saldo inicial | Asignación | Próxima recarga |",
+        "budget_none": "Aún no hay presupuestos. Ejemplo: `/budget group Staff daily reset 1`.",
+        "budget_rules": "Un miembro de varios grupos recibe el mayor saldo inicial; la asignación propia de un usuario "
+        "gana a la de sus grupos, y entre grupos gana el mayor importe. Se recarga en la primera petición del periodo.",
+        "invalid_budget": "No entiendo el presupuesto “{text}”. Prueba `/budget group NOMBRE init 5`, "
+        "`/budget group NOMBRE daily reset 1`, `/budget user CORREO weekly add 2` o `/budget clear group NOMBRE`.",
+        "unknown_group": "Ningún grupo de Open WebUI coincide con “{query}”.",
+        "ambiguous_group": "“{query}” coincide con varios grupos; usa el id del grupo:\n{candidates}",
         # reports
         "invalid_sort": "No puedo ordenar por “{text}”. Pruebe uno de: {choices}.",
         "range_today": "Hoy ({day})",

@@ -1,10 +1,11 @@
-"""The line under each reply: `Tokens: 120+80 | Cost: $0.0120 | Balance: $9.9880 | Time: 1.42s | 56.3 T/s`."""
+"""The line under each reply: `Tokens: 120+80 | Cost: $0.0120 | Balance: $9.9880 | Time: 1.42s | 56.3 T/s`,
+with `Next refill: 2026-11-30 00:00 UTC` after the balance when the user has an allowance."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import i18n
+from . import budgets, i18n
 from .billing import Settlement
 from .pricing import MICRO
 
@@ -39,6 +40,8 @@ def render(settlement: Settlement, *, lang: str, symbol: str, parts: Parts) -> s
         items.append(i18n.t(lang, "cost", amount=money(settlement.cost, symbol, exact=True)))
     if parts.balance:
         items.append(i18n.t(lang, "balance", amount=money(settlement.balance, symbol)))
+        if settlement.next_refill is not None:
+            items.append(i18n.t(lang, "next_refill", when=budgets.when(settlement.next_refill)))
     elapsed = settlement.elapsed
     if parts.time and elapsed is not None:
         items.append(i18n.t(lang, "time", seconds=f"{elapsed:.2f}"))

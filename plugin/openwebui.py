@@ -155,6 +155,21 @@ async def user_groups(user_ids: list[str]) -> dict[str, list[str]]:
     return result
 
 
+async def member_group_ids(user_id: str) -> list[str]:
+    """The ids of the groups a user belongs to directly (budgets are keyed by group id)."""
+    from open_webui.models.groups import Groups
+
+    groups = await Groups.get_groups_by_member_ids([user_id])
+    return [group.id for group in groups.get(user_id, [])]
+
+
+async def list_groups() -> list[dict[str, str]]:
+    """Every Open WebUI group as {id, name}, for admins naming a group in a budget command."""
+    from open_webui.models.groups import Groups
+
+    return [{"id": group.id, "name": group.name or ""} for group in await Groups.get_all_groups()]
+
+
 async def save_file(user_id: str, filename: str, data: bytes, content_type: str) -> dict[str, Any]:
     """Store bytes in Open WebUI's own file store as a file owned by `user_id`, the way its upload route does
     with `process=false`: the configured Storage provider, a `file` row with meta name / content_type / size,

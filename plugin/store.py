@@ -366,9 +366,20 @@ class Store:
             try:
                 cursor = self._eager.cursor()
                 cursor.row_factory = _dict_factory
-                return True, cursor.execute("SELECT * FROM users WHERE id = ?", (user_id,)).fetchone()
+                return True, cursor.execute(_PROBE_USER, (user_id,)).fetchone()
             finally:
                 self._eager.execute("ROLLBACK")
+        finally:
+            self._lock.release()
+
+    def peek_budget_version(self) -> int | None:
+        """The budgets' version counter read on the event loop without waiting (as `probe_user` reads), or None
+        when the loop's connection is busy or absent (the caller then reads it on our thread)."""
+        if self._eager is self._patient or not self._lock.acquire(blocking=False):
+            return None
+        try:
+            row = self._eager.execute("SELECT version FROM budget_version WHERE id = 1").fetchone()
+            return row[0] if row else 0
         finally:
             self._lock.release()
 
@@ -581,6 +592,84 @@ class Store:
         """The latest admin price changes, one row per model and batch, newest first."""
         return self.query("SELECT * FROM price_history ORDER BY id DESC LIMIT ?", (limit,))
 
+    # -- budgets and allowances ---------------------------------------------------------------
+
+    def budget_version(self) -> int:
+        row = self.one("SELECT version FROM budget_version WHERE id = 1")
+        return row["version"] if row else 0
+
+    def all_budgets(self) -> list[dict[str, Any]]:
+        return self.query("SELECT * FROM budgets ORDER BY scope, label, target")
+
+    def get_budget(self, scope: str, target: str) -> dict[str, Any] | None:
+        return self.one("SELECT * FROM budgets WHERE scope = ? AND target = ?", (scope, target))
+
+    def set_budget_init(self, target: str, label: str, amount: int, actor: str) -> None:
+        """A group's initial balance (inside `immediate()`); its allowance, if any, is kept."""
+        self.conn.execute(
+            "INSERT INTO budgets (scope, target, label, init_balance, updated_at, updated_by)"
+            " VALUES ('group', ?, ?, ?, ?, ?) ON CONFLICT (scope, target) DO UPDATE SET label = excluded.label,"
+            " init_balance = excluded.init_balance, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+            (target, label, amount, self.clock(), actor),
+        )
+
+    def set_budget_allowance(
+        self, scope: str, target: str, label: str, period: str, mode: str, amount: int, actor: str
+    ) -> None:
+        """A group's or user's allowance, replacing the one it had (inside `immediate()`)."""
+        self.conn.execute(
+            "INSERT INTO budgets (scope, target, label, period, mode, amount, updated_at, updated_by)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (scope, target) DO UPDATE SET label = excluded.label,"
+            " period = excluded.period, mode = excluded.mode, amount = excluded.amount,"
+            " updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+            (scope, target, label, period, mode, amount, self.clock(), actor),
+        )
+
+    def clear_budget(self, scope: str, target: str, part: str) -> bool:
+        """Clear a budget's `init`, its `allowance` or `all` of it (inside `immediate()`); a budget left with
+        nothing set is deleted. True when something was set."""
+        row = self.get_budget(scope, target)
+        if row is None:
+            return False
+        init = None if part in ("init", "all") else row["init_balance"]
+        allowance = part in ("allowance", "all")
+        had = (part != "allowance" and row["init_balance"] is not None) or (
+            part != "init" and row["period"] is not None
+        )
+        if init is None and (allowance or row["period"] is None):
+            self.conn.execute("DELETE FROM budgets WHERE scope = ? AND target = ?", (scope, target))
+        elif allowance:
+            self.conn.execute(
+                "UPDATE budgets SET period = NULL, mode = NULL, amount = NULL, updated_at = ?"
+                " WHERE scope = ? AND target = ?",
+                (self.clock(), scope, target),
+            )
+        else:
+            self.conn.execute(
+                "UPDATE budgets SET init_balance = NULL, updated_at = ? WHERE scope = ? AND target = ?",
+                (self.clock(), scope, target),
+            )
+        return had
+
+    def open_hold(self, user_id: str) -> int:
+        """The pre-charges one user's open requests still hold (already taken from their balance)."""
+        row = self.one(
+            "SELECT COALESCE(SUM(hold), 0) AS held FROM requests WHERE status = 'open' AND user_id = ?", (user_id,)
+        )
+        return row["held"] if row else 0
+
+    def allowance_period(self, user_id: str) -> str | None:
+        row = self.one("SELECT period FROM allowance_periods WHERE user_id = ?", (user_id,))
+        return row["period"] if row else None
+
+    def mark_allowance(self, user_id: str, period: str) -> None:
+        """Record the allowance period just applied to a user (inside the refill's own transaction)."""
+        self.conn.execute(
+            "INSERT INTO allowance_periods (user_id, period, applied_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (user_id) DO UPDATE SET period = excluded.period, applied_at = excluded.applied_at",
+            (user_id, period, self.clock()),
+        )
+
     # -- export and restore -------------------------------------------------------------------
 
     def usage_rows(
@@ -646,11 +735,46 @@ _HISTORY_COLUMNS = (
 _UPSERT_USAGE: dict[tuple[str, ...], str] = {}
 
 # Every table of the monitor, parents before children (the order a restore inserts them in).
-TABLES = ("users", "prices", "ledger", "requests", "usage")
+TABLES = ("users", "prices", "budgets", "ledger", "requests", "usage", "allowance_periods")
+
+# The inlet's probe: the user and the allowance period last applied to them, in one indexed read.
+_PROBE_USER = (
+    "SELECT u.*, (SELECT period FROM allowance_periods WHERE user_id = u.id) AS allowance_period"
+    " FROM users u WHERE u.id = ?"
+)
 
 
 class RestoreError(Exception):
     """A row a restore could not insert: which one, and the constraint it broke."""
+
+
+CLOCK_FILE_ENV = "OPENWEBUI_MONITOR_CLOCK_FILE"
+
+
+def env_clock() -> Callable[[], float]:
+    """The clock of stores `open_store` opens: real time, unless OPENWEBUI_MONITOR_CLOCK_FILE names a file.
+
+    A test aid, never for production: the clock then runs as many seconds ahead of real time as that file holds
+    (re-read whenever it changes; a missing or unreadable file means 0), so an end-to-end test can move time in
+    a running Open WebUI (to the next allowance period) without sleeping.
+    """
+    path = os.environ.get(CLOCK_FILE_ENV, "").strip()
+    if not path:
+        return time.time
+    seen: list[Any] = [None, 0.0]  # (mtime_ns, size) last read, and its offset
+
+    def clock() -> float:
+        try:
+            info = os.stat(path)
+            stamp = (info.st_mtime_ns, info.st_size)
+            if stamp != seen[0]:
+                seen[0], seen[1] = stamp, float(Path(path).read_text(encoding="utf-8").strip() or 0)
+        except (OSError, ValueError):
+            seen[0], seen[1] = None, 0.0
+        return time.time() + seen[1]
+
+    log.warning("openwebui_monitor: the clock is moved by %s (%s), a test aid", path, CLOCK_FILE_ENV)
+    return clock
 
 
 _stores: dict[str, Store] = {}
@@ -680,7 +804,7 @@ def open_store(path: str | Path) -> Store:
                 del _stores[name]
             store = None
         if store is None:
-            store = _stores[key] = Store(raw)
+            store = _stores[key] = Store(raw, clock=env_clock())
         _stores[raw] = store
         return store
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from conftest import FakeClock
 
-from plugin import admin, billing, exchange, migrations, pricing
+from plugin import admin, billing, budgets, exchange, migrations, pricing
 from plugin.errors import InvalidImport
 from plugin.ranges import Range
 from plugin.store import TABLES, Store
@@ -68,6 +68,11 @@ def populate(store: Store, clock: FakeClock) -> None:
     )  # an open hold, still in flight
     admin.block(store, "u-sql", True, ADMIN)
     admin.set_balance(store, "u-plus", 0, ADMIN, "reset")
+    with store.immediate():  # budgets, and one allowance applied (a ledger row and its period)
+        store.set_budget_init("g-1", 'Team, "A"', 2_000_000, ADMIN)
+        store.set_budget_allowance("group", "g-1", 'Team, "A"', "week", "add", 1_500_000, ADMIN)
+        store.set_budget_allowance("user", "u-zh", "u-zh@example.com", "day", "reset", 3_000_000, ADMIN)
+        budgets.refill(store, "u-zh", budgets.load(store).plan("u-zh").allowance)
     assert store.reconcile() == []
 
 
@@ -175,9 +180,11 @@ def test_json_round_trip_restores_every_column(store: Store, clock: FakeClock, t
     assert {t: len(rows) for t, rows in document["tables"].items()} == {
         "users": 6,
         "prices": 2,
-        "ledger": 6 + 3 * 3 + 1 + 1 + 1,  # top-ups; hold, release, charge per reply; open hold; block; set
-        "requests": 4,
+        "ledger": 6 + 3 * 3 + 1 + 1 + 1 + 1,  # top-ups; hold, release, charge per reply; open hold; block; set;
+        "requests": 4,  # and one allowance
         "usage": 3,
+        "budgets": 2,
+        "allowance_periods": 1,
     }
     fresh = Store(tmp_path / "fresh" / "monitor.db", clock=FakeClock(1_900_000_000.0))
     try:

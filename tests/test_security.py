@@ -92,6 +92,7 @@ def seed(store: Store) -> None:
         store.set_blocked(CAROL["id"], True)
         store.remember_price(store.next_price_batch(), "set", "llama3:8b", "a1")  # so `/price undo` has work
         store.set_price("llama3:8b", input_price=1_000_000, output_price=2_000_000, name="Llama", actor="a1")
+        store.set_budget_allowance("group", "g-staff", "Staff", "day", "reset", 1_000_000, "a1")
         store.conn.execute("UPDATE users SET balance = balance + 1 WHERE id = ?", (CAROL["id"],))
 
 
@@ -132,6 +133,8 @@ class World:
         self.completed: list[str] = []
         self.document = b""  # what an attached file holds
         self.directory = DIRECTORY
+        self.groups = [{"id": "g-staff", "name": "Staff"}, {"id": "g-bob", "name": "Bob Secret's team"}]
+        self.memberships = {ALICE["id"]: ["g-staff"], BOB["id"]: ["g-bob"]}
 
         async def open_store_async(path: Any) -> Store:
             return store
@@ -164,6 +167,15 @@ class World:
         monkeypatch.setattr(openwebui, "save_file", save_file)
         monkeypatch.setattr(openwebui, "read_file", read_file)
         monkeypatch.setattr(openwebui, "complete", complete)
+
+        async def list_groups() -> list[dict]:
+            return [dict(g) for g in self.groups]
+
+        async def member_group_ids(user_id: str) -> list[str]:
+            return list(self.memberships.get(user_id, []))
+
+        monkeypatch.setattr(openwebui, "list_groups", list_groups)
+        monkeypatch.setattr(openwebui, "member_group_ids", member_group_ids)
 
     def say(self, user: dict, text: str, files: list | None = None) -> str:
         """What the "Usage Monitor" model (functions/pipe.py) answers `user` typing `text`."""
@@ -258,10 +270,19 @@ ADMIN_ARGS: dict[tuple[str, str], str] = {
     ("users", ""): "",
     ("top", ""): "all",
     ("prices", ""): "",
+    ("budget", ""): "",
+    ("budget", "group"): "Staff weekly add 2",
+    ("budget", "user"): "alice@example.com daily reset 3",
+    ("budget", "clear"): "group Staff",
 }
 WRITES = {key for key in ADMIN_ARGS if key[0] in ("balance", "block", "unblock", "price", "import")} - {
     ("price", "history")
-} | {("reconcile", "repair")}
+} | {
+    ("reconcile", "repair"),
+    ("budget", "group"),
+    ("budget", "user"),
+    ("budget", "clear"),
+}
 EXPORTS = {("export", "csv"), ("export", "json")}
 # Public commands try to reach someone else's data; they must still write nothing and show nothing of Bob's.
 PUBLIC_ARGS: dict[tuple[str, str], str] = {

@@ -24,5 +24,7 @@ async def open_context(valves: Any, user: dict, lang: str, request: Any, **extra
         models=lambda: openwebui.model_list(request),
         billing=openwebui.billing_settings,
         save_file=openwebui.save_file,
+        groups=openwebui.list_groups,
+        member_groups=openwebui.member_group_ids,
         **extra,
     )

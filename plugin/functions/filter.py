@@ -16,14 +16,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from .. import billing, catalogue, i18n, notice, openwebui, pricing, tokens
-from ..errors import MisconfiguredValve, StoreUnavailable
+from .. import billing, budgets, catalogue, i18n, notice, openwebui, pricing, tokens
+from ..errors import MisconfiguredValve, StoreUnavailable, UserBlocked
 from ..store import Store, open_store_async
 
 log = logging.getLogger(__name__)
 
 KEY = "openwebui_monitor"  # where the inlet leaves the request key for the outlet, in the request's own metadata
 SWEEP_EVERY = 60.0  # seconds between looks for forgotten holds, per process
+GROUPS_TTL = 60.0  # seconds a user's Open WebUI groups are remembered (only read when a group has a budget)
 
 
 def _env_float(name: str, default: float) -> float:
@@ -114,6 +115,21 @@ class Filter:
             max_length=4096,
             description="SQLite file of the monitor; empty means DATA_DIR/openwebui_monitor/monitor.db.",
         )
+        tracking_only: bool = Field(
+            default=False,
+            description="Record and report usage but never refuse a chat for its balance (balances may go"
+            " negative; no pre-charge is held). Blocked users are still refused.",
+        )
+        exempt_admins: bool = Field(
+            default=False,
+            description="Admins are never refused (not even when blocked) and never charged: their usage is"
+            " recorded with its cost, their balance is left alone.",
+        )
+        on_db_unavailable: Literal["closed", "open"] = Field(
+            default="closed",
+            description="When the usage database cannot be written: 'closed' refuses chats with a clear message;"
+            " 'open' lets them through unbilled, logs a warning and says so under the reply.",
+        )
 
         @field_validator("cost_on_inlet")
         @classmethod
@@ -136,6 +152,7 @@ class Filter:
         self.valves = self.Valves()
         self._last_sweep = 0.0
         self._count: Any = None
+        self._groups: dict[str, tuple[float, tuple[str, ...]]] = {}  # user id -> (expires, group ids)
 
     # -- hooks ---------------------------------------------------------------------------------
 
@@ -156,12 +173,17 @@ class Filter:
             return body
         metadata = __metadata__ if isinstance(__metadata__, dict) else body.get("metadata")
         chat_id, message_id = self._start_key(metadata)
+        result: billing.Admission | billing.Refusal | None = None
         try:
+            member = _member(user)
+            policy = self._policy(member)
             hold = pricing.inlet_cost(pricing.parse_cost_on_inlet(self.valves.cost_on_inlet), model_id)
+            if not policy.refuse_empty:
+                hold = 0  # a pre-charge only protects refusals; with none there is nothing to hold
             store = await self._store()
             await self._sweep(store)
-            member = _member(user)
-            result = billing.gate(store, member) if not hold else None
+            plan = await self._plan(store, member)
+            result = billing.gate(store, member, plan, policy) if not hold else None
             if result is None:
                 result = await store.call(
                     billing.admit,
@@ -172,6 +194,8 @@ class Filter:
                     model_id=model_id,
                     hold=hold,
                     init_balance=pricing.to_micro(self.valves.init_balance),
+                    plan=plan,
+                    policy=policy,
                 )
             if isinstance(metadata, dict) and not hold:
                 metadata[KEY]["at"] = store.clock()  # no request row was written: the outlet's Continue mark
@@ -179,9 +203,17 @@ class Filter:
             log.exception("openwebui_monitor: invalid valve")
             raise Exception(MisconfiguredValve(valve="cost_on_inlet").message(lang)) from None
         except (sqlite3.Error, OSError, StoreUnavailable):
-            # Fail closed: a chat that cannot be recorded is not sent.
-            log.exception("openwebui_monitor: database unavailable at inlet for user %s", user.get("id"))
-            raise Exception(StoreUnavailable().message(lang)) from None
+            if self.valves.on_db_unavailable != "open":
+                # Fail closed: a chat that cannot be recorded is not sent.
+                log.exception("openwebui_monitor: database unavailable at inlet for user %s", user.get("id"))
+                raise Exception(StoreUnavailable().message(lang)) from None
+            # Fail open (the admin's choice): the chat goes on unbilled, and the admin is told in the log.
+            log.warning(
+                "openwebui_monitor: database unavailable at inlet for user %s; chat let through unbilled"
+                " (on_db_unavailable=open)",
+                user.get("id"),
+                exc_info=True,
+            )
         except Exception:
             log.exception("openwebui_monitor: inlet failed for user %s", user.get("id"))
             raise Exception(i18n.t(lang, "error_generic")) from None
@@ -191,7 +223,10 @@ class Filter:
                 balance=notice.money(result.balance, symbol),
                 needed=notice.money(result.needed, symbol),
             )
-            raise Exception(result.error.message(lang))
+            text = result.error.message(lang)
+            if result.next_refill is not None and not isinstance(result.error, UserBlocked):
+                text += " " + i18n.t(lang, "refusal_next_refill", when=budgets.when(result.next_refill))
+            raise Exception(text)
         if body.get("stream"):
             # Open WebUI asks for usage only for models flagged with the usage capability; we always need it.
             options = body.get("stream_options")
@@ -229,8 +264,11 @@ class Filter:
             return body
         chat_id, message_id = self._end_key(__metadata__, body)
         inlet_at = _inlet_at(__metadata__)
+        member = _member(user)
         try:
             store = await self._store()
+            plan = await self._plan(store, member)
+            policy = self._policy(member)
             lookup = openwebui.model_lookup(__request__)
             fallback = pricing.defaults(
                 self.valves.default_input_price,
@@ -260,7 +298,7 @@ class Filter:
                     price = replace(price, minimum=minimum)
                 return billing.settle(
                     store,
-                    _member(user),
+                    member,
                     chat_id=chat_id,
                     message_id=message_id,
                     model_id=model_id,
@@ -269,9 +307,25 @@ class Filter:
                     price=price,
                     init_balance=pricing.to_micro(self.valves.init_balance),
                     inlet_at=inlet_at,
+                    plan=plan,
+                    policy=policy,
                 )
 
             settlement = await store.call(settle)
+        except (sqlite3.Error, OSError, StoreUnavailable):
+            if self.valves.on_db_unavailable != "open":
+                log.exception("openwebui_monitor: outlet failed for %s/%s", chat_id, message_id)
+                await _emit(__event_emitter__, i18n.t(lang, "billing_failed"))
+                return body
+            log.warning(
+                "openwebui_monitor: database unavailable at outlet for %s/%s; reply not billed"
+                " (on_db_unavailable=open)",
+                chat_id,
+                message_id,
+                exc_info=True,
+            )
+            await _emit(__event_emitter__, i18n.t(lang, "not_recorded"))
+            return body
         except Exception:
             log.exception("openwebui_monitor: outlet failed for %s/%s", chat_id, message_id)
             await _emit(__event_emitter__, i18n.t(lang, "billing_failed"))
@@ -303,6 +357,33 @@ class Filter:
             older_than=self.valves.hold_timeout_minutes * 60.0,
             keep_as_charge=self.valves.expired_hold == "charge",
         )
+
+    def _policy(self, member: billing.Member) -> billing.Policy:
+        if self.valves.exempt_admins and member.role == "admin":
+            return billing.EXEMPT
+        return billing.TRACK_ONLY if self.valves.tracking_only else billing.ENFORCE
+
+    async def _plan(self, store: Store, member: billing.Member) -> budgets.Plan:
+        """The user's budget: one read of the budgets' version on the loop, and their Open WebUI groups only
+        when some group has a budget (remembered for GROUPS_TTL seconds)."""
+        config = await budgets.current(store)
+        if not config.groups and not config.users:
+            return budgets.NO_PLAN
+        groups: tuple[str, ...] = ()
+        if config.needs_groups:
+            now = time.monotonic()
+            cached = self._groups.get(member.id)
+            if cached is not None and cached[0] > now:
+                groups = cached[1]
+            else:
+                try:
+                    groups = tuple(await openwebui.member_group_ids(member.id))
+                except Exception:  # broad on purpose: Open WebUI's own database; the user's own budget still applies
+                    log.warning("openwebui_monitor: could not read the groups of %s", member.id, exc_info=True)
+                if len(self._groups) > 10_000:
+                    self._groups.clear()
+                self._groups[member.id] = (now + GROUPS_TTL, groups)
+        return config.plan(member.id, groups)
 
     def _counter(self) -> Any:
         """The token counter, chosen once per instance (finding it looks at the file system)."""
