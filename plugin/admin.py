@@ -17,7 +17,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from . import catalogue, i18n, markdown, pricing
+from . import (
+    catalogue,
+    i18n,
+    markdown,
+    pricing,
+    report_messages,  # noqa: F401  (adds the messages this module speaks)
+)
 from .errors import (
     AmbiguousUser,
     InvalidAmount,

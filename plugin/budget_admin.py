@@ -12,7 +12,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from . import admin, budgets, i18n, markdown
+from . import (
+    admin,
+    budgets,
+    i18n,
+    markdown,
+    report_messages,  # noqa: F401  (adds the messages this module speaks)
+)
 from .errors import AmbiguousGroup, InvalidBudget, UnknownGroup
 from .notice import money
 from .store import Store

@@ -182,17 +182,26 @@ def _imports(rel: str, text: str, sources: dict[str, str]) -> set[str]:
 
 
 def sources_for(target: Target, sources: dict[str, str]) -> dict[str, str]:
-    """What one Function embeds: its module and everything it imports, every package `__init__` and every
-    non-Python file. The filter runs on every chat, and Open WebUI reads a Function's whole text from its
-    database and compares it on each request: a filter without the report model is less than half the text."""
+    """What one Function embeds: its module and everything it imports, every package `__init__`, and the non-Python
+    files when an embedded module reads them. The filter runs on every chat, and Open WebUI reads a Function's whole
+    text from its database and compares it on each request: a filter without the report model is less than half
+    the text."""
     todo, seen = [f"plugin/{target.module.replace('.', '/')}.py"], set()
     while todo:
         rel = todo.pop()
         if rel not in seen:
             seen.add(rel)
             todo.extend(_imports(rel, sources[rel], sources))
-    keep = seen | {rel for rel in sources if rel.endswith("/__init__.py") or not rel.endswith(".py")}
+    keep = seen | {rel for rel in sources if rel.endswith("/__init__.py")}
+    if any(_reads_files(sources[rel]) for rel in seen):  # the non-Python files, for modules that read them
+        keep |= {rel for rel in sources if not rel.endswith(".py")}
     return {rel: text for rel, text in sources.items() if rel in keep}
+
+
+def _reads_files(text: str) -> bool:
+    """Whether a module imports the bundled files module (`from ._bundled import FILES`)."""
+    nodes = ast.walk(ast.parse(text))
+    return any(isinstance(node, ast.ImportFrom) and node.level and node.module == "_bundled" for node in nodes)
 
 
 def check_phrases(name: str, text: str) -> None:

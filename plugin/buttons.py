@@ -15,7 +15,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from . import admin, commands, dashboard, exchange, notice, reports, views
+from . import (
+    admin,
+    commands,
+    dashboard,
+    exchange,
+    notice,
+    report_messages,  # noqa: F401  (adds the messages this module speaks)
+    reports,
+    views,
+)
 from .errors import InvalidAmount, MonitorError
 from .store import Store
 

@@ -15,7 +15,18 @@ from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any
 
-from . import admin, budget_admin, budgets, exchange, i18n, markdown, ranges, reports, views
+from . import (
+    admin,
+    budget_admin,
+    budgets,
+    exchange,
+    i18n,
+    markdown,
+    ranges,
+    report_messages,  # noqa: F401  (adds the messages this module speaks)
+    reports,
+    views,
+)
 from .errors import AdminOnly, InvalidAmount, InvalidBudget, InvalidImport, MonitorError
 from .notice import money
 from .pricing import Price

@@ -16,7 +16,10 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from . import i18n
+from . import (
+    i18n,
+    report_messages,  # noqa: F401  (adds the messages this module speaks)
+)
 from .markdown import number
 from .notice import money
 from .ranges import Range

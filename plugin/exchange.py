@@ -24,7 +24,11 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from . import i18n, migrations
+from . import (
+    i18n,
+    migrations,
+    report_messages,  # noqa: F401  (adds the messages this module speaks)
+)
 from .admin import MAX_UNITS
 from .errors import InvalidImport
 from .pricing import MICRO, to_micro

@@ -340,13 +340,10 @@ END;
 
 
 def schema_sql() -> str:
-    """The schema text: embedded in a generated function file, or read beside the package in a checkout."""
-    try:
-        from ._bundled import FILES  # type: ignore[import-not-found]
-
-        return FILES["schema.sql"]
-    except ImportError:
-        return (Path(__file__).resolve().parent.parent / "schema.sql").read_text(encoding="utf-8")
+    """The schema text, read beside the package in a checkout: the fresh-database truth the migrations must
+    reproduce (tests compare them). A database is only ever built by the migrations, so the generated Function
+    files do not carry it."""
+    return (Path(__file__).resolve().parent.parent / "schema.sql").read_text(encoding="utf-8")
 
 
 def statements(script: str) -> list[str]:

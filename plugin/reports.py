@@ -17,7 +17,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta, tzinfo
 from typing import Any, NamedTuple
 
-from . import catalogue, pricing, rollups
+from . import (
+    catalogue,
+    pricing,
+    report_messages,  # noqa: F401  (adds the messages this module speaks)
+    rollups,
+)
 from .errors import InvalidSort
 from .ranges import Range, between, today
 from .store import Store

@@ -11,7 +11,10 @@ from collections.abc import Mapping, Sequence
 from datetime import date, tzinfo
 from typing import Any
 
-from . import i18n
+from . import (
+    i18n,
+    report_messages,  # noqa: F401  (adds the messages this module speaks)
+)
 from .markdown import DASH, cell, number, pie, series, table, units, when
 from .notice import money
 from .ranges import Range

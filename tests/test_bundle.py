@@ -141,7 +141,10 @@ def check_loaded(module: types.ModuleType, target: bundle.Target, root: Path) ->
     # The embedded texts and what the loader serves are the files, byte for byte.
     assert {k: v[1:] for k, v in module._EMBEDDED.items()} == sources
     bundled = sys.modules[pkg + "._bundled"]
-    assert bundled.FILES == {"schema.sql": (root / "schema.sql").read_bytes().decode()}
+    # The non-Python files, only where a module reads them (the throwaway package does; the real ones do not).
+    files = {rel: text for rel, text in sources.items() if not rel.endswith(".py")}
+    assert bundled.FILES == files
+    assert files == ({"schema.sql": (root / "schema.sql").read_bytes().decode()} if "plugin/util.py" in sources else {})
     for rel in sources:
         if rel.endswith(".py"):
             dotted = rel[len("plugin/") : -len(".py")].replace("/", ".")
@@ -276,6 +279,39 @@ def test_each_function_embeds_what_it_imports_and_all_three_share_one_package(tm
         for name in [n for n in sys.modules if n.startswith(pkg)]:
             del sys.modules[name]
         sys.meta_path[:] = [f for f in sys.meta_path if getattr(f, "owm_package", None) != pkg]
+
+
+def test_the_filter_carries_only_the_messages_it_speaks() -> None:
+    """The report model's messages stay out of the Filter's file; everything the Filter's modules may say is in
+    i18n's own table (read from its source, since importing other modules adds the report messages at run time)."""
+    import ast
+
+    sources = bundle.collect_sources(REPO)
+    filter_files = bundle.sources_for(bundle.TARGETS[0], sources)
+    assert "plugin/report_messages.py" not in filter_files
+    assert not [rel for t in bundle.TARGETS for rel in bundle.sources_for(t, sources) if not rel.endswith(".py")]
+    assert all("plugin/report_messages.py" in bundle.sources_for(t, sources) for t in bundle.TARGETS[1:])
+
+    def literal_keys(text: str) -> set[str]:
+        return {n.value for n in ast.walk(ast.parse(text)) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+
+    def table_keys(path: str, name: str) -> dict[str, set[str]]:
+        for node in ast.parse(sources[path]).body:
+            if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == name:
+                tables = ast.literal_eval(node.value)
+                return {lang: set(table) for lang, table in tables.items()}
+        raise AssertionError(f"{name} not found in {path}")
+
+    own = table_keys("plugin/i18n.py", "MESSAGES")
+    reports = table_keys("plugin/report_messages.py", "REPORT_MESSAGES")
+    assert own["en"] and not own["en"] & reports["en"]
+    assert all(own[lang] == own["en"] and reports[lang] == reports["en"] for lang in ("zh", "es"))
+    every_key = own["en"] | reports["en"]
+    said = set()
+    for path, text in filter_files.items():
+        if path.endswith(".py") and path != "plugin/i18n.py":
+            said |= literal_keys(text) & every_key
+    assert said and said <= own["en"], sorted(said - own["en"])
 
 
 def test_package_name_scheme(tmp_path: Path) -> None:

@@ -13,7 +13,13 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from .. import buttons, i18n, openwebui, ranges
+from .. import (
+    buttons,
+    i18n,
+    openwebui,
+    ranges,
+    report_messages,  # noqa: F401  (adds the messages this module speaks)
+)
 from .context import open_context
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from .. import commands, i18n, openwebui, ranges
+from .. import (
+    commands,
+    i18n,
+    openwebui,
+    ranges,
+    report_messages,  # noqa: F401  (adds the messages this module speaks)
+)
 from ..errors import MonitorError
 from .context import open_context
 
