@@ -24,6 +24,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from tables import Table
+
 from plugin import billing, i18n, openwebui, pricing, store, tokens
 from plugin.functions.filter import Filter
 
@@ -62,24 +64,6 @@ def pct(samples: list[float], q: float) -> float:
 
 def us(seconds: float) -> str:
     return f"{seconds * 1e6:,.1f}"
-
-
-class Table:
-    def __init__(self) -> None:
-        self.rows: list[tuple[str, ...]] = []
-
-    def row(self, *cells: str) -> None:
-        self.rows.append(cells)
-
-    def print(self, header: tuple[str, ...]) -> None:
-        rows = [header, *self.rows]
-        widths = [max(len(r[i]) if i < len(r) else 0 for r in rows) for i in range(len(header))]
-        for n, r in enumerate(rows):
-            cells = [c.ljust(widths[0]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(r)]
-            print("  " + "  ".join(cells).rstrip())
-            if n == 0:
-                print("  " + "  ".join("-" * w for w in widths))
-        self.rows = []
 
 
 class GcPauses:

@@ -32,7 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench_billing import Table  # noqa: E402  (this folder is on sys.path when a bench runs as a script)
+from tables import Table  # noqa: E402  (this folder is on sys.path when a bench runs as a script)
 
 # Defaults keep the whole run near 4 minutes on 2 idle cores (server start included).
 CHATS = 150  # timed chats per run (one configuration, one mode)
