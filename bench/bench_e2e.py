@@ -772,6 +772,18 @@ def bench(args: Any) -> int:
                         f" A−F {a['cpu_ms'] - f['cpu_ms']:+.2f}"
                     )
                 print(line)
+            # The same ratio paired by round: A and B ran minutes apart at most, so drift of the server over the
+            # whole run (its memory, its caches) cancels; the spread says how far one round's figure can be trusted.
+            print()
+            for mode in modes:
+                paired = sorted(
+                    a["rate"] / bb["rate"] for a, bb in zip(results[("A", mode)], results[("B", mode)], strict=True)
+                )
+                quart = statistics.quantiles(paired, n=4) if len(paired) > 1 else [paired[0]] * 3
+                print(
+                    f"  {mode:>10}: A/B per round (paired) median {statistics.median(paired):.3f}, quartiles"
+                    f" {quart[0]:.3f}–{quart[2]:.3f}, range {paired[0]:.3f}–{paired[-1]:.3f} over {len(paired)} rounds"
+                )
             final = ledger.settled(expected_rows)
             exact = final == (expected_rows, expected_rows * cost_per_chat, init_micro - expected_rows * cost_per_chat)
             exact = exact and final[2] == expected_balance
