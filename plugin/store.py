@@ -76,7 +76,7 @@ class Store:
             self._eager.execute("PRAGMA wal_autocheckpoint=0")
             # In WAL mode NORMAL syncs nothing at commit except the WAL header when a writer starts the log over
             # after a checkpoint: an fsync on the loop (measured up to 49 ms). Skipping it loses nothing NORMAL
-            # keeps: checkpoints run on the patient connection, which syncs the log (header included) before
+            # keeps: checkpoints run on a connection with NORMAL, which syncs the log (header included) before
             # copying it into the database, so a power loss can only drop the last commits, as with NORMAL.
             self._eager.execute("PRAGMA synchronous=OFF")
         self._queue: list[_Step] = []  # `call`s waiting for the next batch
@@ -84,6 +84,7 @@ class Store:
         self._flush_loop: asyncio.AbstractEventLoop | None = None
         self._eager_steps = 0
         self._checkpointing = False
+        self._checkpointer: sqlite3.Connection | None = None  # opened by the first checkpoint, on our thread
         self._identity = self._file_identity()
         self._waiting_since: float | None = None  # when the queue first found the write lock taken
         self.waits = 0  # times a batch found the write lock taken and was tried again later (for benchmarks)
@@ -290,13 +291,17 @@ class Store:
                 future.set_exception(value)
 
     def _checkpoint(self) -> None:
-        """Move the eager connection's WAL frames into the database without blocking anyone (PASSIVE)."""
+        """Move the eager connection's WAL frames into the database without blocking anyone (PASSIVE).
+
+        On a connection of its own, used by nothing else: the patient one is shared with other threads (a sync
+        caller's `immediate()`), and a checkpoint run inside their transaction left a statement in progress that
+        made their COMMIT fail; taking the store's lock instead would make the loop's lock-free reads fall back
+        to slower paths for the whole fsync. It syncs the log before copying it, as NORMAL does.
+        """
         try:
-            # Under the store's lock: the patient connection is shared with other threads (a sync caller's
-            # `immediate()`), and a checkpoint run inside their transaction leaves a statement in progress that
-            # makes their COMMIT fail. Its result row is read, so the statement is finished here.
-            with self._lock:
-                self._patient.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            if self._checkpointer is None:
+                self._checkpointer = self._connect(BUSY_TIMEOUT_MS)
+            self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         except sqlite3.Error:
             log.warning("openwebui_monitor: WAL checkpoint failed", exc_info=True)
         finally:
@@ -304,6 +309,8 @@ class Store:
 
     def close(self) -> None:
         self._executor.shutdown(wait=True)
+        if self._checkpointer is not None:
+            self._checkpointer.close()
         if self._eager is not self._patient:
             self._eager.close()
         self._patient.close()
