@@ -35,7 +35,7 @@ from .errors import (
 )
 from .notice import money
 from .pricing import MICRO
-from .store import Store
+from .store import PRICE_RATES, Store
 
 log = logging.getLogger(__name__)
 
@@ -50,14 +50,7 @@ MAX_TEXT = 64  # an amount longer than this is not an amount
 CLEAR_WORDS = frozenset(
     {"off", "none", "clear", "unset", "default", "-", "关", "关闭", "无", "清除", "ninguno", "quitar"}
 )
-PRICE_COLUMNS = (
-    "input_price",
-    "output_price",
-    "cached_input_price",
-    "per_msg_price",
-    "reasoning_price",
-    "request_price",
-)
+PRICE_COLUMNS = PRICE_RATES
 
 # Full-width forms a Chinese input method produces, and the Unicode minus, mapped to ASCII.
 _FULLWIDTH = str.maketrans(

@@ -216,10 +216,16 @@ def refill(store: Store, user_id: str, allowance: Allowance | None) -> int | Non
     """Apply the allowance if this is the user's first billing step of a new period; inside `immediate()`.
 
     Returns the new balance, or None when nothing was due. The period is marked in the same transaction, so
-    concurrent steps (other coroutines, other processes) see it and do nothing.
+    concurrent steps (other coroutines, other processes) see it and do nothing. A period already paid once is
+    never paid again, even when the allowance that applies switches between period lengths and back (a user who
+    changes groups, an admin who changes amounts): the ledger row of each refill names its period.
     """
     now = store.clock()
     if allowance is None or not due(allowance, store.allowance_period(user_id), now):
+        return None
+    reference = f"allowance:{allowance.key(now)}"
+    if store.has_ledger_reference(user_id, reference):
+        store.mark_allowance(user_id, allowance.key(now))
         return None
     if allowance.mode == "reset":
         user = store.get_user(user_id)
@@ -234,7 +240,7 @@ def refill(store: Store, user_id: str, allowance: Allowance | None) -> int | Non
         amount,
         actor="system",
         reason=allowance.reason(now),
-        reference=f"allowance:{allowance.key(now)}",
+        reference=reference,
     )
     store.mark_allowance(user_id, allowance.key(now))
     return balance

@@ -17,7 +17,8 @@ from functools import lru_cache
 from . import catalogue_data
 from .pricing import Price, to_micro
 
-_TAG = re.compile(r":(latest|free|beta|nitro|floor|extended|thinking|online|exacto)$")
+# `:free` is not among the tags: a free variant is another price, never the paid model's.
+_TAG = re.compile(r":(latest|beta|nitro|floor|extended|thinking|online|exacto)$")
 _DATE = re.compile(r"(@\d{8}|-\d{4}-\d{2}-\d{2}|-\d{8}|-latest)$")
 _VERSION_DOT = re.compile(r"(?<=\d)\.(?=\d)")
 NEAR_CUTOFF = 0.75
@@ -25,12 +26,20 @@ NEAR_COUNT = 3
 PRICE_CACHE = 4096  # model ids remembered; an id is a few dozen bytes
 
 
+def bare(model_id: str) -> str:
+    """The id without its provider path and tag, dates kept: `openai/gpt-4o-2024-05-13:beta` -> `gpt-4o-2024-05-13`."""
+    return _TAG.sub("", str(model_id).strip().casefold().rsplit("/", 1)[-1])
+
+
 def normalise(model_id: str) -> str:
     """The form both sides are compared in: `OpenRouter/anthropic/Claude-Sonnet-4.5:beta` -> `claude-sonnet-4-5`."""
-    text = str(model_id).strip().casefold().rsplit("/", 1)[-1]
-    text = _TAG.sub("", text)
-    text = _DATE.sub("", text)
-    return _VERSION_DOT.sub("-", text)
+    return _VERSION_DOT.sub("-", _DATE.sub("", bare(model_id)))
+
+
+def _names_a_model(key: str) -> bool:
+    """A normalised id that still looks like a model name (a digit or a hyphen), not a bare word such as `chat`
+    (what `chat-latest` would become): bare words are matched exactly or not at all."""
+    return any(c.isdigit() for c in key) or "-" in key
 
 
 @dataclass(frozen=True)
@@ -91,15 +100,19 @@ class Catalogue:
         for entry in entries:
             groups.setdefault(normalise(entry.id), []).append(entry)
         self._prices: dict[str, Price | None] = {}
-        self.normalised: dict[str, Entry | None] = {}
+        self.normalised: dict[str, Entry | None] = {}  # for ids that carry no date
+        self.agreeing: dict[str, Entry | None] = {}  # for dated ids: only where every dated twin has one price
         for key, group in groups.items():
+            if not _names_a_model(key):
+                continue
             own = [e for e in group if e.id.casefold() == key]
             if len({e.rates() for e in group}) == 1:
-                self.normalised[key] = min(group, key=lambda e: (len(e.id), e.id))
-            elif len(own) == 1:
-                self.normalised[key] = own[0]
+                self.normalised[key] = self.agreeing[key] = min(group, key=lambda e: (len(e.id), e.id))
             else:
-                self.normalised[key] = None  # several prices and none is the plain id: refuse to choose
+                # Several prices: an undated id is the plain model's (if the catalogue names it); a dated id not in
+                # the catalogue could be any of them, so it is not priced: never a guess.
+                self.normalised[key] = own[0] if len(own) == 1 else None
+                self.agreeing[key] = None
 
     def match(self, model_id: str) -> Entry | None:
         """The entry an exact or normalised id names; None when none does (or it is ambiguous)."""
@@ -108,7 +121,11 @@ class Catalogue:
         exact = self.entries.get(model_id) or self.folded.get(model_id.strip().casefold())
         if exact is not None:
             return exact
-        return self.normalised.get(normalise(model_id))
+        plain = bare(model_id)  # `openai/gpt-4o-2024-05-13` is the catalogue's `gpt-4o-2024-05-13`, dates and all
+        if (entry := self.folded.get(plain)) is not None:
+            return entry
+        key = normalise(model_id)
+        return (self.agreeing if _DATE.search(plain) else self.normalised).get(key)
 
     def price(self, model_id: str) -> Price | None:
         """The charge's lookup: this catalogue's price for `model_id`, remembered per id (ids are few)."""

@@ -87,7 +87,7 @@ def _word(value: Decimal | None) -> str:
 
 def rows(data: Mapping[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
     """The kept entries as table rows: chat models of PROVIDERS with an input and an output rate, sorted by id;
-    dated or prefixed variants priced like the entry their normalised id finds are dropped (matching finds it)."""
+    where every variant of a normalised id has one price, only one of them is kept (matching finds it for all)."""
     kept: dict[str, tuple[str, str, str, str, str]] = {}
     for model_id, spec in data.items():
         if not isinstance(spec, Mapping) or spec.get("mode") != "chat":
@@ -112,11 +112,10 @@ def rows(data: Mapping[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
         groups.setdefault(normalise(model_id), []).append(model_id)
     result = []
     for key, ids in groups.items():
-        plain = [i for i in ids if i.casefold() == key]
-        if len(plain) == 1:  # matching finds the plain id for every variant: keep only those priced otherwise
-            ids = [i for i in ids if i == plain[0] or kept[i] != kept[plain[0]]]
-        elif len({kept[i] for i in ids}) == 1:
-            ids = [min(ids, key=lambda i: (len(i), i))]
+        if len({kept[i] for i in ids}) == 1:  # one price for every variant: one entry, which matching finds for all
+            plain = [i for i in ids if i.casefold() == key]
+            ids = plain or [min(ids, key=lambda i: (len(i), i))]
+        # Otherwise every variant stays: a dated id is then matched exactly or not at all (never the plain price).
         result.extend((i, *kept[i]) for i in ids)
     return sorted(result)
 

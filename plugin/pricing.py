@@ -168,12 +168,18 @@ def resolve(
         return price
     if base and base != model_id and (price := from_connection(lookup_model(base), f"connection:{base}")):
         return price
-    if catalogue is not None:
+    if catalogue is not None and not _local(model) and not (base and _local(lookup_model(base))):
         if price := catalogue(model_id):
             return price
         if base and base != model_id and (price := catalogue(base)):
             return replace(price, source=f"catalogue:{base}")
     return fallback
+
+
+def _local(model: Mapping[str, Any] | None) -> bool:
+    """A model served by an Ollama connection: run on the admin's own hardware, so a cloud provider's catalogue
+    price for a model of the same name (`deepseek-r1`) is not its price."""
+    return bool(model) and str(model.get("owned_by") or "").casefold() == "ollama"  # type: ignore[union-attr]
 
 
 def parse_cost_on_inlet(text: str) -> dict[str, int]:

@@ -426,6 +426,13 @@ class Store:
         )
         return balance
 
+    def has_ledger_reference(self, user_id: str, reference: str) -> bool:
+        """Whether the user's ledger already has a row with this reference (an index lookup)."""
+        row = self.one(
+            "SELECT 1 AS found FROM ledger WHERE reference = ? AND user_id = ? LIMIT 1", (reference, user_id)
+        )
+        return row is not None
+
     def ledger_for(self, user_id: str) -> list[dict[str, Any]]:
         return self.query("SELECT * FROM ledger WHERE user_id = ? ORDER BY id", (user_id,))
 
@@ -724,19 +731,16 @@ class Store:
                     raise RestoreError(f"{table}[{index}]: {exc}") from exc
 
 
-# A prices row's columns kept by price_history, in the order `remember_price` writes them.
-_HISTORY_COLUMNS = (
-    "name",
-    "base_model_id",
+# A prices row's rates, and the columns price_history keeps of it (in the order `remember_price` writes them).
+PRICE_RATES = (
     "input_price",
     "output_price",
     "cached_input_price",
     "per_msg_price",
     "reasoning_price",
     "request_price",
-    "updated_at",
-    "updated_by",
 )
+_HISTORY_COLUMNS = ("name", "base_model_id", *PRICE_RATES, "updated_at", "updated_by")
 
 # The usage upsert per set of columns (callers pass the same few shapes): built once, not per reply.
 _UPSERT_USAGE: dict[tuple[str, ...], str] = {}

@@ -211,6 +211,28 @@ def test_an_add_allowance_tops_up_each_week_and_a_reply_ending_in_a_new_period_i
     ]
 
 
+def test_an_allowance_switching_between_period_lengths_pays_each_period_once(store: Store, clock: FakeClock) -> None:
+    """A user whose allowance moves week -> day -> week -> day within one day (they changed groups, an admin
+    changed amounts) gets this week's and this day's refill once each, not one per switch."""
+    daily_add = budgets.Plan(allowance=budgets.Allowance("day", "add", 100_000, "group", "Staff"))
+    clock.now = at("2026-11-29 09:00:00")
+    for n, plan in enumerate((WEEKLY_ADD, daily_add, WEEKLY_ADD, daily_add, WEEKLY_ADD)):
+        assert isinstance(admit(store, plan, f"m{n}"), billing.Admission)
+    rows = [(r["kind"], r["amount"], r["reference"]) for r in store.ledger_for("u-1")]
+    assert rows == [
+        ("topup", 250_000, "allowance:week:2026-W48"),
+        ("topup", 100_000, "allowance:day:2026-11-29"),
+    ]
+    assert store.get_user("u-1")["balance"] == 350_000 and store.reconcile() == []
+    clock.now = at("2026-11-30 09:00:00")  # the next day, a new ISO week: both are due again, once
+    for n, plan in enumerate((daily_add, WEEKLY_ADD, daily_add)):
+        admit(store, plan, f"n{n}")
+    assert [r["reference"] for r in store.ledger_for("u-1")][2:] == [
+        "allowance:day:2026-11-30",
+        "allowance:week:2026-W49",
+    ]
+
+
 def test_many_concurrent_admits_refill_exactly_once(store: Store, clock: FakeClock) -> None:
     clock.now = at("2026-11-29 09:00:00")
 

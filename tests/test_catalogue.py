@@ -58,13 +58,15 @@ def test_build_keeps_chat_models_of_listed_providers_with_the_rates_billing_uses
         ("gemini/gemini-2.5-flash", "0.3", "2.5", "0.03", "2.5", "-"),
         ("gpt-4o", "2.5", "10", "1.25", "-", "-"),
         ("gpt-4o-2024-05-13", "5", "15", "-", "-", "-"),
+        ("gpt-4o-2024-08-06", "2.5", "10", "1.25", "-", "-"),
         ("groq/llama-3.3-70b", "0.59", "0.79", "-", "-", "-"),
         ("perplexity/llama-3.3-70b", "1", "1", "-", "-", "-"),
         ("perplexity/sonar-small-online", "0", "0.28", "-", "-", "0.005"),
         ("xai/grok-think", "2", "10", "-", "5", "-"),
     ]
-    # Left out: sample_spec, fine-tune templates, embeddings, azure, no rates, a rate that is not a number, and
-    # dated twins priced like the plain id (gpt-4o-2024-08-06, claude-sonnet-4-5-20250929).
+    # Left out: sample_spec, fine-tune templates, embeddings, azure, no rates, a rate that is not a number, and a
+    # dated twin where every variant has one price (claude-sonnet-4-5-20250929). gpt-4o's variants have two prices,
+    # so each dated one stays: a dated id is matched exactly or not at all.
 
 
 def test_every_source_entry_kept_or_dropped_is_still_priced_at_its_own_rates() -> None:
@@ -99,7 +101,7 @@ def test_build_reads_the_file_out_of_a_wheel_and_the_cli_writes_the_module(tmp_p
     namespace: dict[str, Any] = {}
     exec(out.read_text(encoding="utf-8"), namespace)
     assert namespace["SOURCE"] == source and namespace["DATE"] == "2026-02-03"
-    assert len(catalogue.parse(namespace["TABLE"])) == 9
+    assert len(catalogue.parse(namespace["TABLE"])) == 10
 
 
 def test_build_refuses_what_is_not_a_litellm_price_file(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
@@ -140,10 +142,10 @@ def test_the_shipped_table_is_small_and_says_where_it_came_from() -> None:
         ("gemini-2.5-flash", "gemini/gemini-2.5-flash"),
         ("models/gemini-2.5-flash", "gemini/gemini-2.5-flash"),
         ("gpt-4o:latest", "gpt-4o"),  # tags
-        ("deepseek-chat:free", "deepseek/deepseek-chat"),
-        ("gpt-4o-latest", "gpt-4o"),
-        ("gpt-4o-2024-11-20", "gpt-4o"),  # dates
-        ("claude-sonnet-4-5-20250929", "claude-sonnet-4-5"),
+        ("deepseek-chat:beta", "deepseek/deepseek-chat"),
+        ("gpt-4o-2024-08-06", "gpt-4o-2024-08-06"),  # a dated variant of a model with several prices: exact
+        ("openai/gpt-4o-2024-05-13", "gpt-4o-2024-05-13"),  # ... also behind a provider prefix
+        ("claude-sonnet-4-5-20250929", "claude-sonnet-4-5"),  # dates, where every variant has one price
         ("claude-sonnet-4-5@20250929", "claude-sonnet-4-5"),
         ("anthropic/claude-sonnet-4.5", "claude-sonnet-4-5"),  # OpenRouter writes versions with dots
         ("openrouter/anthropic/Claude-Sonnet-4.5:beta", "claude-sonnet-4-5"),
@@ -166,11 +168,47 @@ def test_exact_and_normalised_ids_match(model_id: str, entry: str) -> None:
         "meta/llama-3.3-70b",
         "text-embedding-3-small",  # not a chat model
         "azure/gpt-4o-x",
+        "gpt-4o-2024-11-20",  # a dated id the catalogue does not list, of a model with several prices
+        "gpt-4o-latest",  # an alias of the newest version, which may be priced otherwise
+        "deepseek-chat:free",  # a free variant is not the paid model
         "",
     ],
 )
 def test_no_fuzzy_match_and_no_guess_between_prices(model_id: str) -> None:
     assert fixture_catalogue().match(model_id) is None
+
+
+@pytest.mark.parametrize(
+    ("model_id", "entry"),
+    [
+        ("openai/gpt-4o-2024-05-13", "gpt-4o-2024-05-13"),  # its own price (5/15), not gpt-4o's
+        ("azure/gpt-4o-2024-05-13", "gpt-4o-2024-05-13"),
+        ("gpt-4o-2024-11-20", "gpt-4o-2024-11-20"),
+        ("chat", None),  # a bare word is not `chat-latest`
+        ("ollama/chat:latest", None),
+        ("chat-latest", "chat-latest"),
+        ("gpt-4o:free", None),
+        ("gpt-4o-2099-01-01", None),  # a date the catalogue does not know: no guess
+    ],
+)
+def test_the_shipped_catalogue_prices_dated_prefixed_and_bare_ids_without_guessing(
+    model_id: str, entry: str | None
+) -> None:
+    found = catalogue.bundled().match(model_id)
+    assert (found.id if found else None) == entry
+
+
+def test_a_model_served_by_ollama_is_never_priced_from_the_catalogue() -> None:
+    """Local models share names with cloud ones (`deepseek-r1`); the catalogue's price is a cloud API's."""
+    local = {"id": "deepseek-r1:latest", "owned_by": "ollama"}
+    assert fixture_catalogue().price("deepseek-chat:latest") is not None
+    assert resolve("deepseek-chat:latest", {**local, "id": "deepseek-chat:latest"}, {}) == DEFAULT
+    workspace = {"id": "helper", "info": {"base_model_id": "deepseek-chat:latest"}}
+    lookup = {"deepseek-chat:latest": {**local, "id": "deepseek-chat:latest"}}
+    assert resolve("helper", workspace, {}, lookup) == DEFAULT  # nor a workspace model built on one
+    assert resolve("deepseek-chat:latest", {"id": "deepseek-chat:latest", "owned_by": "openai"}, {}).source == (
+        "catalogue"
+    )
 
 
 def test_near_misses_are_suggested_for_the_admin_only() -> None:

@@ -379,10 +379,12 @@ class Filter:
                 try:
                     groups = tuple(await openwebui.member_group_ids(member.id))
                 except Exception:  # broad on purpose: Open WebUI's own database; the user's own budget still applies
+                    # Not remembered: the next chat asks again (a new user's group balance is given only once).
                     log.warning("openwebui_monitor: could not read the groups of %s", member.id, exc_info=True)
-                if len(self._groups) > 10_000:
-                    self._groups.clear()
-                self._groups[member.id] = (now + GROUPS_TTL, groups)
+                else:
+                    if len(self._groups) > 10_000:
+                        self._groups.clear()
+                    self._groups[member.id] = (now + GROUPS_TTL, groups)
         return config.plan(member.id, groups)
 
     def _counter(self) -> Any:
