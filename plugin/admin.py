@@ -755,8 +755,12 @@ def accept_catalogue_price(
 class UndoResult:
     action: str = ""
     models: list[str] = field(default_factory=list)
+    batch: int | None = None  # the change's batch in the price history
+    moved_on: bool = False  # another change became the latest since the one confirmed: nothing was undone
 
     def message(self, lang: str, symbol: str = "$") -> str:
+        if self.moved_on:
+            return i18n.t(lang, "price_undo_moved_on")
         if not self.models:
             return i18n.t(lang, "price_undo_none")
         return i18n.t(
@@ -767,17 +771,24 @@ class UndoResult:
 def last_price_change(store: Store) -> UndoResult:
     """What `undo_price_change` would revert, without reverting it (for a confirmation)."""
     rows = store.last_price_batch()
-    return UndoResult(rows[0]["action"] if rows else "", sorted({r["model_id"] for r in rows}))
+    if not rows:
+        return UndoResult()
+    return UndoResult(rows[0]["action"], sorted({r["model_id"] for r in rows}), rows[0]["batch"])
 
 
-def undo_price_change(store: Store, *, actor: str) -> UndoResult:
+def undo_price_change(store: Store, *, actor: str, batch: int | None = None) -> UndoResult:
     """Put back the prices rows as they were before the latest admin price change not yet undone (a whole sync
     at once), and mark that change undone; the next undo reaches the change before it. `actor` is recorded as
-    the restored rows' writer only through their original values: a restore brings back what was there."""
+    the restored rows' writer only through their original values: a restore brings back what was there.
+
+    `batch` is the change an admin confirmed (the Prices button asks first): if another admin's change has become
+    the latest meanwhile, nothing is undone rather than a change the admin never saw."""
     with store.immediate():
         rows = store.last_price_batch()
         if not rows:
             return UndoResult()
+        if batch is not None and rows[0]["batch"] != batch:
+            return UndoResult(moved_on=True)
         for row in rows:  # newest first: a model changed twice in one batch ends at its oldest state
             if row["existed"]:
                 store.set_price(
@@ -791,7 +802,7 @@ def undo_price_change(store: Store, *, actor: str) -> UndoResult:
             else:
                 store.delete_price(row["model_id"])
         store.mark_undone(rows[0]["batch"])
-    return UndoResult(rows[0]["action"], sorted({r["model_id"] for r in rows}))
+    return UndoResult(rows[0]["action"], sorted({r["model_id"] for r in rows}), rows[0]["batch"])
 
 
 HISTORY_ROWS = 20

@@ -322,7 +322,7 @@ async def _undo(p: Press) -> Outcome:
     question = p.t("confirm_undo", action=last.action, models=admin.shown_models(last.models))
     if not await _confirm(p, p.t("prices_button_title"), question):
         return Outcome(p.t("button_cancelled"))
-    result = await ctx.run(admin.undo_price_change, actor=ctx.actor)
+    result = await ctx.run(admin.undo_price_change, actor=ctx.actor, batch=last.batch)
     return Outcome(result.message(ctx.lang, ctx.symbol))
 
 

@@ -267,6 +267,7 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         "price_accept_usage": "Say which model and which catalogue entry: `/price accept MODEL CATALOGUE-ID`.",
         "price_undone": "Undid the last price change ({action}) for {count} model(s): {models}.",
         "price_undo_none": "There is no price change to undo.",
+        "price_undo_moved_on": "Another price change was made meanwhile, so nothing was undone. Press again to see it.",
         "price_history_none": "No price changes recorded yet.",
         "price_history_title": "Price changes, newest first",
         "price_history_undone": "(undone)",
@@ -523,6 +524,7 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         "price_accept_usage": "请指明模型和目录条目：`/price accept 模型 目录ID`。",
         "price_undone": "已撤销上一次价格变更（{action}），涉及 {count} 个模型：{models}。",
         "price_undo_none": "没有可撤销的价格变更。",
+        "price_undo_moved_on": "在此期间有另一项价格变更，因此未撤销任何内容。请再按一次查看。",
         "price_history_none": "还没有价格变更记录。",
         "price_history_title": "价格变更（最新在前）",
         "price_history_undone": "（已撤销）",
@@ -803,6 +805,9 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         "price_accept_usage": "Indique el modelo y la entrada del catálogo: `/price accept MODELO ID-CATÁLOGO`.",
         "price_undone": "Deshecho el último cambio de precios ({action}) en {count} modelo(s): {models}.",
         "price_undo_none": "No hay ningún cambio de precios que deshacer.",
+        "price_undo_moved_on": (
+            "Mientras tanto se hizo otro cambio de precios, así que no se deshizo nada. Pulse de nuevo para verlo."
+        ),
         "price_history_none": "Aún no hay cambios de precios registrados.",
         "price_history_title": "Cambios de precios, el más reciente primero",
         "price_history_undone": "(deshecho)",

@@ -543,6 +543,25 @@ def test_prices_button_previews_the_catalogue_sync_and_undoes_it(store: Store, b
     assert press(store, ALICE, refused).text == i18n.t("en", "button_admin_only") and refused.asked == []
 
 
+def test_the_prices_button_undoes_only_the_change_it_showed(store: Store) -> None:
+    """Another admin's change landing while the confirmation is open is not undone in its place."""
+    admin.set_price(store, "gpt-4o", models=MODELS, actor="a1", input="1", output="2")
+
+    class Meanwhile(Dialog):
+        async def __call__(self, event: dict) -> Any:
+            if len(self.asked) == 1:  # the confirmation of "undo the set of gpt-4o" is open
+                admin.set_price(store, "local-llama", models=MODELS, actor="a2", input="5", output="5")
+            return await super().__call__(event)
+
+    dialog = Meanwhile("undo", True)
+    outcome = press(store, ADMIN, dialog)
+    assert "gpt-4o" in dialog.asked[1]["data"]["message"]
+    assert outcome.text == i18n.t("en", "price_undo_moved_on")
+    assert sorted(rows_of(store)) == ["gpt-4o", "local-llama"]  # nothing undone
+    again = Dialog("undo", True)
+    assert "local-llama" in press(store, ADMIN, again).text and sorted(rows_of(store)) == ["gpt-4o"]
+
+
 def test_a_restore_starts_a_fresh_price_history(store: Store, book: catalogue.Catalogue) -> None:
     """Undoing a change made before a restore would overwrite the restored prices: a restore forgets them."""
     from plugin import exchange
