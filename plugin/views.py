@@ -355,29 +355,45 @@ def price_source(source: str, lang: str) -> str:
 
 
 def price_list(rows: Sequence[Mapping[str, Any]], lang: str, symbol: str) -> str:
-    """`reports.price_list`: each model's effective price per 1M tokens (or per message) and its source."""
+    """`reports.price_list`: each model's effective price per 1M tokens (or per message) and its source; reasoning
+    and per-request rates get their columns only when some model shown has one."""
     title = _title(lang, "prices_title")
     if not rows:
         return "\n".join([title, "", _t(lang, "prices_none")])
+    shown = rows[:PRICE_ROWS]
+    reasoning = any(r["price"].reasoning is not None for r in shown)
+    request = any(r["price"].per_request is not None for r in shown)
     body = []
-    for r in rows[:PRICE_ROWS]:
+    for r in shown:
         price = r["price"]
         name = cell(r["name"]) if r["name"] == r["model_id"] else f"{cell(r['name'], 40)} · {cell(r['model_id'], 40)}"
         if not r["listed"]:
             name += f" ({_t(lang, 'price_unlisted')})"
         per_message = price.per_message is not None
-        body.append(
-            (
-                name,
-                DASH if per_message else money(price.input, symbol),
-                DASH if per_message else money(price.output, symbol),
-                money(price.cached_input, symbol) if price.cached_input is not None and not per_message else DASH,
-                money(price.per_message, symbol) if per_message else DASH,
-                price_source(price.source, lang),
-            )
-        )
-    header = [
-        _t(lang, k)
-        for k in ("col_model", "col_price_input", "col_price_output", "col_price_cached", "col_price_msg", "col_source")
+        line = [
+            name,
+            DASH if per_message else money(price.input, symbol),
+            DASH if per_message else money(price.output, symbol),
+            money(price.cached_input, symbol) if price.cached_input is not None and not per_message else DASH,
+        ]
+        if reasoning:
+            line.append(money(price.reasoning, symbol) if price.reasoning is not None and not per_message else DASH)
+        line.append(money(price.per_message, symbol) if per_message else DASH)
+        if request:
+            line.append(money(price.per_request, symbol) if price.per_request is not None else DASH)
+        line.append(price_source(price.source, lang))
+        body.append(tuple(line))
+    keys = [
+        "col_model",
+        "col_price_input",
+        "col_price_output",
+        "col_price_cached",
+        *(["col_price_reasoning"] if reasoning else []),
+        "col_price_msg",
+        *(["col_price_request"] if request else []),
+        "col_source",
     ]
-    return "\n".join([title, "", *table(header, "lrrrrl", body), *_hidden(len(rows) - PRICE_ROWS, lang)])
+    align = "l" + "r" * (len(keys) - 2) + "l"
+    return "\n".join(
+        [title, "", *table([_t(lang, k) for k in keys], align, body), *_hidden(len(rows) - PRICE_ROWS, lang)]
+    )

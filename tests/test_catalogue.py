@@ -489,6 +489,24 @@ def test_price_list_shows_catalogue_prices_before_any_sync(store: Store, book: c
     assert "price catalogue" in claude and "$3" in claude
 
 
+def test_price_list_shows_reasoning_and_request_rates_only_where_some_model_has_one(
+    store: Store, book: catalogue.Catalogue
+) -> None:
+    plain = ask(store, ADMIN, "/prices")
+    assert "Reasoning / 1M" not in plain and "Per request" not in plain
+    admin.set_price(
+        store, "gpt-4o", models=MODELS, actor="a1", input="3", output="12", reasoning="4", per_request="0.01"
+    )
+    listed = ask(store, ADMIN, "/prices")
+    header = next(line for line in listed.splitlines() if "Reasoning / 1M" in line)
+    assert "Per request" in header
+    row = next(line for line in listed.splitlines() if "gpt-4o" in line and "$12.0000" in line)
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    names = [c.strip() for c in header.strip("|").split("|")]
+    assert cells[names.index("Reasoning / 1M")] == "$4.0000" and cells[names.index("Per request")] == "$0.0100"
+    assert "Razonamiento / 1M" in ask(store, ADMIN, "/precios", lang="es")
+
+
 def test_a_user_cannot_sync_accept_or_undo(store: Store, book: catalogue.Catalogue) -> None:
     admin.set_price(store, "gpt-4o", models=MODELS, actor="a1", input="1", output="2")
     before = (rows_of(store), store.price_history(10))
