@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -160,20 +160,20 @@ UNCHANGED = _Unchanged()
 
 
 def find_user(
-    directory: Iterable[Mapping[str, Any]],
-    store: Store,
-    query: str,
-    *,
-    init_balance: int = 0,
-    init_for: Callable[[str], int | None] | None = None,
+    directory: Iterable[Mapping[str, Any]], store: Store, query: str, *, init_balance: int = 0
 ) -> dict[str, Any]:
-    """The one user `query` names, from Open WebUI's directory (plus users only our table still knows).
+    """The one user `query` names (`pick_user`), their row created if missing with `init_balance` as a first
+    top-up, exactly as the billing filter would at their first chat (`adopt_user`)."""
+    return adopt_user(store, pick_user(directory, store, query), init_balance)
+
+
+def pick_user(directory: Iterable[Mapping[str, Any]], store: Store, query: str) -> dict[str, str]:
+    """The one user `query` names, from Open WebUI's directory (plus users only our table still knows); writes
+    nothing.
 
     Tried in order, the first rule with any hit wins: exact email (any case), exact id, exact name (any case),
     then a substring of name or email. One hit is the answer; several raise `AmbiguousUser` listing them.
-    `Name <email>` (as the candidate list shows people) is read as the email. The user's row is created if
-    missing, with `init_balance` as a first top-up, exactly as the billing filter would at their first chat
-    (`init_for(user_id)`, when given and not None, replaces it: a group's initial balance).
+    `Name <email>` (as the candidate list shows people) is read as the email.
     """
     wanted = _query_text(query)
     if not wanted:
@@ -189,8 +189,7 @@ def find_user(
     for rule in rules:
         hits = [person for person in people if rule(person)]
         if len(hits) == 1:
-            own = init_for(hits[0]["id"]) if init_for is not None else None
-            return _adopt(store, hits[0], init_balance if own is None else own)
+            return hits[0]
         if hits:
             raise AmbiguousUser(query=_shown(query), candidates=_candidates(hits))
     raise UnknownUser(query=_shown(query))
@@ -247,7 +246,9 @@ def _candidates(people: list[dict[str, str]]) -> str:
     return "\n".join(lines)
 
 
-def _adopt(store: Store, person: dict[str, str], init_balance: int) -> dict[str, Any]:
+def adopt_user(store: Store, person: dict[str, str], init_balance: int) -> dict[str, Any]:
+    """`person` with their balance and block; their row created if missing, with `init_balance` as a first
+    top-up."""
     with store.immediate():
         created = store.ensure_user(person["id"], person["name"], person["email"], person["role"])
         if created and init_balance:
@@ -738,8 +739,7 @@ def accept_catalogue_price(
 ) -> PriceChange:
     """An admin's explicit choice of a catalogue entry for a model the catalogue does not name (a near miss):
     its rates become the model's admin prices. The entry must be named exactly (any case)."""
-    book = catalogue.bundled()
-    found = book.entries.get(entry_id) or book.folded.get(str(entry_id).strip().casefold())
+    found = catalogue.bundled().exact(entry_id)
     if found is None:
         raise UnknownCatalogueEntry(entry=_shown(entry_id))
     with store.immediate():
@@ -810,8 +810,6 @@ HISTORY_ROWS = 20
 
 def price_history(store: Store, lang: str, tz: Any = None) -> str:
     """The latest admin price changes, one line per change (batch), newest first."""
-    from datetime import datetime
-
     rows = store.price_history(HISTORY_ROWS * 10)
     if not rows:
         return i18n.t(lang, "price_history_none")
@@ -821,7 +819,7 @@ def price_history(store: Store, lang: str, tz: Any = None) -> str:
     lines = [f"**{i18n.t(lang, 'price_history_title')}**", ""]
     for batch_rows in list(batches.values())[:HISTORY_ROWS]:
         first = batch_rows[0]
-        when = datetime.fromtimestamp(first["created_at"], tz).strftime("%Y-%m-%d %H:%M")
+        when = markdown.when(first["created_at"], tz)
         line = f"- {when} · {_shown(first['action'])} · {shown_models(sorted({r['model_id'] for r in batch_rows}))}"
         if first["undone_at"] is not None:
             line += " " + i18n.t(lang, "price_history_undone")

@@ -144,7 +144,7 @@ def listing(config: budgets.Config, groups: Mapping[str, str], lang: str, symbol
     rows: list[tuple[str, str, str, str]] = []
     for scope, table in (("group", config.groups), ("user", config.users)):
         for target, row in table.items():
-            name = groups.get(target) or row["label"] or target if scope == "group" else row["label"] or target
+            name = (groups.get(target) or row["label"] or target) if scope == "group" else (row["label"] or target)
             init = money(row["init_balance"], symbol, exact=True) if row["init_balance"] is not None else "–"
             allowance = when = "–"
             if row["period"] is not None:
@@ -154,8 +154,8 @@ def listing(config: budgets.Config, groups: Mapping[str, str], lang: str, symbol
             rows.append((target_label(scope, name, lang), init, allowance, when))
     if not rows:
         return i18n.t(lang, "budget_none")
-    lines = [i18n.t(lang, "budget_list_title"), "", i18n.t(lang, "budget_list_header"), "|---|---|---|---|"]
-    lines += [f"| {' | '.join(row)} |" for row in sorted(rows)]
+    header = [cell.strip() for cell in i18n.t(lang, "budget_list_header").strip(" |").split("|")]
+    lines = [i18n.t(lang, "budget_list_title"), "", *markdown.table(header, "llll", sorted(rows))]
     return "\n".join(lines) + "\n\n" + i18n.t(lang, "budget_rules")
 
 

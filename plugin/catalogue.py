@@ -114,12 +114,15 @@ class Catalogue:
                 self.normalised[key] = own[0] if len(own) == 1 else None
                 self.agreeing[key] = None
 
+    def exact(self, model_id: str) -> Entry | None:
+        """The entry this very id names, in any case (an admin accepting a near miss names one exactly)."""
+        return self.entries.get(model_id) or self.folded.get(str(model_id).strip().casefold())
+
     def match(self, model_id: str) -> Entry | None:
         """The entry an exact or normalised id names; None when none does (or it is ambiguous)."""
         if not model_id:
             return None
-        exact = self.entries.get(model_id) or self.folded.get(model_id.strip().casefold())
-        if exact is not None:
+        if (exact := self.exact(model_id)) is not None:
             return exact
         plain = bare(model_id)  # `openai/gpt-4o-2024-05-13` is the catalogue's `gpt-4o-2024-05-13`, dates and all
         if (entry := self.folded.get(plain)) is not None:

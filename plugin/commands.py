@@ -9,7 +9,6 @@ import logging
 import re
 import shlex
 import time
-import unicodedata
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import tzinfo
@@ -36,7 +35,6 @@ from .tokens import CJK
 log = logging.getLogger(__name__)
 
 SHOWN_CAP = 80  # characters of typed text quoted back in an answer
-MAX_GROUP_LOOKUPS = 20  # users whose groups an admin command reads to find a group's initial balance
 MAX_INPUT = 4_000  # a command is a line, not a document; /import's JSON comes as a file or a code block
 
 # Commands everyone may use, and those only an Open WebUI admin may.
@@ -440,28 +438,12 @@ async def find_person(ctx: Context, query: str) -> dict[str, Any]:
     (their groups' largest initial balance, else the filter's `init_balance`)."""
     directory = await ctx.directory()
     _price, init_balance = await ctx.billing()
+    person = await ctx.run(lambda store: admin.pick_user(directory, store, query))
     config = await ctx.run(budgets.load)
-    inits: dict[str, int | None] = {}
     if ctx.member_groups is not None and any(row["init_balance"] is not None for row in config.groups.values()):
-        candidates = [person for person in directory if _could_be(person, query, exact=False)]
-        if len(candidates) > MAX_GROUP_LOOKUPS:  # a vague query: find_user can only pick an exact match then
-            candidates = [person for person in candidates if _could_be(person, query, exact=True)]
-        for person in candidates[:MAX_GROUP_LOOKUPS]:
-            user_id = str(person.get("id") or "")
-            inits[user_id] = config.plan(user_id, await _groups_of(ctx, user_id)).init_balance
-    return await ctx.run(
-        lambda store: admin.find_user(directory, store, query, init_balance=init_balance, init_for=inits.get)
-    )
-
-
-def _could_be(person: Mapping[str, Any], query: str, *, exact: bool) -> bool:
-    """Whether `query` may name `person` (a superset of `admin.find_user`'s rules, or of its exact ones), so
-    only candidates' groups are read from Open WebUI."""
-    wanted = unicodedata.normalize("NFC", query).strip().casefold()
-    bracketed = re.search(r"<([^<>\s]+@[^<>\s]+)>\s*$", wanted)
-    wanted = bracketed.group(1) if bracketed else wanted
-    fields = [str(person.get(key) or "").casefold() for key in ("id", "name", "email")]
-    return bool(wanted) and bool(fields[0]) and any(wanted == f if exact else wanted in f for f in fields)
+        own = config.plan(person["id"], await _groups_of(ctx, person["id"])).init_balance
+        init_balance = init_balance if own is None else own
+    return await ctx.run(admin.adopt_user, person, init_balance)
 
 
 async def _groups_of(ctx: Context, user_id: str) -> list[str]:

@@ -645,14 +645,11 @@ class Store:
         row = self.get_budget(scope, target)
         if row is None:
             return False
-        init = None if part in ("init", "all") else row["init_balance"]
-        allowance = part in ("allowance", "all")
-        had = (part != "allowance" and row["init_balance"] is not None) or (
-            part != "init" and row["period"] is not None
-        )
-        if init is None and (allowance or row["period"] is None):
+        drop_init, drop_allowance = part in ("init", "all"), part in ("allowance", "all")
+        has_init, has_allowance = row["init_balance"] is not None, row["period"] is not None
+        if not (has_init and not drop_init) and not (has_allowance and not drop_allowance):
             self.conn.execute("DELETE FROM budgets WHERE scope = ? AND target = ?", (scope, target))
-        elif allowance:
+        elif drop_allowance:
             self.conn.execute(
                 "UPDATE budgets SET period = NULL, mode = NULL, amount = NULL, updated_at = ?"
                 " WHERE scope = ? AND target = ?",
@@ -663,7 +660,7 @@ class Store:
                 "UPDATE budgets SET init_balance = NULL, updated_at = ? WHERE scope = ? AND target = ?",
                 (self.clock(), scope, target),
             )
-        return had
+        return (drop_init and has_init) or (drop_allowance and has_allowance)
 
     def open_hold(self, user_id: str) -> int:
         """The pre-charges one user's open requests still hold (already taken from their balance)."""

@@ -312,23 +312,19 @@ class Filter:
                 )
 
             settlement = await store.call(settle)
-        except (sqlite3.Error, OSError, StoreUnavailable):
-            if self.valves.on_db_unavailable != "open":
+        except Exception as exc:
+            if self.valves.on_db_unavailable == "open" and isinstance(exc, sqlite3.Error | OSError | StoreUnavailable):
+                log.warning(
+                    "openwebui_monitor: database unavailable at outlet for %s/%s; reply not billed"
+                    " (on_db_unavailable=open)",
+                    chat_id,
+                    message_id,
+                    exc_info=True,
+                )
+                await _emit(__event_emitter__, i18n.t(lang, "not_recorded"))
+            else:
                 log.exception("openwebui_monitor: outlet failed for %s/%s", chat_id, message_id)
                 await _emit(__event_emitter__, i18n.t(lang, "billing_failed"))
-                return body
-            log.warning(
-                "openwebui_monitor: database unavailable at outlet for %s/%s; reply not billed"
-                " (on_db_unavailable=open)",
-                chat_id,
-                message_id,
-                exc_info=True,
-            )
-            await _emit(__event_emitter__, i18n.t(lang, "not_recorded"))
-            return body
-        except Exception:
-            log.exception("openwebui_monitor: outlet failed for %s/%s", chat_id, message_id)
-            await _emit(__event_emitter__, i18n.t(lang, "billing_failed"))
             return body
         description = notice.render(
             settlement,
