@@ -20,16 +20,14 @@ from typing import Any
 
 import pytest
 
-from plugin.install import install
 from plugin.store import Store
 
 from .fake_upstream import MODEL_GPT, MODEL_PRICED, FakeUpstream
+from .monitor import ACTION, PIPE, ROOT, installed_monitor
 from .owui import OpenWebUI
 
 socketio = pytest.importorskip("socketio")
 
-ROOT = Path(__file__).resolve().parents[2]
-FILTER, PIPE, ACTION = "openwebui_monitor_filter", "openwebui_monitor_pipe", "admin_action"
 PER_TOKEN = 60  # micro-units per token at the default 60 per 1M
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -43,18 +41,8 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope="module")
 def monitor(owui: OpenWebUI) -> Iterator[Store]:
-    install(owui.base_url, ROOT, api_key=owui.admin_token)
-    owui.set_valves(FILTER, {**owui.get_valves(FILTER), "language": "en", "init_balance": 0, "cost_on_inlet": "0"})
-    owui.create_model_record(MODEL_GPT, MODEL_GPT)
-    store = Store(owui.data_dir / "openwebui_monitor" / "monitor.db")
-    try:
+    with installed_monitor(owui) as store:
         yield store
-    finally:
-        store.close()
-        for fid in (FILTER, PIPE, ACTION):
-            owui.delete_function(fid)
-        owui.delete_model_record(PIPE)
-        owui.delete_model_record(MODEL_GPT)
 
 
 class Tab:

@@ -15,14 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from plugin.install import install
 from plugin.store import CLOCK_FILE_ENV, Store
 
 from .fake_upstream import MODEL_GPT
+from .monitor import PIPE, install_monitor
 from .owui import OpenWebUI
 
-ROOT = Path(__file__).resolve().parents[2]
-FILTER, PIPE = "openwebui_monitor_filter", "openwebui_monitor_pipe"
 PER_TOKEN = 60  # micro-units per token at the default 60 per 1M
 COST = 2000 * PER_TOKEN  # one "[usage 1000 1000]" reply
 
@@ -49,9 +47,7 @@ def test_a_daily_group_allowance_refuses_then_refills_when_the_day_rolls(
     tomorrow, after = today + dt.timedelta(days=1), today + dt.timedelta(days=2)
     move_clock(clock_file, today)  # noon: the test never straddles a real midnight
     owui = owui_factory({CLOCK_FILE_ENV: str(clock_file)})
-    install(owui.base_url, ROOT, api_key=owui.admin_token)
-    owui.set_valves(FILTER, {**owui.get_valves(FILTER), "language": "en", "init_balance": 0, "cost_on_inlet": "0"})
-    owui.create_model_record(MODEL_GPT, MODEL_GPT)
+    install_monitor(owui)
     user = owui.add_user("Dana Night", "dana@example.com", "dana-pass-1")
 
     group = owui.request("POST", "/api/v1/groups/create", json={"name": "Night Shift", "description": "e2e"}).json()

@@ -9,18 +9,15 @@ the floor for a tiny reply. Every amount is checked to the micro-unit in the usa
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from plugin.install import install
 from plugin.store import Store
 
 from .fake_upstream import MODEL_GPT
+from .monitor import FILTER, PIPE, installed_monitor
 from .owui import OpenWebUI
 
-ROOT = Path(__file__).resolve().parents[2]
-FILTER, PIPE, ACTION = "openwebui_monitor_filter", "openwebui_monitor_pipe", "admin_action"
 WRAPPER = "gpt-4o"  # a workspace model on the fake upstream, named like the catalogue's gpt-4o
 # The catalogue's gpt-4o, micro-units per 1M tokens: input 2.5, cached input 1.25, output 10.
 INPUT, CACHED, OUTPUT = 2_500_000, 1_250_000, 10_000_000
@@ -28,19 +25,9 @@ INPUT, CACHED, OUTPUT = 2_500_000, 1_250_000, 10_000_000
 
 @pytest.fixture(scope="module")
 def monitor(owui: OpenWebUI) -> Iterator[Store]:
-    install(owui.base_url, ROOT, api_key=owui.admin_token)
-    owui.set_valves(FILTER, {**owui.get_valves(FILTER), "language": "en", "init_balance": 0, "cost_on_inlet": "0"})
-    owui.create_model_record(MODEL_GPT, MODEL_GPT)
-    owui.create_model_record(WRAPPER, "GPT-4o (fake)", base_model_id=MODEL_GPT)
-    store = Store(owui.data_dir / "openwebui_monitor" / "monitor.db")
-    try:
+    with installed_monitor(owui, extra_models=(WRAPPER,)) as store:
+        owui.create_model_record(WRAPPER, "GPT-4o (fake)", base_model_id=MODEL_GPT)
         yield store
-    finally:
-        store.close()
-        for fid in (FILTER, PIPE, ACTION):
-            owui.delete_function(fid)
-        for model in (PIPE, WRAPPER, MODEL_GPT):
-            owui.delete_model_record(model)
 
 
 def ask(owui: OpenWebUI, text: str) -> str:

@@ -11,36 +11,23 @@ import csv
 import io
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from plugin import pricing
-from plugin.install import install
 from plugin.store import Store
 
 from .fake_upstream import MODEL_GPT
+from .monitor import PIPE, installed_monitor
 from .owui import OpenWebUI
 
-ROOT = Path(__file__).resolve().parents[2]
-FILTER, PIPE, ACTION = "openwebui_monitor_filter", "openwebui_monitor_pipe", "admin_action"
 PER_TOKEN = 60  # micro-units per token at the default 60 per 1M
 
 
 @pytest.fixture(scope="module")
 def monitor(owui: OpenWebUI) -> Iterator[Store]:
-    install(owui.base_url, ROOT, api_key=owui.admin_token)
-    owui.set_valves(FILTER, {**owui.get_valves(FILTER), "language": "en", "init_balance": 0, "cost_on_inlet": "0"})
-    owui.create_model_record(MODEL_GPT, MODEL_GPT)
-    store = Store(owui.data_dir / "openwebui_monitor" / "monitor.db")
-    try:
+    with installed_monitor(owui) as store:
         yield store
-    finally:
-        store.close()
-        for fid in (FILTER, PIPE, ACTION):
-            owui.delete_function(fid)
-        owui.delete_model_record(PIPE)
-        owui.delete_model_record(MODEL_GPT)
 
 
 def ask(owui: OpenWebUI, token: str, text: str, *, stream: bool = False) -> str:

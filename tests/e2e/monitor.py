@@ -1,0 +1,40 @@
+"""Our three functions installed into the shared test server the way an admin installs them, and removed again."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from plugin.install import install
+from plugin.store import Store
+
+from .fake_upstream import MODEL_GPT
+from .owui import OpenWebUI
+
+ROOT = Path(__file__).resolve().parents[2]
+FILTER, PIPE, ACTION = "openwebui_monitor_filter", "openwebui_monitor_pipe", "admin_action"
+
+
+def install_monitor(owui: OpenWebUI) -> None:
+    """The installer over REST, then English notices, no starting balance, no pre-charge, and a model record for
+    the fake upstream's model."""
+    install(owui.base_url, ROOT, api_key=owui.admin_token)
+    owui.set_valves(FILTER, {**owui.get_valves(FILTER), "language": "en", "init_balance": 0, "cost_on_inlet": "0"})
+    owui.create_model_record(MODEL_GPT, MODEL_GPT)
+
+
+@contextmanager
+def installed_monitor(owui: OpenWebUI, extra_models: Sequence[str] = ()) -> Iterator[Store]:
+    """`install_monitor`, the monitor's database opened beside the server, and afterwards the functions and the
+    model records (with `extra_models` the module created) deleted, so the next module starts clean."""
+    install_monitor(owui)
+    store = Store(owui.data_dir / "openwebui_monitor" / "monitor.db")
+    try:
+        yield store
+    finally:
+        store.close()
+        for fid in (FILTER, PIPE, ACTION):
+            owui.delete_function(fid)
+        for model in (PIPE, *extra_models, MODEL_GPT):
+            owui.delete_model_record(model)
