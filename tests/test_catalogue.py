@@ -418,14 +418,16 @@ def test_a_near_miss_is_priced_only_once_accepted(store: Store, book: catalogue.
 # -- the report model and the Prices button ------------------------------------------------------------------
 
 
-def ask(store: Store, user: dict, text: str, lang: str = "en") -> str:
+def context(store: Store, user: dict, lang: str = "en") -> commands.Context:
+    """What the report model and the buttons get from Open WebUI: two people, MODELS, default prices."""
+
     async def directory() -> list[dict]:
         return [ADMIN, ALICE]
 
     async def billing_settings() -> tuple[pricing.Price, int]:
         return DEFAULT, 0
 
-    ctx = commands.Context(
+    return commands.Context(
         store=store,
         user=user,
         lang=lang,
@@ -436,7 +438,10 @@ def ask(store: Store, user: dict, text: str, lang: str = "en") -> str:
         models=lambda: MODELS,
         billing=billing_settings,
     )
-    return asyncio.run(commands.answer(ctx, commands.parse(text), text))
+
+
+def ask(store: Store, user: dict, text: str, lang: str = "en") -> str:
+    return asyncio.run(commands.answer(context(store, user, lang), commands.parse(text), text))
 
 
 @pytest.mark.parametrize(
@@ -527,24 +532,7 @@ class Dialog:
 
 
 def press(store: Store, user: dict, dialog: Dialog) -> buttons.Outcome:
-    async def directory() -> list[dict]:
-        return [ADMIN, ALICE]
-
-    async def billing_settings() -> tuple[pricing.Price, int]:
-        return DEFAULT, 0
-
-    ctx = commands.Context(
-        store=store,
-        user=user,
-        lang="en",
-        symbol="$",
-        tz=None,
-        now=NOW,
-        directory=directory,
-        models=lambda: MODELS,
-        billing=billing_settings,
-    )
-    return asyncio.run(buttons.press("prices", buttons.Press(ctx, "c", "m", ask=dialog)))
+    return asyncio.run(buttons.press("prices", buttons.Press(context(store, user), "c", "m", ask=dialog)))
 
 
 def test_prices_button_previews_the_catalogue_sync_and_undoes_it(store: Store, book: catalogue.Catalogue) -> None:
