@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_buttons import Dialog  # a fake `__event_call__` (this folder is on sys.path, as test_budgets relies on)
 
 from plugin import __main__ as cli
 from plugin import admin, billing, buttons, catalogue, catalogue_build, catalogue_data, commands, i18n, pricing
@@ -519,16 +520,6 @@ def test_a_user_cannot_sync_accept_or_undo(store: Store, book: catalogue.Catalog
         answer = ask(store, ALICE, text)
         assert answer.startswith(i18n.t("en", "admin_only")), text
     assert (rows_of(store), store.price_history(10)) == before
-
-
-class Dialog:
-    def __init__(self, *answers: Any) -> None:
-        self.answers = list(answers)
-        self.asked: list[dict] = []
-
-    async def __call__(self, event: dict) -> Any:
-        self.asked.append(event)
-        return self.answers.pop(0)
 
 
 def press(store: Store, user: dict, dialog: Dialog) -> buttons.Outcome:
