@@ -89,15 +89,21 @@ def from_admin_row(row: Mapping[str, Any], fallback: Price, source: str) -> Pric
     )
 
 
-def _per_token(value: Any) -> int | None:
-    """OpenRouter gives currency per token as a string; negative means "variable" (e.g. routers)."""
+def _reported(value: Any, scale: int) -> int | None:
+    """A rate a connection reports as a string of currency -> micro-units per `scale` of its unit; None when it is
+    absent or not a finite number, or negative ("variable", e.g. routers)."""
     try:
         number = Decimal(str(value))
     except (InvalidOperation, ValueError):
         return None
     if not number.is_finite() or number < 0:
         return None
-    return int((number * PER * MICRO).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return int((number * scale * MICRO).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _per_token(value: Any) -> int | None:
+    """OpenRouter gives currency per token as a string."""
+    return _reported(value, PER)
 
 
 def from_connection(model: Mapping[str, Any] | None, source: str) -> Price | None:
@@ -127,13 +133,7 @@ def from_connection(model: Mapping[str, Any] | None, source: str) -> Price | Non
 
 def _per_request(value: Any) -> int | None:
     """OpenRouter's `request`: currency per request as a string; "0" or absent means none."""
-    try:
-        number = Decimal(str(value)) if value is not None else Decimal(0)
-    except (InvalidOperation, ValueError):
-        return None
-    if not number.is_finite() or number <= 0:
-        return None
-    return int((number * MICRO).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return _reported(value, 1) or None
 
 
 def base_model_id(model: Mapping[str, Any] | None, stored: Mapping[str, Any] | None) -> str | None:

@@ -83,6 +83,23 @@ def test_connection_pricing_per_token_becomes_per_million() -> None:
     assert (price.input, price.output, price.source) == (1_000_000, 2_000_000, "connection")
 
 
+def test_connection_pricing_reads_cache_reasoning_and_request_rates_and_zero_means_none() -> None:
+    reported = {
+        "prompt": "0.000001",
+        "completion": "0.000002",
+        "input_cache_read": "0.0000005",
+        "internal_reasoning": "0.000003",
+        "request": "0.005",
+    }
+    price = resolve("or/x", {"id": "or/x", "pricing": reported})
+    assert (price.cached_input, price.reasoning, price.per_request) == (500_000, 3_000_000, 5_000)
+    for unpriced in ("0", "-1", "n/a"):
+        other = resolve(
+            "or/x", {"id": "or/x", "pricing": {**reported, "internal_reasoning": unpriced, "request": unpriced}}
+        )
+        assert (other.input, other.reasoning, other.per_request) == (1_000_000, None, None), unpriced
+
+
 def test_connection_pricing_under_openai_key_and_for_the_base() -> None:
     base = {"id": "b", "openai": {"pricing": {"prompt": "0.000003", "completion": "0.000015"}}}
     model = {"id": "ws", "info": {"base_model_id": "b"}}
