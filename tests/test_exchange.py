@@ -180,8 +180,9 @@ def test_json_round_trip_restores_every_column(store: Store, clock: FakeClock, t
     assert {t: len(rows) for t, rows in document["tables"].items()} == {
         "users": 6,
         "prices": 2,
-        "ledger": 6 + 3 * 3 + 1 + 1 + 1 + 1,  # top-ups; hold, release, charge per reply; open hold; block; set;
-        "requests": 4,  # and one allowance
+        # top-ups; hold, release, charge per reply; the open hold; block; set; one allowance
+        "ledger": 6 + 3 * 3 + 1 + 1 + 1 + 1,
+        "requests": 4,
         "usage": 3,
         "budgets": 2,
         "allowance_periods": 1,

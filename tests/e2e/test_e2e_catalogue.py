@@ -67,7 +67,8 @@ def test_a_synced_catalogue_price_is_what_the_next_chat_costs(owui: OpenWebUI, m
     assert store.get_price(WRAPPER)["input_price"] == 3_000_000
     assert "Undid the last price change (set)" in ask(owui, "/price undo")
     assert store.get_price(WRAPPER)["input_price"] == INPUT
-    assert "catalogue" in ask(owui, "/price history")
+    history = ask(owui, "/price history")
+    assert f"· set · {WRAPPER} (undone)" in history and f"· catalogue · {WRAPPER}\n" in history, history
 
     # The next chats use the synced (admin) price; a tiny one costs the minimum charge instead.
     owui.set_valves(FILTER, {**owui.get_valves(FILTER), "min_charge": 0.005})
