@@ -38,3 +38,14 @@ def installed_monitor(owui: OpenWebUI, extra_models: Sequence[str] = ()) -> Iter
             owui.delete_function(fid)
         for model in (PIPE, *extra_models, MODEL_GPT):
             owui.delete_model_record(model)
+
+
+def ask(owui: OpenWebUI, token: str, text: str, *, stream: bool = False) -> str:
+    """What the Usage Monitor model answers the holder of `token`."""
+    _status, result = owui.chat_api(token, PIPE, text, stream=stream)
+    return result["text"] if stream else result["choices"][0]["message"]["content"]
+
+
+def notice(message: dict) -> str:
+    """The status lines Open WebUI saved under a reply (our notice among them)."""
+    return " / ".join(item.get("description", "") for item in message.get("statusHistory") or [])

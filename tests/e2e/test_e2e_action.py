@@ -23,7 +23,7 @@ import pytest
 from plugin.store import Store
 
 from .fake_upstream import MODEL_GPT, MODEL_PRICED, FakeUpstream
-from .monitor import ACTION, PIPE, ROOT, installed_monitor
+from .monitor import ACTION, PIPE, ROOT, ask, installed_monitor
 from .owui import OpenWebUI
 
 socketio = pytest.importorskip("socketio")
@@ -88,11 +88,6 @@ def message(owui: OpenWebUI, token: str, chat: dict) -> dict:
     return owui.get_chat(token, chat["chat_id"])["chat"]["history"]["messages"][chat["assistant_id"]]
 
 
-def ask_monitor(owui: OpenWebUI, text: str) -> str:
-    _status, result = owui.chat_api(owui.admin_token, PIPE, text)
-    return result["choices"][0]["message"]["content"]
-
-
 def test_buttons_are_installed_on_every_model(owui: OpenWebUI, monitor: Store) -> None:
     models = {m["id"]: m for m in owui.refresh_models()}
     ids = {a["id"] for a in models[MODEL_GPT].get("actions", [])}
@@ -102,7 +97,7 @@ def test_buttons_are_installed_on_every_model(owui: OpenWebUI, monitor: Store) -
 def test_usage_details_and_refusals_for_a_user(owui: OpenWebUI, monitor: Store, make_user) -> None:
     store = monitor
     alice = make_user("alice")
-    ask_monitor(owui, f"/balance add {alice['email']} 5")
+    ask(owui, owui.admin_token, f"/balance add {alice['email']} 5")
     chat = owui.chat_saved(alice["token"], MODEL_GPT, "hello [usage 1000 500] [cached 100] [reasoning 7]")
 
     result = press(owui, alice["token"], "usage", chat)
@@ -133,8 +128,8 @@ def test_admin_buttons_with_dialogs(
 ) -> None:
     store = monitor
     boss, bob = make_user("boss", role="admin"), make_user("bob")
-    ask_monitor(owui, f"/balance add {boss['email']} 5")
-    ask_monitor(owui, f"/balance add {bob['email']} 1")
+    ask(owui, owui.admin_token, f"/balance add {boss['email']} 5")
+    ask(owui, owui.admin_token, f"/balance add {bob['email']} 1")
     owui.chat_saved(bob["token"], MODEL_GPT, "hi [usage 200 100]")
     chat = owui.chat_saved(boss["token"], MODEL_GPT, "hello [usage 300 50]")
     tab = Tab(owui, boss["token"])

@@ -18,20 +18,11 @@ import pytest
 from plugin.store import CLOCK_FILE_ENV, Store
 
 from .fake_upstream import MODEL_GPT
-from .monitor import PIPE, install_monitor
+from .monitor import ask, install_monitor, notice
 from .owui import OpenWebUI
 
 PER_TOKEN = 60  # micro-units per token at the default 60 per 1M
 COST = 2000 * PER_TOKEN  # one "[usage 1000 1000]" reply
-
-
-def ask(owui: OpenWebUI, token: str, text: str) -> str:
-    _status, result = owui.chat_api(token, PIPE, text, stream=False)
-    return result["choices"][0]["message"]["content"]
-
-
-def notice(message: dict) -> str:
-    return " / ".join(item.get("description", "") for item in message.get("statusHistory") or [])
 
 
 def move_clock(clock_file: Path, to: dt.datetime) -> None:

@@ -15,7 +15,7 @@ import pytest
 from plugin.store import Store
 
 from .fake_upstream import MODEL_GPT
-from .monitor import FILTER, PIPE, installed_monitor
+from .monitor import FILTER, ask, installed_monitor
 from .owui import OpenWebUI
 
 WRAPPER = "gpt-4o"  # a workspace model on the fake upstream, named like the catalogue's gpt-4o
@@ -30,11 +30,6 @@ def monitor(owui: OpenWebUI) -> Iterator[Store]:
         yield store
 
 
-def ask(owui: OpenWebUI, text: str) -> str:
-    _status, result = owui.chat_api(owui.admin_token, PIPE, text)
-    return result["choices"][0]["message"]["content"]
-
-
 def cost(fresh: int, cached: int, output: int) -> int:
     """What the catalogue's gpt-4o rates make of these tokens, rounded half up once per message."""
     return (fresh * INPUT + cached * CACHED + output * OUTPUT + 500_000) // 1_000_000
@@ -43,7 +38,7 @@ def cost(fresh: int, cached: int, output: int) -> int:
 def test_a_synced_catalogue_price_is_what_the_next_chat_costs(owui: OpenWebUI, monitor: Store, make_user) -> None:
     store = monitor
     user = make_user("cat")
-    ask(owui, f"/balance add {user['email']} 5")
+    ask(owui, owui.admin_token, f"/balance add {user['email']} 5")
     assert store.get_user(user["id"])["balance"] == 5_000_000
 
     # Before any sync: matched by id, priced from the catalogue, and the record says so.
@@ -56,18 +51,18 @@ def test_a_synced_catalogue_price_is_what_the_next_chat_costs(owui: OpenWebUI, m
     assert store.ledger_for(user["id"])[-1]["amount"] == -7_000
 
     # The admin previews the sync (nothing written), applies it, changes the price and undoes the change.
-    preview = ask(owui, "/price catalogue")
+    preview = ask(owui, owui.admin_token, "/price catalogue")
     assert WRAPPER in preview and "/price catalogue apply" in preview, preview
     assert store.get_price(WRAPPER) is None
-    applied = ask(owui, "/price catalogue apply")
+    applied = ask(owui, owui.admin_token, "/price catalogue apply")
     assert "Pinned catalogue prices" in applied and WRAPPER in applied, applied
     pinned = store.get_price(WRAPPER)
     assert (pinned["input_price"], pinned["output_price"], pinned["cached_input_price"]) == (INPUT, OUTPUT, CACHED)
-    assert "Prices of" in ask(owui, f"/price set {WRAPPER} 3 12")
+    assert "Prices of" in ask(owui, owui.admin_token, f"/price set {WRAPPER} 3 12")
     assert store.get_price(WRAPPER)["input_price"] == 3_000_000
-    assert "Undid the last price change (set)" in ask(owui, "/price undo")
+    assert "Undid the last price change (set)" in ask(owui, owui.admin_token, "/price undo")
     assert store.get_price(WRAPPER)["input_price"] == INPUT
-    history = ask(owui, "/price history")
+    history = ask(owui, owui.admin_token, "/price history")
     assert f"· set · {WRAPPER} (undone)" in history and f"· catalogue · {WRAPPER}\n" in history, history
 
     # The next chats use the synced (admin) price; a tiny one costs the minimum charge instead.

@@ -18,7 +18,7 @@ from plugin import pricing
 from plugin.store import Store
 
 from .fake_upstream import MODEL_GPT
-from .monitor import PIPE, installed_monitor
+from .monitor import PIPE, ask, installed_monitor, notice
 from .owui import OpenWebUI
 
 PER_TOKEN = 60  # micro-units per token at the default 60 per 1M
@@ -30,18 +30,9 @@ def monitor(owui: OpenWebUI) -> Iterator[Store]:
         yield store
 
 
-def ask(owui: OpenWebUI, token: str, text: str, *, stream: bool = False) -> str:
-    _status, result = owui.chat_api(token, PIPE, text, stream=stream)
-    return result["text"] if stream else result["choices"][0]["message"]["content"]
-
-
 def balance(store: Store, user: dict) -> int:
     row = store.get_user(user["id"])
     return row["balance"] if row else 0
-
-
-def notice(message: dict) -> str:
-    return " / ".join(item.get("description", "") for item in message.get("statusHistory") or [])
 
 
 def test_users_and_admins_through_the_report_model(owui: OpenWebUI, monitor: Store, make_user) -> None:
