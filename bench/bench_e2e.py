@@ -277,6 +277,7 @@ def inprocess(turns: int, trace: bool, preload: list[str]) -> int:
             reply["usage"] = {"input_tokens": 11, "output_tokens": 5}
             out = {"model": "fake-gpt", "chat_id": "", "id": message_id, "messages": [*messages, reply]}
             await flt.outlet(out, __user__=user, __metadata__=metadata, __model__=model, __event_emitter__=emitter)
+            await flt.settled()  # the charge commits after the outlet returns; count its CPU too
         cpu = (time.process_time() - cpu) / max(1, turns - min(50, turns // 10))
         con = _sqlite3.connect(tmp / "monitor.db")
         rows = con.execute("SELECT COUNT(*) FROM usage").fetchone()[0]

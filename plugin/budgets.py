@@ -195,12 +195,22 @@ def load(store: Store) -> Config:
     return config
 
 
+# Per store: (the loop connection's data_version, the budget version) when its Config was last found current.
+_confirmed: weakref.WeakKeyDictionary[Store, tuple[int, int]] = weakref.WeakKeyDictionary()
+
+
 async def current(store: Store) -> Config:
-    """`load` for the inlet: the version is read on the event loop without waiting (a few microseconds); the
-    table is read on the store's thread, and only after a change."""
-    version = store.peek_budget_version()
+    """`load` for the inlet: nothing is read while no other connection has committed since the Config was last
+    found current (billing on the loop never writes budgets); else the version is read on the event loop without
+    waiting (a few microseconds); the table is read on the store's thread, and only after a change."""
     cached = _configs.get(store)
+    seen = store.loop_version()
+    if cached is not None and seen is not None and _confirmed.get(store) == (seen, cached.version):
+        return cached
+    version = store.peek_budget_version()
     if version is not None and cached is not None and cached.version == version:
+        if seen is not None:
+            _confirmed[store] = (seen, version)
         return cached
     return await store.run(load, store)
 

@@ -29,6 +29,13 @@ T = TypeVar("T")
 BUSY_TIMEOUT_MS = 10_000
 CHECKPOINT_EVERY = 64  # eager steps between passive WAL checkpoints (SQLite's own default is ~1000 pages)
 BATCH = 8  # billing steps per group commit at most: ~1-3 ms of the event loop on 2 cores
+# How long a commit or a probe of ours proves the write lock free and the file writable, so an inlet may skip
+# proving it again (a write transaction begun and rolled back, 2-3x a bare commit's cost). A lock another process
+# takes, or a folder turned read-only, is noticed by the next inlet after this long, or at once by a failing write.
+PROOF_TTL = 0.1
+# How long one reading of `PRAGMA data_version` stands for the loop's reads (the budgets' and a user's, in one
+# inlet): no longer than the statement it saves could itself be out of date by.
+VERSION_MEMO = 0.002
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +71,12 @@ class Store:
         self._lock = threading.RLock()
         self._local = threading.local()
         self._depth = 0  # 1 inside a transaction of ours, more inside its savepoints (guarded by _lock)
+        # The users' rows as the inlet's probe reads them, kept while no other connection has committed (SQLite's
+        # data_version on the loop's connection) and updated by our own commits (`_stage`, applied at COMMIT).
+        self._seen: dict[str, dict[str, Any]] = {}
+        self._seen_version: int | None = None
+        self._version: tuple[float, int | None] = (0.0, None)  # (read at, data_version) of the last reading
+        self._staged: dict[str, dict[str, Any] | None] = {}  # this transaction's changes; None: forget the row
         # Created up front: a lazily created executor could be created twice by two racing coroutines.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="openwebui-monitor-db")
         # Under the write lock, so two workers opening a new file do not both create the tables.
@@ -87,6 +100,7 @@ class Store:
         self._checkpointer: sqlite3.Connection | None = None  # opened by the first checkpoint, on our thread
         self._identity = self._file_identity()
         self._waiting_since: float | None = None  # when the queue first found the write lock taken
+        self._proven_until = 0.0  # monotonic time until which the last commit proves the lock free (PROOF_TTL)
         self.waits = 0  # times a batch found the write lock taken and was tried again later (for benchmarks)
 
     def _file_identity(self) -> tuple[int, int] | None:
@@ -97,6 +111,10 @@ class Store:
         except OSError:
             return None
         return (info.st_dev, info.st_ino)
+
+    def proven(self) -> bool:
+        """Whether a commit or probe of ours less than PROOF_TTL ago found the file writable and its lock free."""
+        return time.monotonic() < self._proven_until
 
     def present(self) -> bool:
         """False once the file this store opened was deleted or replaced: SQLite would go on writing to the
@@ -158,8 +176,10 @@ class Store:
                 raise
             else:
                 conn.execute("COMMIT")
+                self._apply_staged()
             finally:
                 self._depth = 0
+                self._staged.clear()
 
     def _savepoint(self, conn: sqlite3.Connection) -> Iterator[Store]:
         conn.execute("SAVEPOINT step")
@@ -169,6 +189,8 @@ class Store:
         except BaseException:
             conn.execute("ROLLBACK TO step")
             conn.execute("RELEASE step")
+            for user_id in self._staged:  # which of them this step undid is not tracked: forget them all
+                self._staged[user_id] = None
             raise
         else:
             conn.execute("RELEASE step")
@@ -181,9 +203,15 @@ class Store:
         return await loop.run_in_executor(self._executor, lambda: fn(*args, **kwargs))
 
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run one short billing step (`fn` opens `immediate()` itself) in a group commit: every step that
-        arrives within one turn of the event loop shares one transaction, each in its own savepoint, and each
-        caller gets its result only after that transaction has committed.
+        """`submit` and wait for the step's result, which comes only after its transaction has committed."""
+        return await self.submit(fn, *args, **kwargs)
+
+    def submit(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> asyncio.Future[T]:
+        """Queue one short billing step (`fn` opens `immediate()` itself) for a group commit, and return at once
+        the future of its result. Every step that arrives within one turn of the event loop shares one
+        transaction, each in its own savepoint; the future is resolved only after that transaction committed.
+        A caller that must not lose the step to its own cancellation waits on `asyncio.shield(future)`: a
+        cancelled future's step is dropped before its batch runs.
 
         The batch runs on the event loop (a hop to a thread and back costs ~70 µs, more than a step, and Python
         work on a thread takes the GIL from the loop for up to 5 ms at a time), and never waits there: the
@@ -200,7 +228,7 @@ class Store:
         if not self._flush_scheduled or self._flush_loop is not loop:
             self._flush_scheduled, self._flush_loop = True, loop
             loop.call_soon(self._flush)
-        return await future
+        return future
 
     def _flush(self) -> None:
         loop = asyncio.get_running_loop()
@@ -221,6 +249,7 @@ class Store:
             return
         del self._queue[: len(batch)]
         self._waiting_since = None
+        self._proven_until = 0.0 if isinstance(outcome, BaseException) else time.monotonic() + PROOF_TTL
         self._deliver(batch, outcome)
         self._eager_steps += len(batch)
         if self._eager_steps >= CHECKPOINT_EVERY:
@@ -237,6 +266,7 @@ class Store:
     def _wait(self, loop: asyncio.AbstractEventLoop) -> None:
         """The lock is taken: try again later, or give up on every waiting step after the busy timeout."""
         now = time.monotonic()
+        self._proven_until = 0.0
         if self._waiting_since is None:
             self._waiting_since = now
         waited = now - self._waiting_since
@@ -254,6 +284,10 @@ class Store:
         thread checkpoints (its fsync makes the file system hold other writes to the disk for milliseconds)."""
         if self._checkpointing or not self._lock.acquire(blocking=False):
             return None
+        if not self.present():  # never write into a deleted or replaced file: it would be lost at the restart
+            self._lock.release()
+            log.error("openwebui_monitor: the database %s was deleted or replaced while in use", self.path)
+            return StoreUnavailable()
         self._local.conn = self._eager
         try:
             return self._apply(batch)
@@ -279,7 +313,7 @@ class Store:
     @staticmethod
     def _deliver(batch: list[_Step], outcome: list[tuple[bool, Any]] | BaseException) -> None:
         for index, (*_, future) in enumerate(batch):
-            if future.done():
+            if future.done() or future.get_loop().is_closed():  # a test's `asyncio.run` ended: nobody waits
                 continue
             if isinstance(outcome, BaseException):
                 future.set_exception(outcome)
@@ -343,12 +377,15 @@ class Store:
             (user_id, name, email, role, now, now),
         )
         if cur.rowcount:
+            self._stage(user_id, None)
             return True
-        self.conn.execute(
+        cur = self.conn.execute(
             "UPDATE users SET name = ?, email = ?, role = ?, updated_at = ?"
             " WHERE id = ? AND (name IS NOT ? OR email IS NOT ? OR role IS NOT ?)",
             (name, email, role, now, user_id, name, email, role),
         )
+        if cur.rowcount:
+            self._stage(user_id, None)
         return False
 
     def get_user(self, user_id: str) -> dict[str, Any] | None:
@@ -358,26 +395,80 @@ class Store:
         """(lock was free, the user's row), read on the event loop inside a write transaction rolled back at once.
 
         It writes nothing, yet proves what a chat needs before it starts: the file is writable and its write lock
-        free, so a reply can be recorded (chats fail closed). (False, None) when the lock is taken here or by
-        another process: the caller then queues a full `admit`, which waits for it on our thread.
+        free, so a reply can be recorded (chats fail closed). A commit or probe of ours less than PROOF_TTL ago
+        proved it already: then the row is only read. (False, None) when the lock is taken here or by another
+        process: the caller then queues a full `admit`, which waits for it on our thread.
         """
         if self._eager is self._patient or not self._lock.acquire(blocking=False):
             return False, None
         try:
+            cursor = self._eager.cursor()
+            cursor.row_factory = _dict_factory
+            if time.monotonic() < self._proven_until:
+                if self._eager_version() == self._seen_version and (row := self._seen.get(user_id)) is not None:
+                    return True, row
+                rows = cursor.execute(_PROBE_USER, (user_id,)).fetchall()  # to the end: no read left open
+                if rows:
+                    self._remember(rows[0])
+                return True, rows[0] if rows else None
             try:
                 self._eager.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
+                self._proven_until = 0.0
                 if _is_busy(exc):
                     return False, None
                 raise
             try:
-                cursor = self._eager.cursor()
-                cursor.row_factory = _dict_factory
-                return True, cursor.execute(_PROBE_USER, (user_id,)).fetchone()
+                row = cursor.execute(_PROBE_USER, (user_id,)).fetchone()
             finally:
                 self._eager.execute("ROLLBACK")
+            self._proven_until = time.monotonic() + PROOF_TTL
+            return True, row
         finally:
             self._lock.release()
+
+    def _eager_version(self) -> int | None:
+        """SQLite's data_version on the loop's connection: it moves whenever another connection (our own thread,
+        another process) commits, and never for the loop's own commits. Read at most once per VERSION_MEMO."""
+        now = time.monotonic()
+        at, version = self._version
+        if now - at > VERSION_MEMO:
+            version = self._eager.execute("PRAGMA data_version").fetchone()[0]
+            self._version = (now, version)
+            if version != self._seen_version:
+                self._seen.clear()
+                self._seen_version = version
+        return version
+
+    def loop_version(self) -> int | None:
+        """`_eager_version` for callers on the loop (None when the loop's connection is busy or absent): two equal
+        readings mean nothing but the loop's own commits changed the database in between."""
+        if self._eager is self._patient or not self._lock.acquire(blocking=False):
+            return None
+        try:
+            return self._eager_version()
+        finally:
+            self._lock.release()
+
+    def _remember(self, row: dict[str, Any]) -> None:
+        if len(self._seen) > 10_000:
+            self._seen.clear()
+        self._seen[row["id"]] = row
+
+    def _stage(self, user_id: str, changes: dict[str, Any] | None) -> None:
+        """Note a change to a user's row in this transaction (None: forget the row), applied at COMMIT."""
+        if changes is None or self._staged.get(user_id, {}) is None:
+            self._staged[user_id] = None
+        else:
+            self._staged.setdefault(user_id, {}).update(changes)  # type: ignore[union-attr]
+
+    def _apply_staged(self) -> None:
+        for user_id, changes in self._staged.items():
+            row = self._seen.get(user_id)
+            if changes is None:
+                self._seen.pop(user_id, None)
+            elif row is not None:
+                self._seen[user_id] = {**row, **changes}
 
     def peek_budget_version(self) -> int | None:
         """The budgets' version counter read on the event loop without waiting (as `probe_user` reads), or None
@@ -391,6 +482,7 @@ class Store:
             self._lock.release()
 
     def set_blocked(self, user_id: str, blocked: bool) -> None:
+        self._stage(user_id, None)
         self.conn.execute(
             "UPDATE users SET blocked = ?, updated_at = ? WHERE id = ?",
             (int(blocked), self.clock(), user_id),
@@ -419,6 +511,7 @@ class Store:
         if row is None:
             raise LookupError(f"no such user: {user_id}")
         balance = row["balance"]
+        self._stage(user_id, {"balance": balance})
         self.conn.execute(
             "INSERT INTO ledger (user_id, kind, amount, balance_after, actor, reason, reference, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -446,6 +539,7 @@ class Store:
 
     def repair_balance(self, user_id: str) -> int:
         """Set a cached balance to the user's ledger sum (inside `immediate()`); returns it. No ledger row."""
+        self._stage(user_id, None)
         row = self.one(
             "UPDATE users SET balance = (SELECT COALESCE(SUM(amount), 0) FROM ledger WHERE user_id = :id),"
             " updated_at = :now WHERE id = :id RETURNING balance",
@@ -675,6 +769,7 @@ class Store:
 
     def mark_allowance(self, user_id: str, period: str) -> None:
         """Record the allowance period just applied to a user (inside the refill's own transaction)."""
+        self._stage(user_id, {"allowance_period": period})
         self.conn.execute(
             "INSERT INTO allowance_periods (user_id, period, applied_at) VALUES (?, ?, ?)"
             " ON CONFLICT (user_id) DO UPDATE SET period = excluded.period, applied_at = excluded.applied_at",
@@ -711,6 +806,8 @@ class Store:
     def replace_all(self, tables: dict[str, list[dict[str, Any]]]) -> None:
         """Empty every table and insert `tables` instead. Run it inside `immediate()`: a constraint that fails
         raises `RestoreError` naming the row, and the caller's transaction rolls everything back."""
+        self._seen.clear()
+        self._seen_version = None  # nothing read before the restore stands, even if this transaction rolls back
         for table in reversed(TABLES):  # children before parents, for the foreign keys
             self.conn.execute(f"DELETE FROM {table}")
         self.conn.execute("DELETE FROM price_history")  # undoing a change made before the restore would undo it
@@ -817,10 +914,14 @@ def open_store(path: str | Path) -> Store:
         return store
 
 
-async def open_store_async(path: str | Path) -> Store:
+async def open_store_async(path: str | Path, *, trust_proof: bool = False) -> Store:
     """`open_store` for coroutines: the first open creates tables and may wait on another process's
-    write lock for up to the busy timeout, so it runs on a thread instead of the event loop."""
+    write lock for up to the busy timeout, so it runs on a thread instead of the event loop.
+
+    With `trust_proof` (the Filter's hooks) a store whose last commit is less than PROOF_TTL old is taken without
+    looking at its file: each batch of `call`s looks before it writes anything, and fails if the file is gone.
+    """
     store = _stores.get(str(path))
-    if store is not None and store.present():
+    if store is not None and ((trust_proof and store.proven()) or store.present()):
         return store
     return await asyncio.to_thread(open_store, path)

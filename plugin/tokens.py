@@ -40,6 +40,8 @@ class Usage:
 
 
 def _count(value: Any, field: str) -> int:
+    if type(value) is int and 0 <= value <= MAX_TOKENS:  # the usual case, decided at once
+        return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InvalidUsage(f"{field} is not a number: {value!r}")
     if isinstance(value, float) and not value.is_integer():
@@ -50,12 +52,36 @@ def _count(value: Any, field: str) -> int:
     return number
 
 
+def _is_map(value: Any) -> bool:
+    """`isinstance(value, Mapping)`, answered at once for the plain dicts Open WebUI passes (the ABC check is slow)."""
+    return type(value) is dict or isinstance(value, Mapping)
+
+
 def _detail(usage: Mapping[str, Any], groups: Sequence[str], key: str) -> Any:
     for group in groups:
         details = usage.get(group)
-        if isinstance(details, Mapping) and details.get(key) is not None:
+        if _is_map(details) and details.get(key) is not None:
             return details[key]
     return None
+
+
+def _usage_of(message: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    usage = message.get("usage")
+    if not _is_map(usage) or not usage:
+        info = message.get("info")
+        usage = info.get("usage") if _is_map(info) else None
+    return usage if _is_map(usage) else None
+
+
+def _one_round(message: Mapping[str, Any]) -> bool:
+    """Whether the message's totals and its last round are the same numbers (a reply of one upstream call)."""
+    usage = _usage_of(message)
+    if usage is None:
+        return False
+    get = usage.get
+    return get("prompt_tokens", get("input_tokens")) == get("input_tokens", get("prompt_tokens")) and get(
+        "completion_tokens", get("output_tokens")
+    ) == get("output_tokens", get("completion_tokens"))
 
 
 def reported_usage(message: Mapping[str, Any], *, last_round: bool = False) -> Usage | None:
@@ -65,11 +91,8 @@ def reported_usage(message: Mapping[str, Any], *, last_round: bool = False) -> U
     `input_tokens`/`output_tokens` are the message's totals (summed over tool-call rounds and Continues);
     `prompt_tokens`/`completion_tokens` hold only the last upstream round, preferred when `last_round`.
     """
-    usage = message.get("usage")
-    if not isinstance(usage, Mapping) or not usage:
-        info = message.get("info")
-        usage = info.get("usage") if isinstance(info, Mapping) else None
-    if not isinstance(usage, Mapping):
+    usage = _usage_of(message)
+    if usage is None:
         return None
     first, second = ("prompt_tokens", "input_tokens") if last_round else ("input_tokens", "prompt_tokens")
     raw_in = usage.get(first, usage.get(second))
@@ -198,8 +221,10 @@ def usage_for(
     """The last message's usage as totals and as its last round, and why it is an estimate (None if reported)."""
     last = messages[-1] if messages else {}
     try:
-        total = reported_usage(last) if isinstance(last, Mapping) else None
-        last_round = reported_usage(last, last_round=True) if isinstance(last, Mapping) else None
+        total = reported_usage(last) if _is_map(last) else None
+        if total is not None and _one_round(last):
+            return total, total, None  # read once: the round is the whole message
+        last_round = reported_usage(last, last_round=True) if _is_map(last) else None
     except InvalidUsage as e:
         estimate = estimate_usage(messages, count)
         return estimate, estimate, f"rejected usage: {e}"

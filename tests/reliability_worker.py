@@ -113,6 +113,7 @@ async def run_turns(db_path: str, tag: str, rounds: int) -> dict:
     errors: list[str] = []
     for r in range(rounds):
         results = await asyncio.gather(*(turn(r * CONCURRENCY + i) for i in range(CONCURRENCY)), return_exceptions=True)
+        await flt.settled()  # the outlets return before their commit; their notices follow
         errors += [repr(result) for result in results if isinstance(result, BaseException)]
     return {"tag": tag, "turns": rounds * CONCURRENCY, "ok": emitter.ok, "failed": emitter.failed, "errors": errors}
 
@@ -137,6 +138,7 @@ async def run_crash(db_path: str, tag: str) -> None:
                 emitter = Emitter(failed)
                 await asyncio.sleep(upstream.uniform(0, 0.002))
                 await flt.outlet(out, __user__=user, __metadata__=metadata, __model__=model, __event_emitter__=emitter)
+                await flt.settled()  # this turn's commit and notice (and any other lane's pending)
                 out_stream.write(f"full {i}\n" if emitter.ok == 1 and not emitter.failed else f"failed {i}\n")
             out_stream.flush()
 

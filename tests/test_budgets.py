@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FakeClock
+from test_failures import lock_elsewhere
 from test_filter import USER, chat, run
 
 from plugin import billing, budgets, i18n, openwebui, store
@@ -414,8 +415,7 @@ def test_fail_open_lets_the_chat_through_unbilled_and_says_so(
     flt.valves.db_path = str(tmp_path / "data" / "m.db")
     chat(flt, message_id="before")
     path = Path(flt.valves.db_path)
-    other = sqlite3.connect(path, isolation_level=None)  # another process holds the write lock
-    other.execute("BEGIN IMMEDIATE")
+    other = lock_elsewhere(path)  # another process holds the write lock
     try:
         assert inlet_error(flt, "closed") == i18n.t("en", "db_unavailable")  # the default: closed
         flt.valves.on_db_unavailable = "open"

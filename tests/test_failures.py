@@ -9,12 +9,13 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import time
 import types
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_filter import USER, Emitter, chat, run
+from test_filter import USER, Emitter, chat, finished, run
 
 from plugin import i18n, store
 from plugin.functions.filter import Filter
@@ -65,6 +66,15 @@ def flt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Filter]:
 USAGE = {"input_tokens": 1000, "output_tokens": 1000}
 
 
+def lock_elsewhere(path: Path) -> sqlite3.Connection:
+    """Another worker process stuck in a write transaction on `path`, once our last commit's proof that the lock
+    was free has lapsed (`store.PROOF_TTL`): from then on every inlet finds the lock taken."""
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    time.sleep(store.PROOF_TTL)
+    return other
+
+
 @pytest.mark.parametrize("hold", ["0", "0.01"])
 def test_a_lock_held_past_the_busy_timeout_refuses_chats_until_it_is_released(flt: Filter, hold: str) -> None:
     flt.valves.cost_on_inlet = hold
@@ -73,8 +83,7 @@ def test_a_lock_held_past_the_busy_timeout_refuses_chats_until_it_is_released(fl
     recorded = snapshot(path)
     assert recorded["usage"], emitter.descriptions
 
-    other = sqlite3.connect(path, isolation_level=None)  # another worker process, stuck in a write transaction
-    other.execute("BEGIN IMMEDIATE")
+    other = lock_elsewhere(path)
     try:
         assert refused(flt, message_id="during") == unavailable("en")
         assert refused(flt, message_id="during-es", lang_valves=ES) == unavailable("es")
@@ -103,13 +112,34 @@ def test_an_outlet_that_cannot_write_says_so_and_returns_the_reply(flt: Filter) 
         out = {"model": "gpt", "chat_id": "c1", "id": "late", "messages": [*body["messages"], reply]}
         emitter = Emitter()
         returned = run(
-            flt.outlet(out, __user__=USER, __metadata__=metadata, __model__={"id": "gpt"}, __event_emitter__=emitter)
+            finished(flt, out, __user__=USER, __metadata__=metadata, __model__={"id": "gpt"}, __event_emitter__=emitter)
         )
     finally:
         other.execute("ROLLBACK")
         other.close()
     assert returned is out
     assert emitter.descriptions == [i18n.t("en", "billing_failed")]
+    assert open_store(path).reconcile() == []
+
+
+def test_a_lock_taken_right_after_a_commit_lets_a_chat_through_whose_outlet_says_it_was_not_billed(
+    flt: Filter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Within PROOF_TTL of our last commit an inlet does not prove the lock free again: a chat admitted then is
+    answered, and its outlet, unable to write, says so after the busy timeout; nothing recorded is lost."""
+    monkeypatch.setattr(store, "PROOF_TTL", 30.0)  # however slow this machine, the next inlet is in the window
+    chat(flt, usage=USAGE, message_id="before")
+    path = Path(flt.valves.db_path)
+    recorded = snapshot(path)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        _, emitter = chat(flt, usage=USAGE, message_id="in-the-window")
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert emitter.descriptions == [i18n.t("en", "billing_failed")]
+    assert snapshot(path) == recorded
     assert open_store(path).reconcile() == []
 
 
@@ -160,6 +190,7 @@ def test_a_deleted_database_refuses_chats_instead_of_starting_over_and_a_restore
 
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
+    time.sleep(store.PROOF_TTL)  # past our last commit's proof: the next inlet looks at the file itself
     # A new empty file would hand every user their initial balance again: refuse instead, in their language.
     assert refused(flt, message_id="gone") == unavailable("en")
     assert refused(flt, message_id="gone-es", lang_valves=ES) == unavailable("es")
@@ -173,6 +204,24 @@ def test_a_deleted_database_refuses_chats_instead_of_starting_over_and_a_restore
     assert restored.get_user(USER["id"])["balance"] < balance  # charged from the restored balance, not 5.0
     assert restored.reconcile() == []
     assert {r["message_id"] for r in restored.query("SELECT message_id FROM usage")} == {"before", "after"}
+
+
+def test_a_database_deleted_right_after_a_commit_gets_no_write_and_the_chat_is_told(
+    flt: Filter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Within PROOF_TTL of our last commit the inlet does not look at the file: a chat admitted then is answered,
+    and its charge, which looks before it writes, is not written into the deleted file; the outlet says so."""
+    monkeypatch.setattr(store, "PROOF_TTL", 30.0)  # however slow this machine, the next inlet is in the window
+    chat(flt, usage=USAGE, message_id="before")
+    path = Path(flt.valves.db_path)
+    source = open_store(path)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    _, emitter = chat(flt, usage=USAGE, message_id="in-the-window")
+    assert emitter.descriptions == [i18n.t("en", "billing_failed")]
+    assert source.one("SELECT COUNT(*) AS n FROM usage")["n"] == 1  # the deleted file got nothing more
+    assert refused(flt, message_id="next") == unavailable("en")  # and the failed write ended the window
+    assert not path.exists()
 
 
 def test_a_store_notices_its_file_was_replaced(tmp_path: Path) -> None:

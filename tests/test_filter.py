@@ -40,6 +40,13 @@ def run(coro):
     return asyncio.run(coro)
 
 
+async def finished(flt: Filter, body: dict, **kwargs):
+    """`Filter.outlet` as Open WebUI awaits it, then its charge's commit and notice, which follow it."""
+    returned = await flt.outlet(body, **kwargs)
+    await flt.settled()
+    return returned
+
+
 def chat(
     flt: Filter, *, usage=None, stream=True, model="gpt", chat_id="c1", message_id="a1", user=USER, lang_valves=None
 ):
@@ -53,7 +60,7 @@ def chat(
         reply["usage"] = usage
     out = {"model": model, "chat_id": chat_id, "id": message_id, "messages": [*body["messages"], reply]}
     emitter = Emitter()
-    run(flt.outlet(out, __user__=who, __metadata__=metadata, __model__={"id": model}, __event_emitter__=emitter))
+    run(finished(flt, out, __user__=who, __metadata__=metadata, __model__={"id": model}, __event_emitter__=emitter))
     return sent, emitter
 
 
@@ -147,8 +154,12 @@ def test_legacy_chat_completed_replay_is_ignored(flt: Filter) -> None:
     }
     emitter = Emitter()
     reduced = {"chat_id": "c1", "message_id": "a9", "filter_ids": [], "session_id": "s", "user_id": "u-1"}
-    run(flt.outlet(forged, __user__=USER, __metadata__=reduced, __request__=LegacyRequest(), __event_emitter__=emitter))
-    run(flt.outlet(forged, __user__=USER, __metadata__=reduced, __event_emitter__=emitter))
+    run(
+        finished(
+            flt, forged, __user__=USER, __metadata__=reduced, __request__=LegacyRequest(), __event_emitter__=emitter
+        )
+    )
+    run(finished(flt, forged, __user__=USER, __metadata__=reduced, __event_emitter__=emitter))
     assert balance(flt) == before and emitter.events == []
 
 
@@ -164,7 +175,7 @@ def test_api_calls_get_a_key_of_their_own_even_with_a_reused_id(flt: Filter) -> 
             "id": "msg_same",
             "messages": [{"role": "assistant", "content": "x", "usage": {"input_tokens": 11, "output_tokens": 5}}],
         }
-        run(flt.outlet(out, __user__=USER, __metadata__=metadata))
+        run(finished(flt, out, __user__=USER, __metadata__=metadata))
     assert balance(flt) == 1_000_000 - 2 * 960
     store = open_store(flt.valves.db_path)
     assert store.one("SELECT COUNT(*) AS n FROM requests WHERE status = 'open'")["n"] == 0
@@ -204,6 +215,6 @@ def test_exempt_models_and_our_own_pipe_are_never_billed(flt: Filter) -> None:
 
 def test_malformed_bodies_lose_nothing(flt: Filter) -> None:
     assert run(flt.inlet("not a dict", __user__=USER)) == "not a dict"
-    assert run(flt.outlet({"messages": "nope"}, __user__=USER)) == {"messages": "nope"}
-    assert run(flt.outlet({"messages": [None]}, __user__=USER, __metadata__={"model": {}})) == {"messages": [None]}
+    assert run(finished(flt, {"messages": "nope"}, __user__=USER)) == {"messages": "nope"}
+    assert run(finished(flt, {"messages": [None]}, __user__=USER, __metadata__={"model": {}})) == {"messages": [None]}
     assert run(flt.inlet({"model": "gpt"}, __user__=None)) == {"model": "gpt"}

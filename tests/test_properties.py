@@ -9,6 +9,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_filter import finished
 
 from plugin import admin, commands, pricing, ranges
 from plugin.errors import InvalidAmount, InvalidRange
@@ -156,7 +157,7 @@ def test_outlet_bodies_of_any_shape_never_crash_and_never_credit(tmp_path_factor
     asyncio.run(flt.inlet(inlet_body, __user__=user, __metadata__=metadata, __model__={"id": "gpt"}))
     before = store.get_user("u-prop")["balance"]
     out = {**body, "model": "gpt", "chat_id": "c", "id": turn}
-    result = asyncio.run(flt.outlet(out, __user__=user, __metadata__=metadata, __model__={"id": "gpt"}))
+    result = asyncio.run(finished(flt, out, __user__=user, __metadata__=metadata, __model__={"id": "gpt"}))
     assert result is not None
     assert store.get_user("u-prop")["balance"] <= before
     assert store.reconcile() == []

@@ -1,17 +1,21 @@
 """The billing Filter: gate and pre-charge at inlet, exact charge and the cost notice at outlet.
 
 Thin on purpose: Open WebUI arguments in, one billing transaction (on the event loop when SQLite's lock is
-free, else on the store's thread), events out.
+free, else on the store's thread), events out. The outlet returns as soon as its charge is queued for the next
+group commit (write-behind): the reply is not held for our commit, and the notice, with the balance that commit
+left, follows it a moment later.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 import os
 import sqlite3
 import time
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
@@ -153,6 +157,7 @@ class Filter:
         self._last_sweep = 0.0
         self._count: Any = None
         self._groups: dict[str, tuple[float, tuple[str, ...]]] = {}  # user id -> (expires, group ids)
+        self._pending: set[asyncio.Future[Any]] = set()  # queued charges, then their notices until sent
 
     # -- hooks ---------------------------------------------------------------------------------
 
@@ -177,7 +182,7 @@ class Filter:
         try:
             member = _member(user)
             policy = self._policy(member)
-            hold = pricing.inlet_cost(pricing.parse_cost_on_inlet(self.valves.cost_on_inlet), model_id)
+            hold = pricing.inlet_cost(_holds(self.valves.cost_on_inlet), model_id)
             if not policy.refuse_empty:
                 hold = 0  # a pre-charge only protects refusals; with none there is nothing to hold
             store = await self._store()
@@ -193,7 +198,7 @@ class Filter:
                     message_id=message_id,
                     model_id=model_id,
                     hold=hold,
-                    init_balance=pricing.to_micro(self.valves.init_balance),
+                    init_balance=self._derived().init_balance,
                     plan=plan,
                     policy=policy,
                 )
@@ -270,22 +275,15 @@ class Filter:
             plan = await self._plan(store, member)
             policy = self._policy(member)
             lookup = openwebui.model_lookup(__request__)
-            fallback = pricing.defaults(
-                self.valves.default_input_price,
-                self.valves.default_output_price,
-                self.valves.default_per_msg_price,
-            )
-            minimum = pricing.to_micro(self.valves.min_charge)
+            derived = self._derived()
+            fallback, minimum, init_balance = derived.fallback, derived.minimum, derived.init_balance
+
+            # Read now: the body goes on to later filters and Open WebUI, which may change it before our commit.
+            usage, last_round, why = tokens.usage_for(messages, self._counter())
+            if why:
+                log.info("openwebui_monitor: %s for %s/%s, estimating", why, chat_id, message_id)
 
             def settle() -> billing.Settlement:
-                usage, last_round, why = tokens.usage_for(messages, self._counter())
-                if why:
-                    log.info(
-                        "openwebui_monitor: %s for %s/%s, estimating",
-                        why,
-                        chat_id,
-                        message_id,
-                    )
                 price = pricing.resolve(
                     model_id,
                     __model__,
@@ -305,41 +303,72 @@ class Filter:
                     usage=usage,
                     round_usage=last_round,
                     price=price,
-                    init_balance=pricing.to_micro(self.valves.init_balance),
+                    init_balance=init_balance,
                     inlet_at=inlet_at,
                     plan=plan,
                     policy=policy,
                 )
 
-            settlement = await store.call(settle)
+            settled = store.submit(settle)
         except Exception as exc:
-            if self.valves.on_db_unavailable == "open" and isinstance(exc, sqlite3.Error | OSError | StoreUnavailable):
-                log.warning(
-                    "openwebui_monitor: database unavailable at outlet for %s/%s; reply not billed"
-                    " (on_db_unavailable=open)",
-                    chat_id,
-                    message_id,
-                    exc_info=True,
-                )
-                await _emit(__event_emitter__, i18n.t(lang, "not_recorded"))
-            else:
-                log.exception("openwebui_monitor: outlet failed for %s/%s", chat_id, message_id)
-                await _emit(__event_emitter__, i18n.t(lang, "billing_failed"))
+            await self._failed(exc, __event_emitter__, lang, self.valves.on_db_unavailable, chat_id, message_id)
             return body
-        description = notice.render(
-            settlement,
-            lang=lang,
-            symbol=self.valves.currency_symbol,
-            parts=self._parts(user),
-        )
-        if description:
-            await _emit(__event_emitter__, description)
+        # The valves now, not when the commit comes: Open WebUI may have set this shared instance's anew by then.
+        v = self.valves
+        say = _Notice(__event_emitter__, lang, v, user.get("valves"), v.on_db_unavailable, chat_id, message_id)
+        self._pending.add(settled)
+        settled.add_done_callback(functools.partial(self._committed, say))
         return body
+
+    async def settled(self) -> None:
+        """Wait until every outlet of this instance so far has been committed and its notice sent (its failure
+        said). Open WebUI never needs to; tests and benchmarks read the database right after an outlet."""
+        loop = asyncio.get_running_loop()
+        while pending := [f for f in self._pending if f.get_loop() is loop and not f.done()]:
+            await asyncio.gather(*pending, return_exceptions=True)
 
     # -- helpers -------------------------------------------------------------------------------
 
+    def _committed(self, say: _Notice, settled: asyncio.Future[billing.Settlement]) -> None:
+        """A queued charge has committed (or failed): send its notice, or say what went wrong, in the user's
+        language. Nothing awaits the charge itself, so nothing cancelled can drop it from the queue."""
+        self._pending.discard(settled)
+        if settled.cancelled():
+            return
+        exc = settled.exception()
+        if isinstance(exc, Exception):
+            sending = self._failed(exc, say.emitter, say.lang, say.on_db_unavailable, say.chat_id, say.message_id)
+        elif exc is None:
+            parts = _parts(say.valves, say.mine)
+            description = notice.render(settled.result(), lang=say.lang, symbol=say.valves.currency_symbol, parts=parts)
+            if not description or say.emitter is None:
+                return
+            sending = _emit(say.emitter, description)
+        else:
+            return
+        task = settled.get_loop().create_task(sending)
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    @staticmethod
+    async def _failed(
+        exc: Exception, emitter: Any, lang: str, on_db_unavailable: str, chat_id: str, message_id: str
+    ) -> None:
+        if on_db_unavailable == "open" and isinstance(exc, sqlite3.Error | OSError | StoreUnavailable):
+            log.warning(
+                "openwebui_monitor: database unavailable at outlet for %s/%s; reply not billed"
+                " (on_db_unavailable=open)",
+                chat_id,
+                message_id,
+                exc_info=exc,
+            )
+            await _emit(emitter, i18n.t(lang, "not_recorded"))
+        else:
+            log.error("openwebui_monitor: outlet failed for %s/%s", chat_id, message_id, exc_info=exc)
+            await _emit(emitter, i18n.t(lang, "billing_failed"))
+
     async def _store(self) -> Store:
-        return await open_store_async(self.valves.db_path.strip() or openwebui.default_db_path())
+        return await open_store_async(self.valves.db_path.strip() or openwebui.default_db_path(), trust_proof=True)
 
     async def _sweep(self, store: Store) -> None:
         """Settle forgotten holds now and then; cheap (an indexed query) and off the event loop."""
@@ -393,23 +422,19 @@ class Filter:
         valves = user.get("valves")
         return i18n.language(getattr(valves, "language", None), self.valves.language)
 
-    def _parts(self, user: dict) -> notice.Parts:
-        mine = user.get("valves")
-
-        def on(name: str) -> bool:
-            return bool(getattr(self.valves, name)) and bool(getattr(mine, name, True))
-
-        return notice.Parts(
-            tokens=on("show_tokens"),
-            cost=on("show_cost"),
-            balance=on("show_balance"),
-            time=on("show_time_spent"),
-            speed=on("show_tokens_per_sec"),
+    def _derived(self) -> _Derived:
+        v = self.valves
+        return _derive(
+            v.exempt_models,
+            v.default_input_price,
+            v.default_output_price,
+            v.default_per_msg_price,
+            v.min_charge,
+            v.init_balance,
         )
 
     def _exempt(self, model_id: str, model: dict | None, request: Any) -> bool:
-        exempt = {item.strip() for item in self.valves.exempt_models.split(",") if item.strip()}
-        return model_id in exempt or openwebui.is_monitor_pipe(request, model or {"id": model_id})
+        return model_id in self._derived().exempt or openwebui.is_monitor_pipe(request, model or {"id": model_id})
 
     @staticmethod
     def _start_key(metadata: Any) -> tuple[str, str]:
@@ -437,6 +462,66 @@ class Filter:
         return chat_id, message_id
 
 
+@dataclass(frozen=True)
+class _Notice:
+    """What an outlet's notice needs once its charge has committed: where to send it and how to write it."""
+
+    emitter: Any
+    lang: str
+    valves: Any  # the Filter's valves, and the user's own (UserValves or None), at the outlet
+    mine: Any
+    on_db_unavailable: str
+    chat_id: str
+    message_id: str
+
+
+@dataclass(frozen=True)
+class _Derived:
+    """What the hooks need from the valves in micro-units and sets, worked out once per set of values: Open WebUI
+    hands each request a fresh Valves object with the same values."""
+
+    exempt: frozenset[str]
+    fallback: pricing.Price
+    minimum: int
+    init_balance: int
+
+
+# cost_on_inlet parsed, by its text; a text that does not parse raises ValueError each time (never cached).
+_holds = functools.lru_cache(maxsize=64)(pricing.parse_cost_on_inlet)
+
+
+@functools.lru_cache(maxsize=64)
+def _derive(
+    exempt_models: str,
+    default_input: float,
+    default_output: float,
+    default_per_msg: float,
+    min_charge: float,
+    init_balance: float,
+) -> _Derived:
+    return _Derived(
+        exempt=frozenset(item.strip() for item in exempt_models.split(",") if item.strip()),
+        fallback=pricing.defaults(default_input, default_output, default_per_msg),
+        minimum=pricing.to_micro(min_charge),
+        init_balance=pricing.to_micro(init_balance),
+    )
+
+
+def _parts(valves: Any, mine: Any) -> notice.Parts:
+    """The notice's items: each on when the admin's valve and the user's own (if they set one) both say so."""
+
+    def on(name: str) -> bool:
+        return bool(getattr(valves, name)) and bool(getattr(mine, name, True))
+
+    return notice.Parts(
+        tokens=on("show_tokens"),
+        cost=on("show_cost"),
+        balance=on("show_balance"),
+        time=on("show_time_spent"),
+        speed=on("show_tokens_per_sec"),
+    )
+
+
 def _inlet_at(metadata: Any) -> float | None:
     """When this request's inlet admitted it without writing a request row (no pre-charge), else None."""
     key = metadata.get(KEY) if isinstance(metadata, dict) else None
@@ -445,12 +530,16 @@ def _inlet_at(metadata: Any) -> float | None:
 
 
 def _member(user: dict) -> billing.Member:
-    return billing.Member(
-        id=str(user["id"]),
-        name=str(user.get("name") or ""),
-        email=str(user.get("email") or ""),
-        role=str(user.get("role") or "user"),
-    )
+    try:
+        return _member_of(user["id"], user.get("name"), user.get("email"), user.get("role"))
+    except TypeError:  # a value that cannot be a cache key (not from Open WebUI): made afresh
+        return _member_of.__wrapped__(user["id"], user.get("name"), user.get("email"), user.get("role"))
+
+
+@functools.lru_cache(maxsize=4096)
+def _member_of(user_id: Any, name: Any, email: Any, role: Any) -> billing.Member:
+    """Open WebUI passes a fresh user dict to every hook; the same person's Member is made once."""
+    return billing.Member(id=str(user_id), name=str(name or ""), email=str(email or ""), role=str(role or "user"))
 
 
 async def _emit(emitter: Any, description: str) -> None:
