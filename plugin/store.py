@@ -8,14 +8,16 @@ Every method that changes money expects to run inside `Store.immediate()`, so a 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import logging
 import os
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -102,6 +104,8 @@ class Store:
         self._waiting_since: float | None = None  # when the queue first found the write lock taken
         self._proven_until = 0.0  # monotonic time until which the last commit proves the lock free (PROOF_TTL)
         self.waits = 0  # times a batch found the write lock taken and was tried again later (for benchmarks)
+        if self.path != ":memory:":
+            atexit.register(_drain_at_exit, weakref.ref(self))
 
     def _file_identity(self) -> tuple[int, int] | None:
         if self.path == ":memory:":
@@ -175,7 +179,13 @@ class Store:
                 conn.execute("ROLLBACK")
                 raise
             else:
-                conn.execute("COMMIT")
+                try:
+                    conn.execute("COMMIT")
+                except BaseException:
+                    # A COMMIT that fails may leave the transaction open, holding the write lock for every process.
+                    with suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK")
+                    raise
                 self._apply_staged()
             finally:
                 self._depth = 0
@@ -324,6 +334,28 @@ class Store:
             else:
                 future.set_exception(value)
 
+    def drain(self) -> int:
+        """Run every step still queued, here and now, on the patient connection (which waits out another process's
+        lock up to the busy timeout): an outlet returns before its charge commits, so a process that stops while
+        charges wait for the lock must still write them. Their results go nowhere; returns how many were written."""
+        with self._lock:
+            waiting, self._queue = self._queue, []
+        steps = [step for step in waiting if not step[3].cancelled()]
+        if not steps:
+            return 0
+        if not self.present():
+            log.error("openwebui_monitor: %d queued charges lost: the database %s is gone", len(steps), self.path)
+            return 0
+        try:
+            outcomes = self._apply(steps)
+        except Exception:
+            log.exception("openwebui_monitor: %d queued charges could not be written", len(steps))
+            return 0
+        failed = sum(1 for ok, _ in outcomes if not ok)
+        if failed:
+            log.error("openwebui_monitor: %d of %d queued charges failed when drained", failed, len(steps))
+        return len(steps) - failed
+
     def _checkpoint(self) -> None:
         """Move the eager connection's WAL frames into the database without blocking anyone (PASSIVE).
 
@@ -422,6 +454,8 @@ class Store:
                 row = cursor.execute(_PROBE_USER, (user_id,)).fetchone()
             finally:
                 self._eager.execute("ROLLBACK")
+            if not self.present():  # a deleted file still takes the lock: prove nothing, let `admit` say so
+                return False, None
             self._proven_until = time.monotonic() + PROOF_TTL
             return True, row
         finally:
@@ -880,6 +914,13 @@ def env_clock() -> Callable[[], float]:
 
     log.warning("openwebui_monitor: the clock is moved by %s (%s), a test aid", path, CLOCK_FILE_ENV)
     return clock
+
+
+def _drain_at_exit(ref: weakref.ref[Store]) -> None:
+    store = ref()
+    if store is not None and store._queue:
+        written = store.drain()
+        log.warning("openwebui_monitor: wrote %d charges still queued when the process stopped", written)
 
 
 _stores: dict[str, Store] = {}

@@ -5,10 +5,12 @@ deleted (and then restored) while Open WebUI runs.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import sqlite3
 import subprocess
+import sys
 import time
 import types
 from collections.abc import Iterator
@@ -222,6 +224,103 @@ def test_a_database_deleted_right_after_a_commit_gets_no_write_and_the_chat_is_t
     assert source.one("SELECT COUNT(*) AS n FROM usage")["n"] == 1  # the deleted file got nothing more
     assert refused(flt, message_id="next") == unavailable("en")  # and the failed write ended the window
     assert not path.exists()
+
+
+def test_a_backup_restored_while_a_charge_is_queued_gets_that_charge(
+    flt: Filter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An admin restores a backup (a new file at the path) just after a commit: the next chat's charge, refused
+    by the old file, is written to the restored one, and the notice shows the restored balance."""
+    monkeypatch.setattr(store, "PROOF_TTL", 30.0)  # the next inlet trusts the old file's proof
+    chat(flt, usage=USAGE, message_id="before")
+    path = Path(flt.valves.db_path)
+    backup = path.parent / "backup.db"
+    with sqlite3.connect(backup) as copy:
+        open_store(path).conn.backup(copy)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    os.replace(backup, path)
+    _, emitter = chat(flt, usage=USAGE, message_id="after-restore")
+    restored = open_store(path)
+    assert {r["message_id"] for r in restored.query("SELECT message_id FROM usage")} == {"before", "after-restore"}
+    assert emitter.descriptions and "Balance" in emitter.descriptions[0]
+    assert restored.reconcile() == []
+
+
+def test_a_charge_still_waiting_for_the_lock_when_the_process_stops_is_written(tmp_path: Path) -> None:
+    """The outlet returns before its charge commits; a worker that stops while the charge waits for another
+    process's lock writes it on the way out (at exit, waiting out the lock as long as the busy timeout allows)."""
+    path = tmp_path / "m.db"
+    Store(path).close()
+    script = tmp_path / "worker.py"
+    script.write_text(
+        "import asyncio, sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})\n"
+        "from plugin.functions.filter import Filter\n"
+        "flt = Filter()\n"
+        f"flt.valves = flt.Valves(db_path={str(path)!r}, init_balance=5.0)\n"
+        "user = {'id': 'u-1', 'name': 'Ann', 'email': 'ann@example.com', 'role': 'user'}\n"
+        "md = {'chat_id': 'c1', 'message_id': 'm1', 'model': {'id': 'gpt'}, 'user_message': {}}\n"
+        "async def main():\n"
+        "    body = {'model': 'gpt', 'messages': [{'role': 'user', 'content': 'hi'}], 'metadata': md}\n"
+        "    await flt.inlet(body, __user__=user, __metadata__=md, __model__={'id': 'gpt'})\n"
+        "    print('inlet', flush=True); sys.stdin.readline()  # the parent takes the lock now\n"
+        "    usage = {'input_tokens': 1000, 'output_tokens': 1000}\n"
+        "    reply = {'role': 'assistant', 'content': 'x', 'id': 'm1', 'usage': usage}\n"
+        "    out = {'model': 'gpt', 'chat_id': 'c1', 'id': 'm1', 'messages': [*body['messages'], reply]}\n"
+        "    await flt.outlet(out, __user__=user, __metadata__=md, __model__={'id': 'gpt'})\n"
+        "    await asyncio.sleep(0.2)  # the charge tries, finds the lock taken, and waits\n"
+        "    print('stopping', flush=True)\n"
+        "asyncio.run(main())\n"
+    )
+    worker = subprocess.Popen(
+        [sys.executable, str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert worker.stdout.readline().strip() == "inlet"
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    worker.stdin.write("\n")
+    worker.stdin.flush()
+    assert worker.stdout.readline().strip() == "stopping"
+    time.sleep(0.3)  # the worker's loop is gone; its exit waits for the lock
+    other.execute("ROLLBACK")
+    other.close()
+    _, err = worker.communicate(timeout=30)
+    assert worker.returncode == 0, err
+    assert "wrote 1 charges still queued" in err
+    db = Store(path)
+    try:
+        assert [r["message_id"] for r in db.query("SELECT message_id FROM usage")] == ["m1"]
+        assert db.get_user("u-1")["balance"] == 5_000_000 - 120_000
+        assert db.reconcile() == []
+    finally:
+        db.close()
+
+
+def test_giving_up_waiting_for_a_queued_charge_does_not_drop_it(flt: Filter) -> None:
+    chat(flt, usage=USAGE, message_id="before")
+    path = Path(flt.valves.db_path)
+    metadata = {"chat_id": "c1", "message_id": "queued", "model": {"id": "gpt"}, "user_message": {}}
+    body = {"model": "gpt", "messages": [{"role": "user", "content": "hi"}], "stream": False}
+    reply = {"role": "assistant", "content": "Hi", "id": "queued", "usage": USAGE}
+    out = {"model": "gpt", "chat_id": "c1", "id": "queued", "messages": [*body["messages"], reply]}
+    emitter = Emitter()
+
+    async def turn() -> None:
+        await flt.inlet(body, __user__=USER, __metadata__=metadata, __model__={"id": "gpt"})
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        await flt.outlet(out, __user__=USER, __metadata__=metadata, __model__={"id": "gpt"}, __event_emitter__=emitter)
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(flt.settled(), 0.05)  # the charge waits for the lock; the waiter gives up
+        other.execute("ROLLBACK")
+        other.close()
+        await flt.settled()
+
+    run(turn())
+    assert emitter.descriptions and "Balance" in emitter.descriptions[0]
+    messages = {r["message_id"] for r in open_store(path).query("SELECT message_id FROM usage")}
+    assert messages == {"before", "queued"}
 
 
 def test_a_store_notices_its_file_was_replaced(tmp_path: Path) -> None:

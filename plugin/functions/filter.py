@@ -283,7 +283,7 @@ class Filter:
             if why:
                 log.info("openwebui_monitor: %s for %s/%s, estimating", why, chat_id, message_id)
 
-            def settle() -> billing.Settlement:
+            def settle(store: Store) -> billing.Settlement:
                 price = pricing.resolve(
                     model_id,
                     __model__,
@@ -309,13 +309,15 @@ class Filter:
                     policy=policy,
                 )
 
-            settled = store.submit(settle)
+            settled = store.submit(settle, store)
         except Exception as exc:
             await self._failed(exc, __event_emitter__, lang, self.valves.on_db_unavailable, chat_id, message_id)
             return body
         # The valves now, not when the commit comes: Open WebUI may have set this shared instance's anew by then.
         v = self.valves
-        say = _Notice(__event_emitter__, lang, v, user.get("valves"), v.on_db_unavailable, chat_id, message_id)
+        say = _Notice(
+            __event_emitter__, lang, v, user.get("valves"), v.on_db_unavailable, chat_id, message_id, settle, store.path
+        )
         self._pending.add(settled)
         settled.add_done_callback(functools.partial(self._committed, say))
         return body
@@ -325,7 +327,7 @@ class Filter:
         said). Open WebUI never needs to; tests and benchmarks read the database right after an outlet."""
         loop = asyncio.get_running_loop()
         while pending := [f for f in self._pending if f.get_loop() is loop and not f.done()]:
-            await asyncio.gather(*pending, return_exceptions=True)
+            await asyncio.wait(pending)  # never cancels them, even if this wait is cancelled
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -336,7 +338,9 @@ class Filter:
         if settled.cancelled():
             return
         exc = settled.exception()
-        if isinstance(exc, Exception):
+        if isinstance(exc, StoreUnavailable) and say.step is not None:
+            sending = self._again(say)  # the file was replaced after the charge was queued (a restored backup)
+        elif isinstance(exc, Exception):
             sending = self._failed(exc, say.emitter, say.lang, say.on_db_unavailable, say.chat_id, say.message_id)
         elif exc is None:
             parts = _parts(say.valves, say.mine)
@@ -349,6 +353,19 @@ class Filter:
         task = settled.get_loop().create_task(sending)
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
+
+    async def _again(self, say: _Notice) -> None:
+        """Queue a charge once more, on the file now at the database's path: a backup restored over it while the
+        charge waited. A file deleted, not replaced, raises StoreUnavailable here, and the user is told."""
+        step, say = say.step, replace(say, step=None)
+        try:
+            store = await open_store_async(say.path)
+            settled = store.submit(step, store)
+        except Exception as exc:
+            await self._failed(exc, say.emitter, say.lang, say.on_db_unavailable, say.chat_id, say.message_id)
+            return
+        self._pending.add(settled)
+        settled.add_done_callback(functools.partial(self._committed, say))
 
     @staticmethod
     async def _failed(
@@ -473,6 +490,8 @@ class _Notice:
     on_db_unavailable: str
     chat_id: str
     message_id: str
+    step: Any  # the charge (a function of the store), while it may still be queued once more (`_again`)
+    path: str
 
 
 @dataclass(frozen=True)
