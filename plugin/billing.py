@@ -78,7 +78,9 @@ class Settlement:
 def _ensure_member(store: Store, member: Member, init_balance: int, plan: Plan = NO_PLAN) -> None:
     """The user's row (their profile refreshed), their initial balance once, then any refill that is due."""
     init = plan.init_balance if plan.init_balance is not None else init_balance
-    if store.ensure_user(member.id, member.name, member.email, member.role) and init:
+    if store.profile_known(member.id, member.name, member.email, member.role):
+        pass  # the row is there as it should be: nothing to write
+    elif store.ensure_user(member.id, member.name, member.email, member.role) and init:
         reason = "initial balance (group)" if plan.init_balance is not None else "initial balance"
         store.append_ledger(member.id, "topup", init, actor="system", reason=reason)
     budgets.refill(store, member.id, plan.allowance)
@@ -195,7 +197,7 @@ def settle(
         charged = max(0, full - already)
         cost = already + charged
 
-        balance = store.get_user(member.id)["balance"]  # type: ignore[index]
+        balance: int | None = None  # from the ledger rows below; read only when there are none
         if reopened and request is not None and request["hold"]:
             balance = store.append_ledger(
                 member.id, "release", request["hold"], actor=ACTOR, reason="pre-charge settled", reference=reference
@@ -204,6 +206,8 @@ def settle(
             balance = store.append_ledger(
                 member.id, "charge", -charged, actor=ACTOR, reason=model_id, reference=reference
             )
+        if balance is None:
+            balance = store.get_user(member.id)["balance"]  # type: ignore[index]
         now = store.clock()
         elapsed = now - started_at if started_at is not None else None
         if previous is None or reopened or kept_hold:

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import time
 import types
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
+from plugin import store as store_module
 from plugin.functions.filter import Filter
 from plugin.store import open_store
 
@@ -141,6 +144,36 @@ def test_blocked_user_is_refused(flt: Filter) -> None:
         store.set_blocked("u-1", True)
     with pytest.raises(Exception, match="blocked"):
         chat(flt, usage={"input_tokens": 1, "output_tokens": 1}, message_id="a2")
+
+
+def test_another_workers_block_and_top_up_reach_the_next_chat(flt: Filter) -> None:
+    """The inlet keeps users' rows between chats; a change another process commits must still reach it."""
+    chat(flt, usage={"input_tokens": 1, "output_tokens": 1})
+    other = sqlite3.connect(flt.valves.db_path, isolation_level=None)  # another Open WebUI worker
+    try:
+        other.execute("UPDATE users SET blocked = 1 WHERE id = 'u-1'")
+        time.sleep(store_module.VERSION_MEMO)
+        with pytest.raises(Exception, match="blocked"):
+            chat(flt, usage={"input_tokens": 1, "output_tokens": 1}, message_id="a2")
+        other.execute("UPDATE users SET blocked = 0, balance = 0 WHERE id = 'u-1'")
+        time.sleep(store_module.VERSION_MEMO)
+        with pytest.raises(Exception, match="Insufficient balance"):
+            chat(flt, usage={"input_tokens": 1, "output_tokens": 1}, message_id="a3")
+        other.execute("UPDATE users SET balance = 1000000 WHERE id = 'u-1'")
+        time.sleep(store_module.VERSION_MEMO)
+        _, emitter = chat(flt, usage={"input_tokens": 1, "output_tokens": 1}, message_id="a4")
+        assert emitter.descriptions and "Balance" in emitter.descriptions[0]
+    finally:
+        other.close()
+
+
+def test_a_renamed_user_is_renamed_by_their_next_chat(flt: Filter) -> None:
+    chat(flt, usage={"input_tokens": 1, "output_tokens": 1})
+    chat(flt, usage={"input_tokens": 1, "output_tokens": 1}, message_id="a2")  # the row is now known to the loop
+    renamed = dict(USER, name="Ann B", email="annb@example.com", role="admin")
+    chat(flt, usage={"input_tokens": 1, "output_tokens": 1}, message_id="a3", user=renamed)
+    row = open_store(flt.valves.db_path).get_user("u-1")
+    assert (row["name"], row["email"], row["role"]) == ("Ann B", "annb@example.com", "admin")
 
 
 def test_legacy_chat_completed_replay_is_ignored(flt: Filter) -> None:
