@@ -687,8 +687,8 @@ async def run_async(tmp: Path, table: Table, bare_p50: float, estimate_texts: li
     expected_balance: dict[str, int] = {}
     total_turns = 1
 
-    def expect(prefix: str, count: int) -> None:
-        for i in range(count):
+    def expect(prefix: str, count: int, first: int = 0) -> None:
+        for i in range(first, first + count):
             uid = user_of(i, prefix)["id"]
             expected_balance[uid] = expected_balance.get(uid, pricing.to_micro(INIT_BALANCE)) - turn_cost(i)
 
@@ -696,7 +696,7 @@ async def run_async(tmp: Path, table: Table, bare_p50: float, estimate_texts: li
         f"\n4a. N chats at once, each waiting {UPSTREAM[0] * 1e3:g}-{UPSTREAM[1] * 1e3:g} ms for its upstream between"
         f" inlet and outlet, with the default valves and with a pre-charge of {HOLD} (whose inlet waits for its"
         " hold's commit); the Filter's own time per turn, and the longest single callback the event loop ran (its"
-        f" longest stall); idle ticker p99 {us(idle_p99)} µs"
+        f" longest stall); each run's {USERS} users chatted once before it, untimed; idle ticker p99 {us(idle_p99)} µs"
     )
     plain = make_filter(path, "0")
     unheld = 0
@@ -707,6 +707,12 @@ async def run_async(tmp: Path, table: Table, bare_p50: float, estimate_texts: li
         delays = [random.Random(i).uniform(*UPSTREAM) for i in range(count)]
         holder: list[list[float]] = []
         chats = flt if hold == HOLD else plain
+        # Untimed: one chat of each of the run's users first, as on a server whose users have chatted before (a
+        # user's very first chat is written before it starts, and a run's first N chats would all be first chats).
+        await concurrent_turns(chats, 1, [turn_args(count + k, prefix) for k in range(USERS)], emitter)
+        total_turns += USERS
+        unheld += USERS if hold != HOLD else 0
+        expect(prefix, USERS, first=count)
         with GcPauses() as gcs, StallMeter() as stalls:
             lateness, wall = await ticked(
                 lambda n=n, a=args, d=delays, h=holder, c=chats: _collect(h, loaded_turns(c, n, a, d, emitter))
