@@ -336,11 +336,12 @@ def turn_cost(i: int) -> int:
 
 
 async def bench_filter(
-    path: Path, n: int, hold: str
+    path: Path, n: int, hold: str, ui: bool = True
 ) -> tuple[list[float], list[float], list[float], list[float], Emitter, float, float]:
     """Sequential turns; also returns, per turn, the time from the outlet's return until its charge committed and
     its notice went out (the loop is given back between turns for it, as Open WebUI's would be), and the
-    event-loop thread's CPU and the whole process's CPU per turn, that deferred commit included."""
+    event-loop thread's CPU and the whole process's CPU per turn, that deferred commit included. Without `ui` the
+    outlet gets no event emitter, as on Open WebUI's API path, and so waits for its charge's commit."""
     flt = make_filter(path, hold)
     emitter = Emitter()
     inlets, outlets, turns, notices = [], [], [], []
@@ -352,7 +353,9 @@ async def bench_filter(
         t0 = time.perf_counter()
         await flt.inlet(body, __user__=user, __metadata__=metadata, __model__=model)
         t1 = time.perf_counter()
-        await flt.outlet(out, __user__=user, __metadata__=metadata, __model__=model, __event_emitter__=emitter)
+        await flt.outlet(
+            out, __user__=user, __metadata__=metadata, __model__=model, __event_emitter__=emitter if ui else None
+        )
         t2 = time.perf_counter()
         await flt.settled()
         t3 = time.perf_counter()
@@ -637,10 +640,14 @@ async def run_async(tmp: Path, table: Table, bare_p50: float, estimate_texts: li
 
     # 3. The Filter, one turn at a time, with the default valves (no pre-charge) and with a pre-charge.
     print("1-3. one chat turn at a time, per call (ratio: p50 against the bare transaction's p50)")
-    for label, hold in (("no pre-charge (default valves)", "0"), (f"pre-charge {HOLD}", HOLD)):
+    for label, hold, ui in (
+        ("no pre-charge (default valves)", "0", True),
+        (f"pre-charge {HOLD}", HOLD, True),
+        ("API call (no emitter: waits)", "0", False),
+    ):
         with GcPauses():
             inlets, outlets, turns, notices, emitter, loop_cpu, process_cpu = await bench_filter(
-                tmp / f"filter-{hold}.db", FILTER_N, hold
+                tmp / f"filter-{hold}-{ui}.db", FILTER_N, hold, ui
             )
         for name, samples in (
             (f"3. Filter.inlet, {label}", inlets),
@@ -651,10 +658,10 @@ async def run_async(tmp: Path, table: Table, bare_p50: float, estimate_texts: li
             table.row(name, str(len(samples)), us(pct(samples, 50)), us(pct(samples, 99)), ratio(pct(samples, 50)))
         if emitter.failed:
             print(f"  !! {emitter.failed} sequential outlets reported billing_failed")
-        if hold == "0":
+        if hold == "0" and ui:
             default_turns, default_cpu = turns, (loop_cpu, process_cpu)
     with GcPauses():
-        hops = await bench_round_trip(tmp / "filter-0.db", FILTER_N)
+        hops = await bench_round_trip(tmp / "filter-0-True.db", FILTER_N)
     table.row(
         "   (one store.run hop to a thread, no-op)",
         str(len(hops)),

@@ -461,12 +461,13 @@ class Store:
         finally:
             self._lock.release()
 
-    def _eager_version(self) -> int | None:
+    def _eager_version(self, *, fresh: bool = False) -> int | None:
         """SQLite's data_version on the loop's connection: it moves whenever another connection (our own thread,
-        another process) commits, and never for the loop's own commits. Read at most once per VERSION_MEMO."""
+        another process) commits, and never for the loop's own commits. Read at most once per VERSION_MEMO, unless
+        `fresh`; a change forgets every row kept in `_seen`."""
         now = time.monotonic()
         at, version = self._version
-        if now - at > VERSION_MEMO:
+        if fresh or now - at > VERSION_MEMO:
             version = self._eager.execute("PRAGMA data_version").fetchone()[0]
             self._version = (now, version)
             if version != self._seen_version:
@@ -489,12 +490,12 @@ class Store:
         (read by an inlet since no other connection committed), so nothing needs writing to keep it."""
         if self._eager is self._patient or self.conn is not self._eager:
             return False
+        self._eager_version(fresh=True)  # first: forgets every row if anyone committed before our BEGIN
         row = self._seen.get(user_id)
         return (
             row is not None
             and user_id not in self._staged  # not changed earlier in this transaction
             and (row["name"], row["email"], row["role"]) == (name, email, role)
-            and self._eager_version() == self._seen_version
         )
 
     def _remember(self, row: dict[str, Any]) -> None:

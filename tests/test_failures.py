@@ -244,6 +244,7 @@ def test_a_backup_restored_while_a_charge_is_queued_gets_that_charge(
     restored = open_store(path)
     assert {r["message_id"] for r in restored.query("SELECT message_id FROM usage")} == {"before", "after-restore"}
     assert emitter.descriptions and "Balance" in emitter.descriptions[0]
+    assert restored.get_user(USER["id"])["balance"] == 5_000_000 - 2 * 120_000  # charged once, on the restored file
     assert restored.reconcile() == []
 
 
@@ -268,7 +269,8 @@ def test_a_charge_still_waiting_for_the_lock_when_the_process_stops_is_written(t
         "    usage = {'input_tokens': 1000, 'output_tokens': 1000}\n"
         "    reply = {'role': 'assistant', 'content': 'x', 'id': 'm1', 'usage': usage}\n"
         "    out = {'model': 'gpt', 'chat_id': 'c1', 'id': 'm1', 'messages': [*body['messages'], reply]}\n"
-        "    await flt.outlet(out, __user__=user, __metadata__=md, __model__={'id': 'gpt'})\n"
+        "    async def emit(event): pass  # a chat in the UI: its outlet does not wait for the charge\n"
+        "    await flt.outlet(out, __user__=user, __metadata__=md, __model__={'id': 'gpt'}, __event_emitter__=emit)\n"
         "    await asyncio.sleep(0.2)  # the charge tries, finds the lock taken, and waits\n"
         "    print('stopping', flush=True)\n"
         "asyncio.run(main())\n"
@@ -295,6 +297,21 @@ def test_a_charge_still_waiting_for_the_lock_when_the_process_stops_is_written(t
         assert db.reconcile() == []
     finally:
         db.close()
+
+
+def test_an_api_calls_reply_comes_after_its_charge_is_recorded(flt: Filter) -> None:
+    """No emitter (an API call): nothing can be said later, so the outlet returns only once the charge is in."""
+    metadata = {"chat_id": "", "message_id": "api-1", "model": {"id": "gpt"}, "user_message": {}}
+    body = {"model": "gpt", "messages": [{"role": "user", "content": "hi"}], "stream": False}
+    reply = {"role": "assistant", "content": "Hi", "id": "msg_x", "usage": USAGE}
+    out = {"model": "gpt", "chat_id": "", "id": "msg_x", "messages": [*body["messages"], reply]}
+
+    async def turn() -> int:
+        await flt.inlet(body, __user__=USER, __metadata__=metadata, __model__={"id": "gpt"})
+        await flt.outlet(out, __user__=USER, __metadata__=metadata, __model__={"id": "gpt"})
+        return open_store(flt.valves.db_path).get_user(USER["id"])["balance"]  # read before yielding once
+
+    assert run(turn()) == 5_000_000 - 120_000
 
 
 def test_giving_up_waiting_for_a_queued_charge_does_not_drop_it(flt: Filter) -> None:

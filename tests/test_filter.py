@@ -167,6 +167,34 @@ def test_another_workers_block_and_top_up_reach_the_next_chat(flt: Filter) -> No
         other.close()
 
 
+def test_a_user_row_another_worker_removes_while_a_charge_is_queued_is_made_again(flt: Filter) -> None:
+    """A restore in another worker without this user, after the outlet queued the charge: the charge must not
+    trust the row the inlet read."""
+    chat(flt, usage={"input_tokens": 1, "output_tokens": 1})
+    metadata = {"chat_id": "c1", "message_id": "a2", "model": {"id": "gpt"}, "user_message": {}}
+    body = {"model": "gpt", "messages": [{"role": "user", "content": "hello"}], "stream": False}
+    reply = {"role": "assistant", "content": "Hi", "id": "a2", "usage": {"input_tokens": 1000, "output_tokens": 1000}}
+    out = {"model": "gpt", "chat_id": "c1", "id": "a2", "messages": [*body["messages"], reply]}
+    emitter = Emitter()
+
+    async def turn() -> None:
+        await flt.inlet(body, __user__=USER, __metadata__=metadata, __model__={"id": "gpt"})  # reads the row
+        await flt.outlet(out, __user__=USER, __metadata__=metadata, __model__={"id": "gpt"}, __event_emitter__=emitter)
+        other = sqlite3.connect(flt.valves.db_path, isolation_level=None)  # no foreign keys: a crude restore
+        try:  # before the queued charge runs: nothing has yielded to the loop since the outlet returned
+            other.execute("DELETE FROM ledger WHERE user_id = 'u-1'")
+            other.execute("DELETE FROM usage WHERE user_id = 'u-1'")
+            other.execute("DELETE FROM users WHERE id = 'u-1'")
+        finally:
+            other.close()
+        await flt.settled()
+
+    run(turn())
+    assert emitter.descriptions and "Balance" in emitter.descriptions[0]
+    assert balance(flt) == 1_000_000 - 120_000  # the initial balance again, then this reply's charge
+    assert open_store(flt.valves.db_path).reconcile() == []
+
+
 def test_a_renamed_user_is_renamed_by_their_next_chat(flt: Filter) -> None:
     chat(flt, usage={"input_tokens": 1, "output_tokens": 1})
     chat(flt, usage={"input_tokens": 1, "output_tokens": 1}, message_id="a2")  # the row is now known to the loop

@@ -1,9 +1,9 @@
 """The billing Filter: gate and pre-charge at inlet, exact charge and the cost notice at outlet.
 
 Thin on purpose: Open WebUI arguments in, one billing transaction (on the event loop when SQLite's lock is
-free, else on the store's thread), events out. The outlet returns as soon as its charge is queued for the next
-group commit (write-behind): the reply is not held for our commit, and the notice, with the balance that commit
-left, follows it a moment later.
+free, else on the store's thread), events out. An outlet with somewhere to send its notice (a chat in Open WebUI's
+UI) returns as soon as its charge is queued for the next group commit (write-behind): the notice, with the balance
+that commit left, follows a moment later. An API call's outlet (no notice) returns once its charge is recorded.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import os
 import sqlite3
 import time
 import uuid
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -320,6 +321,12 @@ class Filter:
         )
         self._pending.add(settled)
         settled.add_done_callback(functools.partial(self._committed, say))
+        if __event_emitter__ is None:
+            # An API call: no notice can follow, and its client may read its balance as soon as it has the reply,
+            # so the reply waits for the charge (shielded: a client gone away does not drop it). Failures are the
+            # callback's to log.
+            with suppress(Exception):
+                await asyncio.shield(settled)
         return body
 
     async def settled(self) -> None:
