@@ -340,7 +340,8 @@ class Filter:
 
     def _committed(self, say: _Notice, settled: asyncio.Future[billing.Settlement]) -> None:
         """A queued charge has committed (or failed): send its notice, or say what went wrong, in the user's
-        language. Nothing awaits the charge itself, so nothing cancelled can drop it from the queue."""
+        language. Nothing cancellable awaits the charge itself (an API call's outlet waits through a shield), so
+        nothing cancelled can drop it from the queue."""
         self._pending.discard(settled)
         if settled.cancelled():
             return
