@@ -105,7 +105,8 @@ def bare_connection(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def bench_bare(path: Path, n: int) -> list[float]:
+def _bare_floor(path: Path) -> tuple[sqlite3.Connection, Callable[[], None]]:
+    """The floor's connection and its one transaction: insert a ledger row, update a balance, commit."""
     conn = bare_connection(path)
     conn.execute("CREATE TABLE users (id TEXT PRIMARY KEY, balance INTEGER NOT NULL)")
     conn.execute(
@@ -113,13 +114,22 @@ def bench_bare(path: Path, n: int) -> list[float]:
         " amount INTEGER NOT NULL, created_at REAL NOT NULL)"
     )
     conn.execute("INSERT INTO users VALUES ('u', 0)")
-    samples = []
-    for i in range(WARMUP + n):
-        t0 = time.perf_counter()
+
+    def transaction() -> None:
         conn.execute("BEGIN IMMEDIATE")
         conn.execute("INSERT INTO ledger (user_id, amount, created_at) VALUES (?, ?, ?)", ("u", -960, time.time()))
         conn.execute("UPDATE users SET balance = balance + ? WHERE id = ?", (-960, "u"))
         conn.execute("COMMIT")
+
+    return conn, transaction
+
+
+def bench_bare(path: Path, n: int) -> list[float]:
+    conn, transaction = _bare_floor(path)
+    samples = []
+    for i in range(WARMUP + n):
+        t0 = time.perf_counter()
+        transaction()
         if i >= WARMUP:
             samples.append(time.perf_counter() - t0)
     conn.close()
@@ -129,19 +139,10 @@ def bench_bare(path: Path, n: int) -> list[float]:
 def bench_bare_rate(path: Path, n: int) -> float:
     """Bare transactions per second, n back to back: what the floor sustains, its WAL checkpoints included (SQLite's
     own, at commit, as on any connection that does not turn them off)."""
-    conn = bare_connection(path)
-    conn.execute("CREATE TABLE users (id TEXT PRIMARY KEY, balance INTEGER NOT NULL)")
-    conn.execute(
-        "CREATE TABLE ledger (id INTEGER PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users (id),"
-        " amount INTEGER NOT NULL, created_at REAL NOT NULL)"
-    )
-    conn.execute("INSERT INTO users VALUES ('u', 0)")
+    conn, transaction = _bare_floor(path)
     t0 = time.perf_counter()
     for _ in range(n):
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute("INSERT INTO ledger (user_id, amount, created_at) VALUES (?, ?, ?)", ("u", -960, time.time()))
-        conn.execute("UPDATE users SET balance = balance + ? WHERE id = ?", (-960, "u"))
-        conn.execute("COMMIT")
+        transaction()
     rate = n / (time.perf_counter() - t0)
     conn.close()
     return rate
