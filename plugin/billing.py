@@ -78,9 +78,8 @@ class Settlement:
 def _ensure_member(store: Store, member: Member, init_balance: int, plan: Plan = NO_PLAN) -> None:
     """The user's row (their profile refreshed), their initial balance once, then any refill that is due."""
     init = plan.init_balance if plan.init_balance is not None else init_balance
-    if store.profile_known(member.id, member.name, member.email, member.role):
-        pass  # the row is there as it should be: nothing to write
-    elif store.ensure_user(member.id, member.name, member.email, member.role) and init:
+    profile = (member.id, member.name, member.email, member.role)
+    if not store.profile_known(*profile) and store.ensure_user(*profile) and init:
         reason = "initial balance (group)" if plan.init_balance is not None else "initial balance"
         store.append_ledger(member.id, "topup", init, actor="system", reason=reason)
     budgets.refill(store, member.id, plan.allowance)

@@ -76,7 +76,6 @@ class Store:
         # The users' rows as the inlet's probe reads them, kept while no other connection has committed (SQLite's
         # data_version on the loop's connection) and updated by our own commits (`_stage`, applied at COMMIT).
         self._seen: dict[str, dict[str, Any]] = {}
-        self._seen_version: int | None = None
         self._version: tuple[float, int | None] = (0.0, None)  # (read at, data_version) of the last reading
         self._staged: dict[str, dict[str, Any] | None] = {}  # this transaction's changes; None: forget the row
         # Created up front: a lazily created executor could be created twice by two racing coroutines.
@@ -436,8 +435,9 @@ class Store:
         try:
             cursor = self._eager.cursor()
             cursor.row_factory = _dict_factory
-            if time.monotonic() < self._proven_until:
-                if self._eager_version() == self._seen_version and (row := self._seen.get(user_id)) is not None:
+            if self.proven():
+                self._eager_version()  # forgets the kept rows if another connection committed
+                if (row := self._seen.get(user_id)) is not None:
                     return True, row
                 rows = cursor.execute(_PROBE_USER, (user_id,)).fetchall()  # to the end: no read left open
                 if rows:
@@ -468,11 +468,10 @@ class Store:
         now = time.monotonic()
         at, version = self._version
         if fresh or now - at > VERSION_MEMO:
-            version = self._eager.execute("PRAGMA data_version").fetchone()[0]
+            previous, version = version, self._eager.execute("PRAGMA data_version").fetchone()[0]
             self._version = (now, version)
-            if version != self._seen_version:
+            if version != previous:
                 self._seen.clear()
-                self._seen_version = version
         return version
 
     def loop_version(self) -> int | None:
@@ -854,8 +853,7 @@ class Store:
     def replace_all(self, tables: dict[str, list[dict[str, Any]]]) -> None:
         """Empty every table and insert `tables` instead. Run it inside `immediate()`: a constraint that fails
         raises `RestoreError` naming the row, and the caller's transaction rolls everything back."""
-        self._seen.clear()
-        self._seen_version = None  # nothing read before the restore stands, even if this transaction rolls back
+        self._seen.clear()  # nothing read before the restore stands, even if this transaction rolls back
         for table in reversed(TABLES):  # children before parents, for the foreign keys
             self.conn.execute(f"DELETE FROM {table}")
         self.conn.execute("DELETE FROM price_history")  # undoing a change made before the restore would undo it

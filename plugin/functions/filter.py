@@ -271,13 +271,13 @@ class Filter:
         chat_id, message_id = self._end_key(__metadata__, body)
         inlet_at = _inlet_at(__metadata__)
         member = _member(user)
+        valves, mine = self.valves, user.get("valves")  # now: Open WebUI may set this shared instance's anew
         try:
             store = await self._store()
             plan = await self._plan(store, member)
             policy = self._policy(member)
             lookup = openwebui.model_lookup(__request__)
             derived = self._derived()
-            fallback, minimum, init_balance = derived.fallback, derived.minimum, derived.init_balance
 
             # Read now: the body goes on to later filters and Open WebUI, which may change it before our commit.
             usage, last_round, why = tokens.usage_for(messages, self._counter())
@@ -290,11 +290,11 @@ class Filter:
                     __model__,
                     admin_price=store.get_price,
                     lookup_model=lookup,
-                    fallback=fallback,
+                    fallback=derived.fallback,
                     catalogue=catalogue.price_for,
                 )
-                if minimum:
-                    price = replace(price, minimum=minimum)
+                if derived.minimum:
+                    price = replace(price, minimum=derived.minimum)
                 return billing.settle(
                     store,
                     member,
@@ -304,7 +304,7 @@ class Filter:
                     usage=usage,
                     round_usage=last_round,
                     price=price,
-                    init_balance=init_balance,
+                    init_balance=derived.init_balance,
                     inlet_at=inlet_at,
                     plan=plan,
                     policy=policy,
@@ -312,13 +312,9 @@ class Filter:
 
             settled = store.submit(settle, store)
         except Exception as exc:
-            await self._failed(exc, __event_emitter__, lang, self.valves.on_db_unavailable, chat_id, message_id)
+            await self._failed(exc, _Notice(__event_emitter__, lang, valves, mine, chat_id, message_id))
             return body
-        # The valves now, not when the commit comes: Open WebUI may have set this shared instance's anew by then.
-        v = self.valves
-        say = _Notice(
-            __event_emitter__, lang, v, user.get("valves"), v.on_db_unavailable, chat_id, message_id, settle, store.path
-        )
+        say = _Notice(__event_emitter__, lang, valves, mine, chat_id, message_id, settle, store.path)
         self._pending.add(settled)
         settled.add_done_callback(functools.partial(self._committed, say))
         if __event_emitter__ is None:
@@ -349,7 +345,7 @@ class Filter:
         if isinstance(exc, StoreUnavailable) and say.step is not None:
             sending = self._again(say)  # the file was replaced after the charge was queued (a restored backup)
         elif isinstance(exc, Exception):
-            sending = self._failed(exc, say.emitter, say.lang, say.on_db_unavailable, say.chat_id, say.message_id)
+            sending = self._failed(exc, say)
         elif exc is None:
             parts = _parts(say.valves, say.mine)
             description = notice.render(settled.result(), lang=say.lang, symbol=say.valves.currency_symbol, parts=parts)
@@ -370,27 +366,25 @@ class Filter:
             store = await open_store_async(say.path)
             settled = store.submit(step, store)
         except Exception as exc:
-            await self._failed(exc, say.emitter, say.lang, say.on_db_unavailable, say.chat_id, say.message_id)
+            await self._failed(exc, say)
             return
         self._pending.add(settled)
         settled.add_done_callback(functools.partial(self._committed, say))
 
     @staticmethod
-    async def _failed(
-        exc: Exception, emitter: Any, lang: str, on_db_unavailable: str, chat_id: str, message_id: str
-    ) -> None:
-        if on_db_unavailable == "open" and isinstance(exc, sqlite3.Error | OSError | StoreUnavailable):
+    async def _failed(exc: Exception, say: _Notice) -> None:
+        if say.valves.on_db_unavailable == "open" and isinstance(exc, sqlite3.Error | OSError | StoreUnavailable):
             log.warning(
                 "openwebui_monitor: database unavailable at outlet for %s/%s; reply not billed"
                 " (on_db_unavailable=open)",
-                chat_id,
-                message_id,
+                say.chat_id,
+                say.message_id,
                 exc_info=exc,
             )
-            await _emit(emitter, i18n.t(lang, "not_recorded"))
+            await _emit(say.emitter, i18n.t(say.lang, "not_recorded"))
         else:
-            log.error("openwebui_monitor: outlet failed for %s/%s", chat_id, message_id, exc_info=exc)
-            await _emit(emitter, i18n.t(lang, "billing_failed"))
+            log.error("openwebui_monitor: outlet failed for %s/%s", say.chat_id, say.message_id, exc_info=exc)
+            await _emit(say.emitter, i18n.t(say.lang, "billing_failed"))
 
     async def _store(self) -> Store:
         return await open_store_async(self.valves.db_path.strip() or openwebui.default_db_path(), trust_proof=True)
@@ -495,11 +489,10 @@ class _Notice:
     lang: str
     valves: Any  # the Filter's valves, and the user's own (UserValves or None), at the outlet
     mine: Any
-    on_db_unavailable: str
     chat_id: str
     message_id: str
-    step: Any  # the charge (a function of the store), while it may still be queued once more (`_again`)
-    path: str
+    step: Any = None  # the charge (a function of the store), while it may still be queued once more (`_again`)
+    path: str = ""  # the database's, for `_again`
 
 
 @dataclass(frozen=True)
