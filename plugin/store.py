@@ -18,6 +18,7 @@ import weakref
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -30,7 +31,11 @@ T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 10_000
 CHECKPOINT_EVERY = 64  # eager steps between passive WAL checkpoints (SQLite's own default is ~1000 pages)
-BATCH = 8  # billing steps per group commit at most: ~1-3 ms of the event loop on 2 cores
+BATCH = 8  # billing steps per group commit at most
+# The event loop's time one batch's statements may take: the batch ends at the first step past it (the steps left
+# wait for the next batch), so the loop's longest stall is about this plus one step, whatever the load.
+BATCH_BUDGET = 0.001
+LAND_POLL = 0.001  # how often a loop that took over from a closed one looks whether a batch's COMMIT has finished
 # How long a commit or a probe of ours proves the write lock free and the file writable, so an inlet may skip
 # proving it again (a write transaction begun and rolled back, 2-3x a bare commit's cost). A lock another process
 # takes, or a folder turned read-only, is noticed by the next inlet after this long, or at once by a failing write.
@@ -42,16 +47,25 @@ VERSION_MEMO = 0.002
 log = logging.getLogger(__name__)
 
 
-class _Busy(Exception):
-    """The eager connection found the write lock taken."""
-
-
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
     """The lock is taken (worth waiting for on the thread), as opposed to a file that cannot be written."""
     return (getattr(exc, "sqlite_errorcode", 0) & 0xFF) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 _Step = tuple[Callable[..., Any], tuple, dict, "asyncio.Future[Any]"]
+
+
+@dataclass(eq=False)
+class _Commit:
+    """A batch whose statements ran on the event loop and whose COMMIT runs on the committer thread: the COMMIT's
+    `write()`s are the one part of a batch the file system can hold for milliseconds, and they need no GIL."""
+
+    batch: list[_Step]
+    outcomes: list[tuple[bool, Any]]
+    staged: dict[str, dict[str, Any] | None]  # the users' rows the batch changed, for `_seen` once committed
+    error: BaseException | None = None
+    done: bool = False  # set by the committer thread
+    poller: asyncio.AbstractEventLoop | None = None  # the loop that lands it (`_poll`)
 
 
 def _dict_factory(cursor: sqlite3.Cursor, row: tuple) -> dict[str, Any]:
@@ -102,6 +116,10 @@ class Store:
         self._identity = self._file_identity()
         self._waiting_since: float | None = None  # when the queue first found the write lock taken
         self._proven_until = 0.0  # monotonic time until which the last commit proves the lock free (PROOF_TTL)
+        # The batch whose COMMIT runs on the committer thread right now; the eager connection is that thread's
+        # until the loop has landed it (`_land`).
+        self._inflight: _Commit | None = None
+        self._committer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="openwebui-monitor-commit")
         self.waits = 0  # times a batch found the write lock taken and was tried again later (for benchmarks)
         if self.path != ":memory:":
             atexit.register(_drain_at_exit, weakref.ref(self))
@@ -165,12 +183,7 @@ class Store:
             if self._depth:
                 yield from self._savepoint(conn)
                 return
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                if conn is self._eager and conn is not self._patient and _is_busy(exc):
-                    raise _Busy from exc  # the loop's connection never waits: `call` tries again later
-                raise
+            conn.execute("BEGIN IMMEDIATE")
             self._depth = 1
             try:
                 yield self
@@ -185,7 +198,7 @@ class Store:
                     with suppress(sqlite3.Error):
                         conn.execute("ROLLBACK")
                     raise
-                self._apply_staged()
+                self._apply_staged(self._staged)
             finally:
                 self._depth = 0
                 self._staged.clear()
@@ -222,8 +235,10 @@ class Store:
         A caller that must not lose the step to its own cancellation waits on `asyncio.shield(future)`: a
         cancelled future's step is dropped before its batch runs.
 
-        The batch runs on the event loop (a hop to a thread and back costs ~70 µs, more than a step, and Python
-        work on a thread takes the GIL from the loop for up to 5 ms at a time), and never waits there: the
+        The batch's statements run on the event loop (a hop to a thread and back costs ~70 µs, more than a step,
+        and Python work on a thread takes the GIL from the loop for up to 5 ms at a time); its COMMIT, whose
+        `write()`s the file system may hold for milliseconds and which needs no GIL, runs on the committer thread,
+        and the next batch begins once it has landed. Nothing waits on the loop: the
         in-process lock is tried without blocking and the eager connection has no busy timeout. While the lock
         is taken (another process writing, our thread checkpointing) the queue stays put and is tried again a
         little later, backing off to 20 ms; after the busy timeout every waiting step fails with SQLite's own
@@ -241,6 +256,9 @@ class Store:
 
     def _flush(self) -> None:
         loop = asyncio.get_running_loop()
+        if (commit := self._inflight) is not None and self._in_flight():
+            self._poll_on(loop, commit)  # its landing flushes again
+            return
         self._queue = [step for step in self._queue if not step[3].done()]  # cancelled callers drop out
         batch = self._queue[:BATCH]
         if not batch:
@@ -252,20 +270,17 @@ class Store:
             task.add_done_callback(lambda done: self._deliver(batch, done.exception() or done.result()))
             self._next_flush(loop)
             return
-        outcome = self._eagerly(batch)
+        outcome = self._eagerly(batch, loop)
         if outcome is None:
             self._wait(loop)
             return
-        del self._queue[: len(batch)]
+        del self._queue[: len(batch) if isinstance(outcome, BaseException) else len(outcome.batch)]
         self._waiting_since = None
-        self._proven_until = 0.0 if isinstance(outcome, BaseException) else time.monotonic() + PROOF_TTL
-        self._deliver(batch, outcome)
-        self._eager_steps += len(batch)
-        if self._eager_steps >= CHECKPOINT_EVERY:
-            self._eager_steps = 0
-            self._checkpointing = True  # cleared by the thread itself, not by a callback on a loop that may close
-            loop.run_in_executor(self._executor, self._checkpoint)
-        self._next_flush(loop)
+        if isinstance(outcome, BaseException):  # nothing was written
+            self._proven_until = 0.0
+            self._deliver(batch, outcome)
+            self._next_flush(loop)
+        # else its COMMIT runs on the committer thread, and its landing delivers the results and flushes again
 
     def _next_flush(self, loop: asyncio.AbstractEventLoop) -> None:
         self._flush_scheduled = bool(self._queue)
@@ -288,36 +303,120 @@ class Store:
         self._flush_scheduled = False
         self._deliver(waiting, sqlite3.OperationalError("database is locked"))
 
-    def _eagerly(self, batch: list[_Step]) -> list[tuple[bool, Any]] | BaseException | None:
-        """The batch on the loop's eager connection; None when the write lock is not free at once, or while our
-        thread checkpoints (its fsync makes the file system hold other writes to the disk for milliseconds)."""
+    def _eagerly(self, batch: list[_Step], loop: asyncio.AbstractEventLoop) -> _Commit | BaseException | None:
+        """The batch's statements on the loop's eager connection, its COMMIT handed to the committer thread; None
+        when the write lock is not free at once, or while our thread checkpoints (its fsync makes the file system
+        hold other writes to the disk for milliseconds)."""
         if self._checkpointing or not self._lock.acquire(blocking=False):
             return None
         if not self.present():  # never write into a deleted or replaced file: it would be lost at the restart
             self._lock.release()
             log.error("openwebui_monitor: the database %s was deleted or replaced while in use", self.path)
             return StoreUnavailable()
-        self._local.conn = self._eager
+        conn = self._local.conn = self._eager
         try:
-            return self._apply(batch)
-        except _Busy:
-            return None
-        except Exception as exc:  # the commit itself failed: no step of the batch happened
-            return exc
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                return None if _is_busy(exc) else exc
+            self._depth = 1
+            try:
+                outcomes = self._steps(batch, time.perf_counter() + BATCH_BUDGET)
+                batch = batch[: len(outcomes)]
+            except BaseException:
+                conn.execute("ROLLBACK")
+                self._staged.clear()
+                raise
+            finally:
+                self._depth = 0
+            # The transaction stays open on the eager connection, which nothing on the loop touches until the
+            # commit has landed (`_in_flight`); the store's lock is free again for other threads' transactions,
+            # whose BEGIN waits in SQLite for this COMMIT.
+            commit = self._inflight = _Commit(batch, outcomes, self._staged, poller=loop)
+            self._staged = {}
+            self._committer.submit(self._commit, commit)
+            return commit
         finally:
             self._local.conn = None
             self._lock.release()
 
-    def _apply(self, batch: list[_Step]) -> list[tuple[bool, Any]]:
-        """Every step of the batch in one transaction; (ok, result or exception) per step, after COMMIT."""
+    @staticmethod
+    def _steps(batch: list[_Step], deadline: float = float("inf")) -> list[tuple[bool, Any]]:
+        """Run the steps in order, stopping at the first that ends past `deadline`: (ok, result or exception)
+        for each step run."""
         outcomes: list[tuple[bool, Any]] = []
-        with self.immediate():
-            for fn, args, kwargs, _ in batch:
-                try:
-                    outcomes.append((True, fn(*args, **kwargs)))
-                except Exception as exc:  # this step's savepoint is undone; the others stand
-                    outcomes.append((False, exc))
+        for fn, args, kwargs, _ in batch:
+            try:
+                outcomes.append((True, fn(*args, **kwargs)))
+            except Exception as exc:  # this step's savepoint is undone; the others stand
+                outcomes.append((False, exc))
+            if time.perf_counter() > deadline:
+                break
         return outcomes
+
+    def _commit(self, commit: _Commit) -> None:
+        """On the committer thread: COMMIT (the GIL is released while SQLite writes), then wake the loop."""
+        try:
+            self._eager.execute("COMMIT")
+        except BaseException as exc:
+            # A COMMIT that fails may leave the transaction open, holding the write lock for every process.
+            with suppress(sqlite3.Error):
+                self._eager.execute("ROLLBACK")
+            commit.error = exc
+        commit.done = True  # after `error`: the loop reads them in that order
+        if (loop := commit.poller) is not None:
+            with suppress(RuntimeError):  # a closed loop: `_in_flight` lands it wherever the store is used next
+                loop.call_soon_threadsafe(self._poll, commit)
+
+    def _poll(self, commit: _Commit) -> None:
+        """On the loop: land the commit once done, and flush again."""
+        loop = asyncio.get_running_loop()
+        if loop is not commit.poller:  # a flush on a newer loop polls it now (a test's `asyncio.run` ended)
+            return
+        if self._inflight is commit and self._in_flight():  # only a loop that took over polls before it is done
+            loop.call_later(LAND_POLL, self._poll, commit)
+            return
+        self._next_flush(loop)
+
+    def _poll_on(self, loop: asyncio.AbstractEventLoop, commit: _Commit) -> None:
+        if commit.poller is None:
+            commit.poller = loop  # woken by the committer
+        elif commit.poller is not loop:
+            # The loop changed while the COMMIT ran: the committer may already have woken the old one.
+            commit.poller = loop
+            loop.call_later(LAND_POLL, self._poll, commit)
+
+    def _in_flight(self) -> bool:
+        """Whether a COMMIT is still running on the committer thread (the eager connection is then its own). One
+        that has finished is landed here, whoever looks first: the poll, a flush, a probe on the loop."""
+        commit = self._inflight
+        if commit is None:
+            return False
+        if not commit.done:
+            return True
+        self._land(commit)
+        return False
+
+    def _land(self, commit: _Commit) -> None:
+        """A batch's COMMIT has finished: its steps' results (or the COMMIT's error) go to their callers."""
+        self._inflight = None
+        if commit.error is None:
+            self._proven_until = time.monotonic() + PROOF_TTL
+            self._apply_staged(commit.staged)
+            self._deliver(commit.batch, commit.outcomes)
+        else:
+            self._proven_until = 0.0
+            self._deliver(commit.batch, commit.error)
+        self._eager_steps += len(commit.batch)
+        if self._eager_steps >= CHECKPOINT_EVERY:
+            self._eager_steps = 0
+            self._checkpointing = True  # cleared by the thread itself, not by a callback on a loop that may close
+            self._executor.submit(self._checkpoint)
+
+    def _apply(self, batch: list[_Step]) -> list[tuple[bool, Any]]:
+        """Every step of the batch in one transaction, here; (ok, result or exception) per step, after COMMIT."""
+        with self.immediate():
+            return self._steps(batch)
 
     @staticmethod
     def _deliver(batch: list[_Step], outcome: list[tuple[bool, Any]] | BaseException) -> None:
@@ -373,6 +472,7 @@ class Store:
             self._checkpointing = False
 
     def close(self) -> None:
+        self._committer.shutdown(wait=True)
         self._executor.shutdown(wait=True)
         if self._checkpointer is not None:
             self._checkpointer.close()
@@ -433,6 +533,11 @@ class Store:
         if self._eager is self._patient or not self._lock.acquire(blocking=False):
             return False, None
         try:
+            if self._in_flight():
+                # The eager connection is the committer's for a moment: a row kept since the last reading of
+                # data_version stands for it (older by at most that commit's duration), else `admit` reads it.
+                row = self._seen.get(user_id) if self.proven() else None
+                return row is not None, row
             cursor = self._eager.cursor()
             cursor.row_factory = _dict_factory
             if self.proven():
@@ -480,6 +585,8 @@ class Store:
         if self._eager is self._patient or not self._lock.acquire(blocking=False):
             return None
         try:
+            if self._in_flight():
+                return self._version[1]  # the last reading, as a kept row stands for its user meanwhile
             return self._eager_version()
         finally:
             self._lock.release()
@@ -509,8 +616,8 @@ class Store:
         else:
             self._staged.setdefault(user_id, {}).update(changes)  # type: ignore[union-attr]
 
-    def _apply_staged(self) -> None:
-        for user_id, changes in self._staged.items():
+    def _apply_staged(self, staged: dict[str, dict[str, Any] | None]) -> None:
+        for user_id, changes in staged.items():
             row = self._seen.get(user_id)
             if changes is None:
                 self._seen.pop(user_id, None)
@@ -523,6 +630,8 @@ class Store:
         if self._eager is self._patient or not self._lock.acquire(blocking=False):
             return None
         try:
+            if self._in_flight():
+                return None
             row = self._eager.execute("SELECT version FROM budget_version WHERE id = 1").fetchone()
             return row[0] if row else 0
         finally:

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -141,9 +143,14 @@ def _failing(store: Store, user_id: str) -> None:
         raise ValueError("this step fails after writing")
 
 
-def test_steps_arriving_together_share_one_commit_and_a_failing_one_undoes_only_itself(store: Store) -> None:
+def test_steps_arriving_together_share_one_commit_and_a_failing_one_undoes_only_itself(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import asyncio
 
+    from plugin import store as store_module
+
+    monkeypatch.setattr(store_module, "BATCH_BUDGET", 10.0)  # however slow the machine, all six fit in one batch
     commits = []
     store._eager.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
 
@@ -204,3 +211,111 @@ def test_a_store_outlives_event_loops_that_closed_mid_wait_or_mid_checkpoint(
     other.execute("ROLLBACK")
     other.close()
     assert asyncio.run(asyncio.wait_for(store.call(_topup, store, "loops", 1), 10)) == 31
+
+
+# -- the COMMIT on the committer thread, the batch's budget on the loop ---------------------------------------
+
+
+def _slow_commits(store: Store, seconds: float) -> None:
+    """Every COMMIT of the loop's connection waits `seconds` first, as one whose writes the file system holds."""
+    store._eager.set_trace_callback(lambda sql: time.sleep(seconds) if sql == "COMMIT" else None)
+
+
+def test_a_batch_commits_off_the_event_loop_and_its_result_comes_after_the_commit(store: Store, db_path: Path) -> None:
+    _slow_commits(store, 0.2)
+    other = sqlite3.connect(db_path)
+
+    async def meanwhile() -> tuple[int, int, list]:
+        step = store.submit(_topup, store, "off", 5)
+        ticks, seen = 0, []
+        while not step.done():
+            await asyncio.sleep(0.005)
+            ticks += 1
+            seen.append(other.execute("SELECT balance FROM users WHERE id = 'off'").fetchone())
+        return await step, ticks, seen
+
+    balance, ticks, seen = asyncio.run(meanwhile())
+    assert balance == 5
+    assert ticks >= 10  # the loop kept turning through the 200 ms COMMIT (on the loop it would have stood still)
+    assert seen[:-1] == [None] * (len(seen) - 1)  # nothing visible before the step's result came
+    assert other.execute("SELECT balance FROM users WHERE id = 'off'").fetchone() == (5,)
+    other.close()
+
+
+def test_an_inlet_probe_during_a_commit_reads_the_kept_row_and_a_user_not_kept_waits(store: Store) -> None:
+    async def scenario() -> None:
+        assert await store.call(_topup, store, "kept", 5) == 5
+        assert store.probe_user("kept")[1]["balance"] == 5  # read, and kept
+        _slow_commits(store, 0.2)
+        step = store.submit(_topup, store, "kept", 1)
+        await asyncio.sleep(0.02)
+        assert store._in_flight()
+        free, row = store.probe_user("kept")
+        assert free and row["balance"] == 5  # the committed row; the commit in flight is not there yet
+        assert store.probe_user("never-seen") == (False, None)  # the caller queues `admit` instead
+        assert store.loop_version() is not None  # the last reading stands meanwhile
+        assert await step == 6
+        assert store.probe_user("kept")[1]["balance"] == 6  # the landed commit updated the kept row
+
+    asyncio.run(scenario())
+
+
+def test_a_batch_ends_at_its_budget_and_the_steps_left_commit_in_the_next(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from plugin import store as store_module
+
+    monkeypatch.setattr(store_module, "BATCH_BUDGET", 0.0)  # every step is past it: one step per batch
+    commits = []
+    store._eager.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
+
+    async def together() -> list:
+        return await asyncio.gather(*(store.call(_topup, store, f"b{i}", i + 1) for i in range(3)))
+
+    assert asyncio.run(together()) == [1, 2, 3]
+    assert commits == ["COMMIT"] * 3
+    assert store.reconcile() == []
+
+
+def test_a_loop_that_closes_while_its_commit_runs_leaves_the_store_usable(store: Store) -> None:
+    _slow_commits(store, 0.1)
+
+    async def leave_early() -> None:
+        store.submit(_topup, store, "closed", 1)
+        await asyncio.sleep(0.01)  # the batch ran; its COMMIT is on the committer thread as this loop closes
+        assert store._in_flight()
+
+    asyncio.run(leave_early())
+    # The next loop's step waits for that COMMIT to land, then runs (it would wait forever for a wake-up sent to
+    # the closed loop).
+    assert asyncio.run(asyncio.wait_for(store.call(_topup, store, "closed", 1), 5)) == 2
+    assert store.get_user("closed")["balance"] == 2
+
+
+def _orphan_at_commit(store: Store) -> None:
+    """A write whose foreign key is checked only at COMMIT, which then fails: a COMMIT that fails for real."""
+    with store.immediate():
+        store.conn.execute("PRAGMA defer_foreign_keys=ON")
+        store.conn.execute(
+            "INSERT INTO ledger (user_id, kind, amount, balance_after, actor, created_at)"
+            " VALUES ('nobody', 'topup', 1, 1, 'test', 0)"
+        )
+
+
+def test_a_commit_that_fails_on_the_committer_thread_fails_its_batch_and_releases_the_lock(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from plugin import store as store_module
+
+    monkeypatch.setattr(store_module, "BATCH_BUDGET", 10.0)
+
+    async def batch() -> list:
+        steps = [store.call(_topup, store, "victim", 5), store.call(_orphan_at_commit, store)]
+        return await asyncio.gather(*steps, return_exceptions=True)
+
+    results = asyncio.run(batch())
+    assert all(isinstance(r, sqlite3.IntegrityError) for r in results), results
+    assert store.get_user("victim") is None  # the whole batch was rolled back
+    assert not store.proven()
+    assert asyncio.run(asyncio.wait_for(store.call(_topup, store, "victim", 5), 5)) == 5  # lock free, store usable
+    assert store.reconcile() == []
