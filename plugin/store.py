@@ -63,9 +63,9 @@ class _Commit:
     batch: list[_Step]
     outcomes: list[tuple[bool, Any]]
     staged: dict[str, dict[str, Any] | None]  # the users' rows the batch changed, for `_seen` once committed
+    poller: asyncio.AbstractEventLoop  # the loop that lands it (`_poll`)
     error: BaseException | None = None
     done: bool = False  # set by the committer thread
-    poller: asyncio.AbstractEventLoop | None = None  # the loop that lands it (`_poll`)
 
 
 def _dict_factory(cursor: sqlite3.Cursor, row: tuple) -> dict[str, Any]:
@@ -230,20 +230,20 @@ class Store:
 
     def submit(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> asyncio.Future[T]:
         """Queue one short billing step (`fn` opens `immediate()` itself) for a group commit, and return at once
-        the future of its result. Every step that arrives within one turn of the event loop shares one
-        transaction, each in its own savepoint; the future is resolved only after that transaction committed.
-        A caller that must not lose the step to its own cancellation waits on `asyncio.shield(future)`: a
-        cancelled future's step is dropped before its batch runs.
+        the future of its result. Steps that arrive together share one transaction, each in its own savepoint;
+        the future is resolved only after that transaction committed. A caller that must not lose the step to its
+        own cancellation waits on `asyncio.shield(future)`: a cancelled future's step is dropped before its batch
+        runs.
 
         The batch's statements run on the event loop (a hop to a thread and back costs ~70 µs, more than a step,
         and Python work on a thread takes the GIL from the loop for up to 5 ms at a time); its COMMIT, whose
         `write()`s the file system may hold for milliseconds and which needs no GIL, runs on the committer thread,
-        and the next batch begins once it has landed. Nothing waits on the loop: the
-        in-process lock is tried without blocking and the eager connection has no busy timeout. While the lock
-        is taken (another process writing, our thread checkpointing) the queue stays put and is tried again a
-        little later, backing off to 20 ms; after the busy timeout every waiting step fails with SQLite's own
-        "database is locked", as a patient connection would. A batch holds at most `BATCH` steps, which bounds
-        how long the loop is busy with it.
+        and the next batch begins once it has landed. Nothing waits on the loop: the in-process lock is tried
+        without blocking and the eager connection has no busy timeout. While the lock is taken (another process
+        writing) the queue stays put and is tried again a little later, backing off to 20 ms; after the busy
+        timeout every waiting step fails with SQLite's own "database is locked", as a patient connection would. A
+        batch holds at most `BATCH` steps and ends at the first step past `BATCH_BUDGET`, which bounds how long
+        the loop is busy with it.
         """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
@@ -257,7 +257,7 @@ class Store:
     def _flush(self) -> None:
         loop = asyncio.get_running_loop()
         if (commit := self._inflight) is not None and self._in_flight():
-            self._poll_on(loop, commit)  # its landing flushes again
+            self._take_over(loop, commit)  # its landing flushes again
             return
         self._queue = [step for step in self._queue if not step[3].done()]  # cancelled callers drop out
         batch = self._queue[:BATCH]
@@ -305,9 +305,9 @@ class Store:
 
     def _eagerly(self, batch: list[_Step], loop: asyncio.AbstractEventLoop) -> _Commit | BaseException | None:
         """The batch's statements on the loop's eager connection, its COMMIT handed to the committer thread; None
-        when the write lock is not free at once, or while our thread checkpoints (its fsync makes the file system
-        hold other writes to the disk for milliseconds)."""
-        if self._checkpointing or not self._lock.acquire(blocking=False):
+        when the write lock is not free at once. A checkpoint's fsync may make the file system hold the COMMIT's
+        writes for milliseconds: the committer thread waits it out, not the loop."""
+        if not self._lock.acquire(blocking=False):
             return None
         if not self.present():  # never write into a deleted or replaced file: it would be lost at the restart
             self._lock.release()
@@ -364,9 +364,8 @@ class Store:
                 self._eager.execute("ROLLBACK")
             commit.error = exc
         commit.done = True  # after `error`: the loop reads them in that order
-        if (loop := commit.poller) is not None:
-            with suppress(RuntimeError):  # a closed loop: `_in_flight` lands it wherever the store is used next
-                loop.call_soon_threadsafe(self._poll, commit)
+        with suppress(RuntimeError):  # a closed loop: `_in_flight` lands it wherever the store is used next
+            commit.poller.call_soon_threadsafe(self._poll, commit)
 
     def _poll(self, commit: _Commit) -> None:
         """On the loop: land the commit once done, and flush again."""
@@ -378,11 +377,10 @@ class Store:
             return
         self._next_flush(loop)
 
-    def _poll_on(self, loop: asyncio.AbstractEventLoop, commit: _Commit) -> None:
-        if commit.poller is None:
-            commit.poller = loop  # woken by the committer
-        elif commit.poller is not loop:
-            # The loop changed while the COMMIT ran: the committer may already have woken the old one.
+    def _take_over(self, loop: asyncio.AbstractEventLoop, commit: _Commit) -> None:
+        """A flush on another loop than the commit's (a test's `asyncio.run` ended mid-commit): the committer may
+        have woken the old loop already, so this one polls for it."""
+        if commit.poller is not loop:
             commit.poller = loop
             loop.call_later(LAND_POLL, self._poll, commit)
 
@@ -408,7 +406,7 @@ class Store:
             self._proven_until = 0.0
             self._deliver(commit.batch, commit.error)
         self._eager_steps += len(commit.batch)
-        if self._eager_steps >= CHECKPOINT_EVERY:
+        if self._eager_steps >= CHECKPOINT_EVERY and not self._checkpointing:
             self._eager_steps = 0
             self._checkpointing = True  # cleared by the thread itself, not by a callback on a loop that may close
             self._executor.submit(self._checkpoint)
