@@ -334,7 +334,10 @@ class Store:
             # whose BEGIN waits in SQLite for this COMMIT.
             commit = self._inflight = _Commit(batch, outcomes, self._staged, poller=loop)
             self._staged = {}
-            self._committer.submit(self._commit, commit)
+            try:
+                self._committer.submit(self._commit, commit)
+            except RuntimeError:  # the interpreter is shutting its threads down: commit here, never leave it open
+                self._commit(commit)
             return commit
         finally:
             self._local.conn = None

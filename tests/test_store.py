@@ -319,3 +319,13 @@ def test_a_commit_that_fails_on_the_committer_thread_fails_its_batch_and_release
     assert not store.proven()
     assert asyncio.run(asyncio.wait_for(store.call(_topup, store, "victim", 5), 5)) == 5  # lock free, store usable
     assert store.reconcile() == []
+
+
+def test_a_batch_after_the_committer_shut_down_commits_on_the_loop(store: Store) -> None:
+    """At interpreter exit the committer takes no more work: the batch must still commit, not hold the lock."""
+    store._committer.shutdown(wait=True)
+    assert asyncio.run(asyncio.wait_for(store.call(_topup, store, "late", 3), 5)) == 3
+    other = sqlite3.connect(store.path, timeout=0)
+    other.execute("BEGIN IMMEDIATE")  # the write lock is free
+    other.execute("ROLLBACK")
+    other.close()
