@@ -65,6 +65,7 @@ class _Commit:
     staged: dict[str, dict[str, Any] | None]  # the users' rows the batch changed, for `_seen` once committed
     poller: asyncio.AbstractEventLoop  # the loop that lands it (`_poll`)
     error: BaseException | None = None
+    finished: float = 0.0  # monotonic time the COMMIT ended
     done: bool = False  # set by the committer thread
 
 
@@ -317,8 +318,8 @@ class Store:
         try:
             try:
                 conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                return None if _is_busy(exc) else exc
+            except Exception as exc:  # busy: try again later; anything else (a corrupt file) fails the batch
+                return None if isinstance(exc, sqlite3.OperationalError) and _is_busy(exc) else exc
             self._depth = 1
             try:
                 outcomes = self._steps(batch, time.perf_counter() + BATCH_BUDGET)
@@ -366,7 +367,8 @@ class Store:
             with suppress(sqlite3.Error):
                 self._eager.execute("ROLLBACK")
             commit.error = exc
-        commit.done = True  # after `error`: the loop reads them in that order
+        commit.finished = time.monotonic()  # the proof of a free lock dates from here, not from the landing
+        commit.done = True  # after `error` and `finished`: the loop reads them in that order
         with suppress(RuntimeError):  # a closed loop: `_in_flight` lands it wherever the store is used next
             commit.poller.call_soon_threadsafe(self._poll, commit)
 
@@ -402,7 +404,10 @@ class Store:
         """A batch's COMMIT has finished: its steps' results (or the COMMIT's error) go to their callers."""
         self._inflight = None
         if commit.error is None:
-            self._proven_until = time.monotonic() + PROOF_TTL
+            self._proven_until = commit.finished + PROOF_TTL
+            # Another thread's transaction may have committed after ours and before this landing: a fresh reading
+            # of data_version then forgets the kept rows, rather than let this batch's older changes overwrite it.
+            self._eager_version(fresh=True)
             self._apply_staged(commit.staged)
             self._deliver(commit.batch, commit.outcomes)
         else:
@@ -412,7 +417,10 @@ class Store:
         if self._eager_steps >= CHECKPOINT_EVERY and not self._checkpointing:
             self._eager_steps = 0
             self._checkpointing = True  # cleared by the thread itself, not by a callback on a loop that may close
-            self._executor.submit(self._checkpoint)
+            try:
+                self._executor.submit(self._checkpoint)
+            except RuntimeError:  # the store's thread takes no more work (closed, interpreter exit): no checkpoint
+                self._checkpointing = False
 
     def _apply(self, batch: list[_Step]) -> list[tuple[bool, Any]]:
         """Every step of the batch in one transaction, here; (ok, result or exception) per step, after COMMIT."""

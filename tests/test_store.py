@@ -329,3 +329,62 @@ def test_a_batch_after_the_committer_shut_down_commits_on_the_loop(store: Store)
     other.execute("BEGIN IMMEDIATE")  # the write lock is free
     other.execute("ROLLBACK")
     other.close()
+
+
+def test_a_batch_that_cannot_begin_fails_its_steps_and_the_queue_goes_on(store: Store) -> None:
+    """An error at BEGIN other than a busy lock (here a closed connection; a corrupt file alike) fails the batch's
+    steps at once: it must not stop the queue with every caller waiting forever."""
+    eager = store._eager
+    eager.close()
+
+    async def two() -> list:
+        steps = [store.call(_topup, store, "b", 1), store.call(_topup, store, "b", 2)]
+        return await asyncio.wait_for(asyncio.gather(*steps, return_exceptions=True), 5)
+
+    results = asyncio.run(two())
+    assert all(isinstance(r, sqlite3.ProgrammingError) for r in results), results
+
+
+def test_a_landing_with_the_store_thread_gone_still_flushes_the_next_batch(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At interpreter exit both threads take no more work: a landing that would start a checkpoint must still let
+    the steps queued behind it run."""
+    from plugin import store as store_module
+
+    monkeypatch.setattr(store_module, "CHECKPOINT_EVERY", 1)
+    monkeypatch.setattr(store_module, "BATCH_BUDGET", 0.0)  # one step per batch: the second waits for the first
+    store._committer.shutdown(wait=True)
+    store._executor.shutdown(wait=True)
+
+    async def two() -> list:
+        steps = [store.call(_topup, store, "exit", 1), store.call(_topup, store, "exit", 1)]
+        return await asyncio.wait_for(asyncio.gather(*steps), 5)
+
+    assert asyncio.run(two()) == [1, 2]
+    assert not store._checkpointing
+
+
+def test_a_landing_does_not_overwrite_a_kept_row_another_thread_changed_after_its_commit(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from plugin import store as store_module
+
+    # A reading of data_version stands for 10 s: only the landing's own fresh reading can notice the admin's commit.
+    monkeypatch.setattr(store_module, "VERSION_MEMO", 10.0)
+
+    async def scenario() -> None:
+        await store.call(_topup, store, "x", 10)
+        assert store.probe_user("x")[1]["balance"] == 10  # kept
+        _slow_commits(store, 0.05)
+        charge = store.submit(_topup, store, "x", -1)  # 9, its COMMIT in flight
+        await asyncio.sleep(0.005)
+        admin = threading.Thread(target=_topup, args=(store, "x", 100))  # waits for our COMMIT, then commits 109
+        admin.start()
+        admin.join()
+        assert await charge == 9
+        assert store.probe_user("x")[1]["balance"] == 109  # not the landing's 9
+
+    asyncio.run(scenario())
