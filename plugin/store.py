@@ -380,7 +380,10 @@ class Store:
         if self._inflight is commit and self._in_flight():  # only a loop that took over polls before it is done
             loop.call_later(LAND_POLL, self._poll, commit)
             return
-        self._next_flush(loop)
+        if self._queue:
+            self._flush()  # at once: the loop's next turn would only delay the steps that waited for this commit
+        else:
+            self._flush_scheduled = False
 
     def _take_over(self, loop: asyncio.AbstractEventLoop, commit: _Commit) -> None:
         """A flush on another loop than the commit's (a test's `asyncio.run` ended mid-commit): the committer may

@@ -279,3 +279,28 @@ def test_malformed_bodies_lose_nothing(flt: Filter) -> None:
     assert run(finished(flt, {"messages": "nope"}, __user__=USER)) == {"messages": "nope"}
     assert run(finished(flt, {"messages": [None]}, __user__=USER, __metadata__={"model": {}})) == {"messages": [None]}
     assert run(flt.inlet({"model": "gpt"}, __user__=None)) == {"model": "gpt"}
+
+
+def test_settled_waits_for_a_committed_charge_whose_notice_is_not_queued_yet() -> None:
+    """A charge's future can be done while its callback, which queues the notice (or the charge once more, after
+    a restore), has not run: `settled` must not return in between (seen under load: the notice never came)."""
+    flt = Filter()
+
+    async def scenario() -> list[str]:
+        loop = asyncio.get_running_loop()
+        sent: list[str] = []
+        charge = loop.create_future()
+
+        def committed(done: asyncio.Future) -> None:  # as Filter._committed does with a notice
+            flt._pending.discard(done)
+            notice = loop.create_task(asyncio.sleep(0.01, result="notice"))
+            flt._pending.add(notice)
+            notice.add_done_callback(lambda task: (flt._pending.discard(task), sent.append(task.result())))
+
+        flt._pending.add(charge)
+        charge.add_done_callback(committed)
+        charge.set_result(None)  # done at once; `committed` is only scheduled
+        await flt.settled()
+        return sent
+
+    assert run(scenario()) == ["notice"]

@@ -329,8 +329,13 @@ class Filter:
         """Wait until every outlet of this instance so far has been committed and its notice sent (its failure
         said). Open WebUI never needs to; tests and benchmarks read the database right after an outlet."""
         loop = asyncio.get_running_loop()
-        while pending := [f for f in self._pending if f.get_loop() is loop and not f.done()]:
-            await asyncio.wait(pending)  # never cancels them, even if this wait is cancelled
+        while mine := [f for f in self._pending if f.get_loop() is loop]:
+            if waiting := [f for f in mine if not f.done()]:
+                await asyncio.wait(waiting)  # never cancels them, even if this wait is cancelled
+            else:
+                # Done, but their callbacks (which queue the notice, or the charge once more) have not run yet:
+                # each takes itself out of `_pending` when it does.
+                await asyncio.sleep(0)
 
     # -- helpers -------------------------------------------------------------------------------
 
