@@ -65,8 +65,7 @@ class _Commit:
     staged: dict[str, dict[str, Any] | None]  # the users' rows the batch changed, for `_seen` once committed
     poller: asyncio.AbstractEventLoop  # the loop that lands it (`_poll`)
     error: BaseException | None = None
-    finished: float = 0.0  # monotonic time the COMMIT ended
-    done: bool = False  # set by the committer thread
+    finished: float | None = None  # monotonic time the COMMIT ended, set by the committer thread once done
 
 
 def _dict_factory(cursor: sqlite3.Cursor, row: tuple) -> dict[str, Any]:
@@ -275,13 +274,14 @@ class Store:
         if outcome is None:
             self._wait(loop)
             return
-        del self._queue[: len(batch) if isinstance(outcome, BaseException) else len(outcome.batch)]
         self._waiting_since = None
-        if isinstance(outcome, BaseException):  # nothing was written
-            self._proven_until = 0.0
-            self._deliver(batch, outcome)
-            self._next_flush(loop)
-        # else its COMMIT runs on the committer thread, and its landing delivers the results and flushes again
+        if isinstance(outcome, _Commit):  # its COMMIT runs on the committer thread; its landing flushes again
+            del self._queue[: len(outcome.batch)]
+            return
+        del self._queue[: len(batch)]  # nothing was written
+        self._proven_until = 0.0
+        self._deliver(batch, outcome)
+        self._next_flush(loop)
 
     def _next_flush(self, loop: asyncio.AbstractEventLoop) -> None:
         self._flush_scheduled = bool(self._queue)
@@ -367,8 +367,8 @@ class Store:
             with suppress(sqlite3.Error):
                 self._eager.execute("ROLLBACK")
             commit.error = exc
-        commit.finished = time.monotonic()  # the proof of a free lock dates from here, not from the landing
-        commit.done = True  # after `error` and `finished`: the loop reads them in that order
+        # Last, after `error`: it tells the loop the COMMIT is done, and the proof of a free lock dates from it.
+        commit.finished = time.monotonic()
         with suppress(RuntimeError):  # a closed loop: `_in_flight` lands it wherever the store is used next
             commit.poller.call_soon_threadsafe(self._poll, commit)
 
@@ -380,10 +380,7 @@ class Store:
         if self._inflight is commit and self._in_flight():  # only a loop that took over polls before it is done
             loop.call_later(LAND_POLL, self._poll, commit)
             return
-        if self._queue:
-            self._flush()  # at once: the loop's next turn would only delay the steps that waited for this commit
-        else:
-            self._flush_scheduled = False
+        self._flush()  # at once: the loop's next turn would only delay the steps that waited for this commit
 
     def _take_over(self, loop: asyncio.AbstractEventLoop, commit: _Commit) -> None:
         """A flush on another loop than the commit's (a test's `asyncio.run` ended mid-commit): the committer may
@@ -398,7 +395,7 @@ class Store:
         commit = self._inflight
         if commit is None:
             return False
-        if not commit.done:
+        if commit.finished is None:
             return True
         self._land(commit)
         return False
@@ -407,7 +404,7 @@ class Store:
         """A batch's COMMIT has finished: its steps' results (or the COMMIT's error) go to their callers."""
         self._inflight = None
         if commit.error is None:
-            self._proven_until = commit.finished + PROOF_TTL
+            self._proven_until = (commit.finished or 0.0) + PROOF_TTL  # set before `_in_flight` lets it land
             # Another thread's transaction may have committed after ours and before this landing: a fresh reading
             # of data_version then forgets the kept rows, rather than let this batch's older changes overwrite it.
             self._eager_version(fresh=True)
