@@ -129,7 +129,7 @@ def admit(
     With a hold, the balance must cover it (so it can end at exactly 0); without one it must be positive.
     A refill due for this period is applied first; `policy` may waive the refusals.
     """
-    with store.immediate():
+    with store.immediate(user=member.id):
         _ensure_member(store, member, init_balance, plan)
         user = store.get_user(member.id)
         assert user is not None
@@ -177,7 +177,7 @@ def settle(
     policy that does not charge (an exempt admin) the usage and its cost are recorded and the balance is not.
     """
     reference = _ref(chat_id, message_id)
-    with store.immediate():
+    with store.immediate(user=member.id):
         _ensure_member(store, member, init_balance, plan)
         request = store.get_request(chat_id, message_id)
         previous = store.get_usage(chat_id, message_id)

@@ -26,7 +26,6 @@ from typing import Any
 
 from . import (
     i18n,
-    migrations,
     report_messages,  # noqa: F401  (adds the messages this module speaks)
 )
 from .admin import MAX_UNITS
@@ -134,7 +133,7 @@ def _snapshot(store: Store) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "version": FORMAT_VERSION,
-        "schema": migrations.version(store.db),
+        "schema": store.schema_version(),
         "timestamp": iso(store.clock()),
         "tables": {table: store.dump(table) for table in TABLES},
     }
@@ -224,10 +223,10 @@ def _short(exc: BaseException) -> str:
 
 def _write_backup(store: Store) -> Path | None:
     """Write the current database next to its file, readable only by the owner (it holds emails)."""
-    if store.path == ":memory:" or store.path.startswith("file:"):
+    database = store.backup_stem()
+    if database is None:
         return None
     data = _dumps(_snapshot(store)).encode("utf-8")
-    database = Path(store.path)
     stamp = datetime.fromtimestamp(store.clock(), UTC).strftime("%Y%m%dT%H%M%SZ")
     for attempt in range(1, 1000):
         suffix = "" if attempt == 1 else f"-{attempt}"

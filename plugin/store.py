@@ -133,6 +133,16 @@ class Store:
             return None
         return (info.st_dev, info.st_ino)
 
+    def schema_version(self) -> str | None:
+        """The name of the last migration step applied to this database."""
+        return migrations.version(self.db)
+
+    def backup_stem(self) -> Path | None:
+        """Where a restore writes its backup of the database it replaces (beside the file), or None."""
+        if self.path == ":memory:" or self.path.startswith("file:"):
+            return None
+        return Path(self.path)
+
     def proven(self) -> bool:
         """Whether a commit or probe of ours less than PROOF_TTL ago found the file writable and its lock free."""
         return time.monotonic() < self._proven_until
@@ -172,8 +182,10 @@ class Store:
     # -- transactions and threads -------------------------------------------------------------
 
     @contextmanager
-    def immediate(self) -> Iterator[Store]:
-        """One write transaction that takes SQLite's write lock up front, so checks and writes agree.
+    def immediate(self, user: str | None = None) -> Iterator[Store]:
+        """One write transaction that takes SQLite's write lock up front, so checks and writes agree. `user` names
+        the one user a billing step touches: SQLite locks the whole file anyway (PostgreSQL locks less, see
+        `plugin/pgstore.py`).
 
         Inside a batch of `call`s it is a savepoint of the batch's transaction instead: a step that fails undoes
         only its own writes.
@@ -735,7 +747,7 @@ class Store:
             "INSERT INTO requests (chat_id, message_id, user_id, model_id, hold, status, started_at)"
             " VALUES (?, ?, ?, ?, ?, 'open', ?)"
             " ON CONFLICT (chat_id, message_id) DO UPDATE SET"
-            " hold = CASE WHEN status = 'open' THEN hold + excluded.hold ELSE excluded.hold END,"
+            " hold = CASE WHEN requests.status = 'open' THEN requests.hold + excluded.hold ELSE excluded.hold END,"
             " status = 'open', started_at = excluded.started_at, finished_at = NULL,"
             " model_id = excluded.model_id",
             (chat_id, message_id, user_id, model_id, hold, self.clock()),
@@ -1057,8 +1069,10 @@ _stores: dict[str, Store] = {}
 _stores_lock = threading.Lock()
 
 
-def open_store(path: str | Path) -> Store:
-    """The process-wide Store for `path`: Filter, Pipe and Action share one connection per file.
+def open_store(path: str | Path, *, backup_dir: Path | None = None) -> Store:
+    """The process-wide Store for `path`: Filter, Pipe and Action share one connection per file. A
+    `postgresql://` URL opens the PostgreSQL store instead (`plugin/pgstore.py`), whose restores write their
+    backup into `backup_dir`.
 
     Checks on every call (one `stat`) that the file is still the one opened: a file replaced by an admin (a
     restored backup) is opened afresh; a deleted one raises `StoreUnavailable` until it is back, rather than
@@ -1068,6 +1082,14 @@ def open_store(path: str | Path) -> Store:
     store = _stores.get(raw)  # the hot path: one dict lookup and one stat, no path resolution
     if store is not None and store.present():
         return store
+    if raw.startswith(("postgresql://", "postgres://")):
+        from .pgstore import PgStore
+
+        with _stores_lock:
+            store = _stores.get(raw)
+            if store is None:
+                store = _stores[raw] = PgStore(raw, clock=env_clock(), backup_dir=backup_dir)
+            return store
     key = str(Path(raw).resolve()) if raw != ":memory:" else raw
     with _stores_lock:
         store = _stores.get(key)
@@ -1085,7 +1107,7 @@ def open_store(path: str | Path) -> Store:
         return store
 
 
-async def open_store_async(path: str | Path, *, trust_proof: bool = False) -> Store:
+async def open_store_async(path: str | Path, *, trust_proof: bool = False, backup_dir: Path | None = None) -> Store:
     """`open_store` for coroutines: the first open creates tables and may wait on another process's
     write lock for up to the busy timeout, so it runs on a thread instead of the event loop.
 
@@ -1095,4 +1117,4 @@ async def open_store_async(path: str | Path, *, trust_proof: bool = False) -> St
     store = _stores.get(str(path))
     if store is not None and ((trust_proof and store.proven()) or store.present()):
         return store
-    return await asyncio.to_thread(open_store, path)
+    return await asyncio.to_thread(open_store, path, backup_dir=backup_dir)

@@ -82,8 +82,9 @@ def make_filter(db_path: str):
     from plugin.functions.filter import Filter
 
     flt = Filter()
+    where = {"database_url": db_path} if db_path.startswith("postgresql://") else {"db_path": db_path}
     flt.valves = flt.Valves(
-        db_path=db_path,
+        **where,
         init_balance=INIT_BALANCE,
         cost_on_inlet=HOLD,
         default_input_price=INPUT_PRICE,

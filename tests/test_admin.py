@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from backends import table_names
 
 from plugin import admin, billing, i18n, pricing
 from plugin.admin import UNCHANGED, parse_amount, parse_price
@@ -49,7 +50,7 @@ def user(store: Store, user_id: str = "u-ann", balance: int = 0) -> str:
 
 
 def tables_intact(store: Store) -> None:
-    names = {row["name"] for row in store.query("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    names = table_names(store)
     assert {"users", "ledger", "usage", "prices", "requests"} <= names
 
 

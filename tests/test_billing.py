@@ -5,6 +5,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from backends import is_postgres
 
 from plugin import billing, pricing
 from plugin.billing import Admission, Member, Refusal
@@ -214,6 +215,10 @@ def test_concurrent_admissions_across_connections_never_overdraw(db_path: Path) 
 def test_money_never_moves_as_float(store: Store) -> None:
     topup(store, ANN, pricing.to_micro("0.3"))
     admit(store, hold=pricing.to_micro("0.1"))
+    if is_postgres(store):
+        sql = "SELECT pg_typeof(amount)::text AS t FROM ledger UNION SELECT pg_typeof(balance)::text FROM users"
+        assert {row["t"] for row in store.query(sql)} == {"bigint"}
+        return
     with sqlite3.connect(store.path) as plain:
         types = {
             row[0] for row in plain.execute("SELECT typeof(amount) FROM ledger UNION SELECT typeof(balance) FROM users")

@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from backends import table_names
 from conftest import FakeClock
 
-from plugin import admin, billing, budgets, exchange, migrations, pricing
+from plugin import admin, billing, budgets, exchange, pricing
 from plugin.errors import InvalidImport
 from plugin.ranges import Range
 from plugin.store import TABLES, Store
@@ -83,12 +84,8 @@ def tables(text: str) -> dict[str, Any]:
 def rollups_follow_usage(store: Store) -> bool:
     """The report rollups (kept by triggers) add up to the usage table, after deletes and inserts."""
     want = store.one("SELECT COUNT(*) AS calls, COALESCE(SUM(cost), 0) AS cost FROM usage")
-    rollups = [
-        row["name"]
-        for row in store.query(
-            "SELECT name FROM sqlite_master WHERE name LIKE 'usage\\_%' ESCAPE '\\' AND type = 'table'"
-        )
-    ]
+    rollups = sorted(name for name in table_names(store) if name.startswith("usage_"))
+    assert rollups == ["usage_model_days", "usage_slots", "usage_user_days"]
     for table in rollups:
         got = store.one(f"SELECT COALESCE(SUM(calls), 0) AS calls, COALESCE(SUM(cost), 0) AS cost FROM {table}")
         if got != want:
@@ -174,7 +171,7 @@ def test_json_round_trip_restores_every_column(store: Store, clock: FakeClock, t
     assert (document["format"], document["version"], document["schema"]) == (
         exchange.FORMAT,
         1,
-        migrations.version(store.db),
+        store.schema_version(),
     )
     assert document["timestamp"].endswith("Z")
     assert {t: len(rows) for t, rows in document["tables"].items()} == {
@@ -232,7 +229,7 @@ def test_import_replaces_everything_and_backs_up_first(store: Store, clock: Fake
     assert store.all_prices() == [] and store.usage_rows() == []
     assert result.backup is not None
     backup = Path(result.backup)
-    assert backup.parent == Path(store.path).parent and backup in backups(tmp_path)
+    assert backup.parent == store.backup_stem().parent and backup in backups(tmp_path)
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600  # it holds emails
     assert tables(backup.read_text(encoding="utf-8")) == tables(before)
     assert "backup" in result.message("en") or str(backup) in result.message("en")

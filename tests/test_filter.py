@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
+import functools
 import time
 import types
-from pathlib import Path
 
 import pytest
+from backends import plain_execute, sqlite_only, target_of
 from pydantic import ValidationError
 
 from plugin import store as store_module
@@ -33,9 +33,10 @@ class LegacyRequest:
 
 
 @pytest.fixture
-def flt(tmp_path: Path) -> Filter:
+def flt(db_target: str, backend: str) -> Filter:
     f = Filter()
-    f.valves = f.Valves(db_path=str(tmp_path / "m.db"), init_balance=1.0)
+    where = {"db_path": db_target} if backend == "sqlite" else {"database_url": db_target}
+    f.valves = f.Valves(**where, init_balance=1.0)
     return f
 
 
@@ -68,7 +69,7 @@ def chat(
 
 
 def balance(flt: Filter, user_id: str = "u-1") -> int:
-    return open_store(flt.valves.db_path).get_user(user_id)["balance"]
+    return open_store(target_of(flt)).get_user(user_id)["balance"]
 
 
 def test_stored_valves_from_an_older_version_still_load() -> None:
@@ -119,14 +120,14 @@ def test_notice_in_chinese_and_spanish_with_the_users_choice_first(flt: Filter) 
 def test_estimated_usage_is_flagged(flt: Filter) -> None:
     _, emitter = chat(flt, usage=None)
     assert "(est.)" in emitter.descriptions[0]
-    record = open_store(flt.valves.db_path).get_usage("c1", "a1")
+    record = open_store(target_of(flt)).get_usage("c1", "a1")
     assert record["estimated"] == 1 and record["cost"] > 0
 
 
 def test_forged_negative_usage_is_estimated_not_credited(flt: Filter) -> None:
     chat(flt, usage={"input_tokens": -1_000_000, "output_tokens": -1_000_000})
     assert balance(flt) < 1_000_000
-    assert open_store(flt.valves.db_path).get_usage("c1", "a1")["estimated"] == 1
+    assert open_store(target_of(flt)).get_usage("c1", "a1")["estimated"] == 1
 
 
 def test_insufficient_balance_is_refused_in_the_users_language(flt: Filter) -> None:
@@ -139,7 +140,7 @@ def test_insufficient_balance_is_refused_in_the_users_language(flt: Filter) -> N
 
 def test_blocked_user_is_refused(flt: Filter) -> None:
     chat(flt, usage={"input_tokens": 1, "output_tokens": 1})
-    store = open_store(flt.valves.db_path)
+    store = open_store(target_of(flt))
     with store.immediate():
         store.set_blocked("u-1", True)
     with pytest.raises(Exception, match="blocked"):
@@ -149,24 +150,22 @@ def test_blocked_user_is_refused(flt: Filter) -> None:
 def test_another_workers_block_and_top_up_reach_the_next_chat(flt: Filter) -> None:
     """The inlet keeps users' rows between chats; a change another process commits must still reach it."""
     chat(flt, usage={"input_tokens": 1, "output_tokens": 1})
-    other = sqlite3.connect(flt.valves.db_path, isolation_level=None)  # another Open WebUI worker
-    try:
-        other.execute("UPDATE users SET blocked = 1 WHERE id = 'u-1'")
-        time.sleep(store_module.VERSION_MEMO)
-        with pytest.raises(Exception, match="blocked"):
-            chat(flt, usage={"input_tokens": 1, "output_tokens": 1}, message_id="a2")
-        other.execute("UPDATE users SET blocked = 0, balance = 0 WHERE id = 'u-1'")
-        time.sleep(store_module.VERSION_MEMO)
-        with pytest.raises(Exception, match="Insufficient balance"):
-            chat(flt, usage={"input_tokens": 1, "output_tokens": 1}, message_id="a3")
-        other.execute("UPDATE users SET balance = 1000000 WHERE id = 'u-1'")
-        time.sleep(store_module.VERSION_MEMO)
-        _, emitter = chat(flt, usage={"input_tokens": 1, "output_tokens": 1}, message_id="a4")
-        assert emitter.descriptions and "Balance" in emitter.descriptions[0]
-    finally:
-        other.close()
+    other = functools.partial(plain_execute, target_of(flt))  # another Open WebUI worker
+    other("UPDATE users SET blocked = 1 WHERE id = 'u-1'")
+    time.sleep(store_module.VERSION_MEMO)
+    with pytest.raises(Exception, match="blocked"):
+        chat(flt, usage={"input_tokens": 1, "output_tokens": 1}, message_id="a2")
+    other("UPDATE users SET blocked = 0, balance = 0 WHERE id = 'u-1'")
+    time.sleep(store_module.VERSION_MEMO)
+    with pytest.raises(Exception, match="Insufficient balance"):
+        chat(flt, usage={"input_tokens": 1, "output_tokens": 1}, message_id="a3")
+    other("UPDATE users SET balance = 1000000 WHERE id = 'u-1'")
+    time.sleep(store_module.VERSION_MEMO)
+    _, emitter = chat(flt, usage={"input_tokens": 1, "output_tokens": 1}, message_id="a4")
+    assert emitter.descriptions and "Balance" in emitter.descriptions[0]
 
 
+@sqlite_only  # the row the loop keeps between inlet and charge; PostgreSQL keeps none, its charge runs at once
 def test_a_user_row_another_worker_removes_while_a_charge_is_queued_is_made_again(flt: Filter) -> None:
     """A restore in another worker without this user, after the outlet queued the charge: the charge must not
     trust the row the inlet read."""
@@ -180,19 +179,20 @@ def test_a_user_row_another_worker_removes_while_a_charge_is_queued_is_made_agai
     async def turn() -> None:
         await flt.inlet(body, __user__=USER, __metadata__=metadata, __model__={"id": "gpt"})  # reads the row
         await flt.outlet(out, __user__=USER, __metadata__=metadata, __model__={"id": "gpt"}, __event_emitter__=emitter)
-        other = sqlite3.connect(flt.valves.db_path, isolation_level=None)  # no foreign keys: a crude restore
-        try:  # before the queued charge runs: nothing has yielded to the loop since the outlet returned
-            other.execute("DELETE FROM ledger WHERE user_id = 'u-1'")
-            other.execute("DELETE FROM usage WHERE user_id = 'u-1'")
-            other.execute("DELETE FROM users WHERE id = 'u-1'")
-        finally:
-            other.close()
+        # A crude restore, before the queued charge runs: nothing has yielded to the loop since the outlet returned.
+        plain_execute(
+            target_of(flt),
+            "DELETE FROM ledger WHERE user_id = 'u-1'",
+            "DELETE FROM usage WHERE user_id = 'u-1'",
+            "DELETE FROM requests WHERE user_id = 'u-1'",
+            "DELETE FROM users WHERE id = 'u-1'",
+        )
         await flt.settled()
 
     run(turn())
     assert emitter.descriptions and "Balance" in emitter.descriptions[0]
     assert balance(flt) == 1_000_000 - 120_000  # the initial balance again, then this reply's charge
-    assert open_store(flt.valves.db_path).reconcile() == []
+    assert open_store(target_of(flt)).reconcile() == []
 
 
 def test_a_renamed_user_is_renamed_by_their_next_chat(flt: Filter) -> None:
@@ -200,7 +200,7 @@ def test_a_renamed_user_is_renamed_by_their_next_chat(flt: Filter) -> None:
     chat(flt, usage={"input_tokens": 1, "output_tokens": 1}, message_id="a2")  # the row is now known to the loop
     renamed = dict(USER, name="Ann B", email="annb@example.com", role="admin")
     chat(flt, usage={"input_tokens": 1, "output_tokens": 1}, message_id="a3", user=renamed)
-    row = open_store(flt.valves.db_path).get_user("u-1")
+    row = open_store(target_of(flt)).get_user("u-1")
     assert (row["name"], row["email"], row["role"]) == ("Ann B", "annb@example.com", "admin")
 
 
@@ -238,7 +238,7 @@ def test_api_calls_get_a_key_of_their_own_even_with_a_reused_id(flt: Filter) -> 
         }
         run(finished(flt, out, __user__=USER, __metadata__=metadata))
     assert balance(flt) == 1_000_000 - 2 * 960
-    store = open_store(flt.valves.db_path)
+    store = open_store(target_of(flt))
     assert store.one("SELECT COUNT(*) AS n FROM requests WHERE status = 'open'")["n"] == 0
 
 
@@ -271,7 +271,7 @@ def test_exempt_models_and_our_own_pipe_are_never_billed(flt: Filter) -> None:
             __request__=request,
         )
     )
-    assert open_store(flt.valves.db_path).get_user("u-1") is None
+    assert open_store(target_of(flt)).get_user("u-1") is None
 
 
 def test_malformed_bodies_lose_nothing(flt: Filter) -> None:

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 import reliability_worker as worker
+from backends import is_postgres, open_target
 
 from plugin import billing, pricing
 from plugin import store as store_module
@@ -144,6 +145,11 @@ def scalar(store: Store, sql: str, params: tuple = ()) -> object:
 
 
 def integrity(store: Store) -> None:
+    if is_postgres(store):  # PostgreSQL checks its pages itself and its foreign keys at every write
+        assert (
+            scalar(store, "SELECT COUNT(*) FROM usage u LEFT JOIN users p ON p.id = u.user_id WHERE p.id IS NULL") == 0
+        )
+        return
     assert store.conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     assert store.conn.execute("PRAGMA foreign_key_check").fetchall() == []
 
@@ -156,14 +162,14 @@ ROUNDS = 6  # rounds of worker.CONCURRENCY (64) concurrent turns per process: lo
 
 @pytest.mark.parametrize("fresh", [True, False], ids=["new-file", "existing-file"])
 def test_four_worker_processes_charging_the_same_users_lose_no_update(
-    tmp_path: Path, workers: list[Worker], fresh: bool
+    db_target: str, workers: list[Worker], fresh: bool
 ) -> None:
     """On a new file the workers also race to create the tables and to give each new user its initial balance
     (the first to get the write lock may then keep it until it is done: SQLite's lock is not fair, so only the
     existing file is required to show the processes' writes interleaved)."""
-    db = tmp_path / "monitor.db"
+    db = db_target
     if not fresh:
-        Store(db).close()
+        open_target(db).close()
     tags = [f"p{n}" for n in range(PROCESSES)]
     workers += [Worker("turns", db, tag, str(ROUNDS)) for tag in tags]
     for w in workers:
@@ -188,7 +194,7 @@ def test_four_worker_processes_charging_the_same_users_lose_no_update(
             turns_of[user_id] += 1
     assert len(spent) == worker.USERS
 
-    store = Store(db)
+    store = open_target(db)
     try:
         integrity(store)
         assert store.reconcile() == []
@@ -384,9 +390,9 @@ def copy_database(db: Path, folder: Path) -> Path:
     return folder / db.name
 
 
-def expire_all(db: Path, seen: dict[str, list[str]], keep_as_charge: bool) -> None:
+def expire_all(db: str, seen: dict[str, list[str]], keep_as_charge: bool) -> None:
     """Reopen as a restart would, check everything, then settle every open request as stale by the timeout rule."""
-    store = Store(db)
+    store = open_target(db)
     try:
         held = audit(store, seen)
         balances = {user["id"]: user["balance"] for user in store.all_users()}
@@ -395,7 +401,7 @@ def expire_all(db: Path, seen: dict[str, list[str]], keep_as_charge: bool) -> No
     finally:
         store.close()
     # A clock an hour ahead with the valve's 30-minute timeout: every open request is stale.
-    later = Store(db, clock=lambda: time.time() + 3600)
+    later = open_target(db, clock=lambda: time.time() + 3600)
     try:
         assert billing.expire_holds(later, older_than=30 * 60.0, keep_as_charge=keep_as_charge) == open_count
         assert scalar(later, "SELECT COUNT(*) FROM requests WHERE status = 'open'") == 0
@@ -411,12 +417,12 @@ def expire_all(db: Path, seen: dict[str, list[str]], keep_as_charge: bool) -> No
 
 @pytest.mark.parametrize("kill_after", [3, 150, 450], ids=["at-once", "early", "after-checkpoints"])
 def test_workers_killed_mid_write_leave_a_whole_database_that_settles_every_open_request(
-    tmp_path: Path, workers: list[Worker], kill_after: int
+    request: pytest.FixtureRequest, db_target: str, tmp_path: Path, workers: list[Worker], kill_after: int
 ) -> None:
-    """Two workers on one file (so one also writes from its thread while the other holds the lock); A is killed
-    after `kill_after` turns, B must go on charging, then B is killed too."""
-    db = tmp_path / "monitor.db"
-    Store(db).close()  # an existing file, as after a restart (opening a new one at once is tested above)
+    """Two workers on one database (so one also writes from its thread while the other holds the lock); A is
+    killed after `kill_after` turns, B must go on charging, then B is killed too."""
+    db = db_target
+    open_target(db).close()  # an existing database, as after a restart (opening a new one at once is tested above)
     a, b = Worker("crash", db, "A"), Worker("crash", db, "B")
     workers += [a, b]
     a.wait_ready()
@@ -429,6 +435,9 @@ def test_workers_killed_mid_write_leave_a_whole_database_that_settles_every_open
     b.kill9()
     seen = {w.tag: w.seen[1:] for w in workers}
     assert all(line.startswith(("full ", "inlet ")) for lines in seen.values() for line in lines)
-    other = copy_database(db, tmp_path / "again")
+    if db.startswith("postgresql://"):
+        other = request.getfixturevalue("pg_server").clone_database(db)
+    else:
+        other = str(copy_database(Path(db), tmp_path / "again"))
     expire_all(db, seen, keep_as_charge=True)
     expire_all(other, seen, keep_as_charge=False)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
+from backends import INTEGRITY_ERRORS, plain_rows, sqlite_only
 
 from plugin import migrations
 from plugin.store import Store, open_store
@@ -53,6 +54,7 @@ def test_m001_is_frozen_as_released() -> None:
     assert digest == "ee7c3046aa527e6275bed16f5cb3f4a84d22e0327f5cb55a8c2a08a8152249bf"
 
 
+@sqlite_only
 def test_connection_settings(store: Store) -> None:
     assert store.one("PRAGMA journal_mode")["journal_mode"] == "wal"
     assert store.one("PRAGMA foreign_keys")["foreign_keys"] == 1
@@ -64,9 +66,8 @@ def test_ledger_changes_balance_and_reaches_disk(store: Store, db_path: Path) ->
         assert store.ensure_user("u1", "Ann", "ann@example.com", "user") is True
         assert store.append_ledger("u1", "topup", 5_000_000, actor="admin-1", reason="welcome") == 5_000_000
         assert store.append_ledger("u1", "charge", -1_250, actor="filter", reference="c/m") == 4_998_750
-    with sqlite3.connect(db_path) as plain:
-        assert plain.execute("SELECT balance FROM users WHERE id = 'u1'").fetchone() == (4_998_750,)
-        rows = plain.execute("SELECT kind, amount, balance_after, actor FROM ledger ORDER BY id").fetchall()
+    assert plain_rows(store, "SELECT balance FROM users WHERE id = 'u1'") == [(4_998_750,)]
+    rows = plain_rows(store, "SELECT kind, amount, balance_after, actor FROM ledger ORDER BY id")
     assert rows == [("topup", 5_000_000, 5_000_000, "admin-1"), ("charge", -1_250, 4_998_750, "filter")]
     assert store.reconcile() == []
 
@@ -77,9 +78,8 @@ def test_failed_transaction_leaves_nothing(store: Store, db_path: Path) -> None:
     with pytest.raises(RuntimeError), store.immediate():
         store.append_ledger("u1", "topup", 100, actor="a")
         raise RuntimeError("crash between two writes")
-    with sqlite3.connect(db_path) as plain:
-        assert plain.execute("SELECT balance FROM users").fetchone() == (0,)
-        assert plain.execute("SELECT COUNT(*) FROM ledger").fetchone() == (0,)
+    assert plain_rows(store, "SELECT balance FROM users") == [(0,)]
+    assert plain_rows(store, "SELECT COUNT(*) FROM ledger") == [(0,)]
 
 
 def test_ledger_for_unknown_user_fails(store: Store) -> None:
@@ -106,7 +106,7 @@ def test_ensure_user_refreshes_profile(store: Store) -> None:
 def test_negative_cost_is_refused_by_the_schema(store: Store) -> None:
     with store.immediate():
         store.ensure_user("u1", "Ann", "", "user")
-    with pytest.raises(sqlite3.IntegrityError), store.immediate():
+    with pytest.raises(INTEGRITY_ERRORS), store.immediate():
         store.save_usage(
             {
                 "chat_id": "c",
@@ -143,6 +143,7 @@ def _failing(store: Store, user_id: str) -> None:
         raise ValueError("this step fails after writing")
 
 
+@sqlite_only
 def test_steps_arriving_together_share_one_commit_and_a_failing_one_undoes_only_itself(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -166,6 +167,7 @@ def test_steps_arriving_together_share_one_commit_and_a_failing_one_undoes_only_
     assert store.reconcile() == []
 
 
+@sqlite_only
 def test_a_step_waits_on_the_loop_for_another_writer_and_fails_after_the_busy_timeout(
     store: Store, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -192,6 +194,7 @@ def test_a_step_waits_on_the_loop_for_another_writer_and_fails_after_the_busy_ti
     assert store.get_user("waiter")["balance"] == 7
 
 
+@sqlite_only
 def test_a_store_outlives_event_loops_that_closed_mid_wait_or_mid_checkpoint(
     store: Store, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -221,6 +224,7 @@ def _slow_commits(store: Store, seconds: float) -> None:
     store._eager.set_trace_callback(lambda sql: time.sleep(seconds) if sql == "COMMIT" else None)
 
 
+@sqlite_only
 def test_a_batch_commits_off_the_event_loop_and_its_result_comes_after_the_commit(store: Store, db_path: Path) -> None:
     _slow_commits(store, 0.2)
     other = sqlite3.connect(db_path)
@@ -242,6 +246,7 @@ def test_a_batch_commits_off_the_event_loop_and_its_result_comes_after_the_commi
     other.close()
 
 
+@sqlite_only
 def test_an_inlet_probe_during_a_commit_reads_the_kept_row_and_a_user_not_kept_waits(store: Store) -> None:
     async def scenario() -> None:
         assert await store.call(_topup, store, "kept", 5) == 5
@@ -260,6 +265,7 @@ def test_an_inlet_probe_during_a_commit_reads_the_kept_row_and_a_user_not_kept_w
     asyncio.run(scenario())
 
 
+@sqlite_only
 def test_a_batch_ends_at_its_budget_and_the_steps_left_commit_in_the_next(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -277,6 +283,7 @@ def test_a_batch_ends_at_its_budget_and_the_steps_left_commit_in_the_next(
     assert store.reconcile() == []
 
 
+@sqlite_only
 def test_a_loop_that_closes_while_its_commit_runs_leaves_the_store_usable(store: Store) -> None:
     _slow_commits(store, 0.1)
 
@@ -302,6 +309,7 @@ def _orphan_at_commit(store: Store) -> None:
         )
 
 
+@sqlite_only
 def test_a_commit_that_fails_on_the_committer_thread_fails_its_batch_and_releases_the_lock(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -321,6 +329,7 @@ def test_a_commit_that_fails_on_the_committer_thread_fails_its_batch_and_release
     assert store.reconcile() == []
 
 
+@sqlite_only
 def test_a_batch_after_the_committer_shut_down_commits_on_the_loop(store: Store) -> None:
     """At interpreter exit the committer takes no more work: the batch must still commit, not hold the lock."""
     store._committer.shutdown(wait=True)
@@ -331,6 +340,7 @@ def test_a_batch_after_the_committer_shut_down_commits_on_the_loop(store: Store)
     other.close()
 
 
+@sqlite_only
 def test_a_batch_that_cannot_begin_fails_its_steps_and_the_queue_goes_on(store: Store) -> None:
     """An error at BEGIN other than a busy lock (here a closed connection; a corrupt file alike) fails the batch's
     steps at once: it must not stop the queue with every caller waiting forever."""
@@ -345,6 +355,7 @@ def test_a_batch_that_cannot_begin_fails_its_steps_and_the_queue_goes_on(store: 
     assert all(isinstance(r, sqlite3.ProgrammingError) for r in results), results
 
 
+@sqlite_only
 def test_a_landing_with_the_store_thread_gone_still_flushes_the_next_batch(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -365,6 +376,7 @@ def test_a_landing_with_the_store_thread_gone_still_flushes_the_next_batch(
     assert not store._checkpointing
 
 
+@sqlite_only
 def test_a_landing_does_not_overwrite_a_kept_row_another_thread_changed_after_its_commit(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:

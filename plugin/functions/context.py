@@ -7,12 +7,15 @@ from typing import Any
 
 from .. import commands, openwebui, ranges
 from ..store import open_store_async
+from .valves import store_target
 
 
 async def open_context(valves: Any, user: dict, lang: str, request: Any, **extra: Any) -> commands.Context:
-    """A `commands.Context` from a function's valves (`db_path`, `currency_symbol`, `timezone`) and the
-    `__user__` / `__request__` Open WebUI passed; `extra` adds what only one front-end has (page size, files)."""
-    store = await open_store_async(valves.db_path.strip() or openwebui.default_db_path())
+    """A `commands.Context` from a function's valves (`db_path` or `database_url`, `currency_symbol`, `timezone`)
+    and the `__user__` / `__request__` Open WebUI passed; `extra` adds what only one front-end has (page size,
+    files)."""
+    target, backups = store_target(valves)
+    store = await open_store_async(target, backup_dir=backups)
     return commands.Context(
         store=store,
         user={key: str(user.get(key) or "") for key in ("id", "name", "email", "role")},

@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field, field_validator
 from .. import billing, budgets, catalogue, i18n, notice, openwebui, pricing, tokens
 from ..errors import MisconfiguredValve, StoreUnavailable, UserBlocked
 from ..store import Store, open_store_async
+from .valves import checked_database_url, database_url_field, store_target
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +121,13 @@ class Filter:
             max_length=4096,
             description="SQLite file of the monitor; empty means DATA_DIR/openwebui_monitor/monitor.db.",
         )
+        database_url: str = database_url_field()
+
+        @field_validator("database_url")
+        @classmethod
+        def _database_url(cls, value: str) -> str:
+            return checked_database_url(value)
+
         tracking_only: bool = Field(
             default=False,
             description="Record and report usage but never refuse a chat for its balance (balances may go"
@@ -392,7 +400,8 @@ class Filter:
             await _emit(say.emitter, i18n.t(say.lang, "billing_failed"))
 
     async def _store(self) -> Store:
-        return await open_store_async(self.valves.db_path.strip() or openwebui.default_db_path(), trust_proof=True)
+        target, backups = store_target(self.valves)
+        return await open_store_async(target, trust_proof=True, backup_dir=backups)
 
     async def _sweep(self, store: Store) -> None:
         """Settle forgotten holds now and then; cheap (an indexed query) and off the event loop."""

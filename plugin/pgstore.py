@@ -1,0 +1,390 @@
+"""The same store on PostgreSQL, for Open WebUI deployments with several replicas sharing one database.
+
+`Store`'s record methods (users, ledger, requests, usage, prices, budgets) are shared as they are: their SQL is
+written once, for SQLite, and translated here statement by statement (placeholders, `INSERT OR IGNORE`,
+`IS NOT ?`, SQLite's truncating `CAST(... AS INTEGER)`), once per statement text. What differs is below: the
+connections, the transactions and their locks, and the event loop's fast paths, which PostgreSQL does not need
+(every step runs on a thread of this store, each with its own connection).
+
+Locks. SQLite's `BEGIN IMMEDIATE` serialises every writer of a file; here the same rule is one transaction-level
+advisory lock (`LOCK_KEY`), taken exclusively by every transaction, so any step is as safe as on SQLite. The
+billing hot path (`admit`, `settle`: one user's balance, requests and usage) asks for `immediate(user=...)`
+instead: the shared side of that lock plus an exclusive lock of its own user. Two chats of one user, on any
+replica, run one after the other, as their checks (balance, hold, "already billed") need; chats of different
+users run side by side (the rollup rows they both add to are single atomic upserts, locked row by row in one
+order); and anything that reads or writes across users (an admin change, expiring holds, a restore) still
+waits for all of them and holds them off while it runs. A user lock rather than `SELECT ... FOR UPDATE` on the
+user's row because the row may not exist yet: the first chat creates it.
+
+Everything lives in the schema `openwebui_monitor` (`plugin/pg_schema.py`), which each connection puts first in
+its search path, so nothing collides with Open WebUI's own tables in a shared database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+from . import pg_schema
+from .errors import StoreUnavailable
+from .store import BUSY_TIMEOUT_MS, TABLES, RestoreError, Store
+
+T = TypeVar("T")
+
+log = logging.getLogger(__name__)
+
+URL_SCHEMES = ("postgresql://", "postgres://")
+LOCK_KEY = 0x6F77_6D5F_6C6F_636B  # "owm_lock": the advisory lock every transaction of ours takes (see above)
+STEP_ATTEMPTS = 3  # tries of a billing step that PostgreSQL rolled back to break a deadlock
+THREADS = 4  # connections per process and database: billing steps of different users run this many at once
+
+
+def is_url(target: str | Path) -> bool:
+    return str(target).startswith(URL_SCHEMES)
+
+
+def redacted(url: str) -> str:
+    """The URL without its password, for logs and messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def user_key(user_id: str) -> int:
+    """A user's advisory lock key: 64 bits of a hash (two users sharing one only wait for each other)."""
+    return int.from_bytes(hashlib.blake2b(user_id.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+# -- SQLite's SQL, spoken to PostgreSQL -------------------------------------------------------------------------
+
+_TOKENS = re.compile(
+    r"'(?:[^']|'')*'|::|\?|:(\w+)|%|\bINSERT OR IGNORE\b|\bIS NOT \?|\bIS \?|\bCAST\((\w+) AS INTEGER\)"
+)
+_translated: dict[str, str] = {}
+
+
+def translate(sql: str) -> str:
+    """SQLite's statement as PostgreSQL (psycopg's `%s` / `%(name)s` placeholders) reads it; cached per text."""
+    done = _translated.get(sql)
+    if done is not None:
+        return done
+    ignore = False
+
+    def swap(match: re.Match[str]) -> str:
+        nonlocal ignore
+        token = match.group(0)
+        if token.startswith("'"):
+            return token.replace("%", "%%")
+        if token == "::":  # PostgreSQL's cast, in SQL written for it
+            return token
+        if token == "?":
+            return "%s"
+        if token == "%":
+            return "%%"
+        if token == "INSERT OR IGNORE":
+            ignore = True
+            return "INSERT"
+        if token == "IS NOT ?":
+            return "IS DISTINCT FROM %s"
+        if token == "IS ?":
+            return "IS NOT DISTINCT FROM %s"
+        if match.group(2):  # SQLite truncates a real to an integer; PostgreSQL would round it
+            return f"CAST(TRUNC({match.group(2)}) AS BIGINT)"
+        return f"%({match.group(1)})s"
+
+    done = _TOKENS.sub(swap, sql)
+    if ignore:
+        done += " ON CONFLICT DO NOTHING"
+    if len(_translated) < 10_000:
+        _translated[sql] = done
+    return done
+
+
+class _Connection:
+    """One thread's psycopg connection, answering `execute` as a sqlite3 connection does for `Store`."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+        self.trace: Callable[[str], object] | None = None
+
+    def set_trace_callback(self, trace: Callable[[str], object] | None) -> None:
+        """As sqlite3's: `trace` sees every statement this connection runs (for tests and debugging)."""
+        self.trace = trace
+
+    def execute(self, sql: str, params: tuple | list | dict = ()) -> Any:
+        return self.run(self.raw.cursor(), sql, params)
+
+    def run(self, cursor: Any, sql: str, params: tuple | list | dict) -> Any:
+        import psycopg
+
+        if self.trace is not None:
+            self.trace(sql)
+        try:
+            return cursor.execute(translate(sql), params)
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            _raise_unavailable(exc)
+
+
+def _unavailable(exc: BaseException) -> StoreUnavailable:
+    log.error("openwebui_monitor: PostgreSQL unavailable: %s", exc)
+    return StoreUnavailable()
+
+
+def _raise_unavailable(exc: BaseException) -> NoReturn:
+    """A lost server, a lock waited for past the busy timeout: the chat is refused as for an unwritable SQLite
+    file. A deadlock or serialisation failure stays itself: the step is tried again (`PgStore.submit`)."""
+    import psycopg
+
+    if isinstance(exc, psycopg.errors.TransactionRollback):
+        raise exc
+    raise _unavailable(exc) from exc
+
+
+class PgStore(Store):
+    """The monitor's tables in a PostgreSQL database (see the module's docstring)."""
+
+    def __init__(self, url: str, *, clock: Callable[[], float] = time.time, backup_dir: Path | None = None) -> None:
+        # Not Store.__init__: that opens a SQLite file. Everything Store's shared methods read is set here.
+        self.url = url
+        self.path = redacted(url)
+        self.clock = clock
+        self.backup_dir = backup_dir
+        self._seen: dict[str, dict[str, Any]] = {}  # nothing is kept between steps: the loop never reads here
+        self._local = threading.local()
+        self._connections: list[_Connection] = []
+        self._connections_lock = threading.Lock()
+        self._executor = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="openwebui-monitor-pg")
+        self.waits = 0
+        raw = self._connect()
+        try:
+            pg_schema.apply(raw)
+        finally:
+            raw.close()
+
+    def _connect(self) -> Any:
+        import psycopg
+        from psycopg.adapt import Loader
+
+        class _Numeric(Loader):
+            """SUM() of BIGINT is NUMERIC: whole numbers come back as int (micro-units), others as float."""
+
+            def load(self, data: Any) -> int | float:
+                text = bytes(data).decode()
+                return int(text) if text.lstrip("-").isdigit() else float(text)
+
+        try:
+            raw = psycopg.connect(
+                self.url,
+                autocommit=True,
+                cursor_factory=psycopg.ClientCursor,
+                connect_timeout=max(1, BUSY_TIMEOUT_MS // 1000),
+                application_name="openwebui_monitor",
+            )
+        except psycopg.Error as exc:
+            raise _unavailable(exc) from exc
+        raw.adapters.register_loader("numeric", _Numeric)
+        # Waiting for a lock longer than SQLite's busy timeout fails the same way: the chat is told, nothing lost.
+        raw.execute(f"SET lock_timeout = {BUSY_TIMEOUT_MS}")
+        raw.execute(f"SET search_path TO {pg_schema.SCHEMA_NAME}")
+        return raw
+
+    # -- connections ------------------------------------------------------------------------------
+
+    @property
+    def conn(self) -> _Connection:  # type: ignore[override]
+        """This thread's connection, opened at its first use (and again after one was lost)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None or conn.raw.closed or conn.raw.broken:
+            conn = self._local.conn = _Connection(self._connect())
+            with self._connections_lock:
+                self._connections.append(conn)
+        return conn
+
+    @property
+    def db(self) -> Any:  # type: ignore[override]
+        raise AttributeError("a PostgreSQL store has no sqlite-utils database")
+
+    @property
+    def _staged(self) -> dict[str, dict[str, Any] | None]:  # type: ignore[override]
+        staged = getattr(self._local, "staged", None)
+        if staged is None:
+            staged = self._local.staged = {}
+        return staged
+
+    def _apply_staged(self, staged: dict[str, dict[str, Any] | None]) -> None:
+        pass  # no rows are kept (see `_seen`)
+
+    def backup_stem(self) -> Path | None:
+        return self.backup_dir / "monitor-postgres" if self.backup_dir is not None else None
+
+    def proven(self) -> bool:
+        return False
+
+    def present(self) -> bool:
+        return True
+
+    def _in_flight(self) -> bool:
+        return False
+
+    def schema_version(self) -> str | None:
+        with self._borrowed() as raw:
+            return pg_schema.version(raw)
+
+    @contextmanager
+    def _borrowed(self) -> Iterator[Any]:
+        yield self.conn.raw
+
+    # -- transactions and threads -------------------------------------------------------------
+
+    @contextmanager
+    def immediate(self, user: str | None = None) -> Iterator[Store]:
+        """One transaction holding the store's lock (see the module docstring): exclusive, or, with `user`, the
+        shared side plus that user's own. Inside a transaction of this thread it is a savepoint instead."""
+        conn = self.conn
+        depth = getattr(self._local, "depth", 0)
+        if depth:
+            conn.execute("SAVEPOINT step")
+            self._local.depth = depth + 1
+            try:
+                yield self
+            except BaseException:
+                conn.execute("ROLLBACK TO SAVEPOINT step")
+                conn.execute("RELEASE SAVEPOINT step")
+                raise
+            else:
+                conn.execute("RELEASE SAVEPOINT step")
+            finally:
+                self._local.depth = depth
+            return
+        conn.execute("BEGIN")
+        self._local.depth = 1
+        try:
+            if user is None:
+                conn.execute("SELECT pg_advisory_xact_lock(?)", (LOCK_KEY,))
+            else:
+                conn.execute(
+                    "SELECT pg_advisory_xact_lock_shared(?), pg_advisory_xact_lock(?)", (LOCK_KEY, user_key(user))
+                )
+            yield self
+        except BaseException:
+            with suppress(StoreUnavailable):
+                conn.execute("ROLLBACK")
+            raise
+        else:
+            try:
+                conn.execute("COMMIT")
+            except BaseException:
+                with suppress(StoreUnavailable):
+                    conn.execute("ROLLBACK")
+                raise
+        finally:
+            self._local.depth = 0
+            self._staged.clear()
+
+    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, lambda: fn(*args, **kwargs))
+
+    def submit(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> asyncio.Future[T]:
+        """Run one billing step on a thread of this store; the future resolves once its transaction committed.
+        A cancelled future's step is dropped if it has not started, as `Store.submit` drops it."""
+        loop = asyncio.get_running_loop()
+        return asyncio.wrap_future(self._executor.submit(self._step, fn, args, kwargs), loop=loop)
+
+    def _step(self, fn: Callable[..., T], args: tuple, kwargs: dict) -> T:
+        """A billing step is one transaction: if PostgreSQL broke a deadlock by rolling it back (two chats whose
+        records move between the same rollup rows in opposite orders), nothing of it remains; run it again."""
+        import psycopg
+
+        for attempt in range(1, STEP_ATTEMPTS + 1):
+            try:
+                return fn(*args, **kwargs)
+            except psycopg.errors.TransactionRollback:
+                if attempt == STEP_ATTEMPTS:
+                    raise
+                log.warning("openwebui_monitor: a billing step was rolled back by PostgreSQL; trying it again")
+        raise AssertionError("unreachable")
+
+    def drain(self) -> int:
+        return 0  # steps run on threads the interpreter waits for at exit; none wait in a queue of ours
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True)
+        with self._connections_lock:
+            connections, self._connections = self._connections, []
+        for conn in connections:
+            with suppress(Exception):
+                conn.raw.close()
+
+    def _cursor(self, sql: str, params: tuple | dict) -> Any:
+        from psycopg.rows import dict_row
+
+        conn = self.conn
+        return conn.run(conn.raw.cursor(row_factory=dict_row), sql, params)
+
+    # -- the event loop's fast paths: none here (every step goes to a thread) -------------------
+
+    def probe_user(self, user_id: str) -> tuple[bool, dict[str, Any] | None]:
+        return False, None
+
+    def loop_version(self) -> int | None:
+        return None
+
+    def peek_budget_version(self) -> int | None:
+        return None
+
+    def profile_known(self, user_id: str, name: str, email: str, role: str) -> bool:
+        return False
+
+    # -- export and restore -------------------------------------------------------------------
+
+    def columns(self, table: str) -> list[dict[str, Any]]:
+        """A table's columns as `Store.columns` gives them (SQLite's names for the types: INTEGER, REAL, TEXT)."""
+        if table not in TABLES:
+            raise ValueError(f"not a monitor table: {table}")
+        return self.query(_COLUMNS, {"schema": pg_schema.SCHEMA_NAME, "table": table})
+
+    def dump(self, table: str) -> list[dict[str, Any]]:
+        keys = [c["name"] for c in sorted(self.columns(table), key=lambda c: c["pk"]) if c["pk"]]
+        return self.query(f"SELECT * FROM {table} ORDER BY {', '.join(keys)}")
+
+    def replace_all(self, tables: dict[str, list[dict[str, Any]]]) -> None:
+        import psycopg
+
+        try:
+            super().replace_all(tables)
+        except (psycopg.IntegrityError, psycopg.DataError) as exc:
+            raise RestoreError(str(exc).splitlines()[0]) from exc
+        for sql in pg_schema.RESEQUENCE:
+            self.conn.execute(sql)
+
+
+# Columns in order, typed as SQLite names them, with the primary key position as PRAGMA table_info gives it.
+_COLUMNS = """
+SELECT c.column_name AS name,
+    CASE WHEN c.data_type IN ('bigint', 'integer', 'smallint') THEN 'INTEGER'
+         WHEN c.data_type IN ('double precision', 'real') THEN 'REAL' ELSE 'TEXT' END AS type,
+    CASE WHEN c.is_nullable = 'NO' THEN 1 ELSE 0 END AS notnull,
+    CASE WHEN c.is_identity = 'YES' THEN NULL ELSE c.column_default END AS dflt_value,
+    COALESCE((SELECT k.ordinal_position FROM information_schema.table_constraints t
+        JOIN information_schema.key_column_usage k ON k.constraint_name = t.constraint_name
+            AND k.table_schema = t.table_schema AND k.table_name = t.table_name
+        WHERE t.constraint_type = 'PRIMARY KEY' AND t.table_schema = c.table_schema AND t.table_name = c.table_name
+            AND k.column_name = c.column_name), 0) AS pk
+FROM information_schema.columns c
+WHERE c.table_schema = :schema AND c.table_name = :table
+ORDER BY c.ordinal_position
+"""
