@@ -143,12 +143,19 @@ def _unavailable(exc: BaseException) -> StoreUnavailable:
     return StoreUnavailable()
 
 
+def _retried() -> tuple[type[BaseException], ...]:
+    """What PostgreSQL rolls a transaction back for, so that running it again is right (40001 and 40P01: psycopg
+    files the deadlock under OperationalError, not TransactionRollback)."""
+    import psycopg
+
+    return (psycopg.errors.TransactionRollback, psycopg.errors.DeadlockDetected)
+
+
 def _raise_unavailable(exc: BaseException) -> NoReturn:
     """A lost server, a lock waited for past the busy timeout: the chat is refused as for an unwritable SQLite
     file. A deadlock or serialisation failure stays itself: the step is tried again (`PgStore.submit`)."""
-    import psycopg
 
-    if isinstance(exc, psycopg.errors.TransactionRollback):
+    if isinstance(exc, _retried()):
         raise exc
     raise _unavailable(exc) from exc
 
@@ -226,6 +233,10 @@ class PgStore(Store):
 
     def _apply_staged(self, staged: dict[str, dict[str, Any] | None]) -> None:
         pass  # no rows are kept (see `_seen`)
+
+    @property
+    def target(self) -> str:
+        return self.url  # `path` is the URL without its password, for messages and logs
 
     def backup_stem(self) -> Path | None:
         return self.backup_dir / "monitor-postgres" if self.backup_dir is not None else None
@@ -307,12 +318,10 @@ class PgStore(Store):
     def _step(self, fn: Callable[..., T], args: tuple, kwargs: dict) -> T:
         """A billing step is one transaction: if PostgreSQL broke a deadlock by rolling it back (two chats whose
         records move between the same rollup rows in opposite orders), nothing of it remains; run it again."""
-        import psycopg
-
         for attempt in range(1, STEP_ATTEMPTS + 1):
             try:
                 return fn(*args, **kwargs)
-            except psycopg.errors.TransactionRollback:
+            except _retried():
                 if attempt == STEP_ATTEMPTS:
                     raise
                 log.warning("openwebui_monitor: a billing step was rolled back by PostgreSQL; trying it again")

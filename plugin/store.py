@@ -133,6 +133,11 @@ class Store:
             return None
         return (info.st_dev, info.st_ino)
 
+    @property
+    def target(self) -> str:
+        """What `open_store` takes to open this database again (the path; a PostgreSQL store's full URL)."""
+        return self.path
+
     def schema_version(self) -> str | None:
         """The name of the last migration step applied to this database."""
         return migrations.version(self.db)

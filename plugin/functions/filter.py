@@ -322,7 +322,7 @@ class Filter:
         except Exception as exc:
             await self._failed(exc, _Notice(__event_emitter__, lang, valves, mine, chat_id, message_id))
             return body
-        say = _Notice(__event_emitter__, lang, valves, mine, chat_id, message_id, settle, store.path)
+        say = _Notice(__event_emitter__, lang, valves, mine, chat_id, message_id, settle, store.target)
         self._pending.add(settled)
         settled.add_done_callback(functools.partial(self._committed, say))
         if __event_emitter__ is None:
@@ -506,7 +506,7 @@ class _Notice:
     chat_id: str
     message_id: str
     step: Any = None  # the charge (a function of the store), while it may still be queued once more (`_again`)
-    path: str = ""  # the database's, for `_again`
+    path: str = ""  # what opens the database again (`Store.target`), for `_again`
 
 
 @dataclass(frozen=True)

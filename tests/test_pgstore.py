@@ -1,0 +1,259 @@
+"""What only the PostgreSQL store has: SQLite's SQL translated, its locks (one user's chats one after the other,
+different users side by side, an admin change alone), a deadlock's step run again, and the failures a server
+brings (unreachable, a lock held past the busy timeout, a connection killed) answered like an unwritable
+SQLite file: a clear translated refusal, nothing recorded lost, the next chat served once it is back.
+
+The semantics every store shares (billing, reports, restore, four processes charging the same users) run on
+both backends through the `store` fixture; this file covers the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from test_filter import USER, chat, run
+
+from plugin import billing, i18n, pgstore
+from plugin import store as store_module
+from plugin.errors import StoreUnavailable
+from plugin.functions.filter import Filter
+from plugin.pgstore import LOCK_KEY, PgStore, redacted, translate, user_key
+from plugin.store import open_store
+
+USAGE = {"input_tokens": 1000, "output_tokens": 1000}
+
+
+# -- SQLite's SQL, spoken to PostgreSQL -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sqlite", "postgres"),
+    [
+        ("SELECT * FROM users WHERE id = ?", "SELECT * FROM users WHERE id = %s"),
+        ("UPDATE x SET a = :a WHERE id = :id", "UPDATE x SET a = %(a)s WHERE id = %(id)s"),
+        ("INSERT OR IGNORE INTO users (id) VALUES (?)", "INSERT INTO users (id) VALUES (%s) ON CONFLICT DO NOTHING"),
+        ("WHERE name IS NOT ? OR role IS ?", "WHERE name IS DISTINCT FROM %s OR role IS NOT DISTINCT FROM %s"),
+        ("SELECT CAST(created_at AS INTEGER) / 900", "SELECT CAST(TRUNC(created_at) AS BIGINT) / 900"),
+        # Literals are left alone, whatever they hold; a % outside them is escaped for psycopg.
+        ("SELECT 'a ? :b %' || ? FROM t", "SELECT 'a ? :b %%' || %s FROM t"),
+        ("SELECT 'it''s ?' AS t", "SELECT 'it''s ?' AS t"),
+        ("SELECT pg_typeof(x)::text", "SELECT pg_typeof(x)::text"),
+    ],
+)
+def test_sqlites_statements_are_translated(sqlite: str, postgres: str) -> None:
+    assert translate(sqlite) == postgres
+
+
+def test_a_password_never_reaches_a_log_line() -> None:
+    assert redacted("postgresql://bob:s3cret@db:5432/x") == "postgresql://bob:***@db:5432/x"
+    assert redacted("postgresql://db/x") == "postgresql://db/x"
+
+
+def test_the_store_lives_in_its_own_schema_and_connects_with_the_busy_timeout(pg_url: str) -> None:
+    store = PgStore(pg_url)
+    try:
+        assert store.one("SHOW search_path")["search_path"] == "openwebui_monitor"
+        assert store.one("SHOW lock_timeout")["lock_timeout"] == f"{store_module.BUSY_TIMEOUT_MS // 1000}s"
+        with psycopg.connect(pg_url) as plain:  # nothing of ours in the public schema of a shared database
+            public = plain.execute("SELECT COUNT(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()
+        assert public == (0,)
+    finally:
+        store.close()
+
+
+# -- locks ------------------------------------------------------------------------------------------------------
+
+
+def _admit(store: PgStore, user_id: str, message_id: str) -> billing.Admission | billing.Refusal:
+    return billing.admit(
+        store,
+        billing.Member(user_id, user_id, f"{user_id}@example.com"),
+        chat_id="c",
+        message_id=message_id,
+        model_id="gpt",
+        hold=10,
+        init_balance=1_000,
+    )
+
+
+@pytest.fixture
+def store(pg_url: str) -> Iterator[PgStore]:
+    s = PgStore(pg_url)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def other(pg_url: str) -> Iterator[psycopg.Connection]:
+    """Another Open WebUI replica's connection."""
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        yield conn
+
+
+def _in_thread(fn, *args) -> tuple[threading.Thread, list]:
+    out: list = []
+    thread = threading.Thread(target=lambda: out.append(fn(*args)), daemon=True)
+    thread.start()
+    return thread, out
+
+
+def test_a_users_chat_waits_for_their_other_chat_and_other_users_do_not(
+    store: PgStore, other: psycopg.Connection
+) -> None:
+    _admit(store, "ann", "m0")  # both users exist before the lock is taken
+    _admit(store, "bob", "m0")
+    other.execute("SELECT pg_advisory_lock_shared(%s), pg_advisory_lock(%s)", (LOCK_KEY, user_key("ann")))
+    try:
+        ann, ann_out = _in_thread(_admit, store, "ann", "m1")
+        bob, bob_out = _in_thread(_admit, store, "bob", "m1")
+        bob.join(5)
+        assert bob_out and isinstance(bob_out[0], billing.Admission)  # not held up by Ann's chat elsewhere
+        time.sleep(0.3)
+        assert ann.is_alive() and not ann_out  # waits for Ann's chat on the other replica
+    finally:
+        other.execute("SELECT pg_advisory_unlock_all()")
+    ann.join(5)
+    assert ann_out and ann_out[0].balance == 1_000 - 2 * 10
+    assert store.reconcile() == []
+
+
+def test_an_admin_change_waits_for_chats_in_progress_and_holds_off_new_ones(
+    store: PgStore, other: psycopg.Connection
+) -> None:
+    _admit(store, "ann", "m0")
+    other.execute("SELECT pg_advisory_lock_shared(%s)", (LOCK_KEY,))  # a chat in progress on another replica
+
+    def top_up() -> int:
+        with store.immediate():
+            return store.append_ledger("ann", "topup", 5, actor="admin")
+
+    admin, admin_out = _in_thread(top_up)
+    time.sleep(0.3)
+    assert admin.is_alive() and not admin_out
+    other.execute("SELECT pg_advisory_unlock_all()")
+    admin.join(5)
+    assert admin_out == [1_000 - 10 + 5]
+
+
+def test_a_billing_step_rolled_back_to_break_a_deadlock_runs_again_once(store: PgStore) -> None:
+    attempts = []
+
+    def step(s: PgStore) -> int:
+        with s.immediate(user="ann"):
+            s.ensure_user("ann", "Ann", "", "user")
+            balance = s.append_ledger("ann", "topup", 7, actor="test")
+            attempts.append(balance)
+            if len(attempts) == 1:  # as PostgreSQL ends the victim of a deadlock, after some of its writes
+                raise psycopg.errors.DeadlockDetected("deadlock detected")
+            return balance
+
+    async def go() -> int:
+        return await store.submit(step, store)
+
+    assert run(go()) == 7  # the first attempt's top-up was rolled back with it
+    assert attempts == [7, 7]
+    assert [row["amount"] for row in store.ledger_for("ann")] == [7]
+
+
+# -- failures ---------------------------------------------------------------------------------------------------
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh", "es"])
+def test_an_unreachable_server_refuses_the_chat_in_the_users_language(lang: str) -> None:
+    flt = Filter()
+    flt.valves = flt.Valves(database_url=f"postgresql://bob:s3cret@127.0.0.1:{_closed_port()}/monitor")
+    with pytest.raises(Exception) as info:
+        chat(flt, usage=USAGE, lang_valves=Filter.UserValves(language=lang))
+    assert str(info.value) == i18n.t(lang, "db_unavailable")
+
+
+def test_an_unreachable_server_lets_chats_through_unbilled_when_the_admin_chose_fail_open() -> None:
+    flt = Filter()
+    flt.valves = flt.Valves(database_url=f"postgresql://127.0.0.1:{_closed_port()}/monitor", on_db_unavailable="open")
+    sent, _ = chat(flt, usage=USAGE)
+    assert sent["messages"][0]["content"] == "hello"
+
+
+def test_a_lock_held_past_the_busy_timeout_refuses_the_chat_and_loses_nothing(
+    pg_url: str, other: psycopg.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pgstore, "BUSY_TIMEOUT_MS", 300)
+    flt = Filter()
+    flt.valves = flt.Valves(database_url=pg_url, init_balance=1.0)
+    try:
+        chat(flt, usage=USAGE)
+        before = open_store(pg_url).get_user(USER["id"])["balance"]
+        other.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))  # an admin change stuck on another replica
+        started = time.monotonic()
+        with pytest.raises(Exception, match="Billing is paused"):
+            chat(flt, usage=USAGE, message_id="a2")
+        assert time.monotonic() - started < 5
+        other.execute("SELECT pg_advisory_unlock_all()")
+        _, emitter = chat(flt, usage=USAGE, message_id="a3")  # served again once the lock is free
+        assert emitter.descriptions and "Balance" in emitter.descriptions[0]
+        store = open_store(pg_url)
+        assert store.get_user(USER["id"])["balance"] < before and store.reconcile() == []
+        assert {row["message_id"] for row in store.query("SELECT message_id FROM usage")} == {"a1", "a3"}
+    finally:
+        store_module._stores.pop(pg_url).close()
+
+
+def test_a_killed_connection_fails_one_step_and_the_next_reconnects(store: PgStore, other: psycopg.Connection) -> None:
+    _admit(store, "ann", "m0")
+    pid = store.one("SELECT pg_backend_pid() AS pid")["pid"]
+    other.execute("SELECT pg_terminate_backend(%s)", (pid,))  # a server restart, a failover, an idle timeout
+    with pytest.raises(StoreUnavailable):
+        store.get_user("ann")
+    assert store.get_user("ann")["balance"] == 1_000 - 10
+
+
+def test_steps_from_many_coroutines_at_once_are_exact(store: PgStore) -> None:
+    """64 chats of 8 users at once through `submit`, as the Filter sends them: every hold and release counted."""
+
+    async def many() -> list:
+        return await asyncio.gather(*(store.submit(_admit, store, f"u{i % 8}", f"m{i}") for i in range(64)))
+
+    results = run(many())
+    assert all(isinstance(r, billing.Admission) for r in results)
+    for i in range(8):
+        assert store.get_user(f"u{i}")["balance"] == 1_000 - 8 * 10
+    assert store.reconcile() == [] and store.open_holds() == {"count": 64, "total": 640}
+
+
+def test_a_charge_the_server_dropped_is_queued_again_on_the_same_database(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The outlet's charge failed as the connection dropped: it is sent once more, to the database the valve
+    names (its full URL, password included, not the redacted one the store shows in messages), and bills once."""
+    url = pg_url.replace("postgres@", "postgres:s3cret@")  # the test server trusts loopback: any password works
+    real, calls = billing.settle, []
+
+    def settle_after_a_drop(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise StoreUnavailable()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(billing, "settle", settle_after_a_drop)
+    flt = Filter()
+    flt.valves = flt.Valves(database_url=url, init_balance=1.0)
+    try:
+        _, emitter = chat(flt, usage=USAGE)
+        assert len(calls) == 2 and emitter.descriptions and "Balance" in emitter.descriptions[0]
+        assert [key for key in store_module._stores if key.startswith("postgresql://")] == [url]
+        store = open_store(url)
+        assert len(store.query("SELECT id FROM usage")) == 1 and store.reconcile() == []
+    finally:
+        store_module._stores.pop(url).close()
