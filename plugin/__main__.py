@@ -1,5 +1,5 @@
-"""Command line for repository tools: ``python -m plugin bundle [--check]``, ``install``, ``uninstall`` and
-``reconcile``.
+"""Command line for repository tools: ``python -m plugin bundle [--check]``, ``install``, ``uninstall``,
+``reconcile`` and ``migrate-to-postgres``.
 
 Kept separate from the runtime library (and out of the bundles) so that the
 Functions pasted into Open WebUI carry only what they execute.
@@ -87,6 +87,30 @@ def build_parser() -> argparse.ArgumentParser:
         "--repair",
         action="store_true",
         help="set each differing balance to its ledger sum (the ledger is the record and is not changed)",
+    )
+    migrate = sub.add_parser(
+        "migrate-to-postgres",
+        help="copy the monitor's SQLite file into a PostgreSQL database in one transaction, then verify the copy",
+        description="Exit 0 when the copy was committed and verified, 1 when it was committed but differs from the "
+        "source (each difference is printed), 2 when nothing was copied: no such file, not a monitor database or "
+        "an older schema, a URL that is not PostgreSQL or a server that cannot be reached, or a target that already "
+        "holds monitor data (without --replace). The SQLite file is only read: never created, migrated or changed.",
+    )
+    migrate.add_argument(
+        "--db",
+        type=Path,
+        help="the monitor's SQLite file (default: $DATA_DIR/openwebui_monitor/monitor.db, DATA_DIR defaulting "
+        "to ./data)",
+    )
+    migrate.add_argument(
+        "--url",
+        required=True,
+        help="the target, postgresql://user:password@host:5432/database (tables go in its schema openwebui_monitor)",
+    )
+    migrate.add_argument(
+        "--replace",
+        action="store_true",
+        help="delete the monitor data the target already holds (in the same transaction as the copy)",
     )
     catalogue = sub.add_parser(
         "catalogue-build",
@@ -222,6 +246,42 @@ def run_reconcile(db: Path | None, repair: bool) -> int:
     return 1 if result.differences and not result.repaired else 0
 
 
+def run_migrate(db: Path | None, url: str, replace: bool) -> int:
+    """Print what was copied and whether it verified; 0 verified, 1 committed but different, 2 nothing copied."""
+    from .transfer import TransferError, migrate
+
+    path = db if db is not None else default_db_path()
+    problem = check_database(path)
+    if problem:
+        print(f"migrate-to-postgres failed: {problem}", file=sys.stderr)
+        return 2
+    try:
+        outcome = migrate(path, url, replace=replace)
+    except TransferError as exc:
+        print(f"migrate-to-postgres failed: {_plain(str(exc))}", file=sys.stderr)
+        return 2
+    print(f"source: {outcome.source}")
+    print(f"target: {outcome.target}" + (" (the monitor data it held was replaced)" if outcome.replaced else ""))
+    print("copied: " + ", ".join(f"{table} {count}" for table, count in outcome.rows.items()))
+    print(f"users: {outcome.users}, total balance {_units(outcome.total_balance)}")
+    if outcome.problems:
+        print(f"NOT verified: {len(outcome.problems)} difference(s) between the source and the committed copy:")
+        for line in outcome.problems[:20]:
+            print(f"  {_plain(line)}")
+        if len(outcome.problems) > 20:
+            print(f"  ... and {len(outcome.problems) - 20} more")
+        print("Do not point Open WebUI at it; rerun with --replace once the cause is found.")
+        return 1
+    print("verified: rows per table, every row, each balance (source and ledger), ledger and usage totals, rollups")
+    return 0
+
+
+def _units(micro: int) -> str:
+    """Micro-units as currency units with all six decimals, exactly (no float)."""
+    whole, part = divmod(abs(micro), 1_000_000)
+    return f"{'-' if micro < 0 else ''}{whole}.{part:06d}"
+
+
 def _plain(text: str) -> str:
     """A name on one line of a terminal: no control characters (no escape sequences from a user's name)."""
     return "".join(ch for ch in " ".join(str(text).split()) if ch.isprintable())
@@ -272,6 +332,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_uninstall(args)
     if args.command == "reconcile":
         return run_reconcile(args.db, args.repair)
+    if args.command == "migrate-to-postgres":
+        return run_migrate(args.db, args.url, args.replace)
     if args.command == "catalogue-build":
         return run_catalogue_build(args.source, args.out, args.date)
     return 2  # pragma: no cover - argparse rejects unknown commands

@@ -20,7 +20,9 @@ from pathlib import Path
 AUTHOR = "OpenWebUI Monitor contributors"
 REQUIREMENTS = "sqlite-utils>=4.2"
 # Tools, not runtime: never shipped inside a Function.
-EXCLUDED = frozenset({"plugin/bundle.py", "plugin/__main__.py", "plugin/install.py", "plugin/catalogue_build.py"})
+EXCLUDED = frozenset(
+    {"plugin/bundle.py", "plugin/__main__.py", "plugin/install.py", "plugin/catalogue_build.py", "plugin/transfer.py"}
+)
 # open_webui.utils.plugin.replace_imports rewrites these anywhere in the text.
 REWRITTEN_PHRASES = ("from utils", "from apps", "from main", "from config")
 FUNCTION_CLASSES = ("Pipe", "Filter", "Action", "Event")

@@ -33,7 +33,6 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 from . import pg_schema
 from .errors import StoreUnavailable
@@ -54,13 +53,17 @@ def is_url(target: str | Path) -> bool:
 
 
 def redacted(url: str) -> str:
-    """The URL without its password, for logs and messages."""
-    parts = urlsplit(url)
-    if parts.password is None:
+    """The URL without its password (in the user part or as a `password=` parameter), for logs and messages.
+    Plain text work, no parsing: a URL with a port that is not a number, or an IPv6 host, still loses it."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
         return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    netloc, slash, tail = rest.partition("/")
+    user, at, host = netloc.rpartition("@")
+    if at and ":" in user:
+        netloc = f"{user.split(':', 1)[0]}:***@{host}"
+    tail = re.sub(r"(?i)(password=)[^&]*", r"\1***", tail)
+    return f"{scheme}://{netloc}{slash}{tail}"
 
 
 def user_key(user_id: str) -> int:
@@ -217,6 +220,7 @@ class PgStore(Store):
         if conn is None or conn.raw.closed or conn.raw.broken:
             conn = self._local.conn = _Connection(self._connect())
             with self._connections_lock:
+                self._connections = [c for c in self._connections if not c.raw.closed]
                 self._connections.append(conn)
         return conn
 
@@ -367,7 +371,12 @@ class PgStore(Store):
         return self.query(_COLUMNS, {"schema": pg_schema.SCHEMA_NAME, "table": table})
 
     def dump(self, table: str) -> list[dict[str, Any]]:
-        keys = [c["name"] for c in sorted(self.columns(table), key=lambda c: c["pk"]) if c["pk"]]
+        # In SQLite's order: text keys by their bytes, not by the database's collation.
+        keys = [
+            c["name"] + (' COLLATE "C"' if c["type"] == "TEXT" else "")
+            for c in sorted(self.columns(table), key=lambda c: c["pk"])
+            if c["pk"]
+        ]
         return self.query(f"SELECT * FROM {table} ORDER BY {', '.join(keys)}")
 
     def replace_all(self, tables: dict[str, list[dict[str, Any]]]) -> None:

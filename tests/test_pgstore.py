@@ -50,9 +50,22 @@ def test_sqlites_statements_are_translated(sqlite: str, postgres: str) -> None:
     assert translate(sqlite) == postgres
 
 
-def test_a_password_never_reaches_a_log_line() -> None:
-    assert redacted("postgresql://bob:s3cret@db:5432/x") == "postgresql://bob:***@db:5432/x"
-    assert redacted("postgresql://db/x") == "postgresql://db/x"
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql://bob:s3cret@db:5432/x", "postgresql://bob:***@db:5432/x"),
+        ("postgresql://db/x", "postgresql://db/x"),
+        ("postgresql://bob@db/x", "postgresql://bob@db/x"),
+        ("postgresql://u:p@ss@h:port/db", "postgresql://u:***@h:port/db"),  # no number, and an @ in the password
+        ("postgresql://u:pw@[::1]:5432/db", "postgresql://u:***@[::1]:5432/db"),
+        (
+            "postgresql://h/db?user=u&password=s3cret&sslmode=require",
+            "postgresql://h/db?user=u&password=***&sslmode=require",
+        ),
+    ],
+)
+def test_a_password_never_reaches_a_log_line(url: str, shown: str) -> None:
+    assert redacted(url) == shown
 
 
 def test_the_store_lives_in_its_own_schema_and_connects_with_the_busy_timeout(pg_url: str) -> None:
