@@ -34,9 +34,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     outcome = yield
     report = outcome.get_result()
     if report.failed and E2E_DIR in Path(str(item.path)).resolve().parents:
-        server = getattr(item, "funcargs", {}).get("owui")
+        funcargs = getattr(item, "funcargs", {})
+        server = funcargs.get("owui")
         if isinstance(server, OpenWebUI):
             report.sections.append(("open-webui server.log (tail)", server.log_tail(80)))
+        # Fixtures running several servers (e.g. replicas) expose them as ``.servers``.
+        for value in funcargs.values():
+            for extra in getattr(value, "servers", None) or ():
+                if isinstance(extra, OpenWebUI):
+                    report.sections.append((f"open-webui {extra.base_url} server.log (tail)", extra.log_tail(80)))
 
 
 def _require_open_webui() -> None:

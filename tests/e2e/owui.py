@@ -181,6 +181,11 @@ class OpenWebUI:
             self._log_file = None
         self._client.close()
 
+    @property
+    def pid(self) -> int | None:
+        """The server process's id while it runs (also the id of its process group), else ``None``."""
+        return self._proc.pid if self._proc is not None and self._proc.poll() is None else None
+
     def __enter__(self) -> OpenWebUI:
         return self.start()
 
