@@ -84,6 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
         "to ./data)",
     )
     reconcile.add_argument(
+        "--url",
+        help="the monitor's PostgreSQL database instead (the filter's database_url: postgresql://user:password@host/db)",
+    )
+    reconcile.add_argument(
         "--repair",
         action="store_true",
         help="set each differing balance to its ledger sum (the ledger is the record and is not changed)",
@@ -208,27 +212,40 @@ def check_database(path: Path) -> str | None:
     return None
 
 
-def run_reconcile(db: Path | None, repair: bool) -> int:
+def run_reconcile(db: Path | None, repair: bool, url: str | None = None) -> int:
     """Print the check (or the repair) in English; 0 all agree or repaired, 1 differences left, 2 bad database."""
     from . import admin
+    from .errors import StoreUnavailable
     from .notice import money
+    from .pgstore import PgStore, is_url, redacted
     from .store import Store
 
-    path = db if db is not None else default_db_path()
-    problem = check_database(path)
-    if problem:
-        print(f"reconcile failed: {problem}", file=sys.stderr)
-        return 2
+    if url is not None:
+        if db is not None or not is_url(url):
+            print("reconcile failed: give either --db FILE or --url postgresql://...", file=sys.stderr)
+            return 2
+        shown: object = redacted(url)
+        opened = lambda: PgStore(url)  # noqa: E731
+    else:
+        path = db if db is not None else default_db_path()
+        problem = check_database(path)
+        if problem:
+            print(f"reconcile failed: {problem}", file=sys.stderr)
+            return 2
+        shown, opened = path, lambda: Store(path)
     try:
-        store = Store(path)
+        store = opened()
         try:
             result = admin.reconcile(store, repair=repair, actor="cli")
         finally:
             store.close()
     except (sqlite3.Error, OSError) as exc:
-        print(f"reconcile failed: {path}: {exc}", file=sys.stderr)
+        print(f"reconcile failed: {shown}: {exc}", file=sys.stderr)
         return 2
-    print(f"database: {path}")
+    except StoreUnavailable:
+        print(f"reconcile failed: {shown}: the server cannot be reached", file=sys.stderr)
+        return 2
+    print(f"database: {shown}")
     verdict, *holds = result.headline("en", "")
     print(verdict)
     for diff in result.differences:
@@ -331,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "uninstall":
         return run_uninstall(args)
     if args.command == "reconcile":
-        return run_reconcile(args.db, args.repair)
+        return run_reconcile(args.db, args.repair, args.url)
     if args.command == "migrate-to-postgres":
         return run_migrate(args.db, args.url, args.replace)
     if args.command == "catalogue-build":

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -254,29 +256,37 @@ def test_cli_agreement_exits_0(db_file: Path) -> None:
     assert "1 pre-charge hold(s) of open chats, 0.5000 in all" in result.stdout
 
 
-def test_cli_reports_differences_with_exit_1_then_repairs_with_exit_0(db_file: Path) -> None:
-    store = reopen(db_file)
+@pytest.fixture
+def seeded_target(db_target: str, backend: str, make_store) -> tuple[list[str], Callable[[], Store]]:
+    """The CLI's arguments for a seeded database of either backend, and a way to open it again."""
+    seed(make_store())
+    return ["--db" if backend == "sqlite" else "--url", db_target], make_store
+
+
+def test_cli_reports_differences_with_exit_1_then_repairs_with_exit_0(seeded_target) -> None:
+    where, reopen = seeded_target
+    store = reopen()
     corrupt(store, "u1", 4_888_890)
     before = ledger(store)
     store.close()
 
-    found = cli("--db", str(db_file))
+    found = cli(*where)
     assert found.returncode == 1, found.stderr
     assert "1 of 2 balances differ from the ledger; nothing was changed." in found.stdout
     assert "user u1 (Alice | *bold* <b> <alice@example.com>): cached 4.888890, ledger sum 4.888889" in found.stdout
     assert "difference +0.000001" in found.stdout and "--repair" in found.stdout
-    store = reopen(db_file)
+    store = reopen()
     assert balance(store, "u1") == 4_888_890
     store.close()
 
-    repaired = cli("--db", str(db_file), "--repair")
+    repaired = cli(*where, "--repair")
     assert repaired.returncode == 0, repaired.stderr
     assert "Repaired 1 of 2 balances" in repaired.stdout and "was 4.888890" in repaired.stdout
-    store = reopen(db_file)
+    store = reopen()
     assert balance(store, "u1") == 4_888_889 and ledger(store) == before
     store.close()
 
-    again = cli("--db", str(db_file))
+    again = cli(*where)
     assert again.returncode == 0 and "All 2 balances agree" in again.stdout
 
 
@@ -309,6 +319,18 @@ def test_cli_missing_file_exits_2_and_creates_nothing(tmp_path: Path) -> None:
     assert not missing.exists() and not missing.parent.exists()
     default = cli(env={"DATA_DIR": str(tmp_path / "empty")})
     assert default.returncode == 2 and not (tmp_path / "empty").exists()
+
+
+def test_cli_unreachable_server_exits_2_without_the_password() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    result = cli("--url", f"postgresql://bob:s3cret@127.0.0.1:{port}/monitor")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"reconcile failed: postgresql://bob:***@127.0.0.1:{port}/monitor: the server cannot be reached"
+    )
+    assert "s3cret" not in result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("kind", ["directory", "not sqlite", "empty file", "other sqlite"])
