@@ -193,7 +193,9 @@ def settle(
             totals = _usage_of(previous)
         already = previous["cost"] if previous else 0
         full = price.cost(totals.input_tokens, totals.output_tokens, totals.cached_tokens, totals.reasoning_tokens)
-        charged = max(0, full - already)
+        replay = previous is not None and not reopened and not kept_hold
+        # A replay charges nothing, even if the price changed since: the record keeps what was charged.
+        charged = 0 if replay else max(0, full - already)
         cost = already + charged
 
         balance: int | None = None  # from the ledger rows below; read only when there are none

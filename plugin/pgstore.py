@@ -74,7 +74,8 @@ def user_key(user_id: str) -> int:
 # -- SQLite's SQL, spoken to PostgreSQL -------------------------------------------------------------------------
 
 _TOKENS = re.compile(
-    r"'(?:[^']|'')*'|::|\?|:(\w+)|%|\bINSERT OR IGNORE\b|\bIS NOT \?|\bIS \?|\bCAST\((\w+) AS INTEGER\)"
+    r"'(?:[^']|'')*'|::|(?<=[\s(])\+(?=[A-Za-z_])|\?|:(\w+)|%"
+    r"|\bINSERT OR IGNORE\b|\bIS NOT \?|\bIS \?|\bCAST\((\w+) AS INTEGER\)"
 )
 _translated: dict[str, str] = {}
 
@@ -93,6 +94,8 @@ def translate(sql: str) -> str:
             return token.replace("%", "%%")
         if token == "::":  # PostgreSQL's cast, in SQL written for it
             return token
+        if token == "+":  # SQLite's "no index for this term" (a unary plus); PostgreSQL's planner decides alone
+            return ""
         if token == "?":
             return "%s"
         if token == "%":
@@ -117,28 +120,56 @@ def translate(sql: str) -> str:
 
 
 class _Connection:
-    """One thread's psycopg connection, answering `execute` as a sqlite3 connection does for `Store`."""
+    """One thread's psycopg connection, answering `execute` as a sqlite3 connection does for `Store`.
 
-    def __init__(self, raw: Any) -> None:
-        self.raw = raw
+    A connection the server dropped (a restart, a failover, an idle timeout) is opened again before a statement
+    that runs outside a transaction, and that statement is run once more if it was the one to find the
+    connection dead: nothing ran on it, so nothing can be doubled. Inside a transaction the statement fails
+    (`StoreUnavailable`), and so does the whole step: its writes went with the connection.
+    """
+
+    def __init__(self, store: PgStore) -> None:
+        self.store = store
+        self.raw = store._connect()
         self.trace: Callable[[str], object] | None = None
 
     def set_trace_callback(self, trace: Callable[[str], object] | None) -> None:
         """As sqlite3's: `trace` sees every statement this connection runs (for tests and debugging)."""
         self.trace = trace
 
+    @property
+    def lost(self) -> bool:
+        return bool(self.raw.closed or self.raw.broken)
+
     def execute(self, sql: str, params: tuple | list | dict = ()) -> Any:
-        return self.run(self.raw.cursor(), sql, params)
+        return self.run(sql, params)
 
-    def run(self, cursor: Any, sql: str, params: tuple | list | dict) -> Any:
-        import psycopg
-
+    def run(self, sql: str, params: tuple | list | dict, row_factory: Any = None) -> Any:
         if self.trace is not None:
             self.trace(sql)
-        try:
-            return cursor.execute(translate(sql), params)
-        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
-            _raise_unavailable(exc)
+        idle = not getattr(self.store._local, "depth", 0)
+        for attempt in (1, 2):
+            try:
+                if self.lost:
+                    if not idle:
+                        raise StoreUnavailable()
+                    self.raw = self.store._connect()
+                cursor = self.raw.cursor() if row_factory is None else self.raw.cursor(row_factory=row_factory)
+                return cursor.execute(translate(sql), params)
+            except _unavailable_errors() as exc:
+                if attempt == 1 and idle and self.lost:
+                    continue
+                _raise_unavailable(exc)
+        raise AssertionError("unreachable")
+
+
+def _unavailable_errors() -> tuple[type[BaseException], ...]:
+    """psycopg's errors that mean "the database cannot take writes now", as an unwritable SQLite file does: a lost
+    or unreachable server, a lock waited for past the busy timeout, a read-only server (a standby after a
+    failover)."""
+    import psycopg
+
+    return (psycopg.OperationalError, psycopg.InterfaceError, psycopg.errors.ReadOnlySqlTransaction)
 
 
 def _unavailable(exc: BaseException) -> StoreUnavailable:
@@ -181,6 +212,14 @@ class PgStore(Store):
         raw = self._connect()
         try:
             pg_schema.apply(raw)
+        except _unavailable_errors() as exc:
+            _raise_unavailable(exc)
+        except Exception as exc:  # e.g. no right to create the schema: the admin reads why in the log
+            import psycopg
+
+            if not isinstance(exc, psycopg.Error):
+                raise
+            raise _unavailable(exc) from exc
         finally:
             raw.close()
 
@@ -202,6 +241,12 @@ class PgStore(Store):
                 cursor_factory=psycopg.ClientCursor,
                 connect_timeout=max(1, BUSY_TIMEOUT_MS // 1000),
                 application_name="openwebui_monitor",
+                # A server or network gone silent fails a step within seconds instead of the kernel's ~15 minutes.
+                keepalives=1,
+                keepalives_idle=10,
+                keepalives_interval=5,
+                keepalives_count=3,
+                tcp_user_timeout=15_000,
             )
         except psycopg.Error as exc:
             raise _unavailable(exc) from exc
@@ -209,6 +254,10 @@ class PgStore(Store):
         # Waiting for a lock longer than SQLite's busy timeout fails the same way: the chat is told, nothing lost.
         raw.execute(f"SET lock_timeout = {BUSY_TIMEOUT_MS}")
         raw.execute(f"SET search_path TO {pg_schema.SCHEMA_NAME}")
+        # A replica that vanished mid-step (power loss, a partition: the server never sees the socket close) would
+        # hold its locks until the server's TCP keepalive gives up, ~2 hours: every other replica's chats of that
+        # user, and every admin change, would wait. Our steps send their statements back to back.
+        raw.execute("SET idle_in_transaction_session_timeout = '30s'")
         return raw
 
     # -- connections ------------------------------------------------------------------------------
@@ -217,10 +266,9 @@ class PgStore(Store):
     def conn(self) -> _Connection:  # type: ignore[override]
         """This thread's connection, opened at its first use (and again after one was lost)."""
         conn = getattr(self._local, "conn", None)
-        if conn is None or conn.raw.closed or conn.raw.broken:
-            conn = self._local.conn = _Connection(self._connect())
+        if conn is None:
+            conn = self._local.conn = _Connection(self)
             with self._connections_lock:
-                self._connections = [c for c in self._connections if not c.raw.closed]
                 self._connections.append(conn)
         return conn
 
@@ -284,30 +332,39 @@ class PgStore(Store):
             finally:
                 self._local.depth = depth
             return
-        conn.execute("BEGIN")
-        self._local.depth = 1
-        try:
+        try:  # one round trip: BEGIN and the locks (a connection found dead here is opened again: nothing ran)
             if user is None:
-                conn.execute("SELECT pg_advisory_xact_lock(?)", (LOCK_KEY,))
+                conn.execute("BEGIN; SELECT pg_advisory_xact_lock(?)", (LOCK_KEY,))
             else:
                 conn.execute(
-                    "SELECT pg_advisory_xact_lock_shared(?), pg_advisory_xact_lock(?)", (LOCK_KEY, user_key(user))
+                    "BEGIN; SELECT pg_advisory_xact_lock_shared(?), pg_advisory_xact_lock(?)",
+                    (LOCK_KEY, user_key(user)),
                 )
+        except BaseException:
+            self._rollback(conn)  # a lock waited for past the busy timeout leaves the BEGIN open, aborted
+            raise
+        self._local.depth = 1
+        try:
             yield self
         except BaseException:
-            with suppress(StoreUnavailable):
-                conn.execute("ROLLBACK")
+            self._rollback(conn)
             raise
         else:
             try:
                 conn.execute("COMMIT")
             except BaseException:
-                with suppress(StoreUnavailable):
-                    conn.execute("ROLLBACK")
+                self._rollback(conn)
                 raise
         finally:
             self._local.depth = 0
             self._staged.clear()
+
+    @staticmethod
+    def _rollback(conn: _Connection) -> None:
+        """End a failed transaction; a connection the server dropped was rolled back by the server already."""
+        if not conn.lost:
+            with suppress(StoreUnavailable):
+                conn.execute("ROLLBACK")
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()
@@ -345,8 +402,7 @@ class PgStore(Store):
     def _cursor(self, sql: str, params: tuple | dict) -> Any:
         from psycopg.rows import dict_row
 
-        conn = self.conn
-        return conn.run(conn.raw.cursor(row_factory=dict_row), sql, params)
+        return self.conn.run(sql, params, dict_row)
 
     # -- the event loop's fast paths: none here (every step goes to a thread) -------------------
 

@@ -9,6 +9,9 @@
   Superuser ``postgres`` with ``trust`` auth; URL ``postgresql://postgres@127.0.0.1:PORT/DBNAME``.
 * Test speed: ``fsync``, ``synchronous_commit`` and ``full_page_writes`` are off - a crash loses
   data, which is fine for a server that is deleted at the end of the session.
+  ``PgServer(durable=True)`` (for benchmarks) keeps PostgreSQL's durable defaults instead - ``fsync``,
+  ``synchronous_commit`` and ``full_page_writes`` on, so a COMMIT returns after its WAL is flushed to disk - and
+  puts the temp dir on disk (the default temp dir), never on tmpfs, where an fsync costs nothing.
 * The temp dir is on ``/dev/shm`` (tmpfs) when that has >= 1 GiB free, else in the default temp dir.
   On disk, CREATE DATABASE took 30-300 ms here (it writes the ~7.5 MB of a new database, and the
   time follows the disk load of everything else on the machine); on tmpfs ~13 ms, steadily.
@@ -66,13 +69,13 @@ def find_bindir() -> Path:
     )
 
 
-def temp_parent(as_root: bool) -> str:
-    """``/dev/shm`` when it is writable with room to spare, else ``tempfile``'s default dir (or ``/tmp``
-    when running as root and the ``postgres`` user could not reach that one)."""
+def temp_parent(as_root: bool, tmpfs: bool = True) -> str:
+    """``/dev/shm`` when it is writable with room to spare (and ``tmpfs`` allows it), else ``tempfile``'s default
+    dir (or ``/tmp`` when running as root and the ``postgres`` user could not reach that one)."""
     shm = "/dev/shm"
     try:
         st = os.statvfs(shm)
-        if os.access(shm, os.W_OK | os.X_OK) and st.f_bavail * st.f_frsize >= _SHM_MIN_FREE:
+        if tmpfs and os.access(shm, os.W_OK | os.X_OK) and st.f_bavail * st.f_frsize >= _SHM_MIN_FREE:
             return shm
     except OSError:
         pass
@@ -94,9 +97,13 @@ def free_port() -> int:
 
 
 class PgServer:
-    """One PostgreSQL server in its own temp dir. ``start()`` once, ``stop()`` once (idempotent)."""
+    """One PostgreSQL server in its own temp dir. ``start()`` once, ``stop()`` once (idempotent).
 
-    def __init__(self) -> None:
+    ``durable=True``: PostgreSQL's durable settings (fsync, synchronous_commit, full_page_writes on) and the data
+    on disk rather than tmpfs, for benchmarks; the default is the fast, crash-unsafe test setup."""
+
+    def __init__(self, *, durable: bool = False) -> None:
+        self.durable = durable
         self.bindir = find_bindir()
         self.as_root = os.geteuid() == 0
         self.dir: Path | None = None
@@ -145,7 +152,7 @@ class PgServer:
     def start(self) -> PgServer:
         if self._running:
             return self
-        self.dir = Path(tempfile.mkdtemp(prefix="owm-pg-", dir=temp_parent(self.as_root)))
+        self.dir = Path(tempfile.mkdtemp(prefix="owm-pg-", dir=temp_parent(self.as_root, tmpfs=not self.durable)))
         atexit.register(self.stop)  # belt and braces: the session fixture stops it first
         try:
             if self.as_root:
@@ -203,9 +210,9 @@ class PgServer:
             "port": str(self.port),
             "unix_socket_directories": f"'{self.dir}'",
             "max_connections": "300",
-            "fsync": "off",
-            "synchronous_commit": "off",
-            "full_page_writes": "off",
+            "fsync": "on" if self.durable else "off",
+            "synchronous_commit": "on" if self.durable else "off",
+            "full_page_writes": "on" if self.durable else "off",
             "max_wal_size": "'256MB'",  # bounds the WAL in the temp dir (default 1 GB)
         }
         # postgresql.auto.conf is read after postgresql.conf, so these win; rewritten on every attempt.

@@ -124,6 +124,18 @@ def test_replay_of_the_same_outlet_changes_nothing(store: Store) -> None:
     assert again.charged == 0 and kinds(store) == before
 
 
+def test_a_replay_after_a_price_change_charges_nothing(store: Store) -> None:
+    """A charge sent again (its commit's answer lost with a connection, or the outlet run twice) after an admin
+    raised the price: the record keeps what was charged, and the ledger never holds more than the records."""
+    topup(store, ANN, 100_000)
+    admit(store)
+    settle(store, Usage(11, 5))
+    again = settle(store, Usage(11, 5), price=Price(input=180_000_000, output=180_000_000, source="admin"))
+    assert again.charged == 0 and again.cost == 960
+    charges = -sum(amount for kind, amount, _ in kinds(store) if kind == "charge")
+    assert charges == store.get_usage("c1", "m1")["cost"] == 960
+
+
 def test_continue_charges_only_its_own_round(store: Store) -> None:
     topup(store, ANN, 100_000)
     admit(store)

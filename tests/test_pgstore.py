@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
-from test_filter import USER, chat, run
+from test_filter import USER, Emitter, chat, run
 
 from plugin import billing, i18n, pgstore
 from plugin import store as store_module
@@ -44,6 +44,9 @@ USAGE = {"input_tokens": 1000, "output_tokens": 1000}
         ("SELECT 'a ? :b %' || ? FROM t", "SELECT 'a ? :b %%' || %s FROM t"),
         ("SELECT 'it''s ?' AS t", "SELECT 'it''s ?' AS t"),
         ("SELECT pg_typeof(x)::text", "SELECT pg_typeof(x)::text"),
+        # SQLite's unary-plus planner hint goes (PostgreSQL could not estimate the term); a sum stays.
+        ("WHERE +u.created_at >= :lo AND (+x < 1)", "WHERE u.created_at >= %(lo)s AND (x < 1)"),
+        ("SET balance = balance + ?, n = (a + b)", "SET balance = balance + %s, n = (a + b)"),
     ],
 )
 def test_sqlites_statements_are_translated(sqlite: str, postgres: str) -> None:
@@ -73,6 +76,8 @@ def test_the_store_lives_in_its_own_schema_and_connects_with_the_busy_timeout(pg
     try:
         assert store.one("SHOW search_path")["search_path"] == "openwebui_monitor"
         assert store.one("SHOW lock_timeout")["lock_timeout"] == f"{store_module.BUSY_TIMEOUT_MS // 1000}s"
+        # A replica gone mid-step (its socket never closed) frees its locks after this, not the server's 2 hours.
+        assert store.one("SHOW idle_in_transaction_session_timeout")["idle_in_transaction_session_timeout"] == "30s"
         with psycopg.connect(pg_url) as plain:  # nothing of ours in the public schema of a shared database
             public = plain.execute("SELECT COUNT(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()
         assert public == (0,)
@@ -223,13 +228,19 @@ def test_a_lock_held_past_the_busy_timeout_refuses_the_chat_and_loses_nothing(
         store_module._stores.pop(pg_url).close()
 
 
-def test_a_killed_connection_fails_one_step_and_the_next_reconnects(store: PgStore, other: psycopg.Connection) -> None:
+def test_a_killed_connection_is_opened_again_outside_a_transaction_and_fails_the_one_inside(
+    store: PgStore, other: psycopg.Connection
+) -> None:
     _admit(store, "ann", "m0")
     pid = store.one("SELECT pg_backend_pid() AS pid")["pid"]
     other.execute("SELECT pg_terminate_backend(%s)", (pid,))  # a server restart, a failover, an idle timeout
-    with pytest.raises(StoreUnavailable):
-        store.get_user("ann")
-    assert store.get_user("ann")["balance"] == 1_000 - 10
+    assert store.get_user("ann")["balance"] == 1_000 - 10  # nothing ran on the dead one: run again on a new one
+    assert store.one("SELECT pg_backend_pid() AS pid")["pid"] != pid
+    with pytest.raises(StoreUnavailable), store.immediate(user="ann"):
+        store.append_ledger("ann", "topup", 5, actor="test")
+        other.execute("SELECT pg_terminate_backend(%s)", (store.one("SELECT pg_backend_pid() AS pid")["pid"],))
+        store.append_ledger("ann", "topup", 7, actor="test")  # its transaction is gone: not run anywhere else
+    assert store.get_user("ann")["balance"] == 1_000 - 10 and store.reconcile() == []
 
 
 def test_steps_from_many_coroutines_at_once_are_exact(store: PgStore) -> None:
@@ -270,3 +281,113 @@ def test_a_charge_the_server_dropped_is_queued_again_on_the_same_database(
         assert len(store.query("SELECT id FROM usage")) == 1 and store.reconcile() == []
     finally:
         store_module._stores.pop(url).close()
+
+
+def _kill_inside_ensure_member(monkeypatch: pytest.MonkeyPatch, other: psycopg.Connection) -> dict[str, bool]:
+    """Arm a kill of the step's own connection inside its transaction (after BEGIN and the locks)."""
+    real, armed = billing._ensure_member, {"on": False}
+
+    def ensure_member(store, *args, **kwargs):
+        if armed["on"]:
+            armed["on"] = False
+            other.execute("SELECT pg_terminate_backend(%s)", (store.conn.raw.info.backend_pid,))
+        return real(store, *args, **kwargs)
+
+    monkeypatch.setattr(billing, "_ensure_member", ensure_member)
+    return armed
+
+
+@pytest.mark.parametrize("mode", ["closed", "open"])
+def test_a_connection_killed_inside_a_step_refuses_or_lets_through_and_the_reply_is_charged_once(
+    pg_url: str, other: psycopg.Connection, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    armed = _kill_inside_ensure_member(monkeypatch, other)
+    flt = Filter()
+    flt.valves = flt.Valves(database_url=pg_url, init_balance=1.0, cost_on_inlet="0.01", on_db_unavailable=mode)
+    try:
+        armed["on"] = True  # the inlet's admit loses its connection mid-transaction
+        if mode == "closed":
+            with pytest.raises(Exception) as info:
+                chat(flt, usage=USAGE)
+            assert str(info.value) == i18n.t("en", "db_unavailable")
+        else:
+            chat(flt, usage=USAGE, message_id="a0")  # let through unbilled at the inlet, billed at the outlet
+        # The user tries again; this time the outlet's settle loses its connection mid-transaction.
+        metadata = {"chat_id": "c1", "message_id": "a1", "model": {"id": "gpt"}, "user_message": {}}
+        body = {"model": "gpt", "messages": [{"role": "user", "content": "hi"}], "stream": True}
+        run(flt.inlet(body, __user__=USER, __metadata__=metadata, __model__={"id": "gpt"}))
+        reply = {"role": "assistant", "content": "x", "id": "a1", "usage": USAGE}
+        out = {"model": "gpt", "chat_id": "c1", "id": "a1", "messages": [*body["messages"], reply]}
+        emitter = Emitter()
+        armed["on"] = True
+
+        async def outlet() -> None:
+            await flt.outlet(
+                out, __user__=USER, __metadata__=metadata, __model__={"id": "gpt"}, __event_emitter__=emitter
+            )
+            await flt.settled()
+
+        run(outlet())
+        assert emitter.descriptions and "Balance" in emitter.descriptions[0]  # queued again, then charged
+        store = open_store(pg_url)
+        charges = store.query("SELECT reference FROM ledger WHERE kind = 'charge'")
+        assert [row["reference"] for row in charges].count("c1/a1") == 1
+        assert store.reconcile() == []
+    finally:
+        store_module._stores.pop(pg_url).close()
+
+
+def test_replies_in_flight_when_the_server_drops_every_connection_are_all_charged(
+    pg_url: str, other: psycopg.Connection
+) -> None:
+    """A restart or failover between the inlets and the outlets of 8 chats: each of the store's threads finds its
+    connection dead at its next statement, outside a transaction, opens a new one and runs the statement again."""
+    flt = Filter()
+    flt.valves = flt.Valves(database_url=pg_url, init_balance=1.0)
+    turns = []
+    for i in range(8):
+        metadata = {"chat_id": "c1", "message_id": f"a{i}", "model": {"id": "gpt"}, "user_message": {}}
+        body = {"model": "gpt", "messages": [{"role": "user", "content": "hi"}], "stream": True}
+        run(flt.inlet(body, __user__=USER, __metadata__=metadata, __model__={"id": "gpt"}))
+        reply = {"role": "assistant", "content": "x", "id": f"a{i}", "usage": USAGE}
+        turns.append((metadata, {"model": "gpt", "chat_id": "c1", "id": f"a{i}", "messages": [reply]}))
+    try:
+        dropped = other.execute(
+            "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE application_name = 'openwebui_monitor' AND datname = current_database()"
+        ).fetchone()
+        assert dropped and dropped[0] >= 1
+        emitter = Emitter()
+
+        async def outlets() -> None:
+            await asyncio.gather(
+                *(
+                    flt.outlet(out, __user__=USER, __metadata__=md, __model__={"id": "gpt"}, __event_emitter__=emitter)
+                    for md, out in turns
+                )
+            )
+            await flt.settled()
+
+        run(outlets())
+        assert len(emitter.descriptions) == 8 and all("Balance" in d for d in emitter.descriptions)
+        store = open_store(pg_url)
+        assert store.one("SELECT COUNT(*) AS n FROM usage")["n"] == 8 and store.reconcile() == []
+    finally:
+        store_module._stores.pop(pg_url).close()
+
+
+def test_a_read_only_server_refuses_chats_as_an_unwritable_file_does(pg_url: str, other: psycopg.Connection) -> None:
+    """The URL left on a standby after a failover: writes fail, and the chat is told so in the user's language."""
+    flt = Filter()
+    flt.valves = flt.Valves(database_url=pg_url, init_balance=1.0)
+    try:
+        chat(flt, usage=USAGE)
+        store_module._stores.pop(pg_url).close()  # new connections from here on are read-only
+        database = pg_url.rsplit("/", 1)[-1]
+        other.execute(f'ALTER DATABASE "{database}" SET default_transaction_read_only = on')
+        with pytest.raises(Exception) as info:
+            chat(flt, usage=USAGE, message_id="a2", lang_valves=Filter.UserValves(language="es"))
+        assert str(info.value) == i18n.t("es", "db_unavailable")
+    finally:
+        if (opened := store_module._stores.pop(pg_url, None)) is not None:
+            opened.close()
