@@ -862,7 +862,7 @@ class Store:
                 action,
                 model_id,
                 int(bool(before)),
-                *(before.get(c) for c in _HISTORY_COLUMNS),
+                *(before.get(c) for c in KEPT_PRICE_COLUMNS),
                 actor,
                 self.clock(),
             ),
@@ -1015,7 +1015,7 @@ PRICE_RATES = (
     "reasoning_price",
     "request_price",
 )
-_HISTORY_COLUMNS = ("name", "base_model_id", *PRICE_RATES, "updated_at", "updated_by")
+KEPT_PRICE_COLUMNS = ("name", "base_model_id", *PRICE_RATES, "updated_at", "updated_by")
 
 # The usage upsert per set of columns (callers pass the same few shapes): built once, not per reply.
 _UPSERT_USAGE: dict[tuple[str, ...], str] = {}

@@ -40,7 +40,7 @@ from urllib.parse import quote, unquote
 from . import migrations, pg_schema, rollups
 from .errors import StoreUnavailable
 from .pgstore import PgStore, is_url, redacted
-from .store import TABLES, RestoreError, Store
+from .store import KEPT_PRICE_COLUMNS, TABLES, RestoreError, Store
 
 COPIED = (*TABLES, "price_history")  # every table of monitor data, parents first
 # Tables whose rows mean the target is in use: users and what they spent.
@@ -53,16 +53,7 @@ HISTORY_COLUMNS = (
     "action",
     "model_id",
     "existed",
-    "name",
-    "base_model_id",
-    "input_price",
-    "output_price",
-    "cached_input_price",
-    "per_msg_price",
-    "reasoning_price",
-    "request_price",
-    "updated_at",
-    "updated_by",
+    *KEPT_PRICE_COLUMNS,
     "actor",
     "created_at",
     "undone_at",
