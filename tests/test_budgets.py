@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from backends import INTEGRITY_ERRORS, is_postgres
+from backends import INTEGRITY_ERRORS, is_postgres, open_target, sqlite_only, target_of
 from conftest import FakeClock
 from test_failures import lock_elsewhere
 from test_filter import USER, chat, run
@@ -256,9 +256,10 @@ def test_many_concurrent_admits_refill_exactly_once(store: Store, clock: FakeClo
 WORKER = """
 import sys
 from plugin import billing, budgets
+from plugin.pgstore import PgStore, is_url
 from plugin.store import Store
 path, worker = sys.argv[1], sys.argv[2]
-s = Store(path, clock=lambda: 1_795_993_200.0)  # 2026-11-29 09:00 UTC
+s = (PgStore if is_url(path) else Store)(path, clock=lambda: 1_795_993_200.0)  # 2026-11-29 09:00 UTC
 plan = budgets.Plan(allowance=budgets.Allowance("day", "add", 1_000_000, "group", "Staff"))
 member = billing.Member("u-1", "Ann", "ann@example.com")
 for i in range(30):
@@ -267,11 +268,11 @@ s.close()
 """
 
 
-def test_processes_refilling_the_same_user_at_once_refill_exactly_once(db_path: Path) -> None:
-    Store(db_path).close()
-    workers = [subprocess.Popen([sys.executable, "-c", WORKER, str(db_path), f"w{n}"], cwd=ROOT) for n in range(4)]
+def test_processes_refilling_the_same_user_at_once_refill_exactly_once(db_target: str) -> None:
+    open_target(db_target).close()
+    workers = [subprocess.Popen([sys.executable, "-c", WORKER, db_target, f"w{n}"], cwd=ROOT) for n in range(4)]
     assert [w.wait(timeout=120) for w in workers] == [0, 0, 0, 0]
-    check = Store(db_path)
+    check = open_target(db_target)
     try:
         topups = [r for r in check.ledger_for("u-1") if r["kind"] == "topup"]
         assert [(r["amount"], r["reference"]) for r in topups] == [(1_000_000, "allowance:day:2026-11-29")]
@@ -304,14 +305,15 @@ def groups(monkeypatch: pytest.MonkeyPatch) -> Groups:
 
 
 @pytest.fixture
-def flt(tmp_path: Path) -> Filter:
+def flt(db_target: str, backend: str) -> Filter:
     f = Filter()
-    f.valves = f.Valves(db_path=str(tmp_path / "m.db"), init_balance=1.0, default_per_msg_price=0.4)
+    where = {"db_path": db_target} if backend == "sqlite" else {"database_url": db_target}
+    f.valves = f.Valves(**where, init_balance=1.0, default_per_msg_price=0.4)
     return f
 
 
 def db(flt: Filter) -> Store:
-    return open_store(flt.valves.db_path)
+    return open_store(target_of(flt))
 
 
 def inlet_error(flt: Filter, message_id: str, user: dict = USER) -> str:
@@ -410,6 +412,7 @@ def test_exempt_admins_are_never_refused_nor_charged_but_their_usage_is_recorded
     assert "Insufficient balance" in inlet_error(flt, "m2")  # a user with no balance is still refused
 
 
+@sqlite_only  # another process's SQLite write lock; PostgreSQL's fail-open cases are in test_pgstore.py
 def test_fail_open_lets_the_chat_through_unbilled_and_says_so(
     flt: Filter, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
