@@ -8,9 +8,11 @@ Functions pasted into Open WebUI carry only what they execute.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sqlite3
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -217,22 +219,22 @@ def run_reconcile(db: Path | None, repair: bool, url: str | None = None) -> int:
     from . import admin
     from .errors import StoreUnavailable
     from .notice import money
-    from .pgstore import PgStore, is_url, redacted
-    from .store import Store
+    from .pgstore import PgStore, redacted
+    from .store import Store, is_url
 
     if url is not None:
         if db is not None or not is_url(url):
             print("reconcile failed: give either --db FILE or --url postgresql://...", file=sys.stderr)
             return 2
         shown: object = redacted(url)
-        opened = lambda: PgStore(url)  # noqa: E731
+        opened: Callable[[], Store] = functools.partial(PgStore, url)
     else:
         path = db if db is not None else default_db_path()
         problem = check_database(path)
         if problem:
             print(f"reconcile failed: {problem}", file=sys.stderr)
             return 2
-        shown, opened = path, lambda: Store(path)
+        shown, opened = path, functools.partial(Store, path)
     try:
         store = opened()
         try:

@@ -20,13 +20,19 @@ log = logging.getLogger(__name__)
 LEGACY_COMPLETED_PATHS = ("/api/chat/completed", "/api/v1/chat/completed")
 
 
-def data_dir() -> Path:
-    """Open WebUI's DATA_DIR. Read from the already-loaded module: inside the server it is always there, and
-    importing it elsewhere would start Open WebUI's configuration (and exit without a secret key)."""
+def data_dir_text() -> str:
+    """Open WebUI's DATA_DIR as written (cheap: a key for caches on the chat's path). Read from the already-loaded
+    module: inside the server it is always there, and importing it elsewhere would start Open WebUI's
+    configuration (and exit without a secret key)."""
     env = sys.modules.get("open_webui.env")
     if env is not None and getattr(env, "DATA_DIR", None):
-        return Path(env.DATA_DIR)
-    return Path(os.environ.get("DATA_DIR") or "data")
+        return str(env.DATA_DIR)
+    return os.environ.get("DATA_DIR") or "data"
+
+
+def data_dir() -> Path:
+    """Open WebUI's DATA_DIR."""
+    return Path(data_dir_text())
 
 
 def default_db_path() -> Path:

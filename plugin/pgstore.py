@@ -42,14 +42,9 @@ T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
-URL_SCHEMES = ("postgresql://", "postgres://")
 LOCK_KEY = 0x6F77_6D5F_6C6F_636B  # "owm_lock": the advisory lock every transaction of ours takes (see above)
 STEP_ATTEMPTS = 3  # tries of a billing step that PostgreSQL rolled back to break a deadlock
 THREADS = 4  # connections per process and database: billing steps of different users run this many at once
-
-
-def is_url(target: str | Path) -> bool:
-    return str(target).startswith(URL_SCHEMES)
 
 
 def redacted(url: str) -> str:
@@ -208,13 +203,10 @@ class PgStore(Store):
         self._connections: list[_Connection] = []
         self._connections_lock = threading.Lock()
         self._executor = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="openwebui-monitor-pg")
-        self.waits = 0
         raw = self._connect()
         try:
             pg_schema.apply(raw)
-        except _unavailable_errors() as exc:
-            _raise_unavailable(exc)
-        except Exception as exc:  # e.g. no right to create the schema: the admin reads why in the log
+        except Exception as exc:  # a lost server, or e.g. no right to create the schema: the log says which
             import psycopg
 
             if not isinstance(exc, psycopg.Error):
@@ -303,12 +295,7 @@ class PgStore(Store):
         return False
 
     def schema_version(self) -> str | None:
-        with self._borrowed() as raw:
-            return pg_schema.version(raw)
-
-    @contextmanager
-    def _borrowed(self) -> Iterator[Any]:
-        yield self.conn.raw
+        return pg_schema.version(self.conn.raw)
 
     # -- transactions and threads -------------------------------------------------------------
 
@@ -428,11 +415,7 @@ class PgStore(Store):
 
     def dump(self, table: str) -> list[dict[str, Any]]:
         # In SQLite's order: text keys by their bytes, not by the database's collation.
-        keys = [
-            c["name"] + (' COLLATE "C"' if c["type"] == "TEXT" else "")
-            for c in sorted(self.columns(table), key=lambda c: c["pk"])
-            if c["pk"]
-        ]
+        keys = [c["name"] + (' COLLATE "C"' if c["type"] == "TEXT" else "") for c in self.primary_key(table)]
         return self.query(f"SELECT * FROM {table} ORDER BY {', '.join(keys)}")
 
     def replace_all(self, tables: dict[str, list[dict[str, Any]]]) -> None:
@@ -442,8 +425,7 @@ class PgStore(Store):
             super().replace_all(tables)
         except (psycopg.IntegrityError, psycopg.DataError) as exc:
             raise RestoreError(str(exc).splitlines()[0]) from exc
-        for sql in pg_schema.RESEQUENCE:
-            self.conn.execute(sql)
+        pg_schema.resequence(self.conn)
 
 
 # Columns in order, typed as SQLite names them, with the primary key position as PRAGMA table_info gives it.

@@ -46,6 +46,13 @@ VERSION_MEMO = 0.002
 
 log = logging.getLogger(__name__)
 
+# A database named by one of these is PostgreSQL (`plugin/pgstore.py`); anything else is a SQLite file.
+URL_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_url(target: str | Path) -> bool:
+    return str(target).startswith(URL_SCHEMES)
+
 
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
     """The lock is taken (worth waiting for on the thread), as opposed to a file that cannot be written."""
@@ -979,9 +986,13 @@ class Store:
             raise ValueError(f"not a monitor table: {table}")
         return self.query(f"PRAGMA table_info({table})")
 
+    def primary_key(self, table: str) -> list[dict[str, Any]]:
+        """The columns of a table's primary key, in the key's order (as `columns` gives them)."""
+        return sorted((c for c in self.columns(table) if c["pk"]), key=lambda c: c["pk"])
+
     def dump(self, table: str) -> list[dict[str, Any]]:
         """Every row of one table, in primary-key order, exactly as stored."""
-        keys = [c["name"] for c in sorted(self.columns(table), key=lambda c: c["pk"]) if c["pk"]]
+        keys = [c["name"] for c in self.primary_key(table)]
         order = ", ".join(keys) if keys else "rowid"
         return self.query(f"SELECT * FROM {table} ORDER BY {order}")
 
@@ -1087,7 +1098,7 @@ def open_store(path: str | Path, *, backup_dir: Path | None = None) -> Store:
     store = _stores.get(raw)  # the hot path: one dict lookup and one stat, no path resolution
     if store is not None and store.present():
         return store
-    if raw.startswith(("postgresql://", "postgres://")):
+    if is_url(raw):
         from .pgstore import PgStore
 
         with _stores_lock:

@@ -39,8 +39,8 @@ from urllib.parse import quote, unquote
 
 from . import migrations, pg_schema, rollups
 from .errors import StoreUnavailable
-from .pgstore import PgStore, is_url, redacted
-from .store import KEPT_PRICE_COLUMNS, TABLES, RestoreError, Store
+from .pgstore import PgStore, redacted
+from .store import KEPT_PRICE_COLUMNS, TABLES, RestoreError, Store, is_url
 
 COPIED = (*TABLES, "price_history")  # every table of monitor data, parents first
 # Tables whose rows mean the target is in use: users and what they spent.
@@ -117,6 +117,7 @@ class Source:
     query = Store.query
     one = Store.one
     columns = Store.columns
+    primary_key = Store.primary_key
     dump = Store.dump
     reconcile = Store.reconcile
 
@@ -216,15 +217,6 @@ def read_facts(store: Store | Source) -> Facts:
 # -- the target ---------------------------------------------------------------------------------------------
 
 
-def shown(url: str) -> str:
-    """The URL as messages may show it: no password, whether in the user part or a `password=` parameter."""
-    try:
-        text = redacted(url)
-    except ValueError:  # urlsplit refuses to read a port that is not a number
-        text = url
-    return scrub(text, url)
-
-
 def scrub(text: str, url: str) -> str:
     """`text` with every password of `url` (as written and percent-decoded) replaced by ***."""
     secrets = re.findall(r"^[^:/?#]+://[^/?#@]*?:([^/?#@]*)@", url) + re.findall(r"[?&]password=([^&#]*)", url)
@@ -236,7 +228,7 @@ def scrub(text: str, url: str) -> str:
 
 def check_url(url: str) -> None:
     if not is_url(url):
-        raise TransferError(f"{shown(url)} is not a PostgreSQL URL (postgresql://user:password@host:5432/database)")
+        raise TransferError(f"{redacted(url)} is not a PostgreSQL URL (postgresql://user:password@host:5432/database)")
 
 
 def open_target(url: str) -> PgStore:
@@ -251,7 +243,7 @@ def open_target(url: str) -> PgStore:
         psycopg.connect(url, autocommit=True, connect_timeout=10).close()
         return PgStore(url)
     except (psycopg.Error, StoreUnavailable, ValueError) as exc:
-        raise TransferError(f"cannot use {shown(url)}: {_first_line(exc, url)}") from None
+        raise TransferError(f"cannot use {redacted(url)}: {_first_line(exc, url)}") from None
 
 
 def _first_line(exc: BaseException, url: str) -> str:
@@ -283,7 +275,7 @@ def copy(pg: PgStore, snapshot: Snapshot, *, replace: bool) -> bool:
             held = any(pg.one(_ANY[table]) for table in IN_USE)
             if held and not replace:
                 raise TransferError(
-                    f"{shown(pg.url)} already holds monitor data (users, ledger or usage rows); nothing was copied."
+                    f"{redacted(pg.url)} already holds monitor data (users, ledger or usage rows); nothing was copied."
                     " Pass --replace to delete it and copy the SQLite database over it"
                 )
             pg.replace_all({table: snapshot.tables[table] for table in TABLES})  # resequences the identities
@@ -352,9 +344,7 @@ def compare_facts(source: Facts, target: Facts) -> list[str]:
 
 
 def _key_columns(store: Store, table: str) -> list[str]:
-    if table == "price_history":
-        return ["id"]
-    return [c["name"] for c in sorted(store.columns(table), key=lambda c: c["pk"]) if c["pk"]]
+    return ["id"] if table == "price_history" else [c["name"] for c in store.primary_key(table)]
 
 
 def compare_rows(table: str, source: list[dict[str, Any]], target: list[dict[str, Any]], keys: list[str]) -> list[str]:
@@ -401,7 +391,7 @@ def migrate(path: Path, url: str, *, replace: bool = False) -> Outcome:
     facts = snapshot.facts
     return Outcome(
         source=str(path),
-        target=shown(url),
+        target=redacted(url),
         rows=dict(facts.counts),
         users=facts.counts["users"],
         total_balance=sum(facts.balances.values()),

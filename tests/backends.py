@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import psycopg
 import pytest
 
 from plugin.pgstore import PgStore
-from plugin.store import Store
+from plugin.store import Store, is_url
 
 
 def is_postgres(store: Store) -> bool:
@@ -30,15 +33,25 @@ def table_names(store: Store) -> set[str]:
 sqlite_only = pytest.mark.parametrize("backend", ["sqlite"])
 
 
+@contextmanager
+def _own_connection(target: str) -> Iterator[Any]:
+    """A connection of its own on the database, as another process would open it (PostgreSQL: autocommit;
+    SQLite: no foreign keys, as the sqlite3 shell)."""
+    if is_url(target):
+        with psycopg.connect(target, autocommit=True) as conn:
+            conn.execute("SET search_path TO openwebui_monitor")
+            yield conn
+        return
+    conn = sqlite3.connect(target, isolation_level=None)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
 def plain_rows(store: Store, sql: str) -> list[tuple]:
     """Rows read on a connection of their own, as another process would read them: what was committed."""
-    if is_postgres(store):
-        import psycopg
-
-        with psycopg.connect(store.url, autocommit=True) as conn:
-            conn.execute("SET search_path TO openwebui_monitor")
-            return conn.execute(sql).fetchall()
-    with sqlite3.connect(store.path) as conn:
+    with _own_connection(store.target) as conn:
         return conn.execute(sql).fetchall()
 
 
@@ -47,20 +60,9 @@ INTEGRITY_ERRORS = (sqlite3.IntegrityError, psycopg.IntegrityError)
 
 def plain_execute(target: str, *statements: str) -> None:
     """Statements committed one by one on a connection of their own (another worker, a crude manual fix)."""
-    if target.startswith("postgresql://"):
-        import psycopg
-
-        with psycopg.connect(target, autocommit=True) as conn:
-            conn.execute("SET search_path TO openwebui_monitor")
-            for sql in statements:
-                conn.execute(sql)
-        return
-    conn = sqlite3.connect(target, isolation_level=None)  # no foreign keys, as the sqlite3 shell
-    try:
+    with _own_connection(target) as conn:
         for sql in statements:
             conn.execute(sql)
-    finally:
-        conn.close()
 
 
 def target_of(flt: object) -> str:
@@ -71,6 +73,6 @@ def target_of(flt: object) -> str:
 
 def open_target(target: str, **kwargs: object) -> Store:
     """A store of its own on a database (a restarted process), closed by the caller."""
-    if target.startswith("postgresql://"):
+    if is_url(target):
         return PgStore(target, **kwargs)  # type: ignore[arg-type]
     return Store(target, **kwargs)  # type: ignore[arg-type]

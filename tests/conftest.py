@@ -5,10 +5,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from backends import open_target
 from pg_server import PgServer
 
 from plugin import store as store_module
-from plugin.pgstore import PgStore
 from plugin.store import Store
 
 
@@ -67,7 +67,7 @@ def make_store(db_target: str, backend: str, db_path: Path, clock: FakeClock) ->
         kwargs.setdefault("clock", clock)
         if backend == "postgres":
             kwargs.setdefault("backup_dir", db_path.parent)  # where a restore backs up what it replaces
-        made.append(Store(db_target, **kwargs) if backend == "sqlite" else PgStore(db_target, **kwargs))
+        made.append(open_target(db_target, **kwargs))
         return made[-1]
 
     yield make

@@ -80,9 +80,10 @@ class Emitter:
 
 def make_filter(db_path: str):
     from plugin.functions.filter import Filter
+    from plugin.store import is_url
 
     flt = Filter()
-    where = {"database_url": db_path} if db_path.startswith("postgresql://") else {"db_path": db_path}
+    where = {"database_url": db_path} if is_url(db_path) else {"db_path": db_path}
     flt.valves = flt.Valves(
         **where,
         init_balance=INIT_BALANCE,

@@ -256,8 +256,8 @@ def test_many_concurrent_admits_refill_exactly_once(store: Store, clock: FakeClo
 WORKER = """
 import sys
 from plugin import billing, budgets
-from plugin.pgstore import PgStore, is_url
-from plugin.store import Store
+from plugin.pgstore import PgStore
+from plugin.store import Store, is_url
 path, worker = sys.argv[1], sys.argv[2]
 s = (PgStore if is_url(path) else Store)(path, clock=lambda: 1_795_993_200.0)  # 2026-11-29 09:00 UTC
 plan = budgets.Plan(allowance=budgets.Allowance("day", "add", 1_000_000, "group", "Staff"))

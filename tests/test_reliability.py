@@ -29,7 +29,7 @@ from backends import is_postgres, open_target
 
 from plugin import billing, pricing
 from plugin import store as store_module
-from plugin.store import Store
+from plugin.store import Store, is_url
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKER = Path(worker.__file__).resolve()
@@ -435,7 +435,7 @@ def test_workers_killed_mid_write_leave_a_whole_database_that_settles_every_open
     b.kill9()
     seen = {w.tag: w.seen[1:] for w in workers}
     assert all(line.startswith(("full ", "inlet ")) for lines in seen.values() for line in lines)
-    if db.startswith("postgresql://"):
+    if is_url(db):
         other = request.getfixturevalue("pg_server").clone_database(db)
     else:
         other = str(copy_database(Path(db), tmp_path / "again"))

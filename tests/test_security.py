@@ -647,7 +647,7 @@ SQL_ALLOWED: dict[tuple[str, str, str], str] = {
     ("store.py", "Store._connect", "busy_timeout_ms"): "an int our code passes: BUSY_TIMEOUT_MS or 0",
     ("store.py", "Store.columns", "table"): "refused just above unless it is one of TABLES",
     ("store.py", "Store.dump", "table"): "self.columns(table) ran first and raised unless it is one of TABLES",
-    ("store.py", "Store.dump", "self.columns(table)"): "column names of one of our tables, from PRAGMA table_info",
+    ("store.py", "Store.dump", "self.primary_key(table)"): "key column names of one of our tables (PRAGMA table_info)",
     ("store.py", "Store.replace_all", "tables"): (
         "only each row's keys reach the text, as column names, after `set(row) - known` refused any key that is "
         "not a column of the table (RestoreError); the values are parameters"
@@ -659,7 +659,7 @@ SQL_ALLOWED: dict[tuple[str, str, str], str] = {
     ("store.py", "Store.save_usage", "self.clock()"): "a value of the row dict: only its keys reach the text",
     ("pgstore.py", "_Connection.run", "translate(sql)"): "the wrapper itself, translating a caller's checked SQL",
     ("pgstore.py", "PgStore.dump", "table"): "self.columns(table) ran first and raised unless it is one of TABLES",
-    ("pgstore.py", "PgStore.dump", "self.columns(table)"): "column names of one of our tables, from the catalogue",
+    ("pgstore.py", "PgStore.dump", "self.primary_key(table)"): "key column names of one of our tables (the catalogue)",
 }
 
 

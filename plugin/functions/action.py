@@ -21,7 +21,7 @@ from .. import (
     report_messages,  # noqa: F401  (adds the messages this module speaks)
 )
 from .context import open_context
-from .valves import checked_database_url, database_url_field
+from .valves import DatabaseUrl
 
 log = logging.getLogger(__name__)
 
@@ -71,12 +71,7 @@ class Action:
             max_length=4096,
             description="SQLite file of the monitor; empty means DATA_DIR/openwebui_monitor/monitor.db.",
         )
-        database_url: str = database_url_field()
-
-        @field_validator("database_url")
-        @classmethod
-        def _database_url(cls, value: str) -> str:
-            return checked_database_url(value)
+        database_url: DatabaseUrl = ""
 
         @field_validator("timezone")
         @classmethod

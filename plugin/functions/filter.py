@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field, field_validator
 from .. import billing, budgets, catalogue, i18n, notice, openwebui, pricing, tokens
 from ..errors import MisconfiguredValve, StoreUnavailable, UserBlocked
 from ..store import Store, open_store_async
-from .valves import checked_database_url, database_url_field, store_target
+from .valves import DatabaseUrl, store_target
 
 log = logging.getLogger(__name__)
 
@@ -121,13 +121,7 @@ class Filter:
             max_length=4096,
             description="SQLite file of the monitor; empty means DATA_DIR/openwebui_monitor/monitor.db.",
         )
-        database_url: str = database_url_field()
-
-        @field_validator("database_url")
-        @classmethod
-        def _database_url(cls, value: str) -> str:
-            return checked_database_url(value)
-
+        database_url: DatabaseUrl = ""
         tracking_only: bool = Field(
             default=False,
             description="Record and report usage but never refuse a chat for its balance (balances may go"
@@ -376,7 +370,7 @@ class Filter:
         charge waited. A file deleted, not replaced, raises StoreUnavailable here, and the user is told."""
         step, say = say.step, replace(say, step=None)
         try:
-            store = await open_store_async(say.path)
+            store = await open_store_async(say.target)
             settled = store.submit(step, store)
         except Exception as exc:
             await self._failed(exc, say)
@@ -506,7 +500,7 @@ class _Notice:
     chat_id: str
     message_id: str
     step: Any = None  # the charge (a function of the store), while it may still be queued once more (`_again`)
-    path: str = ""  # what opens the database again (`Store.target`), for `_again`
+    target: str = ""  # what opens the database again (`Store.target`), for `_again`
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from .. import (
 )
 from ..errors import MonitorError
 from .context import open_context
-from .valves import checked_database_url, database_url_field
+from .valves import DatabaseUrl
 
 log = logging.getLogger(__name__)
 
@@ -45,12 +45,7 @@ class Pipe:
             max_length=4096,
             description="SQLite file of the monitor; empty means DATA_DIR/openwebui_monitor/monitor.db.",
         )
-        database_url: str = database_url_field()
-
-        @field_validator("database_url")
-        @classmethod
-        def _database_url(cls, value: str) -> str:
-            return checked_database_url(value)
+        database_url: DatabaseUrl = ""
 
         @field_validator("timezone")
         @classmethod
