@@ -17,12 +17,16 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from pydantic import ValidationError
 from test_filter import USER, Emitter, chat, run
 
 from plugin import billing, i18n, pgstore
 from plugin import store as store_module
 from plugin.errors import StoreUnavailable
+from plugin.functions.action import Action
 from plugin.functions.filter import Filter
+from plugin.functions.pipe import Pipe
+from plugin.functions.valves import store_target
 from plugin.pgstore import LOCK_KEY, PgStore, redacted, translate, user_key
 from plugin.store import open_store
 
@@ -391,3 +395,27 @@ def test_a_read_only_server_refuses_chats_as_an_unwritable_file_does(pg_url: str
     finally:
         if (opened := store_module._stores.pop(pg_url, None)) is not None:
             opened.close()
+
+
+# -- the valve ----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("function", [Filter, Pipe, Action], ids=["filter", "pipe", "action"])
+def test_a_database_url_that_is_not_postgresql_is_refused_when_saved(function: type) -> None:
+    with pytest.raises(ValidationError, match="database_url must be empty or start with postgresql://"):
+        function.Valves(database_url="mysql://u:p@db/monitor")
+    assert function.Valves(database_url="  postgresql://db/monitor ").database_url == "postgresql://db/monitor"
+    assert function.Valves().database_url == ""
+
+
+def test_the_valves_name_the_url_else_the_file_else_the_default_under_data_dir(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "one"))
+    default = Filter.Valves()
+    assert store_target(default) == (str(tmp_path / "one" / "openwebui_monitor" / "monitor.db"), None)
+    assert store_target(Filter.Valves(db_path="/srv/m.db")) == ("/srv/m.db", None)
+    url = Filter.Valves(db_path="/srv/m.db", database_url="postgresql://db/monitor")
+    assert store_target(url) == ("postgresql://db/monitor", tmp_path / "one" / "openwebui_monitor")
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "two"))  # the answer is cached, but follows DATA_DIR
+    assert store_target(default) == (str(tmp_path / "two" / "openwebui_monitor" / "monitor.db"), None)
