@@ -31,8 +31,13 @@ CREATE TABLE ledger (
 CREATE INDEX ledger_user ON ledger (user_id, id);
 CREATE INDEX ledger_reference ON ledger (reference);
 
--- One row per chat request seen by the inlet: its start time and the pre-charge still held for it.
+-- One row per chat request the inlet admitted: a pending charge (two-phase, like a TigerBeetle pending transfer).
 -- Keyed like usage: (chat_id, message_id) for saved chats, ('', 'api-<uuid>') for API calls.
+-- status: 'open' (pending: its hold is taken from the balance), then 'settled' (posted by the outlet), 'expired'
+-- (no outlet came: charged for an estimate of what was generated) or 'released' (no outlet and nothing generated).
+-- What settling without an outlet needs came with m005 (after finished_at, where SQLite's ADD COLUMN puts them):
+-- the prompt's estimated tokens, the output tokens seen so far (the stream, saved now and then), the price the
+-- inlet resolved (JSON of pricing.Price), whether the user is charged (0: an exempt admin), when output was last seen.
 CREATE TABLE requests (
     chat_id TEXT NOT NULL,
     message_id TEXT NOT NULL,
@@ -41,7 +46,9 @@ CREATE TABLE requests (
     hold INTEGER NOT NULL DEFAULT 0 CHECK (hold >= 0),
     status TEXT NOT NULL CHECK (status IN ('open', 'settled', 'released', 'expired')),
     started_at REAL NOT NULL,
-    finished_at REAL,
+    finished_at REAL, input_tokens INTEGER NOT NULL DEFAULT 0 CHECK (input_tokens >= 0),
+    output_tokens INTEGER NOT NULL DEFAULT 0 CHECK (output_tokens >= 0), price TEXT,
+    charge INTEGER NOT NULL DEFAULT 1 CHECK (charge IN (0, 1)), seen_at REAL,
     PRIMARY KEY (chat_id, message_id)
 );
 CREATE INDEX requests_open ON requests (status, started_at);

@@ -265,3 +265,10 @@ $$;
 CREATE TRIGGER budgets_changed_insert AFTER INSERT ON budgets FOR EACH ROW EXECUTE FUNCTION budgets_changed();
 CREATE TRIGGER budgets_changed_update AFTER UPDATE ON budgets FOR EACH ROW EXECUTE FUNCTION budgets_changed();
 CREATE TRIGGER budgets_changed_delete AFTER DELETE ON budgets FOR EACH ROW EXECUTE FUNCTION budgets_changed();
+
+-- pg002_pending_requests (SQLite's m005): what a pending request needs to be settled without an outlet.
+ALTER TABLE requests ADD COLUMN input_tokens BIGINT NOT NULL DEFAULT 0 CHECK (input_tokens >= 0);
+ALTER TABLE requests ADD COLUMN output_tokens BIGINT NOT NULL DEFAULT 0 CHECK (output_tokens >= 0);
+ALTER TABLE requests ADD COLUMN price TEXT;
+ALTER TABLE requests ADD COLUMN charge BIGINT NOT NULL DEFAULT 1 CHECK (charge IN (0, 1));
+ALTER TABLE requests ADD COLUMN seen_at DOUBLE PRECISION;

@@ -1,20 +1,29 @@
-"""The money rules: admit a request (gate + hold), settle it (charge + release), expire forgotten holds.
+"""The money rules, in two phases (TigerBeetle's pending transfers): every admitted request is a pending charge with
+a hold, which the outlet posts at its exact cost or, when no outlet comes, `abandon` settles for an estimate of what
+was generated.
 
-Each step is one `BEGIN IMMEDIATE` transaction, so concurrent chats of one user see each other's holds and
-a balance can never be spent twice. A message is billed once per (chat_id, message_id): a second outlet for
-the same key (a Continue, whose usage is cumulative) charges only what its cost grew by, and never credits.
+- `admit` (the inlet): the user may chat and their balance covers the hold (the reply's estimated cost, or the
+  admin's `cost_on_inlet`); the request is recorded as pending, with what settling it without an outlet needs.
+- `settle` (the outlet): this round's usage, as the upstream answered this request, at the model's price; the hold
+  is released. A Continue is a new round of the same message: it is charged its own round, added to the record.
+  An outlet of a request that is not pending (a replay, a message we never admitted) charges nothing.
+- `abandon` (a stop button, a client hanging up, a crash): the prompt's estimate plus the output produced so far;
+  voided (the hold released, nothing charged) only when no output was produced.
 
-Budgets (`budgets.Plan`) choose a user's initial balance and refill their allowance in the same transaction as
-the step that finds it due; a `Policy` says what is enforced (tracking-only mode, exempt admins).
+Each step is one `BEGIN IMMEDIATE` transaction (on PostgreSQL one per-user lock), so concurrent chats of one user
+see each other's holds and a balance is never spent twice. Budgets (`budgets.Plan`) choose a user's initial balance
+and refill their allowance in the same transaction as the step that finds it due; a `Policy` says what is enforced
+(tracking-only mode, exempt admins).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass, replace
 
 from . import budgets
 from .budgets import NO_PLAN, Plan
-from .errors import InsufficientBalance, UserBlocked
+from .errors import EmptyBalance, InsufficientBalance, UserBlocked
 from .pricing import Price
 from .store import Store
 from .tokens import Usage
@@ -52,7 +61,7 @@ EXEMPT = Policy(refuse_empty=False, refuse_blocked=False, charge=False)
 class Refusal:
     """Why a request was refused; raised by the caller after the user's row has been committed."""
 
-    error: InsufficientBalance | UserBlocked
+    error: InsufficientBalance | EmptyBalance | UserBlocked
     balance: int
     needed: int
     next_refill: float | None = None  # when the user's allowance next refills (epoch seconds)
@@ -89,27 +98,9 @@ def _next_refill(store: Store, plan: Plan) -> float | None:
     return plan.allowance.next_refill(store.clock()) if plan.allowance else None
 
 
-def gate(store: Store, member: Member, plan: Plan = NO_PLAN, policy: Policy = ENFORCE) -> Admission | Refusal | None:
-    """Admit a request that places no hold by reading alone: a positive balance and no block suffice, and
-    nothing needs writing. None when the user is new or their profile changed, or their allowance is due for
-    this period (`admit` writes them then), or when SQLite's write lock is not free right now (`admit` waits).
-
-    Without a hold a concurrent reply may still take the balance below zero, exactly as after `admit`'s check.
-    """
-    free, user = store.probe_user(member.id)
-    if (
-        not free
-        or user is None
-        or (user["name"], user["email"], user["role"]) != (member.name, member.email, member.role)
-        or budgets.due(plan.allowance, user["allowance_period"], store.clock())
-    ):
-        return None
-    balance = user["balance"]
-    if user["blocked"] and policy.refuse_blocked:
-        return Refusal(UserBlocked(), balance, 0, _next_refill(store, plan))
-    if balance <= 0 and policy.refuse_empty:
-        return Refusal(InsufficientBalance(), balance, 0, _next_refill(store, plan))
-    return Admission(balance=balance, hold=0)
+def reserve(price: Price, input_tokens: int, output_allowance: int) -> int:
+    """The hold for a request: its estimated prompt plus an output allowance, with every fee of the price."""
+    return price.cost(max(input_tokens, 0), max(output_allowance, 1))
 
 
 def admit(
@@ -123,12 +114,18 @@ def admit(
     init_balance: int,
     plan: Plan = NO_PLAN,
     policy: Policy = ENFORCE,
+    price: Price | None = None,
+    input_tokens: int = 0,
 ) -> Admission | Refusal:
-    """Let a request start if the user may chat and can cover the hold; place the hold.
+    """Let a request start if the user may chat and can cover the hold; record it as pending with its hold.
 
-    With a hold, the balance must cover it (so it can end at exactly 0); without one it must be positive.
-    A refill due for this period is applied first; `policy` may waive the refusals.
+    With a hold, the balance must cover it (so it can end at exactly 0); a request that holds nothing (a free
+    model) needs a positive balance. A refill due for this period is applied first; `policy` may waive the
+    refusals (then nothing is held, but the request is still pending, so a stopped reply is still charged).
+    `price` and `input_tokens` are kept on the pending row for `abandon`.
     """
+    if not policy.refuse_empty:
+        hold = 0  # nothing is refused, so nothing needs holding
     with store.immediate(user=member.id):
         _ensure_member(store, member, init_balance, plan)
         user = store.get_user(member.id)
@@ -137,8 +134,18 @@ def admit(
         if user["blocked"] and policy.refuse_blocked:
             return Refusal(UserBlocked(), balance, hold, _next_refill(store, plan))
         if policy.refuse_empty and (balance < hold or (hold == 0 and balance <= 0)):
-            return Refusal(InsufficientBalance(), balance, hold, _next_refill(store, plan))
-        store.open_request(chat_id, message_id, member.id, model_id, hold)
+            error = InsufficientBalance() if hold and balance > 0 else EmptyBalance()
+            return Refusal(error, balance, hold, _next_refill(store, plan))
+        store.open_request(
+            chat_id,
+            message_id,
+            member.id,
+            model_id,
+            hold,
+            input_tokens=input_tokens,
+            price=price_text(price) if price is not None else None,
+            charge=policy.charge,
+        )
         if hold:
             balance = store.append_ledger(
                 member.id,
@@ -158,94 +165,155 @@ def settle(
     chat_id: str,
     message_id: str,
     model_id: str,
-    usage: Usage,
+    usage: Usage | None,
     price: Price,
-    round_usage: Usage | None = None,
+    output_tokens: int = 0,
     init_balance: int = 0,
-    inlet_at: float | None = None,
     plan: Plan = NO_PLAN,
     policy: Policy = ENFORCE,
 ) -> Settlement:
-    """Charge a finished message and release its hold, in one transaction.
+    """Post a pending request: charge this round and release its hold, in one transaction.
 
-    `usage` is the message's total as Open WebUI reports it; `round_usage` is the last upstream round alone.
-    The first outlet of a message bills `usage`. A later outlet after a new inlet (a Continue) adds only the
-    round: Open WebUI's stored total is not reliable after a Continue (it skips a round equal to the stored
-    one, and re-adds the last round on later writes). A later outlet without a new inlet is a replay: nothing.
+    `usage` is this round's usage as the upstream answered the request the inlet admitted (never what a client can
+    write: chat history, message usage); None when it reported none: then the round is estimated as the prompt the
+    inlet counted plus `output_tokens` (what the reply's text counts), and marked so. A Continue's round is added to
+    the message's record. An outlet for a request that is not pending charges nothing.
 
     A refill due for this period comes first, so a reply that ends in a new period is charged to it. Under a
     policy that does not charge (an exempt admin) the usage and its cost are recorded and the balance is not.
     """
-    reference = _ref(chat_id, message_id)
     with store.immediate(user=member.id):
         _ensure_member(store, member, init_balance, plan)
         request = store.get_request(chat_id, message_id)
         previous = store.get_usage(chat_id, message_id)
-        reopened = request is not None and request["status"] == "open"
-        started_at = request["started_at"] if reopened else inlet_at if request is None else None  # type: ignore[index]
-        reopened = started_at is not None
-        kept_hold = previous is not None and previous["price_source"] == "hold" and not previous["output_tokens"]
-        if previous is None or kept_hold:
-            totals = usage
-        elif reopened:
-            totals = _add(previous, round_usage or usage)
-        else:
-            totals = _usage_of(previous)
-        already = previous["cost"] if previous else 0
-        full = price.cost(totals.input_tokens, totals.output_tokens, totals.cached_tokens, totals.reasoning_tokens)
-        replay = previous is not None and not reopened and not kept_hold
-        # A replay charges nothing, even if the price changed since: the record keeps what was charged.
-        charged = 0 if replay else max(0, full - already)
-        cost = already + charged
+        if request is None or request["status"] != "open":
+            # A replay (an outlet run again) or a message this filter never admitted: it earns and costs nothing.
+            user = store.get_user(member.id)
+            return Settlement(
+                usage=_usage_of(previous) if previous else Usage(0, 0),
+                price=price,
+                cost=previous["cost"] if previous else 0,
+                charged=0,
+                balance=user["balance"] if user else 0,  # type: ignore[index]
+                elapsed=None,
+                next_refill=_next_refill(store, plan),
+            )
+        if usage is None:
+            usage = Usage(request["input_tokens"], max(output_tokens, request["output_tokens"]), estimated=True)
+        outcome = _post(store, request, previous, usage, price, charge=policy.charge, reason=model_id, actor=ACTOR)
+        store.close_request(chat_id, message_id, "settled")
+        return replace(outcome, next_refill=_next_refill(store, plan))
 
-        balance: int | None = None  # from the ledger rows below; read only when there are none
-        if reopened and request is not None and request["hold"]:
-            balance = store.append_ledger(
-                member.id, "release", request["hold"], actor=ACTOR, reason="pre-charge settled", reference=reference
-            )
-        if charged and policy.charge:
-            balance = store.append_ledger(
-                member.id, "charge", -charged, actor=ACTOR, reason=model_id, reference=reference
-            )
-        if balance is None:
-            balance = store.get_user(member.id)["balance"]  # type: ignore[index]
-        now = store.clock()
-        elapsed = now - started_at if started_at is not None else None
-        if previous is None or reopened or kept_hold:
-            store.save_usage(
-                {
-                    "chat_id": chat_id,
-                    "message_id": message_id,
-                    "user_id": member.id,
-                    "model_id": model_id,
-                    "input_tokens": totals.input_tokens,
-                    "output_tokens": totals.output_tokens,
-                    "cached_tokens": totals.cached_tokens,
-                    "reasoning_tokens": totals.reasoning_tokens,
-                    "estimated": int(totals.estimated),
-                    "price_source": price.source,
-                    "input_price": price.input,
-                    "output_price": price.output,
-                    "cached_input_price": price.cached_input,
-                    "per_msg_price": price.per_message,
-                    "reasoning_price": price.reasoning,
-                    "request_price": price.per_request,
-                    "cost": cost,
-                    "balance_after": balance,
-                    "elapsed_ms": round(elapsed * 1000) if elapsed is not None else None,
-                }
-            )
-        if reopened and request is not None:
-            store.close_request(chat_id, message_id, "settled")
-        next_refill = _next_refill(store, plan)
+
+def abandon(
+    store: Store,
+    user_id: str,
+    chat_id: str,
+    message_id: str,
+    *,
+    usage: Usage | None = None,
+    output_tokens: int = 0,
+    why: str = "no outlet",
+) -> Settlement | None:
+    """Settle a pending request whose outlet never came (a stop button, a closed tab, an API client hanging up, a
+    crash): the upstream's usage of this round when it reported any, else the prompt the inlet counted plus the
+    output produced so far (`output_tokens`, or what the stream saved on the row), marked estimated, at the price
+    the inlet resolved. Voided (hold released, nothing charged) only when no output was produced. None when the
+    request is not pending (its outlet came first) or not the user's."""
+    with store.immediate(user=user_id):
+        request = store.get_request(chat_id, message_id)
+        if request is None or request["status"] != "open" or request["user_id"] != user_id:
+            return None
+        if usage is None:
+            usage = Usage(request["input_tokens"], max(output_tokens, request["output_tokens"]), estimated=True)
+        price = price_of(request["price"])
+        if usage.output_tokens <= 0 or price is None:
+            # Nothing was generated (or a request from before m005, priced nowhere): the hold goes back.
+            if request["hold"]:
+                store.append_ledger(
+                    request["user_id"],
+                    "release",
+                    request["hold"],
+                    actor="system",
+                    reason=f"{why}: nothing generated",
+                    reference=_ref(chat_id, message_id),
+                )
+            store.close_request(chat_id, message_id, "released")
+            return None
+        previous = store.get_usage(chat_id, message_id)
+        outcome = _post(
+            store,
+            request,
+            previous,
+            replace(usage, estimated=True) if usage.estimated else usage,
+            price,
+            charge=bool(request["charge"]),
+            reason=f"{request['model_id']} ({why})",
+            actor="system",
+        )
+        store.close_request(chat_id, message_id, "expired")
+        return outcome
+
+
+def _post(
+    store: Store,
+    request: dict,
+    previous: dict | None,
+    round_usage: Usage,
+    price: Price,
+    *,
+    charge: bool,
+    reason: str,
+    actor: str,
+) -> Settlement:
+    """Release a pending request's hold, charge its round, and add the round to the message's record."""
+    chat_id, message_id, user_id = request["chat_id"], request["message_id"], request["user_id"]
+    reference = _ref(chat_id, message_id)
+    charged = price.cost(
+        round_usage.input_tokens, round_usage.output_tokens, round_usage.cached_tokens, round_usage.reasoning_tokens
+    )
+    totals = _add(previous, round_usage) if previous else round_usage
+    cost = (previous["cost"] if previous else 0) + charged
+    balance: int | None = None  # from the ledger rows below; read only when there are none
+    if request["hold"]:
+        balance = store.append_ledger(
+            user_id, "release", request["hold"], actor=actor, reason="pre-charge settled", reference=reference
+        )
+    if charged and charge:
+        balance = store.append_ledger(user_id, "charge", -charged, actor=actor, reason=reason, reference=reference)
+    if balance is None:
+        balance = store.get_user(user_id)["balance"]  # type: ignore[index]
+    elapsed = store.clock() - request["started_at"]
+    store.save_usage(
+        {
+            "chat_id": chat_id,
+            "message_id": message_id,
+            "user_id": user_id,
+            "model_id": request["model_id"],
+            "input_tokens": totals.input_tokens,
+            "output_tokens": totals.output_tokens,
+            "cached_tokens": totals.cached_tokens,
+            "reasoning_tokens": totals.reasoning_tokens,
+            "estimated": int(totals.estimated),
+            "price_source": price.source,
+            "input_price": price.input,
+            "output_price": price.output,
+            "cached_input_price": price.cached_input,
+            "per_msg_price": price.per_message,
+            "reasoning_price": price.reasoning,
+            "request_price": price.per_request,
+            "cost": cost,
+            "balance_after": balance,
+            "elapsed_ms": round(elapsed * 1000),
+        }
+    )
     return Settlement(
-        usage=totals,
+        usage=round_usage if previous is None else totals,
         price=price,
         cost=cost,
-        charged=charged if policy.charge else 0,
+        charged=charged if charge else 0,
         balance=balance,
         elapsed=elapsed,
-        next_refill=next_refill,
     )
 
 
@@ -260,86 +328,46 @@ def _usage_of(row: dict) -> Usage:
 
 
 def _add(row: dict, more: Usage) -> Usage:
+    """A message's record plus one more round (a Continue): every count adds up; estimated if either is."""
     before = _usage_of(row)
-    if more.estimated:
-        # An estimate covers the whole message, not the round: keep the larger of the two totals.
-        return Usage(
-            input_tokens=max(before.input_tokens, more.input_tokens),
-            output_tokens=max(before.output_tokens, more.output_tokens),
-            cached_tokens=before.cached_tokens,
-            reasoning_tokens=before.reasoning_tokens,
-            estimated=True,
-        )
     return Usage(
         input_tokens=before.input_tokens + more.input_tokens,
         output_tokens=before.output_tokens + more.output_tokens,
         cached_tokens=before.cached_tokens + more.cached_tokens,
         reasoning_tokens=before.reasoning_tokens + more.reasoning_tokens,
-        estimated=before.estimated,
+        estimated=before.estimated or more.estimated,
     )
 
 
-def expire_holds(store: Store, *, older_than: float, keep_as_charge: bool) -> int:
-    """Settle requests whose outlet never came (a closed tab, a crashed stream): keep or release the hold.
-
-    A hold kept as charge is recorded as the message's cost, so a late outlet charges only any excess.
-    """
-    expired = 0
-    with store.immediate():
-        for request in store.stale_requests(store.clock() - older_than):
-            chat_id, message_id, user_id, hold = (
-                request["chat_id"],
-                request["message_id"],
-                request["user_id"],
-                request["hold"],
-            )
-            reference = _ref(chat_id, message_id)
-            if hold:
-                balance = store.append_ledger(
-                    user_id,
-                    "release",
-                    hold,
-                    actor="system",
-                    reason="no outlet: hold expired",
-                    reference=reference,
-                )
-                if keep_as_charge:
-                    balance = store.append_ledger(
-                        user_id,
-                        "charge",
-                        -hold,
-                        actor="system",
-                        reason="no outlet: hold kept",
-                        reference=reference,
-                    )
-                    _record_kept_hold(store, request, balance)
-            store.close_request(chat_id, message_id, "expired")
-            expired += 1
-    return expired
+def progress(store: Store, user_id: str, chat_id: str, message_id: str, output_tokens: int) -> None:
+    """Save the output a pending request's stream has produced so far (kept if its process dies)."""
+    with store.immediate(user=user_id):
+        store.record_progress(chat_id, message_id, output_tokens)
 
 
-def _record_kept_hold(store: Store, request: dict, balance: int) -> None:
-    previous = store.get_usage(request["chat_id"], request["message_id"])
-    record = (
-        dict(previous)
-        if previous
-        else {
-            "chat_id": request["chat_id"],
-            "message_id": request["message_id"],
-            "user_id": request["user_id"],
-            "model_id": request["model_id"],
-            "input_tokens": 0,
-            "output_tokens": 0,
-            "estimated": 1,
-            "price_source": "hold",
-            "cost": 0,
-        }
-    )
-    for key in ("id", "created_at", "updated_at"):
-        record.pop(key, None)
-    record["cost"] += request["hold"]
-    record["balance_after"] = balance
-    store.save_usage(record)
+def stale(store: Store, *, older_than: float) -> list[dict]:
+    """Pending requests started more than `older_than` seconds ago: their outlet is not coming (or their process
+    died); each is then settled by `abandon`."""
+    return store.stale_requests(store.clock() - older_than)
+
+
+def price_text(price: Price) -> str:
+    """A price as kept on a pending request (JSON of its fields)."""
+    return json.dumps(asdict(price), separators=(",", ":"))
+
+
+def price_of(text: str | None) -> Price | None:
+    """The price a pending request was admitted at; None for a row without one (or one not readable)."""
+    if not text:
+        return None
+    try:
+        fields = json.loads(text)
+        return Price(**{name: fields[name] for name in fields if name in _PRICE_FIELDS})
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
+_PRICE_FIELDS = frozenset(Price.__dataclass_fields__)
 
 
 def _ref(chat_id: str, message_id: str) -> str:

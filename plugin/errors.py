@@ -37,6 +37,13 @@ class InsufficientBalance(MonitorError):
     key = "insufficient_balance"
 
 
+class EmptyBalance(MonitorError):
+    """Params: balance, already formatted as money: nothing is left and nothing more than a positive balance is
+    needed (a request that holds nothing)."""
+
+    key = "empty_balance"
+
+
 class MisconfiguredValve(MonitorError):
     """Params: valve (its name)."""
 

@@ -26,9 +26,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "time": "Time: {seconds}s",
         "speed": "{rate} T/s",
         "insufficient_balance": (
-            "Insufficient balance: your balance is {balance} and this model needs {needed} to start."
-            " Please ask an administrator to top up your account."
+            "Insufficient balance: this reply needs up to {needed} set aside to start, and your balance is {balance}."
+            " Unused, it is given back when the reply ends. Please ask an administrator to top up your account."
         ),
+        "empty_balance": ("Your balance is used up ({balance}). Please ask an administrator to top up your account."),
         "user_blocked": "Your account is blocked from chatting. Please contact an administrator.",
         "misconfigured_valve": "Billing is misconfigured ({valve}). Please tell an administrator.",
         "error_generic": "Billing is unavailable right now. Please try again or contact an administrator.",
@@ -65,7 +66,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "balance": "余额: {amount}",
         "time": "耗时: {seconds}s",
         "speed": "{rate} T/s",
-        "insufficient_balance": "余额不足：当前余额 {balance}，该模型至少需要 {needed} 才能开始。请联系管理员充值。",
+        "insufficient_balance": (
+            "余额不足：本次回复开始前需要预留最多 {needed}，当前余额为 {balance}。未用完的部分会在回复结束时退回。"
+            "请联系管理员充值。"
+        ),
+        "empty_balance": "您的余额已用完（{balance}）。请联系管理员充值。",
         "user_blocked": "您的账户已被禁止使用对话，请联系管理员。",
         "misconfigured_valve": "计费配置有误（{valve}），请告知管理员。",
         "error_generic": "计费服务暂不可用，请稍后重试或联系管理员。",
@@ -100,9 +105,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "time": "Tiempo: {seconds}s",
         "speed": "{rate} T/s",
         "insufficient_balance": (
-            "Saldo insuficiente: su saldo es {balance} y este modelo necesita {needed} para empezar."
-            " Pida a un administrador que recargue su cuenta."
+            "Saldo insuficiente: esta respuesta necesita reservar hasta {needed} para empezar y su saldo es {balance}."
+            " Lo no usado se devuelve al terminar la respuesta. Pida a un administrador que recargue su cuenta."
         ),
+        "empty_balance": "Su saldo se ha agotado ({balance}). Pida a un administrador que recargue su cuenta.",
         "user_blocked": "Su cuenta tiene bloqueado el chat. Póngase en contacto con un administrador.",
         "misconfigured_valve": "La facturación está mal configurada ({valve}). Avise a un administrador.",
         "error_generic": ("La facturación no está disponible ahora. Inténtelo de nuevo o contacte a un administrador."),

@@ -339,6 +339,18 @@ END;
 """
 
 
+# Two-phase charges (issue 16): a pending request keeps what it needs to be settled without an outlet (a stop button,
+# a client hanging up, a crash): the prompt's estimated tokens, the output seen so far, the price the inlet resolved
+# and whether its user is charged at all.
+M005_PENDING = """
+ALTER TABLE requests ADD COLUMN input_tokens INTEGER NOT NULL DEFAULT 0 CHECK (input_tokens >= 0);
+ALTER TABLE requests ADD COLUMN output_tokens INTEGER NOT NULL DEFAULT 0 CHECK (output_tokens >= 0);
+ALTER TABLE requests ADD COLUMN price TEXT;
+ALTER TABLE requests ADD COLUMN charge INTEGER NOT NULL DEFAULT 1 CHECK (charge IN (0, 1));
+ALTER TABLE requests ADD COLUMN seen_at REAL;
+"""
+
+
 def schema_sql() -> str:
     """The schema text, read beside the package in a checkout: the fresh-database truth the migrations must
     reproduce (tests compare them). A database is only ever built by the migrations, so the generated Function
@@ -389,6 +401,13 @@ def m003_price_catalogue(db: sqlite_utils.Database) -> None:
 def m004_budgets(db: sqlite_utils.Database) -> None:
     """Budgets per group and user, the allowance period applied per user, and the budgets' version counter."""
     for sql in statements(M004_SCHEMA):
+        db.conn.execute(sql)
+
+
+@MIGRATIONS()
+def m005_pending_requests(db: sqlite_utils.Database) -> None:
+    """What a pending request needs to be settled without an outlet (see M005_PENDING)."""
+    for sql in statements(M005_PENDING):
         db.conn.execute(sql)
 
 

@@ -169,6 +169,15 @@ async def member_group_ids(user_id: str) -> list[str]:
     return [group.id for group in groups.get(user_id, [])]
 
 
+async def saved_reply(chat_id: str, message_id: str) -> dict[str, Any] | None:
+    """The assistant message as Open WebUI saved it ({content, output, ...}), or None: what a reply stopped or cut
+    off produced, read to settle it when no outlet came (Open WebUI saves a stopped reply's partial text)."""
+    from open_webui.models.chats import Chats
+
+    message = await Chats.get_message_by_id_and_message_id(chat_id, message_id)
+    return message if isinstance(message, dict) and message else None
+
+
 async def list_groups() -> list[dict[str, str]]:
     """Every Open WebUI group as {id, name}, for admins naming a group in a budget command."""
     from open_webui.models.groups import Groups

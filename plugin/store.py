@@ -753,16 +753,38 @@ class Store:
             (chat_id, message_id),
         )
 
-    def open_request(self, chat_id: str, message_id: str, user_id: str, model_id: str, hold: int) -> None:
-        """Start (or restart, for a Continue) a request; a hold still open from a parallel inlet adds up."""
+    def open_request(
+        self,
+        chat_id: str,
+        message_id: str,
+        user_id: str,
+        model_id: str,
+        hold: int,
+        *,
+        input_tokens: int = 0,
+        price: str | None = None,
+        charge: bool = True,
+    ) -> None:
+        """Start (or restart, for a Continue) a pending request; a hold still open from a parallel inlet adds up.
+        A restart begins a new round: the output seen so far starts again at 0."""
         self.conn.execute(
-            "INSERT INTO requests (chat_id, message_id, user_id, model_id, hold, status, started_at)"
-            " VALUES (?, ?, ?, ?, ?, 'open', ?)"
+            "INSERT INTO requests (chat_id, message_id, user_id, model_id, hold, status, started_at, input_tokens,"
+            " output_tokens, price, charge, seen_at)"
+            " VALUES (?, ?, ?, ?, ?, 'open', ?, ?, 0, ?, ?, NULL)"
             " ON CONFLICT (chat_id, message_id) DO UPDATE SET"
             " hold = CASE WHEN requests.status = 'open' THEN requests.hold + excluded.hold ELSE excluded.hold END,"
             " status = 'open', started_at = excluded.started_at, finished_at = NULL,"
-            " model_id = excluded.model_id",
-            (chat_id, message_id, user_id, model_id, hold, self.clock()),
+            " model_id = excluded.model_id, input_tokens = excluded.input_tokens, output_tokens = 0,"
+            " price = excluded.price, charge = excluded.charge, seen_at = NULL",
+            (chat_id, message_id, user_id, model_id, hold, self.clock(), input_tokens, price, int(charge)),
+        )
+
+    def record_progress(self, chat_id: str, message_id: str, output_tokens: int) -> None:
+        """The output a pending request's stream has produced so far, for settling it if its process dies."""
+        self.conn.execute(
+            "UPDATE requests SET output_tokens = ?, seen_at = ?"
+            " WHERE chat_id = ? AND message_id = ? AND status = 'open' AND output_tokens < ?",
+            (output_tokens, self.clock(), chat_id, message_id, output_tokens),
         )
 
     def close_request(self, chat_id: str, message_id: str, status: str) -> None:
@@ -773,7 +795,7 @@ class Store:
 
     def stale_requests(self, started_before: float) -> list[dict[str, Any]]:
         return self.query(
-            "SELECT * FROM requests WHERE status = 'open' AND started_at < ? ORDER BY started_at",
+            "SELECT * FROM requests WHERE status = 'open' AND COALESCE(seen_at, started_at) < ? ORDER BY started_at",
             (started_before,),
         )
 

@@ -215,6 +215,80 @@ def estimate_usage(messages: Sequence[Mapping[str, Any]], count: Callable[[str],
     return Usage(input_tokens=input_tokens, output_tokens=count(output_text), estimated=True)
 
 
+def prompt_tokens(messages: Any, count: Callable[[str], int] = heuristic_count) -> int:
+    """The estimated tokens of a request's prompt: every message the inlet is about to send upstream."""
+    total = REPLY_PRIMING
+    for message in messages if isinstance(messages, list) else ():
+        if isinstance(message, Mapping):
+            text, images = message_text(message)
+            total += PER_MESSAGE + count(text) + images * PER_IMAGE
+    return min(total, MAX_TOKENS)
+
+
+class Tally:
+    """What one request's stream has produced, as the upstream sent it chunk by chunk (the Filter's `stream` hook):
+    the text of its deltas and the usage each upstream response reported. Cheap per chunk: pieces are appended and
+    counted roughly; the exact count is taken once, when the request is settled."""
+
+    __slots__ = ("chunks", "pieces", "rough", "usage")
+
+    def __init__(self) -> None:
+        self.chunks = 0
+        self.pieces: list[str] = []
+        self.rough = 0  # heuristic tokens of the pieces so far (for the progress saved now and then)
+        self.usage: dict[str, Mapping[str, Any]] = {}  # upstream response id -> its usage (the last one it sent)
+
+    def add(self, event: Any) -> None:
+        if type(event) is not dict:
+            return
+        self.chunks += 1
+        choices = event.get("choices")
+        if type(choices) is list:
+            for choice in choices:
+                delta = choice.get("delta") if type(choice) is dict else None
+                if type(delta) is dict:
+                    for key in ("content", "reasoning_content", "reasoning"):
+                        piece = delta.get(key)
+                        if type(piece) is str and piece:
+                            self.pieces.append(piece)
+                            self.rough += heuristic_count(piece)
+        usage = event.get("usage")
+        if _is_map(usage) and usage:
+            # One usage per upstream response (a tool call's follow-up is another response, with another id); an
+            # upstream that repeats a growing usage in every chunk is read once, at its last value.
+            self.usage[str(event.get("id") or "")] = usage
+
+    def reported(self) -> Usage | None:
+        """The upstream's own usage of this round (summed over its responses), or None when it reported none or
+        reported something that cannot be a count."""
+        if not self.usage:
+            return None
+        total: Usage | None = None
+        try:
+            for raw in self.usage.values():
+                one = reported_usage({"usage": raw})
+                if one is None:
+                    continue
+                total = one if total is None else _plus(total, one)
+        except InvalidUsage as e:
+            log.info("ignored the stream's usage: %s", e)
+            return None
+        return total
+
+    def output_tokens(self, count: Callable[[str], int] = heuristic_count) -> int:
+        return count("".join(self.pieces)) if self.pieces else 0
+
+
+def _plus(a: Usage, b: Usage) -> Usage:
+    return Usage(
+        input_tokens=a.input_tokens + b.input_tokens,
+        output_tokens=a.output_tokens + b.output_tokens,
+        cached_tokens=a.cached_tokens + b.cached_tokens,
+        reasoning_tokens=a.reasoning_tokens + b.reasoning_tokens,
+        estimated=a.estimated or b.estimated,
+    )
+
+
 def usage_for(
     messages: Sequence[Mapping[str, Any]], count: Callable[[str], int] = heuristic_count
 ) -> tuple[Usage, Usage, str | None]:

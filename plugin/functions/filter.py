@@ -1,9 +1,18 @@
-"""The billing Filter: gate and pre-charge at inlet, exact charge and the cost notice at outlet.
+"""The billing Filter: a pending charge at inlet, posted at outlet, settled by estimate when no outlet comes.
 
-Thin on purpose: Open WebUI arguments in, one billing transaction (on the event loop when SQLite's lock is
-free, else on the store's thread), events out. An outlet with somewhere to send its notice (a chat in Open WebUI's
-UI) returns as soon as its charge is queued for the next group commit (write-behind): the notice, with the balance
-that commit left, follows a moment later. An API call's outlet (no notice) returns once its charge is recorded.
+Thin on purpose: Open WebUI arguments in, one billing step per hook, events out.
+- inlet: the reply's hold (its prompt and an output allowance at the model's price, or the admin's `cost_on_inlet`)
+  must be covered by the balance; the request is recorded as pending in the same transaction (durable before the
+  upstream is asked), so no stop button, hang-up or crash can make a reply free.
+- stream: each upstream chunk's text and usage are tallied in memory (never written per chunk; the output so far
+  is saved on the pending row every PROGRESS_EVERY seconds, for a process that dies).
+- outlet: the round is charged at its exact cost from the upstream's own usage, or an estimate, and the notice
+  follows. An outlet with somewhere to send its notice (a chat in Open WebUI's UI) returns as soon as its charge is
+  queued for the next group commit: the notice, with the balance that commit left, follows a moment later. An API
+  call's outlet (no notice) returns once its charge is recorded.
+- no outlet: the task that ran the inlet ends without one (the stop button cancels it; an API client hanging up
+  ends it): the pending charge is settled for the prompt and the output tallied so far, marked estimated. Requests
+  whose process died are settled by the sweep after `hold_timeout_minutes`, from what Open WebUI saved.
 """
 
 from __future__ import annotations
@@ -15,8 +24,9 @@ import os
 import sqlite3
 import time
 import uuid
+from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
@@ -30,6 +40,10 @@ log = logging.getLogger(__name__)
 
 KEY = "openwebui_monitor"  # where the inlet leaves the request key for the outlet, in the request's own metadata
 SWEEP_EVERY = 60.0  # seconds between looks for forgotten holds, per process
+# After the task that ran an inlet has ended without an outlet: how long its outlet may still come (an API stream's
+# outlet runs shielded and may finish after the request's task) before the reply is settled as abandoned.
+ABANDON_GRACE = 2.0
+PROGRESS_EVERY = 2.0  # seconds between saves of a stream's output so far on its pending row
 GROUPS_TTL = 60.0  # seconds a user's Open WebUI groups are remembered (only read when a group has a budget)
 
 
@@ -93,18 +107,23 @@ class Filter:
         cost_on_inlet: str = Field(
             default_factory=lambda: _env_str("COST_ON_INLET", "0"),
             max_length=10_000,
-            description="Pre-charge held when a chat starts and settled at its end: '0.1' for every model, or"
-            " 'model:cost,...' (model ids may contain ':'; 'default:cost' for the rest).",
+            description="Fixed pre-charge held when a chat starts, instead of the reply's estimate, and settled at"
+            " its end: '0.1' for every model, or 'model:cost,...' (model ids may contain ':'; 'default:cost' for"
+            " the rest); 0 holds the estimate.",
         )
         hold_timeout_minutes: int = Field(
             default=30,
             ge=1,
             le=10_080,
-            description="Settle a pre-charge whose reply never finished after this.",
+            description="Settle a reply whose outlet never came (its worker died) after this: charged for an"
+            " estimate of what it produced, or released when it produced nothing.",
         )
-        expired_hold: Literal["charge", "release"] = Field(
-            default="charge",
-            description="What happens to a pre-charge whose reply never finished.",
+        reserve_output_tokens: int = Field(
+            default=1000,
+            ge=1,
+            le=10_000_000,
+            description="Output tokens set aside (at the model's output price) when a reply starts and the request"
+            " names no max_tokens; unused, they are given back when it ends.",
         )
         exempt_models: str = Field(
             default="",
@@ -161,6 +180,7 @@ class Filter:
         self._count: Any = None
         self._groups: dict[str, tuple[float, tuple[str, ...]]] = {}  # user id -> (expires, group ids)
         self._pending: set[asyncio.Future[Any]] = set()  # queued charges, then their notices until sent
+        self._live: dict[tuple[str, str], _Live] = {}  # admitted requests of this process whose outlet has not come
 
     # -- hooks ---------------------------------------------------------------------------------
 
@@ -185,16 +205,19 @@ class Filter:
         try:
             member = _member(user)
             policy = self._policy(member)
-            hold = pricing.inlet_cost(_holds(self.valves.cost_on_inlet), model_id)
-            if not policy.refuse_empty:
-                hold = 0  # a pre-charge only protects refusals; with none there is nothing to hold
+            fixed = pricing.inlet_cost(_holds(self.valves.cost_on_inlet), model_id)
+            messages = body.get("messages")
+            input_tokens = tokens.prompt_tokens(messages, self._counter())
+            allowance = _max_tokens(body) or self.valves.reserve_output_tokens
+            price_of = self._price_of(model_id, __model__, __request__)
             store = await self._store()
             await self._sweep(store)
             plan = await self._plan(store, member)
-            result = billing.gate(store, member, plan, policy) if not hold else None
-            if result is None:
-                result = await store.call(
-                    billing.admit,
+
+            def admit(store: Store) -> billing.Admission | billing.Refusal:
+                price = price_of(store)
+                hold = fixed or billing.reserve(price, input_tokens, allowance)
+                return billing.admit(
                     store,
                     member,
                     chat_id=chat_id,
@@ -204,9 +227,11 @@ class Filter:
                     init_balance=self._derived().init_balance,
                     plan=plan,
                     policy=policy,
+                    price=price,
+                    input_tokens=input_tokens,
                 )
-            if isinstance(metadata, dict) and not hold:
-                metadata[KEY]["at"] = store.clock()  # no request row was written: the outlet's Continue mark
+
+            result = await store.call(admit, store)
         except ValueError:
             log.exception("openwebui_monitor: invalid valve")
             raise Exception(MisconfiguredValve(valve="cost_on_inlet").message(lang)) from None
@@ -235,6 +260,8 @@ class Filter:
             if result.next_refill is not None and not isinstance(result.error, UserBlocked):
                 text += " " + i18n.t(lang, "refusal_next_refill", when=budgets.when(result.next_refill))
             raise Exception(text)
+        if isinstance(result, billing.Admission):
+            self._watch((chat_id, message_id), member.id, store, _continued_tokens(messages, self._counter()))
         if body.get("stream"):
             # Open WebUI asks for usage only for models flagged with the usage capability; we always need it.
             options = body.get("stream_options")
@@ -243,6 +270,17 @@ class Filter:
                 "include_usage": True,
             }
         return body
+
+    def stream(self, event: dict, __metadata__: dict | None = None) -> dict:
+        """Tally each upstream chunk of an admitted request (its text, its usage); the chunk goes on unchanged."""
+        key = __metadata__.get(KEY) if type(__metadata__) is dict else None
+        live = self._live.get((key.get("chat_id", ""), key.get("message_id", ""))) if type(key) is dict else None
+        if live is not None:
+            live.tally.add(event)
+            if live.tally.rough > live.saved and (now := time.monotonic()) - live.saved_at >= PROGRESS_EVERY:
+                live.saved, live.saved_at = live.tally.rough, now
+                self._save_progress(live)
+        return event
 
     async def outlet(
         self,
@@ -271,32 +309,22 @@ class Filter:
             log.warning("openwebui_monitor: outlet without messages for %s", model_id)
             return body
         chat_id, message_id = self._end_key(__metadata__, body)
-        inlet_at = _inlet_at(__metadata__)
         member = _member(user)
         valves, mine = self.valves, user.get("valves")  # now: Open WebUI may set this shared instance's anew
+        live = self._live.pop((chat_id, message_id), None)
         try:
             store = await self._store()
             plan = await self._plan(store, member)
             policy = self._policy(member)
-            lookup = openwebui.model_lookup(__request__)
             derived = self._derived()
+            price_of = self._price_of(model_id, __model__, __request__)
 
             # Read now: the body goes on to later filters and Open WebUI, which may change it before our commit.
-            usage, last_round, why = tokens.usage_for(messages, self._counter())
+            usage, output_tokens, why = _round(live, messages, chat_id, self._counter())
             if why:
                 log.info("openwebui_monitor: %s for %s/%s, estimating", why, chat_id, message_id)
 
             def settle(store: Store) -> billing.Settlement:
-                price = pricing.resolve(
-                    model_id,
-                    __model__,
-                    admin_price=store.get_price,
-                    lookup_model=lookup,
-                    fallback=derived.fallback,
-                    catalogue=catalogue.price_for,
-                )
-                if derived.minimum:
-                    price = replace(price, minimum=derived.minimum)
                 return billing.settle(
                     store,
                     member,
@@ -304,10 +332,9 @@ class Filter:
                     message_id=message_id,
                     model_id=model_id,
                     usage=usage,
-                    round_usage=last_round,
-                    price=price,
+                    output_tokens=output_tokens,
+                    price=price_of(store),
                     init_balance=derived.init_balance,
-                    inlet_at=inlet_at,
                     plan=plan,
                     policy=policy,
                 )
@@ -397,18 +424,116 @@ class Filter:
         target, backups = store_target(self.valves)
         return await open_store_async(target, trust_proof=True, backup_dir=backups)
 
+    def _price_of(self, model_id: str, model: dict | None, request: Any) -> Callable[[Store], pricing.Price]:
+        """The model's price as a step reads it (an admin's price is a row of ours): the same at inlet and outlet."""
+        lookup = openwebui.model_lookup(request)
+        derived = self._derived()
+
+        def price_of(store: Store) -> pricing.Price:
+            price = pricing.resolve(
+                model_id,
+                model,
+                admin_price=store.get_price,
+                lookup_model=lookup,
+                fallback=derived.fallback,
+                catalogue=catalogue.price_for,
+            )
+            return replace(price, minimum=derived.minimum) if derived.minimum else price
+
+        return price_of
+
+    def _watch(self, key: tuple[str, str], user_id: str, store: Store, continued: int) -> None:
+        """Follow an admitted request until its outlet: if the task that ran its inlet ends first (the stop button
+        cancels it; an API client hanging up ends it), the reply is settled as abandoned."""
+        live = _Live(user_id=user_id, store=store, continued=continued, started=time.monotonic())
+        self._live[key] = live
+        task = asyncio.current_task()
+        if task is not None:
+            task.add_done_callback(functools.partial(self._ended, key, live))
+
+    def _ended(self, key: tuple[str, str], live: _Live, task: asyncio.Task[Any]) -> None:
+        if self._live.get(key) is not live:
+            return  # its outlet came
+        live.stopped = task.cancelled()
+        loop = task.get_loop()
+        loop.call_later(ABANDON_GRACE, self._spawn, loop, self._abandon(key, live))
+
+    def _spawn(self, loop: asyncio.AbstractEventLoop, work: Any) -> None:
+        task = loop.create_task(work)
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def _abandon(self, key: tuple[str, str], live: _Live) -> None:
+        """Settle a reply whose outlet never came, for what its stream produced (or what Open WebUI saved of it)."""
+        if self._live.get(key) is not live:
+            return  # its outlet came during the grace
+        del self._live[key]
+        chat_id, message_id = key
+        count = self._counter()
+        usage = live.tally.reported()
+        output = live.tally.output_tokens(count)
+        if not live.tally.chunks and chat_id:
+            output = max(output, await _saved_output(chat_id, message_id, count) - live.continued)
+        why = "stopped" if live.stopped else "no outlet"
+        try:
+            settled = await asyncio.shield(
+                live.store.submit(
+                    billing.abandon,
+                    live.store,
+                    live.user_id,
+                    chat_id,
+                    message_id,
+                    usage=usage,
+                    output_tokens=output,
+                    why=why,
+                )
+            )
+        except Exception:
+            log.exception("openwebui_monitor: could not settle the abandoned reply %s/%s", chat_id, message_id)
+            return
+        log.info(
+            "openwebui_monitor: %s/%s ended without an outlet (%s): charged %s",
+            chat_id,
+            message_id,
+            why,
+            settled.charged if settled else 0,
+        )
+
+    def _save_progress(self, live: _Live) -> None:
+        """Save a stream's output so far on its pending row (a process that dies leaves at least this)."""
+        for key, value in self._live.items():
+            if value is live:
+                saving = live.store.submit(billing.progress, live.store, live.user_id, key[0], key[1], live.tally.rough)
+                self._pending.add(saving)
+                saving.add_done_callback(_logged)
+                saving.add_done_callback(self._pending.discard)
+                return
+
     async def _sweep(self, store: Store) -> None:
-        """Settle forgotten holds now and then; cheap (an indexed query) and off the event loop."""
+        """Now and then, settle pending requests whose outlet is not coming (their process died): in the
+        background, from what their stream saved or what Open WebUI saved of the reply."""
         now = time.monotonic()
         if now - self._last_sweep < SWEEP_EVERY:
             return
         self._last_sweep = now
-        await store.run(
-            billing.expire_holds,
-            store,
-            older_than=self.valves.hold_timeout_minutes * 60.0,
-            keep_as_charge=self.valves.expired_hold == "charge",
-        )
+        older_than = self.valves.hold_timeout_minutes * 60.0
+        for key, live in list(self._live.items()):
+            if now - live.started > older_than * 2:
+                del self._live[key]  # never ended nor reached its outlet: the sweep below settles it
+        self._spawn(asyncio.get_running_loop(), self._settle_stale(store, older_than))
+
+    async def _settle_stale(self, store: Store, older_than: float) -> None:
+        try:
+            for row in await store.run(billing.stale, store, older_than=older_than):
+                chat_id, message_id = row["chat_id"], row["message_id"]
+                if (chat_id, message_id) in self._live:
+                    continue  # still followed here
+                output = await _saved_output(chat_id, message_id, self._counter()) if chat_id else 0
+                await store.call(
+                    billing.abandon, store, row["user_id"], chat_id, message_id, output_tokens=output, why="timed out"
+                )
+        except Exception:
+            log.exception("openwebui_monitor: could not settle forgotten holds")
 
     def _policy(self, member: billing.Member) -> billing.Policy:
         if self.valves.exempt_admins and member.role == "admin":
@@ -550,11 +675,77 @@ def _parts(valves: Any, mine: Any) -> notice.Parts:
     )
 
 
-def _inlet_at(metadata: Any) -> float | None:
-    """When this request's inlet admitted it without writing a request row (no pre-charge), else None."""
-    key = metadata.get(KEY) if isinstance(metadata, dict) else None
-    at = key.get("at") if isinstance(key, dict) else None
-    return float(at) if isinstance(at, int | float) and not isinstance(at, bool) else None
+@dataclass(eq=False)
+class _Live:
+    """An admitted request of this process, until its outlet (or its settlement without one)."""
+
+    user_id: str
+    store: Store
+    continued: int  # tokens of the assistant text a Continue extends (already billed in an earlier round)
+    started: float  # monotonic
+    tally: tokens.Tally = field(default_factory=tokens.Tally)
+    saved: int = 0  # output tokens last saved on the pending row
+    saved_at: float = 0.0  # monotonic time of that save
+    stopped: bool = False  # its task was cancelled (the stop button)
+
+
+def _round(
+    live: _Live | None, messages: list, chat_id: str, count: Callable[[str], int]
+) -> tuple[tokens.Usage | None, int, str | None]:
+    """This round's usage as the upstream answered it, the output its text counts, and why it is an estimate.
+
+    Only what the upstream answered this request is believed: a streamed round's usage chunks (our own tally); a
+    non-streamed round's usage only when no one could have written it beforehand: an API call's reply (no saved
+    chat) or a new saved message. The usage a saved message carries into a Continue or a replayed id is the chat's
+    stored usage, which its owner can edit (and Open WebUI keeps it when the upstream reports none): never read.
+    """
+    last = messages[-1] if messages and isinstance(messages[-1], dict) else {}
+    if live is not None and live.tally.chunks:
+        usage = live.tally.reported()
+        return usage, live.tally.output_tokens(count), None if usage else "no usage in the stream"
+    text, _ = tokens.message_text(last)
+    output = max(count(text) - (live.continued if live else 0), 0)
+    if chat_id and (live is None or live.continued):
+        return None, output, "a saved message's own usage is not believed"
+    try:
+        usage = tokens.reported_usage(last, last_round=True)
+    except tokens.InvalidUsage as e:
+        return None, output, f"rejected usage: {e}"
+    return usage, output, None if usage else "no usage reported"
+
+
+def _continued_tokens(messages: Any, count: Callable[[str], int]) -> int:
+    """A Continue sends the reply so far as the last message: its tokens are not this round's output."""
+    if isinstance(messages, list) and messages and isinstance(messages[-1], dict):
+        if messages[-1].get("role") == "assistant":
+            return count(tokens.message_text(messages[-1])[0])
+    return 0
+
+
+def _max_tokens(body: dict) -> int:
+    """The output limit the request names (`max_tokens`, `max_completion_tokens`; Ollama: `options.num_predict`)."""
+    for source in (body, body.get("params"), body.get("options")):
+        if isinstance(source, dict):
+            for name in ("max_completion_tokens", "max_tokens", "num_predict"):
+                value = source.get(name)
+                if type(value) is int and 0 < value <= tokens.MAX_TOKENS:
+                    return value
+    return 0
+
+
+async def _saved_output(chat_id: str, message_id: str, count: Callable[[str], int]) -> int:
+    """The tokens of the reply text Open WebUI saved for a message (a stopped reply's partial text), 0 if none."""
+    try:
+        message = await openwebui.saved_reply(chat_id, message_id)
+    except Exception:  # broad on purpose: Open WebUI's own database; the stream's tally still stands
+        log.warning("openwebui_monitor: could not read the saved reply %s/%s", chat_id, message_id, exc_info=True)
+        return 0
+    return count(tokens.message_text(message)[0]) if message else 0
+
+
+def _logged(done: asyncio.Future[Any]) -> None:
+    if not done.cancelled() and (exc := done.exception()) is not None:
+        log.warning("openwebui_monitor: could not save a stream's progress", exc_info=exc)
 
 
 def _member(user: dict) -> billing.Member:
