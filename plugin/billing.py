@@ -270,7 +270,11 @@ def _post(
     chat_id, message_id, user_id = request["chat_id"], request["message_id"], request["user_id"]
     reference = _ref(chat_id, message_id)
     charged = price.cost(
-        round_usage.input_tokens, round_usage.output_tokens, round_usage.cached_tokens, round_usage.reasoning_tokens
+        round_usage.input_tokens,
+        round_usage.output_tokens,
+        round_usage.cached_tokens,
+        round_usage.reasoning_tokens,
+        round_usage.cache_write_tokens,
     )
     totals = _add(previous, round_usage) if previous else round_usage
     cost = (previous["cost"] if previous else 0) + charged

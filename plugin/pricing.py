@@ -17,6 +17,9 @@ from typing import Any
 MICRO = 1_000_000  # micro-units per currency unit
 PER = 1_000_000  # prices are per 1M tokens
 MAX_INLET_COST = 1_000_000  # currency units: a pre-charge above this is a typo
+# Anthropic bills a token written to its prompt cache at 1.25x the input rate (5-minute cache): the rate of cache
+# writes, which no price source of ours gives apart.
+CACHE_WRITE_FACTOR = (5, 4)
 
 
 def to_micro(amount: float | int | str | Decimal) -> int:
@@ -44,21 +47,32 @@ class Price:
     per_request: int | None = None
     minimum: int = 0
 
-    def cost(self, input_tokens: int, output_tokens: int, cached_tokens: int = 0, reasoning_tokens: int = 0) -> int:
+    def cost(
+        self,
+        input_tokens: int,
+        output_tokens: int,
+        cached_tokens: int = 0,
+        reasoning_tokens: int = 0,
+        cache_write_tokens: int = 0,
+    ) -> int:
         """What one assistant message costs. No output means nothing was delivered, so nothing is owed.
 
-        Cached tokens are part of the input and reasoning tokens part of the output (as OpenAI and Anthropic
-        count them): with their own rate they are billed at it instead of the input / output rate, never twice.
+        Cached tokens (read from a cache) and cache writes are part of the input, and reasoning tokens part of the
+        output (`tokens.reported_usage` puts them there whatever the provider's meaning): cached tokens with their
+        own rate are billed at it instead of the input rate, cache writes at CACHE_WRITE_FACTOR times the input
+        rate, reasoning tokens at theirs instead of the output rate; never twice.
         """
         if output_tokens <= 0:
             return 0
         if self.per_message is not None:
             return max(self.per_message, self.minimum)
         cached = min(max(cached_tokens, 0), input_tokens) if self.cached_input is not None else 0
+        written = min(max(cache_write_tokens, 0), input_tokens - cached)
         reasoning = min(max(reasoning_tokens, 0), output_tokens) if self.reasoning is not None else 0
         numerator = (
-            (input_tokens - cached) * self.input
+            (input_tokens - cached - written) * self.input
             + cached * (self.cached_input or 0)
+            + written * self.input * CACHE_WRITE_FACTOR[0] // CACHE_WRITE_FACTOR[1]
             + (output_tokens - reasoning) * self.output
             + reasoning * (self.reasoning or 0)
         )

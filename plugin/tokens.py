@@ -34,9 +34,10 @@ class InvalidUsage(ValueError):
 class Usage:
     input_tokens: int
     output_tokens: int
-    cached_tokens: int = 0
-    reasoning_tokens: int = 0
+    cached_tokens: int = 0  # part of input_tokens, read from a cache
+    reasoning_tokens: int = 0  # part of output_tokens
     estimated: bool = False
+    cache_write_tokens: int = 0  # part of input_tokens, written to a cache (Anthropic bills them apart)
 
 
 def _count(value: Any, field: str) -> int:
@@ -103,13 +104,26 @@ def reported_usage(message: Mapping[str, Any], *, last_round: bool = False) -> U
     input_tokens = _count(raw_in or 0, "input_tokens")
     output_tokens = _count(raw_out or 0, "output_tokens")
     cached = _detail(usage, ("prompt_tokens_details", "input_tokens_details"), "cached_tokens")
-    if cached is None:
-        cached = usage.get("cache_read_input_tokens")
     reasoning = _detail(
         usage,
         ("completion_tokens_details", "output_tokens_details"),
         "reasoning_tokens",
     )
+    cache_read, cache_write = usage.get("cache_read_input_tokens"), usage.get("cache_creation_input_tokens")
+    if "prompt_tokens" not in usage and (cache_read is not None or cache_write is not None):
+        # Anthropic's meaning (its native API, a pipe that passes it on): `input_tokens` counts only the uncached
+        # input; cache reads and cache writes are counted on top of it, each billed at its own rate.
+        read = _count(cache_read or 0, "cache_read_input_tokens")
+        write = _count(cache_write or 0, "cache_creation_input_tokens")
+        return Usage(
+            input_tokens=input_tokens + read + write,
+            output_tokens=output_tokens,
+            cached_tokens=read,
+            reasoning_tokens=_count(reasoning or 0, "reasoning_tokens"),
+            cache_write_tokens=write,
+        )
+    if cached is None:
+        cached = cache_read  # OpenAI's meaning with Anthropic's name (e.g. a proxy): inside prompt_tokens
     return Usage(
         input_tokens=input_tokens,
         output_tokens=output_tokens,
@@ -286,6 +300,7 @@ def _plus(a: Usage, b: Usage) -> Usage:
         cached_tokens=a.cached_tokens + b.cached_tokens,
         reasoning_tokens=a.reasoning_tokens + b.reasoning_tokens,
         estimated=a.estimated or b.estimated,
+        cache_write_tokens=a.cache_write_tokens + b.cache_write_tokens,
     )
 
 

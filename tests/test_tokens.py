@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+import ast
+import importlib.util
+from pathlib import Path
+
 import pytest
 
 from plugin import tokens
+from plugin.pricing import Price
 from plugin.tokens import InvalidUsage, Usage
 
 
@@ -38,9 +43,44 @@ def test_info_usage_is_read_only_when_usage_is_absent_and_never_added() -> None:
     assert tokens.reported_usage(assistant(info={"usage": same})) == Usage(11, 5)
 
 
-def test_anthropic_cache_reads_are_cached_tokens() -> None:
-    usage = {"input_tokens": 50, "output_tokens": 5, "cache_read_input_tokens": 30}
-    assert tokens.reported_usage(assistant(usage)).cached_tokens == 30
+def _as_open_webui_hands_it(usage: dict) -> dict:
+    """The usage as Open WebUI 0.12.4 gives it to the outlet: through its own `normalize_usage` (the same shape,
+    unnormalised, is what the stream hook sees in the upstream's chunk). The function is taken from the installed
+    source and run alone: importing its module would start Open WebUI's configuration."""
+    spec = importlib.util.find_spec("open_webui")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.skip("Open WebUI is not installed")
+    source = (Path(next(iter(spec.submodule_search_locations))) / "utils" / "response.py").read_text("utf-8")
+    (node,) = [n for n in ast.parse(source).body if isinstance(n, ast.FunctionDef) and n.name == "normalize_usage"]
+    namespace: dict = {}
+    exec(compile(ast.Module(body=[node], type_ignores=[]), "response.py", "exec"), namespace)
+    return namespace["normalize_usage"](usage)
+
+
+@pytest.mark.parametrize("normalise", [False, True], ids=["stream-chunk", "outlet"])
+def test_anthropic_cache_reads_and_writes_are_on_top_of_input_tokens(normalise: bool) -> None:
+    """Anthropic counts cache reads and cache writes apart from `input_tokens`: both are input, billed at their own
+    rates (reads at the cached rate, writes at 1.25x the input rate), on top of the uncached input."""
+    raw = {"input_tokens": 50, "output_tokens": 5, "cache_read_input_tokens": 30, "cache_creation_input_tokens": 20}
+    usage = tokens.reported_usage(assistant(_as_open_webui_hands_it(raw) if normalise else raw))
+    assert usage == Usage(100, 5, cached_tokens=30, cache_write_tokens=20)
+    price = Price(input=3_000_000, output=15_000_000, cached_input=300_000, source="admin")  # per 1M tokens
+    # 50 x 3 + 30 x 0.3 + 20 x 3.75 + 5 x 15 = 150 + 9 + 75 + 75 = 309 micro-units
+    assert price.cost(usage.input_tokens, usage.output_tokens, usage.cached_tokens, 0, usage.cache_write_tokens) == 309
+
+
+@pytest.mark.parametrize("normalise", [False, True], ids=["stream-chunk", "outlet"])
+def test_openai_cached_tokens_stay_inside_prompt_tokens(normalise: bool) -> None:
+    """OpenAI counts cached tokens inside `prompt_tokens` (so does a proxy that adds Anthropic's field names to an
+    OpenAI-shaped usage): they are billed at the cached rate instead of the input rate, never on top."""
+    raw = {"prompt_tokens": 100, "completion_tokens": 5, "prompt_tokens_details": {"cached_tokens": 30}}
+    usage = tokens.reported_usage(assistant(_as_open_webui_hands_it(raw) if normalise else raw))
+    assert usage == Usage(100, 5, cached_tokens=30)
+    proxy = {"prompt_tokens": 100, "completion_tokens": 5, "cache_read_input_tokens": 30}
+    assert tokens.reported_usage(assistant(proxy)) == Usage(100, 5, cached_tokens=30)
+    price = Price(input=3_000_000, output=15_000_000, cached_input=300_000, source="admin")
+    # 70 x 3 + 30 x 0.3 + 5 x 15 = 210 + 9 + 75 = 294 micro-units
+    assert price.cost(usage.input_tokens, usage.output_tokens, usage.cached_tokens) == 294
 
 
 def test_no_usage_means_none() -> None:

@@ -191,6 +191,7 @@ class Filter:
         __metadata__: dict | None = None,
         __model__: dict | None = None,
         __request__: Any = None,
+        __event_emitter__: Any = None,
     ) -> dict:
         user = __user__ if isinstance(__user__, dict) else {}
         lang = self._language(user)
@@ -261,7 +262,8 @@ class Filter:
                 text += " " + i18n.t(lang, "refusal_next_refill", when=budgets.when(result.next_refill))
             raise Exception(text)
         if isinstance(result, billing.Admission):
-            self._watch((chat_id, message_id), member.id, store, _continued_tokens(messages, self._counter()))
+            say = _Notice(__event_emitter__, lang, self.valves, user.get("valves"), chat_id, message_id)
+            self._watch((chat_id, message_id), member.id, store, _continued_tokens(messages, self._counter()), say)
         if body.get("stream"):
             # Open WebUI asks for usage only for models flagged with the usage capability; we always need it.
             options = body.get("stream_options")
@@ -442,10 +444,10 @@ class Filter:
 
         return price_of
 
-    def _watch(self, key: tuple[str, str], user_id: str, store: Store, continued: int) -> None:
+    def _watch(self, key: tuple[str, str], user_id: str, store: Store, continued: int, say: _Notice) -> None:
         """Follow an admitted request until its outlet: if the task that ran its inlet ends first (the stop button
         cancels it; an API client hanging up ends it), the reply is settled as abandoned."""
-        live = _Live(user_id=user_id, store=store, continued=continued, started=time.monotonic())
+        live = _Live(user_id=user_id, store=store, continued=continued, started=time.monotonic(), say=say)
         self._live[key] = live
         task = asyncio.current_task()
         if task is not None:
@@ -498,6 +500,13 @@ class Filter:
             why,
             settled.charged if settled else 0,
         )
+        say = live.say
+        if settled is not None and say.emitter is not None:
+            # Under the stopped reply (Open WebUI keeps its partial text), what it cost: the same notice, marked.
+            text = notice.render(
+                settled, lang=say.lang, symbol=say.valves.currency_symbol, parts=_parts(say.valves, say.mine)
+            )
+            await _emit(say.emitter, i18n.t(say.lang, "stopped_notice", notice=text))
 
     def _save_progress(self, live: _Live) -> None:
         """Save a stream's output so far on its pending row (a process that dies leaves at least this)."""
@@ -683,6 +692,7 @@ class _Live:
     store: Store
     continued: int  # tokens of the assistant text a Continue extends (already billed in an earlier round)
     started: float  # monotonic
+    say: _Notice  # where and how a settlement without an outlet is shown
     tally: tokens.Tally = field(default_factory=tokens.Tally)
     saved: int = 0  # output tokens last saved on the pending row
     saved_at: float = 0.0  # monotonic time of that save
