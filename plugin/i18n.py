@@ -72,7 +72,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "余额不足：本次回复开始前需要预留最多 {needed}，当前余额为 {balance}。未用完的部分会在回复结束时退回。"
             "请联系管理员充值。"
         ),
-        "empty_balance": "您的余额已用完（{balance}）。请联系管理员充值。",
+        "empty_balance": "余额不足：您的余额已用完（{balance}）。请联系管理员充值。",
         "user_blocked": "您的账户已被禁止使用对话，请联系管理员。",
         "misconfigured_valve": "计费配置有误（{valve}），请告知管理员。",
         "error_generic": "计费服务暂不可用，请稍后重试或联系管理员。",
@@ -111,7 +111,9 @@ MESSAGES: dict[str, dict[str, str]] = {
             "Saldo insuficiente: esta respuesta necesita reservar hasta {needed} para empezar y su saldo es {balance}."
             " Lo no usado se devuelve al terminar la respuesta. Pida a un administrador que recargue su cuenta."
         ),
-        "empty_balance": "Su saldo se ha agotado ({balance}). Pida a un administrador que recargue su cuenta.",
+        "empty_balance": (
+            "Saldo insuficiente: su saldo se ha agotado ({balance}). Pida a un administrador que recargue su cuenta."
+        ),
         "user_blocked": "Su cuenta tiene bloqueado el chat. Póngase en contacto con un administrador.",
         "misconfigured_valve": "La facturación está mal configurada ({valve}). Avise a un administrador.",
         "error_generic": ("La facturación no está disponible ahora. Inténtelo de nuevo o contacte a un administrador."),

@@ -483,3 +483,60 @@ def test_a_stopped_replica_does_not_stop_billing_and_a_restarted_one_rejoins(dep
     ledger = assert_explained(dep, user["id"])
     assert Counter(row["kind"] for row in ledger) == {"topup": 1, "hold": 2, "release": 2, "charge": 2}
     assert_logs_match(dep)
+
+
+def test_concurrent_chats_across_replicas_never_overdraw_at_default_valves(deployment: Deployment) -> None:
+    """32 chats of one user at once, half to each replica, default valves (the hold is the reply's estimate, no
+    `cost_on_inlet`): a balance that covers about 5 holds serves no more than it covers, on PostgreSQL's per-user
+    lock across two processes. Served x cost stays within the balance; the refused are told the hold and balance."""
+    dep = deployment
+    a = dep.replicas["a"]
+    wait_for_models(dep.replicas["b"], {PIPE, MODEL_GPT})
+    valves = a.get_valves(FILTER)
+    a.set_valves(FILTER, {**valves, "cost_on_inlet": "0"})
+    try:
+        user = new_user(dep, "overdraw")
+        token = user["token"]
+        # Each reply takes 2 s: every one of the 32 inlets has run before the first reply ends and gives back the
+        # part of its hold it did not use, so no more than the balance covers at once can be served.
+        text = "burst [usage 1001 101] [delay 2]"
+        # A first chat learns the hold (its ledger's 'hold' row) and gives the initial balance; then the balance is
+        # set to about five holds.
+        chat(dep, "a", token, text, "api", False)
+        hold = -next(row["amount"] for row in ledger_rows(dep, user["id"]) if row["kind"] == "hold")
+        cost = expected_cost(1001, 101)
+        assert cost < hold  # the estimate (1000 output tokens) is above the reply's real cost
+        start = 5 * hold + hold // 2
+        ask(dep, "b", a.admin_token, f"/balance set {user['email']} {Decimal(start) / 1_000_000}")
+        assert balance(dep, user["id"]) == start
+        barrier = threading.Barrier(32)
+        served: list[int] = []
+        refused: list[str] = []
+        errors: list[BaseException] = []
+
+        def one(i: int) -> None:
+            try:
+                barrier.wait(timeout=30)
+                status, result = dep.post("ab"[i % 2]).chat_api(token, MODEL_GPT, text, expect_status=None)
+                if status == 200:
+                    served.append(i)
+                else:
+                    refused.append(str(result))
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(32)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=180)
+        assert not errors, errors
+        assert len(served) + len(refused) == 32
+        assert 1 <= len(served) <= start // hold, (len(served), hold, start)
+        assert len(served) * cost <= start
+        assert all("Insufficient balance" in text for text in refused), refused[:3]
+        final = balance(dep, user["id"])
+        assert final == start - len(served) * cost and final >= 0
+        assert_explained(dep, user["id"])
+    finally:
+        a.set_valves(FILTER, valves)
