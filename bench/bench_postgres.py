@@ -273,10 +273,20 @@ def usage_of(i: int) -> tokens.Usage:
     return tokens.Usage(input_tokens=100 + i % 50, output_tokens=20 + i % 30)
 
 
+def admit(db: Store, member: billing.Member, chat_id: str, message_id: str) -> None:
+    """The inlet's pending request (no hold): only an admitted request's outlet is charged."""
+    admitted = billing.admit(
+        db, member, chat_id=chat_id, message_id=message_id, model_id="gpt", hold=0, init_balance=INIT, price=PRICE
+    )
+    assert isinstance(admitted, billing.Admission), admitted
+
+
 def settle_latency(db: Store, n: int) -> tuple[float, float]:
     """`billing.settle` called directly, one charge at a time, for one existing user: (p50 s, statements per
-    charge: on PostgreSQL each is one round trip to the server)."""
+    charge: on PostgreSQL each is one round trip to the server). Each request is admitted first, untimed."""
     member = billing.Member(id="direct", name="Direct")
+    for i in range(WARMUP + n):
+        admit(db, member, "c", f"m{i}")
 
     def charge(i: int) -> None:
         billing.settle(
@@ -306,7 +316,7 @@ def settle_latency(db: Store, n: int) -> tuple[float, float]:
 async def charge_all(db: Store, users: int, per_user: int, tag: str) -> float:
     """bench_billing's 4c on any store: `users` coroutines, one user each, settling `per_user` charges back to
     back through `store.call`; message ids carry `tag`, so several processes may charge the same users. Returns
-    the wall time."""
+    the wall time. Each request must have been admitted first (`admit_all`), as its inlet would have."""
 
     async def user_loop(member: billing.Member) -> None:
         for i in range(per_user):
@@ -328,6 +338,16 @@ async def charge_all(db: Store, users: int, per_user: int, tag: str) -> float:
     return time.perf_counter() - t0
 
 
+async def admit_all(db: Store, users: int, per_user: int, tag: str) -> None:
+    """The pending requests `charge_all` settles, one user's after another's (untimed)."""
+
+    async def user_loop(member: billing.Member) -> None:
+        for i in range(per_user):
+            await db.call(admit, db, member, member.id, f"{tag}m{i}")
+
+    await asyncio.gather(*(user_loop(billing.Member(id=f"t{u}", name=f"T {u}")) for u in range(users)))
+
+
 def ledger_problems(db: Store, users: int, per_user: int, processes: int) -> list[str]:
     """Per user: balance == init - sum of costs (computed here) and == SUM(ledger.amount), and one charge row per
     charge made."""
@@ -344,6 +364,7 @@ def ledger_problems(db: Store, users: int, per_user: int, processes: int) -> lis
 def pg_single(url: str) -> tuple[float, list[str]]:
     db = PgStore(url)
     try:
+        asyncio.run(admit_all(db, USERS, PER_USER, ""))
         wall = asyncio.run(charge_all(db, USERS, PER_USER, ""))
         return USERS * PER_USER / wall, ledger_problems(db, USERS, PER_USER, 1)
     finally:
@@ -354,6 +375,7 @@ def replica_child(kind: str, target: str, proc: int, per_user: int, barrier: Any
     """One replica: its own store on the shared database, charging the same users as the other."""
     db: Store = PgStore(target) if kind == "pg" else Store(target)
     try:
+        asyncio.run(admit_all(db, USERS, per_user, f"r{proc}-"))
         barrier.wait()
         t0 = time.monotonic()
         asyncio.run(charge_all(db, USERS, per_user, f"r{proc}-"))

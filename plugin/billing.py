@@ -18,12 +18,13 @@ and refill their allowance in the same transaction as the step that finds it due
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import asdict, dataclass, replace
 
 from . import budgets
 from .budgets import NO_PLAN, Plan
-from .errors import EmptyBalance, InsufficientBalance, UserBlocked
+from .errors import EmptyBalance, InsufficientBalance, MessageNotYours, ReplyInProgress, UserBlocked
 from .pricing import Price
 from .store import Store
 from .tokens import Usage
@@ -61,7 +62,7 @@ EXEMPT = Policy(refuse_empty=False, refuse_blocked=False, charge=False)
 class Refusal:
     """Why a request was refused; raised by the caller after the user's row has been committed."""
 
-    error: InsufficientBalance | EmptyBalance | UserBlocked
+    error: InsufficientBalance | EmptyBalance | UserBlocked | ReplyInProgress | MessageNotYours
     balance: int
     needed: int
     next_refill: float | None = None  # when the user's allowance next refills (epoch seconds)
@@ -122,7 +123,8 @@ def admit(
     With a hold, the balance must cover it (so it can end at exactly 0); a request that holds nothing (a free
     model) needs a positive balance. A refill due for this period is applied first; `policy` may waive the
     refusals (then nothing is held, but the request is still pending, so a stopped reply is still charged).
-    `price` and `input_tokens` are kept on the pending row for `abandon`.
+    A message has one round pending at a time, and is one user's: a second admission while its round is pending,
+    or another user's, is refused. `price` and `input_tokens` are kept on the pending row for `abandon`.
     """
     if not policy.refuse_empty:
         hold = 0  # nothing is refused, so nothing needs holding
@@ -136,6 +138,13 @@ def admit(
         if policy.refuse_empty and (balance < hold or (hold == 0 and balance <= 0)):
             error = InsufficientBalance() if hold and balance > 0 else EmptyBalance()
             return Refusal(error, balance, hold, _next_refill(store, plan))
+        request = store.get_request(chat_id, message_id)
+        if request is not None and request["user_id"] != member.id:
+            # Another user's message (ids a client chose): its record and its rounds are theirs, never mixed.
+            return Refusal(MessageNotYours(), balance, 0)
+        if request is not None and request["status"] == "open":
+            # One round of a message at a time: two at once would be one pending row for two replies.
+            return Refusal(ReplyInProgress(), balance, 0)
         store.open_request(
             chat_id,
             message_id,
@@ -186,8 +195,9 @@ def settle(
         _ensure_member(store, member, init_balance, plan)
         request = store.get_request(chat_id, message_id)
         previous = store.get_usage(chat_id, message_id)
-        if request is None or request["status"] != "open":
-            # A replay (an outlet run again) or a message this filter never admitted: it earns and costs nothing.
+        if request is None or request["status"] != "open" or request["user_id"] != member.id:
+            # A replay (an outlet run again) or a message this filter never admitted for this user: it earns and
+            # costs nothing.
             user = store.get_user(member.id)
             return Settlement(
                 usage=_usage_of(previous) if previous else Usage(0, 0),
@@ -245,7 +255,7 @@ def abandon(
             store,
             request,
             previous,
-            replace(usage, estimated=True) if usage.estimated else usage,
+            usage,
             price,
             charge=bool(request["charge"]),
             reason=f"{request['model_id']} ({why})",
@@ -355,8 +365,10 @@ def stale(store: Store, *, older_than: float) -> list[dict]:
     return store.stale_requests(store.clock() - older_than)
 
 
+@functools.lru_cache(maxsize=256)
 def price_text(price: Price) -> str:
-    """A price as kept on a pending request (JSON of its fields)."""
+    """A price as kept on a pending request (JSON of its fields); made once per price (a model's price is the same
+    object from one chat to the next only by value, so the cache is by value: prices are frozen)."""
     return json.dumps(asdict(price), separators=(",", ":"))
 
 

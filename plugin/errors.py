@@ -44,6 +44,18 @@ class EmptyBalance(MonitorError):
     key = "empty_balance"
 
 
+class ReplyInProgress(MonitorError):
+    """A round of this message is still pending (a Continue or a duplicate while the reply is being written)."""
+
+    key = "reply_in_progress"
+
+
+class MessageNotYours(MonitorError):
+    """The request names a message another user's request was admitted for."""
+
+    key = "message_not_yours"
+
+
 class MisconfiguredValve(MonitorError):
     """Params: valve (its name)."""
 

@@ -32,6 +32,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "empty_balance": ("Your balance is used up ({balance}). Please ask an administrator to top up your account."),
         "user_blocked": "Your account is blocked from chatting. Please contact an administrator.",
+        "reply_in_progress": "This reply is still being written. Please wait a moment, then try again.",
+        "message_not_yours": "This message belongs to another conversation. Please start a new chat.",
         "misconfigured_valve": "Billing is misconfigured ({valve}). Please tell an administrator.",
         "error_generic": "Billing is unavailable right now. Please try again or contact an administrator.",
         "billing_failed": "Usage for this reply could not be recorded; the administrator can see why in the logs.",
@@ -74,6 +76,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "empty_balance": "余额不足：您的余额已用完（{balance}）。请联系管理员充值。",
         "user_blocked": "您的账户已被禁止使用对话，请联系管理员。",
+        "reply_in_progress": "这条回复仍在生成中，请稍候再试。",
+        "message_not_yours": "这条消息属于另一个对话，请新建对话。",
         "misconfigured_valve": "计费配置有误（{valve}），请告知管理员。",
         "error_generic": "计费服务暂不可用，请稍后重试或联系管理员。",
         "billing_failed": "本条回复的用量未能记录，管理员可在日志中查看原因。",
@@ -115,6 +119,8 @@ MESSAGES: dict[str, dict[str, str]] = {
             "Saldo insuficiente: su saldo se ha agotado ({balance}). Pida a un administrador que recargue su cuenta."
         ),
         "user_blocked": "Su cuenta tiene bloqueado el chat. Póngase en contacto con un administrador.",
+        "reply_in_progress": "Esta respuesta todavía se está escribiendo. Espere un momento e inténtelo de nuevo.",
+        "message_not_yours": "Este mensaje pertenece a otra conversación. Empiece un chat nuevo.",
         "misconfigured_valve": "La facturación está mal configurada ({valve}). Avise a un administrador.",
         "error_generic": ("La facturación no está disponible ahora. Inténtelo de nuevo o contacte a un administrador."),
         "billing_failed": (

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from backends import INTEGRITY_ERRORS, is_postgres, open_target, sqlite_only, target_of
+from backends import INTEGRITY_ERRORS, open_target, sqlite_only, target_of
 from conftest import FakeClock
 from test_failures import lock_elsewhere
 from test_filter import USER, chat, run
@@ -179,14 +179,11 @@ def test_a_reset_allowance_refills_once_per_day_and_the_ledger_explains_every_st
     refused = admit(store, DAILY_RESET, "m3")
     assert isinstance(refused, billing.Refusal) and refused.balance == -400_000
     assert iso(refused.next_refill) == "2026-11-30 00:00:00"  # type: ignore[arg-type]
-    # The read-only gate (SQLite's event-loop fast path; PostgreSQL always takes the write path) would admit
-    # nobody at -0.4 and must not hide the next day's refill.
-    fast = not is_postgres(store)
-    assert isinstance(billing.gate(store, MEMBER, DAILY_RESET), billing.Refusal if fast else type(None))
+    assert store.get_request("c", "m3") is None
+    # Every admission takes the write path (there is no read-only gate any more): the first one of the next day
+    # finds the refill due, applies it, and is admitted on it.
     clock.now = at("2026-11-30 00:00:00")
-    assert billing.gate(store, MEMBER, DAILY_RESET) is None  # due: the write path runs
-    assert isinstance(admit(store, DAILY_RESET, "m4"), billing.Admission)
-    assert isinstance(billing.gate(store, MEMBER, DAILY_RESET), billing.Admission if fast else type(None))
+    assert admit(store, DAILY_RESET, "m4") == billing.Admission(balance=1_000_000, hold=0)
     rows = [(r["kind"], r["amount"], r["balance_after"], r["reference"]) for r in store.ledger_for("u-1")]
     assert rows == [
         ("reset", 1_000_000, 1_000_000, "allowance:day:2026-11-29"),
@@ -359,10 +356,11 @@ def test_the_notice_and_the_refusal_say_when_the_allowance_refills(flt: Filter, 
     flt.valves.init_balance = 0
     _, emitter = chat(flt, message_id="m1")
     assert "| Balance: $0.1000 | Next refill: 2026-11-30 00:00 UTC |" in emitter.descriptions[0], emitter.events
-    _, emitter = chat(flt, message_id="m2")  # down to -0.3
-    text = inlet_error(flt, "m3")
-    assert "Insufficient balance" in text and text.endswith("Your allowance refills at 2026-11-30 00:00 UTC.")
-    zh = inlet_error(flt, "m3", dict(USER, valves=type("V", (), {"language": "zh"})()))
+    # The next reply's hold (its per-message price, 0.4) is more than the 0.1 left: refused, saying when it refills.
+    text = inlet_error(flt, "m2")
+    needed = i18n.t("en", "insufficient_balance", needed="$0.4000", balance="$0.1000")
+    assert text == needed + " Your allowance refills at 2026-11-30 00:00 UTC."
+    zh = inlet_error(flt, "m2", dict(USER, valves=type("V", (), {"language": "zh"})()))
     assert zh.endswith(i18n.t("zh", "refusal_next_refill", when="2026-11-30 00:00 UTC"))
     clock.now = at("2026-11-30 00:00:01")
     _, emitter = chat(flt, message_id="m4")
@@ -370,9 +368,12 @@ def test_the_notice_and_the_refusal_say_when_the_allowance_refills(flt: Filter, 
     kinds = [(r["kind"], r["amount"], r["balance_after"]) for r in s.ledger_for(USER["id"])]
     assert kinds == [
         ("reset", 500_000, 500_000),
+        ("hold", -400_000, 100_000),
+        ("release", 400_000, 500_000),
         ("charge", -400_000, 100_000),
-        ("charge", -400_000, -300_000),
-        ("reset", 800_000, 500_000),
+        ("reset", 400_000, 500_000),
+        ("hold", -400_000, 100_000),
+        ("release", 400_000, 500_000),
         ("charge", -400_000, 100_000),
     ]
 
@@ -385,20 +386,25 @@ def test_tracking_only_never_refuses_for_the_balance_but_records_every_charge(fl
     s = db(flt)
     assert s.get_user(USER["id"])["balance"] == 1_000_000 - 4 * 400_000
     assert [r["kind"] for r in s.ledger_for(USER["id"])] == ["topup"] + ["charge"] * 4
+    # Each was still a pending request, settled by its outlet.
+    assert [(r["status"], r["hold"]) for r in s.query("SELECT * FROM requests ORDER BY message_id")] == [
+        ("settled", 0)
+    ] * 4
     with s.immediate():
         s.set_blocked(USER["id"], True)
     assert inlet_error(flt, "m9") == i18n.t("en", "user_blocked")  # a block is still a block
     flt.valves.tracking_only = False
     with s.immediate():
         s.set_blocked(USER["id"], False)
-    assert "Insufficient balance" in inlet_error(flt, "m10")
+    assert inlet_error(flt, "m10") == i18n.t("en", "empty_balance", balance="-$0.6000")
 
 
 def test_exempt_admins_are_never_refused_nor_charged_but_their_usage_is_recorded(flt: Filter) -> None:
     admin = {"id": "a-1", "name": "Ada", "email": "ada@example.com", "role": "admin"}
     flt.valves.init_balance = 0
     flt.valves.cost_on_inlet = "1"
-    assert "Insufficient balance" in inlet_error(flt, "m0", admin)  # without the valve admins pay like anyone
+    empty = i18n.t("en", "empty_balance", balance="$0.0000")
+    assert inlet_error(flt, "m0", admin) == empty  # without the valve admins pay like anyone
     flt.valves.exempt_admins = True
     with db(flt).immediate():
         db(flt).set_blocked(admin["id"], True)
@@ -409,7 +415,7 @@ def test_exempt_admins_are_never_refused_nor_charged_but_their_usage_is_recorded
     record = s.get_usage("c1", "m1")
     assert (record["cost"], record["balance_after"]) == (400_000, 0)
     assert "Cost: $0.4000" in emitter.descriptions[0]
-    assert "Insufficient balance" in inlet_error(flt, "m2")  # a user with no balance is still refused
+    assert inlet_error(flt, "m2") == empty  # a user with no balance is still refused
 
 
 @sqlite_only  # another process's SQLite write lock; PostgreSQL's fail-open cases are in test_pgstore.py

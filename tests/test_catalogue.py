@@ -299,6 +299,10 @@ def test_settle_charges_the_catalogue_rates_and_records_them(store: Store) -> No
     with store.immediate():
         store.ensure_user(member.id, member.name, member.email, member.role)
         store.append_ledger(member.id, "topup", 1_000_000, actor="a1")
+    # Only a request the filter admitted is charged: its inlet comes first (no hold here, to read the charge alone).
+    billing.admit(
+        store, member, chat_id="c", message_id="m", model_id="xai/grok-think", hold=0, init_balance=0, price=price
+    )
     done = billing.settle(
         store,
         member,

@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NS = pg_schema.SCHEMA_NAME
 # SQLite's declared type -> PostgreSQL's information_schema data_type.
 TYPES = {"INTEGER": "bigint", "REAL": "double precision", "TEXT": "text"}
+ALL_STEPS = ["pg001_initial", "pg002_pending_requests"]  # every released step, in order
 
 
 def connect(url: str):
@@ -209,15 +210,37 @@ def test_apply_twice_applies_nothing_the_second_time(pg_url):
     # Client-side binding first (as plugin/pgstore.py connects), server-side the second time.
     with psycopg.connect(pg_url, autocommit=True, cursor_factory=psycopg.ClientCursor) as conn:
         assert pg_schema.version(conn) is None
-        assert pg_schema.apply(conn) == ["pg001_initial"]
-        assert pg_schema.version(conn) == "pg001_initial"
+        assert pg_schema.apply(conn) == ALL_STEPS
+        assert pg_schema.version(conn) == "pg002_pending_requests"
         assert conn.execute("SHOW search_path").fetchone() == (NS,)
         assert conn.execute("SELECT id, version FROM budget_version").fetchall() == [(1, 0)]
     with connect(pg_url) as conn:
         assert pg_schema.apply(conn) == []
         assert conn.execute("SHOW search_path").fetchone() == (NS,)  # set again for this session
-        assert conn.execute(f"SELECT name FROM {NS}._migrations").fetchall() == [("pg001_initial",)]
-        assert pg_schema.version(conn) == "pg001_initial"
+        assert conn.execute(f"SELECT name FROM {NS}._migrations ORDER BY name").fetchall() == [
+            (name,) for name in ALL_STEPS
+        ]
+        assert pg_schema.version(conn) == "pg002_pending_requests"
+
+
+def test_a_database_at_pg001_gets_only_the_later_steps_and_keeps_its_open_requests(pg_url, monkeypatch):
+    """A database of the release before two-phase charges: its open request (a pre-charge held) gets the new
+    columns' defaults: no price, so settling it without an outlet releases its hold (billing.abandon)."""
+    monkeypatch.setattr(pg_schema, "STEPS", pg_schema.STEPS[:1])
+    with connect(pg_url) as conn:
+        assert pg_schema.apply(conn) == ["pg001_initial"]
+        conn.execute("INSERT INTO users (id, created_at, updated_at) VALUES ('u', 0, 0)")
+        conn.execute(
+            "INSERT INTO requests (chat_id, message_id, user_id, model_id, hold, status, started_at)"
+            " VALUES ('c', 'm', 'u', 'gpt', 500, 'open', 1)"
+        )
+    monkeypatch.undo()
+    with connect(pg_url) as conn:
+        assert pg_schema.apply(conn) == ["pg002_pending_requests"]
+        row = conn.execute(
+            "SELECT status, hold, input_tokens, output_tokens, price, charge, seen_at FROM requests"
+        ).fetchall()
+        assert row == [("open", 500, 0, 0, None, 1, None)]
 
 
 def test_apply_needs_autocommit_and_is_all_or_nothing(pg_url, monkeypatch):
@@ -249,9 +272,11 @@ def test_two_processes_applying_at_once_both_succeed(pg_url):
     for thread in threads:
         thread.join(timeout=60)
     assert errors == []
-    assert sorted(results) == [[], ["pg001_initial"]]
+    assert sorted(results) == [[], ALL_STEPS]
     with connect(pg_url) as conn:
-        assert conn.execute(f"SELECT name FROM {NS}._migrations").fetchall() == [("pg001_initial",)]
+        assert conn.execute(f"SELECT name FROM {NS}._migrations ORDER BY name").fetchall() == [
+            (name,) for name in ALL_STEPS
+        ]
 
 
 USAGE_INSERT = (
@@ -401,7 +426,7 @@ def test_resequence_moves_the_identities_past_explicit_ids(pg):
 
 def test_every_sqlite_step_is_covered_by_one_postgres_step():
     sqlite_steps = [step.name for step in migrations.MIGRATIONS._migrations]
-    assert "m004_budgets" in sqlite_steps
+    assert "m005_pending_requests" in sqlite_steps
     covered = collections.Counter(name for names in pg_schema.COVERS.values() for name in names)
     assert covered == collections.Counter(sqlite_steps)  # each exactly once, and no name SQLite lacks
     assert list(pg_schema.COVERS) == [name for name, _ in pg_schema.STEPS]

@@ -96,7 +96,7 @@ def _admit(store: PgStore, user_id: str, message_id: str) -> billing.Admission |
     return billing.admit(
         store,
         billing.Member(user_id, user_id, f"{user_id}@example.com"),
-        chat_id="c",
+        chat_id=f"c-{user_id}",  # a chat is one user's (another user's ids are refused)
         message_id=message_id,
         model_id="gpt",
         hold=10,

@@ -154,8 +154,9 @@ def test_outlet_bodies_of_any_shape_never_crash_and_never_credit(tmp_path_factor
         store.ensure_user(user["id"], user["name"], user["email"], user["role"])
         if store.get_user(user["id"])["balance"] < 1_000_000:
             store.append_ledger(user["id"], "topup", 1_000_000 - store.get_user(user["id"])["balance"], actor="test")
-    asyncio.run(flt.inlet(inlet_body, __user__=user, __metadata__=metadata, __model__={"id": "gpt"}))
+    # Read before the inlet: the inlet takes the reply's hold, which the outlet gives back.
     before = store.get_user("u-prop")["balance"]
+    asyncio.run(flt.inlet(inlet_body, __user__=user, __metadata__=metadata, __model__={"id": "gpt"}))
     out = {**body, "model": "gpt", "chat_id": "c", "id": turn}
     result = asyncio.run(finished(flt, out, __user__=user, __metadata__=metadata, __model__={"id": "gpt"}))
     assert result is not None

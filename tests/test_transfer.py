@@ -37,7 +37,8 @@ PASSWORD = "s3cret-Pa55word"
 
 def populate(path: Path) -> None:
     """A monitor database as the functions leave it: top-ups, settled and open chats over two days, a Continue,
-    prices with a history row to undo, budgets, an allowance applied, a blocked user."""
+    a pending request with its price and the output its stream saved, a reply settled without an outlet, prices
+    with a history row to undo, budgets, an allowance applied, a blocked user."""
     clock = FakeClock(START)
     store = Store(path, clock=clock)
     try:
@@ -57,7 +58,17 @@ def populate(path: Path) -> None:
             store.mark_allowance(ANN.id, "month:2027-01")
         for n, (member, model) in enumerate([(ANN, "gpt"), (BOB, "claude"), (ANN, "claude"), (BOB, "gpt")]):
             clock.advance(0.25 + n)
-            billing.admit(store, member, chat_id=f"c{n}", message_id="m1", model_id=model, hold=100_000, init_balance=0)
+            billing.admit(
+                store,
+                member,
+                chat_id=f"c{n}",
+                message_id="m1",
+                model_id=model,
+                hold=100_000,
+                init_balance=0,
+                price=PRICE,
+                input_tokens=1_200,
+            )
             clock.advance(2.5)
             billing.settle(
                 store,
@@ -69,19 +80,37 @@ def populate(path: Path) -> None:
                 price=PRICE,
             )
         clock.advance(86_400 * 1.5)  # the next UTC day: other rollup rows
-        billing.admit(store, ANN, chat_id="c0", message_id="m1", model_id="gpt", hold=0, init_balance=0)
+        billing.admit(store, ANN, chat_id="c0", message_id="m1", model_id="gpt", hold=0, init_balance=0, price=PRICE)
         billing.settle(
+            store, ANN, chat_id="c0", message_id="m1", model_id="gpt", usage=Usage(766, 233), price=PRICE
+        )  # a Continue: its round is added to the record, updated in place
+        billing.admit(
+            store,
+            BOB,
+            chat_id="c9",
+            message_id="m9",
+            model_id="gpt",
+            hold=250_000,
+            init_balance=0,
+            price=PRICE,
+            input_tokens=300,
+        )
+        clock.advance(0.75)
+        billing.progress(store, BOB.id, "c9", "m9", 42)  # still open: its stream's output so far, and when
+        billing.admit(store, ANN, chat_id="", message_id="api-1", model_id="gpt", hold=0, init_balance=0, price=PRICE)
+        billing.settle(store, ANN, chat_id="", message_id="api-1", model_id="gpt", usage=Usage(10, 0), price=PRICE)
+        billing.admit(
             store,
             ANN,
-            chat_id="c0",
-            message_id="m1",
+            chat_id="c5",
+            message_id="m5",
             model_id="gpt",
-            usage=Usage(2_000, 800),
-            round_usage=Usage(766, 233),
+            hold=0,
+            init_balance=0,
             price=PRICE,
-        )  # a Continue: the record is updated in place
-        billing.admit(store, BOB, chat_id="c9", message_id="m9", model_id="gpt", hold=250_000, init_balance=0)
-        billing.settle(store, ANN, chat_id="", message_id="api-1", model_id="gpt", usage=Usage(10, 0), price=PRICE)
+            input_tokens=9,
+        )
+        billing.abandon(store, ANN.id, "c5", "m5", output_tokens=7, why="stopped")  # an estimate, status 'expired'
     finally:
         store.close()
 
@@ -149,6 +178,7 @@ def with_other_data(url: str) -> dict:
             pg.ensure_user("u-zed", "Zed", "zed@example.com", "user")
             pg.append_ledger("u-zed", "topup", 9_000_000, actor="admin")
             pg.set_price("gpt", input_price=1, output_price=2, actor="admin")
+        billing.admit(pg, Member("u-zed"), chat_id="z", message_id="z", model_id="gpt", hold=0, init_balance=0)
         billing.settle(pg, Member("u-zed"), chat_id="z", message_id="z", model_id="gpt", usage=Usage(5, 5), price=PRICE)
         return dumps(pg)
     finally:
@@ -175,10 +205,13 @@ def closed_port() -> int:
 def test_every_row_is_copied_exactly_and_verified(source: Path, pg_url: str) -> None:
     want, want_rollups = read(source)
     assert {table: len(rows) for table, rows in want.items()} == {
-        "users": 3, "prices": 2, "budgets": 2, "ledger": 17, "requests": 5, "usage": 5, "allowance_periods": 1,
+        "users": 3, "prices": 2, "budgets": 2, "ledger": 18, "requests": 7, "usage": 6, "allowance_periods": 1,
         "price_history": 1,
     }  # fmt: skip
     assert any(row["created_at"] % 1 for row in want["usage"].values())
+    requests = list(want["requests"].values())
+    assert {row["status"] for row in requests} == {"settled", "open", "expired"}
+    assert any(row["price"] and row["input_tokens"] and row["output_tokens"] and row["seen_at"] % 1 for row in requests)
     before = digest(source)
 
     result = cli("--db", str(source), "--url", pg_url)
@@ -188,7 +221,7 @@ def test_every_row_is_copied_exactly_and_verified(source: Path, pg_url: str) -> 
     assert lines[0] == f"source: {source}"
     assert lines[1] == f"target: {pg_url}"
     assert lines[2] == (
-        "copied: users 3, prices 2, budgets 2, ledger 17, requests 5, usage 5, allowance_periods 1, price_history 1"
+        "copied: users 3, prices 2, budgets 2, ledger 18, requests 7, usage 6, allowance_periods 1, price_history 1"
     )
     balances = sum(row["balance"] for row in want["users"].values())
     assert lines[3] == f"users: 3, total balance {balances // 1_000_000}.{balances % 1_000_000:06d}"
@@ -215,6 +248,7 @@ def test_identity_sequences_continue_after_the_copied_ids(source: Path, pg_url: 
         with pg.immediate():
             pg.append_ledger(ANN.id, "adjust", 1, actor="admin")
             pg.remember_price(99, "set", "claude", actor="admin")
+        billing.admit(pg, BOB, chat_id="new", message_id="new", model_id="gpt", hold=0, init_balance=0)
         billing.settle(pg, BOB, chat_id="new", message_id="new", model_id="gpt", usage=Usage(1, 1), price=PRICE)
         for table in ("ledger", "usage", "price_history"):
             new = [row["id"] for row in pg.query(f"SELECT id FROM {table} ORDER BY id")][len(want[table]) :]
@@ -362,7 +396,7 @@ def test_not_a_monitor_database_exits_2(tmp_path: Path, pg_url: str, kind: str) 
 def test_an_older_schema_is_refused_and_not_migrated(tmp_path: Path, pg_url: str) -> None:
     path = tmp_path / "old.db"
     db = sqlite_utils.Database(path)
-    migrations.MIGRATIONS.apply(db, stop_before="m004_budgets")
+    migrations.MIGRATIONS.apply(db, stop_before="m005_pending_requests")  # the release before two-phase charges
     db.conn.execute("INSERT INTO users (id, created_at, updated_at) VALUES ('u1', 1, 1)")
     db.conn.commit()
     db.close()
@@ -370,9 +404,9 @@ def test_an_older_schema_is_refused_and_not_migrated(tmp_path: Path, pg_url: str
     result = cli("--db", str(path), "--url", pg_url)
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.strip() == (
-        f"migrate-to-postgres failed: {path} has an older schema (m003_price_catalogue; this version needs"
-        " m004_budgets): open it once with this version (start Open WebUI with the current functions), or migrate"
-        " a copy, then run this again"
+        f"migrate-to-postgres failed: {path} has an older schema (m004_budgets; this version needs"
+        " m005_pending_requests): open it once with this version (start Open WebUI with the current functions), or"
+        " migrate a copy, then run this again"
     )
     assert digest(path) == before
     pg = PgStore(pg_url)  # the target was not touched either
@@ -437,7 +471,7 @@ def test_a_row_read_back_differently_is_reported(source: Path, pg_url: str, monk
     first = read(source)[0]["usage"][(1,)]["created_at"]
     assert outcome.problems == (
         f"usage id=1: created_at {first!r} in the source, {first + 1e-6!r} in the target",
-        "usage id=5: missing from the target",
+        "usage id=6: missing from the target",
     )
 
 

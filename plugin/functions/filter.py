@@ -212,6 +212,9 @@ class Filter:
             allowance = _max_tokens(body) or self.valves.reserve_output_tokens
             price_of = self._price_of(model_id, __model__, __request__)
             store = await self._store()
+            if (earlier := self._live.get((chat_id, message_id))) is not None and earlier.ended:
+                # A Continue right after the stop button: the stopped round is settled now, not after the grace.
+                await self._abandon((chat_id, message_id), earlier)
             await self._sweep(store)
             plan = await self._plan(store, member)
 
@@ -447,7 +450,7 @@ class Filter:
     def _watch(self, key: tuple[str, str], user_id: str, store: Store, continued: int, say: _Notice) -> None:
         """Follow an admitted request until its outlet: if the task that ran its inlet ends first (the stop button
         cancels it; an API client hanging up ends it), the reply is settled as abandoned."""
-        live = _Live(user_id=user_id, store=store, continued=continued, started=time.monotonic(), say=say)
+        live = _Live(key=key, user_id=user_id, store=store, continued=continued, started=time.monotonic(), say=say)
         self._live[key] = live
         task = asyncio.current_task()
         if task is not None:
@@ -456,12 +459,14 @@ class Filter:
     def _ended(self, key: tuple[str, str], live: _Live, task: asyncio.Task[Any]) -> None:
         if self._live.get(key) is not live:
             return  # its outlet came
-        live.stopped = task.cancelled()
+        live.ended, live.stopped = True, task.cancelled()
         loop = task.get_loop()
-        loop.call_later(ABANDON_GRACE, self._spawn, loop, self._abandon(key, live))
+        loop.call_later(ABANDON_GRACE, self._spawn, loop, functools.partial(self._abandon, key, live))
 
-    def _spawn(self, loop: asyncio.AbstractEventLoop, work: Any) -> None:
-        task = loop.create_task(work)
+    def _spawn(self, loop: asyncio.AbstractEventLoop, work: Callable[[], Any]) -> None:
+        if loop.is_closed():
+            return
+        task = loop.create_task(work())
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
 
@@ -510,13 +515,10 @@ class Filter:
 
     def _save_progress(self, live: _Live) -> None:
         """Save a stream's output so far on its pending row (a process that dies leaves at least this)."""
-        for key, value in self._live.items():
-            if value is live:
-                saving = live.store.submit(billing.progress, live.store, live.user_id, key[0], key[1], live.tally.rough)
-                self._pending.add(saving)
-                saving.add_done_callback(_logged)
-                saving.add_done_callback(self._pending.discard)
-                return
+        saving = live.store.submit(billing.progress, live.store, live.user_id, *live.key, live.tally.rough)
+        self._pending.add(saving)
+        saving.add_done_callback(_logged)
+        saving.add_done_callback(self._pending.discard)
 
     async def _sweep(self, store: Store) -> None:
         """Now and then, settle pending requests whose outlet is not coming (their process died): in the
@@ -529,7 +531,7 @@ class Filter:
         for key, live in list(self._live.items()):
             if now - live.started > older_than * 2:
                 del self._live[key]  # never ended nor reached its outlet: the sweep below settles it
-        self._spawn(asyncio.get_running_loop(), self._settle_stale(store, older_than))
+        self._spawn(asyncio.get_running_loop(), functools.partial(self._settle_stale, store, older_than))
 
     async def _settle_stale(self, store: Store, older_than: float) -> None:
         try:
@@ -688,6 +690,7 @@ def _parts(valves: Any, mine: Any) -> notice.Parts:
 class _Live:
     """An admitted request of this process, until its outlet (or its settlement without one)."""
 
+    key: tuple[str, str]  # (chat_id, message_id)
     user_id: str
     store: Store
     continued: int  # tokens of the assistant text a Continue extends (already billed in an earlier round)
@@ -696,7 +699,8 @@ class _Live:
     tally: tokens.Tally = field(default_factory=tokens.Tally)
     saved: int = 0  # output tokens last saved on the pending row
     saved_at: float = 0.0  # monotonic time of that save
-    stopped: bool = False  # its task was cancelled (the stop button)
+    ended: bool = False  # the task that ran its inlet has ended (its outlet is not coming)
+    stopped: bool = False  # that task was cancelled (the stop button)
 
 
 def _round(
