@@ -6,8 +6,9 @@ Run as `python tests/reliability_worker.py MODE DB_PATH TAG [N]` with the reposi
   CONCURRENCY chat turns at once (asyncio.gather of inlet + outlet), and print one JSON line with the outcome.
 - `crash`: build the Filter, print `ready`, wait for the barrier, then run chat turns in LANES concurrent lanes,
   each waiting 0-2 ms between inlet and outlet, until killed (a safety cap ends it after CRASH_CAP_SECONDS);
-  print `<kind> <i>` after each turn's last billing step has returned (so after it committed): `full` for
-  inlet + outlet, `inlet` for an inlet alone.
+  print `<kind> <i>` after each turn's billing step has returned (so after it committed): `full` for inlet +
+  outlet, `inlet` for an inlet (its pending charge), then for a streamed turn `stream` once the output its stream
+  carried so far is saved on the pending row. Inlet-only turns never end: the kill leaves them pending.
 
 The shapes of the turns (keys, users, token counts) live here so the test can recompute what each one costs.
 """
@@ -25,6 +26,7 @@ USERS = 4  # every user is charged from every process at once
 CONCURRENCY = 64  # turns gathered at once per round, per process
 LANES = 16  # concurrent lanes of the crash worker
 INLET_ONLY_EVERY = 5  # in the crash worker, every 5th turn stops after its inlet (a reply that never ended)
+STREAMED_EVERY = 10  # ... and every 10th also streams part of its reply first (the output a crash cut off)
 CRASH_CAP_SECONDS = 60.0
 MODEL = "gpt"
 HOLD = "0.01"  # cost_on_inlet valve
@@ -46,6 +48,24 @@ def tokens_of(tag: str, i: int) -> tuple[int, int]:
     """(input, output) tokens the reply to turn i of process `tag` reports."""
     salt = sum(map(ord, tag))
     return 100 + (i * 7 + salt) % 150, 20 + (i * 13 + salt) % 90
+
+
+def partial_of(tag: str, i: int) -> str:
+    """The text a streamed inlet-only turn's upstream sends before the worker is killed."""
+    return f"Worker {tag} answers question {i}: " + "so far so good, " * (i % 7)
+
+
+def chunks_of(tag: str, i: int) -> list[dict]:
+    """That text as OpenAI-style chunks: the role first (no text), then the text, no usage (cut off before it)."""
+    response = f"chatcmpl-{tag}-{i}"
+    return [
+        {"id": response, "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"role": "assistant"}}]},
+        {
+            "id": response,
+            "object": "chat.completion.chunk",
+            "choices": [{"index": 0, "delta": {"content": partial_of(tag, i)}}],
+        },
+    ]
 
 
 def turn_args(tag: str, i: int) -> tuple[dict, dict, dict, dict]:
@@ -136,6 +156,11 @@ async def run_crash(db_path: str, tag: str) -> None:
             await flt.inlet(body, __user__=user, __metadata__=metadata, __model__=model)
             if i % INLET_ONLY_EVERY == 0:
                 out_stream.write(f"inlet {i}\n")
+                if i % STREAMED_EVERY == 0:
+                    for event in chunks_of(tag, i):
+                        flt.stream(event, __metadata__=metadata)
+                    await flt.settled()  # the output so far, saved on the pending row (the first text saves it)
+                    out_stream.write(f"stream {i}\n")
             else:
                 emitter = Emitter(failed)
                 await asyncio.sleep(upstream.uniform(0, 0.002))

@@ -124,23 +124,30 @@ def test_an_outlet_that_cannot_write_says_so_and_returns_the_reply(flt: Filter) 
     assert open_store(path).reconcile() == []
 
 
-def test_a_lock_taken_right_after_a_commit_lets_a_chat_through_whose_outlet_says_it_was_not_billed(
-    flt: Filter, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("mode", ["closed", "open"])
+def test_a_lock_taken_right_after_a_commit_refuses_a_chat_that_cannot_record_its_pending_charge(
+    flt: Filter, monkeypatch: pytest.MonkeyPatch, mode: str
 ) -> None:
-    """Within PROOF_TTL of our last commit an inlet does not prove the lock free again: a chat admitted then is
-    answered, and its outlet, unable to write, says so after the busy timeout; nothing recorded is lost."""
+    """Within PROOF_TTL of our last commit the store is not probed again, but every inlet now writes the request's
+    pending charge, and that write waits for the lock: past the busy timeout the chat is refused, or, with
+    on_db_unavailable=open, let through unbilled with its outlet saying so. Nothing recorded is lost, and no hold
+    or pending request is left behind."""
     monkeypatch.setattr(store, "PROOF_TTL", 30.0)  # however slow this machine, the next inlet is in the window
+    flt.valves.on_db_unavailable = mode
     chat(flt, usage=USAGE, message_id="before")
     path = Path(flt.valves.db_path)
     recorded = snapshot(path)
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
     try:
-        _, emitter = chat(flt, usage=USAGE, message_id="in-the-window")
+        if mode == "closed":
+            assert refused(flt, message_id="in-the-window") == unavailable("en")
+        else:
+            _, emitter = chat(flt, usage=USAGE, message_id="in-the-window")
+            assert emitter.descriptions == [i18n.t("en", "not_recorded")]
     finally:
         other.execute("ROLLBACK")
         other.close()
-    assert emitter.descriptions == [i18n.t("en", "billing_failed")]
     assert snapshot(path) == recorded
     assert open_store(path).reconcile() == []
 
@@ -208,29 +215,68 @@ def test_a_deleted_database_refuses_chats_instead_of_starting_over_and_a_restore
     assert {r["message_id"] for r in restored.query("SELECT message_id FROM usage")} == {"before", "after"}
 
 
+@pytest.mark.parametrize("mode", ["closed", "open"])
 def test_a_database_deleted_right_after_a_commit_gets_no_write_and_the_chat_is_told(
-    flt: Filter, monkeypatch: pytest.MonkeyPatch
+    flt: Filter, monkeypatch: pytest.MonkeyPatch, mode: str
 ) -> None:
-    """Within PROOF_TTL of our last commit the inlet does not look at the file: a chat admitted then is answered,
-    and its charge, which looks before it writes, is not written into the deleted file; the outlet says so."""
+    """Within PROOF_TTL of our last commit the inlet does not look at the file, but its pending charge, which looks
+    before it writes, is not written into the deleted file: the chat is refused, or with on_db_unavailable=open let
+    through unbilled, its outlet saying so. The failed write ends the window: the next chat looks, and is refused."""
     monkeypatch.setattr(store, "PROOF_TTL", 30.0)  # however slow this machine, the next inlet is in the window
+    flt.valves.on_db_unavailable = mode
     chat(flt, usage=USAGE, message_id="before")
     path = Path(flt.valves.db_path)
     source = open_store(path)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
-    _, emitter = chat(flt, usage=USAGE, message_id="in-the-window")
-    assert emitter.descriptions == [i18n.t("en", "billing_failed")]
-    assert source.one("SELECT COUNT(*) AS n FROM usage")["n"] == 1  # the deleted file got nothing more
-    assert refused(flt, message_id="next") == unavailable("en")  # and the failed write ended the window
+    if mode == "closed":
+        assert refused(flt, message_id="in-the-window") == unavailable("en")
+        assert refused(flt, message_id="next") == unavailable("en")
+    else:
+        _, emitter = chat(flt, usage=USAGE, message_id="in-the-window")
+        assert emitter.descriptions == [i18n.t("en", "not_recorded")]
+    # The deleted file got nothing more: no pending request, no hold, no usage.
+    assert [r["message_id"] for r in source.query("SELECT message_id FROM requests")] == ["before"]
+    assert source.one("SELECT COUNT(*) AS n FROM usage")["n"] == 1
     assert not path.exists()
 
 
 def test_a_backup_restored_while_a_charge_is_queued_gets_that_charge(
     flt: Filter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """An admin restores a backup (a new file at the path) just after a commit: the next chat's charge, refused
-    by the old file, is written to the restored one, and the notice shows the restored balance."""
+    """An admin restores a backup (a new file at the path, taken after this reply's inlet, so it holds the reply's
+    pending charge) while the reply runs: its charge, refused by the old file, is written to the restored one,
+    and the notice shows the restored balance."""
+    monkeypatch.setattr(store, "PROOF_TTL", 30.0)  # the outlet trusts the old file's proof
+    chat(flt, usage=USAGE, message_id="before")
+    path = Path(flt.valves.db_path)
+    metadata = {"chat_id": "c1", "message_id": "during-restore", "model": {"id": "gpt"}, "user_message": {}}
+    body = {"model": "gpt", "messages": [{"role": "user", "content": "hello"}], "stream": False}
+    run(flt.inlet(body, __user__=USER, __metadata__=metadata, __model__={"id": "gpt"}))
+    backup = path.parent / "backup.db"
+    with sqlite3.connect(backup) as copy:
+        open_store(path).conn.backup(copy)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    os.replace(backup, path)
+    reply = {"role": "assistant", "content": "Hi", "id": "during-restore", "usage": USAGE}
+    out = {"model": "gpt", "chat_id": "c1", "id": "during-restore", "messages": [*body["messages"], reply]}
+    emitter = Emitter()
+    run(finished(flt, out, __user__=USER, __metadata__=metadata, __model__={"id": "gpt"}, __event_emitter__=emitter))
+    restored = open_store(path)
+    assert {r["message_id"] for r in restored.query("SELECT message_id FROM usage")} == {"before", "during-restore"}
+    assert restored.get_request("c1", "during-restore")["status"] == "settled"
+    assert emitter.descriptions and "Balance: $4.7600" in emitter.descriptions[0]
+    assert restored.get_user(USER["id"])["balance"] == 5_000_000 - 2 * 120_000  # charged once, on the restored file
+    assert restored.reconcile() == []
+
+
+def test_a_chat_right_after_a_backup_is_restored_is_admitted_on_the_restored_file(
+    flt: Filter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An admin restores a backup (a new file at the path) just after a commit: the next chat's pending charge,
+    refused by the old file, belongs in the restored one, as an outlet's charge does (`Filter._again`), not a
+    "Billing is paused" for a database that is there."""
     monkeypatch.setattr(store, "PROOF_TTL", 30.0)  # the next inlet trusts the old file's proof
     chat(flt, usage=USAGE, message_id="before")
     path = Path(flt.valves.db_path)
@@ -243,9 +289,29 @@ def test_a_backup_restored_while_a_charge_is_queued_gets_that_charge(
     _, emitter = chat(flt, usage=USAGE, message_id="after-restore")
     restored = open_store(path)
     assert {r["message_id"] for r in restored.query("SELECT message_id FROM usage")} == {"before", "after-restore"}
-    assert emitter.descriptions and "Balance" in emitter.descriptions[0]
-    assert restored.get_user(USER["id"])["balance"] == 5_000_000 - 2 * 120_000  # charged once, on the restored file
+    assert emitter.descriptions and "Balance: $4.7600" in emitter.descriptions[0]
     assert restored.reconcile() == []
+
+
+def test_a_chat_let_through_unbilled_is_told_so_even_when_the_database_is_back_at_its_outlet(flt: Filter) -> None:
+    flt.valves.on_db_unavailable = "open"
+    chat(flt, usage=USAGE, message_id="before")
+    path = Path(flt.valves.db_path)
+    metadata = {"chat_id": "c1", "message_id": "unbilled", "model": {"id": "gpt"}, "user_message": {}}
+    body = {"model": "gpt", "messages": [{"role": "user", "content": "hi"}], "stream": False}
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        run(flt.inlet(body, __user__=USER, __metadata__=metadata, __model__={"id": "gpt"}))  # let through, unbilled
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    reply = {"role": "assistant", "content": "Hi", "id": "unbilled", "usage": USAGE}
+    out = {"model": "gpt", "chat_id": "c1", "id": "unbilled", "messages": [*body["messages"], reply]}
+    emitter = Emitter()
+    run(finished(flt, out, __user__=USER, __metadata__=metadata, __model__={"id": "gpt"}, __event_emitter__=emitter))
+    assert open_store(path).get_request("c1", "unbilled") is None  # nothing was recorded for it
+    assert emitter.descriptions == [i18n.t("en", "not_recorded")]
 
 
 def test_a_charge_still_waiting_for_the_lock_when_the_process_stops_is_written(tmp_path: Path) -> None:

@@ -4,12 +4,15 @@ import asyncio
 import functools
 import time
 import types
+from contextlib import suppress
 
 import pytest
 from backends import plain_execute, sqlite_only, target_of
 from pydantic import ValidationError
 
+from plugin import billing, i18n, notice, openwebui, tokens
 from plugin import store as store_module
+from plugin.functions import filter as filter_module
 from plugin.functions.filter import Filter
 from plugin.store import open_store
 
@@ -130,12 +133,35 @@ def test_forged_negative_usage_is_estimated_not_credited(flt: Filter) -> None:
     assert open_store(target_of(flt)).get_usage("c1", "a1")["estimated"] == 1
 
 
-def test_insufficient_balance_is_refused_in_the_users_language(flt: Filter) -> None:
+def test_an_empty_balance_is_refused_plainly_in_the_users_language(flt: Filter) -> None:
     flt.valves = flt.valves.model_copy(update={"init_balance": 0.0})
-    with pytest.raises(Exception, match=r"Insufficient balance: your balance is \$0\.0000"):
+    with pytest.raises(Exception, match=r"^Your balance is used up \(\$0\.0000\)\. "):
         chat(flt, usage={"input_tokens": 1, "output_tokens": 1})
-    with pytest.raises(Exception, match="余额不足"):
+    with pytest.raises(Exception, match=r"您的余额已用完（\$0\.0000）"):
         chat(flt, usage={"input_tokens": 1, "output_tokens": 1}, lang_valves=Filter.UserValves(language="zh"))
+    assert open_store(target_of(flt)).one("SELECT COUNT(*) AS n FROM requests")["n"] == 0
+
+
+def test_a_balance_short_of_the_hold_is_refused_naming_the_hold_and_the_balance(flt: Filter) -> None:
+    """The hold is the prompt's estimate plus the request's max_tokens at the model's price (the default $60 per 1M
+    tokens each way: 60 micro-units a token); a balance above zero but below it is refused, saying both amounts."""
+    flt.valves = flt.valves.model_copy(update={"init_balance": 0.01})
+    messages = [{"role": "user", "content": "hello"}]
+    hold = (tokens.prompt_tokens(messages, flt._counter()) + 500) * PER_TOKEN  # above the balance
+    for lang, start in (("en", "Insufficient balance: this reply needs up to "), ("es", "Saldo insuficiente: ")):
+        metadata = {"chat_id": "c1", "message_id": f"a-{lang}", "model": {"id": "gpt"}, "user_message": {}}
+        body = {"model": "gpt", "messages": messages, "max_tokens": 500, "stream": True}
+        who = dict(USER, valves=Filter.UserValves(language=lang))
+        with pytest.raises(Exception) as refused:
+            run(flt.inlet(body, __user__=who, __metadata__=metadata, __model__={"id": "gpt"}))
+        expected = i18n.t(lang, "insufficient_balance", needed=notice.money(hold, "$"), balance="$0.0100")
+        assert str(refused.value) == expected and expected.startswith(start)
+    assert balance(flt) == 10_000  # nothing held
+    # The same prompt with a smaller max_tokens fits: its hold is taken from the balance until the reply ends.
+    body = {"model": "gpt", "messages": messages, "max_tokens": 100, "stream": True}
+    metadata = {"chat_id": "c1", "message_id": "a-fits", "model": {"id": "gpt"}, "user_message": {}}
+    run(flt.inlet(body, __user__=USER, __metadata__=metadata, __model__={"id": "gpt"}))
+    assert balance(flt) == 10_000 - (tokens.prompt_tokens(messages, flt._counter()) + 100) * PER_TOKEN
 
 
 def test_blocked_user_is_refused(flt: Filter) -> None:
@@ -157,7 +183,7 @@ def test_another_workers_block_and_top_up_reach_the_next_chat(flt: Filter) -> No
         chat(flt, usage={"input_tokens": 1, "output_tokens": 1}, message_id="a2")
     other("UPDATE users SET blocked = 0, balance = 0 WHERE id = 'u-1'")
     time.sleep(store_module.VERSION_MEMO)
-    with pytest.raises(Exception, match="Insufficient balance"):
+    with pytest.raises(Exception, match="Your balance is used up"):
         chat(flt, usage={"input_tokens": 1, "output_tokens": 1}, message_id="a3")
     other("UPDATE users SET balance = 1000000 WHERE id = 'u-1'")
     time.sleep(store_module.VERSION_MEMO)
@@ -165,10 +191,12 @@ def test_another_workers_block_and_top_up_reach_the_next_chat(flt: Filter) -> No
     assert emitter.descriptions and "Balance" in emitter.descriptions[0]
 
 
-@sqlite_only  # the row the loop keeps between inlet and charge; PostgreSQL keeps none, its charge runs at once
+@sqlite_only  # the charge waits in the loop's queue until the loop yields; PostgreSQL's runs on a thread at once
 def test_a_user_row_another_worker_removes_while_a_charge_is_queued_is_made_again(flt: Filter) -> None:
-    """A restore in another worker without this user, after the outlet queued the charge: the charge must not
-    trust the row the inlet read."""
+    """A restore in another worker of a backup without this user, after the outlet queued the charge: the charge
+    must not assume the row the inlet wrote is still there. The restored database holds no pending request for the
+    reply either, so its outlet charges nothing; the user's row is made again, with the initial balance, and the
+    books agree."""
     chat(flt, usage={"input_tokens": 1, "output_tokens": 1})
     metadata = {"chat_id": "c1", "message_id": "a2", "model": {"id": "gpt"}, "user_message": {}}
     body = {"model": "gpt", "messages": [{"role": "user", "content": "hello"}], "stream": False}
@@ -190,9 +218,11 @@ def test_a_user_row_another_worker_removes_while_a_charge_is_queued_is_made_agai
         await flt.settled()
 
     run(turn())
-    assert emitter.descriptions and "Balance" in emitter.descriptions[0]
-    assert balance(flt) == 1_000_000 - 120_000  # the initial balance again, then this reply's charge
-    assert open_store(target_of(flt)).reconcile() == []
+    assert emitter.descriptions and "Balance: $1.0000" in emitter.descriptions[0]
+    store = open_store(target_of(flt))
+    assert balance(flt) == 1_000_000  # the initial balance again, and no charge for a request it does not hold
+    assert [(r["kind"], r["amount"]) for r in store.query("SELECT kind, amount FROM ledger")] == [("topup", 1_000_000)]
+    assert store.reconcile() == []
 
 
 def test_a_renamed_user_is_renamed_by_their_next_chat(flt: Filter) -> None:
@@ -304,3 +334,249 @@ def test_settled_waits_for_a_committed_charge_whose_notice_is_not_queued_yet() -
         return sent
 
     assert run(scenario()) == ["notice"]
+
+
+# -- two-phase charges: the stream's tally, Continue, the stop button, concurrent holds -------------------------
+
+GPT = {"id": "gpt"}
+PER_TOKEN = 60  # micro-units a token at the default valves' $60 per 1M tokens, input and output alike
+FORGED = {
+    "zero": {"input_tokens": 0, "output_tokens": 0},
+    "negative": {"input_tokens": -1_000_000, "output_tokens": -1_000_000, "total_tokens": -2_000_000},
+}
+
+
+def key(chat_id: str = "c1", message_id: str = "a1") -> dict:
+    """A saved chat's metadata, as Open WebUI hands the same dict to inlet, stream and outlet."""
+    return {"chat_id": chat_id, "message_id": message_id, "model": GPT, "user_message": {}}
+
+
+def delta(text: str, kind: str = "content", response: str = "chatcmpl-1") -> dict:
+    """An OpenAI-style streamed chunk carrying text."""
+    choice = {"index": 0, "delta": {kind: text}, "finish_reason": None}
+    return {"id": response, "object": "chat.completion.chunk", "choices": [choice]}
+
+
+def usage_chunk(prompt: int, completion: int, response: str = "chatcmpl-1") -> dict:
+    """The chunk with `stream_options.include_usage`: no choices, the response's usage."""
+    usage = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+    return {"id": response, "object": "chat.completion.chunk", "choices": [], "usage": usage}
+
+
+async def round_trip(
+    flt: Filter, messages: list, reply: dict, *, metadata: dict, events: list = (), emitter: Emitter | None = None
+) -> None:
+    """One round as Open WebUI runs it in one task: the inlet, every upstream chunk through `stream` (each passed
+    on unchanged), then the outlet with the reply as the chat holds it, and its charge's commit."""
+    body = {"model": "gpt", "messages": messages, "stream": bool(events), "metadata": metadata}
+    await flt.inlet(body, __user__=USER, __metadata__=metadata, __model__=GPT)
+    for event in events:
+        assert flt.stream(event, __metadata__=metadata) is event
+    out = {"model": "gpt", "chat_id": metadata["chat_id"], "id": metadata["message_id"], "messages": [*messages, reply]}
+    await finished(
+        flt, out, __user__=USER, __metadata__=metadata, __model__=GPT, __event_emitter__=emitter or Emitter()
+    )
+
+
+@pytest.mark.parametrize("forged", list(FORGED), ids=list(FORGED))
+def test_a_streamed_round_is_charged_the_streams_usage_not_the_usage_on_its_message(flt: Filter, forged: str) -> None:
+    """The message the outlet gets is the chat's, which its owner can write; the usage the upstream streamed to the
+    request the inlet admitted is what is charged. An upstream that repeats a growing usage is read at its last."""
+    messages = [{"role": "user", "content": "hello"}]
+    events = [delta("Hi"), delta(" there,"), usage_chunk(12, 3), delta(" friend."), usage_chunk(12, 7)]
+    reply = {"role": "assistant", "content": "Hi there, friend.", "id": "a1", "usage": FORGED[forged]}
+    emitter = Emitter()
+    run(round_trip(flt, messages, reply, metadata=key(), events=events, emitter=emitter))
+    record = open_store(target_of(flt)).get_usage("c1", "a1")
+    assert (record["input_tokens"], record["output_tokens"], record["estimated"]) == (12, 7, 0)
+    assert record["cost"] == (12 + 7) * PER_TOKEN
+    assert balance(flt) == 1_000_000 - (12 + 7) * PER_TOKEN
+    assert emitter.descriptions[0].startswith("Tokens: 12+7 | Cost: $0.001140 | Balance: $0.9989 | ")
+
+
+def test_a_streamed_round_without_usage_is_charged_the_prompt_estimate_and_the_streamed_text(flt: Filter) -> None:
+    """No usage chunk: the round is the prompt the inlet counted plus the text the stream carried (its reasoning
+    too, which the chat keeps apart from the answer), marked estimated; the message's own usage is not read."""
+    messages = [{"role": "user", "content": "Tell me about foxes, briefly please."}]
+    thinking = "The user wants a short answer about foxes; one sentence will do. "
+    answer = "Foxes are small omnivores of the dog family, found on every continent but Antarctica."
+    events = [delta(thinking, "reasoning_content"), *(delta(word + " ") for word in answer.split(" "))]
+    reply = {"role": "assistant", "content": answer, "id": "a1", "usage": FORGED["zero"]}
+    count = flt._counter()
+    input_tokens, output_tokens = tokens.prompt_tokens(messages, count), count(thinking + answer + " ")
+    emitter = Emitter()
+    run(round_trip(flt, messages, reply, metadata=key(), events=events, emitter=emitter))
+    store = open_store(target_of(flt))
+    record = store.get_usage("c1", "a1")
+    assert (record["input_tokens"], record["output_tokens"], record["estimated"]) == (input_tokens, output_tokens, 1)
+    assert record["cost"] == (input_tokens + output_tokens) * PER_TOKEN
+    assert balance(flt) == 1_000_000 - record["cost"]
+    assert emitter.descriptions[0].startswith(f"Tokens: {input_tokens}+{output_tokens} (est.) | ")
+    assert store.get_request("c1", "a1")["status"] == "settled"
+
+
+@pytest.mark.parametrize("upstream", ["no usage", "streamed usage"])
+def test_a_continue_carrying_forged_usage_is_charged_as_an_unedited_continue(flt: Filter, upstream: str) -> None:
+    """Open WebUI keeps a message's stored usage when the upstream reports none, and the chat's owner can edit it
+    (0/0, or negative) before pressing Continue: the Continue is charged its own round, the same as unedited."""
+    stored = {"input_tokens": 11, "output_tokens": 5}
+    first, more = "Hi there, friend.", " Foxes are small omnivores of the dog family."
+    charged = {}
+    for name, usage in {"unedited": stored, **FORGED}.items():
+        chat_id = f"c-{name}"
+        chat(flt, usage=stored, stream=False, chat_id=chat_id, message_id="a1")  # the first round, answered
+        before = balance(flt)
+        messages = [{"role": "user", "content": "hello"}, {"role": "assistant", "content": first, "usage": usage}]
+        reply = {"role": "assistant", "content": first + more, "id": "a1", "usage": usage}
+        events = [delta(more), usage_chunk(40, 9)] if upstream == "streamed usage" else []
+        run(round_trip(flt, messages, reply, metadata=key(chat_id), events=events))
+        charged[name] = before - balance(flt)
+    if upstream == "streamed usage":
+        expected = (40 + 9) * PER_TOKEN
+    else:  # estimated: the Continue's prompt (the reply so far included) and the text it added
+        count = flt._counter()
+        expected = (tokens.prompt_tokens(messages, count) + count(first + more) - count(first)) * PER_TOKEN
+    assert charged == {"unedited": expected, "zero": expected, "negative": expected}
+    assert expected > 0
+
+
+@pytest.mark.parametrize("produced", ["streamed", "saved by Open WebUI", "nothing"])
+def test_a_stopped_reply_is_settled_after_the_grace_for_what_it_produced(
+    flt: Filter, monkeypatch: pytest.MonkeyPatch, produced: str
+) -> None:
+    """The stop button cancels the task that ran the inlet, and no outlet comes: after ABANDON_GRACE the pending
+    charge is settled for the prompt plus the output (as the stream tallied it, else as Open WebUI saved it),
+    estimated; with no output the hold is released and nothing is charged. A late outlet, or a second settling,
+    charges nothing more."""
+    monkeypatch.setattr(filter_module, "ABANDON_GRACE", 0.05)
+    partial = "Foxes are small omnivores of the dog family, found on every"
+    saved = {"role": "assistant", "content": partial, "done": True} if produced == "saved by Open WebUI" else None
+
+    async def saved_reply(chat_id: str, message_id: str) -> dict | None:
+        assert (chat_id, message_id) == ("c1", "a1")
+        return saved
+
+    monkeypatch.setattr(openwebui, "saved_reply", saved_reply)
+    events = [delta(word + " ") for word in partial.split(" ")] if produced == "streamed" else []
+    messages = [{"role": "user", "content": "Tell me about foxes."}]
+    metadata = key()
+    emitter = Emitter()
+    store = open_store(target_of(flt))
+
+    async def stopped_midway() -> None:
+        admitted = asyncio.Event()
+
+        async def request() -> None:  # Open WebUI's task for the chat: the inlet, then the upstream's stream
+            body = {"model": "gpt", "messages": messages, "stream": True, "metadata": metadata}
+            await flt.inlet(body, __user__=USER, __metadata__=metadata, __model__=GPT, __event_emitter__=emitter)
+            admitted.set()
+            await asyncio.Event().wait()
+
+        task = asyncio.create_task(request())
+        await admitted.wait()
+        for event in events:
+            flt.stream(event, __metadata__=metadata)
+        task.cancel()  # the stop button
+        with suppress(asyncio.CancelledError):
+            await task
+        assert store.get_request("c1", "a1")["status"] == "open"  # its outlet may still come within the grace
+        await asyncio.sleep(0.25)
+        await flt.settled()
+
+    run(stopped_midway())
+    count = flt._counter()
+    output = count(partial + " ") if produced == "streamed" else count(partial) if saved else 0
+    request = store.get_request("c1", "a1")
+    record = store.get_usage("c1", "a1")
+    charges = store.query("SELECT amount, actor FROM ledger WHERE kind = 'charge'")
+    if produced == "nothing":
+        assert (request["status"], request["hold"], record, charges) == ("released", 0, None, [])
+        assert balance(flt) == 1_000_000 and emitter.descriptions == []
+    else:
+        input_tokens = tokens.prompt_tokens(messages, count)
+        cost = (input_tokens + output) * PER_TOKEN
+        assert (request["status"], request["hold"]) == ("expired", 0)
+        assert (record["input_tokens"], record["output_tokens"], record["estimated"]) == (input_tokens, output, 1)
+        assert record["cost"] == cost > 0 and charges == [{"amount": -cost, "actor": "system"}]
+        assert balance(flt) == 1_000_000 - cost
+        (line,) = emitter.descriptions
+        assert line.startswith(f"Stopped: Tokens: {input_tokens}+{output} (est.) | ")
+    after = balance(flt)
+    assert billing.abandon(store, "u-1", "c1", "a1", output_tokens=1000) is None
+    reply = {"role": "assistant", "content": partial, "id": "a1", "usage": {"input_tokens": 900, "output_tokens": 900}}
+    out = {"model": "gpt", "chat_id": "c1", "id": "a1", "messages": [*messages, reply]}
+    run(finished(flt, out, __user__=USER, __metadata__=metadata, __model__=GPT, __event_emitter__=Emitter()))
+    assert balance(flt) == after
+    assert store.reconcile() == []
+
+
+def test_concurrent_chats_of_one_user_are_admitted_only_as_far_as_the_balance_covers_their_holds(
+    flt: Filter,
+) -> None:
+    """Default valves (no cost_on_inlet): each chat holds its estimate (the prompt and reserve_output_tokens at the
+    model's price), so 16 chats at once from a balance that covers 5 holds start 5, and the balance never goes
+    below zero; the rest are refused naming the hold and what is left."""
+    messages = [{"role": "user", "content": "hello"}]
+    hold = (tokens.prompt_tokens(messages, flt._counter()) + flt.valves.reserve_output_tokens) * PER_TOKEN
+    start = 5 * hold + hold // 2
+    flt.valves = flt.valves.model_copy(update={"init_balance": start / 1_000_000})
+
+    async def at_once() -> list:
+        async def one(i: int) -> dict:
+            metadata = key(message_id=f"a{i}")
+            body = {"model": "gpt", "messages": messages, "stream": True, "metadata": metadata}
+            return await flt.inlet(body, __user__=USER, __metadata__=metadata, __model__=GPT)
+
+        return await asyncio.gather(*(one(i) for i in range(16)), return_exceptions=True)
+
+    results = run(at_once())
+    refused = [str(result) for result in results if isinstance(result, Exception)]
+    assert len(results) - len(refused) == 5
+    left = start - 5 * hold
+    assert set(refused) == {
+        i18n.t("en", "insufficient_balance", needed=notice.money(hold, "$"), balance=notice.money(left, "$"))
+    }
+    store = open_store(target_of(flt))
+    assert balance(flt) == left >= 0
+    running = 0
+    for row in store.query("SELECT kind, amount FROM ledger WHERE user_id = 'u-1' ORDER BY id"):
+        running += row["amount"]
+        assert running >= 0, row
+    assert running == left and store.reconcile() == []
+    assert store.query("SELECT COUNT(*) AS n, SUM(hold) AS held FROM requests WHERE status = 'open'") == [
+        {"n": 5, "held": 5 * hold}
+    ]
+
+
+def test_an_outlet_that_comes_within_the_grace_after_its_task_ended_is_charged_as_usual(
+    flt: Filter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An API stream: the task that ran the inlet may end before the stream does, and the outlet follows once the
+    stream is done. Within ABANDON_GRACE it is the reply's own charge, from the stream's usage, and the reply is
+    not also settled as abandoned once the grace has passed."""
+    monkeypatch.setattr(filter_module, "ABANDON_GRACE", 0.3)
+    metadata = {"chat_id": "", "message_id": None, "model": GPT, "user_message": None}  # an API call's
+    messages = [{"role": "user", "content": "hello"}]
+    store = open_store(target_of(flt))
+
+    async def api_stream() -> None:
+        body = {"model": "gpt", "messages": messages, "stream": True}
+        await asyncio.create_task(flt.inlet(body, __user__=USER, __metadata__=metadata, __model__=GPT))  # it ends
+        for event in (delta("Hi"), delta(" there."), usage_chunk(12, 7)):
+            flt.stream(event, __metadata__=metadata)
+        await asyncio.sleep(0.05)
+        reply = {"role": "assistant", "content": "Hi there."}
+        out = {"model": "gpt", "chat_id": "", "id": "chatcmpl-1", "messages": [*messages, reply]}
+        await finished(flt, out, __user__=USER, __metadata__=metadata, __model__=GPT)
+        await asyncio.sleep(0.4)  # past the grace
+        await flt.settled()
+
+    run(api_stream())
+    ours = metadata[filter_module.KEY]  # the key the inlet gave the API call
+    assert ours["chat_id"] == "" and ours["message_id"].startswith("api-")
+    assert store.get_request("", ours["message_id"])["status"] == "settled"
+    assert store.query("SELECT amount, actor FROM ledger WHERE kind = 'charge'") == [
+        {"amount": -(12 + 7) * PER_TOKEN, "actor": "filter"}
+    ]
+    assert store.get_usage("", ours["message_id"])["estimated"] == 0
+    assert balance(flt) == 1_000_000 - (12 + 7) * PER_TOKEN

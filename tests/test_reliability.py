@@ -21,13 +21,14 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import reliability_worker as worker
 from backends import is_postgres, open_target
 
-from plugin import billing, pricing
+from plugin import billing, openwebui, pricing, tokens
 from plugin import store as store_module
 from plugin.store import Store, is_url
 
@@ -317,6 +318,17 @@ def test_workers_opening_a_new_database_at_the_same_moment_all_open_it(tmp_path:
 # -- 2. SIGKILL in the middle of a write load --------------------------------------------------------------------
 
 
+def prompt_estimate(i: int) -> int:
+    """The prompt tokens the worker's inlet counts for turn i (the same counter, chosen the same way here)."""
+    count = tokens.counter(openwebui.tiktoken_dirs())
+    return tokens.prompt_tokens(worker.turn_args("", i)[0]["messages"], count)
+
+
+def streamed_output(tag: str, i: int) -> int:
+    """The output a streamed inlet-only turn saves on its pending row: its text, counted roughly as it streamed."""
+    return tokens.heuristic_count(worker.partial_of(tag, i)) if i % worker.STREAMED_EVERY == 0 else 0
+
+
 def audit(store: Store, seen: dict[str, list[str]]) -> dict[str, int]:
     """Check that the database is whole and agrees with itself and with every turn the workers saw committed;
     returns the open holds per user."""
@@ -339,25 +351,31 @@ def audit(store: Store, seen: dict[str, list[str]]) -> dict[str, int]:
     held: dict[str, int] = defaultdict(int)
     for ref, request in requests.items():
         assert amounts(ref, "hold") == [-HOLD], ref
+        tag, i = parse_key(request["chat_id"])
         record = usage.get(ref)
-        if request["status"] == "open":
+        if request["status"] == "open":  # an inlet-only turn (or one in flight at the kill): still pending
             assert (request["hold"], amounts(ref, "release"), record) == (HOLD, [], None), ref
+            assert request["input_tokens"] == prompt_estimate(i), ref
+            assert request["output_tokens"] in (0, streamed_output(tag, i)), ref  # saved once its stream began
             held[request["user_id"]] += HOLD
         elif request["status"] == "settled":
-            tag, i = parse_key(request["chat_id"])
             assert request["hold"] == 0 and amounts(ref, "release") == [HOLD], ref
             assert record is not None and (record["input_tokens"], record["output_tokens"]) == worker.tokens_of(tag, i)
             assert record["cost"] == cost_of(tag, i) and amounts(ref, "charge") == [-record["cost"]], ref
-        elif request["status"] == "expired" and record is not None:  # the hold kept as the reply's charge
+            assert record["estimated"] == 0, ref
+        elif request["status"] == "expired":  # settled without an outlet: the prompt and the output it saved
+            estimate = (prompt_estimate(i), streamed_output(tag, i))
+            assert estimate[1] and request["output_tokens"] == estimate[1], ref
             assert request["hold"] == 0 and amounts(ref, "release") == [HOLD], ref
-            assert (record["price_source"], record["cost"], record["estimated"], record["output_tokens"]) == (
-                "hold",
-                HOLD,
+            assert record is not None and (record["input_tokens"], record["output_tokens"], record["estimated"]) == (
+                *estimate,
                 1,
-                0,
             ), ref
-            assert [(row["amount"], row["actor"]) for row in ledger[ref]["charge"]] == [(-HOLD, "system")], ref
-        elif request["status"] == "expired":  # the hold released, nothing charged
+            assert record["cost"] == estimate[0] * IN_PER_TOKEN + estimate[1] * OUT_PER_TOKEN, ref
+            charges = [(row["amount"], row["actor"]) for row in ledger[ref]["charge"]]
+            assert charges == [(-record["cost"], "system")], ref
+        elif request["status"] == "released":  # settled without an outlet, nothing generated: the hold given back
+            assert request["output_tokens"] == 0 and record is None, ref
             assert request["hold"] == 0 and amounts(ref, "release") == [HOLD] and amounts(ref, "charge") == [], ref
         else:
             pytest.fail(f"{ref}: unexpected status {request['status']}")
@@ -373,15 +391,20 @@ def audit(store: Store, seen: dict[str, list[str]]) -> dict[str, int]:
             kind, _, number = line.partition(" ")
             chat_id, message_id = worker.key_of(tag, int(number))
             ref = billing._ref(chat_id, message_id)
-            assert kind in ("full", "inlet"), f"worker {tag}: {line}"
+            assert kind in ("full", "inlet", "stream"), f"worker {tag}: {line}"
             assert ref in requests, f"worker {tag} saw {line} committed, but it is not in the database"
             if kind == "full":
                 assert ref in usage, f"worker {tag} saw {line} settled, but there is no usage record"
+            if kind == "stream":
+                saved = (
+                    requests[ref]["output_tokens"] if requests[ref]["status"] == "open" else usage[ref]["output_tokens"]
+                )
+                assert saved == streamed_output(tag, int(number)) > 0, f"worker {tag} saw {line} saved, but not so"
     return dict(held)
 
 
 def copy_database(db: Path, folder: Path) -> Path:
-    """The file with its -wal and -shm as the killed processes left them (a second restart, for the other rule)."""
+    """The file with its -wal and -shm as the killed processes left them (a second restart, swept twice at once)."""
     folder.mkdir()
     for suffix in ("", "-wal", "-shm"):
         source = Path(f"{db}{suffix}")
@@ -390,29 +413,73 @@ def copy_database(db: Path, folder: Path) -> Path:
     return folder / db.name
 
 
-def expire_all(db: str, seen: dict[str, list[str]], keep_as_charge: bool) -> None:
-    """Reopen as a restart would, check everything, then settle every open request as stale by the timeout rule."""
+def settle_stale(store: Store) -> list[billing.Settlement | None]:
+    """What a restarted process's sweep does once `hold_timeout_minutes` (30) have passed: every pending request
+    older than that is settled without an outlet (Open WebUI's saved text is not at hand here: none)."""
+    return [
+        billing.abandon(store, row["user_id"], row["chat_id"], row["message_id"], why="timed out")
+        for row in billing.stale(store, older_than=30 * 60.0)
+    ]
+
+
+def an_hour_later(db: str) -> Store:
+    """The database reopened with a clock an hour ahead: with the valve's 30-minute timeout every open request is
+    stale."""
+    return open_target(db, clock=lambda: time.time() + 3600)
+
+
+def restarted_sweep(db: str) -> list[billing.Settlement]:
+    """One restarted process (its own connection, on its own thread) settling what it finds stale."""
+    store = an_hour_later(db)
+    try:
+        return [settled for settled in settle_stale(store) if settled is not None]
+    finally:
+        store.close()
+
+
+def settle_all(db: str, seen: dict[str, list[str]], *, sweepers: int = 1) -> dict[str, int]:
+    """Reopen as a restart would, check everything, then settle every open request as stale by the timeout rule,
+    from `sweepers` restarted processes at once; check everything again. Returns the balances at the end."""
     store = open_target(db)
     try:
         held = audit(store, seen)
         balances = {user["id"]: user["balance"] for user in store.all_users()}
-        open_count = scalar(store, "SELECT COUNT(*) FROM requests WHERE status = 'open'")
-        assert open_count and open_count == sum(held.values()) // HOLD  # inlet-only turns left holds open
+        pending = store.query("SELECT * FROM requests WHERE status = 'open'")
+        assert pending and len(pending) == sum(held.values()) // HOLD  # inlet-only turns left holds open
+        produced = [r for r in pending if r["output_tokens"] > 0]
+        assert produced and len(produced) < len(pending)  # both rules are exercised: charged and voided
+        ledger_rows = scalar(store, "SELECT COUNT(*) FROM ledger")
     finally:
         store.close()
-    # A clock an hour ahead with the valve's 30-minute timeout: every open request is stale.
-    later = open_target(db, clock=lambda: time.time() + 3600)
+    with ThreadPoolExecutor(sweepers) as pool:
+        settled = [one for done in pool.map(restarted_sweep, [db] * sweepers) for one in done]
+    store = an_hour_later(db)
     try:
-        assert billing.expire_holds(later, older_than=30 * 60.0, keep_as_charge=keep_as_charge) == open_count
-        assert scalar(later, "SELECT COUNT(*) FROM requests WHERE status = 'open'") == 0
-        assert scalar(later, "SELECT COUNT(*) FROM requests WHERE status = 'expired'") == open_count
-        assert audit(later, seen) == {}
-        for user_id, before in balances.items():
-            after = later.get_user(user_id)["balance"]
-            assert after == (before if keep_as_charge else before + held.get(user_id, 0)), user_id
-        assert billing.expire_holds(later, older_than=30 * 60.0, keep_as_charge=keep_as_charge) == 0
+        assert scalar(store, "SELECT COUNT(*) FROM requests WHERE status = 'open'") == 0
+        assert scalar(store, "SELECT COUNT(*) FROM requests WHERE status = 'expired'") == len(produced) == len(settled)
+        assert scalar(store, "SELECT COUNT(*) FROM requests WHERE status = 'released'") == len(pending) - len(produced)
+        assert sorted(s.charged for s in settled) == sorted(
+            prompt_estimate(parse_key(r["chat_id"])[1]) * IN_PER_TOKEN + r["output_tokens"] * OUT_PER_TOKEN
+            for r in produced
+        )
+        assert audit(store, seen) == {}
+        charged: dict[str, int] = defaultdict(int)
+        for r in produced:
+            charged[r["user_id"]] += prompt_estimate(parse_key(r["chat_id"])[1]) * IN_PER_TOKEN
+            charged[r["user_id"]] += r["output_tokens"] * OUT_PER_TOKEN
+        after = {user["id"]: user["balance"] for user in store.all_users()}
+        assert after == {u: before + held.get(u, 0) - charged.get(u, 0) for u, before in balances.items()}
+        # Settled once: a hold released and at most one charge per request, and a second sweep finds nothing.
+        assert scalar(store, "SELECT COUNT(*) FROM ledger") == ledger_rows + len(pending) + len(produced)
+        assert settle_stale(store) == []
+        assert [
+            billing.abandon(store, r["user_id"], r["chat_id"], r["message_id"], output_tokens=50) for r in pending
+        ] == [None] * len(pending)
+        assert scalar(store, "SELECT COUNT(*) FROM ledger") == ledger_rows + len(pending) + len(produced)
+        assert store.reconcile() == []
+        return after
     finally:
-        later.close()
+        store.close()
 
 
 @pytest.mark.parametrize("kill_after", [3, 150, 450], ids=["at-once", "early", "after-checkpoints"])
@@ -420,7 +487,10 @@ def test_workers_killed_mid_write_leave_a_whole_database_that_settles_every_open
     request: pytest.FixtureRequest, db_target: str, tmp_path: Path, workers: list[Worker], kill_after: int
 ) -> None:
     """Two workers on one database (so one also writes from its thread while the other holds the lock); A is
-    killed after `kill_after` turns, B must go on charging, then B is killed too."""
+    killed after `kill_after` lines, B must go on charging, then B is killed too. What they left pending (inlet-only
+    turns, some with part of a reply streamed and saved) is settled by the stale sweep's rule: charged the prompt
+    and the saved output, estimated, or released when nothing was generated; each once, even when two restarted
+    processes sweep at the same moment (on a copy of the same database)."""
     db = db_target
     open_target(db).close()  # an existing database, as after a restart (opening a new one at once is tested above)
     a, b = Worker("crash", db, "A"), Worker("crash", db, "B")
@@ -434,10 +504,11 @@ def test_workers_killed_mid_write_leave_a_whole_database_that_settles_every_open
     b.wait_progress(b.progress() + 60)  # a process that died mid-transaction holds no lock: B goes on
     b.kill9()
     seen = {w.tag: w.seen[1:] for w in workers}
-    assert all(line.startswith(("full ", "inlet ")) for lines in seen.values() for line in lines)
+    assert all(line.startswith(("full ", "inlet ", "stream ")) for lines in seen.values() for line in lines)
+    assert any(line.startswith("stream ") for lines in seen.values() for line in lines)
     if is_url(db):
         other = request.getfixturevalue("pg_server").clone_database(db)
     else:
         other = str(copy_database(Path(db), tmp_path / "again"))
-    expire_all(db, seen, keep_as_charge=True)
-    expire_all(other, seen, keep_as_charge=False)
+    alone = settle_all(db, seen)
+    assert settle_all(other, seen, sweepers=2) == alone

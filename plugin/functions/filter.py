@@ -235,7 +235,13 @@ class Filter:
                     input_tokens=input_tokens,
                 )
 
-            result = await store.call(admit, store)
+            try:
+                result = await store.call(admit, store)
+            except StoreUnavailable:
+                # The file was replaced since our last look (a restored backup): once more, on the file there now.
+                # A file deleted, not replaced, raises StoreUnavailable again, and the chat is refused below.
+                store = await open_store_async(store.target)
+                result = await store.call(admit, store)
         except ValueError:
             log.exception("openwebui_monitor: invalid valve")
             raise Exception(MisconfiguredValve(valve="cost_on_inlet").message(lang)) from None
@@ -244,7 +250,10 @@ class Filter:
                 # Fail closed: a chat that cannot be recorded is not sent.
                 log.exception("openwebui_monitor: database unavailable at inlet for user %s", user.get("id"))
                 raise Exception(StoreUnavailable().message(lang)) from None
-            # Fail open (the admin's choice): the chat goes on unbilled, and the admin is told in the log.
+            # Fail open (the admin's choice): the chat goes on unbilled, and the admin is told in the log; its
+            # outlet says so under the reply, even if the database is back by then.
+            if isinstance(metadata, dict):
+                metadata[KEY]["unbilled"] = True
             log.warning(
                 "openwebui_monitor: database unavailable at inlet for user %s; chat let through unbilled"
                 " (on_db_unavailable=open)",
@@ -317,6 +326,9 @@ class Filter:
         member = _member(user)
         valves, mine = self.valves, user.get("valves")  # now: Open WebUI may set this shared instance's anew
         live = self._live.pop((chat_id, message_id), None)
+        if _unbilled(__metadata__):
+            await _emit(__event_emitter__, i18n.t(lang, "not_recorded"))
+            return body
         try:
             store = await self._store()
             plan = await self._plan(store, member)
@@ -726,6 +738,12 @@ def _round(
     except tokens.InvalidUsage as e:
         return None, output, f"rejected usage: {e}"
     return usage, output, None if usage else "no usage reported"
+
+
+def _unbilled(metadata: Any) -> bool:
+    """Whether the inlet let this request through unbilled (the database could not be written, fail open)."""
+    key = metadata.get(KEY) if isinstance(metadata, dict) else None
+    return isinstance(key, dict) and key.get("unbilled") is True
 
 
 def _continued_tokens(messages: Any, count: Callable[[str], int]) -> int:
