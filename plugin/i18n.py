@@ -30,7 +30,10 @@ MESSAGES: dict[str, dict[str, str]] = {
             "Insufficient balance: this reply needs up to {needed} set aside to start, and your balance is {balance}."
             " Unused, it is given back when the reply ends. Please ask an administrator to top up your account."
         ),
-        "empty_balance": ("Your balance is used up ({balance}). Please ask an administrator to top up your account."),
+        "empty_balance": (
+            "Insufficient balance: your balance is used up ({balance}). Please ask an administrator to top up your"
+            " account."
+        ),
         "user_blocked": "Your account is blocked from chatting. Please contact an administrator.",
         "reply_in_progress": "This reply is still being written. Please wait a moment, then try again.",
         "message_not_yours": "This message belongs to another conversation. Please start a new chat.",

@@ -135,7 +135,7 @@ def test_forged_negative_usage_is_estimated_not_credited(flt: Filter) -> None:
 
 def test_an_empty_balance_is_refused_plainly_in_the_users_language(flt: Filter) -> None:
     flt.valves = flt.valves.model_copy(update={"init_balance": 0.0})
-    with pytest.raises(Exception, match=r"^Your balance is used up \(\$0\.0000\)\. "):
+    with pytest.raises(Exception, match=r"^Insufficient balance: your balance is used up \(\$0\.0000\)\. "):
         chat(flt, usage={"input_tokens": 1, "output_tokens": 1})
     with pytest.raises(Exception, match=r"您的余额已用完（\$0\.0000）"):
         chat(flt, usage={"input_tokens": 1, "output_tokens": 1}, lang_valves=Filter.UserValves(language="zh"))
@@ -183,7 +183,7 @@ def test_another_workers_block_and_top_up_reach_the_next_chat(flt: Filter) -> No
         chat(flt, usage={"input_tokens": 1, "output_tokens": 1}, message_id="a2")
     other("UPDATE users SET blocked = 0, balance = 0 WHERE id = 'u-1'")
     time.sleep(store_module.VERSION_MEMO)
-    with pytest.raises(Exception, match="Your balance is used up"):
+    with pytest.raises(Exception, match="your balance is used up"):
         chat(flt, usage={"input_tokens": 1, "output_tokens": 1}, message_id="a3")
     other("UPDATE users SET balance = 1000000 WHERE id = 'u-1'")
     time.sleep(store_module.VERSION_MEMO)
