@@ -204,9 +204,13 @@ class Filter:
         chat_id, message_id = self._start_key(metadata)
         result: billing.Admission | billing.Refusal | None = None
         try:
+            fixed = pricing.inlet_cost(_holds(self.valves.cost_on_inlet), model_id)
+        except ValueError:
+            log.exception("openwebui_monitor: invalid valve")
+            raise Exception(MisconfiguredValve(valve="cost_on_inlet").message(lang)) from None
+        try:
             member = _member(user)
             policy = self._policy(member)
-            fixed = pricing.inlet_cost(_holds(self.valves.cost_on_inlet), model_id)
             messages = body.get("messages")
             input_tokens = tokens.prompt_tokens(messages, self._counter())
             allowance = _max_tokens(body) or self.valves.reserve_output_tokens
@@ -242,9 +246,6 @@ class Filter:
                 # A file deleted, not replaced, raises StoreUnavailable again, and the chat is refused below.
                 store = await open_store_async(store.target)
                 result = await store.call(admit, store)
-        except ValueError:
-            log.exception("openwebui_monitor: invalid valve")
-            raise Exception(MisconfiguredValve(valve="cost_on_inlet").message(lang)) from None
         except (sqlite3.Error, OSError, StoreUnavailable):
             if self.valves.on_db_unavailable != "open":
                 # Fail closed: a chat that cannot be recorded is not sent.

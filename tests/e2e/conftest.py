@@ -81,12 +81,13 @@ def owui_factory(
     fake_upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Callable[..., OpenWebUI]]:
     """Start extra, throw-away servers (e.g. with different ``extra_env``); stopped after the test.
-    Each start takes ~15-20 s."""
+    Each start takes ~15-20 s. ``data_dir`` starts one on an existing server's DATA_DIR (a restart)."""
     _require_open_webui()
     servers: list[OpenWebUI] = []
 
-    def start(extra_env: dict[str, str] | None = None) -> OpenWebUI:
-        server = OpenWebUI(tmp_path_factory.mktemp("owui-extra"), fake_upstream.base_url, extra_env=extra_env)
+    def start(extra_env: dict[str, str] | None = None, data_dir: Path | None = None) -> OpenWebUI:
+        directory = data_dir or tmp_path_factory.mktemp("owui-extra")
+        server = OpenWebUI(directory, fake_upstream.base_url, extra_env=extra_env)
         servers.append(server)
         return server.start()
 

@@ -11,7 +11,7 @@ Models (``GET /v1/models``):
 A test can make a listed model fail on purpose: add its id to :attr:`FakeUpstream.failing` and every chat
 request for it answers HTTP 500 (the model list is unchanged, so tests counting models are unaffected).
 
-``POST /v1/chat/completions`` always answers :data:`REPLY_TEXT`. Usage is
+``POST /v1/chat/completions`` answers :data:`REPLY_TEXT` (unless ``[chunks ...]``). Usage is
 :data:`PROMPT_TOKENS` / :data:`COMPLETION_TOKENS` unless the *last user message* contains
 markers (see :func:`parse_markers`):
 
@@ -21,6 +21,10 @@ markers (see :func:`parse_markers`):
 * ``[delay 2.5]``      -> sleep 2.5 s before answering (slow chats)
 * ``[continue 12 7]``  -> for a *continuation* request (the request's last message is an
   assistant message, as sent by Open WebUI's "Continue"), prompt 12 / completion 7 instead
+* ``[chunks 400 0.02]`` -> a slow reply: 400 content pieces :data:`CHUNK_PIECE` (each
+  :data:`CHUNK_TOKENS` token, by tiktoken and by the 4-characters heuristic alike), streamed 0.02 s
+  apart; its completion_tokens are 400 x :data:`CHUNK_TOKENS` unless ``[usage ...]`` says otherwise.
+  How many pieces were written before the client went away is in :attr:`RecordedRequest.sent`.
 
 Note: Open WebUI 0.12.4 only sums a Continue round into the stored usage when that round's usage
 differs from the stored one (``models/chat_messages.py`` compares ``usage == existing_usage``), so
@@ -66,6 +70,10 @@ _CACHED_RE = re.compile(r"\[cached\s+(\d+)\]")
 _REASONING_RE = re.compile(r"\[reasoning\s+(\d+)\]")
 _DELAY_RE = re.compile(r"\[delay\s+([0-9]*\.?[0-9]+)\]")
 _CONTINUE_RE = re.compile(r"\[continue\s+(\d+)\s+(\d+)\]")
+_CHUNKS_RE = re.compile(r"\[chunks\s+(\d+)\s+([0-9]*\.?[0-9]+)\]")
+# One piece of a ``[chunks N gap]`` reply: one token by cl100k_base and by the heuristic (4 characters a token).
+CHUNK_PIECE = " tok"
+CHUNK_TOKENS = 1
 
 
 @dataclass
@@ -75,6 +83,8 @@ class Markers:
     cached_tokens: int | None = None
     reasoning_tokens: int | None = None
     delay: float = 0.0
+    chunks: int = 0  # a slow reply of this many CHUNK_PIECEs (0: the usual REPLY_CHUNKS)
+    chunk_gap: float = 0.0  # seconds between two of them
 
 
 def _text_of(content: Any) -> str:
@@ -102,6 +112,9 @@ def is_continuation(messages: list[dict]) -> bool:
 
 def parse_markers(text: str, continuation: bool = False) -> Markers:
     markers = Markers()
+    if m := _CHUNKS_RE.search(text):
+        markers.chunks, markers.chunk_gap = int(m.group(1)), float(m.group(2))
+        markers.completion_tokens = markers.chunks * CHUNK_TOKENS
     if m := _USAGE_RE.search(text):
         markers.prompt_tokens, markers.completion_tokens = int(m.group(1)), int(m.group(2))
     if continuation and (m := _CONTINUE_RE.search(text)):
@@ -145,6 +158,9 @@ class RecordedRequest:
     continuation: bool = False
     headers: dict = field(default_factory=dict)
     received_at: float = field(default_factory=time.time)
+    sent: int = 0  # content pieces of a streamed reply written so far
+    hung_up: bool = False  # the client went away before the stream's end
+    finished: bool = False  # the whole streamed reply (and [DONE]) was written
 
     @property
     def is_task_like(self) -> bool:
@@ -211,18 +227,17 @@ class _Handler(BaseHTTPRequestHandler):
         messages = body.get("messages") or []
         last_user = last_user_text(messages)
         continuation = is_continuation(messages)
-        self.server.owner._record(
-            RecordedRequest(
-                path=path,
-                body=body,
-                model=model,
-                stream=stream,
-                include_usage=include_usage,
-                last_user=last_user,
-                continuation=continuation,
-                headers={k.lower(): v for k, v in self.headers.items()},
-            )
+        record = RecordedRequest(
+            path=path,
+            body=body,
+            model=model,
+            stream=stream,
+            include_usage=include_usage,
+            last_user=last_user,
+            continuation=continuation,
+            headers={k.lower(): v for k, v in self.headers.items()},
         )
+        self.server.owner._record(record)
         if model not in MODEL_IDS:
             self._send_json(404, {"error": {"message": f"model {model!r} not found", "type": "invalid_request"}})
             return
@@ -236,8 +251,11 @@ class _Handler(BaseHTTPRequestHandler):
         usage = None if model == MODEL_NOUSAGE else expected_usage(last_user, continuation)
         completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
         created = int(time.time())
+        pieces = (CHUNK_PIECE,) * markers.chunks if markers.chunks else REPLY_CHUNKS
         if stream:
-            self._stream(completion_id, created, model, usage if include_usage else None)
+            self._stream(
+                completion_id, created, model, usage if include_usage else None, pieces, markers.chunk_gap, record
+            )
         else:
             payload: dict[str, Any] = {
                 "id": completion_id,
@@ -247,7 +265,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "choices": [
                     {
                         "index": 0,
-                        "message": {"role": "assistant", "content": REPLY_TEXT},
+                        "message": {"role": "assistant", "content": "".join(pieces)},
                         "finish_reason": "stop",
                     }
                 ],
@@ -256,7 +274,16 @@ class _Handler(BaseHTTPRequestHandler):
                 payload["usage"] = usage
             self._send_json(200, payload)
 
-    def _stream(self, completion_id: str, created: int, model: str, usage: dict | None) -> None:
+    def _stream(
+        self,
+        completion_id: str,
+        created: int,
+        model: str,
+        usage: dict | None,
+        pieces: tuple[str, ...],
+        gap: float,
+        record: RecordedRequest,
+    ) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")
@@ -275,18 +302,27 @@ class _Handler(BaseHTTPRequestHandler):
             }
             return f"data: {json.dumps(obj)}\n\n".encode()
 
-        parts = [chunk([{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}])]
-        parts += [chunk([{"index": 0, "delta": {"content": piece}, "finish_reason": None}]) for piece in REPLY_CHUNKS]
-        parts.append(chunk([{"index": 0, "delta": {}, "finish_reason": "stop"}]))
+        head = [chunk([{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}])]
+        tail = [chunk([{"index": 0, "delta": {}, "finish_reason": "stop"}])]
         if usage is not None:
-            parts.append(chunk([], usage=usage))
-        parts.append(b"data: [DONE]\n\n")
+            tail.append(chunk([], usage=usage))
+        tail.append(b"data: [DONE]\n\n")
         try:
-            for part in parts:
+            for part in head:
                 self.wfile.write(part)
                 self.wfile.flush()
+            for n, piece in enumerate(pieces):
+                if n and gap:
+                    time.sleep(gap)
+                self.wfile.write(chunk([{"index": 0, "delta": {"content": piece}, "finish_reason": None}]))
+                self.wfile.flush()
+                record.sent += 1
+            for part in tail:
+                self.wfile.write(part)
+                self.wfile.flush()
+            record.finished = True
         except (BrokenPipeError, ConnectionResetError):
-            pass
+            record.hung_up = True
 
 
 class _Server(ThreadingHTTPServer):

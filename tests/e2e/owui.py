@@ -15,6 +15,9 @@ Chat paths (``POST /api/chat/completions``; see the research reference section 7
   and the chat id is not returned. Passing ``session_id=...`` (any string) takes the UI's fan-out
   path: the call returns ``{status, task_ids, chat_id}`` at once and the work finishes in background.
 * :meth:`OpenWebUI.chat_continue` - "Continue" of an existing assistant message (body documented there).
+* :meth:`OpenWebUI.chat_start` + :meth:`OpenWebUI.stop_chat` - a fan-out turn started without waiting, then the
+  UI's stop button (``POST /api/tasks/chat/{chat_id}/stop``).
+* :meth:`OpenWebUI.chat_api_hangup` - an API client that closes its stream after some chunks.
 """
 
 from __future__ import annotations
@@ -176,6 +179,20 @@ class OpenWebUI:
                 except ProcessLookupError:
                     pass
                 proc.wait(timeout=10)
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
+        self._client.close()
+
+    def kill(self) -> None:
+        """``kill -9`` of the server's whole process group: no shutdown hook, no flush, no outlet runs."""
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait(timeout=10)
         if self._log_file is not None:
             self._log_file.close()
             self._log_file = None
@@ -363,7 +380,34 @@ class OpenWebUI:
             raise OpenWebUIError(f"chat_api expected {expect_status}, got {status}: {result}")
         return status, result
 
-    def chat_saved(
+    def chat_api_hangup(self, token: str, model: str, content: str, *, after_chunks: int, **extra: Any) -> dict:
+        """API path, streamed, and the client closes the connection once it has read ``after_chunks``
+        chunks with delta content (or the stream ends first). Returns ``{"text", "chunks"}``: the content
+        received and how many content chunks that was."""
+        body = {"model": model, "messages": [{"role": "user", "content": content}], "stream": True, **extra}
+        text: list[str] = []
+        with self._client.stream(
+            "POST", "/api/chat/completions", json=body, headers={"Authorization": f"Bearer {token}"}
+        ) as r:
+            if not r.is_success:
+                r.read()
+                raise OpenWebUIError(f"POST /api/chat/completions -> {r.status_code}: {r.text}")
+            for line in r.iter_lines():
+                if not line.startswith("data:") or line[5:].strip() == "[DONE]":
+                    continue
+                try:
+                    chunk = json.loads(line[5:])
+                except ValueError:
+                    continue
+                for choice in (chunk.get("choices") or []) if isinstance(chunk, dict) else []:
+                    piece = (choice.get("delta") or {}).get("content")
+                    if piece:
+                        text.append(piece)
+                if len(text) >= after_chunks:
+                    break  # leaving the block closes the response, and with it the connection
+        return {"text": "".join(text), "chunks": len(text)}
+
+    def chat_start(
         self,
         token: str,
         model: str,
@@ -372,14 +416,12 @@ class OpenWebUI:
         stream: bool = True,
         chat_id: str | None = None,
         parent_id: str | None = None,
-        timeout: float = 60.0,
         **extra: Any,
     ) -> dict:
-        """Saved-chat path: a new chat, or (``chat_id``) a follow-up turn after ``parent_id``
-        (default: the chat's current leaf). Returns ``{"chat_id", "assistant_id",
-        "user_message_id", "message", "response"}`` where ``message`` is the finished history
-        message (done or error) and ``response`` the HTTP answer. With ``session_id=...`` in
-        ``extra`` (fan-out path) it first waits for the returned task ids to finish."""
+        """Send a saved-chat turn (see :meth:`chat_saved`) and return at once with ``{"chat_id",
+        "assistant_id", "user_message_id", "response"}``; ``chat_id`` is ``None`` when the answer does
+        not carry it. With ``session_id=...`` (the UI's fan-out path) the reply runs in a task that
+        :meth:`stop_chat` can cancel."""
         assistant_id, user_message_id = _new_id(), _new_id()
         if chat_id and parent_id is None:
             parent_id = self.get_chat(token, chat_id)["chat"]["history"].get("currentId")
@@ -403,10 +445,45 @@ class OpenWebUI:
             body["chat_id"] = chat_id
         body.update(extra)
         response = self._post_chat(token, body)
-        if not chat_id:
-            chat_id = (response.get("chat_id") if isinstance(response, dict) else None) or self.find_chat_id(
-                token, assistant_id
-            )
+        if not chat_id and isinstance(response, dict):
+            chat_id = response.get("chat_id")
+        return {
+            "chat_id": chat_id,
+            "assistant_id": assistant_id,
+            "user_message_id": user_message_id,
+            "response": response,
+        }
+
+    def stop_chat(self, token: str, chat_id: str) -> dict:
+        """The UI's stop button: ``POST /api/tasks/chat/{chat_id}/stop`` cancels the chat's running tasks."""
+        return self._json("POST", f"/api/tasks/chat/{chat_id}/stop", token=token)
+
+    def update_chat(self, token: str, chat_id: str, chat: dict) -> dict:
+        """What the UI sends when it saves a chat: ``POST /api/v1/chats/{id}`` with ``{"chat": chat}``
+        (its owner may write anything into the history, usage included)."""
+        return self._json("POST", f"/api/v1/chats/{chat_id}", token=token, json={"chat": chat})
+
+    def chat_saved(
+        self,
+        token: str,
+        model: str,
+        content: str,
+        *,
+        stream: bool = True,
+        chat_id: str | None = None,
+        parent_id: str | None = None,
+        timeout: float = 60.0,
+        **extra: Any,
+    ) -> dict:
+        """Saved-chat path: a new chat, or (``chat_id``) a follow-up turn after ``parent_id``
+        (default: the chat's current leaf). Returns ``{"chat_id", "assistant_id",
+        "user_message_id", "message", "response"}`` where ``message`` is the finished history
+        message (done or error) and ``response`` the HTTP answer. With ``session_id=...`` in
+        ``extra`` (fan-out path) it first waits for the returned task ids to finish."""
+        started = self.chat_start(token, model, content, stream=stream, chat_id=chat_id, parent_id=parent_id, **extra)
+        assistant_id, user_message_id = started["assistant_id"], started["user_message_id"]
+        response = started["response"]
+        chat_id = started["chat_id"] or self.find_chat_id(token, assistant_id)
         self.wait_tasks(token, chat_id, response, timeout=timeout)
         message = self.wait_message(token, chat_id, assistant_id, timeout=timeout)
         return {

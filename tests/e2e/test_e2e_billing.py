@@ -181,7 +181,7 @@ def test_cost_on_inlet_is_held_then_settled_to_the_exact_cost(owui, db, make_use
     # A hold larger than the balance refuses the chat and holds nothing.
     valves(cost_on_inlet="1")
     status, result = owui.chat_api(user["token"], MODEL_GPT, "hello", expect_status=None)
-    assert status == 400 and "needs $1.0000" in result["detail"]
+    assert status == 400 and "needs up to $1.0000" in result["detail"]
     assert balance(db, user) == 50_000 - 2 * 960
     assert_explained(db, user)
 
