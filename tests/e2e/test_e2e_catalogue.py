@@ -76,7 +76,7 @@ def test_a_synced_catalogue_price_is_what_the_next_chat_costs(owui: OpenWebUI, m
         tiny = owui.chat_saved(user["token"], WRAPPER, "tiny [usage 1 1]")
         record = store.get_usage(tiny["chat_id"], tiny["assistant_id"])
         assert cost(1, 0, 1) == 13 and record["cost"] == 5_000
-        charges = [row["amount"] for row in store.ledger_for(user["id"])[-2:]]
+        charges = [row["amount"] for row in store.ledger_for(user["id"]) if row["kind"] == "charge"][-2:]
         assert charges == [-6_750, -5_000]
         assert store.get_user(user["id"])["balance"] == balance - 6_750 - 5_000
     finally:
