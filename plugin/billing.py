@@ -85,14 +85,20 @@ class Settlement:
     next_refill: float | None = None  # when the user's allowance next refills (epoch seconds)
 
 
-def _ensure_member(store: Store, member: Member, init_balance: int, plan: Plan = NO_PLAN) -> None:
-    """The user's row (their profile refreshed), their initial balance once, then any refill that is due."""
-    init = plan.init_balance if plan.init_balance is not None else init_balance
+def _ensure_member(store: Store, member: Member, init_balance: int, plan: Plan = NO_PLAN) -> dict:
+    """The user's row (their profile refreshed), their initial balance once, then any refill that is due; returns
+    the row as these left it. A known user with the same profile costs one read."""
+    user = store.get_user(member.id)
     profile = (member.id, member.name, member.email, member.role)
-    if not store.profile_known(*profile) and store.ensure_user(*profile) and init:
-        reason = "initial balance (group)" if plan.init_balance is not None else "initial balance"
-        store.append_ledger(member.id, "topup", init, actor="system", reason=reason)
-    budgets.refill(store, member.id, plan.allowance)
+    if user is None or (user["name"], user["email"], user["role"]) != profile[1:]:
+        init = plan.init_balance if plan.init_balance is not None else init_balance
+        if store.ensure_user(*profile) and init:
+            reason = "initial balance (group)" if plan.init_balance is not None else "initial balance"
+            store.append_ledger(member.id, "topup", init, actor="system", reason=reason)
+        user = None
+    if budgets.refill(store, member.id, plan.allowance) is not None:
+        user = None
+    return user if user is not None else store.get_user(member.id)  # type: ignore[return-value]
 
 
 def _next_refill(store: Store, plan: Plan) -> float | None:
@@ -129,9 +135,7 @@ def admit(
     if not policy.refuse_empty:
         hold = 0  # nothing is refused, so nothing needs holding
     with store.immediate(user=member.id):
-        _ensure_member(store, member, init_balance, plan)
-        user = store.get_user(member.id)
-        assert user is not None
+        user = _ensure_member(store, member, init_balance, plan)
         balance = user["balance"]
         if user["blocked"] and policy.refuse_blocked:
             return Refusal(UserBlocked(), balance, hold, _next_refill(store, plan))

@@ -402,11 +402,6 @@ class PgStore(Store):
     def peek_budget_version(self) -> int | None:
         return None
 
-    def profile_known(self, user_id: str, name: str, email: str, role: str) -> bool:
-        return False
-
-    # -- export and restore -------------------------------------------------------------------
-
     def columns(self, table: str) -> list[dict[str, Any]]:
         """A table's columns as `Store.columns` gives them (SQLite's names for the types: INTEGER, REAL, TEXT)."""
         if table not in TABLES:

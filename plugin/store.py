@@ -624,19 +624,6 @@ class Store:
         finally:
             self._lock.release()
 
-    def profile_known(self, user_id: str, name: str, email: str, role: str) -> bool:
-        """Inside a batch on the loop's connection: whether the user's row is known to exist with this profile
-        (read by an inlet since no other connection committed), so nothing needs writing to keep it."""
-        if self._eager is self._patient or self.conn is not self._eager:
-            return False
-        self._eager_version(fresh=True)  # first: forgets every row if anyone committed before our BEGIN
-        row = self._seen.get(user_id)
-        return (
-            row is not None
-            and user_id not in self._staged  # not changed earlier in this transaction
-            and (row["name"], row["email"], row["role"]) == (name, email, role)
-        )
-
     def _remember(self, row: dict[str, Any]) -> None:
         if len(self._seen) > 10_000:
             self._seen.clear()

@@ -287,13 +287,14 @@ def test_a_charge_the_server_dropped_is_queued_again_on_the_same_database(
         store_module._stores.pop(url).close()
 
 
-def _kill_inside_ensure_member(monkeypatch: pytest.MonkeyPatch, other: psycopg.Connection) -> dict[str, bool]:
-    """Arm a kill of the step's own connection inside its transaction (after BEGIN and the locks)."""
-    real, armed = billing._ensure_member, {"on": False}
+def _kill_inside_ensure_member(monkeypatch: pytest.MonkeyPatch, other: psycopg.Connection) -> dict[str, int]:
+    """Arm kills of the next steps' own connections inside their transactions (after BEGIN and the locks): set
+    `armed["on"]` to how many steps in a row lose theirs (True: one)."""
+    real, armed = billing._ensure_member, {"on": 0}
 
     def ensure_member(store, *args, **kwargs):
         if armed["on"]:
-            armed["on"] = False
+            armed["on"] -= 1
             other.execute("SELECT pg_terminate_backend(%s)", (store.conn.raw.info.backend_pid,))
         return real(store, *args, **kwargs)
 
@@ -309,13 +310,19 @@ def test_a_connection_killed_inside_a_step_refuses_or_lets_through_and_the_reply
     flt = Filter()
     flt.valves = flt.Valves(database_url=pg_url, init_balance=1.0, cost_on_inlet="0.01", on_db_unavailable=mode)
     try:
-        armed["on"] = True  # the inlet's admit loses its connection mid-transaction
+        # The inlet's admit loses its connection mid-transaction: nothing ran, so it is tried once more on a fresh
+        # connection, and the chat is admitted and charged once.
+        armed["on"] = 1
+        chat(flt, usage=USAGE, message_id="a00")
+        # It loses it twice in a row: refused (closed), or let through unbilled and told so (open).
+        armed["on"] = 2
         if mode == "closed":
             with pytest.raises(Exception) as info:
                 chat(flt, usage=USAGE)
             assert str(info.value) == i18n.t("en", "db_unavailable")
         else:
-            chat(flt, usage=USAGE, message_id="a0")  # let through unbilled at the inlet, billed at the outlet
+            _, told = chat(flt, usage=USAGE, message_id="a0")
+            assert told.descriptions == [i18n.t("en", "not_recorded")]
         # The user tries again; this time the outlet's settle loses its connection mid-transaction.
         metadata = {"chat_id": "c1", "message_id": "a1", "model": {"id": "gpt"}, "user_message": {}}
         body = {"model": "gpt", "messages": [{"role": "user", "content": "hi"}], "stream": True}
@@ -334,8 +341,8 @@ def test_a_connection_killed_inside_a_step_refuses_or_lets_through_and_the_reply
         run(outlet())
         assert emitter.descriptions and "Balance" in emitter.descriptions[0]  # queued again, then charged
         store = open_store(pg_url)
-        charges = store.query("SELECT reference FROM ledger WHERE kind = 'charge'")
-        assert [row["reference"] for row in charges].count("c1/a1") == 1
+        charges = [row["reference"] for row in store.query("SELECT reference FROM ledger WHERE kind = 'charge'")]
+        assert sorted(charges) == ["c1/a00", "c1/a1"]  # each admitted reply once; the one let through unbilled not
         assert store.reconcile() == []
     finally:
         store_module._stores.pop(pg_url).close()
