@@ -266,6 +266,16 @@ class Tally:
                         if type(piece) is str and piece:
                             self.pieces.append(piece)
                             self.rough += heuristic_count(piece)
+        kind = event.get("type")
+        if type(kind) is str and kind.startswith("response."):  # OpenAI's Responses API, as Open WebUI passes it on
+            piece = event.get("delta")
+            if kind.endswith(".delta") and type(piece) is str and piece:
+                self.pieces.append(piece)
+                self.rough += heuristic_count(piece)
+            response = event.get("response")
+            if kind == "response.completed" and type(response) is dict and _is_map(response.get("usage")):
+                self.usage[str(response.get("id") or "")] = response["usage"]
+            return
         usage = event.get("usage")
         if _is_map(usage) and usage:
             # One usage per upstream response (a tool call's follow-up is another response, with another id); an

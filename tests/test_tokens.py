@@ -150,3 +150,24 @@ def test_estimate_handles_images_lists_and_output_items() -> None:
 def test_estimate_never_crashes_on_malformed_messages(messages) -> None:
     usage, _, why = tokens.usage_for(messages)
     assert usage.estimated and why
+
+
+def test_the_tally_reads_chat_completion_chunks_and_responses_api_events() -> None:
+    """What the stream hook is handed: OpenAI chat-completion chunks (text in `choices[].delta`, usage once in a last
+    chunk) and, from an upstream on OpenAI's Responses API, its events (text in `response.output_text.delta`, usage in
+    `response.completed`). Both give the stream's text and the upstream's own usage."""
+    chat = tokens.Tally()
+    for piece in ("Hello ", "there"):
+        chat.add({"id": "c1", "choices": [{"index": 0, "delta": {"content": piece}}]})
+    chat.add({"id": "c1", "choices": [{"index": 0, "delta": {"reasoning_content": "hmm"}}]})
+    chat.add({"id": "c1", "choices": [], "usage": {"prompt_tokens": 9, "completion_tokens": 4}})
+    assert chat.pieces == ["Hello ", "there", "hmm"] and chat.reported() == Usage(9, 4)
+    responses = tokens.Tally()
+    for piece in ("Hello ", "there"):
+        responses.add({"type": "response.output_text.delta", "delta": piece})
+    responses.add({"type": "response.output_text.done", "text": "Hello there"})  # the whole text again: not counted
+    usage = {"input_tokens": 9, "output_tokens": 4, "input_tokens_details": {"cached_tokens": 2}}
+    responses.add({"type": "response.completed", "response": {"id": "r1", "usage": usage}})
+    assert responses.pieces == ["Hello ", "there"]
+    assert responses.reported() == Usage(9, 4, cached_tokens=2)
+    assert responses.output_tokens() == chat.output_tokens() - tokens.heuristic_count("hmm")

@@ -492,7 +492,7 @@ class Filter:
         count = self._counter()
         usage = live.tally.reported()
         output = live.tally.output_tokens(count)
-        if not live.tally.chunks and chat_id:
+        if not output and chat_id:  # nothing streamed that we could read: what Open WebUI saved of the reply
             output = max(output, await _saved_output(chat_id, message_id, count) - live.continued)
         why = "stopped" if live.stopped else "no outlet"
         try:
@@ -727,11 +727,14 @@ def _round(
     stored usage, which its owner can edit (and Open WebUI keeps it when the upstream reports none): never read.
     """
     last = messages[-1] if messages and isinstance(messages[-1], dict) else {}
-    if live is not None and live.tally.chunks:
-        usage = live.tally.reported()
-        return usage, live.tally.output_tokens(count), None if usage else "no usage in the stream"
     text, _ = tokens.message_text(last)
     output = max(count(text) - (live.continued if live else 0), 0)
+    if live is not None and live.tally.chunks:
+        usage = live.tally.reported()
+        # The stream's own text; a stream whose chunks carried none we can read (a shape we do not know) falls back
+        # on the reply's text.
+        streamed = live.tally.output_tokens(count) or output
+        return usage, streamed, None if usage else "no usage in the stream"
     if chat_id and (live is None or live.continued):
         return None, output, "a saved message's own usage is not believed"
     try:
