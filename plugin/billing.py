@@ -149,7 +149,7 @@ def admit(
         if request is not None and request["status"] == "open":
             # One round of a message at a time: two at once would be one pending row for two replies.
             return Refusal(ReplyInProgress(), balance, 0)
-        store.open_request(
+        opened = store.open_request(
             chat_id,
             message_id,
             member.id,
@@ -159,6 +159,8 @@ def admit(
             price=price_text(price) if price is not None else None,
             charge=policy.charge,
         )
+        if not opened:  # another admission of these ids won a race with ours (checked above, then taken)
+            return Refusal(ReplyInProgress(), balance, 0)
         if hold:
             balance = store.append_ledger(
                 member.id,
@@ -199,6 +201,11 @@ def settle(
         _ensure_member(store, member, init_balance, plan)
         request = store.get_request(chat_id, message_id)
         previous = store.get_usage(chat_id, message_id)
+        if request is not None and request["status"] == "released" and request["user_id"] == member.id:
+            # Voided without an outlet (nothing seen of it when the sweep looked: a long reply streaming no text, a
+            # worker that stopped saving progress), then its outlet came after all: nothing was charged for this
+            # round, so it is charged now, its hold already given back.
+            request = {**request, "hold": 0, "status": "open"}
         if request is None or request["status"] != "open" or request["user_id"] != member.id:
             # A replay (an outlet run again) or a message this filter never admitted for this user: it earns and
             # costs nothing.
@@ -227,19 +234,27 @@ def abandon(
     *,
     usage: Usage | None = None,
     output_tokens: int = 0,
+    message_tokens: int = 0,
     why: str = "no outlet",
+    started_at: float | None = None,
 ) -> Settlement | None:
     """Settle a pending request whose outlet never came (a stop button, a closed tab, an API client hanging up, a
     crash): the upstream's usage of this round when it reported any, else the prompt the inlet counted plus the
     output produced so far (`output_tokens`, or what the stream saved on the row), marked estimated, at the price
-    the inlet resolved. Voided (hold released, nothing charged) only when no output was produced. None when the
-    request is not pending (its outlet came first) or not the user's."""
+    the inlet resolved. `message_tokens` counts the whole message as Open WebUI saved it (a Continue's earlier
+    rounds included, which its record already holds). Voided (hold released, nothing charged) only when no output
+    was produced. None when the request is not pending (its outlet came first), not the user's, or, with
+    `started_at`, not the round the caller listed (a Continue's next round has begun)."""
     with store.immediate(user=user_id):
         request = store.get_request(chat_id, message_id)
         if request is None or request["status"] != "open" or request["user_id"] != user_id:
             return None
+        if started_at is not None and request["started_at"] != started_at:
+            return None
+        previous = store.get_usage(chat_id, message_id)
         if usage is None:
-            usage = Usage(request["input_tokens"], max(output_tokens, request["output_tokens"]), estimated=True)
+            saved = message_tokens - (previous["output_tokens"] if previous else 0)
+            usage = Usage(request["input_tokens"], max(output_tokens, request["output_tokens"], saved), estimated=True)
         price = price_of(request["price"])
         if usage.output_tokens <= 0 or price is None:
             # Nothing was generated (or a request from before m005, priced nowhere): the hold goes back.
@@ -254,7 +269,6 @@ def abandon(
                 )
             store.close_request(chat_id, message_id, "released")
             return None
-        previous = store.get_usage(chat_id, message_id)
         outcome = _post(
             store,
             request,

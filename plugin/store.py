@@ -751,20 +751,23 @@ class Store:
         input_tokens: int = 0,
         price: str | None = None,
         charge: bool = True,
-    ) -> None:
-        """Start (or restart, for a Continue) a pending request; a hold still open from a parallel inlet adds up.
-        A restart begins a new round: the output seen so far starts again at 0."""
-        self.conn.execute(
+    ) -> bool:
+        """Start a pending request, or its next round (a Continue) once the last one is settled; False (nothing
+        written) when a round of it is pending or it is another user's: two admissions that race (two replicas,
+        two users naming the same ids) cannot both open it. A new round's output so far starts again at 0."""
+        row = self.one(
             "INSERT INTO requests (chat_id, message_id, user_id, model_id, hold, status, started_at, input_tokens,"
             " output_tokens, price, charge, seen_at)"
             " VALUES (?, ?, ?, ?, ?, 'open', ?, ?, 0, ?, ?, NULL)"
             " ON CONFLICT (chat_id, message_id) DO UPDATE SET"
-            " hold = CASE WHEN requests.status = 'open' THEN requests.hold + excluded.hold ELSE excluded.hold END,"
-            " status = 'open', started_at = excluded.started_at, finished_at = NULL,"
+            " hold = excluded.hold, status = 'open', started_at = excluded.started_at, finished_at = NULL,"
             " model_id = excluded.model_id, input_tokens = excluded.input_tokens, output_tokens = 0,"
-            " price = excluded.price, charge = excluded.charge, seen_at = NULL",
+            " price = excluded.price, charge = excluded.charge, seen_at = NULL"
+            " WHERE requests.user_id = excluded.user_id AND requests.status <> 'open'"
+            " RETURNING 1 AS opened",
             (chat_id, message_id, user_id, model_id, hold, self.clock(), input_tokens, price, int(charge)),
         )
+        return row is not None
 
     def record_progress(self, chat_id: str, message_id: str, output_tokens: int) -> None:
         """The output a pending request's stream has produced so far, for settling it if its process dies."""

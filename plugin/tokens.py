@@ -241,16 +241,36 @@ def prompt_tokens(messages: Any, count: Callable[[str], int] = heuristic_count) 
 
 class Tally:
     """What one request's stream has produced, as the upstream sent it chunk by chunk (the Filter's `stream` hook):
-    the text of its deltas and the usage each upstream response reported. Cheap per chunk: pieces are appended and
-    counted roughly; the exact count is taken once, when the request is settled."""
+    the text of its deltas (tool-call arguments included) and the usage each upstream response reported. Cheap per
+    chunk: pieces are appended and counted roughly; the exact count is taken once, when the request is settled."""
 
-    __slots__ = ("chunks", "pieces", "rough", "usage")
+    __slots__ = ("chunks", "pieces", "reported_at", "rough", "usage")
 
     def __init__(self) -> None:
         self.chunks = 0
         self.pieces: list[str] = []
         self.rough = 0  # heuristic tokens of the pieces so far (for the progress saved now and then)
-        self.usage: dict[str, Mapping[str, Any]] = {}  # upstream response id -> its usage (the last one it sent)
+        self.usage: dict[str, dict[str, Any]] = {}  # upstream response id -> its usage (merged over its chunks)
+        self.reported_at = 0  # pieces that came before the last usage: the text the reported usage covers
+
+    def _piece(self, piece: Any) -> None:
+        if type(piece) is str and piece:
+            self.pieces.append(piece)
+            self.rough += heuristic_count(piece)
+
+    def _usage(self, response: Any, usage: Mapping[str, Any]) -> None:
+        """One upstream response's usage: a response may report it in parts (Anthropic's input at the start, output
+        at the end) or repeat a growing total in every chunk, so each count keeps its largest value; responses
+        without an id (a pipe's dicts) count as one."""
+        key = str(response or "")
+        merged = self.usage.setdefault(key, {})
+        for name, value in usage.items():
+            before = merged.get(name)
+            if type(value) is int and type(before) is int:
+                merged[name] = max(before, value)
+            else:
+                merged[name] = value
+        self.reported_at = len(self.pieces)
 
     def add(self, event: Any) -> None:
         if type(event) is not dict:
@@ -262,29 +282,29 @@ class Tally:
                 delta = choice.get("delta") if type(choice) is dict else None
                 if type(delta) is dict:
                     for key in ("content", "reasoning_content", "reasoning"):
-                        piece = delta.get(key)
-                        if type(piece) is str and piece:
-                            self.pieces.append(piece)
-                            self.rough += heuristic_count(piece)
+                        self._piece(delta.get(key))
+                    calls = delta.get("tool_calls")
+                    for call in calls if type(calls) is list else ():
+                        function = call.get("function") if type(call) is dict else None
+                        if type(function) is dict:
+                            self._piece(function.get("name"))
+                            self._piece(function.get("arguments"))
         kind = event.get("type")
         if type(kind) is str and kind.startswith("response."):  # OpenAI's Responses API, as Open WebUI passes it on
-            piece = event.get("delta")
-            if kind.endswith(".delta") and type(piece) is str and piece:
-                self.pieces.append(piece)
-                self.rough += heuristic_count(piece)
+            if kind.endswith(".delta"):
+                self._piece(event.get("delta"))
             response = event.get("response")
             if kind == "response.completed" and type(response) is dict and _is_map(response.get("usage")):
-                self.usage[str(response.get("id") or "")] = response["usage"]
+                self._usage(response.get("id"), response["usage"])
             return
         usage = event.get("usage")
         if _is_map(usage) and usage:
-            # One usage per upstream response (a tool call's follow-up is another response, with another id); an
-            # upstream that repeats a growing usage in every chunk is read once, at its last value.
-            self.usage[str(event.get("id") or "")] = usage
+            self._usage(event.get("id"), usage)
 
-    def reported(self) -> Usage | None:
+    def reported(self, count: Callable[[str], int] = heuristic_count) -> Usage | None:
         """The upstream's own usage of this round (summed over its responses), or None when it reported none or
-        reported something that cannot be a count."""
+        reported something that cannot be a count. Text streamed after the last usage (a tool call's follow-up
+        stopped before it reported its own) is added as estimated output."""
         if not self.usage:
             return None
         total: Usage | None = None
@@ -297,6 +317,8 @@ class Tally:
         except InvalidUsage as e:
             log.info("ignored the stream's usage: %s", e)
             return None
+        if total is not None and (after := self.pieces[self.reported_at :]):
+            total = _plus(total, Usage(0, count("".join(after)), estimated=True))
         return total
 
     def output_tokens(self, count: Callable[[str], int] = heuristic_count) -> int:

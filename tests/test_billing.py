@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 
 import pytest
@@ -546,3 +547,63 @@ def test_a_forgotten_request_goes_stale_after_the_timeout_counted_from_its_last_
     assert statuses == {"m1": "released", "m2": "expired"}
     assert balance(store) == 1_000_000 - (100 + 30) * 60
     assert billing.stale(store, older_than=120) == [] and store.reconcile() == []
+
+
+def test_two_users_admitting_the_same_ids_at_once_move_no_hold_between_them(make_store) -> None:
+    """A temporary chat's ids are the client's: two users may name the same ones at the same moment. On PostgreSQL
+    their per-user locks do not exclude each other and neither sees the other's uncommitted row, so the row itself
+    decides: the second admission opens nothing and is refused (never adds its hold to the first user's row)."""
+    ann_store, bob_store = make_store(), make_store()
+    topup(ann_store, ANN, 1_000_000)
+    topup(ann_store, BOB, 1_000_000)
+    real_open = ann_store.open_request
+
+    def slow_open(*args, **kwargs):  # Ann's transaction stays open a moment after its INSERT
+        opened = real_open(*args, **kwargs)
+        time.sleep(0.5)
+        return opened
+
+    ann_store.open_request = slow_open  # type: ignore[method-assign]
+    results: dict[str, object] = {}
+
+    def admit_as(store: Store, member: Member, delay: float) -> None:
+        time.sleep(delay)
+        results[member.id] = billing.admit(
+            store, member, chat_id="local:x", message_id="m1", model_id="gpt", hold=100_000, init_balance=0, price=PRICE
+        )
+
+    threads = [
+        threading.Thread(target=admit_as, args=(ann_store, ANN, 0)),
+        threading.Thread(target=admit_as, args=(bob_store, BOB, 0.15)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert isinstance(results[ANN.id], Admission)
+    assert isinstance(results[BOB.id], Refusal)
+    request = ann_store.get_request("local:x", "m1")
+    assert (request["user_id"], request["hold"]) == (ANN.id, 100_000)
+    assert (
+        billing.settle(
+            ann_store, BOB, chat_id="local:x", message_id="m1", model_id="gpt", usage=Usage(10, 10), price=PRICE
+        ).charged
+        == 0
+    )
+    assert ann_store.get_user(BOB.id)["balance"] == 1_000_000
+    assert ann_store.reconcile() == []
+
+
+def test_the_sweep_settles_only_the_round_it_listed(store: Store, clock) -> None:
+    """A sweeper lists a stale round, and before it settles it the round is paid and a Continue opens the next one:
+    `abandon` with the listed start time leaves the new round to its own outlet."""
+    topup(store, ANN, 1_000_000)
+    pending(store)
+    clock.advance(60)
+    (listed,) = billing.stale(store, older_than=30)
+    assert settle(store, Usage(100, 40)).charged > 0
+    clock.advance(1)
+    pending(store, input_tokens=700)  # the Continue: the next round of the same message
+    assert billing.abandon(store, ANN.id, "c1", "m1", output_tokens=50, started_at=listed["started_at"]) is None
+    assert store.get_request("c1", "m1")["status"] == "open"
+    assert settle(store, Usage(700, 300)).charged == 1000 * 60

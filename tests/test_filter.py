@@ -10,7 +10,7 @@ import pytest
 from backends import plain_execute, sqlite_only, target_of
 from pydantic import ValidationError
 
-from plugin import billing, i18n, notice, openwebui, tokens
+from plugin import billing, budgets, i18n, notice, openwebui, tokens
 from plugin import store as store_module
 from plugin.functions import filter as filter_module
 from plugin.functions.filter import Filter
@@ -346,9 +346,16 @@ FORGED = {
 }
 
 
-def key(chat_id: str = "c1", message_id: str = "a1") -> dict:
-    """A saved chat's metadata, as Open WebUI hands the same dict to inlet, stream and outlet."""
-    return {"chat_id": chat_id, "message_id": message_id, "model": GPT, "user_message": {}}
+def key(chat_id: str = "c1", message_id: str = "a1", *, continuing: bool = False) -> dict:
+    """A saved chat's metadata, as Open WebUI hands the same dict to inlet, stream and outlet; a Continue names the
+    message it continues in `assistant_message_id` (None on other turns)."""
+    return {
+        "chat_id": chat_id,
+        "message_id": message_id,
+        "model": GPT,
+        "user_message": {},
+        "assistant_message_id": message_id if continuing else None,
+    }
 
 
 def delta(text: str, kind: str = "content", response: str = "chatcmpl-1") -> dict:
@@ -429,7 +436,7 @@ def test_a_continue_carrying_forged_usage_is_charged_as_an_unedited_continue(flt
         messages = [{"role": "user", "content": "hello"}, {"role": "assistant", "content": first, "usage": usage}]
         reply = {"role": "assistant", "content": first + more, "id": "a1", "usage": usage}
         events = [delta(more), usage_chunk(40, 9)] if upstream == "streamed usage" else []
-        run(round_trip(flt, messages, reply, metadata=key(chat_id), events=events))
+        run(round_trip(flt, messages, reply, metadata=key(chat_id, continuing=True), events=events))
         charged[name] = before - balance(flt)
     if upstream == "streamed usage":
         expected = (40 + 9) * PER_TOKEN
@@ -506,6 +513,14 @@ def test_a_stopped_reply_is_settled_after_the_grace_for_what_it_produced(
     reply = {"role": "assistant", "content": partial, "id": "a1", "usage": {"input_tokens": 900, "output_tokens": 900}}
     out = {"model": "gpt", "chat_id": "c1", "id": "a1", "messages": [*messages, reply]}
     run(finished(flt, out, __user__=USER, __metadata__=metadata, __model__=GPT, __event_emitter__=Emitter()))
+    if produced == "nothing":
+        # A round voided for want of output that then reaches its outlet after all (a reply the sweep gave up on)
+        # had nothing charged: it is charged now, once (its stored usage not believed: an estimate).
+        late = store.get_usage("c1", "a1")
+        assert late["estimated"] == 1 and late["cost"] > 0 and balance(flt) == after - late["cost"]
+        assert store.get_request("c1", "a1")["status"] == "settled"
+        after = balance(flt)
+        run(finished(flt, out, __user__=USER, __metadata__=metadata, __model__=GPT, __event_emitter__=Emitter()))
     assert balance(flt) == after
     assert store.reconcile() == []
 
@@ -580,3 +595,85 @@ def test_an_outlet_that_comes_within_the_grace_after_its_task_ended_is_charged_a
     ]
     assert store.get_usage("", ours["message_id"])["estimated"] == 0
     assert balance(flt) == 1_000_000 - (12 + 7) * PER_TOKEN
+
+
+def test_a_stop_that_lands_while_the_outlet_awaits_still_settles_the_reply(
+    flt: Filter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The outlet awaits (the budgets, on PostgreSQL a trip to the store's thread) before it queues its charge: a stop
+    landing in that moment cancels the outlet. The request is still followed until the charge is queued, so it is
+    settled after the grace, not left pending with its hold until the sweep."""
+    monkeypatch.setattr(filter_module, "ABANDON_GRACE", 0.05)
+    real = budgets.current
+
+    async def slow_current(store):
+        await asyncio.sleep(0.2)
+        return await real(store)
+
+    metadata = key()
+    messages = [{"role": "user", "content": "foxes?"}]
+    store = open_store(target_of(flt))
+
+    async def scenario() -> None:
+        in_outlet = asyncio.Event()
+
+        async def request() -> None:
+            body = {"model": "gpt", "messages": messages, "stream": True}
+            await flt.inlet(body, __user__=USER, __metadata__=metadata, __model__=GPT, __event_emitter__=Emitter())
+            for event in [delta("Foxes are small omnivores. ")] * 50 + [usage_chunk(20, 300)]:
+                flt.stream(event, __metadata__=metadata)
+            monkeypatch.setattr(budgets, "current", slow_current)
+            in_outlet.set()
+            reply = {"role": "assistant", "content": "Foxes are small omnivores. " * 50, "id": "a1"}
+            out = {"model": "gpt", "chat_id": "c1", "id": "a1", "messages": [*messages, reply]}
+            await flt.outlet(out, __user__=USER, __metadata__=metadata, __model__=GPT, __event_emitter__=Emitter())
+
+        task = asyncio.create_task(request())
+        await in_outlet.wait()
+        await asyncio.sleep(0.05)
+        task.cancel()  # the stop button, while the outlet awaits
+        with suppress(asyncio.CancelledError):
+            await task
+        await asyncio.sleep(0.4)
+        await flt.settled()
+
+    run(scenario())
+    request = store.get_request("c1", "a1")
+    assert (request["status"], request["hold"]) == ("expired", 0)
+    assert store.get_usage("c1", "a1")["output_tokens"] == 300  # the stream's own usage
+    assert store.reconcile() == []
+
+
+def test_a_prefill_in_a_temporary_chat_is_not_a_continue_and_is_charged_from_the_upstreams_usage(flt: Filter) -> None:
+    """A request whose messages end with an assistant message (a prefill) is not a Continue unless Open WebUI says
+    so (`assistant_message_id`): a temporary chat's non-streamed reply is this request's own answer, charged from the
+    upstream's usage, never its output less the prefill's length."""
+    prefill = "Sure. Here is the long essay you asked for, section by section. " * 100
+    messages = [{"role": "user", "content": "Write an essay."}, {"role": "assistant", "content": prefill}]
+    metadata = {**key("local:abc", "m1")}
+    reply = {"id": "m1", "role": "assistant", "content": "Foxes are small. " * 10}
+    reply["usage"] = {"prompt_tokens": 1600, "completion_tokens": 1000, "total_tokens": 2600}
+
+    async def turn() -> None:
+        body = {"model": "gpt", "messages": messages, "stream": False}
+        await flt.inlet(body, __user__=USER, __metadata__=metadata, __model__=GPT)
+        out = {"model": "gpt", "chat_id": "local:abc", "id": "m1", "messages": [*messages, reply]}
+        await finished(flt, out, __user__=USER, __metadata__=metadata, __model__=GPT, __event_emitter__=Emitter())
+
+    run(turn())
+    record = open_store(target_of(flt)).get_usage("local:abc", "m1")
+    assert (record["input_tokens"], record["output_tokens"], record["estimated"]) == (1600, 1000, 0)
+    assert balance(flt) == 1_000_000 - 2600 * PER_TOKEN
+
+
+def test_the_hold_covers_the_largest_output_limit_the_request_names(flt: Filter) -> None:
+    """Which limit the upstream enforces depends on the connection (Open WebUI renames max_completion_tokens for some,
+    Ollama reads only num_predict): a request naming a tiny one beside a large one is held for the large one."""
+    body = {"model": "gpt", "messages": [{"role": "user", "content": "hi"}], "stream": True}
+    run(
+        flt.inlet(
+            {**body, "max_completion_tokens": 1, "max_tokens": 6000}, __user__=USER, __metadata__=key(), __model__=GPT
+        )
+    )
+    prompt = tokens.prompt_tokens(body["messages"], flt._counter())
+    assert open_store(target_of(flt)).get_request("c1", "a1")["hold"] == (prompt + 6000) * PER_TOKEN

@@ -171,3 +171,21 @@ def test_the_tally_reads_chat_completion_chunks_and_responses_api_events() -> No
     assert responses.pieces == ["Hello ", "there"]
     assert responses.reported() == Usage(9, 4, cached_tokens=2)
     assert responses.output_tokens() == chat.output_tokens() - tokens.heuristic_count("hmm")
+
+
+def test_the_tally_merges_a_responses_usage_reported_in_parts_and_estimates_text_after_the_last_usage() -> None:
+    """A pipe that passes Anthropic's stream on reports a response's input at its start and its output at its end,
+    without an id: both parts count (the largest of each, so a growing total repeated in every chunk counts once).
+    A round stopped in a tool call's follow-up, after the first response reported its usage and before the second
+    did, adds the follow-up's streamed text (its tool-call arguments included) as estimated output."""
+    tally = tokens.Tally()
+    tally.add({"usage": {"input_tokens": 1000, "output_tokens": 1, "cache_read_input_tokens": 0}})
+    tally.add({"choices": [{"delta": {"content": "Hello there"}}]})
+    tally.add({"usage": {"output_tokens": 200}})
+    tally.add({"usage": {"output_tokens": 200}})
+    assert tally.reported() == Usage(1000, 200)
+    call = {"id": "c2", "choices": [{"delta": {"tool_calls": [{"function": {"name": "f", "arguments": '{"q":1}'}}]}}]}
+    tally.add(call)
+    tally.add({"id": "c2", "choices": [{"delta": {"content": "The answer is"}}]})
+    follow_up = tokens.heuristic_count('f{"q":1}The answer is')
+    assert tally.reported() == Usage(1000, 200 + follow_up, estimated=True)

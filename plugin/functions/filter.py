@@ -203,6 +203,7 @@ class Filter:
         metadata = __metadata__ if isinstance(__metadata__, dict) else body.get("metadata")
         chat_id, message_id = self._start_key(metadata)
         result: billing.Admission | billing.Refusal | None = None
+        watched: _Live | None = None
         try:
             fixed = pricing.inlet_cost(_holds(self.valves.cost_on_inlet), model_id)
         except ValueError:
@@ -239,6 +240,11 @@ class Filter:
                     input_tokens=input_tokens,
                 )
 
+            # Followed from before the admission is awaited: a stop that lands while its commit is on its way still
+            # finds it (and settles it, if admitted). Forgotten below when it is not.
+            say = _Notice(__event_emitter__, lang, self.valves, user.get("valves"), chat_id, message_id)
+            continued = _continued_tokens(messages, metadata, self._counter())
+            watched = self._watch((chat_id, message_id), member.id, store, continued, say)
             try:
                 result = await store.call(admit, store)
             except StoreUnavailable:
@@ -247,6 +253,7 @@ class Filter:
                 store = await open_store_async(store.target)
                 result = await store.call(admit, store)
         except (sqlite3.Error, OSError, StoreUnavailable):
+            self._forget((chat_id, message_id), watched)
             if self.valves.on_db_unavailable != "open":
                 # Fail closed: a chat that cannot be recorded is not sent.
                 log.exception("openwebui_monitor: database unavailable at inlet for user %s", user.get("id"))
@@ -262,8 +269,11 @@ class Filter:
                 exc_info=True,
             )
         except Exception:
+            self._forget((chat_id, message_id), watched)
             log.exception("openwebui_monitor: inlet failed for user %s", user.get("id"))
             raise Exception(i18n.t(lang, "error_generic")) from None
+        if not isinstance(result, billing.Admission):
+            self._forget((chat_id, message_id), watched)  # refused, or let through unbilled: nothing to settle
         if isinstance(result, billing.Refusal):
             symbol = self.valves.currency_symbol
             result.error.params.update(
@@ -274,9 +284,6 @@ class Filter:
             if result.next_refill is not None and not isinstance(result.error, UserBlocked):
                 text += " " + i18n.t(lang, "refusal_next_refill", when=budgets.when(result.next_refill))
             raise Exception(text)
-        if isinstance(result, billing.Admission):
-            say = _Notice(__event_emitter__, lang, self.valves, user.get("valves"), chat_id, message_id)
-            self._watch((chat_id, message_id), member.id, store, _continued_tokens(messages, self._counter()), say)
         if body.get("stream"):
             # Open WebUI asks for usage only for models flagged with the usage capability; we always need it.
             options = body.get("stream_options")
@@ -326,8 +333,8 @@ class Filter:
         chat_id, message_id = self._end_key(__metadata__, body)
         member = _member(user)
         valves, mine = self.valves, user.get("valves")  # now: Open WebUI may set this shared instance's anew
-        live = self._live.pop((chat_id, message_id), None)
         if _unbilled(__metadata__):
+            self._live.pop((chat_id, message_id), None)
             await _emit(__event_emitter__, i18n.t(lang, "not_recorded"))
             return body
         try:
@@ -337,6 +344,9 @@ class Filter:
             derived = self._derived()
             price_of = self._price_of(model_id, __model__, __request__)
 
+            # From here to the submit nothing awaits: a stop that lands before this still finds the request followed
+            # (and settles it without us); one that lands after finds it gone, its charge queued.
+            live = self._live.pop((chat_id, message_id), None)
             # Read now: the body goes on to later filters and Open WebUI, which may change it before our commit.
             usage, output_tokens, why = _round(live, messages, chat_id, self._counter())
             if why:
@@ -460,14 +470,25 @@ class Filter:
 
         return price_of
 
-    def _watch(self, key: tuple[str, str], user_id: str, store: Store, continued: int, say: _Notice) -> None:
-        """Follow an admitted request until its outlet: if the task that ran its inlet ends first (the stop button
-        cancels it; an API client hanging up ends it), the reply is settled as abandoned."""
+    def _watch(
+        self, key: tuple[str, str], user_id: str, store: Store, continued: int | None, say: _Notice
+    ) -> _Live | None:
+        """Follow a request being admitted until its outlet: if the task that ran its inlet ends first (the stop
+        button cancels it; an API client hanging up ends it), the reply is settled as abandoned. None when a round of
+        the same message is followed already (this admission will be refused: the one followed stays so)."""
+        if (earlier := self._live.get(key)) is not None and not earlier.ended:
+            return None
         live = _Live(key=key, user_id=user_id, store=store, continued=continued, started=time.monotonic(), say=say)
         self._live[key] = live
-        task = asyncio.current_task()
-        if task is not None:
-            task.add_done_callback(functools.partial(self._ended, key, live))
+        live.task = asyncio.current_task()
+        if live.task is not None:
+            live.task.add_done_callback(functools.partial(self._ended, key, live))
+        return live
+
+    def _forget(self, key: tuple[str, str], live: _Live | None) -> None:
+        """Stop following a request this inlet began following, when it was not admitted after all."""
+        if live is not None and self._live.get(key) is live:
+            del self._live[key]
 
     def _ended(self, key: tuple[str, str], live: _Live, task: asyncio.Task[Any]) -> None:
         if self._live.get(key) is not live:
@@ -490,10 +511,10 @@ class Filter:
         del self._live[key]
         chat_id, message_id = key
         count = self._counter()
-        usage = live.tally.reported()
+        usage = live.tally.reported(count)
         output = live.tally.output_tokens(count)
         if not output and chat_id:  # nothing streamed that we could read: what Open WebUI saved of the reply
-            output = max(output, await _saved_output(chat_id, message_id, count) - live.continued)
+            output = max(output, await _saved_output(chat_id, message_id, count) - (live.continued or 0))
         why = "stopped" if live.stopped else "no outlet"
         try:
             settled = await asyncio.shield(
@@ -542,8 +563,8 @@ class Filter:
         self._last_sweep = now
         older_than = self.valves.hold_timeout_minutes * 60.0
         for key, live in list(self._live.items()):
-            if now - live.started > older_than * 2:
-                del self._live[key]  # never ended nor reached its outlet: the sweep below settles it
+            if now - live.started > older_than * 2 and (live.task is None or live.task.done()):
+                del self._live[key]  # its task is over, yet it was never settled here: the sweep below settles it
         self._spawn(asyncio.get_running_loop(), functools.partial(self._settle_stale, store, older_than))
 
     async def _settle_stale(self, store: Store, older_than: float) -> None:
@@ -552,9 +573,16 @@ class Filter:
                 chat_id, message_id = row["chat_id"], row["message_id"]
                 if (chat_id, message_id) in self._live:
                     continue  # still followed here
-                output = await _saved_output(chat_id, message_id, self._counter()) if chat_id else 0
+                saved = await _saved_output(chat_id, message_id, self._counter()) if chat_id else 0
                 await store.call(
-                    billing.abandon, store, row["user_id"], chat_id, message_id, output_tokens=output, why="timed out"
+                    billing.abandon,
+                    store,
+                    row["user_id"],
+                    chat_id,
+                    message_id,
+                    message_tokens=saved,
+                    why="timed out",
+                    started_at=row["started_at"],
                 )
         except Exception:
             log.exception("openwebui_monitor: could not settle forgotten holds")
@@ -706,13 +734,14 @@ class _Live:
     key: tuple[str, str]  # (chat_id, message_id)
     user_id: str
     store: Store
-    continued: int  # tokens of the assistant text a Continue extends (already billed in an earlier round)
+    continued: int | None  # a Continue: the tokens of the reply it extends (billed in an earlier round); else None
     started: float  # monotonic
     say: _Notice  # where and how a settlement without an outlet is shown
     tally: tokens.Tally = field(default_factory=tokens.Tally)
     saved: int = 0  # output tokens last saved on the pending row
     saved_at: float = 0.0  # monotonic time of that save
-    ended: bool = False  # the task that ran its inlet has ended (its outlet is not coming)
+    task: asyncio.Task[Any] | None = None  # the task that ran its inlet
+    ended: bool = False  # that task has ended (its outlet is not coming)
     stopped: bool = False  # that task was cancelled (the stop button)
 
 
@@ -728,14 +757,14 @@ def _round(
     """
     last = messages[-1] if messages and isinstance(messages[-1], dict) else {}
     text, _ = tokens.message_text(last)
-    output = max(count(text) - (live.continued if live else 0), 0)
+    output = max(count(text) - ((live.continued or 0) if live else 0), 0)
     if live is not None and live.tally.chunks:
-        usage = live.tally.reported()
+        usage = live.tally.reported(count)
         # The stream's own text; a stream whose chunks carried none we can read (a shape we do not know) falls back
         # on the reply's text.
         streamed = live.tally.output_tokens(count) or output
         return usage, streamed, None if usage else "no usage in the stream"
-    if chat_id and (live is None or live.continued):
+    if _saved_chat(chat_id) and (live is None or live.continued is not None):
         return None, output, "a saved message's own usage is not believed"
     try:
         usage = tokens.reported_usage(last, last_round=True)
@@ -750,23 +779,36 @@ def _unbilled(metadata: Any) -> bool:
     return isinstance(key, dict) and key.get("unbilled") is True
 
 
-def _continued_tokens(messages: Any, count: Callable[[str], int]) -> int:
-    """A Continue sends the reply so far as the last message: its tokens are not this round's output."""
+def _continued_tokens(messages: Any, metadata: Any, count: Callable[[str], int]) -> int | None:
+    """For a Continue (Open WebUI names the message it continues), the tokens of the reply so far, which it sends as
+    the last message and which are not this round's output; None for any other request (a trailing assistant
+    message there is a prompt, a prefill, not ours)."""
+    if not (isinstance(metadata, dict) and metadata.get("assistant_message_id")):
+        return None
     if isinstance(messages, list) and messages and isinstance(messages[-1], dict):
         if messages[-1].get("role") == "assistant":
             return count(tokens.message_text(messages[-1])[0])
     return 0
 
 
+def _saved_chat(chat_id: str) -> bool:
+    """A chat Open WebUI keeps (its messages, and their usage, are in its database, where their owner can edit
+    them), as opposed to an API call ('') or a temporary chat ('local:...'), whose reply is this request's own."""
+    return bool(chat_id) and not chat_id.startswith(("local:", "temporary:"))
+
+
 def _max_tokens(body: dict) -> int:
-    """The output limit the request names (`max_tokens`, `max_completion_tokens`; Ollama: `options.num_predict`)."""
-    for source in (body, body.get("params"), body.get("options")):
-        if isinstance(source, dict):
-            for name in ("max_completion_tokens", "max_tokens", "num_predict"):
-                value = source.get(name)
-                if type(value) is int and 0 < value <= tokens.MAX_TOKENS:
-                    return value
-    return 0
+    """The output limit the request names (`max_tokens`, `max_completion_tokens`; Ollama: `options.num_predict`):
+    the largest of them, since which one the upstream enforces depends on the connection (Open WebUI renames them
+    for some, and Ollama reads only its own)."""
+    limits = [
+        value
+        for source in (body, body.get("params"), body.get("options"))
+        if isinstance(source, dict)
+        for name in ("max_completion_tokens", "max_tokens", "num_predict")
+        if type(value := source.get(name)) is int and 0 < value <= tokens.MAX_TOKENS
+    ]
+    return max(limits, default=0)
 
 
 async def _saved_output(chat_id: str, message_id: str, count: Callable[[str], int]) -> int:
