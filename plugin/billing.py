@@ -142,13 +142,6 @@ def admit(
         if policy.refuse_empty and (balance < hold or (hold == 0 and balance <= 0)):
             error = InsufficientBalance() if hold and balance > 0 else EmptyBalance()
             return Refusal(error, balance, hold, _next_refill(store, plan))
-        request = store.get_request(chat_id, message_id)
-        if request is not None and request["user_id"] != member.id:
-            # Another user's message (ids a client chose): its record and its rounds are theirs, never mixed.
-            return Refusal(MessageNotYours(), balance, 0)
-        if request is not None and request["status"] == "open":
-            # One round of a message at a time: two at once would be one pending row for two replies.
-            return Refusal(ReplyInProgress(), balance, 0)
         opened = store.open_request(
             chat_id,
             message_id,
@@ -159,8 +152,13 @@ def admit(
             price=price_text(price) if price is not None else None,
             charge=policy.charge,
         )
-        if not opened:  # another admission of these ids won a race with ours (checked above, then taken)
-            return Refusal(ReplyInProgress(), balance, 0)
+        if not opened:
+            # The row decides, whatever races (two replicas, two users naming the same ids): a message is one user's
+            # (ids a client chose never mix two users' records), and has one round pending at a time (two at once
+            # would be one pending row for two replies).
+            owner = store.get_request(chat_id, message_id)
+            error = MessageNotYours() if owner is not None and owner["user_id"] != member.id else ReplyInProgress()
+            return Refusal(error, balance, 0)
         if hold:
             balance = store.append_ledger(
                 member.id,
@@ -220,7 +218,7 @@ def settle(
                 next_refill=_next_refill(store, plan),
             )
         if usage is None:
-            usage = Usage(request["input_tokens"], max(output_tokens, request["output_tokens"]), estimated=True)
+            usage = _estimate(request, output_tokens)
         outcome = _post(store, request, previous, usage, price, charge=policy.charge, reason=model_id, actor=ACTOR)
         store.close_request(chat_id, message_id, "settled")
         return replace(outcome, next_refill=_next_refill(store, plan))
@@ -253,8 +251,9 @@ def abandon(
             return None
         previous = store.get_usage(chat_id, message_id)
         if usage is None:
+            # What Open WebUI saved of the message holds its earlier rounds too, which its record already holds.
             saved = message_tokens - (previous["output_tokens"] if previous else 0)
-            usage = Usage(request["input_tokens"], max(output_tokens, request["output_tokens"], saved), estimated=True)
+            usage = _estimate(request, max(output_tokens, saved))
         price = price_of(request["price"])
         if usage.output_tokens <= 0 or price is None:
             # Nothing was generated (or a request from before m005, priced nowhere): the hold goes back.
@@ -283,6 +282,12 @@ def abandon(
         return outcome
 
 
+def _estimate(request: dict, output_tokens: int) -> Usage:
+    """A round the upstream reported no usage for: the prompt the inlet counted and the output counted since (or
+    saved on the pending row by the stream, if more), marked estimated."""
+    return Usage(request["input_tokens"], max(output_tokens, request["output_tokens"]), estimated=True)
+
+
 def _post(
     store: Store,
     request: dict,
@@ -304,7 +309,7 @@ def _post(
         round_usage.reasoning_tokens,
         round_usage.cache_write_tokens,
     )
-    totals = _add(previous, round_usage) if previous else round_usage
+    totals = _usage_of(previous) + round_usage if previous else round_usage
     cost = (previous["cost"] if previous else 0) + charged
     balance: int | None = None  # from the ledger rows below; read only when there are none
     if request["hold"]:
@@ -340,7 +345,7 @@ def _post(
         }
     )
     return Settlement(
-        usage=round_usage if previous is None else totals,
+        usage=totals,
         price=price,
         cost=cost,
         charged=charged if charge else 0,
@@ -356,18 +361,6 @@ def _usage_of(row: dict) -> Usage:
         cached_tokens=row["cached_tokens"],
         reasoning_tokens=row["reasoning_tokens"],
         estimated=bool(row["estimated"]),
-    )
-
-
-def _add(row: dict, more: Usage) -> Usage:
-    """A message's record plus one more round (a Continue): every count adds up; estimated if either is."""
-    before = _usage_of(row)
-    return Usage(
-        input_tokens=before.input_tokens + more.input_tokens,
-        output_tokens=before.output_tokens + more.output_tokens,
-        cached_tokens=before.cached_tokens + more.cached_tokens,
-        reasoning_tokens=before.reasoning_tokens + more.reasoning_tokens,
-        estimated=before.estimated or more.estimated,
     )
 
 

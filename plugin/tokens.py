@@ -39,6 +39,17 @@ class Usage:
     estimated: bool = False
     cache_write_tokens: int = 0  # part of input_tokens, written to a cache (Anthropic bills them apart)
 
+    def __add__(self, more: Usage) -> Usage:
+        """Two rounds (a Continue, a tool call's follow-up) together: every count adds up; estimated if either is."""
+        return Usage(
+            input_tokens=self.input_tokens + more.input_tokens,
+            output_tokens=self.output_tokens + more.output_tokens,
+            cached_tokens=self.cached_tokens + more.cached_tokens,
+            reasoning_tokens=self.reasoning_tokens + more.reasoning_tokens,
+            estimated=self.estimated or more.estimated,
+            cache_write_tokens=self.cache_write_tokens + more.cache_write_tokens,
+        )
+
 
 def _count(value: Any, field: str) -> int:
     if type(value) is int and 0 <= value <= MAX_TOKENS:  # the usual case, decided at once
@@ -220,13 +231,7 @@ def estimate_usage(messages: Sequence[Mapping[str, Any]], count: Callable[[str],
     """Input = every message before the last assistant reply, output = that reply; flagged as estimated."""
     *history, last = messages if messages else [{}]
     output_text, _ = message_text(last)
-    input_tokens = REPLY_PRIMING
-    for message in history:
-        if not isinstance(message, Mapping):
-            continue
-        text, images = message_text(message)
-        input_tokens += PER_MESSAGE + count(text) + images * PER_IMAGE
-    return Usage(input_tokens=input_tokens, output_tokens=count(output_text), estimated=True)
+    return Usage(input_tokens=prompt_tokens(history, count), output_tokens=count(output_text), estimated=True)
 
 
 def prompt_tokens(messages: Any, count: Callable[[str], int] = heuristic_count) -> int:
@@ -313,27 +318,16 @@ class Tally:
                 one = reported_usage({"usage": raw})
                 if one is None:
                     continue
-                total = one if total is None else _plus(total, one)
+                total = one if total is None else total + one
         except InvalidUsage as e:
             log.info("ignored the stream's usage: %s", e)
             return None
         if total is not None and (after := self.pieces[self.reported_at :]):
-            total = _plus(total, Usage(0, count("".join(after)), estimated=True))
+            total += Usage(0, count("".join(after)), estimated=True)
         return total
 
     def output_tokens(self, count: Callable[[str], int] = heuristic_count) -> int:
         return count("".join(self.pieces)) if self.pieces else 0
-
-
-def _plus(a: Usage, b: Usage) -> Usage:
-    return Usage(
-        input_tokens=a.input_tokens + b.input_tokens,
-        output_tokens=a.output_tokens + b.output_tokens,
-        cached_tokens=a.cached_tokens + b.cached_tokens,
-        reasoning_tokens=a.reasoning_tokens + b.reasoning_tokens,
-        estimated=a.estimated or b.estimated,
-        cache_write_tokens=a.cache_write_tokens + b.cache_write_tokens,
-    )
 
 
 def usage_for(

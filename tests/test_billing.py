@@ -607,3 +607,18 @@ def test_the_sweep_settles_only_the_round_it_listed(store: Store, clock) -> None
     assert billing.abandon(store, ANN.id, "c1", "m1", output_tokens=50, started_at=listed["started_at"]) is None
     assert store.get_request("c1", "m1")["status"] == "open"
     assert settle(store, Usage(700, 300)).charged == 1000 * 60
+
+
+def test_a_continue_abandoned_after_a_crash_is_charged_its_own_output_not_the_whole_saved_message(
+    store: Store,
+) -> None:
+    """After a crash only what Open WebUI saved of the message is left, earlier rounds included: `abandon` takes off
+    the output the message's record already holds, so a Continue is charged its own new output once."""
+    topup(store, ANN, 10_000_000)
+    admit(store, hold=5_000)
+    settle(store, Usage(100, 4_000))  # round 1, its output already paid
+    pending(store, input_tokens=4_100)  # the Continue (its prompt carries round 1's text)
+    result = billing.abandon(store, ANN.id, "c1", "m1", message_tokens=4_075, why="timed out")
+    assert result is not None and result.charged == (4_100 + 75) * 60
+    record = store.get_usage("c1", "m1")
+    assert (record["input_tokens"], record["output_tokens"], record["estimated"]) == (4_200, 4_075, 1)

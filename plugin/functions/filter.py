@@ -513,8 +513,9 @@ class Filter:
         count = self._counter()
         usage = live.tally.reported(count)
         output = live.tally.output_tokens(count)
-        if not output and chat_id:  # nothing streamed that we could read: what Open WebUI saved of the reply
-            output = max(output, await _saved_output(chat_id, message_id, count) - (live.continued or 0))
+        # Nothing streamed that we could read: what Open WebUI saved of the message (`abandon` takes off the earlier
+        # rounds its record holds, as the sweep's does).
+        saved = await _saved_output(chat_id, message_id, count) if not output and chat_id else 0
         why = "stopped" if live.stopped else "no outlet"
         try:
             settled = await asyncio.shield(
@@ -526,6 +527,7 @@ class Filter:
                     message_id,
                     usage=usage,
                     output_tokens=output,
+                    message_tokens=saved,
                     why=why,
                 )
             )
