@@ -677,3 +677,30 @@ def test_the_hold_covers_the_largest_output_limit_the_request_names(flt: Filter)
     )
     prompt = tokens.prompt_tokens(body["messages"], flt._counter())
     assert open_store(target_of(flt)).get_request("c1", "a1")["hold"] == (prompt + 6000) * PER_TOKEN
+
+
+def test_a_regenerated_reply_is_a_new_message_charged_its_own_round(flt: Filter) -> None:
+    """Regenerate answers the same question again as a new message; Open WebUI's guided regeneration sends the old
+    reply as the last message (`regeneration_message_id`), which is a prompt, not a Continue: the new reply is
+    charged its own round from the upstream's usage, and the old one's record stays as it was."""
+    chat(flt, usage={"input_tokens": 11, "output_tokens": 5}, stream=False)  # the first reply, c1/a1
+    first = open_store(target_of(flt)).get_usage("c1", "a1")
+    before = balance(flt)
+    old = {"role": "assistant", "content": "Hi there, friend."}
+    messages = [{"role": "user", "content": "hello"}, old]
+    metadata = {**key("c1", "a2"), "regeneration_message_id": "a1"}
+    reply = {"role": "assistant", "content": "Hello again!", "id": "a2"}
+    reply["usage"] = {"prompt_tokens": 30, "completion_tokens": 12, "total_tokens": 42}
+
+    async def regenerate() -> None:
+        body = {"model": "gpt", "messages": messages, "stream": False}
+        await flt.inlet(body, __user__=USER, __metadata__=metadata, __model__=GPT)
+        out = {"model": "gpt", "chat_id": "c1", "id": "a2", "messages": [*messages, reply]}
+        await finished(flt, out, __user__=USER, __metadata__=metadata, __model__=GPT, __event_emitter__=Emitter())
+
+    run(regenerate())
+    store = open_store(target_of(flt))
+    record = store.get_usage("c1", "a2")
+    assert (record["input_tokens"], record["output_tokens"], record["estimated"]) == (30, 12, 0)
+    assert balance(flt) == before - 42 * PER_TOKEN
+    assert store.get_usage("c1", "a1") == first
