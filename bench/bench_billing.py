@@ -27,8 +27,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tables import Table
 
-from plugin import billing, i18n, openwebui, pricing, store, tokens
+from plugin import openwebui
+from plugin.domain import billing, pricing, tokens
 from plugin.functions.filter import Filter
+from plugin.store import sqlite as store
+from plugin.words import i18n
 
 # Iteration counts, chosen so the whole run stays well under a minute on 2 cores (scaled by --scale).
 WARMUP = 200
@@ -97,7 +100,7 @@ class GcPauses:
 
 
 def bare_connection(path: Path) -> sqlite3.Connection:
-    """The same connection settings as plugin/store.py."""
+    """The same connection settings as plugin/store/sqlite.py."""
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute(f"PRAGMA busy_timeout={store.BUSY_TIMEOUT_MS}")

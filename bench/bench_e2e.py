@@ -292,7 +292,7 @@ def inprocess(turns: int, trace: bool, preload: list[str]) -> int:
         if trace:
             traced_now, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
-        from plugin import store
+        from plugin.store import sqlite as store
 
         for db in list(store._stores.values()):
             db.close()
@@ -499,7 +499,7 @@ def cpu_model() -> str:
 
 def bundle_note() -> str:
     try:
-        from plugin.bundle import stale_bundles
+        from plugin.tools.bundle import stale_bundles
 
         stale = stale_bundles(ROOT)
     except Exception as exc:

@@ -40,9 +40,11 @@ import bench_reports as br
 import psycopg
 from tables import Table
 
-from plugin import billing, pg_schema, pricing, ranges, reports, rollups, store, tokens
-from plugin.pgstore import LOCK_KEY, THREADS, PgStore, user_key
-from plugin.store import TABLES, Store
+from plugin.domain import billing, pricing, ranges, reports, rollups, tokens
+from plugin.store import postgres_schema as pg_schema
+from plugin.store import sqlite as store
+from plugin.store.postgres import LOCK_KEY, THREADS, PgStore, user_key
+from plugin.store.sqlite import TABLES, Store
 from tests.pg_server import PgServer
 
 USERS = bb.THROUGHPUT_USERS  # 64, as 4c
@@ -750,7 +752,9 @@ def main() -> int:
                 f" SQLite {sqlite3.sqlite_version}, psycopg {psycopg.__version__} ({psycopg.pq.__impl__}),"
                 f" {os.cpu_count()} CPUs; {loadavg()}"
             )
-            print(f"  SQLite: files in {tmp} ({fs.f_bsize}-byte blocks); WAL, synchronous=NORMAL (plugin/store.py)")
+            print(
+                f"  SQLite: files in {tmp} ({fs.f_bsize}-byte blocks); WAL, synchronous=NORMAL (plugin/store/sqlite.py)"
+            )
             for target in targets:
                 found = target.settings()
                 where = target.server.dir

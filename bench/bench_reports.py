@@ -1,7 +1,7 @@
 """Report benchmark, run on demand (not part of the test suite): `.venv/bin/python bench/bench_reports.py`.
 
 Fills a fresh SQLite file with synthetic usage (default 1,000,000 records: 200 users, 30 models, 90 days), then
-times every report of plugin/reports.py, admin and per-user, over several ranges (p50 of --runs runs), against a
+times every report of plugin/domain/reports.py, admin and per-user, over several ranges (p50 of --runs runs), against a
 baseline measured in the same run: a bare `SELECT COUNT(*)` over the same range, answered from the usage_created
 index alone. It also times the write a billing step adds for migration m002's rollups, and prints the query plans
 the reports use. See bench/README.md.
@@ -25,8 +25,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from plugin import migrations, pricing, ranges, reports
-from plugin.store import Store
+from plugin.domain import pricing, ranges, reports
+from plugin.store import sqlite_schema as migrations
+from plugin.store.sqlite import Store
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC).timestamp()
 TARGET_MS = 150.0

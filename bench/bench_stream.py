@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tables import Table
 
-from plugin import tokens
+from plugin.domain import tokens
 from plugin.functions import filter as filter_module
 from plugin.functions.filter import KEY, Filter
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import i18n
+from .words import i18n
 
 
 class MonitorError(Exception):

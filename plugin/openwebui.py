@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from . import pricing
+from .domain import pricing
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from plugin.pgstore import PgStore
-from plugin.store import Store, is_url
+from plugin.store.postgres import PgStore
+from plugin.store.sqlite import Store, is_url
 
 
 def is_postgres(store: Store) -> bool:

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from backends import table_names
 
-from plugin import admin, billing, i18n, pricing
-from plugin.admin import UNCHANGED, parse_amount, parse_price
+from plugin.domain import admin, billing, pricing
+from plugin.domain.admin import UNCHANGED, parse_amount, parse_price
 from plugin.errors import (
     AmbiguousUser,
     InvalidAmount,
@@ -18,7 +18,8 @@ from plugin.errors import (
     UnknownUser,
     UserBlocked,
 )
-from plugin.store import Store
+from plugin.store.sqlite import Store
+from plugin.words import i18n
 
 ADMIN = "admin-1"
 SQL = "x'; DROP TABLE users;--"

@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from plugin import commands, pricing
-from plugin.store import Store
+from plugin.domain import pricing
+from plugin.store.sqlite import Store
+from plugin.ui import commands
 
 NOW = 1_795_900_000.0  # 2026-11-28
 ADMIN = {"id": "a1", "name": "Ada Admin", "email": "ada@example.com", "role": "admin"}
@@ -204,7 +205,7 @@ def test_balance_shows_each_period_once(store: Store) -> None:
 
 
 def test_price_sync_previews_then_pins_connection_prices(store: Store) -> None:
-    from plugin import admin
+    from plugin.domain import admin
 
     models = [
         {"id": "or/gpt", "name": "GPT", "pricing": {"prompt": "0.000002", "completion": "0.000008"}},

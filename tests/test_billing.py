@@ -11,13 +11,14 @@ from collections.abc import Callable
 import pytest
 from backends import is_postgres, plain_rows
 
-from plugin import billing, notice, pricing
-from plugin.billing import ENFORCE, EXEMPT, TRACK_ONLY, Admission, Member, Policy, Refusal
+from plugin.domain import billing, pricing
+from plugin.domain.billing import ENFORCE, EXEMPT, TRACK_ONLY, Admission, Member, Policy, Refusal
+from plugin.domain.pricing import Price
+from plugin.domain.tokens import Usage
 from plugin.errors import EmptyBalance, InsufficientBalance, MessageNotYours, ReplyInProgress, UserBlocked
-from plugin.i18n import LANGUAGES
-from plugin.pricing import Price
-from plugin.store import Store
-from plugin.tokens import Usage
+from plugin.store.sqlite import Store
+from plugin.ui import notice
+from plugin.words.i18n import LANGUAGES
 
 ANN = Member("u-ann", "Ann", "ann@example.com", "user")
 PRICE = Price(input=60_000_000, output=60_000_000, source="default")  # 60 per 1M: 60 micro-units per token

@@ -18,9 +18,12 @@ from conftest import FakeClock
 from test_failures import lock_elsewhere
 from test_filter import USER, chat, run
 
-from plugin import billing, budgets, i18n, openwebui, store
+from plugin import openwebui
+from plugin.domain import billing, budgets
 from plugin.functions.filter import Filter
-from plugin.store import Store, open_store
+from plugin.store import sqlite as store
+from plugin.store.sqlite import Store, open_store
+from plugin.words import i18n
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -152,8 +155,8 @@ def admit(store: Store, plan: budgets.Plan, message_id: str, **kwargs) -> billin
 
 
 def spend(store: Store, amount: int, message_id: str, plan: budgets.Plan = DAILY_RESET) -> billing.Settlement:
-    from plugin.pricing import Price
-    from plugin.tokens import Usage
+    from plugin.domain.pricing import Price
+    from plugin.domain.tokens import Usage
 
     return billing.settle(
         store,
@@ -252,9 +255,9 @@ def test_many_concurrent_admits_refill_exactly_once(store: Store, clock: FakeClo
 
 WORKER = """
 import sys
-from plugin import billing, budgets
-from plugin.pgstore import PgStore
-from plugin.store import Store, is_url
+from plugin.domain import billing, budgets
+from plugin.store.postgres import PgStore
+from plugin.store.sqlite import Store, is_url
 path, worker = sys.argv[1], sys.argv[2]
 s = (PgStore if is_url(path) else Store)(path, clock=lambda: 1_795_993_200.0)  # 2026-11-29 09:00 UTC
 plan = budgets.Plan(allowance=budgets.Allowance("day", "add", 1_000_000, "group", "Staff"))
@@ -625,7 +628,8 @@ def test_every_budget_string_exists_in_every_language_with_the_same_placeholders
     import re
     import string
 
-    from plugin import budget_admin, errors
+    from plugin import errors
+    from plugin.domain import budget_admin
 
     source = Path(budget_admin.__file__).read_text(encoding="utf-8")
     used = {key for key in re.findall(r'"(\w+)"', source) if key in i18n.MESSAGES["en"]}

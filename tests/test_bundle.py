@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from plugin import bundle
+from plugin.tools import bundle
 
 REPO = Path(__file__).resolve().parent.parent
 CLASSES = set(bundle.FUNCTION_CLASSES)
@@ -188,8 +188,8 @@ def test_real_repo_check_passes() -> None:
 
 def test_output_is_deterministic_and_sorted(tmp_path: Path) -> None:
     root = make_package(tmp_path)
-    for tool in ("bundle.py", "__main__.py", "install.py", "__pycache__/util.py"):
-        (root / "plugin" / tool).parent.mkdir(exist_ok=True)
+    for tool in ("tools/bundle.py", "__main__.py", "tools/install.py", "__pycache__/util.py"):
+        (root / "plugin" / tool).parent.mkdir(exist_ok=True, parents=True)
         (root / "plugin" / tool).write_text("TOOL = 1\n", encoding="utf-8")
     first = bundle.render_all(root)
     assert first == bundle.render_all(root)
@@ -198,7 +198,7 @@ def test_output_is_deterministic_and_sorted(tmp_path: Path) -> None:
     assert not [k for k in keys if "TOOL = 1" in bundle.collect_sources(root)[k]]
     real = bundle.collect_sources(REPO)
     assert "schema.sql" in real
-    assert not {"plugin/bundle.py", "plugin/__main__.py", "plugin/install.py"} & set(real)
+    assert not {"plugin/tools/bundle.py", "plugin/tools/cli.py", "plugin/tools/install.py"} & set(real)
 
 
 def test_header_layout() -> None:
@@ -260,9 +260,9 @@ def test_each_function_embeds_what_it_imports_and_all_three_share_one_package(tm
     texts = bundle.render_all(REPO)
     embedded = {t.filename: bundle.sources_for(t, bundle.collect_sources(REPO)) for t in bundle.TARGETS}
     filter_files = embedded["openwebui_monitor_filter.py"]
-    assert "plugin/store.py" in filter_files and "plugin/billing.py" in filter_files
+    assert "plugin/store/sqlite.py" in filter_files and "plugin/domain/billing.py" in filter_files
     # The filter runs on every chat: the report model, the dashboard and the exports stay out of it.
-    assert not {"plugin/commands.py", "plugin/reports.py", "plugin/dashboard.py"} & set(filter_files)
+    assert not {"plugin/ui/commands.py", "plugin/domain/reports.py", "plugin/ui/dashboard.py"} & set(filter_files)
     assert len(texts["openwebui_monitor_filter.py"]) < 0.6 * len(texts["admin_action.py"])
     for order in (bundle.TARGETS, tuple(reversed(bundle.TARGETS))):
         loaded = [load_like_openwebui(texts[t.filename], tmp_path) for t in order]
@@ -274,8 +274,8 @@ def test_each_function_embeds_what_it_imports_and_all_three_share_one_package(tm
             assert cls.__module__ == f"{pkg}.{target.module}"
             cls()
         # One store module, so the Filter, the Pipe and the Action share one connection per database file.
-        store = sys.modules[pkg + ".store"]
-        assert all(sys.modules[f"{pkg}.{name}"].Store is store.Store for name in ("billing", "commands"))
+        store = sys.modules[pkg + ".store.sqlite"]
+        assert all(sys.modules[f"{pkg}.{name}"].Store is store.Store for name in ("domain.billing", "ui.commands"))
         for name in [n for n in sys.modules if n.startswith(pkg)]:
             del sys.modules[name]
         sys.meta_path[:] = [f for f in sys.meta_path if getattr(f, "owm_package", None) != pkg]
@@ -288,9 +288,9 @@ def test_the_filter_carries_only_the_messages_it_speaks() -> None:
 
     sources = bundle.collect_sources(REPO)
     filter_files = bundle.sources_for(bundle.TARGETS[0], sources)
-    assert "plugin/report_messages.py" not in filter_files
+    assert "plugin/words/report_messages.py" not in filter_files
     assert not [rel for t in bundle.TARGETS for rel in bundle.sources_for(t, sources) if not rel.endswith(".py")]
-    assert all("plugin/report_messages.py" in bundle.sources_for(t, sources) for t in bundle.TARGETS[1:])
+    assert all("plugin/words/report_messages.py" in bundle.sources_for(t, sources) for t in bundle.TARGETS[1:])
 
     def literal_keys(text: str) -> set[str]:
         return {n.value for n in ast.walk(ast.parse(text)) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
@@ -302,14 +302,14 @@ def test_the_filter_carries_only_the_messages_it_speaks() -> None:
                 return {lang: set(table) for lang, table in tables.items()}
         raise AssertionError(f"{name} not found in {path}")
 
-    own = table_keys("plugin/i18n.py", "MESSAGES")
-    reports = table_keys("plugin/report_messages.py", "REPORT_MESSAGES")
+    own = table_keys("plugin/words/i18n.py", "MESSAGES")
+    reports = table_keys("plugin/words/report_messages.py", "REPORT_MESSAGES")
     assert own["en"] and not own["en"] & reports["en"]
     assert all(own[lang] == own["en"] and reports[lang] == reports["en"] for lang in ("zh", "es"))
     every_key = own["en"] | reports["en"]
     said = set()
     for path, text in filter_files.items():
-        if path.endswith(".py") and path != "plugin/i18n.py":
+        if path.endswith(".py") and path != "plugin/words/i18n.py":
             said |= literal_keys(text) & every_key
     assert said and said <= own["en"], sorted(said - own["en"])
 

@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
-from plugin import buttons, commands, pricing
-from plugin.store import Store
+from plugin.domain import pricing
+from plugin.store.sqlite import Store
+from plugin.ui import buttons, commands
 
 NOW = 1_795_900_000.0  # 2026-11-28
 ADMIN = {"id": "a1", "name": "Ada Admin", "email": "ada@example.com", "role": "admin"}

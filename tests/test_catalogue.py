@@ -13,11 +13,14 @@ from typing import Any
 import pytest
 from test_buttons import Dialog  # a fake `__event_call__` (this folder is on sys.path, as test_budgets relies on)
 
-from plugin import __main__ as cli
-from plugin import admin, billing, buttons, catalogue, catalogue_build, catalogue_data, commands, i18n, pricing
+from plugin.domain import admin, billing, catalogue, catalogue_data, pricing
+from plugin.domain.tokens import Usage
 from plugin.errors import UnknownCatalogueEntry
-from plugin.store import Store
-from plugin.tokens import Usage
+from plugin.store.sqlite import Store
+from plugin.tools import catalogue_build
+from plugin.tools import cli as cli
+from plugin.ui import buttons, commands
+from plugin.words import i18n
 
 FIXTURE = Path(__file__).parent / "fixtures" / "litellm_prices.json"
 NOW = 1_795_900_000.0
@@ -256,7 +259,7 @@ def test_catalogue_sits_after_admin_base_and_connection_prices_and_before_defaul
 
 
 def test_views_name_the_catalogue_source_in_every_language() -> None:
-    from plugin import views
+    from plugin.ui import views
 
     for lang in i18n.LANGUAGES:
         assert views.price_source("catalogue", lang) == i18n.t(lang, "source_catalogue")
@@ -567,7 +570,7 @@ def test_the_prices_button_undoes_only_the_change_it_showed(store: Store) -> Non
 
 def test_a_restore_starts_a_fresh_price_history(store: Store, book: catalogue.Catalogue) -> None:
     """Undoing a change made before a restore would overwrite the restored prices: a restore forgets them."""
-    from plugin import exchange
+    from plugin.domain import exchange
 
     admin.set_price(store, "gpt-4o", models=MODELS, actor="a1", input="1", output="2", reasoning="3")
     document = exchange.export_json(store)

@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from plugin import ranges
-from plugin.commands import Command, message_text, parse, pasted_block, qualifiers
+from plugin.domain import ranges
 from plugin.errors import InvalidRange
+from plugin.ui.commands import Command, message_text, parse, pasted_block, qualifiers
 
 
 @pytest.mark.parametrize(

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from plugin import dashboard
-from plugin.ranges import Range
-from plugin.reports import OTHERS, Slice
+from plugin.domain.ranges import Range
+from plugin.domain.reports import OTHERS, Slice
+from plugin.ui import dashboard
 
 HOSTILE = '<img src=x onerror="alert(1)">&\'"'
 RNG = Range("custom", 0.0, 1.0, date(2026, 11, 1), date(2026, 11, 3))

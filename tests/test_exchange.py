@@ -15,11 +15,11 @@ import pytest
 from backends import table_names
 from conftest import FakeClock
 
-from plugin import admin, billing, budgets, exchange, pricing
+from plugin.domain import admin, billing, budgets, exchange, pricing
+from plugin.domain.ranges import Range
+from plugin.domain.tokens import Usage
 from plugin.errors import InvalidImport
-from plugin.ranges import Range
-from plugin.store import TABLES, Store
-from plugin.tokens import Usage
+from plugin.store.sqlite import TABLES, Store
 
 ADMIN = "admin-1"
 SQL = "x'; DROP TABLE users;--"

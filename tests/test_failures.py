@@ -19,9 +19,10 @@ from pathlib import Path
 import pytest
 from test_filter import USER, Emitter, chat, finished, run
 
-from plugin import i18n, store
 from plugin.functions.filter import Filter
-from plugin.store import Store, open_store
+from plugin.store import sqlite as store
+from plugin.store.sqlite import Store, open_store
+from plugin.words import i18n
 
 ES = types.SimpleNamespace(language="es")
 

@@ -10,11 +10,14 @@ import pytest
 from backends import plain_execute, sqlite_only, target_of
 from pydantic import ValidationError
 
-from plugin import billing, budgets, i18n, notice, openwebui, tokens
-from plugin import store as store_module
+from plugin import openwebui
+from plugin.domain import billing, budgets, tokens
 from plugin.functions import filter as filter_module
 from plugin.functions.filter import Filter
-from plugin.store import open_store
+from plugin.store import sqlite as store_module
+from plugin.store.sqlite import open_store
+from plugin.ui import notice
+from plugin.words import i18n
 
 USER = {"id": "u-1", "name": "Ann", "email": "ann@example.com", "role": "user"}
 

@@ -18,11 +18,11 @@ import httpx
 import pytest
 
 from plugin.__main__ import main
-from plugin.bundle import write_bundles
 from plugin.functions.action import Action
 from plugin.functions.filter import Filter
 from plugin.functions.pipe import Pipe
-from plugin.install import PUBLIC_READ, InstallError, install, parse_version, uninstall
+from plugin.tools.bundle import write_bundles
+from plugin.tools.install import PUBLIC_READ, InstallError, install, parse_version, uninstall
 
 ROOT = Path(__file__).resolve().parents[1]
 URL = "http://owui.test"

@@ -1,5 +1,6 @@
-"""The PostgreSQL schema (schema_postgres.sql, plugin/pg_schema.py) against SQLite's (plugin/migrations.py):
-the same tables, columns, keys, indexes and constraints, and triggers that keep the same rollups. `pg_url` (a fresh
+"""The PostgreSQL schema (schema_postgres.sql, plugin/store/postgres_schema.py) against SQLite's
+(plugin/store/sqlite_schema.py): the same tables, columns, keys, indexes and constraints, and triggers that keep the
+same rollups. `pg_url` (a fresh
 empty database per test) comes from tests/conftest.py."""
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from plugin import migrations, pg_schema
+from plugin.store import postgres_schema as pg_schema
+from plugin.store import sqlite_schema as migrations
 
 psycopg = pytest.importorskip("psycopg")
 
@@ -40,7 +42,7 @@ def pg(pg_url: str):
 
 @pytest.fixture
 def lite() -> sqlite_utils.Database:
-    """A fresh SQLite database built by plugin/migrations.py, foreign keys on as the store has them."""
+    """A fresh SQLite database built by plugin/store/sqlite_schema.py, foreign keys on as the store has them."""
     db = sqlite_utils.Database(memory=True)
     migrations.apply(db)
     db.execute("PRAGMA foreign_keys=ON")
@@ -207,7 +209,7 @@ def test_statements_splits_at_semicolons_outside_quotes_bodies_and_comments():
 
 
 def test_apply_twice_applies_nothing_the_second_time(pg_url):
-    # Client-side binding first (as plugin/pgstore.py connects), server-side the second time.
+    # Client-side binding first (as plugin/store/postgres.py connects), server-side the second time.
     with psycopg.connect(pg_url, autocommit=True, cursor_factory=psycopg.ClientCursor) as conn:
         assert pg_schema.version(conn) is None
         assert pg_schema.apply(conn) == ALL_STEPS
@@ -436,6 +438,6 @@ def test_pg_schema_imports_without_psycopg_or_sqlite():
     code = (
         "import sys\n"
         "for name in ('psycopg', 'sqlite3', '_sqlite3', 'sqlite_utils'): sys.modules[name] = None\n"
-        "import plugin.pg_schema\n"
+        "import plugin.store.postgres_schema\n"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from plugin import pricing
-from plugin.pricing import Price
+from plugin.domain import pricing
+from plugin.domain.pricing import Price
 
 DEFAULT = pricing.defaults(60, 60, -1)
 

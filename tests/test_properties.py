@@ -11,10 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_filter import finished
 
-from plugin import admin, commands, pricing, ranges
+from plugin.domain import admin, pricing, ranges
 from plugin.errors import InvalidAmount, InvalidRange
 from plugin.functions.filter import Filter
-from plugin.store import open_store
+from plugin.store.sqlite import open_store
+from plugin.ui import commands
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 NOW = 1_795_900_000.0

@@ -13,9 +13,11 @@ from typing import Any
 
 import pytest
 
-from plugin import admin, commands, i18n, pricing
-from plugin.admin import BalanceDifference
-from plugin.store import Store
+from plugin.domain import admin, pricing
+from plugin.domain.admin import BalanceDifference
+from plugin.store.sqlite import Store
+from plugin.ui import commands
+from plugin.words import i18n
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = 1_795_900_000.0

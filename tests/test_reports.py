@@ -14,10 +14,13 @@ import pytest
 import sqlite_utils
 from backends import sqlite_only
 
-from plugin import i18n, migrations, pricing, ranges, reports, views
+from plugin.domain import pricing, ranges, reports
+from plugin.domain.ranges import Range
 from plugin.errors import InvalidSort
-from plugin.ranges import Range
-from plugin.store import Store
+from plugin.store import sqlite_schema as migrations
+from plugin.store.sqlite import Store
+from plugin.ui import views
+from plugin.words import i18n
 
 MADRID = ZoneInfo("Europe/Madrid")  # DST ends 2026-10-25 at 03:00 CEST: that day has 25 hours
 _keys = itertools.count(1)

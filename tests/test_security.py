@@ -38,12 +38,15 @@ from typing import Any
 
 import pytest
 
-from plugin import buttons, commands, dashboard, exchange, i18n, markdown, openwebui, pricing
+from plugin import openwebui
+from plugin.domain import exchange, pricing
 from plugin.errors import AdminOnly
 from plugin.functions import action as action_module
 from plugin.functions import context as context_module
 from plugin.functions import pipe as pipe_module
-from plugin.store import TABLES, Store
+from plugin.store.sqlite import TABLES, Store
+from plugin.ui import buttons, commands, dashboard, markdown
+from plugin.words import i18n
 
 NOW = 1_795_900_000.0  # 2026-11-28
 ADMIN = {"id": "a1", "name": "Ada Admin", "email": "ada@example.com", "role": "admin"}
@@ -641,25 +644,41 @@ MUTATORS = {"append", "extend", "insert", "add", "update", "setdefault"}
 # The only non-constant parts of SQL text in plugin/, each with why it cannot carry input:
 # (file, function, the expression the checker could not prove constant) -> reason.
 SQL_ALLOWED: dict[tuple[str, str, str], str] = {
-    ("store.py", "Store._cursor", "sql"): "the wrapper itself: every caller's SQL is checked by this test",
-    ("store.py", "Store.query", "sql"): "the wrapper itself: every caller's SQL is checked by this test",
-    ("store.py", "Store.one", "sql"): "the wrapper itself: every caller's SQL is checked by this test",
-    ("store.py", "Store._connect", "busy_timeout_ms"): "an int our code passes: BUSY_TIMEOUT_MS or 0",
-    ("store.py", "Store.columns", "table"): "refused just above unless it is one of TABLES",
-    ("store.py", "Store.dump", "table"): "self.columns(table) ran first and raised unless it is one of TABLES",
-    ("store.py", "Store.dump", "self.primary_key(table)"): "key column names of one of our tables (PRAGMA table_info)",
-    ("store.py", "Store.replace_all", "tables"): (
+    ("store/sqlite.py", "Store._cursor", "sql"): "the wrapper itself: every caller's SQL is checked by this test",
+    ("store/sqlite.py", "Store.query", "sql"): "the wrapper itself: every caller's SQL is checked by this test",
+    ("store/sqlite.py", "Store.one", "sql"): "the wrapper itself: every caller's SQL is checked by this test",
+    ("store/sqlite.py", "Store._connect", "busy_timeout_ms"): "an int our code passes: BUSY_TIMEOUT_MS or 0",
+    ("store/sqlite.py", "Store.columns", "table"): "refused just above unless it is one of TABLES",
+    ("store/sqlite.py", "Store.dump", "table"): "self.columns(table) ran first and raised unless it is one of TABLES",
+    (
+        "store/sqlite.py",
+        "Store.dump",
+        "self.primary_key(table)",
+    ): "key column names of one of our tables (PRAGMA table_info)",
+    ("store/sqlite.py", "Store.replace_all", "tables"): (
         "only each row's keys reach the text, as column names, after `set(row) - known` refused any key that is "
         "not a column of the table (RestoreError); the values are parameters"
     ),
-    ("store.py", "Store.save_usage", "record"): (
+    ("store/sqlite.py", "Store.save_usage", "record"): (
         "the record's keys become column names and named placeholders: records are dicts billing.py builds with "
         "fixed keys (never a document or a message); the values are parameters"
     ),
-    ("store.py", "Store.save_usage", "self.clock()"): "a value of the row dict: only its keys reach the text",
-    ("pgstore.py", "_Connection.run", "translate(sql)"): "the wrapper itself, translating a caller's checked SQL",
-    ("pgstore.py", "PgStore.dump", "table"): "self.columns(table) ran first and raised unless it is one of TABLES",
-    ("pgstore.py", "PgStore.dump", "self.primary_key(table)"): "key column names of one of our tables (the catalogue)",
+    ("store/sqlite.py", "Store.save_usage", "self.clock()"): "a value of the row dict: only its keys reach the text",
+    (
+        "store/postgres.py",
+        "_Connection.run",
+        "translate(sql)",
+    ): "the wrapper itself, translating a caller's checked SQL",
+    (
+        "store/postgres.py",
+        "PgStore.dump",
+        "table",
+    ): "self.columns(table) ran first and raised unless it is one of TABLES",
+    (
+        "store/postgres.py",
+        "PgStore.dump",
+        "self.primary_key(table)",
+    ): "key column names of one of our tables (the catalogue)",
 }
 
 

@@ -10,8 +10,8 @@ import pytest
 import sqlite_utils
 from backends import INTEGRITY_ERRORS, plain_rows, sqlite_only
 
-from plugin import migrations
-from plugin.store import Store, open_store
+from plugin.store import sqlite_schema as migrations
+from plugin.store.sqlite import Store, open_store
 
 
 def schema_of(conn: sqlite3.Connection) -> set[tuple[str, str, str]]:
@@ -151,7 +151,7 @@ def test_steps_arriving_together_share_one_commit_and_a_failing_one_undoes_only_
 ) -> None:
     import asyncio
 
-    from plugin import store as store_module
+    from plugin.store import sqlite as store_module
 
     monkeypatch.setattr(store_module, "BATCH_BUDGET", 10.0)  # however slow the machine, all six fit in one batch
     commits = []
@@ -175,7 +175,7 @@ def test_a_step_waits_on_the_loop_for_another_writer_and_fails_after_the_busy_ti
 ) -> None:
     import asyncio
 
-    from plugin import store as store_module
+    from plugin.store import sqlite as store_module
 
     monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 300)
     other = sqlite3.connect(db_path, isolation_level=None)
@@ -204,7 +204,7 @@ def test_a_store_outlives_event_loops_that_closed_mid_wait_or_mid_checkpoint(
     next (a flag only a dead loop would have cleared made every later step wait for the busy timeout)."""
     import asyncio
 
-    from plugin import store as store_module
+    from plugin.store import sqlite as store_module
 
     monkeypatch.setattr(store_module, "CHECKPOINT_EVERY", 1)  # a checkpoint after every step, as loops close
     for i in range(30):
@@ -271,7 +271,7 @@ def test_an_inlet_probe_during_a_commit_reads_the_kept_row_and_a_user_not_kept_w
 def test_a_batch_ends_at_its_budget_and_the_steps_left_commit_in_the_next(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from plugin import store as store_module
+    from plugin.store import sqlite as store_module
 
     monkeypatch.setattr(store_module, "BATCH_BUDGET", 0.0)  # every step is past it: one step per batch
     commits = []
@@ -315,7 +315,7 @@ def _orphan_at_commit(store: Store) -> None:
 def test_a_commit_that_fails_on_the_committer_thread_fails_its_batch_and_releases_the_lock(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from plugin import store as store_module
+    from plugin.store import sqlite as store_module
 
     monkeypatch.setattr(store_module, "BATCH_BUDGET", 10.0)
 
@@ -363,7 +363,7 @@ def test_a_landing_with_the_store_thread_gone_still_flushes_the_next_batch(
 ) -> None:
     """At interpreter exit both threads take no more work: a landing that would start a checkpoint must still let
     the steps queued behind it run."""
-    from plugin import store as store_module
+    from plugin.store import sqlite as store_module
 
     monkeypatch.setattr(store_module, "CHECKPOINT_EVERY", 1)
     monkeypatch.setattr(store_module, "BATCH_BUDGET", 0.0)  # one step per batch: the second waits for the first
@@ -384,7 +384,7 @@ def test_a_landing_does_not_overwrite_a_kept_row_another_thread_changed_after_it
 ) -> None:
     import threading
 
-    from plugin import store as store_module
+    from plugin.store import sqlite as store_module
 
     # A reading of data_version stands for 10 s: only the landing's own fresh reading can notice the admin's commit.
     monkeypatch.setattr(store_module, "VERSION_MEMO", 10.0)

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from plugin import tokens
-from plugin.pricing import Price
-from plugin.tokens import InvalidUsage, Usage
+from plugin.domain import tokens
+from plugin.domain.pricing import Price
+from plugin.domain.tokens import InvalidUsage, Usage
 
 
 def assistant(usage=None, info=None, content="Hello there", **extra):

@@ -17,13 +17,15 @@ import pytest
 import sqlite_utils
 from conftest import FakeClock
 
-from plugin import billing, migrations, rollups, transfer
 from plugin.__main__ import main
-from plugin.billing import Member
-from plugin.pgstore import PgStore, _Connection
-from plugin.pricing import Price
-from plugin.store import TABLES, Store
-from plugin.tokens import Usage
+from plugin.domain import billing, rollups
+from plugin.domain.billing import Member
+from plugin.domain.pricing import Price
+from plugin.domain.tokens import Usage
+from plugin.store import sqlite_schema as migrations
+from plugin.store.postgres import PgStore, _Connection
+from plugin.store.sqlite import TABLES, Store
+from plugin.tools import transfer
 
 ROOT = Path(__file__).resolve().parents[1]
 START = 1_800_000_000.123456  # every created_at has a fraction

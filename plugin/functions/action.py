@@ -13,11 +13,11 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from .. import (
-    buttons,
+from .. import openwebui
+from ..domain import ranges
+from ..ui import buttons
+from ..words import (
     i18n,
-    openwebui,
-    ranges,
     report_messages,  # noqa: F401  (adds the messages this module speaks)
 )
 from .context import open_context

@@ -5,8 +5,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from .. import commands, openwebui, ranges
-from ..store import open_store_async
+from .. import openwebui
+from ..domain import ranges
+from ..store.sqlite import open_store_async
+from ..ui import commands
 from .valves import store_target
 
 

@@ -31,9 +31,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from .. import billing, budgets, catalogue, i18n, notice, openwebui, pricing, tokens
+from .. import openwebui
+from ..domain import billing, budgets, catalogue, pricing, tokens
 from ..errors import MisconfiguredValve, StoreUnavailable, UserBlocked
-from ..store import Store, open_store_async
+from ..store.sqlite import Store, open_store_async
+from ..ui import notice
+from ..words import i18n
 from .valves import DatabaseUrl, store_target
 
 log = logging.getLogger(__name__)

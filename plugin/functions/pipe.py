@@ -11,14 +11,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from .. import (
-    commands,
+from .. import openwebui
+from ..domain import ranges
+from ..errors import MonitorError
+from ..ui import commands
+from ..words import (
     i18n,
-    openwebui,
-    ranges,
     report_messages,  # noqa: F401  (adds the messages this module speaks)
 )
-from ..errors import MonitorError
 from .context import open_context
 from .valves import DatabaseUrl
 

@@ -13,7 +13,7 @@ Chromium is Debian's `/usr/bin/chromium` driven by Python Playwright; no browser
 page's HTML are written to the test's `tmp_path` and their paths printed. Every test also leaves a screenshot of
 what it saw in `test-artifacts/` (gitignored); the README's pictures in `docs/` are copies of them.
 
-The report model is installed by `plugin.install.install`, as an admin would, and pointed at the same SQLite
+The report model is installed by `plugin.tools.install.install`, as an admin would, and pointed at the same SQLite
 file as the filter; the module removes the functions and model records it created.
 """
 
@@ -30,9 +30,9 @@ from typing import Any
 
 import pytest
 
-from plugin import notice
-from plugin.install import install
-from plugin.store import Store
+from plugin.store.sqlite import Store
+from plugin.tools.install import install
+from plugin.ui import notice
 
 from .fake_upstream import COMPLETION_TOKENS, MODEL_GPT, PROMPT_TOKENS, REPLY_TEXT
 from .owui import ADMIN_EMAIL, ADMIN_PASSWORD, OpenWebUI

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from plugin.install import PUBLIC_READ, install, uninstall
+from plugin.tools.install import PUBLIC_READ, install, uninstall
 
 from .owui import ADMIN_EMAIL, ADMIN_PASSWORD, OpenWebUI
 

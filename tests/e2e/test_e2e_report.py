@@ -14,8 +14,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from plugin import pricing
-from plugin.store import Store
+from plugin.domain import pricing
+from plugin.store.sqlite import Store
 
 from .fake_upstream import MODEL_GPT
 from .monitor import PIPE, ask, installed_monitor, notice

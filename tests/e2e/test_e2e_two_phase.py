@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from plugin import billing as money_rules
-from plugin.notice import money
-from plugin.store import Store
+from plugin.domain import billing as money_rules
+from plugin.store.sqlite import Store
+from plugin.ui.notice import money
 
 from .fake_upstream import CHUNK_PIECE, CHUNK_TOKENS, MODEL_GPT, MODEL_NOUSAGE, FakeUpstream, RecordedRequest
 from .owui import OpenWebUI

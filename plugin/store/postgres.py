@@ -16,8 +16,8 @@ order); and anything that reads or writes across users (an admin change, expirin
 waits for all of them and holds them off while it runs. A user lock rather than `SELECT ... FOR UPDATE` on the
 user's row because the row may not exist yet: the first chat creates it.
 
-Everything lives in the schema `openwebui_monitor` (`plugin/pg_schema.py`), which each connection puts first in
-its search path, so nothing collides with Open WebUI's own tables in a shared database.
+Everything lives in the schema `openwebui_monitor` (`plugin/store/postgres_schema.py`), which each connection puts
+first in its search path, so nothing collides with Open WebUI's own tables in a shared database.
 """
 
 from __future__ import annotations
@@ -34,9 +34,9 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
-from . import pg_schema
-from .errors import StoreUnavailable
-from .store import BUSY_TIMEOUT_MS, TABLES, RestoreError, Store
+from ..errors import StoreUnavailable
+from . import postgres_schema as pg_schema
+from .sqlite import BUSY_TIMEOUT_MS, TABLES, RestoreError, Store
 
 T = TypeVar("T")
 

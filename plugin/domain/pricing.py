@@ -3,7 +3,7 @@
 Resolution, first hit wins, and the winner's name is recorded with the charge:
 admin-set price for the model -> admin-set price for its base model (workspace models) ->
 price reported by the connection's model list (OpenRouter-style, per token) for the model, then its base ->
-the bundled catalogue's entry for the model's exact or normalised id, then its base's (`plugin/catalogue.py`) ->
+the bundled catalogue's entry for the model's exact or normalised id, then its base's (`plugin/domain/catalogue.py`) ->
 valve defaults.
 """
 

@@ -19,10 +19,7 @@ from pathlib import Path
 
 AUTHOR = "OpenWebUI Monitor contributors"
 REQUIREMENTS = "sqlite-utils>=4.2"
-# Tools, not runtime: never shipped inside a Function.
-EXCLUDED = frozenset(
-    {"plugin/bundle.py", "plugin/__main__.py", "plugin/install.py", "plugin/catalogue_build.py", "plugin/transfer.py"}
-)
+EXCLUDED = ("plugin/tools/", "plugin/__main__.py")  # tools, not runtime: never shipped inside a Function
 # open_webui.utils.plugin.replace_imports rewrites these anywhere in the text.
 REWRITTEN_PHRASES = ("from utils", "from apps", "from main", "from config")
 FUNCTION_CLASSES = ("Pipe", "Filter", "Action", "Event")
@@ -153,7 +150,7 @@ def collect_sources(root: Path) -> dict[str, str]:
     paths = [
         p
         for p in (root / "plugin").rglob("*.py")
-        if "__pycache__" not in p.parts and p.relative_to(root).as_posix() not in EXCLUDED
+        if "__pycache__" not in p.parts and not p.relative_to(root).as_posix().startswith(EXCLUDED)
     ]
     paths.append(root / "schema.sql")
     sources: dict[str, str] = {}

@@ -25,8 +25,8 @@ MIGRATIONS_TABLE = f"{SCHEMA_NAME}._migrations"
 # schema_postgres.sql, verbatim.
 SCHEMA = """\
 -- OpenWebUI Monitor on PostgreSQL (15+): schema.sql translated, table for table, column for column, in the same
--- order, with the same keys, checks, defaults, indexes and trigger effects. plugin/pg_schema.py carries this text
--- (the Function files embed no .sql file) and a test proves the two equal, statement for statement.
+-- order, with the same keys, checks, defaults, indexes and trigger effects. plugin/store/postgres_schema.py carries
+-- this text (the Function files embed no .sql file) and a test proves the two equal, statement for statement.
 -- Money is micro-units (1e-6 of the currency) and every SQLite INTEGER is BIGINT (micro-units overflow int4);
 -- times are Unix epoch seconds in DOUBLE PRECISION. Everything lives in schema openwebui_monitor; the DDL below is
 -- unqualified and the backend sets `search_path TO openwebui_monitor` for its sessions.
@@ -162,7 +162,7 @@ CREATE INDEX usage_cost ON usage (cost, created_at);
 CREATE INDEX usage_tokens ON usage ((input_tokens + output_tokens), created_at, input_tokens, output_tokens);
 CREATE INDEX usage_balance ON usage (balance_after, created_at);
 
--- Report rollups (see plugin/rollups.py), kept by the triggers below; never written by anything else.
+-- Report rollups (see plugin/domain/rollups.py), kept by the triggers below; never written by anything else.
 -- 15-minute slots: totals and per-day series (every time zone in use has its midnights on a slot edge).
 CREATE TABLE usage_slots (
     slot BIGINT PRIMARY KEY,
@@ -305,7 +305,7 @@ ALTER TABLE requests ADD COLUMN seen_at DOUBLE PRECISION;
 # (name, script) in order of application. Never edit a released step: add one (and say in COVERS what it covers).
 STEPS: tuple[tuple[str, str], ...] = (("pg001_initial", SCHEMA), ("pg002_pending_requests", PENDING))
 
-# The SQLite steps (plugin/migrations.py) whose effect each PostgreSQL step gives.
+# The SQLite steps (plugin/store/sqlite_schema.py) whose effect each PostgreSQL step gives.
 COVERS: dict[str, tuple[str, ...]] = {
     "pg001_initial": ("m001_initial", "m002_report_rollups", "m003_price_catalogue", "m004_budgets"),
     "pg002_pending_requests": ("m005_pending_requests",),

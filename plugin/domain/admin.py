@@ -17,14 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from . import (
-    catalogue,
-    i18n,
-    markdown,
-    pricing,
-    report_messages,  # noqa: F401  (adds the messages this module speaks)
-)
-from .errors import (
+from ..errors import (
     AmbiguousUser,
     InvalidAmount,
     NegativeBalance,
@@ -33,9 +26,15 @@ from .errors import (
     UnknownModel,
     UnknownUser,
 )
-from .notice import money
+from ..store.sqlite import PRICE_RATES, Store
+from ..ui import markdown
+from ..ui.notice import money
+from ..words import (
+    i18n,
+    report_messages,  # noqa: F401  (adds the messages this module speaks)
+)
+from . import catalogue, pricing
 from .pricing import MICRO
-from .store import PRICE_RATES, Store
 
 log = logging.getLogger(__name__)
 

@@ -17,15 +17,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta, tzinfo
 from typing import Any, NamedTuple
 
-from . import (
-    catalogue,
-    pricing,
-    report_messages,  # noqa: F401  (adds the messages this module speaks)
-    rollups,
-)
-from .errors import InvalidSort
+from ..errors import InvalidSort
+from ..store.sqlite import Store
+from ..words import report_messages  # noqa: F401  (adds the messages this module speaks)
+from . import catalogue, pricing, rollups
 from .ranges import Range, between, today
-from .store import Store
 
 SORTS = ("time", "cost", "tokens", "balance")
 RANK_BY = ("cost", "calls")

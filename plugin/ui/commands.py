@@ -14,23 +14,17 @@ from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any
 
-from . import (
-    admin,
-    budget_admin,
-    budgets,
-    exchange,
+from ..domain import admin, budget_admin, budgets, exchange, ranges, reports
+from ..domain.pricing import Price
+from ..domain.tokens import CJK
+from ..errors import AdminOnly, InvalidAmount, InvalidBudget, InvalidImport, MonitorError
+from ..store.sqlite import Store
+from ..words import (
     i18n,
-    markdown,
-    ranges,
     report_messages,  # noqa: F401  (adds the messages this module speaks)
-    reports,
-    views,
 )
-from .errors import AdminOnly, InvalidAmount, InvalidBudget, InvalidImport, MonitorError
+from . import markdown, views
 from .notice import money
-from .pricing import Price
-from .store import Store
-from .tokens import CJK
 
 log = logging.getLogger(__name__)
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import budgets, i18n
-from .billing import Settlement
-from .pricing import MICRO
+from ..domain import budgets
+from ..domain.billing import Settlement
+from ..domain.pricing import MICRO
+from ..words import i18n
 
 
 def money(micro: int, symbol: str, *, exact: bool = False) -> str:

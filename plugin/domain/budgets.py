@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from ..store.sqlite import Store
 from .pricing import MICRO
-from .store import Store
 
 PERIODS = ("day", "week", "month")
 MODES = ("reset", "add")

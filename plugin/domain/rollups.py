@@ -16,8 +16,8 @@ from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..store.sqlite import Store
 from .ranges import Range
-from .store import Store
 
 SLOT = 900  # seconds per usage_slots row
 DAY = 86_400  # seconds per usage_model_days / usage_user_days row (UTC days)

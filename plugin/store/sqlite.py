@@ -24,8 +24,8 @@ from typing import Any, TypeVar
 
 import sqlite_utils
 
-from . import migrations
-from .errors import StoreUnavailable
+from ..errors import StoreUnavailable
+from . import sqlite_schema as migrations
 
 T = TypeVar("T")
 
@@ -46,7 +46,7 @@ VERSION_MEMO = 0.002
 
 log = logging.getLogger(__name__)
 
-# A database named by one of these is PostgreSQL (`plugin/pgstore.py`); anything else is a SQLite file.
+# A database named by one of these is PostgreSQL (`plugin/store/postgres.py`); anything else is a SQLite file.
 URL_SCHEMES = ("postgresql://", "postgres://")
 
 
@@ -197,7 +197,7 @@ class Store:
     def immediate(self, user: str | None = None) -> Iterator[Store]:
         """One write transaction that takes SQLite's write lock up front, so checks and writes agree. `user` names
         the one user a billing step touches: SQLite locks the whole file anyway (PostgreSQL locks less, see
-        `plugin/pgstore.py`).
+        `plugin/store/postgres.py`).
 
         Inside a batch of `call`s it is a savepoint of the batch's transaction instead: a step that fails undoes
         only its own writes.
@@ -1099,7 +1099,7 @@ _stores_lock = threading.Lock()
 
 def open_store(path: str | Path, *, backup_dir: Path | None = None) -> Store:
     """The process-wide Store for `path`: Filter, Pipe and Action share one connection per file. A
-    `postgresql://` URL opens the PostgreSQL store instead (`plugin/pgstore.py`), whose restores write their
+    `postgresql://` URL opens the PostgreSQL store instead (`plugin/store/postgres.py`), whose restores write their
     backup into `backup_dir`.
 
     Checks on every call (one `stat`) that the file is still the one opened: a file replaced by an admin (a
@@ -1111,7 +1111,7 @@ def open_store(path: str | Path, *, backup_dir: Path | None = None) -> Store:
     if store is not None and store.present():
         return store
     if is_url(raw):
-        from .pgstore import PgStore
+        from .postgres import PgStore
 
         with _stores_lock:
             store = _stores.get(raw)

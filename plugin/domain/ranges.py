@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .errors import InvalidRange
+from ..errors import InvalidRange
 
 MAX_DAYS = 36_600  # a hundred years: anything longer is a typo, not a report
 

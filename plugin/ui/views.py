@@ -11,14 +11,14 @@ from collections.abc import Mapping, Sequence
 from datetime import date, tzinfo
 from typing import Any
 
-from . import (
+from ..domain.ranges import Range
+from ..domain.reports import Page, Slice, fold
+from ..words import (
     i18n,
     report_messages,  # noqa: F401  (adds the messages this module speaks)
 )
 from .markdown import DASH, cell, number, pie, series, table, units, when
 from .notice import money
-from .ranges import Range
-from .reports import Page, Slice, fold
 
 ROW_CAP = 50  # rows a table shows before saying how many it left out
 DAY_ROWS = 31  # per-day table rows (the chart shows every day)

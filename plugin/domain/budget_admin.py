@@ -12,16 +12,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from . import (
-    admin,
-    budgets,
+from ..errors import AmbiguousGroup, InvalidBudget, UnknownGroup
+from ..store.sqlite import Store
+from ..ui import markdown
+from ..ui.notice import money
+from ..words import (
     i18n,
-    markdown,
     report_messages,  # noqa: F401  (adds the messages this module speaks)
 )
-from .errors import AmbiguousGroup, InvalidBudget, UnknownGroup
-from .notice import money
-from .store import Store
+from . import admin, budgets
 
 SHOWN_CAP = 80
 

@@ -24,15 +24,15 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from . import (
+from ..errors import InvalidImport
+from ..store.sqlite import TABLES, RestoreError, Store
+from ..words import (
     i18n,
     report_messages,  # noqa: F401  (adds the messages this module speaks)
 )
 from .admin import MAX_UNITS
-from .errors import InvalidImport
 from .pricing import MICRO, to_micro
 from .ranges import Range
-from .store import TABLES, RestoreError, Store
 
 FORMAT = "openwebui-monitor-embedded"
 FORMAT_VERSION = 1

@@ -16,14 +16,14 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from . import (
+from ..domain.ranges import Range
+from ..domain.reports import OTHERS, Slice
+from ..words import (
     i18n,
     report_messages,  # noqa: F401  (adds the messages this module speaks)
 )
 from .markdown import number
 from .notice import money
-from .ranges import Range
-from .reports import OTHERS, Slice
 from .views import range_title
 
 PALETTE = ("#3b82f6", "#10b981", "#f59e0b", "#ef4444", "#8b5cf6", "#06b6d4", "#ec4899", "#84cc16", "#64748b")

@@ -115,7 +115,7 @@ CREATE INDEX usage_cost ON usage (cost, created_at);
 CREATE INDEX usage_tokens ON usage ((input_tokens + output_tokens), created_at, input_tokens, output_tokens);
 CREATE INDEX usage_balance ON usage (balance_after, created_at);
 
--- Report rollups (see plugin/rollups.py), kept by the triggers below; never written by anything else.
+-- Report rollups (see plugin/domain/rollups.py), kept by the triggers below; never written by anything else.
 -- 15-minute slots: totals and per-day series (every time zone in use has its midnights on a slot edge).
 CREATE TABLE usage_slots (
     slot INTEGER PRIMARY KEY,
@@ -355,7 +355,7 @@ def schema_sql() -> str:
     """The schema text, read beside the package in a checkout: the fresh-database truth the migrations must
     reproduce (tests compare them). A database is only ever built by the migrations, so the generated Function
     files do not carry it."""
-    return (Path(__file__).resolve().parent.parent / "schema.sql").read_text(encoding="utf-8")
+    return (Path(__file__).resolve().parents[2] / "schema.sql").read_text(encoding="utf-8")
 
 
 def statements(script: str) -> list[str]:

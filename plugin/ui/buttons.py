@@ -15,18 +15,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from . import (
-    admin,
-    commands,
-    dashboard,
-    exchange,
-    notice,
-    report_messages,  # noqa: F401  (adds the messages this module speaks)
-    reports,
-    views,
-)
-from .errors import InvalidAmount, MonitorError
-from .store import Store
+from ..domain import admin, exchange, reports
+from ..errors import InvalidAmount, MonitorError
+from ..store.sqlite import Store
+from ..words import report_messages  # noqa: F401  (adds the messages this module speaks)
+from . import commands, dashboard, notice, views
 
 ADMIN_BUTTONS = frozenset({"test_models", "topup", "prices", "export"})  # the dashboard: own data for users
 TEST_PROMPT = "Reply with the single word: ok"

@@ -22,11 +22,11 @@ import functools
 import json
 from dataclasses import asdict, dataclass, replace
 
+from ..errors import EmptyBalance, InsufficientBalance, MessageNotYours, ReplyInProgress, UserBlocked
+from ..store.sqlite import Store
 from . import budgets
 from .budgets import NO_PLAN, Plan
-from .errors import EmptyBalance, InsufficientBalance, MessageNotYours, ReplyInProgress, UserBlocked
 from .pricing import Price
-from .store import Store
 from .tokens import Usage
 
 ACTOR = "filter"

@@ -25,7 +25,7 @@ The rules, and why:
 `price_history` (the admins' undo of price changes) is copied as well, ids kept: it is not among `TABLES`
 (a restore deliberately starts it over), but a move to another database should not lose it.
 
-Functions here return data and raise `TransferError` with one line; printing is `plugin/__main__.py`'s.
+Functions here return data and raise `TransferError` with one line; printing is `plugin/tools/cli.py`'s.
 """
 
 from __future__ import annotations
@@ -37,10 +37,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
-from . import migrations, pg_schema, rollups
-from .errors import StoreUnavailable
-from .pgstore import PgStore, redacted
-from .store import KEPT_PRICE_COLUMNS, TABLES, RestoreError, Store, is_url
+from ..domain import rollups
+from ..errors import StoreUnavailable
+from ..store import postgres_schema as pg_schema
+from ..store import sqlite_schema as migrations
+from ..store.postgres import PgStore, redacted
+from ..store.sqlite import KEPT_PRICE_COLUMNS, TABLES, RestoreError, Store, is_url
 
 COPIED = (*TABLES, "price_history")  # every table of monitor data, parents first
 # Tables whose rows mean the target is in use: users and what they spent.
