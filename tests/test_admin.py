@@ -7,8 +7,9 @@ from decimal import Decimal
 import pytest
 from backends import table_names
 
+from plugin import money
 from plugin.domain import admin, billing, pricing
-from plugin.domain.admin import UNCHANGED, parse_amount, parse_price
+from plugin.domain.admin import UNCHANGED, parse_price
 from plugin.errors import (
     AmbiguousUser,
     InvalidAmount,
@@ -18,6 +19,7 @@ from plugin.errors import (
     UnknownUser,
     UserBlocked,
 )
+from plugin.money import parse_amount
 from plugin.store.sqlite import Store
 from plugin.words import i18n
 
@@ -77,7 +79,7 @@ def tables_intact(store: Store) -> None:
         ("+3", 3_000_000),
         ("  7  ", 7_000_000),
         ("007", 7_000_000),
-        ("1000000000", admin.MAX_MICRO),
+        ("1000000000", money.MAX_MICRO),
         (5, 5_000_000),
         (Decimal("2.25"), 2_250_000),
     ],
@@ -132,7 +134,7 @@ def test_amounts_that_are_read(text, micro: int) -> None:
 def test_amounts_that_are_refused(text) -> None:
     with pytest.raises(InvalidAmount) as caught:
         parse_amount(text)
-    assert len(caught.value.params["text"]) <= admin.MAX_TEXT  # a huge input is not echoed whole
+    assert len(caught.value.params["text"]) <= money.MAX_TEXT  # a huge input is not echoed whole
 
 
 def test_negative_amounts_only_where_asked() -> None:
@@ -272,7 +274,7 @@ def test_set_balance_writes_one_set_row_for_the_difference(store: Store) -> None
     assert store.reconcile() == []
 
 
-@pytest.mark.parametrize("amount", [-1, admin.MAX_MICRO + 1])
+@pytest.mark.parametrize("amount", [-1, money.MAX_MICRO + 1])
 def test_set_balance_refuses_negative_and_absurd(store: Store, amount: int) -> None:
     user(store, balance=1_000_000)
     with pytest.raises(InvalidAmount):
@@ -314,7 +316,7 @@ def test_deduction_below_zero_is_refused_and_changes_nothing(store: Store) -> No
     assert store.get_user("u-ann")["balance"] == 1_000_000 and len(store.ledger_for("u-ann")) == 1
 
 
-@pytest.mark.parametrize("amount", [0, admin.MAX_MICRO + 1, -(admin.MAX_MICRO + 1)])
+@pytest.mark.parametrize("amount", [0, money.MAX_MICRO + 1, -(money.MAX_MICRO + 1)])
 def test_add_balance_refuses_zero_and_absurd(store: Store, amount: int) -> None:
     user(store, balance=1_000_000)
     with pytest.raises(InvalidAmount):
@@ -323,10 +325,10 @@ def test_add_balance_refuses_zero_and_absurd(store: Store, amount: int) -> None:
 
 
 def test_balance_may_not_grow_past_the_cap(store: Store) -> None:
-    user(store, balance=admin.MAX_MICRO)
+    user(store, balance=money.MAX_MICRO)
     with pytest.raises(InvalidAmount):
         admin.add_balance(store, "u-ann", 1, ADMIN)
-    assert store.get_user("u-ann")["balance"] == admin.MAX_MICRO
+    assert store.get_user("u-ann")["balance"] == money.MAX_MICRO
 
 
 # -- blocking -----------------------------------------------------------------------------------------------

@@ -263,7 +263,9 @@ def test_each_function_embeds_what_it_imports_and_all_three_share_one_package(tm
     assert "plugin/store/sqlite.py" in filter_files and "plugin/domain/billing.py" in filter_files
     # The filter runs on every chat: the report model, the dashboard and the exports stay out of it.
     assert not {"plugin/ui/commands.py", "plugin/domain/reports.py", "plugin/ui/dashboard.py"} & set(filter_files)
-    assert len(texts["openwebui_monitor_filter.py"]) < 0.6 * len(texts["admin_action.py"])
+    assert len(texts["openwebui_monitor_filter.py"]) < 0.65 * len(
+        texts["admin_action.py"]
+    )  # the action lost billing.py
     for order in (bundle.TARGETS, tuple(reversed(bundle.TARGETS))):
         loaded = [load_like_openwebui(texts[t.filename], tmp_path) for t in order]
         pkg = loaded[0]._PKG

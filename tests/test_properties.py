@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_filter import finished
 
+from plugin import money
 from plugin.domain import admin, pricing, ranges
 from plugin.errors import InvalidAmount, InvalidRange
 from plugin.functions.filter import Filter
@@ -76,7 +77,7 @@ def test_amounts_raise_only_invalid_amount(text: str) -> None:
         micro = admin.parse_amount(text, allow_negative=True)
     except InvalidAmount:
         return
-    assert isinstance(micro, int) and abs(micro) <= admin.MAX_MICRO
+    assert isinstance(micro, int) and abs(micro) <= money.MAX_MICRO
 
 
 @SETTINGS

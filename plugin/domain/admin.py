@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from ..errors import (
@@ -26,24 +26,19 @@ from ..errors import (
     UnknownModel,
     UnknownUser,
 )
+from ..money import MAX_MICRO, from_micro, money, parse_amount
 from ..store.sqlite import PRICE_RATES, Store
 from ..ui import markdown
-from ..ui.notice import money
 from ..words import (
     i18n,
     report_messages,  # noqa: F401  (adds the messages this module speaks)
 )
 from . import catalogue, pricing
-from .pricing import MICRO
 
 log = logging.getLogger(__name__)
 
-# Larger amounts are typos, and keeping balances far below 2**63 micro-units keeps SQLite's integer sums exact.
-MAX_UNITS = 1_000_000_000
-MAX_MICRO = MAX_UNITS * MICRO
 MAX_PRICE_UNITS = 1_000_000  # per 1M tokens or per message
 MAX_CANDIDATES = 10
-MAX_TEXT = 64  # an amount longer than this is not an amount
 
 # Words that clear one price (NULL: resolution falls through to the next source), in en / zh / es.
 CLEAR_WORDS = frozenset(
@@ -51,87 +46,8 @@ CLEAR_WORDS = frozenset(
 )
 PRICE_COLUMNS = PRICE_RATES
 
-# Full-width forms a Chinese input method produces, and the Unicode minus, mapped to ASCII.
-_FULLWIDTH = str.maketrans(
-    {
-        **{chr(0xFF10 + i): str(i) for i in range(10)},
-        "＄": "$",
-        "￥": "¥",
-        "，": ",",
-        "．": ".",
-        "＋": "+",
-        "－": "-",
-        "−": "-",
-        "\u00a0": " ",
-    }
-)
-_SYMBOLS = ("$", "¥", "€", "£")
-_SUFFIXES = ("元", "usd", "cny", "rmb", "eur")
-_NUMBER = re.compile(r"(?P<int>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]*)(?:\.(?P<frac>[0-9]*))?")
-
 
 # -- amounts ----------------------------------------------------------------------------------------------
-
-
-def parse_amount(text: str | int | Decimal, *, allow_negative: bool = False, max_units: int = MAX_UNITS) -> int:
-    """An amount of money typed by an admin -> integer micro-units, exactly, or `InvalidAmount`.
-
-    Accepted: `10`, `10.5`, `.5`, `+3`, `-3` (only where a deduction makes sense), a currency sign before or
-    after (`$10`, `¥10`, `10元`, `10 USD`), full-width digits, and commas as thousands separators when they
-    cannot be a decimal comma: `1,000.25` and `1,000,000` are read, `1,000` and `10,5` are refused, because a
-    Spanish reader means 1 and 10.5 by them. Refused: exponents, NaN and infinity, more than six decimals that
-    are not zeros (a micro-unit is the smallest amount), and anything above `max_units` currency units.
-    Besides text, an int or Decimal is taken as currency units; a float is refused (it is already inexact).
-    """
-    shown = str(text)[:MAX_TEXT]
-    if isinstance(text, bool):
-        raise InvalidAmount(text=shown)
-    if isinstance(text, int | Decimal):
-        value = Decimal(text)
-    elif isinstance(text, str):
-        value = _parse_text(text)
-    else:
-        raise InvalidAmount(text=shown)
-    if value is None or not value.is_finite():
-        raise InvalidAmount(text=shown)
-    micro = value * MICRO
-    if micro != micro.to_integral_value() or abs(value) > max_units or (value < 0 and not allow_negative):
-        raise InvalidAmount(text=shown)
-    return int(micro)
-
-
-def _parse_text(text: str) -> Decimal | None:
-    rest = text.translate(_FULLWIDTH).strip()
-    if not rest or len(rest) > MAX_TEXT:
-        return None
-    rest, sign = _take_sign(rest)
-    if rest[:1] in _SYMBOLS:
-        rest = rest[1:].lstrip()
-    if sign is None:
-        rest, sign = _take_sign(rest)
-    negative = sign == "-"
-    lowered = rest.lower()
-    for suffix in (*_SYMBOLS, *_SUFFIXES):
-        if lowered.endswith(suffix):
-            rest = rest[: -len(suffix)].rstrip()
-            break
-    match = _NUMBER.fullmatch(rest)
-    if not match or not (match["int"] or match["frac"]):
-        return None
-    whole, frac = match["int"], match["frac"] or ""
-    if whole.count(",") == 1 and match["frac"] is None:
-        return None  # `1,000`: a thousand in English, one in Spanish
-    try:
-        value = Decimal(f"{whole.replace(',', '') or '0'}.{frac or '0'}")
-    except InvalidOperation:  # pragma: no cover - the pattern admits only digits
-        return None
-    return -value if negative else value
-
-
-def _take_sign(text: str) -> tuple[str, str | None]:
-    if text[:1] in ("+", "-"):
-        return text[1:].lstrip(), text[0]
-    return text, None
 
 
 def parse_price(value: str | int | Decimal | None, *, per_message: bool = False) -> int | _Unchanged | None:
@@ -302,7 +218,7 @@ class BalanceChange:
 def set_balance(store: Store, user_id: str, amount: int, actor: str, reason: str = "") -> BalanceChange:
     """Set a balance to `amount` micro-units (>= 0): one ledger row of kind `set` for the difference."""
     if not 0 <= amount <= MAX_MICRO:
-        raise InvalidAmount(text=str(pricing.from_micro(amount)))
+        raise InvalidAmount(text=str(from_micro(amount)))
     with store.immediate():
         user = _user(store, user_id)
         old = user["balance"]
@@ -316,7 +232,7 @@ def add_balance(
     """Add (`topup`) or deduct (`adjust`) micro-units. A deduction that would leave the balance below zero is
     refused with `NegativeBalance`, never clamped: the admin sees the balance and decides (or uses set)."""
     if amount == 0 or abs(amount) > MAX_MICRO:
-        raise InvalidAmount(text=str(pricing.from_micro(amount)))
+        raise InvalidAmount(text=str(from_micro(amount)))
     with store.immediate():
         user = _user(store, user_id)
         old = user["balance"]
@@ -325,7 +241,7 @@ def add_balance(
                 user=_label(user), balance=money(old, symbol, exact=True), amount=money(-amount, symbol, exact=True)
             )
         if old + amount > MAX_MICRO:
-            raise InvalidAmount(text=str(pricing.from_micro(amount)))
+            raise InvalidAmount(text=str(from_micro(amount)))
         kind = "topup" if amount > 0 else "adjust"
         new = store.append_ledger(user_id, kind, amount, actor=actor, reason=reason or f"{kind} by admin")
     return BalanceChange("balance_added" if amount > 0 else "balance_deducted", user_id, _label(user), old, new)

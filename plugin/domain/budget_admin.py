@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import AmbiguousGroup, InvalidBudget, UnknownGroup
+from ..money import money, parse_amount
 from ..store.sqlite import Store
 from ..ui import markdown
-from ..ui.notice import money
 from ..words import (
     i18n,
     report_messages,  # noqa: F401  (adds the messages this module speaks)
 )
-from . import admin, budgets
+from . import budgets
 
 SHOWN_CAP = 80
 
@@ -65,12 +65,12 @@ def parse_setting(args: Sequence[str], *, scope: str) -> Setting:
     words = [w for w in args if w.strip()]
     shown = _shown(" ".join(words))
     if len(words) >= 4 and _word(PERIOD_WORDS, words[-3]) and _word(MODE_WORDS, words[-2]):
-        amount = admin.parse_amount(words[-1])
+        amount = parse_amount(words[-1])
         name = " ".join(words[:-3]).strip()
         if name:
             return Setting(name, None, _word(PERIOD_WORDS, words[-3]) or "", _word(MODE_WORDS, words[-2]) or "", amount)
     if scope == "group" and len(words) >= 3 and words[-2].strip().lower() in INIT_WORDS:
-        amount = admin.parse_amount(words[-1])
+        amount = parse_amount(words[-1])
         name = " ".join(words[:-2]).strip()
         if name:
             return Setting(name, init=amount)

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from ..money import MICRO
 from ..store.sqlite import Store
-from .pricing import MICRO
 
 PERIODS = ("day", "week", "month")
 MODES = ("reset", "add")

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
+from ..money import to_micro
 from . import catalogue_data
-from .pricing import Price, to_micro
+from .pricing import Price
 
 # `:free` is not among the tags: a free variant is another price, never the paid model's.
 _TAG = re.compile(r":(latest|beta|nitro|floor|extended|thinking|online|exacto)$")

@@ -14,22 +14,13 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-MICRO = 1_000_000  # micro-units per currency unit
+from ..money import MICRO, to_micro
+
 PER = 1_000_000  # prices are per 1M tokens
 MAX_INLET_COST = 1_000_000  # currency units: a pre-charge above this is a typo
 # Anthropic bills a token written to its prompt cache at 1.25x the input rate (5-minute cache): the rate of cache
 # writes, which no price source of ours gives apart.
 CACHE_WRITE_FACTOR = (5, 4)
-
-
-def to_micro(amount: float | int | str | Decimal) -> int:
-    """Currency -> integer micro-units, rounding half up, through Decimal so 0.1 stays 100000."""
-    value = Decimal(str(amount)) * MICRO
-    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def from_micro(micro: int) -> Decimal:
-    return Decimal(micro) / MICRO
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from pydantic import BaseModel, Field, field_validator
 from .. import openwebui
 from ..domain import billing, budgets, catalogue, pricing, tokens
 from ..errors import MisconfiguredValve, StoreUnavailable, UserBlocked
+from ..money import money
 from ..store.sqlite import Store, open_store_async
 from ..ui import notice
 from ..words import i18n
@@ -280,8 +281,8 @@ class Filter:
         if isinstance(result, billing.Refusal):
             symbol = self.valves.currency_symbol
             result.error.params.update(
-                balance=notice.money(result.balance, symbol),
-                needed=notice.money(result.needed, symbol),
+                balance=money(result.balance, symbol),
+                needed=money(result.needed, symbol),
             )
             text = result.error.message(lang)
             if result.next_refill is not None and not isinstance(result.error, UserBlocked):

@@ -218,9 +218,9 @@ def run_reconcile(db: Path | None, repair: bool, url: str | None = None) -> int:
     """Print the check (or the repair) in English; 0 all agree or repaired, 1 differences left, 2 bad database."""
     from ..domain import admin
     from ..errors import StoreUnavailable
+    from ..money import money
     from ..store.postgres import PgStore, redacted
     from ..store.sqlite import Store, is_url
-    from ..ui.notice import money
 
     if url is not None:
         if db is not None or not is_url(url):

@@ -17,9 +17,10 @@ from typing import Any
 
 from ..domain import admin, exchange, reports
 from ..errors import InvalidAmount, MonitorError
+from ..money import money, parse_amount
 from ..store.sqlite import Store
 from ..words import report_messages  # noqa: F401  (adds the messages this module speaks)
-from . import commands, dashboard, notice, views
+from . import commands, dashboard, views
 
 ADMIN_BUTTONS = frozenset({"test_models", "topup", "prices", "export"})  # the dashboard: own data for users
 TEST_PROMPT = "Reply with the single word: ok"
@@ -124,9 +125,9 @@ def usage_text(record: Mapping[str, Any], lang: str, symbol: str, tz: Any = None
     items = [
         str(record["model_id"]),
         tokens,
-        t(lang, "cost", amount=notice.money(record["cost"], symbol, exact=True)),
+        t(lang, "cost", amount=money(record["cost"], symbol, exact=True)),
         t(lang, "usage_price_source", source=views.price_source(str(record["price_source"]), lang)),
-        t(lang, "usage_balance_after", amount=notice.money(record["balance_after"], symbol)),
+        t(lang, "usage_balance_after", amount=money(record["balance_after"], symbol)),
     ]
     elapsed_ms = record.get("elapsed_ms")
     if elapsed_ms:
@@ -196,7 +197,7 @@ async def _topup(p: Press) -> Outcome:
     what = await _input(
         p,
         p.t("topup_title"),
-        p.t("topup_amount_prompt", user=label, balance=notice.money(person["balance"], ctx.symbol), state=state),
+        p.t("topup_amount_prompt", user=label, balance=money(person["balance"], ctx.symbol), state=state),
         "5",
     )
     if not what:
@@ -209,14 +210,14 @@ async def _topup(p: Press) -> Outcome:
     else:
         prefix = next((s for s in _SET if word.startswith(s)), "")
         if prefix:
-            op, amount = "set", admin.parse_amount(what[len(prefix) :].strip())
-            question = p.t("confirm_set", user=label, amount=notice.money(amount, ctx.symbol, exact=True))
+            op, amount = "set", parse_amount(what[len(prefix) :].strip())
+            question = p.t("confirm_set", user=label, amount=money(amount, ctx.symbol, exact=True))
         else:
-            amount = admin.parse_amount(what, allow_negative=True)
+            amount = parse_amount(what, allow_negative=True)
             if amount == 0:
                 raise InvalidAmount(text=what[:80])
             key = "confirm_add" if amount > 0 else "confirm_deduct"
-            question = p.t(key, user=label, amount=notice.money(abs(amount), ctx.symbol, exact=True))
+            question = p.t(key, user=label, amount=money(abs(amount), ctx.symbol, exact=True))
     if not await _confirm(p, p.t("topup_title"), question):
         return Outcome(p.t("button_cancelled"))
     reason = "action button"

@@ -18,13 +18,13 @@ from ..domain import admin, budget_admin, budgets, exchange, ranges, reports
 from ..domain.pricing import Price
 from ..domain.tokens import CJK
 from ..errors import AdminOnly, InvalidAmount, InvalidBudget, InvalidImport, MonitorError
+from ..money import money, parse_amount
 from ..store.sqlite import Store
 from ..words import (
     i18n,
     report_messages,  # noqa: F401  (adds the messages this module speaks)
 )
 from . import markdown, views
-from .notice import money
 
 log = logging.getLogger(__name__)
 
@@ -544,7 +544,7 @@ async def _balance(ctx: Context, command: Command) -> str:
             raise InvalidAmount(text=_shown(command.rest))
         *who, amount_text = command.args
         # The amount first: a typo there should say so, not send the name through a user lookup.
-        amount = admin.parse_amount(amount_text, allow_negative=command.sub == "add")
+        amount = parse_amount(amount_text, allow_negative=command.sub == "add")
         person = await find_person(ctx, " ".join(who))
         if command.sub == "set":
             change = await ctx.run(admin.set_balance, person["id"], amount, ctx.actor, "report model")

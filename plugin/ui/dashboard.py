@@ -18,12 +18,12 @@ from typing import Any
 
 from ..domain.ranges import Range
 from ..domain.reports import OTHERS, Slice
+from ..money import money
 from ..words import (
     i18n,
     report_messages,  # noqa: F401  (adds the messages this module speaks)
 )
 from .markdown import number
-from .notice import money
 from .views import range_title
 
 PALETTE = ("#3b82f6", "#10b981", "#f59e0b", "#ef4444", "#8b5cf6", "#06b6d4", "#ec4899", "#84cc16", "#64748b")

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
-from ..domain.pricing import MICRO
+from ..money import MICRO
 
 CHART_LABELS = 31  # points an xychart labels one by one; more are drawn as a line over a named span
 PLOT_COLOR = "#3b82f6"  # readable on Open WebUI's light and dark Mermaid themes

@@ -7,17 +7,8 @@ from dataclasses import dataclass
 
 from ..domain import budgets
 from ..domain.billing import Settlement
-from ..domain.pricing import MICRO
+from ..money import money
 from ..words import i18n
-
-
-def money(micro: int, symbol: str, *, exact: bool = False) -> str:
-    """Four decimals; six when a non-zero amount would otherwise show as zero, or when `exact` asks for every
-    micro-unit (a charge is shown as charged; a balance may be rounded)."""
-    sign = "-" if micro < 0 else ""
-    value = abs(micro)
-    digits = 6 if (0 < value < 100) or (exact and value % 100) else 4
-    return f"{sign}{symbol}{value / MICRO:.{digits}f}"
 
 
 @dataclass(frozen=True)

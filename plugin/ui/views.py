@@ -2,7 +2,7 @@
 taking that report's data and returning translated text with tables and Mermaid charts (a pie of model shares, a
 bar or line chart of spend over time). An empty period says so instead of drawing empty tables.
 
-Money goes through `notice.money`; names through `markdown.cell` / `markdown.label` (see markdown.py for why).
+Money goes through `money.money`; names through `markdown.cell` / `markdown.label` (see markdown.py for why).
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from typing import Any
 
 from ..domain.ranges import Range
 from ..domain.reports import Page, Slice, fold
+from ..money import money
 from ..words import (
     i18n,
     report_messages,  # noqa: F401  (adds the messages this module speaks)
 )
 from .markdown import DASH, cell, number, pie, series, table, units, when
-from .notice import money
 
 ROW_CAP = 50  # rows a table shows before saying how many it left out
 DAY_ROWS = 31  # per-day table rows (the chart shows every day)

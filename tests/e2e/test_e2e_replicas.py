@@ -38,8 +38,8 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
+from plugin.money import money
 from plugin.tools.install import install
-from plugin.ui.notice import money
 
 from .fake_upstream import MODEL_GPT, REPLY_TEXT, FakeUpstream
 from .monitor import ACTION, FILTER, PIPE
