@@ -65,6 +65,7 @@ def parse_amount(text: str | int | Decimal, *, allow_negative: bool = False, max
     shown = str(text)[:MAX_TEXT]
     if isinstance(text, bool):
         raise InvalidAmount(text=shown)
+    value: Decimal | None
     if isinstance(text, int | Decimal):
         value = Decimal(text)
     elif isinstance(text, str):

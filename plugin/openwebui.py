@@ -308,7 +308,7 @@ async def billing_settings() -> tuple[pricing.Price, int]:
     valves = await billing_valves()
 
     def number(name: str, env: str, default: float) -> float:
-        value = valves.get(name)
+        value: Any = valves.get(name)
         if value is None:
             value = os.environ.get(env, default)
         try:

@@ -119,11 +119,11 @@ def parse(text: str | None, *, now: float, tz: tzinfo | None, default: str = "30
             return between(day - timedelta(days=count - 1), day, tz, "days", days=count)
     match = _SPAN.match(phrase)
     if match:
-        first = _date(*match.group(1, 2, 3), raw)
-        last = _date(*match.group(4, 5, 6), raw)
+        first = _date(match[1], match[2], match[3], raw)
+        last = _date(match[4], match[5], match[6], raw)
         return between(first, last, tz)
     match = _ONE_DAY.match(phrase)
     if match:
-        single = _date(*match.groups(), raw)
+        single = _date(match[1], match[2], match[3], raw)
         return between(single, single, tz)
     raise InvalidRange(text=raw)

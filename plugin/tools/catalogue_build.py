@@ -110,7 +110,7 @@ def rows(data: Mapping[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
     groups: dict[str, list[str]] = {}
     for model_id in kept:
         groups.setdefault(normalise(model_id), []).append(model_id)
-    result = []
+    result: list[tuple[Any, ...]] = []
     for key, ids in groups.items():
         if len({kept[i] for i in ids}) == 1:  # one price for every variant: one entry, which matching finds for all
             plain = [i for i in ids if i.casefold() == key]

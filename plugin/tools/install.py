@@ -199,7 +199,7 @@ class Installer:
 
     def install_function(self, spec: Spec, content: str, exists: bool) -> str:
         """Create or update, set valves, then switch on (valves first, so the first chat sees them)."""
-        form = {
+        form: dict[str, Any] = {
             "id": spec.id,
             "name": spec.name,
             "content": content,
