@@ -29,10 +29,7 @@ from ..errors import (
 from ..money import MAX_MICRO, from_micro, money, parse_amount
 from ..store.sqlite import PRICE_RATES, Store
 from ..ui import markdown
-from ..words import (
-    i18n,
-    report_messages,  # noqa: F401  (adds the messages this module speaks)
-)
+from ..words import i18n
 from . import catalogue, pricing
 
 log = logging.getLogger(__name__)

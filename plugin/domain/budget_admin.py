@@ -16,10 +16,7 @@ from ..errors import AmbiguousGroup, InvalidBudget, UnknownGroup
 from ..money import money, parse_amount
 from ..store.sqlite import Store
 from ..ui import markdown
-from ..words import (
-    i18n,
-    report_messages,  # noqa: F401  (adds the messages this module speaks)
-)
+from ..words import i18n
 from . import budgets
 
 SHOWN_CAP = 80

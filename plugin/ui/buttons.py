@@ -19,7 +19,6 @@ from ..domain import admin, exchange, reports
 from ..errors import InvalidAmount, MonitorError
 from ..money import money, parse_amount
 from ..store.sqlite import Store
-from ..words import report_messages  # noqa: F401  (adds the messages this module speaks)
 from . import commands, dashboard, views
 
 ADMIN_BUTTONS = frozenset({"test_models", "topup", "prices", "export"})  # the dashboard: own data for users

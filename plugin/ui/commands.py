@@ -20,10 +20,7 @@ from ..domain.tokens import CJK
 from ..errors import AdminOnly, InvalidAmount, InvalidBudget, InvalidImport, MonitorError
 from ..money import money, parse_amount
 from ..store.sqlite import Store
-from ..words import (
-    i18n,
-    report_messages,  # noqa: F401  (adds the messages this module speaks)
-)
+from ..words import i18n
 from . import markdown, views
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,15 @@
+"""What the report model and the buttons say, in every language (`words/<code>/reports.py`).
+
+Kept apart from `common` so the Filter's generated file does not carry it: Open WebUI re-reads every active
+Function's whole text on every chat. The front-ends that speak these messages load them once, explicitly:
+`i18n.load(REPORTS)` (functions/pipe.py, functions/action.py, the command line).
+"""
+
+from __future__ import annotations
+
+from . import Table
+from .en import reports as en
+from .es import reports as es
+from .zh import reports as zh
+
+REPORTS = Table("words.reports", {"en": en.MESSAGES, "zh": zh.MESSAGES, "es": es.MESSAGES})
