@@ -1,2 +1,1 @@
-"""English: what the monitor says (`common`: every Function, the Filter included; `reports`: the
-report model and the buttons only)."""
+"""English: `common` (what every Function says, the Filter too), `reports` (the report model, buttons)."""

@@ -1,2 +1,1 @@
-"""Spanish: what the monitor says (`common`: every Function, the Filter included; `reports`: the
-report model and the buttons only)."""
+"""Spanish: `common` (what every Function says, the Filter too), `reports` (the report model, buttons)."""

@@ -1,2 +1,1 @@
-"""Chinese (Simplified): what the monitor says (`common`: every Function, the Filter included; `reports`: the
-report model and the buttons only)."""
+"""Chinese (Simplified): `common` (what every Function says, the Filter too), `reports` (the report model, buttons)."""
