@@ -18,6 +18,7 @@ import sys
 import types
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -149,7 +150,7 @@ def check_loaded(module: types.ModuleType, target: bundle.Target, root: Path) ->
         if rel.endswith(".py"):
             dotted = rel[len("plugin/") : -len(".py")].replace("/", ".")
             name = re.sub(r"\.?__init__$", "", f"{pkg}.{dotted}").rstrip(".")
-            loader = sys.modules[pkg].__loader__
+            loader: Any = sys.modules[pkg].__loader__  # the bundle's own importer, which has get_source
             assert loader.get_source(name).encode() == (root / rel).read_bytes()
     assert cls.__module__ == f"{pkg}.{target.module}"
     return cls
@@ -363,7 +364,7 @@ def test_the_filter_carries_only_the_messages_it_speaks() -> None:
 
     def table_keys(path: str) -> set[str]:
         for node in ast.parse(sources[path]).body:
-            if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "MESSAGES":
+            if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "MESSAGES" and node.value:
                 return set(ast.literal_eval(node.value))
         raise AssertionError(f"MESSAGES not found in {path}")
 

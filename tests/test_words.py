@@ -174,3 +174,35 @@ def test_the_valves_offer_the_languages_of_the_one_list() -> None:
         schema = cls.UserValves.model_json_schema()["properties"]["language"]
         assert schema["enum"] == ["", *LANGUAGES] and schema["default"] == ""
     assert words.LANGUAGES == LANGUAGES
+
+
+def test_every_language_has_the_same_vocabulary_tables() -> None:
+    """Each `words/<code>/vocabulary.py` defines the tables the English one does, keyed by English keys (a language
+    may lack words for a key), and the joined tables take every language's words, English first."""
+    import importlib
+
+    from plugin.words import vocabulary
+
+    def tables(module: object) -> dict[str, object]:
+        return {name: value for name, value in vars(module).items() if name.isupper()}
+
+    english = tables(importlib.import_module("plugin.words.en.vocabulary"))
+    assert {"SYNONYMS", "SUBCOMMANDS", "FILLER", "RANGE_NAMES"} <= english.keys()
+    for lang in LANGUAGES:
+        own = tables(importlib.import_module(f"plugin.words.{lang}.vocabulary"))
+        assert own.keys() == english.keys(), lang
+        for name, table in own.items():
+            assert type(table) is type(english[name]), (lang, name)
+            if isinstance(table, dict):
+                assert table.keys() <= english[name].keys(), (lang, name)  # type: ignore[attr-defined]
+        for key, typed in own["SYNONYMS"].items():  # type: ignore[attr-defined]
+            assert set(typed) <= set(vocabulary.SYNONYMS[key]), (lang, key)
+    assert all(vocabulary.SYNONYMS[key][0] == key for key in vocabulary.SYNONYMS)  # `/usage`: English first
+
+
+def test_the_filter_carries_no_vocabulary() -> None:
+    from plugin.tools import bundle
+
+    embedded = bundle.sources_for(bundle.TARGETS[0], bundle.collect_sources(REPO))
+    assert not [rel for rel in embedded if rel.endswith("/vocabulary.py")]
+    assert "plugin/words/common.py" in embedded

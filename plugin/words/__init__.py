@@ -1,9 +1,11 @@
 """The languages the monitor speaks, listed once, and the shape of a translation table.
 
-Adding a language: a folder `words/<code>/` with the same files as `words/en/` (every key, every {placeholder}),
-the code in `Language` below, and one import line in each of `words/common.py`, `words/reports.py` and
-`words/vocabulary.py`; the valves' choices and `LANGUAGES` follow from `Language`, and tests/test_words.py checks
-that nothing is missing. Kept tiny: every generated Function embeds this file.
+Each language is a folder, `words/<code>/`: `common.py` (what every Function says, the Filter too), `reports.py`
+(what the report model and the buttons say) and `vocabulary.py` (the words people type). Adding one: copy
+`words/en/`, translate every text (same keys, same {placeholders}), add the code to `Language` below, and import
+the folder in `words/common.py`, `words/reports.py` and `words/vocabulary.py` (`_BY_LANGUAGE`). `LANGUAGES` and
+the valves' choices follow from `Language`; tests/test_words.py tells what is missing. Kept tiny: every generated
+Function embeds this file.
 """
 
 from __future__ import annotations

@@ -7,9 +7,10 @@ Function's whole text on every chat. The front-ends that speak these messages lo
 
 from __future__ import annotations
 
-from . import Table
+from . import LANGUAGES, Table
 from .en import reports as en
 from .es import reports as es
 from .zh import reports as zh
 
-REPORTS = Table("words.reports", {"en": en.MESSAGES, "zh": zh.MESSAGES, "es": es.MESSAGES})
+_BY_LANGUAGE = {"en": en, "zh": zh, "es": es}
+REPORTS = Table("words.reports", {lang: _BY_LANGUAGE[lang].MESSAGES for lang in LANGUAGES})

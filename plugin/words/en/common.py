@@ -51,3 +51,6 @@ MESSAGES: dict[str, str] = {
     "no_admin_price": "{model} has no price set by an administrator, so there is nothing to copy.",
     "unknown_catalogue_entry": "{entry} is not in the price catalogue.",
 }
+
+# Words written after an amount for its currency ("10元", "10 USD"); the symbols ($, ¥, €, £) are in money.py.
+AMOUNT_SUFFIXES: tuple[str, ...] = ("usd", "cny", "rmb", "eur")

@@ -55,3 +55,6 @@ MESSAGES: dict[str, str] = {
     "no_admin_price": "{model} no tiene precio definido por un administrador; no hay nada que copiar.",
     "unknown_catalogue_entry": "{entry} no está en el catálogo de precios.",
 }
+
+# Words written after an amount for its currency ("10元", "10 USD"); the symbols ($, ¥, €, £) are in money.py.
+AMOUNT_SUFFIXES: tuple[str, ...] = ()

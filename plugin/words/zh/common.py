@@ -44,3 +44,6 @@ MESSAGES: dict[str, str] = {
     "no_admin_price": "{model} 没有管理员设置的价格，无可复制。",
     "unknown_catalogue_entry": "价格目录中没有 {entry}。",
 }
+
+# Words written after an amount for its currency ("10元", "10 USD"); the symbols ($, ¥, €, £) are in money.py.
+AMOUNT_SUFFIXES: tuple[str, ...] = ("元",)
