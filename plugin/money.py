@@ -7,6 +7,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from .errors import InvalidAmount
+from .words.common import AMOUNT_SUFFIXES as _SUFFIXES  # currency words after an amount: 10元, 10 USD
 
 MICRO = 1_000_000  # micro-units per currency unit
 # Larger amounts are typos, and keeping balances far below 2**63 micro-units keeps SQLite's integer sums exact.
@@ -29,7 +30,6 @@ _FULLWIDTH = str.maketrans(
     }
 )
 _SYMBOLS = ("$", "¥", "€", "£")
-_SUFFIXES = ("元", "usd", "cny", "rmb", "eur")
 _NUMBER = re.compile(r"(?P<int>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]*)(?:\.(?P<frac>[0-9]*))?")
 
 

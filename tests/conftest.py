@@ -10,6 +10,11 @@ from pg_server import PgServer
 
 from plugin.store import sqlite as store_module
 from plugin.store.sqlite import Store
+from plugin.words import i18n
+from plugin.words.reports import REPORTS
+
+# The tests call the report modules directly, not through the pipe and the action that load these messages.
+i18n.load(REPORTS)
 
 
 class FakeClock:

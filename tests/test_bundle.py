@@ -18,6 +18,7 @@ import sys
 import types
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -149,7 +150,7 @@ def check_loaded(module: types.ModuleType, target: bundle.Target, root: Path) ->
         if rel.endswith(".py"):
             dotted = rel[len("plugin/") : -len(".py")].replace("/", ".")
             name = re.sub(r"\.?__init__$", "", f"{pkg}.{dotted}").rstrip(".")
-            loader = sys.modules[pkg].__loader__
+            loader: Any = sys.modules[pkg].__loader__  # the bundle's own importer, which has get_source
             assert loader.get_source(name).encode() == (root / rel).read_bytes()
     assert cls.__module__ == f"{pkg}.{target.module}"
     return cls
@@ -219,6 +220,67 @@ def test_header_layout() -> None:
         assert "Do not edit by hand" in lines[10]
 
 
+def test_the_function_comes_first_then_its_imports_and_postgres_last() -> None:
+    """Reading order: the Function's own module, then each module after one that imports it (breadth-first), the
+    package `__init__`s nothing imports by name, and the PostgreSQL modules at the very end."""
+    sources = bundle.collect_sources(REPO)
+    for target in bundle.TARGETS:
+        order = list(bundle.sources_for(target, sources))
+        assert order[0] == f"plugin/{target.module.replace('.', '/')}.py"
+        assert order[-len(bundle.POSTGRES_ONLY) :] == list(bundle.POSTGRES_ONLY), target.filename
+        reached = [rel for rel in order[1:] if rel not in bundle.POSTGRES_ONLY and not rel.endswith("/__init__.py")]
+        for rel in reached:  # each one after a module that imports it
+            earlier = order[: order.index(rel)]
+            assert any(rel in bundle._imports(e, sources[e], sources) for e in earlier if e.endswith(".py")), rel
+        depth = {order[0]: 0}  # breadth-first: no module sits before one nearer the Function
+        for rel in order:
+            for imported in bundle._imports(rel, sources[rel], sources) if rel in depth else ():
+                depth.setdefault(imported, depth[rel] + 1)
+        ranked = [depth[rel] for rel in order if rel in depth and rel not in bundle.POSTGRES_ONLY]
+        assert ranked == sorted(ranked), target.filename
+        # The Function's own imports follow it in the order its source names them.
+        entry = order[0]
+        direct = [rel for rel in bundle._imports(entry, sources[entry], sources) if rel not in bundle.POSTGRES_ONLY]
+        assert order[1 : 1 + len(direct)] == direct
+
+
+def test_the_contents_lists_each_embedded_file_where_it_starts() -> None:
+    """The generated file opens with its contents: one line per embedded file, in the order they are embedded, with
+    the line its text starts on and its docstring's first line; the PostgreSQL modules say they are only for a
+    PostgreSQL database."""
+    texts = bundle.render_all(REPO)
+    sources = bundle.collect_sources(REPO)
+    row = re.compile(r"#   (\S+)\s+line\s+(\d+)(?:  (.*))?")
+    for target in bundle.TARGETS:
+        lines = texts[target.filename].splitlines()
+        start = lines.index(next(line for line in lines if line.startswith("# Contents:")))
+        assert start < lines.index("import importlib") and start < 20
+        rows = [row.fullmatch(line) for line in lines[start + 1 : lines.index("import importlib")] if line]
+        assert all(rows), lines[start + 1 : start + 5]
+        embedded = bundle.sources_for(target, sources)
+        assert [m.group(1) for m in rows if m] == list(embedded)
+        for m in rows:
+            assert m is not None
+            rel, number, summary = m.group(1), int(m.group(2)), m.group(3) or ""
+            assert lines[number - 2] == f"    {json.dumps(rel)}: r'''", rel  # the line after its name
+            if embedded[rel]:
+                assert lines[number - 1] == embedded[rel].splitlines()[0], rel
+            want = ast_docstring(embedded[rel]) if rel.endswith(".py") else ""
+            if rel in bundle.POSTGRES_ONLY:
+                want = f"[{bundle.POSTGRES_NOTE}] {want}"
+            assert summary == want, rel
+        pg = [m.group(3) for m in rows if m and m.group(1) in bundle.POSTGRES_ONLY]
+        assert len(pg) == len(bundle.POSTGRES_ONLY) and all("only for database_url = postgresql://" in p for p in pg)
+        assert "plugin/functions/filter.py" in lines[start + 1] or target.module != "functions.filter"
+
+
+def ast_docstring(text: str) -> str:
+    """A module's docstring's first line."""
+    import ast
+
+    return (ast.get_docstring(ast.parse(text)) or "").strip().split("\n")[0].strip()
+
+
 def test_throwaway_package_round_trips(tmp_path: Path) -> None:
     root = make_package(tmp_path / "repo")
     for target in bundle.TARGETS:
@@ -284,34 +346,36 @@ def test_each_function_embeds_what_it_imports_and_all_three_share_one_package(tm
 
 
 def test_the_filter_carries_only_the_messages_it_speaks() -> None:
-    """The report model's messages stay out of the Filter's file; everything the Filter's modules may say is in
-    i18n's own table (read from its source, since importing other modules adds the report messages at run time)."""
+    """The report model's messages stay out of the Filter's file; everything the Filter's modules may say is in the
+    common table (read from the sources, since the tests load the report messages too)."""
     import ast
+
+    from plugin.words import LANGUAGES
 
     sources = bundle.collect_sources(REPO)
     filter_files = bundle.sources_for(bundle.TARGETS[0], sources)
-    assert "plugin/words/report_messages.py" not in filter_files
+    report_files = ["plugin/words/reports.py", *(f"plugin/words/{lang}/reports.py" for lang in LANGUAGES)]
+    assert not [rel for rel in report_files if rel in filter_files]
     assert not [rel for t in bundle.TARGETS for rel in bundle.sources_for(t, sources) if not rel.endswith(".py")]
-    assert all("plugin/words/report_messages.py" in bundle.sources_for(t, sources) for t in bundle.TARGETS[1:])
+    assert all(rel in bundle.sources_for(t, sources) for t in bundle.TARGETS[1:] for rel in report_files)
 
     def literal_keys(text: str) -> set[str]:
         return {n.value for n in ast.walk(ast.parse(text)) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
 
-    def table_keys(path: str, name: str) -> dict[str, set[str]]:
+    def table_keys(path: str) -> set[str]:
         for node in ast.parse(sources[path]).body:
-            if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == name:
-                tables = ast.literal_eval(node.value)
-                return {lang: set(table) for lang, table in tables.items()}
-        raise AssertionError(f"{name} not found in {path}")
+            if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "MESSAGES" and node.value:
+                return set(ast.literal_eval(node.value))
+        raise AssertionError(f"MESSAGES not found in {path}")
 
-    own = table_keys("plugin/words/i18n.py", "MESSAGES")
-    reports = table_keys("plugin/words/report_messages.py", "REPORT_MESSAGES")
+    own = {lang: table_keys(f"plugin/words/{lang}/common.py") for lang in LANGUAGES}
+    reports = {lang: table_keys(f"plugin/words/{lang}/reports.py") for lang in LANGUAGES}
     assert own["en"] and not own["en"] & reports["en"]
-    assert all(own[lang] == own["en"] and reports[lang] == reports["en"] for lang in ("zh", "es"))
+    assert all(own[lang] == own["en"] and reports[lang] == reports["en"] for lang in LANGUAGES)
     every_key = own["en"] | reports["en"]
     said = set()
     for path, text in filter_files.items():
-        if path.endswith(".py") and path != "plugin/words/i18n.py":
+        if path.endswith(".py") and not path.startswith("plugin/words/"):
             said |= literal_keys(text) & every_key
     assert said and said <= own["en"], sorted(said - own["en"])
 

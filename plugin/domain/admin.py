@@ -29,10 +29,8 @@ from ..errors import (
 from ..money import MAX_MICRO, from_micro, money, parse_amount
 from ..store.sqlite import PRICE_RATES, Store
 from ..ui import markdown
-from ..words import (
-    i18n,
-    report_messages,  # noqa: F401  (adds the messages this module speaks)
-)
+from ..words import i18n
+from ..words.vocabulary import CLEAR_WORDS  # words that clear one price (resolution falls through)
 from . import catalogue, pricing
 
 log = logging.getLogger(__name__)
@@ -40,10 +38,6 @@ log = logging.getLogger(__name__)
 MAX_PRICE_UNITS = 1_000_000  # per 1M tokens or per message
 MAX_CANDIDATES = 10
 
-# Words that clear one price (NULL: resolution falls through to the next source), in en / zh / es.
-CLEAR_WORDS = frozenset(
-    {"off", "none", "clear", "unset", "default", "-", "关", "关闭", "无", "清除", "ninguno", "quitar"}
-)
 PRICE_COLUMNS = PRICE_RATES
 
 

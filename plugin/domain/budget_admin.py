@@ -16,32 +16,12 @@ from ..errors import AmbiguousGroup, InvalidBudget, UnknownGroup
 from ..money import money, parse_amount
 from ..store.sqlite import Store
 from ..ui import markdown
-from ..words import (
-    i18n,
-    report_messages,  # noqa: F401  (adds the messages this module speaks)
-)
+from ..words import i18n
+from ..words.vocabulary import BUDGET_SCOPES as SCOPES
+from ..words.vocabulary import INIT_WORDS, MODE_WORDS, PART_WORDS, PERIOD_WORDS
 from . import budgets
 
 SHOWN_CAP = 80
-
-SCOPES: dict[str, tuple[str, ...]] = {
-    "group": ("group", "groups", "组", "用户组", "群组", "grupo", "grupos"),
-    "user": ("user", "用户", "usuario"),
-}
-PERIOD_WORDS: dict[str, tuple[str, ...]] = {
-    "day": ("day", "daily", "每天", "每日", "天", "día", "dia", "diario", "diaria"),
-    "week": ("week", "weekly", "每周", "周", "semana", "semanal"),
-    "month": ("month", "monthly", "每月", "月", "mes", "mensual"),
-}
-MODE_WORDS: dict[str, tuple[str, ...]] = {
-    "reset": ("reset", "set", "重置", "设为", "restablecer", "reiniciar", "fijar"),
-    "add": ("add", "topup", "top-up", "增加", "加", "añadir", "anadir", "sumar", "agregar"),
-}
-INIT_WORDS = ("init", "initial", "start", "初始", "初始余额", "inicial")
-PART_WORDS: dict[str, tuple[str, ...]] = {
-    "init": INIT_WORDS,
-    "allowance": ("allowance", "refill", "额度", "补充", "asignación", "asignacion", "recarga"),
-}
 
 
 def _word(table: Mapping[str, Sequence[str]], text: str) -> str | None:

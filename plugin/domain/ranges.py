@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import InvalidRange
+from ..words.vocabulary import RANGE_NAMES as _NAMED  # the words for each named range, all languages at once
 
 MAX_DAYS = 36_600  # a hundred years: anything longer is a typo, not a report
 
@@ -59,16 +60,6 @@ def between(first: date, last: date, tz: tzinfo | None, key: str = "custom", day
     return Range(key, _midnight(first, tz), _midnight(last + timedelta(days=1), tz), first=first, last=last, days=days)
 
 
-# Words for each named range, all languages at once: the reader's language never limits what they may type.
-_NAMED = {
-    "today": ("today", "day", "今天", "今日", "hoy"),
-    "yesterday": ("yesterday", "昨天", "昨日", "ayer"),
-    "week": ("week", "this week", "本周", "这周", "周", "semana", "esta semana"),
-    "month": ("month", "this month", "本月", "这个月", "月", "mes", "este mes"),
-    "last_week": ("last week", "previous week", "上周", "上星期", "semana pasada", "la semana pasada"),
-    "last_month": ("last month", "previous month", "上月", "上个月", "mes pasado", "el mes pasado"),
-    "all": ("all", "all time", "total", "ever", "全部", "所有", "总计", "todo", "siempre"),
-}
 _WORD_TO_KEY = {word: key for key, words in _NAMED.items() for word in words}
 _DAYS = re.compile(
     r"^(?:last|past|最近|过去|近|últimos|ultimos)?\s*(\d{1,6})\s*(?:d|days?|天|日|días|dias|día|dia)$", re.IGNORECASE

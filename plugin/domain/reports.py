@@ -19,7 +19,6 @@ from typing import Any, NamedTuple
 
 from ..errors import InvalidSort
 from ..store.sqlite import Store
-from ..words import report_messages  # noqa: F401  (adds the messages this module speaks)
 from . import catalogue, pricing, rollups
 from .ranges import Range, between, today
 

@@ -9,19 +9,19 @@ dashboard, the model test) and `files` (exports), so they stay under the message
 from __future__ import annotations
 
 import logging
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field, field_validator
 
 from .. import openwebui
 from ..domain import ranges
 from ..ui import buttons
-from ..words import (
-    i18n,
-    report_messages,  # noqa: F401  (adds the messages this module speaks)
-)
+from ..words import Language, i18n
+from ..words.reports import REPORTS
 from .context import open_context
 from .valves import DatabaseUrl
+
+i18n.load(REPORTS)  # the report model's and the buttons' messages: this front-end speaks them
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ class Action:
 
     class Valves(BaseModel):
         priority: int = Field(default=0, ge=-1000, le=1000, description="Order among action buttons.")
-        language: Literal["en", "zh", "es"] = Field(default="en", description="Language of the messages.")
+        language: Language = Field(default="en", description="Language of the messages.")
         currency_symbol: str = Field(default="$", max_length=8, description="Shown before every amount.")
         timezone: str = Field(
             default="",

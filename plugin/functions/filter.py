@@ -37,7 +37,7 @@ from ..errors import MisconfiguredValve, StoreUnavailable, UserBlocked
 from ..money import money
 from ..store.sqlite import Store, open_store_async
 from ..ui import notice
-from ..words import i18n
+from ..words import Language, OptionalLanguage, i18n
 from .valves import DatabaseUrl, store_target
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ class Filter:
             le=1000,
             description="Order among filters; lower runs first (all hooks).",
         )
-        language: Literal["en", "zh", "es"] = Field(
+        language: Language = Field(
             default="en",
             description="Language of messages and the notice (users may pick their own).",
         )
@@ -168,7 +168,7 @@ class Filter:
             return value
 
     class UserValves(BaseModel):
-        language: Literal["", "en", "zh", "es"] = Field(
+        language: OptionalLanguage = Field(
             default="",
             description="Your language for billing messages; empty uses the admin's choice.",
         )

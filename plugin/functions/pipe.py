@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import AsyncIterator
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -15,12 +15,12 @@ from .. import openwebui
 from ..domain import ranges
 from ..errors import MonitorError
 from ..ui import commands
-from ..words import (
-    i18n,
-    report_messages,  # noqa: F401  (adds the messages this module speaks)
-)
+from ..words import Language, OptionalLanguage, i18n
+from ..words.reports import REPORTS
 from .context import open_context
 from .valves import DatabaseUrl
+
+i18n.load(REPORTS)  # the report model's and the buttons' messages: this front-end speaks them
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ class Pipe:
     openwebui_monitor_role = "report"
 
     class Valves(BaseModel):
-        language: Literal["en", "zh", "es"] = Field(default="en", description="Language of the answers.")
+        language: Language = Field(default="en", description="Language of the answers.")
         currency_symbol: str = Field(default="$", max_length=8, description="Shown before every amount.")
         timezone: str = Field(
             default="",
@@ -54,7 +54,7 @@ class Pipe:
             return value.strip()
 
     class UserValves(BaseModel):
-        language: Literal["", "en", "zh", "es"] = Field(
+        language: OptionalLanguage = Field(
             default="",
             description="Your language for answers; empty uses the admin's choice.",
         )

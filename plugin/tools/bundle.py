@@ -6,6 +6,11 @@ every runtime source as readable text (admins read what they paste) and adds a
 tiny loader that registers the package under a private, versioned module name,
 so two versions can coexist in one Open WebUI process.  Output is deterministic
 so ``--check`` can detect stale generated files in CI.
+
+A generated file is read top-down by an admin deciding whether to trust it: it opens with a table of contents
+(one line per embedded module: where it starts and its docstring's first line), then the Function's own module,
+then what it imports, breadth-first in import order, and the PostgreSQL modules last (a SQLite-only admin can stop
+reading there); the loader comes at the end.
 """
 
 from __future__ import annotations
@@ -23,6 +28,9 @@ EXCLUDED = ("plugin/tools/", "plugin/__main__.py")  # tools, not runtime: never 
 # open_webui.utils.plugin.replace_imports rewrites these anywhere in the text.
 REWRITTEN_PHRASES = ("from utils", "from apps", "from main", "from config")
 FUNCTION_CLASSES = ("Pipe", "Filter", "Action", "Event")
+# Embedded last and marked in the contents: code that runs only when a valve names a PostgreSQL server.
+POSTGRES_ONLY = ("plugin/store/postgres.py", "plugin/store/postgres_schema.py")
+POSTGRES_NOTE = "only for database_url = postgresql://"
 
 
 class BundleError(Exception):
@@ -165,36 +173,65 @@ def collect_sources(root: Path) -> dict[str, str]:
     return sources
 
 
-def _imports(rel: str, text: str, sources: dict[str, str]) -> set[str]:
-    """The library files one module imports relatively, anywhere in its code (function-level imports too)."""
+def _imports(rel: str, text: str, sources: dict[str, str]) -> list[str]:
+    """The library files one module imports relatively, anywhere in its code (function-level imports too), in the
+    order the imports appear."""
     package = rel.split("/")[:-1]  # ["plugin"] or ["plugin", "functions"]
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(text)):
-        if not isinstance(node, ast.ImportFrom) or not node.level or node.level > len(package):
+    nodes = [node for node in ast.walk(ast.parse(text)) if isinstance(node, ast.ImportFrom)]
+    found: list[str] = []
+    for node in sorted(nodes, key=lambda node: (node.lineno, node.col_offset)):
+        if not node.level or node.level > len(package):
             continue
         base = "/".join(package[: len(package) - node.level + 1] + (node.module.split(".") if node.module else []))
         for name in (base, *(f"{base}/{alias.name}" for alias in node.names)):
             for candidate in (f"{name}.py", f"{name}/__init__.py"):
-                if candidate in sources:
-                    found.add(candidate)
+                if candidate in sources and candidate not in found:
+                    found.append(candidate)
     return found
 
 
 def sources_for(target: Target, sources: dict[str, str]) -> dict[str, str]:
-    """What one Function embeds: its module and everything it imports, every package `__init__`, and the non-Python
-    files when an embedded module reads them. The filter runs on every chat, and Open WebUI reads a Function's whole
-    text from its database and compares it on each request: a filter without the report model is less than half
-    the text."""
-    todo, seen = [f"plugin/{target.module.replace('.', '/')}.py"], set()
-    while todo:
-        rel = todo.pop()
-        if rel not in seen:
-            seen.add(rel)
-            todo.extend(_imports(rel, sources[rel], sources))
-    keep = seen | {rel for rel in sources if rel.endswith("/__init__.py")}
+    """What one Function embeds, in reading order: its module, then everything it imports (breadth-first, each
+    module's imports in the order they appear), the package `__init__`s not reached that way, the non-Python files
+    when an embedded module reads them, and the PostgreSQL modules last. The filter runs on every chat, and Open
+    WebUI reads a Function's whole text from its database and compares it on each request: a filter without the
+    report model is less than half the text."""
+    order = [f"plugin/{target.module.replace('.', '/')}.py"]
+    seen = set(order)
+    for rel in order:  # grows while it is read: breadth-first
+        for imported in _imports(rel, sources[rel], sources):
+            if imported not in seen:
+                seen.add(imported)
+                order.append(imported)
+    order += [rel for rel in sources if rel.endswith("/__init__.py") and rel not in seen]
     if any(_reads_files(sources[rel]) for rel in seen):  # the non-Python files, for modules that read them
-        keep |= {rel for rel in sources if not rel.endswith(".py")}
-    return {rel: text for rel, text in sources.items() if rel in keep}
+        order += [rel for rel in sources if not rel.endswith(".py")]
+    order = [rel for rel in order if rel not in POSTGRES_ONLY] + [rel for rel in order if rel in POSTGRES_ONLY]
+    return {rel: sources[rel] for rel in order}
+
+
+def summary(rel: str, text: str) -> str:
+    """One line for the contents: a module's docstring's first line (a data file's name alone), and the PostgreSQL
+    note for the modules only a PostgreSQL database runs."""
+    line = ""
+    if rel.endswith(".py"):
+        docstring = ast.get_docstring(ast.parse(text), clean=True) or ""
+        line = docstring.strip().split("\n")[0].strip()
+    if rel in POSTGRES_ONLY:
+        line = f"[{POSTGRES_NOTE}] {line}".strip()
+    return line
+
+
+def contents(embedded: dict[str, str], lines: dict[str, int]) -> str:
+    """The table of contents as comment lines: each embedded file, the line its text starts on, and its summary."""
+    width = max(len(rel) for rel in embedded)
+    rows = [
+        f"#   {rel:<{width}}  line {lines.get(rel, 0):>5}  {summary(rel, text)}".rstrip()
+        for rel, text in embedded.items()
+    ]
+    return "# Contents: the embedded modules, in the order they appear below (the Function's own module first).\n" + (
+        "\n".join(rows) + "\n"
+    )
 
 
 def _reads_files(text: str) -> bool:
@@ -257,10 +294,23 @@ def package_name(version: str, sources: dict[str, str]) -> str:
 def render(target: Target, version: str, sources: dict[str, str]) -> str:
     """Build the text of one Function file: named after all `sources`, embedding what `target` imports."""
     pkg = package_name(version, sources)
-    entries = "".join(
-        f"    {json.dumps(rel)}: {text_literal(text)},\n" for rel, text in sources_for(target, sources).items()
-    )
-    text = (
+    embedded = sources_for(target, sources)
+    entries = [f"    {json.dumps(rel)}: {text_literal(text)},\n" for rel, text in embedded.items()]
+    # The contents has one line per file whatever its numbers say, so a draft without them tells where each starts.
+    draft = _text(target, version, pkg, contents(embedded, {}), "")
+    line = draft[: draft.index("\n_EMBEDDED = {\n")].count("\n") + 3  # the first entry's line
+    lines = {}
+    for rel, entry in zip(embedded, entries, strict=True):
+        lines[rel] = line + 1  # the text starts on the line after its name
+        line += entry.count("\n")
+    text = _text(target, version, pkg, contents(embedded, lines), "".join(entries))
+    check_phrases(target.filename, text)
+    return text
+
+
+def _text(target: Target, version: str, pkg: str, toc: str, entries: str) -> str:
+    """The file: frontmatter, contents, the embedded texts, the loader, the class Open WebUI looks for."""
+    return (
         '"""\n'
         f"title: {target.title}\n"
         f"author: {AUTHOR}\n"
@@ -272,7 +322,9 @@ def render(target: Target, version: str, sources: dict[str, str]) -> str:
         "# Generated by `python -m plugin bundle` from the OpenWebUI Monitor\n"
         "# repository. Do not edit by hand: change plugin/ or schema.sql and rerun.\n"
         f"# The embedded sources are loaded as package {pkg}.\n"
-        "# fmt: off\n\n"
+        "# fmt: off\n"
+        "#\n"
+        f"{toc}\n"
         "import importlib\nimport importlib.abc\nimport importlib.util\nimport sys\n\n"
         f"_PKG = {json.dumps(pkg)}\n\n"
         f"_EMBEDDED = {{\n{entries}}}\n\n"
@@ -281,8 +333,6 @@ def render(target: Target, version: str, sources: dict[str, str]) -> str:
         f"{target.cls} = importlib.import_module(_PKG + {json.dumps('.' + target.module)})"
         f".{target.cls}\n"
     )
-    check_phrases(target.filename, text)
-    return text
 
 
 def render_all(root: Path) -> dict[str, str]:

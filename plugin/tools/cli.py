@@ -221,7 +221,10 @@ def run_reconcile(db: Path | None, repair: bool, url: str | None = None) -> int:
     from ..money import money
     from ..store.postgres import PgStore, redacted
     from ..store.sqlite import Store, is_url
+    from ..words import i18n
+    from ..words.reports import REPORTS
 
+    i18n.load(REPORTS)  # the check's verdict is a report message
     if url is not None:
         if db is not None or not is_url(url):
             print("reconcile failed: give either --db FILE or --url postgresql://...", file=sys.stderr)

@@ -19,7 +19,7 @@ from ..domain import admin, exchange, reports
 from ..errors import InvalidAmount, MonitorError
 from ..money import money, parse_amount
 from ..store.sqlite import Store
-from ..words import report_messages  # noqa: F401  (adds the messages this module speaks)
+from ..words.vocabulary import SET_PREFIXES as _SET
 from . import commands, dashboard, views
 
 ADMIN_BUTTONS = frozenset({"test_models", "topup", "prices", "export"})  # the dashboard: own data for users
@@ -181,7 +181,6 @@ async def _dashboard(p: Press) -> Outcome:
 
 _BLOCK = frozenset(commands.SYNONYMS["block"])
 _UNBLOCK = frozenset(commands.SYNONYMS["unblock"])
-_SET = ("=", "set ", "设置", "设为", "fijar ")
 
 
 async def _topup(p: Press) -> Outcome:

@@ -20,10 +20,8 @@ from ..domain.tokens import CJK
 from ..errors import AdminOnly, InvalidAmount, InvalidBudget, InvalidImport, MonitorError
 from ..money import money, parse_amount
 from ..store.sqlite import Store
-from ..words import (
-    i18n,
-    report_messages,  # noqa: F401  (adds the messages this module speaks)
-)
+from ..words import i18n
+from ..words.vocabulary import APPLY_WORDS, FILLER, OPTION_NAMES, QUALIFIERS, SUBCOMMANDS, SYNONYMS
 from . import markdown, views
 
 log = logging.getLogger(__name__)
@@ -34,144 +32,6 @@ MAX_INPUT = 4_000  # a command is a line, not a document; /import's JSON comes a
 # Commands everyone may use, and those only an Open WebUI admin may.
 PUBLIC = frozenset({"usage", "models", "days", "records", "balance", "help"})
 ADMIN = frozenset({"users", "top", "prices", "price", "block", "unblock", "export", "import", "reconcile", "budget"})
-
-# Words that name a command, in every language at once: the reader's language never limits what they type.
-# `balance` doubles as the admin's `balance set|add`; without those words it is the reader's own balance.
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "usage": (
-        "usage",
-        "use",
-        "spend",
-        "spent",
-        "spending",
-        "cost",
-        "costs",
-        "stats",
-        "report",
-        "me",
-        "mine",
-        "用量",
-        "使用",
-        "使用量",
-        "统计",
-        "花费",
-        "消费",
-        "账单",
-        "uso",
-        "consumo",
-        "gasto",
-        "gastos",
-    ),
-    "models": ("models", "model", "by model", "per model", "模型", "按模型", "modelos", "modelo", "por modelo"),
-    "days": ("days", "daily", "by day", "per day", "每天", "每日", "按天", "días", "dias", "diario", "por día"),
-    "records": (
-        "records",
-        "record",
-        "history",
-        "log",
-        "logs",
-        "latest",
-        "recent",
-        "记录",
-        "明细",
-        "历史",
-        "registros",
-        "registro",
-        "historial",
-    ),
-    "balance": ("balance", "credit", "credits", "余额", "额度", "saldo", "crédito", "credito"),
-    "help": ("help", "?", "commands", "start", "帮助", "命令", "ayuda", "comandos"),
-    "users": ("users", "user", "people", "members", "用户", "用户列表", "usuarios", "usuario"),
-    "top": (
-        "top",
-        "overview",
-        "dashboard",
-        "summary",
-        "ranking",
-        "leaderboard",
-        "总览",
-        "排行",
-        "排名",
-        "概览",
-        "resumen",
-        "clasificación",
-        "clasificacion",
-        "panel",
-    ),
-    "prices": ("prices", "pricing", "price list", "价格", "价格表", "定价", "precios", "tarifas"),
-    "price": ("price", "价格设置", "设置价格", "precio"),
-    "block": ("block", "ban", "disable", "封禁", "禁用", "拉黑", "bloquear"),
-    "unblock": ("unblock", "unban", "enable", "解封", "启用", "解除封禁", "desbloquear"),
-    "export": ("export", "download", "backup", "导出", "备份", "下载", "exportar", "descargar"),
-    "import": ("import", "restore", "导入", "恢复", "importar", "restaurar"),
-    "reconcile": (
-        "reconcile",
-        "reconciliation",
-        "对账",
-        "核对余额",
-        "conciliar",
-        "conciliación",
-        "conciliacion",
-    ),
-    "budget": (
-        "budget",
-        "budgets",
-        "allowance",
-        "allowances",
-        "预算",
-        "配额",
-        "presupuesto",
-        "presupuestos",
-        "asignación",
-        "asignacion",
-    ),
-}
-# Filler people put around a command: "show my usage for the last 7 days", "muéstrame mi uso".
-FILLER = frozenset(
-    "show me my the please pls for of in what what's whats is was how much did i do have give list see check "
-    "查看 看看 我的 请 显示 一下 的 muestra muéstrame muestrame mi mis el la los las de del por favor ver cuál "
-    "cual es".split()
-)
-SUBCOMMANDS: dict[str, dict[str, tuple[str, ...]]] = {
-    "price": {
-        "set": ("set", "设置", "设", "fijar", "poner", "establecer"),
-        "clear": ("clear", "unset", "remove", "delete", "reset", "清除", "删除", "borrar", "quitar"),
-        "copy": ("copy", "复制", "copiar"),
-        "inherit": ("inherit", "继承", "heredar"),
-        "sync": ("sync", "同步", "sincronizar"),
-        "catalogue": ("catalogue", "catalog", "价格目录", "目录", "catálogo", "catalogo"),
-        "accept": ("accept", "接受", "采用", "aceptar"),
-        "undo": ("undo", "revert", "撤销", "撤回", "deshacer"),
-        "history": ("history", "changes", "历史", "变更", "historial", "cambios"),
-    },
-    "balance": {
-        "set": ("set", "设置", "设为", "fijar", "poner", "establecer"),
-        "add": (
-            "add",
-            "topup",
-            "top-up",
-            "top up",
-            "recharge",
-            "充值",
-            "增加",
-            "加",
-            "añadir",
-            "anadir",
-            "agregar",
-            "recargar",
-            "sumar",
-        ),
-    },
-    "reconcile": {"repair": ("repair", "fix", "修复", "reparar", "corregir")},
-    "budget": {
-        **budget_admin.SCOPES,
-        "clear": ("clear", "remove", "delete", "unset", "清除", "删除", "borrar", "quitar"),
-    },
-    "export": {
-        "csv": ("csv", "records", "usage", "记录", "registros"),
-        "json": ("json", "database", "db", "all", "数据库", "全部", "base de datos", "todo"),
-    },
-}
 
 
 @dataclass(frozen=True)
@@ -261,20 +121,6 @@ def _strip_filler(text: str) -> str:
 
 
 _OPTION = re.compile(r"^([a-z_\u4e00-\u9fff]+)[:=](.+)$", re.IGNORECASE)
-OPTION_NAMES = {
-    "user": ("user", "u", "用户", "usuario"),
-    "model": ("model", "m", "模型", "modelo"),
-    "sort": ("sort", "order", "by", "排序", "orden", "ordenar"),
-    "page": ("page", "p", "页", "página", "pagina"),
-    "size": ("size", "limit", "每页", "tamaño", "tamano"),
-    "range": ("range", "period", "时间", "范围", "periodo"),
-    "input": ("input", "in", "输入", "entrada"),
-    "output": ("output", "out", "输出", "salida"),
-    "cached": ("cached", "cache", "缓存", "caché"),
-    "msg": ("msg", "message", "per_msg", "permsg", "每条", "mensaje"),
-    "reasoning": ("reasoning", "think", "推理", "razonamiento"),
-    "request": ("request", "req", "per_request", "每次请求", "solicitud"),
-}
 _OPTION_KEYS = {alias: key for key, aliases in OPTION_NAMES.items() for alias in aliases}
 
 
@@ -328,16 +174,6 @@ def _scan(line: str) -> tuple[str, str] | None:
     return None
 
 
-# Words that qualify a report rather than name its range: "/top 30d by calls", "/records 7d cost asc".
-QUALIFIERS: dict[str, tuple[str, ...]] = {
-    "calls": ("calls", "count", "requests", "次数", "调用", "llamadas"),
-    "cost": ("cost", "spend", "amount", "money", "费用", "金额", "coste", "costo", "importe"),
-    "tokens": ("tokens", "token"),
-    "time": ("time", "date", "newest", "时间", "fecha"),
-    "balance": ("balance", "余额", "saldo"),
-    "asc": ("asc", "ascending", "oldest", "升序", "ascendente"),
-    "desc": ("desc", "descending", "降序", "descendente"),
-}
 _PUNCTUATION = ",.;!?¿¡。，！？；"
 _QUALIFIER_KEYS = {word: key for key, words in QUALIFIERS.items() for word in words}
 
@@ -652,7 +488,6 @@ async def _prices(ctx: Context, command: Command) -> str:
     return views.price_list(rows, ctx.lang, ctx.symbol)
 
 
-APPLY_WORDS = frozenset({"apply", "confirm", "yes", "执行", "确认", "aplicar", "confirmar"})
 _CATALOGUE_WORDS = frozenset(SUBCOMMANDS["price"]["catalogue"])
 
 

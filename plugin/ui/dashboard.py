@@ -19,10 +19,7 @@ from typing import Any
 from ..domain.ranges import Range
 from ..domain.reports import OTHERS, Slice
 from ..money import money
-from ..words import (
-    i18n,
-    report_messages,  # noqa: F401  (adds the messages this module speaks)
-)
+from ..words import i18n
 from .markdown import number
 from .views import range_title
 

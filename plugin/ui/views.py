@@ -14,10 +14,7 @@ from typing import Any
 from ..domain.ranges import Range
 from ..domain.reports import Page, Slice, fold
 from ..money import money
-from ..words import (
-    i18n,
-    report_messages,  # noqa: F401  (adds the messages this module speaks)
-)
+from ..words import i18n
 from .markdown import DASH, cell, number, pie, series, table, units, when
 
 ROW_CAP = 50  # rows a table shows before saying how many it left out

@@ -1,0 +1,282 @@
+"""What the report model and the buttons say in English: answers, tables, help, confirmations.
+
+Loaded by the front-ends that speak them (the pipe, the action, the command line) with
+`i18n.load(REPORTS)`; the Filter never carries them."""
+
+MESSAGES: dict[str, str] = {
+    # commands
+    "prices_synced": "Pinned the connection-reported prices of {count} model(s) as admin prices: {models}.",
+    "prices_synced_none": "Every connection-reported price already matches the admin prices; nothing changed.",
+    "prices_sync_preview": "Would pin connection-reported prices for: {models}. Send `/price sync apply` to do it.",
+    "confirm_sync": "Pin the connection-reported prices as admin prices for: {models}?",
+    "import_needs_one": "attach one JSON file, or paste the JSON in a ```json block below /import.",
+    "chat_title": "Usage Monitor",
+    "help_intro": "I am the **Usage Monitor**. Ask me about your usage; ranges: `today`, `week`, `month`, "
+    "`last week`, `7d`, `all`, `2026-11-01..2026-11-28`.",
+    "help_unknown": "I didn't understand “{text}”.",
+    "help_user": (
+        "| Command | What it shows |\n|---|---|\n"
+        "| `/usage [range]` | your balance, spend and tokens, by model and by day, with charts |\n"
+        "| `/models [range]` | your spend per model |\n"
+        "| `/days [range]` | your spend per day |\n"
+        "| `/records [range] [sort:time/cost/tokens/balance] [asc] [page:N]` | your latest replies |\n"
+        "| `/balance` | your balance |\n"
+        "| `/help` | this list |"
+    ),
+    "help_admin": (
+        "**Administrators**\n\n| Command | What it does |\n|---|---|\n"
+        "| `/top [range] [by calls]` | report card, model share, user ranking |\n"
+        "| `/records [range] user:NAME model:ID sort:cost` | everyone's records, filtered |\n"
+        "| `/users [search]` | users with balance, spend and blocked flag |\n"
+        "| `/balance set USER AMOUNT`, `/balance add USER AMOUNT` | set or top up a balance |\n"
+        "| `/block USER`, `/unblock USER` | stop or allow a user's chats |\n"
+        "| `/prices` | every model's price and where it comes from |\n"
+        "| `/price set MODEL IN OUT [msg:X] [cached:Y]` | prices per 1M tokens (or per message) |\n"
+        "| `/price clear MODEL`, `/price copy FROM TO`, `/price inherit` | clear, copy, inherit base-model "
+        "prices |\n"
+        "| `/price sync [apply]` | preview, then pin the prices connections report as admin prices |\n"
+        "| `/price catalogue [apply]`, `/price accept MODEL ID` | preview, then pin the bundled catalogue's "
+        "prices; accept a near miss |\n"
+        "| `/price undo`, `/price history` | revert the last price change (a whole sync), list changes |\n"
+        "| `/export csv [range]`, `/export json` | usage records as CSV, the database as JSON |\n"
+        "| `/import` + a JSON file or pasted JSON | restore a backup or the original Monitor's export |\n"
+        "| `/reconcile [repair]` | check every balance against the ledger; `repair` sets those that differ to "
+        "their ledger sum |\n"
+        "| `/budget`, `/budget group NAME init AMOUNT` | list budgets; a group's initial balance |\n"
+        "| `/budget group NAME daily/weekly/monthly reset/add AMOUNT`, `/budget user EMAIL …` | an allowance |\n"
+        "| `/budget clear group NAME [init/allowance]`, `/budget clear user EMAIL` | remove a budget |"
+    ),
+    "summary_title": "**Your usage** · balance {balance}",
+    "summary_header": "| Period | Replies | Input tokens | Output tokens | Cost |",
+    "period_today": "Today",
+    "period_30d": "Last 30 days",
+    "period_all": "All time",
+    "message_usage": "{tokens} | {cost} | price: {source}",
+    "no_usage_for_message": "No usage has been recorded for this message.",
+    "allowance_reset": "reset to {amount} {period}",
+    "allowance_add": "{amount} added {period}",
+    "period_day": "every day (UTC)",
+    "period_week": "every week (Monday, UTC)",
+    "period_month": "every month (UTC)",
+    "allowance_line": "**Allowance:** {allowance}; next refill {when}.",
+    "budget_group": "group {name}",
+    "budget_user": "user {name}",
+    "budget_init_set": "Initial balance for {target}: {amount} (members who have not chatted yet get it).",
+    "budget_allowance_set": "Allowance for {target}: {allowance}; next refill {when}.",
+    "budget_cleared": "Cleared the budget of {target}.",
+    "budget_not_set": "{target} has no such budget; nothing changed.",
+    "budget_list_title": "**Budgets**",
+    "budget_list_header": "| Applies to | Initial balance | Allowance | Next refill |",
+    "budget_none": "No budgets yet. Example: `/budget group Staff daily reset 1`.",
+    "budget_rules": "A member of several groups gets the largest initial balance; a user's own allowance beats "
+    "their groups', and among groups the largest amount wins. Refills happen at the first request of a period.",
+    "range_today": "Today ({day})",
+    "range_yesterday": "Yesterday ({day})",
+    "range_week": "This week ({first} – {last})",
+    "range_month": "This month ({first} – {last})",
+    "range_days": "Last {days} days ({first} – {last})",
+    "range_all": "All time",
+    "range_custom": "{first} – {last}",
+    "no_usage": "No usage in this period.",
+    "rows_hidden": "… and {count} more not shown.",
+    "earlier_hidden": "{count} earlier rows are not shown here; the chart has them all.",
+    "summary_not_seen": "You have not chatted yet: your balance is set at your first chat.",
+    "col_metric": "Metric",
+    "col_value": "Value",
+    "col_model": "Model",
+    "col_replies": "Replies",
+    "col_input": "Input tokens",
+    "col_output": "Output tokens",
+    "col_cached": "Cached tokens",
+    "col_reasoning": "Reasoning tokens",
+    "col_tokens": "Tokens",
+    "col_cost": "Cost",
+    "col_share": "Share",
+    "col_day": "Day",
+    "col_month": "Month",
+    "col_year": "Year",
+    "col_time": "Time",
+    "col_user": "User",
+    "col_email": "Email",
+    "col_balance": "Balance",
+    "col_name": "Name",
+    "col_role": "Role",
+    "col_spent": "Spent",
+    "col_last_used": "Last use",
+    "col_status": "Status",
+    "col_price_input": "Input / 1M",
+    "col_price_output": "Output / 1M",
+    "col_price_cached": "Cached input / 1M",
+    "col_price_msg": "Per message",
+    "col_price_reasoning": "Reasoning / 1M",
+    "col_price_request": "Per request",
+    "col_source": "Source",
+    "totals_title": "Usage · {range}",
+    "card_title": "Usage report · {range}",
+    "card_cost": "Total cost",
+    "card_tokens_value": "{total} (input {input} · output {output})",
+    "card_users": "Active users",
+    "card_models": "Models used",
+    "card_top_model": "Most used model",
+    "card_top_model_value": "{model} · {calls} replies",
+    "card_top_spender": "Top spender",
+    "card_estimated": "Replies with estimated tokens",
+    "by_model_title": "Usage by model · {range}",
+    "by_day_title_day": "Usage per day · {range}",
+    "by_day_title_month": "Usage per month · {range}",
+    "by_day_title_year": "Usage per year · {range}",
+    "chart_cost_day": "Cost per day",
+    "chart_cost_month": "Cost per month",
+    "chart_cost_year": "Cost per year",
+    "chart_axis_cost": "Cost ({symbol})",
+    "chart_share_cost": "Cost by model",
+    "chart_share_calls": "Replies by model",
+    "share_title_cost": "Model share by cost · {range}",
+    "share_title_calls": "Model share by replies · {range}",
+    "others": "Others ({count} models)",
+    "records_title": "Usage records · {range}",
+    "records_filter_user": "User: {user}",
+    "records_filter_model": "Model: {model}",
+    "records_sorted": "sorted by {sort}, {direction}",
+    "sort_time": "time",
+    "sort_cost": "cost",
+    "sort_tokens": "tokens",
+    "sort_balance": "balance",
+    "dir_desc": "descending",
+    "dir_asc": "ascending",
+    "records_page": "Page {page} of {pages} · {total} records",
+    "ranking_title_cost": "Top users by cost · {range}",
+    "ranking_title_calls": "Top users by replies · {range}",
+    "users_title": "Users ({total})",
+    "users_title_search": "Users matching “{search}” ({total})",
+    "users_none": "Nobody matches.",
+    "users_page": "Page {page} of {pages} · {total} users",
+    "status_active": "active",
+    "status_blocked": "blocked",
+    "status_not_seen": "not yet seen",
+    "status_gone": "no longer in Open WebUI",
+    "prices_title": "Model prices (per 1M tokens, or per message)",
+    "prices_none": "No models found.",
+    "price_unlisted": "not in the model list",
+    "source_admin": "set by an admin",
+    "source_admin_base": "admin price of base model {base}",
+    "source_connection": "from the connection",
+    "source_connection_base": "connection price of base model {base}",
+    "source_default": "default",
+    # admin
+    "not_set": "not set",
+    "balance_set": "Balance of {user} set to {new} (was {old}).",
+    "balance_added": "Added {amount} to the balance of {user}: {old} → {new}.",
+    "balance_deducted": "Deducted {amount} from the balance of {user}: {old} → {new}.",
+    "user_blocked_done": "{user} is blocked: their chats are refused until they are unblocked.",
+    "user_unblocked_done": "{user} is unblocked and can chat again.",
+    "user_already_blocked": "{user} was already blocked; nothing changed.",
+    "user_already_unblocked": "{user} was not blocked; nothing changed.",
+    "price_set": (
+        "Prices of {model}: input {input}, output {output}, cached input {cached} per 1M tokens; per message {per_msg}."
+    ),
+    "price_cleared": (
+        "Removed the administrator prices of {model}; it is now priced by its base model, its connection"
+        " or the defaults."
+    ),
+    "price_not_set": "{model} had no administrator price; nothing changed.",
+    "price_copied": (
+        "Copied the prices of {source} to {model}: input {input}, output {output}, cached input {cached}"
+        " per 1M tokens; per message {per_msg}."
+    ),
+    "prices_inherited": "Copied base model prices to {count} workspace model(s): {models}.",
+    "prices_inherited_none": "No workspace model without prices has a base model with prices; nothing changed.",
+    "import_done": (
+        "Imported {users} users, {usage} usage records, {prices} prices and {ledger} ledger entries"
+        " from {source}. Everything that was here before has been replaced."
+    ),
+    "import_backup": "The previous data was saved to {path}.",
+    "import_source_embedded": "an OpenWebUI Monitor (embedded) export",
+    "import_source_original": "an OpenWebUI-Monitor backup",
+    "export_csv_done": "Usage records as CSV: {link}",
+    "export_json_done": "The whole database as JSON: {link}",
+    "reconcile_ok": "All {total} balances agree with the ledger.",
+    "reconcile_found": "{count} of {total} balances differ from the ledger; nothing was changed.",
+    "reconcile_hint": (
+        "Send `/reconcile repair` to set each of them to its ledger sum (the ledger is the record and stays as it is)."
+    ),
+    "reconcile_repaired": (
+        "Repaired {count} of {total} balances: each is now its ledger sum. The ledger was not changed."
+    ),
+    "reconcile_holds": "{count} pre-charge hold(s) of open chats, {amount} in all, are in the ledger already.",
+    "col_cached_balance": "Cached balance",
+    "col_balance_before": "Balance before",
+    "col_ledger_sum": "Ledger sum",
+    "col_difference": "Difference",
+    # action
+    "message_not_billed": "This message was never billed: there is no usage record for it.",
+    "usage_tokens_detail": "Tokens: input {input}, output {output}, cached {cached}, reasoning {reasoning}",
+    "usage_price_source": "price: {source}",
+    "usage_balance_after": "balance after: {amount}",
+    "button_admin_only": "Sorry, this button is for administrators; nothing was changed.",
+    "button_cancelled": "Cancelled; nothing was changed.",
+    "dialog_unavailable": "This button needs the chat open in the browser to ask you questions ({error}).",
+    "dash_title": "Usage dashboard",
+    "dash_range_prompt": "Which period? today, 7d, 30d, month, last month, all, or 2026-11-01..2026-11-28",
+    "dash_ranking": "Top users by cost",
+    "dash_done": "Dashboard for {range} is below.",
+    "topup_title": "Balance or block",
+    "topup_user_prompt": "Which user? Type an e-mail or a name.",
+    "topup_amount_prompt": (
+        "{user}: balance {balance}, {state}. Type an amount to add (5), a negative amount to deduct (-2),"
+        " =10 to set the balance, or block / unblock."
+    ),
+    "confirm_add": "Add {amount} to the balance of {user}?",
+    "confirm_deduct": "Deduct {amount} from the balance of {user}?",
+    "confirm_set": "Set the balance of {user} to {amount}?",
+    "confirm_block": "Block {user}? Their chats will be refused until unblocked.",
+    "confirm_unblock": "Unblock {user}?",
+    "prices_button_title": "Model prices",
+    "prices_model_prompt": (
+        "Which model? Type its id or name, inherit to copy base-model prices, sync to pin connection prices,"
+        " catalogue to pin catalogue prices, or undo to revert the last price change."
+    ),
+    "prices_values_prompt": (
+        "{current} Type new prices per 1M tokens: input output [per message]; - keeps one, off unsets it."
+    ),
+    "confirm_price": "Set the prices of {model}: {prices}?",
+    "confirm_inherit": "Copy base-model prices to: {models}?",
+    "catalogue_intro": "Price catalogue: {source}, {date}.",
+    "catalogue_new": "New prices: {models}.",
+    "catalogue_changed": "Changed prices (replacing an admin price): {models}.",
+    "catalogue_apply_hint": (
+        "Send `/price catalogue apply` to pin them as admin prices; `/price undo` reverts the whole sync."
+    ),
+    "catalogue_near": (
+        "Not in the catalogue, but similar to an entry (not priced from it until you accept one): {models}. To "
+        "accept: `{example}`."
+    ),
+    "catalogue_synced": "Pinned catalogue prices for {count} model(s): {models}. `/price undo` reverts.",
+    "catalogue_synced_none": "Every model the catalogue names already has its catalogue price; nothing to pin.",
+    "price_accepted": (
+        "{model} now has the catalogue prices of {source}: input {input}, output {output}, cached input {cached} "
+        "per 1M tokens."
+    ),
+    "price_accept_usage": "Say which model and which catalogue entry: `/price accept MODEL CATALOGUE-ID`.",
+    "price_undone": "Undid the last price change ({action}) for {count} model(s): {models}.",
+    "price_undo_none": "There is no price change to undo.",
+    "price_undo_moved_on": "Another price change was made meanwhile, so nothing was undone. Press again to see it.",
+    "price_history_none": "No price changes recorded yet.",
+    "price_history_title": "Price changes, newest first",
+    "price_history_undone": "(undone)",
+    "price_history_hint": "`/price undo` reverts the newest change not yet undone.",
+    "price_more_rates": "Reasoning {reasoning} per 1M tokens, {request} per request.",
+    "source_catalogue": "price catalogue",
+    "source_catalogue_base": "catalogue price of base model {base}",
+    "confirm_catalogue": "Pin these catalogue prices as admin prices?\n\n{summary}",
+    "confirm_undo": "Undo the last price change ({action}) for: {models}?",
+    "test_title": "Model test",
+    "test_none": "There are no models to test.",
+    "test_progress": "Testing models: {done}/{total}…",
+    "test_done": "{ok} of {total} models answered.",
+    "test_ok": "ok",
+    "test_failed": "error",
+    "test_timeout": "no answer within {seconds:.0f}s",
+    "col_latency": "Latency",
+    "col_error": "Error",
+}

@@ -1,0 +1,290 @@
+"""What the report model and the buttons say in Spanish: answers, tables, help, confirmations.
+
+Loaded by the front-ends that speak them (the pipe, the action, the command line) with
+`i18n.load(REPORTS)`; the Filter never carries them."""
+
+MESSAGES: dict[str, str] = {
+    # commands
+    "prices_synced": "Precios de la conexión fijados como precios de administrador en {count} modelo(s): {models}.",
+    "prices_synced_none": "Los precios de la conexión ya coinciden con los del administrador; no se cambió nada.",
+    "prices_sync_preview": "Se fijarían los precios de la conexión para: {models}. Envíe `/price sync apply`.",
+    "confirm_sync": "¿Fijar los precios de la conexión como precios de administrador para: {models}?",
+    "import_needs_one": "adjunte un archivo JSON o pegue el JSON en un bloque ```json debajo de /import.",
+    "chat_title": "Monitor de uso",
+    "help_intro": "Soy el **Monitor de uso**. Pregúnteme por su uso; periodos: `hoy`, `semana`, `mes`, "
+    "`semana pasada`, `7d`, `todo`, `2026-11-01..2026-11-28`.",
+    "help_unknown": "No entendí “{text}”.",
+    "help_user": (
+        "| Comando | Qué muestra |\n|---|---|\n"
+        "| `/uso [periodo]` | su saldo, gasto y tokens, por modelo y por día, con gráficos |\n"
+        "| `/modelos [periodo]` | su gasto por modelo |\n"
+        "| `/días [periodo]` | su gasto por día |\n"
+        "| `/registros [periodo] [sort:time/cost/tokens/balance] [asc] [page:N]` | sus últimas respuestas |\n"
+        "| `/saldo` | su saldo |\n"
+        "| `/ayuda` | esta lista |"
+    ),
+    "help_admin": (
+        "**Administradores**\n\n| Comando | Qué hace |\n|---|---|\n"
+        "| `/top [periodo] [by calls]` | informe, reparto por modelo, ranking de usuarios |\n"
+        "| `/records [periodo] user:NOMBRE model:ID sort:cost` | registros de todos, filtrados |\n"
+        "| `/users [búsqueda]` | usuarios con saldo, gasto y bloqueo |\n"
+        "| `/balance set USUARIO IMPORTE`, `/balance add USUARIO IMPORTE` | fijar o recargar un saldo |\n"
+        "| `/block USUARIO`, `/unblock USUARIO` | impedir o permitir el chat |\n"
+        "| `/prices` | el precio de cada modelo y su origen |\n"
+        "| `/price set MODELO ENTRADA SALIDA [msg:X] [cached:Y]` | precios por 1M tokens (o por mensaje) |\n"
+        "| `/price clear MODELO`, `/price copy DE A`, `/price inherit` | borrar, copiar, heredar precios |\n"
+        "| `/price sync [apply]` | ver y luego fijar los precios de la conexión como de administrador |\n"
+        "| `/price catalogue [apply]`, `/price accept MODELO ID` | ver y luego fijar los precios del catálogo "
+        "incluido; aceptar una entrada parecida |\n"
+        "| `/price undo`, `/price history` | deshacer el último cambio de precios (toda una sincronización), "
+        "ver cambios |\n"
+        "| `/export csv [periodo]`, `/export json` | registros en CSV, la base de datos en JSON |\n"
+        "| `/import` + un archivo JSON o JSON pegado | restaurar una copia o la exportación del Monitor "
+        "original |\n"
+        "| `/reconcile [repair]` | comprobar cada saldo con el libro; `repair` fija los distintos en su suma |\n"
+        "| `/budget`, `/budget group NOMBRE init IMPORTE` | ver presupuestos; saldo inicial de un grupo |\n"
+        "| `/budget group NOMBRE daily/weekly/monthly reset/add IMPORTE`, `/budget user CORREO …` | asignación |\n"
+        "| `/budget clear group NOMBRE [init/allowance]`, `/budget clear user CORREO` | quitar un presupuesto |"
+    ),
+    "summary_title": "**Su uso** · saldo {balance}",
+    "summary_header": "| Periodo | Respuestas | Tokens de entrada | Tokens de salida | Costo |",
+    "period_today": "Hoy",
+    "period_30d": "Últimos 30 días",
+    "period_all": "Todo",
+    "message_usage": "{tokens} | {cost} | precio: {source}",
+    "no_usage_for_message": "No hay uso registrado para este mensaje.",
+    "allowance_reset": "restablecer a {amount} {period}",
+    "allowance_add": "añadir {amount} {period}",
+    "period_day": "cada día (UTC)",
+    "period_week": "cada semana (lunes, UTC)",
+    "period_month": "cada mes (UTC)",
+    "allowance_line": "**Asignación:** {allowance}; próxima recarga {when}.",
+    "budget_group": "grupo {name}",
+    "budget_user": "usuario {name}",
+    "budget_init_set": "Saldo inicial de {target}: {amount} (lo reciben los miembros que aún no han chateado).",
+    "budget_allowance_set": "Asignación de {target}: {allowance}; próxima recarga {when}.",
+    "budget_cleared": "Presupuesto de {target} borrado.",
+    "budget_not_set": "{target} no tiene ese presupuesto; no cambió nada.",
+    "budget_list_title": "**Presupuestos**",
+    "budget_list_header": "| Se aplica a | Saldo inicial | Asignación | Próxima recarga |",
+    "budget_none": "Aún no hay presupuestos. Ejemplo: `/budget group Staff daily reset 1`.",
+    "budget_rules": "Un miembro de varios grupos recibe el mayor saldo inicial; la asignación propia de un usuario "
+    "gana a la de sus grupos, y entre grupos gana el mayor importe. Se recarga en la primera petición del periodo.",
+    "range_today": "Hoy ({day})",
+    "range_yesterday": "Ayer ({day})",
+    "range_week": "Esta semana ({first} – {last})",
+    "range_month": "Este mes ({first} – {last})",
+    "range_days": "Últimos {days} días ({first} – {last})",
+    "range_all": "Todo el tiempo",
+    "range_custom": "{first} – {last}",
+    "no_usage": "No hay uso en este periodo.",
+    "rows_hidden": "… y {count} más que no se muestran.",
+    "earlier_hidden": "No se muestran {count} filas anteriores; el gráfico las incluye todas.",
+    "summary_not_seen": "Aún no ha chateado: su saldo se asigna en su primer chat.",
+    "col_metric": "Métrica",
+    "col_value": "Valor",
+    "col_model": "Modelo",
+    "col_replies": "Respuestas",
+    "col_input": "Tokens de entrada",
+    "col_output": "Tokens de salida",
+    "col_cached": "Tokens en caché",
+    "col_reasoning": "Tokens de razonamiento",
+    "col_tokens": "Tokens",
+    "col_cost": "Costo",
+    "col_share": "Porcentaje",
+    "col_day": "Día",
+    "col_month": "Mes",
+    "col_year": "Año",
+    "col_time": "Hora",
+    "col_user": "Usuario",
+    "col_email": "Correo",
+    "col_balance": "Saldo",
+    "col_name": "Nombre",
+    "col_role": "Rol",
+    "col_spent": "Gastado",
+    "col_last_used": "Último uso",
+    "col_status": "Estado",
+    "col_price_input": "Entrada / 1M",
+    "col_price_output": "Salida / 1M",
+    "col_price_cached": "Entrada en caché / 1M",
+    "col_price_msg": "Por mensaje",
+    "col_price_reasoning": "Razonamiento / 1M",
+    "col_price_request": "Por solicitud",
+    "col_source": "Origen",
+    "totals_title": "Uso · {range}",
+    "card_title": "Informe de uso · {range}",
+    "card_cost": "Costo total",
+    "card_tokens_value": "{total} (entrada {input} · salida {output})",
+    "card_users": "Usuarios activos",
+    "card_models": "Modelos usados",
+    "card_top_model": "Modelo más usado",
+    "card_top_model_value": "{model} · {calls} respuestas",
+    "card_top_spender": "Mayor gasto",
+    "card_estimated": "Respuestas con tokens estimados",
+    "by_model_title": "Uso por modelo · {range}",
+    "by_day_title_day": "Uso por día · {range}",
+    "by_day_title_month": "Uso por mes · {range}",
+    "by_day_title_year": "Uso por año · {range}",
+    "chart_cost_day": "Costo por día",
+    "chart_cost_month": "Costo por mes",
+    "chart_cost_year": "Costo por año",
+    "chart_axis_cost": "Costo ({symbol})",
+    "chart_share_cost": "Costo por modelo",
+    "chart_share_calls": "Respuestas por modelo",
+    "share_title_cost": "Reparto del costo por modelo · {range}",
+    "share_title_calls": "Reparto de respuestas por modelo · {range}",
+    "others": "Otros ({count} modelos)",
+    "records_title": "Registros de uso · {range}",
+    "records_filter_user": "Usuario: {user}",
+    "records_filter_model": "Modelo: {model}",
+    "records_sorted": "ordenado por {sort}, {direction}",
+    "sort_time": "hora",
+    "sort_cost": "costo",
+    "sort_tokens": "tokens",
+    "sort_balance": "saldo",
+    "dir_desc": "descendente",
+    "dir_asc": "ascendente",
+    "records_page": "Página {page} de {pages} · {total} registros",
+    "ranking_title_cost": "Usuarios con más gasto · {range}",
+    "ranking_title_calls": "Usuarios con más respuestas · {range}",
+    "users_title": "Usuarios ({total})",
+    "users_title_search": "Usuarios que coinciden con “{search}” ({total})",
+    "users_none": "Nadie coincide.",
+    "users_page": "Página {page} de {pages} · {total} usuarios",
+    "status_active": "activo",
+    "status_blocked": "bloqueado",
+    "status_not_seen": "aún sin uso",
+    "status_gone": "ya no está en Open WebUI",
+    "prices_title": "Precios de los modelos (por 1M de tokens o por mensaje)",
+    "prices_none": "No se encontraron modelos.",
+    "price_unlisted": "no está en la lista de modelos",
+    "source_admin": "fijado por un administrador",
+    "source_admin_base": "precio de administrador del modelo base {base}",
+    "source_connection": "de la conexión",
+    "source_connection_base": "precio de la conexión del modelo base {base}",
+    "source_default": "por defecto",
+    # admin
+    "not_set": "sin definir",
+    "balance_set": "Saldo de {user} fijado en {new} (antes {old}).",
+    "balance_added": "Se añadió {amount} al saldo de {user}: {old} → {new}.",
+    "balance_deducted": "Se descontó {amount} del saldo de {user}: {old} → {new}.",
+    "user_blocked_done": "{user} está bloqueado: sus chats se rechazarán hasta que se desbloquee.",
+    "user_unblocked_done": "{user} está desbloqueado y puede volver a chatear.",
+    "user_already_blocked": "{user} ya estaba bloqueado; no se cambió nada.",
+    "user_already_unblocked": "{user} no estaba bloqueado; no se cambió nada.",
+    "price_set": (
+        "Precios de {model}: entrada {input}, salida {output}, entrada en caché {cached} por 1M de tokens;"
+        " por mensaje {per_msg}."
+    ),
+    "price_cleared": (
+        "Se eliminaron los precios de administrador de {model}; ahora se cobra según su modelo base,"
+        " su conexión o los valores por defecto."
+    ),
+    "price_not_set": "{model} no tenía precio de administrador; no se cambió nada.",
+    "price_copied": (
+        "Se copiaron los precios de {source} a {model}: entrada {input}, salida {output}, entrada en caché"
+        " {cached} por 1M de tokens; por mensaje {per_msg}."
+    ),
+    "prices_inherited": (
+        "Se copiaron los precios del modelo base a {count} modelo(s) del espacio de trabajo: {models}."
+    ),
+    "prices_inherited_none": "Ningún modelo sin precios tiene un modelo base con precios; no se cambió nada.",
+    "import_done": (
+        "Se importaron {users} usuarios, {usage} registros de uso, {prices} precios y {ledger} asientos"
+        " desde {source}. Todo lo anterior ha sido reemplazado."
+    ),
+    "import_backup": "Los datos anteriores se guardaron en {path}.",
+    "import_source_embedded": "una exportación de OpenWebUI Monitor (integrado)",
+    "import_source_original": "una copia de seguridad de OpenWebUI-Monitor",
+    "export_csv_done": "Registros de uso en CSV: {link}",
+    "export_json_done": "Toda la base de datos en JSON: {link}",
+    "reconcile_ok": "Todos los saldos ({total}) coinciden con el libro de movimientos.",
+    "reconcile_found": "{count} de {total} saldos no coinciden con el libro de movimientos; no se cambió nada.",
+    "reconcile_hint": (
+        "Envíe `/reconcile repair` para fijar cada uno en la suma de su libro (el libro manda y no se modifica)."
+    ),
+    "reconcile_repaired": (
+        "Se repararon {count} de {total} saldos: cada uno es ahora la suma de su libro de movimientos."
+        " El libro no se modificó."
+    ),
+    "reconcile_holds": "{count} retención(es) de chats abiertos, {amount} en total, ya están en el libro.",
+    "col_cached_balance": "Saldo en caché",
+    "col_balance_before": "Saldo anterior",
+    "col_ledger_sum": "Suma del libro",
+    "col_difference": "Diferencia",
+    # action
+    "message_not_billed": "Este mensaje nunca se facturó: no hay registro de uso.",
+    "usage_tokens_detail": "Tokens: entrada {input}, salida {output}, en caché {cached}, razonamiento {reasoning}",
+    "usage_price_source": "precio: {source}",
+    "usage_balance_after": "saldo después: {amount}",
+    "button_admin_only": "Lo siento, este botón es para administradores; no se cambió nada.",
+    "button_cancelled": "Cancelado; no se cambió nada.",
+    "dialog_unavailable": "Este botón necesita el chat abierto en el navegador para preguntar ({error}).",
+    "dash_title": "Panel de uso",
+    "dash_range_prompt": "¿Qué periodo? today, 7d, 30d, month, last month, all o 2026-11-01..2026-11-28",
+    "dash_ranking": "Usuarios con más gasto",
+    "dash_done": "El panel de {range} está abajo.",
+    "topup_title": "Saldo o bloqueo",
+    "topup_user_prompt": "¿Qué usuario? Escribe un correo o un nombre.",
+    "topup_amount_prompt": (
+        "{user}: saldo {balance}, {state}. Escribe un importe a sumar (5), uno negativo a restar (-2),"
+        " =10 para fijar el saldo, o block / unblock."
+    ),
+    "confirm_add": "¿Sumar {amount} al saldo de {user}?",
+    "confirm_deduct": "¿Restar {amount} del saldo de {user}?",
+    "confirm_set": "¿Fijar el saldo de {user} en {amount}?",
+    "confirm_block": "¿Bloquear a {user}? Sus chats se rechazarán hasta desbloquearlo.",
+    "confirm_unblock": "¿Desbloquear a {user}?",
+    "prices_button_title": "Precios de modelos",
+    "prices_model_prompt": (
+        "¿Qué modelo? Escribe su id o nombre, inherit para heredar del"
+        " modelo base, sync para fijar los de la conexión, catalogue para fijar los del catálogo"
+        " o undo para deshacer el último cambio de precios."
+    ),
+    "prices_values_prompt": (
+        "{current} Escribe precios nuevos por 1M tokens: entrada salida [por mensaje]; - conserva, off quita."
+    ),
+    "confirm_price": "¿Fijar los precios de {model}: {prices}?",
+    "confirm_inherit": "¿Copiar precios del modelo base a: {models}?",
+    "catalogue_intro": "Catálogo de precios: {source}, {date}.",
+    "catalogue_new": "Precios nuevos: {models}.",
+    "catalogue_changed": "Precios que cambian (sustituyen un precio de administrador): {models}.",
+    "catalogue_apply_hint": (
+        "Envíe `/price catalogue apply` para fijarlos como precios de administrador; `/price undo` deshace toda "
+        "la sincronización."
+    ),
+    "catalogue_near": (
+        "No están en el catálogo, pero se parecen a una entrada (sin precio de ella hasta que acepte una): "
+        "{models}. Para aceptar: `{example}`."
+    ),
+    "catalogue_synced": "Precios del catálogo fijados en {count} modelo(s): {models}. `/price undo` lo deshace.",
+    "catalogue_synced_none": "Todos los modelos que el catálogo nombra ya tienen su precio; nada que fijar.",
+    "price_accepted": (
+        "{model} tiene ahora los precios de catálogo de {source}: entrada {input}, salida {output}, entrada en "
+        "caché {cached} por 1M tokens."
+    ),
+    "price_accept_usage": "Indique el modelo y la entrada del catálogo: `/price accept MODELO ID-CATÁLOGO`.",
+    "price_undone": "Deshecho el último cambio de precios ({action}) en {count} modelo(s): {models}.",
+    "price_undo_none": "No hay ningún cambio de precios que deshacer.",
+    "price_undo_moved_on": (
+        "Mientras tanto se hizo otro cambio de precios, así que no se deshizo nada. Pulse de nuevo para verlo."
+    ),
+    "price_history_none": "Aún no hay cambios de precios registrados.",
+    "price_history_title": "Cambios de precios, el más reciente primero",
+    "price_history_undone": "(deshecho)",
+    "price_history_hint": "`/price undo` deshace el cambio más reciente aún no deshecho.",
+    "price_more_rates": "Razonamiento {reasoning} por 1M tokens, {request} por solicitud.",
+    "source_catalogue": "catálogo de precios",
+    "source_catalogue_base": "precio de catálogo del modelo base {base}",
+    "confirm_catalogue": "¿Fijar estos precios del catálogo como precios de administrador?\n\n{summary}",
+    "confirm_undo": "¿Deshacer el último cambio de precios ({action}) de: {models}?",
+    "test_title": "Prueba de modelos",
+    "test_none": "No hay modelos que probar.",
+    "test_progress": "Probando modelos: {done}/{total}…",
+    "test_done": "{ok} de {total} modelos respondieron.",
+    "test_ok": "ok",
+    "test_failed": "error",
+    "test_timeout": "sin respuesta en {seconds:.0f} s",
+    "col_latency": "Latencia",
+    "col_error": "Error",
+}

@@ -1,0 +1,54 @@
+"""The words people type, every language at once (`words/<code>/vocabulary.py`, joined English first).
+
+A reader's language never limits what they may type: `/usage 7d`, `用量 7天` and `uso 7d` are one command whatever
+the valves say. Each table keeps the English keys' order, which decides a tie when one word names two things. Only
+the pipe and the action read these; the Filter's file does not carry them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from . import LANGUAGES
+from .en import vocabulary as en
+from .es import vocabulary as es
+from .zh import vocabulary as zh
+
+_BY_LANGUAGE = {"en": en, "zh": zh, "es": es}
+_ALL = tuple(_BY_LANGUAGE[lang] for lang in LANGUAGES)  # a language without its file fails here, at import
+
+
+def _joined(lists: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
+    return tuple(word for words in lists for word in words)
+
+
+def _joined_tables(tables: Iterable[Mapping[str, tuple[str, ...]]]) -> dict[str, tuple[str, ...]]:
+    """One table: each key's words in every language, keys in the order they first appear (English first)."""
+    joined: dict[str, tuple[str, ...]] = {}
+    for table in tables:
+        for key, words in table.items():
+            joined[key] = joined.get(key, ()) + words
+    return joined
+
+
+# Commands (ui/commands.py): their names, sub-commands, `name:value` options, report qualifiers, filler words.
+SYNONYMS = _joined_tables(m.SYNONYMS for m in _ALL)
+SUBCOMMANDS: dict[str, dict[str, tuple[str, ...]]] = {
+    name: _joined_tables(m.SUBCOMMANDS.get(name, {}) for m in _ALL)
+    for name in _joined_tables({key: () for key in m.SUBCOMMANDS} for m in _ALL)
+}
+OPTION_NAMES = _joined_tables(m.OPTION_NAMES for m in _ALL)
+QUALIFIERS = _joined_tables(m.QUALIFIERS for m in _ALL)
+FILLER = frozenset(_joined(m.FILLER for m in _ALL))
+APPLY_WORDS = frozenset(_joined(m.APPLY_WORDS for m in _ALL))
+# The admin's forms (ui/buttons.py) and price changes (domain/admin.py).
+SET_PREFIXES = _joined(m.SET_PREFIXES for m in _ALL)
+CLEAR_WORDS = frozenset(_joined(m.CLEAR_WORDS for m in _ALL))
+# Budgets (domain/budget_admin.py).
+BUDGET_SCOPES = _joined_tables(m.BUDGET_SCOPES for m in _ALL)
+PERIOD_WORDS = _joined_tables(m.PERIOD_WORDS for m in _ALL)
+MODE_WORDS = _joined_tables(m.MODE_WORDS for m in _ALL)
+INIT_WORDS = _joined(m.INIT_WORDS for m in _ALL)
+PART_WORDS: dict[str, tuple[str, ...]] = {"init": INIT_WORDS, "allowance": _joined(m.ALLOWANCE_WORDS for m in _ALL)}
+# Named time ranges (domain/ranges.py).
+RANGE_NAMES = _joined_tables(m.RANGE_NAMES for m in _ALL)

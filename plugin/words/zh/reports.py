@@ -1,0 +1,263 @@
+"""What the report model and the buttons say in Chinese (Simplified): answers, tables, help, confirmations.
+
+Loaded by the front-ends that speak them (the pipe, the action, the command line) with
+`i18n.load(REPORTS)`; the Filter never carries them."""
+
+MESSAGES: dict[str, str] = {
+    # commands
+    "prices_synced": "已将 {count} 个模型的连接报价固定为管理员价格：{models}。",
+    "prices_synced_none": "所有连接报价都已与管理员价格一致，未做更改。",
+    "prices_sync_preview": "将为以下模型固定连接报价：{models}。发送 `/price sync apply` 执行。",
+    "confirm_sync": "把连接报价固定为以下模型的管理员价格：{models}？",
+    "import_needs_one": "请附加一个 JSON 文件，或在 /import 下方用 ```json 代码块粘贴 JSON。",
+    "chat_title": "用量监控",
+    "help_intro": "我是**用量监控**。可以问我你的用量；时间范围：`今天`、`本周`、`本月`、`上周`、`7天`、`全部`、"
+    "`2026-11-01..2026-11-28`。",
+    "help_unknown": "没有理解“{text}”。",
+    "help_user": (
+        "| 命令 | 内容 |\n|---|---|\n"
+        "| `/用量 [范围]` | 余额、花费和 Token，按模型和按天，附图表 |\n"
+        "| `/模型 [范围]` | 各模型花费 |\n"
+        "| `/每天 [范围]` | 每日花费 |\n"
+        "| `/记录 [范围] [sort:time/cost/tokens/balance] [asc] [page:N]` | 最近的回复记录 |\n"
+        "| `/余额` | 当前余额 |\n"
+        "| `/帮助` | 本列表 |"
+    ),
+    "help_admin": (
+        "**管理员**\n\n| 命令 | 作用 |\n|---|---|\n"
+        "| `/top [范围] [by calls]` | 报表、模型占比、用户排行 |\n"
+        "| `/records [范围] user:名称 model:ID sort:cost` | 所有人的记录，可筛选 |\n"
+        "| `/users [搜索]` | 用户、余额、花费、封禁状态 |\n"
+        "| `/balance set 用户 金额`、`/balance add 用户 金额` | 设置或充值余额 |\n"
+        "| `/block 用户`、`/unblock 用户` | 禁止或允许用户对话 |\n"
+        "| `/prices` | 所有模型的价格及来源 |\n"
+        "| `/price set 模型 输入 输出 [msg:X] [cached:Y]` | 每百万 Token（或每条消息）价格 |\n"
+        "| `/price clear 模型`、`/price copy 源 目标`、`/price inherit` | 清除、复制、继承基础模型价格 |\n"
+        "| `/price sync [apply]` | 预览，然后把连接报价固定为管理员价格 |\n"
+        "| `/price catalogue [apply]`、`/price accept 模型 ID` | 预览，然后固定内置价格目录的价格；接受相近条目 |\n"
+        "| `/price undo`、`/price history` | 撤销上一次价格变更（整次同步）、查看变更 |\n"
+        "| `/export csv [范围]`、`/export json` | 导出 CSV 记录、JSON 数据库 |\n"
+        "| `/import` + JSON 文件或粘贴的 JSON | 恢复备份或导入原版 Monitor 的导出 |\n"
+        "| `/reconcile [repair]` | 按账本核对每个余额；`repair` 把不一致的余额设为账本合计 |\n"
+        "| `/budget`、`/budget group 名称 init 金额` | 列出预算；用户组的初始余额 |\n"
+        "| `/budget group 名称 daily/weekly/monthly reset/add 金额`、`/budget user 邮箱 …` | 周期额度 |\n"
+        "| `/budget clear group 名称 [init/allowance]`、`/budget clear user 邮箱` | 删除预算 |"
+    ),
+    "summary_title": "**我的用量** · 余额 {balance}",
+    "summary_header": "| 时段 | 回复数 | 输入 Token | 输出 Token | 费用 |",
+    "period_today": "今天",
+    "period_30d": "最近 30 天",
+    "period_all": "全部",
+    "message_usage": "{tokens} | {cost} | 价格来源: {source}",
+    "no_usage_for_message": "这条消息还没有用量记录。",
+    "allowance_reset": "{period}重置为 {amount}",
+    "allowance_add": "{period}增加 {amount}",
+    "period_day": "每天（UTC）",
+    "period_week": "每周（周一，UTC）",
+    "period_month": "每月（UTC）",
+    "allowance_line": "**额度：** {allowance}；下次补充 {when}。",
+    "budget_group": "用户组 {name}",
+    "budget_user": "用户 {name}",
+    "budget_init_set": "{target} 的初始余额：{amount}（尚未聊天的成员将获得它）。",
+    "budget_allowance_set": "{target} 的额度：{allowance}；下次补充 {when}。",
+    "budget_cleared": "已清除 {target} 的预算。",
+    "budget_not_set": "{target} 没有这项预算，未作更改。",
+    "budget_list_title": "**预算**",
+    "budget_list_header": "| 适用于 | 初始余额 | 额度 | 下次补充 |",
+    "budget_none": "还没有预算。例如：`/budget group Staff daily reset 1`。",
+    "budget_rules": "属于多个用户组的成员取最大的初始余额；用户自己的额度优先于用户组的，"
+    "多个用户组之间取金额最大者。额度在每个周期的第一次请求时补充。",
+    "range_today": "今天（{day}）",
+    "range_yesterday": "昨天（{day}）",
+    "range_week": "本周（{first} – {last}）",
+    "range_month": "本月（{first} – {last}）",
+    "range_days": "最近 {days} 天（{first} – {last}）",
+    "range_all": "全部时间",
+    "range_custom": "{first} – {last}",
+    "no_usage": "该时段内没有用量。",
+    "rows_hidden": "……另有 {count} 行未显示。",
+    "earlier_hidden": "更早的 {count} 行未在此显示；图表中包含全部数据。",
+    "summary_not_seen": "您还没有对话记录：余额将在第一次对话时设置。",
+    "col_metric": "指标",
+    "col_value": "数值",
+    "col_model": "模型",
+    "col_replies": "回复数",
+    "col_input": "输入 Token",
+    "col_output": "输出 Token",
+    "col_cached": "缓存 Token",
+    "col_reasoning": "推理 Token",
+    "col_tokens": "Token",
+    "col_cost": "费用",
+    "col_share": "占比",
+    "col_day": "日期",
+    "col_month": "月份",
+    "col_year": "年份",
+    "col_time": "时间",
+    "col_user": "用户",
+    "col_email": "邮箱",
+    "col_balance": "余额",
+    "col_name": "姓名",
+    "col_role": "角色",
+    "col_spent": "累计消费",
+    "col_last_used": "最近使用",
+    "col_status": "状态",
+    "col_price_input": "输入 / 1M",
+    "col_price_output": "输出 / 1M",
+    "col_price_cached": "缓存输入 / 1M",
+    "col_price_msg": "每条消息",
+    "col_price_reasoning": "推理 / 1M",
+    "col_price_request": "每次请求",
+    "col_source": "来源",
+    "totals_title": "用量 · {range}",
+    "card_title": "用量报告 · {range}",
+    "card_cost": "总费用",
+    "card_tokens_value": "{total}（输入 {input} · 输出 {output}）",
+    "card_users": "活跃用户",
+    "card_models": "使用的模型",
+    "card_top_model": "最常用模型",
+    "card_top_model_value": "{model} · {calls} 次回复",
+    "card_top_spender": "消费最多的用户",
+    "card_estimated": "Token 为估算值的回复",
+    "by_model_title": "按模型统计 · {range}",
+    "by_day_title_day": "每日用量 · {range}",
+    "by_day_title_month": "每月用量 · {range}",
+    "by_day_title_year": "每年用量 · {range}",
+    "chart_cost_day": "每日费用",
+    "chart_cost_month": "每月费用",
+    "chart_cost_year": "每年费用",
+    "chart_axis_cost": "费用（{symbol}）",
+    "chart_share_cost": "各模型费用",
+    "chart_share_calls": "各模型回复数",
+    "share_title_cost": "模型费用占比 · {range}",
+    "share_title_calls": "模型回复数占比 · {range}",
+    "others": "其他（{count} 个模型）",
+    "records_title": "用量记录 · {range}",
+    "records_filter_user": "用户：{user}",
+    "records_filter_model": "模型：{model}",
+    "records_sorted": "按{sort}{direction}排列",
+    "sort_time": "时间",
+    "sort_cost": "费用",
+    "sort_tokens": "Token 数",
+    "sort_balance": "余额",
+    "dir_desc": "降序",
+    "dir_asc": "升序",
+    "records_page": "第 {page} / {pages} 页 · 共 {total} 条记录",
+    "ranking_title_cost": "用户费用排行 · {range}",
+    "ranking_title_calls": "用户回复数排行 · {range}",
+    "users_title": "用户（{total}）",
+    "users_title_search": "匹配“{search}”的用户（{total}）",
+    "users_none": "没有匹配的用户。",
+    "users_page": "第 {page} / {pages} 页 · 共 {total} 位用户",
+    "status_active": "正常",
+    "status_blocked": "已禁用",
+    "status_not_seen": "尚未使用",
+    "status_gone": "已不在 Open WebUI 中",
+    "prices_title": "模型价格（每 1M Token 或每条消息）",
+    "prices_none": "没有找到模型。",
+    "price_unlisted": "不在模型列表中",
+    "source_admin": "管理员设置",
+    "source_admin_base": "基础模型 {base} 的管理员价格",
+    "source_connection": "来自连接",
+    "source_connection_base": "基础模型 {base} 的连接价格",
+    "source_default": "默认",
+    # admin
+    "not_set": "未设置",
+    "balance_set": "已将 {user} 的余额设为 {new}（原为 {old}）。",
+    "balance_added": "已为 {user} 充值 {amount}：{old} → {new}。",
+    "balance_deducted": "已从 {user} 的余额扣除 {amount}：{old} → {new}。",
+    "user_blocked_done": "已禁用 {user}：在解除禁用前，其对话请求都会被拒绝。",
+    "user_unblocked_done": "已解除禁用 {user}，可以继续对话。",
+    "user_already_blocked": "{user} 已处于禁用状态，未做更改。",
+    "user_already_unblocked": "{user} 未被禁用，未做更改。",
+    "price_set": (
+        "{model} 的价格：输入 {input}、输出 {output}、缓存输入 {cached}（每 1M Token）；每条消息 {per_msg}。"
+    ),
+    "price_cleared": "已删除 {model} 的管理员价格；现在按其基础模型、连接或默认价格计费。",
+    "price_not_set": "{model} 没有管理员设置的价格，未做更改。",
+    "price_copied": (
+        "已将 {source} 的价格复制到 {model}：输入 {input}、输出 {output}、缓存输入 {cached}（每 1M Token）；"
+        "每条消息 {per_msg}。"
+    ),
+    "prices_inherited": "已为 {count} 个工作区模型复制基础模型的价格：{models}。",
+    "prices_inherited_none": "没有需要继承基础模型价格的工作区模型，未做更改。",
+    "import_done": (
+        "已导入 {users} 个用户、{usage} 条用量记录、{prices} 个价格和 {ledger} 条账目（来源：{source}）。"
+        "原有数据已全部替换。"
+    ),
+    "import_backup": "原有数据已备份到 {path}。",
+    "import_source_embedded": "OpenWebUI Monitor（内嵌版）导出文件",
+    "import_source_original": "OpenWebUI-Monitor 备份文件",
+    "export_csv_done": "用量记录（CSV）：{link}",
+    "export_json_done": "完整数据库（JSON）：{link}",
+    "reconcile_ok": "全部 {total} 个余额都与账本一致。",
+    "reconcile_found": "{total} 个余额中有 {count} 个与账本不一致；未做任何更改。",
+    "reconcile_hint": "发送 `/reconcile repair` 把它们设为各自的账本合计（以账本为准，账本本身不变）。",
+    "reconcile_repaired": "已修复 {total} 个余额中的 {count} 个：现在都等于各自的账本合计。账本未改动。",
+    "reconcile_holds": "进行中的对话有 {count} 笔预扣，共 {amount}，已记入账本。",
+    "col_cached_balance": "缓存余额",
+    "col_balance_before": "修复前余额",
+    "col_ledger_sum": "账本合计",
+    "col_difference": "差额",
+    # action
+    "message_not_billed": "这条消息从未计费：没有它的用量记录。",
+    "usage_tokens_detail": "Token: 输入 {input}，输出 {output}，缓存 {cached}，推理 {reasoning}",
+    "usage_price_source": "价格来源: {source}",
+    "usage_balance_after": "之后余额: {amount}",
+    "button_admin_only": "抱歉，此按钮仅供管理员使用；没有任何更改。",
+    "button_cancelled": "已取消；没有任何更改。",
+    "dialog_unavailable": "此按钮需要在浏览器中打开对话才能提问（{error}）。",
+    "dash_title": "用量仪表盘",
+    "dash_range_prompt": "哪个时间段？today、7d、30d、month、last month、all 或 2026-11-01..2026-11-28",
+    "dash_ranking": "花费最多的用户",
+    "dash_done": "{range} 的仪表盘见下方。",
+    "topup_title": "余额或封禁",
+    "topup_user_prompt": "哪个用户？输入邮箱或名字。",
+    "topup_amount_prompt": (
+        "{user}：余额 {balance}，{state}。输入要增加的金额（5）、要扣除的负数（-2）、=10 设置余额，或 block / unblock。"
+    ),
+    "confirm_add": "给 {user} 的余额增加 {amount}？",
+    "confirm_deduct": "从 {user} 的余额扣除 {amount}？",
+    "confirm_set": "把 {user} 的余额设为 {amount}？",
+    "confirm_block": "封禁 {user}？解封前其对话将被拒绝。",
+    "confirm_unblock": "解封 {user}？",
+    "prices_button_title": "模型价格",
+    "prices_model_prompt": (
+        "哪个模型？输入 id 或名称，输入 inherit 继承基础模型价格，输入 sync 固定连接报价，"
+        "输入 catalogue 固定目录价格，或输入 undo 撤销上一次价格变更。"
+    ),
+    "prices_values_prompt": "{current} 输入每 1M token 的新价格：输入 输出 [每条消息]；- 保持不变，off 清除。",
+    "confirm_price": "设置 {model} 的价格：{prices}？",
+    "confirm_inherit": "把基础模型价格复制到：{models}？",
+    "catalogue_intro": "价格目录：{source}，{date}。",
+    "catalogue_new": "新价格：{models}。",
+    "catalogue_changed": "变更的价格（将替换管理员价格）：{models}。",
+    "catalogue_apply_hint": "发送 `/price catalogue apply` 把它们固定为管理员价格；`/price undo` 可撤销整次同步。",
+    "catalogue_near": "目录中没有、但与某条目相近（接受前不会按其计价）：{models}。接受示例：`{example}`。",
+    "catalogue_synced": "已为 {count} 个模型固定目录价格：{models}。`/price undo` 可撤销。",
+    "catalogue_synced_none": "目录中能对应的模型都已是目录价格，无需固定。",
+    "price_accepted": (
+        "{model} 已采用目录中 {source} 的价格：每 1M token 输入 {input}，输出 {output}，缓存输入 {cached}。"
+    ),
+    "price_accept_usage": "请指明模型和目录条目：`/price accept 模型 目录ID`。",
+    "price_undone": "已撤销上一次价格变更（{action}），涉及 {count} 个模型：{models}。",
+    "price_undo_none": "没有可撤销的价格变更。",
+    "price_undo_moved_on": "在此期间有另一项价格变更，因此未撤销任何内容。请再按一次查看。",
+    "price_history_none": "还没有价格变更记录。",
+    "price_history_title": "价格变更（最新在前）",
+    "price_history_undone": "（已撤销）",
+    "price_history_hint": "`/price undo` 撤销最近一次未撤销的变更。",
+    "price_more_rates": "推理每 1M token {reasoning}，每次请求 {request}。",
+    "source_catalogue": "价格目录",
+    "source_catalogue_base": "基础模型 {base} 的目录价格",
+    "confirm_catalogue": "把这些目录价格固定为管理员价格？\n\n{summary}",
+    "confirm_undo": "撤销上一次价格变更（{action}）：{models}？",
+    "test_title": "模型测试",
+    "test_none": "没有可测试的模型。",
+    "test_progress": "正在测试模型：{done}/{total}…",
+    "test_done": "{total} 个模型中 {ok} 个有回答。",
+    "test_ok": "正常",
+    "test_failed": "错误",
+    "test_timeout": "{seconds:.0f} 秒内无回答",
+    "col_latency": "延迟",
+    "col_error": "错误",
+}
