@@ -27,10 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tables import Table
 
-from plugin import openwebui
+from plugin import openwebui, store
 from plugin.domain import billing, pricing, tokens
 from plugin.functions.filter import Filter
-from plugin.store import sqlite as store
+from plugin.store import sqlite_commit
 from plugin.words import i18n
 
 # Iteration counts, chosen so the whole run stays well under a minute on 2 cores (scaled by --scale).
@@ -212,12 +212,12 @@ def captured_settle(path: Path) -> list[Statement]:
     billing.settle(db, member, message_id="warm", **kwargs)
     admit_free(db, member, KEY, init_balance=10**12)  # the inlet's pending request, which the outlet settles
     statements: list[Statement] = []
-    db._local.conn = _Recorder(db._patient, statements)
+    db.engine._local.conn = _Recorder(db.engine._patient, statements)
     try:
         with db.immediate():
             billing.settle(db, member, message_id=KEY, **kwargs)
     finally:
-        db._local.conn = None
+        db.engine._local.conn = None
     db.close()
     return statements
 
@@ -231,7 +231,7 @@ def bench_statements(path: Path, statements: list[Statement], n: int, drop: tupl
     usage = tokens.Usage(input_tokens=1, output_tokens=1)
     admit_free(db, member, "warm", init_balance=10**12)
     billing.settle(db, member, chat_id="c", message_id="warm", model_id="gpt", usage=usage, price=price)
-    conn = db._eager
+    conn = db.engine._eager
     for kind_name in drop:
         conn.execute(f"DROP {kind_name}")
 
@@ -685,13 +685,13 @@ async def bench_throughput(path: Path, users: int, per_user: int, batch: int) ->
                 init_balance=init,
             )
 
-    saved, store.BATCH = store.BATCH, batch
+    saved, sqlite_commit.BATCH = sqlite_commit.BATCH, batch
     try:
         t0 = time.perf_counter()
         await asyncio.gather(*(user_loop(m) for m in members))
         wall = time.perf_counter() - t0
     finally:
-        store.BATCH = saved
+        sqlite_commit.BATCH = saved
     want = init - sum(turn_cost(i) for i in range(per_user))
 
     def check(db: store.Store) -> list[str]:  # on the store's thread, after its queued checkpoints
@@ -890,7 +890,7 @@ async def run_async(tmp: Path, table: Table, bare_p50: float, estimate_texts: li
         f" Store.call (what the Filter's outlet runs); floor = one bare WAL transaction at a time: {floor:,.0f}/s"
         f" at its p50 (1), {sustained:,.0f}/s sustained ({charges} back to back, its own checkpoints included)"
     )
-    for label, batch in (("group commit (default)", store.BATCH), ("one transaction per charge", 1)):
+    for label, batch in (("group commit (default)", sqlite_commit.BATCH), ("one transaction per charge", 1)):
         rate, wrong = await bench_throughput(
             tmp / f"throughput-{batch}.db", THROUGHPUT_USERS, THROUGHPUT_PER_USER, batch
         )

@@ -292,7 +292,7 @@ def inprocess(turns: int, trace: bool, preload: list[str]) -> int:
         if trace:
             traced_now, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
-        from plugin.store import sqlite as store
+        from plugin import store
 
         for db in list(store._stores.values()):
             db.close()

@@ -40,11 +40,11 @@ import bench_reports as br
 import psycopg
 from tables import Table
 
+from plugin import store
 from plugin.domain import billing, pricing, ranges, reports, rollups, tokens
+from plugin.store import TABLES, PgStore, Store, sqlite_commit
 from plugin.store import postgres_schema as pg_schema
-from plugin.store import sqlite as store
-from plugin.store.postgres import LOCK_KEY, THREADS, PgStore, user_key
-from plugin.store.sqlite import TABLES, Store
+from plugin.store.postgres import LOCK_KEY, THREADS, user_key
 from tests.pg_server import PgServer
 
 USERS = bb.THROUGHPUT_USERS  # 64, as 4c
@@ -430,7 +430,7 @@ def ledger_section(tmp: Path, targets: list[Target]) -> list[str]:
     p50, statements = settle_latency(db, SETTLE_N)
     db.close()
     cells["settle"], cells["statements"] = bb.us(p50), f"{statements:.1f}"
-    for key, batch in (("4c", store.BATCH), ("4c-1", 1)):
+    for key, batch in (("4c", sqlite_commit.BATCH), ("4c-1", 1)):
         rate, wrong = asyncio.run(bb.bench_throughput(tmp / f"4c-{batch}.db", USERS, PER_USER, batch))
         cells[key] = f"{rate:,.0f}" + ("" if not wrong else " MISMATCH")
         problems += wrong

@@ -26,8 +26,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from plugin.domain import pricing, ranges, reports
+from plugin.store import Store
 from plugin.store import sqlite_schema as migrations
-from plugin.store.sqlite import Store
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC).timestamp()
 TARGET_MS = 150.0

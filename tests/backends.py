@@ -10,8 +10,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from plugin.store.postgres import PgStore
-from plugin.store.sqlite import Store, is_url
+from plugin.store import PgStore, Store, is_url
 
 
 def is_postgres(store: Store) -> bool:

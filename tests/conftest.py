@@ -8,8 +8,8 @@ import pytest
 from backends import open_target
 from pg_server import PgServer
 
-from plugin.store import sqlite as store_module
-from plugin.store.sqlite import Store
+from plugin import store as store_module
+from plugin.store import Store
 from plugin.words import i18n
 from plugin.words.reports import REPORTS
 

@@ -100,7 +100,7 @@ class Emitter:
 
 def make_filter(db_path: str):
     from plugin.functions.filter import Filter
-    from plugin.store.sqlite import is_url
+    from plugin.store import is_url
 
     flt = Filter()
     where = {"database_url": db_path} if is_url(db_path) else {"db_path": db_path}
@@ -175,7 +175,7 @@ async def run_crash(db_path: str, tag: str) -> None:
 def open_new_files(paths: list[str], barrier, results) -> None:
     """For `test_reliability`'s first-open race (a multiprocessing target): open a Store on each new file at the
     moment the other processes do, as workers do on the first chats after a new install; report the failures."""
-    from plugin.store.sqlite import Store
+    from plugin.store import Store
 
     failures = []
     for path in paths:

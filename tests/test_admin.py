@@ -20,7 +20,7 @@ from plugin.errors import (
     UserBlocked,
 )
 from plugin.money import parse_amount
-from plugin.store.sqlite import Store
+from plugin.store import Store
 from plugin.words import i18n
 
 ADMIN = "admin-1"

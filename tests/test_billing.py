@@ -16,7 +16,7 @@ from plugin.domain.billing import ENFORCE, EXEMPT, TRACK_ONLY, Admission, Member
 from plugin.domain.pricing import Price
 from plugin.domain.tokens import Usage
 from plugin.errors import EmptyBalance, InsufficientBalance, MessageNotYours, ReplyInProgress, UserBlocked
-from plugin.store.sqlite import Store
+from plugin.store import Store
 from plugin.ui import notice
 from plugin.words.i18n import LANGUAGES
 

@@ -19,10 +19,11 @@ from test_failures import lock_elsewhere
 from test_filter import USER, chat, run
 
 from plugin import openwebui
+from plugin import store as stores
 from plugin.domain import billing, budgets
 from plugin.functions.filter import Filter
+from plugin.store import Store, open_store
 from plugin.store import sqlite as store
-from plugin.store.sqlite import Store, open_store
 from plugin.words import i18n
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -256,8 +257,8 @@ def test_many_concurrent_admits_refill_exactly_once(store: Store, clock: FakeClo
 WORKER = """
 import sys
 from plugin.domain import billing, budgets
-from plugin.store.postgres import PgStore
-from plugin.store.sqlite import Store, is_url
+from plugin.store import PgStore
+from plugin.store import Store, is_url
 path, worker = sys.argv[1], sys.argv[2]
 s = (PgStore if is_url(path) else Store)(path, clock=lambda: 1_795_993_200.0)  # 2026-11-29 09:00 UTC
 plan = budgets.Plan(allowance=budgets.Allowance("day", "add", 1_000_000, "group", "Staff"))
@@ -442,9 +443,9 @@ def test_fail_open_lets_the_chat_through_unbilled_and_says_so(
     s = open_store(path)
     assert {r["message_id"] for r in s.query("SELECT message_id FROM usage")} == {"before"}
     assert s.reconcile() == []
-    for name, cached in list(store._stores.items()):
+    for name, cached in list(stores._stores.items()):
         if cached.path == str(path):
-            del store._stores[name]
+            del stores._stores[name]
 
 
 def test_valves_are_checked_when_saved() -> None:
@@ -457,15 +458,15 @@ def test_valves_are_checked_when_saved() -> None:
 
 def test_the_clock_file_moves_the_stores_clock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     offset = tmp_path / "offset"
-    monkeypatch.setenv(store.CLOCK_FILE_ENV, str(offset))
-    clock = store.env_clock()
+    monkeypatch.setenv(stores.CLOCK_FILE_ENV, str(offset))
+    clock = stores.env_clock()
     assert abs(clock() - time.time()) < 5  # no file: real time
     offset.write_text("86400")
     assert 86_390 < clock() - time.time() < 86_410
     offset.write_text("not a number")
     assert abs(clock() - time.time()) < 5
-    monkeypatch.delenv(store.CLOCK_FILE_ENV)
-    assert store.env_clock() is time.time
+    monkeypatch.delenv(stores.CLOCK_FILE_ENV)
+    assert stores.env_clock() is time.time
 
 
 # -- the /budget command ----------------------------------------------------------------------------------

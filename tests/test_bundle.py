@@ -338,7 +338,7 @@ def test_each_function_embeds_what_it_imports_and_all_three_share_one_package(tm
             assert cls.__module__ == f"{pkg}.{target.module}"
             cls()
         # One store module, so the Filter, the Pipe and the Action share one connection per database file.
-        store = sys.modules[pkg + ".store.sqlite"]
+        store = sys.modules[pkg + ".store"]
         assert all(sys.modules[f"{pkg}.{name}"].Store is store.Store for name in ("domain.billing", "ui.commands"))
         for name in [n for n in sys.modules if n.startswith(pkg)]:
             del sys.modules[name]

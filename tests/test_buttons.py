@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from plugin.domain import pricing
-from plugin.store.sqlite import Store
+from plugin.store import Store
 from plugin.ui import buttons, commands
 
 NOW = 1_795_900_000.0  # 2026-11-28

@@ -16,7 +16,7 @@ from test_buttons import Dialog  # a fake `__event_call__` (this folder is on sy
 from plugin.domain import admin, billing, catalogue, catalogue_data, pricing
 from plugin.domain.tokens import Usage
 from plugin.errors import UnknownCatalogueEntry
-from plugin.store.sqlite import Store
+from plugin.store import Store
 from plugin.tools import catalogue_build
 from plugin.tools import cli as cli
 from plugin.ui import buttons, commands

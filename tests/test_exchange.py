@@ -19,7 +19,7 @@ from plugin.domain import admin, billing, budgets, exchange, pricing
 from plugin.domain.ranges import Range
 from plugin.domain.tokens import Usage
 from plugin.errors import InvalidImport
-from plugin.store.sqlite import TABLES, Store
+from plugin.store import TABLES, Store
 
 ADMIN = "admin-1"
 SQL = "x'; DROP TABLE users;--"

@@ -19,9 +19,10 @@ from pathlib import Path
 import pytest
 from test_filter import USER, Emitter, chat, finished, run
 
+from plugin import store as stores
 from plugin.functions.filter import Filter
+from plugin.store import Store, open_store
 from plugin.store import sqlite as store
-from plugin.store.sqlite import Store, open_store
 from plugin.words import i18n
 
 ES = types.SimpleNamespace(language="es")
@@ -45,16 +46,16 @@ def snapshot(path: Path) -> dict[str, list[tuple]]:
     """Every row of every table, read on a connection of our own."""
     conn = sqlite3.connect(path)
     try:
-        return {t: conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in store.TABLES}
+        return {t: conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in stores.TABLES}
     finally:
         conn.close()
 
 
 def forget(path: Path) -> None:
     """Drop the process-wide store for `path`, as a restart of Open WebUI would."""
-    for name, cached in list(store._stores.items()):
+    for name, cached in list(stores._stores.items()):
         if cached.path == str(path):
-            del store._stores[name]
+            del stores._stores[name]
 
 
 @pytest.fixture

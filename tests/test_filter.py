@@ -14,8 +14,8 @@ from plugin import openwebui
 from plugin.domain import billing, budgets, tokens
 from plugin.functions import filter as filter_module
 from plugin.functions.filter import Filter
+from plugin.store import open_store
 from plugin.store import sqlite as store_module
-from plugin.store.sqlite import open_store
 from plugin.ui import notice
 from plugin.words import i18n
 

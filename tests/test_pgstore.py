@@ -20,16 +20,16 @@ import pytest
 from pydantic import ValidationError
 from test_filter import USER, Emitter, chat, run
 
+from plugin import store as store_module
 from plugin.domain import billing
 from plugin.errors import StoreUnavailable
 from plugin.functions.action import Action
 from plugin.functions.filter import Filter
 from plugin.functions.pipe import Pipe
 from plugin.functions.valves import store_target
+from plugin.store import PgStore, open_store, redacted
 from plugin.store import postgres as pgstore
-from plugin.store import sqlite as store_module
-from plugin.store.postgres import LOCK_KEY, PgStore, redacted, translate, user_key
-from plugin.store.sqlite import open_store
+from plugin.store.postgres import LOCK_KEY, translate, user_key
 from plugin.words import i18n
 
 USAGE = {"input_tokens": 1000, "output_tokens": 1000}

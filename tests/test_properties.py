@@ -15,7 +15,7 @@ from plugin import money
 from plugin.domain import admin, pricing, ranges
 from plugin.errors import InvalidAmount, InvalidRange
 from plugin.functions.filter import Filter
-from plugin.store.sqlite import open_store
+from plugin.store import open_store
 from plugin.ui import commands
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -15,7 +15,7 @@ import pytest
 
 from plugin.domain import admin, pricing
 from plugin.domain.admin import BalanceDifference
-from plugin.store.sqlite import Store
+from plugin.store import Store
 from plugin.ui import commands
 from plugin.words import i18n
 

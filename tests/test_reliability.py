@@ -29,9 +29,9 @@ import reliability_worker as worker
 from backends import is_postgres, open_target
 
 from plugin import openwebui
+from plugin import store as store_module
 from plugin.domain import billing, pricing, tokens
-from plugin.store import sqlite as store_module
-from plugin.store.sqlite import Store, is_url
+from plugin.store import Store, is_url
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKER = Path(worker.__file__).resolve()

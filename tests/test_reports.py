@@ -17,8 +17,8 @@ from backends import sqlite_only
 from plugin.domain import pricing, ranges, reports
 from plugin.domain.ranges import Range
 from plugin.errors import InvalidSort
+from plugin.store import Store
 from plugin.store import sqlite_schema as migrations
-from plugin.store.sqlite import Store
 from plugin.ui import views
 from plugin.words import i18n
 

@@ -44,7 +44,7 @@ from plugin.errors import AdminOnly
 from plugin.functions import action as action_module
 from plugin.functions import context as context_module
 from plugin.functions import pipe as pipe_module
-from plugin.store.sqlite import TABLES, Store
+from plugin.store import TABLES, Store
 from plugin.ui import buttons, commands, dashboard, markdown
 from plugin.words import i18n
 
@@ -644,41 +644,46 @@ MUTATORS = {"append", "extend", "insert", "add", "update", "setdefault"}
 # The only non-constant parts of SQL text in plugin/, each with why it cannot carry input:
 # (file, function, the expression the checker could not prove constant) -> reason.
 SQL_ALLOWED: dict[tuple[str, str, str], str] = {
-    ("store/sqlite.py", "Store._cursor", "sql"): "the wrapper itself: every caller's SQL is checked by this test",
-    ("store/sqlite.py", "Store.query", "sql"): "the wrapper itself: every caller's SQL is checked by this test",
-    ("store/sqlite.py", "Store.one", "sql"): "the wrapper itself: every caller's SQL is checked by this test",
-    ("store/sqlite.py", "Store._connect", "busy_timeout_ms"): "an int our code passes: BUSY_TIMEOUT_MS or 0",
-    ("store/sqlite.py", "Store.columns", "table"): "refused just above unless it is one of TABLES",
-    ("store/sqlite.py", "Store.dump", "table"): "self.columns(table) ran first and raised unless it is one of TABLES",
+    ("store/__init__.py", "Store.query", "sql"): "the wrapper itself: every caller's SQL is checked by this test",
+    ("store/__init__.py", "Store.one", "sql"): "the wrapper itself: every caller's SQL is checked by this test",
+    ("store/sqlite.py", "_Reads._cursor", "sql"): "the wrapper itself: every caller's SQL is checked by this test",
+    ("store/sqlite.py", "_Reads.query", "sql"): "the wrapper itself: every caller's SQL is checked by this test",
+    ("store/sqlite.py", "_Reads.one", "sql"): "the wrapper itself: every caller's SQL is checked by this test",
     (
         "store/sqlite.py",
-        "Store.dump",
-        "self.primary_key(table)",
-    ): "key column names of one of our tables (PRAGMA table_info)",
-    ("store/sqlite.py", "Store.replace_all", "tables"): (
-        "only each row's keys reach the text, as column names, after `set(row) - known` refused any key that is "
-        "not a column of the table (RestoreError); the values are parameters"
+        "SqliteEngine.execute",
+        "sql",
+    ): "the wrapper itself: every caller's SQL is checked by this test",
+    ("store/sqlite.py", "SqliteEngine._connect", "busy_timeout_ms"): "an int our code passes: BUSY_TIMEOUT_MS or 0",
+    ("store/sqlite.py", "_Reads.columns", "table"): "refused just above unless it is one of DESCRIBED",
+    ("store/postgres.py", "PgEngine.query", "sql"): "the wrapper itself: every caller's SQL is checked by this test",
+    ("store/postgres.py", "PgEngine.one", "sql"): "the wrapper itself: every caller's SQL is checked by this test",
+    ("store/postgres.py", "PgEngine.execute", "sql"): (
+        "the wrapper itself: every caller's SQL is checked by this test"
     ),
-    ("store/sqlite.py", "Store.save_usage", "record"): (
-        "the record's keys become column names and named placeholders: records are dicts billing.py builds with "
-        "fixed keys (never a document or a message); the values are parameters"
-    ),
-    ("store/sqlite.py", "Store.save_usage", "self.clock()"): "a value of the row dict: only its keys reach the text",
     (
         "store/postgres.py",
         "_Connection.run",
         "translate(sql)",
     ): "the wrapper itself, translating a caller's checked SQL",
-    (
-        "store/postgres.py",
-        "PgStore.dump",
-        "table",
-    ): "self.columns(table) ran first and raised unless it is one of TABLES",
-    (
-        "store/postgres.py",
-        "PgStore.dump",
-        "self.primary_key(table)",
-    ): "key column names of one of our tables (the catalogue)",
+    ("store/export.py", "Snapshots.dump", "table"): (
+        "self.primary_key(table) ran first, through the engine's `columns`, which raised unless it is one of DESCRIBED"
+    ),
+    ("store/export.py", "Snapshots.dump", "self.engine.key_order(c)"): (
+        "key column names of one of our tables (PRAGMA table_info, or PostgreSQL's catalogue), each as the engine "
+        "orders it: the name itself, or the name and a fixed COLLATE"
+    ),
+    ("store/export.py", "Restores.replace_all", "tables"): (
+        "only each row's keys reach the text, as column names, after `set(row) - known` refused any key that is "
+        "not a column of the table (RestoreError); the values are parameters"
+    ),
+    ("store/usage.py", "UsageRecords.save_usage", "record"): (
+        "the record's keys become column names and named placeholders: records are dicts billing.py builds with "
+        "fixed keys (never a document or a message); the values are parameters"
+    ),
+    ("store/usage.py", "UsageRecords.save_usage", "self.clock()"): (
+        "a value of the row dict: only its keys reach the text"
+    ),
 }
 
 

@@ -10,8 +10,8 @@ import pytest
 import sqlite_utils
 from backends import INTEGRITY_ERRORS, plain_rows, sqlite_only
 
+from plugin.store import Store, open_store
 from plugin.store import sqlite_schema as migrations
-from plugin.store.sqlite import Store, open_store
 
 
 def schema_of(conn: sqlite3.Connection) -> set[tuple[str, str, str]]:
@@ -151,11 +151,11 @@ def test_steps_arriving_together_share_one_commit_and_a_failing_one_undoes_only_
 ) -> None:
     import asyncio
 
-    from plugin.store import sqlite as store_module
+    from plugin.store import sqlite_commit
 
-    monkeypatch.setattr(store_module, "BATCH_BUDGET", 10.0)  # however slow the machine, all six fit in one batch
+    monkeypatch.setattr(sqlite_commit, "BATCH_BUDGET", 10.0)  # however slow the machine, all six fit in one batch
     commits = []
-    store._eager.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
+    store.engine._eager.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
 
     async def together() -> list:
         steps = [store.call(_topup, store, f"u{i}", 10) for i in range(5)]
@@ -204,9 +204,9 @@ def test_a_store_outlives_event_loops_that_closed_mid_wait_or_mid_checkpoint(
     next (a flag only a dead loop would have cleared made every later step wait for the busy timeout)."""
     import asyncio
 
-    from plugin.store import sqlite as store_module
+    from plugin.store import sqlite_commit
 
-    monkeypatch.setattr(store_module, "CHECKPOINT_EVERY", 1)  # a checkpoint after every step, as loops close
+    monkeypatch.setattr(sqlite_commit, "CHECKPOINT_EVERY", 1)  # a checkpoint after every step, as loops close
     for i in range(30):
         assert asyncio.run(asyncio.wait_for(store.call(_topup, store, "loops", 1), 10)) == i + 1
     other = sqlite3.connect(db_path, isolation_level=None)
@@ -223,7 +223,7 @@ def test_a_store_outlives_event_loops_that_closed_mid_wait_or_mid_checkpoint(
 
 def _slow_commits(store: Store, seconds: float) -> None:
     """Every COMMIT of the loop's connection waits `seconds` first, as one whose writes the file system holds."""
-    store._eager.set_trace_callback(lambda sql: time.sleep(seconds) if sql == "COMMIT" else None)
+    store.engine._eager.set_trace_callback(lambda sql: time.sleep(seconds) if sql == "COMMIT" else None)
 
 
 @sqlite_only
@@ -249,20 +249,21 @@ def test_a_batch_commits_off_the_event_loop_and_its_result_comes_after_the_commi
 
 
 @sqlite_only
-def test_an_inlet_probe_during_a_commit_reads_the_kept_row_and_a_user_not_kept_waits(store: Store) -> None:
+def test_a_loop_reading_during_a_commit_in_flight_stands_on_the_last_reading(store: Store) -> None:
+    """While a batch's COMMIT runs on the committer thread the loop's connection is that thread's: the budgets'
+    check on the loop gets the last reading of data_version, and reads nothing itself."""
+
     async def scenario() -> None:
         assert await store.call(_topup, store, "kept", 5) == 5
-        assert store.probe_user("kept")[1]["balance"] == 5  # read, and kept
+        before = store.loop_version()
+        assert before is not None
         _slow_commits(store, 0.2)
         step = store.submit(_topup, store, "kept", 1)
         await asyncio.sleep(0.02)
-        assert store._in_flight()
-        free, row = store.probe_user("kept")
-        assert free and row["balance"] == 5  # the committed row; the commit in flight is not there yet
-        assert store.probe_user("never-seen") == (False, None)  # the caller queues `admit` instead
-        assert store.loop_version() is not None  # the last reading stands meanwhile
+        assert store.engine._in_flight()
+        assert store.loop_version() == before  # the last reading stands meanwhile
+        assert store.peek_budget_version() is None  # the caller reads the budgets on the store's thread instead
         assert await step == 6
-        assert store.probe_user("kept")[1]["balance"] == 6  # the landed commit updated the kept row
 
     asyncio.run(scenario())
 
@@ -271,11 +272,11 @@ def test_an_inlet_probe_during_a_commit_reads_the_kept_row_and_a_user_not_kept_w
 def test_a_batch_ends_at_its_budget_and_the_steps_left_commit_in_the_next(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from plugin.store import sqlite as store_module
+    from plugin.store import sqlite_commit
 
-    monkeypatch.setattr(store_module, "BATCH_BUDGET", 0.0)  # every step is past it: one step per batch
+    monkeypatch.setattr(sqlite_commit, "BATCH_BUDGET", 0.0)  # every step is past it: one step per batch
     commits = []
-    store._eager.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
+    store.engine._eager.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
 
     async def together() -> list:
         return await asyncio.gather(*(store.call(_topup, store, f"b{i}", i + 1) for i in range(3)))
@@ -292,7 +293,7 @@ def test_a_loop_that_closes_while_its_commit_runs_leaves_the_store_usable(store:
     async def leave_early() -> None:
         store.submit(_topup, store, "closed", 1)
         await asyncio.sleep(0.01)  # the batch ran; its COMMIT is on the committer thread as this loop closes
-        assert store._in_flight()
+        assert store.engine._in_flight()
 
     asyncio.run(leave_early())
     # The next loop's step waits for that COMMIT to land, then runs (it would wait forever for a wake-up sent to
@@ -315,9 +316,9 @@ def _orphan_at_commit(store: Store) -> None:
 def test_a_commit_that_fails_on_the_committer_thread_fails_its_batch_and_releases_the_lock(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from plugin.store import sqlite as store_module
+    from plugin.store import sqlite_commit
 
-    monkeypatch.setattr(store_module, "BATCH_BUDGET", 10.0)
+    monkeypatch.setattr(sqlite_commit, "BATCH_BUDGET", 10.0)
 
     async def batch() -> list:
         steps = [store.call(_topup, store, "victim", 5), store.call(_orphan_at_commit, store)]
@@ -334,7 +335,7 @@ def test_a_commit_that_fails_on_the_committer_thread_fails_its_batch_and_release
 @sqlite_only
 def test_a_batch_after_the_committer_shut_down_commits_on_the_loop(store: Store) -> None:
     """At interpreter exit the committer takes no more work: the batch must still commit, not hold the lock."""
-    store._committer.shutdown(wait=True)
+    store.engine._committer.shutdown(wait=True)
     assert asyncio.run(asyncio.wait_for(store.call(_topup, store, "late", 3), 5)) == 3
     other = sqlite3.connect(store.path, timeout=0)
     other.execute("BEGIN IMMEDIATE")  # the write lock is free
@@ -346,7 +347,7 @@ def test_a_batch_after_the_committer_shut_down_commits_on_the_loop(store: Store)
 def test_a_batch_that_cannot_begin_fails_its_steps_and_the_queue_goes_on(store: Store) -> None:
     """An error at BEGIN other than a busy lock (here a closed connection; a corrupt file alike) fails the batch's
     steps at once: it must not stop the queue with every caller waiting forever."""
-    eager = store._eager
+    eager = store.engine._eager
     eager.close()
 
     async def two() -> list:
@@ -363,42 +364,16 @@ def test_a_landing_with_the_store_thread_gone_still_flushes_the_next_batch(
 ) -> None:
     """At interpreter exit both threads take no more work: a landing that would start a checkpoint must still let
     the steps queued behind it run."""
-    from plugin.store import sqlite as store_module
+    from plugin.store import sqlite_commit
 
-    monkeypatch.setattr(store_module, "CHECKPOINT_EVERY", 1)
-    monkeypatch.setattr(store_module, "BATCH_BUDGET", 0.0)  # one step per batch: the second waits for the first
-    store._committer.shutdown(wait=True)
-    store._executor.shutdown(wait=True)
+    monkeypatch.setattr(sqlite_commit, "CHECKPOINT_EVERY", 1)
+    monkeypatch.setattr(sqlite_commit, "BATCH_BUDGET", 0.0)  # one step per batch: the second waits for the first
+    store.engine._committer.shutdown(wait=True)
+    store.engine._executor.shutdown(wait=True)
 
     async def two() -> list:
         steps = [store.call(_topup, store, "exit", 1), store.call(_topup, store, "exit", 1)]
         return await asyncio.wait_for(asyncio.gather(*steps), 5)
 
     assert asyncio.run(two()) == [1, 2]
-    assert not store._checkpointing
-
-
-@sqlite_only
-def test_a_landing_does_not_overwrite_a_kept_row_another_thread_changed_after_its_commit(
-    store: Store, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import threading
-
-    from plugin.store import sqlite as store_module
-
-    # A reading of data_version stands for 10 s: only the landing's own fresh reading can notice the admin's commit.
-    monkeypatch.setattr(store_module, "VERSION_MEMO", 10.0)
-
-    async def scenario() -> None:
-        await store.call(_topup, store, "x", 10)
-        assert store.probe_user("x")[1]["balance"] == 10  # kept
-        _slow_commits(store, 0.05)
-        charge = store.submit(_topup, store, "x", -1)  # 9, its COMMIT in flight
-        await asyncio.sleep(0.005)
-        admin = threading.Thread(target=_topup, args=(store, "x", 100))  # waits for our COMMIT, then commits 109
-        admin.start()
-        admin.join()
-        assert await charge == 9
-        assert store.probe_user("x")[1]["balance"] == 109  # not the landing's 9
-
-    asyncio.run(scenario())
+    assert not store.engine._checkpointing

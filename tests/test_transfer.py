@@ -22,9 +22,9 @@ from plugin.domain import billing, rollups
 from plugin.domain.billing import Member
 from plugin.domain.pricing import Price
 from plugin.domain.tokens import Usage
+from plugin.store import TABLES, PgStore, Store
 from plugin.store import sqlite_schema as migrations
-from plugin.store.postgres import PgStore, _Connection
-from plugin.store.sqlite import TABLES, Store
+from plugin.store.postgres import _Connection
 from plugin.tools import transfer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -440,15 +440,12 @@ def test_a_source_whose_balances_differ_from_its_ledger_is_refused(source: Path,
 def test_a_balance_read_back_differently_is_reported_with_exit_1(
     source: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    real = PgStore.query
+    real = PgStore.balances
 
-    def lying(self: PgStore, sql: str, params: Any = ()) -> list[dict[str, Any]]:
-        rows = real(self, sql, params)
-        if sql == transfer._BALANCES:
-            rows = [{**row, "balance": row["balance"] + 7} if row["id"] == BOB.id else row for row in rows]
-        return rows
+    def lying(self: PgStore) -> dict[str, int]:
+        return {user_id: balance + 7 if user_id == BOB.id else balance for user_id, balance in real(self).items()}
 
-    monkeypatch.setattr(PgStore, "query", lying)
+    monkeypatch.setattr(PgStore, "balances", lying)
     code = main(["migrate-to-postgres", "--db", str(source), "--url", pg_url])
     out, err = capsys.readouterr()
     assert code == 1, out + err

@@ -27,7 +27,7 @@ from ..errors import (
     UnknownUser,
 )
 from ..money import MAX_MICRO, from_micro, money, parse_amount
-from ..store.sqlite import PRICE_RATES, Store
+from ..store import PRICE_RATES, Store
 from ..ui import markdown
 from ..words import i18n
 from ..words.vocabulary import CLEAR_WORDS  # words that clear one price (resolution falls through)

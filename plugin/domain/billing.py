@@ -23,7 +23,7 @@ import json
 from dataclasses import asdict, dataclass, replace
 
 from ..errors import EmptyBalance, InsufficientBalance, MessageNotYours, ReplyInProgress, UserBlocked
-from ..store.sqlite import Store
+from ..store import Store
 from . import budgets
 from .budgets import NO_PLAN, Plan
 from .pricing import Price

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import AmbiguousGroup, InvalidBudget, UnknownGroup
 from ..money import money, parse_amount
-from ..store.sqlite import Store
+from ..store import Store
 from ..ui import markdown
 from ..words import i18n
 from ..words.vocabulary import BUDGET_SCOPES as SCOPES

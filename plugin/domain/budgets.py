@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..money import MICRO
-from ..store.sqlite import Store
+from ..store import Store
 
 PERIODS = ("day", "week", "month")
 MODES = ("reset", "add")

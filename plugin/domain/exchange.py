@@ -26,7 +26,7 @@ from typing import Any
 
 from ..errors import InvalidImport
 from ..money import MAX_UNITS, MICRO, to_micro
-from ..store.sqlite import TABLES, RestoreError, Store
+from ..store import TABLES, RestoreError, Store
 from ..words import i18n
 from .ranges import Range
 

@@ -3,7 +3,7 @@
 Every function takes the Store and, where time matters, a `ranges.Range` ([start, end) epoch seconds over
 `usage.created_at`; None is unbounded) and runs on the store's thread (the caller's `store.run`). Money is integer
 micro-units; `views.py` turns these into Markdown. Nothing typed by a user reaches SQL text: sorts map to fixed
-fragments, values are parameters.
+fragments, values are parameters (the statements are the store's, `store/reports.py`).
 
 Speed: sums over ranges come from `rollups.py` (the rollups m002's triggers keep, plus raw usage at a range's
 edges), records are chosen in an index before their rows are read, and one person's reports read the covering index
@@ -18,7 +18,7 @@ from datetime import date, timedelta, tzinfo
 from typing import Any, NamedTuple
 
 from ..errors import InvalidSort
-from ..store.sqlite import Store
+from ..store import RECORD_ORDERS, Store
 from . import catalogue, pricing, rollups
 from .ranges import Range, between, today
 
@@ -29,37 +29,6 @@ MAX_DAYS = 366  # by_day: longer spans fold to months...
 MAX_MONTHS = 120  # ...and longer still to years
 STEER = 20_000  # records: above this many matches, a cost/tokens/balance sort walks its index instead of sorting
 OTHERS = "others"  # distribution's folded slice: an i18n key, not a model id
-
-_USER_MODELS = (
-    f"SELECT model_id AS key, {rollups.GROUP_SUMS} FROM usage"
-    " WHERE user_id = ? AND created_at >= ? AND created_at < ? GROUP BY model_id"
-)
-
-# records: (sort, descending) -> ORDER BY text. Ties fall back to time, then id, so pages never overlap; each
-# order matches an index of m002 (or usage_created), so a large range is walked in order, not sorted.
-_ORDER = {
-    ("time", True): "u.created_at DESC, u.id DESC",
-    ("time", False): "u.created_at ASC, u.id ASC",
-    ("cost", True): "u.cost DESC, u.created_at DESC, u.id DESC",
-    ("cost", False): "u.cost ASC, u.created_at ASC, u.id ASC",
-    ("tokens", True): "u.input_tokens + u.output_tokens DESC, u.created_at DESC, u.id DESC",
-    ("tokens", False): "u.input_tokens + u.output_tokens ASC, u.created_at ASC, u.id ASC",
-    ("balance", True): "u.balance_after DESC, u.created_at DESC, u.id DESC",
-    ("balance", False): "u.balance_after ASC, u.created_at ASC, u.id ASC",
-}
-# The range filter, plain or steered: the steered form's unary `+` keeps the planner off usage_created, so it
-# walks the sort's own index (which holds created_at too, so rows outside the range are skipped in the index).
-_RANGE = ("u.created_at >= :lo AND u.created_at < :hi", "+u.created_at >= :lo AND +u.created_at < :hi")
-_FILTERS = {"user_id": "u.user_id = :user_id", "model_id": "u.model_id = :model_id"}
-# A page is chosen by id first, in an index alone where one covers the filter and the sort (usage_user_created,
-# usage_model_created, or a sort index), and only its rows are read in full.
-_RECORDS = (
-    "WITH chosen AS (SELECT u.id FROM usage u WHERE {where} ORDER BY {order} LIMIT :limit OFFSET :offset)"
-    " SELECT u.id, u.created_at, u.user_id, COALESCE(p.name, '') AS user_name, COALESCE(p.email, '') AS user_email,"
-    " u.model_id, u.input_tokens, u.output_tokens, u.cached_tokens, u.reasoning_tokens, u.cost, u.balance_after,"
-    " u.estimated, u.price_source, u.elapsed_ms, u.chat_id, u.message_id"
-    " FROM chosen JOIN usage u ON u.id = chosen.id LEFT JOIN users p ON p.id = u.user_id ORDER BY {order}"
-)
 
 
 class Page(NamedTuple):
@@ -96,7 +65,7 @@ def by_model(store: Store, rng: Range, user_id: str | None = None) -> list[dict[
     """Per model: model_id, calls, input_tokens, output_tokens, cost; by cost, then calls, descending."""
     if user_id is not None:
         lo, hi = rollups.span(rng)
-        groups = {row["key"]: row for row in store.query(_USER_MODELS, (user_id, lo, hi))}
+        groups = {row["key"]: row for row in store.user_models(user_id, lo, hi)}
     else:
         groups = rollups.grouped(store, rng, "model_id")
     rows = [{"model_id": k, **{c: v[c] for c in rollups.GROUPED}} for k, v in groups.items()]
@@ -105,12 +74,7 @@ def by_model(store: Store, rng: Range, user_id: str | None = None) -> list[dict[
 
 
 def _names(store: Store, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-    wanted = sorted(set(ids))
-    if not wanted:
-        return {}
-    marks = ", ".join("?" for _ in wanted)  # only the count of ids shapes the text
-    rows = store.query(f"SELECT id, name, email, role FROM users WHERE id IN ({marks})", tuple(wanted))
-    return {row["id"]: row for row in rows}
+    return {row["id"]: row for row in store.user_names(sorted(set(ids)))}
 
 
 def ranking(
@@ -215,13 +179,7 @@ def _periods(first: date, last: date) -> tuple[str, list[date]]:
 
 def _data_days(store: Store, tz: tzinfo | None, now: float, user_id: str | None) -> tuple[date, date] | None:
     """For `all`: the first record's day to today (or to the last record's day, should a clock run ahead)."""
-    # One MIN or MAX per query: SQLite answers each from the index's end, but not both at once.
-    if user_id is None:
-        lo = store.one("SELECT MIN(created_at) AS at FROM usage")
-        hi = store.one("SELECT MAX(created_at) AS at FROM usage")
-    else:
-        lo = store.one("SELECT MIN(created_at) AS at FROM usage WHERE user_id = ?", (user_id,))
-        hi = store.one("SELECT MAX(created_at) AS at FROM usage WHERE user_id = ?", (user_id,))
+    lo, hi = store.usage_edges(user_id)
     if not lo or lo["at"] is None or not hi:
         return None
     return today(lo["at"], tz), max(today(now, tz), today(hi["at"], tz))
@@ -270,29 +228,33 @@ def records(
     Rows: id, created_at, user_id, user_name, user_email, model_id, input / output / cached / reasoning tokens,
     cost, balance_after, estimated, price_source, elapsed_ms, chat_id, message_id.
     """
-    order = _ORDER.get((sort, bool(descending)))
-    if order is None:
+    if (sort, bool(descending)) not in RECORD_ORDERS:
         raise InvalidSort(text=str(sort)[:40], choices=", ".join(SORTS))
     page_size = max(1, min(MAX_PAGE_SIZE, int(page_size)))
     lo, hi = rollups.span(rng)
-    params: dict[str, Any] = {"lo": lo, "hi": hi, "user_id": user_id, "model_id": model_id}
-    filters = [_FILTERS[name] for name in ("user_id", "model_id") if params[name] is not None]
     if user_id is None and model_id is None:
         total = totals(store, rng)["calls"]
     elif user_id is None:
         total = rollups.grouped(store, rng, "model_id").get(model_id, {}).get("calls", 0)  # type: ignore[arg-type]
     else:  # one user's rows, counted in their covering index
-        where = " AND ".join([_RANGE[0], *filters])
-        total = store.one(f"SELECT COUNT(*) AS n FROM usage u WHERE {where}", params)["n"]  # type: ignore[index]
+        total = store.record_count(lo, hi, user_id=user_id, model_id=model_id)
     pages = max(1, math.ceil(total / page_size))
     page = max(1, min(pages, int(page)))
     # A large unfiltered range sorted by cost, tokens or balance walks that sort's index; a filtered one sorts in
     # the filter's covering index (walking the sort's index could pass most of the table when, say, the model
     # asked for is the cheapest).
-    steer = sort != "time" and total > STEER and not filters
-    where = " AND ".join([_RANGE[1 if steer else 0], *filters])
-    params.update(limit=page_size, offset=(page - 1) * page_size)
-    rows = store.query(_RECORDS.format(where=where, order=order), params)
+    steer = sort != "time" and total > STEER and user_id is None and model_id is None
+    rows = store.record_page(
+        lo,
+        hi,
+        user_id=user_id,
+        model_id=model_id,
+        sort=sort,
+        descending=bool(descending),
+        steer=steer,
+        limit=page_size,
+        offset=(page - 1) * page_size,
+    )
     for row in rows:
         row["estimated"] = bool(row["estimated"])
     return Page(rows, total, page, page_size)
@@ -311,7 +273,7 @@ def users(
     balance is granted at the first chat), blocked, spent (all time, micro-units), last_used (epoch or None),
     in_directory. `search` is a case-insensitive substring of name or email (or the exact id).
     """
-    ours = {row["id"]: row for row in store.query("SELECT id, name, email, role, balance, blocked FROM users")}
+    ours = {row["id"]: row for row in store.user_rows()}
     merged: dict[str, dict[str, Any]] = {}
     for person in directory:
         uid = str(person.get("id") or "")
@@ -337,10 +299,7 @@ def users(
     pages = max(1, math.ceil(len(found) / page_size))
     page = max(1, min(pages, int(page)))
     rows = found[(page - 1) * page_size : page * page_size]
-    values = ", ".join("(?)" for _ in rows)  # only the number of people on the page shapes the text
-    usage = (
-        {r["id"]: r for r in store.query(_PAGE_USAGE.format(values=values), [r["id"] for r in rows])} if rows else {}
-    )
+    usage = {r["id"]: r for r in store.page_usage([r["id"] for r in rows])}
     for row in rows:
         mine = ours.get(row["id"])
         row["seen"] = mine is not None
@@ -349,15 +308,6 @@ def users(
         row["spent"] = usage[row["id"]]["cost"]
         row["last_used"] = usage[row["id"]]["at"]
     return Page(rows, len(found), page, page_size)
-
-
-# All-time spend and last use of each person on a page, in one statement (one round trip to a database server);
-# each subquery is an index seek per person. {values} is only placeholders.
-_PAGE_USAGE = (
-    "WITH p(id) AS (VALUES {values}) SELECT p.id AS id,"
-    " (SELECT COALESCE(SUM(d.cost), 0) FROM usage_user_days d WHERE d.user_id = p.id) AS cost,"
-    " (SELECT MAX(u.created_at) FROM usage u WHERE u.user_id = p.id) AS at FROM p"
-)
 
 
 def price_list(store: Store, models: Iterable[Mapping[str, Any]], fallback: pricing.Price) -> list[dict[str, Any]]:
@@ -369,7 +319,7 @@ def price_list(store: Store, models: Iterable[Mapping[str, Any]], fallback: pric
     """
     listed = [m for m in models if isinstance(m, Mapping) and m.get("id")]
     by_id = {str(m["id"]): m for m in listed}
-    admin = {row["model_id"]: row for row in store.query("SELECT * FROM prices")}
+    admin = {row["model_id"]: row for row in store.all_prices()}
     rows = []
     for model_id in [*by_id, *sorted(set(admin) - set(by_id))]:
         model = by_id.get(model_id)

@@ -7,7 +7,7 @@ from typing import Any
 
 from .. import openwebui
 from ..domain import ranges
-from ..store.sqlite import open_store_async
+from ..store import open_store_async
 from ..ui import commands
 from .valves import store_target
 

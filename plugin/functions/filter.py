@@ -35,7 +35,7 @@ from .. import openwebui
 from ..domain import billing, budgets, catalogue, pricing, tokens
 from ..errors import MisconfiguredValve, StoreUnavailable, UserBlocked
 from ..money import money
-from ..store.sqlite import Store, open_store_async
+from ..store import Store, open_store_async
 from ..ui import notice
 from ..words import Language, OptionalLanguage, i18n
 from .valves import DatabaseUrl, store_target

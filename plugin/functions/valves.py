@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field
 
 from .. import openwebui
-from ..store.sqlite import is_url
+from ..store import is_url
 
 
 def _checked_database_url(value: str) -> str:

@@ -1,10 +1,10 @@
 """The same store on PostgreSQL, for Open WebUI deployments with several replicas sharing one database.
 
-`Store`'s record methods (users, ledger, requests, usage, prices, budgets) are shared as they are: their SQL is
-written once, for SQLite, and translated here statement by statement (placeholders, `INSERT OR IGNORE`,
-`IS NOT ?`, SQLite's truncating `CAST(... AS INTEGER)`), once per statement text. What differs is below: the
+The record modules (users, ledger, requests, usage, prices, budgets, reports) run here as they are: their SQL
+is written once, for SQLite, and translated here statement by statement (placeholders, `INSERT OR IGNORE`,
+`IS NOT ?`, SQLite's truncating `CAST(... AS INTEGER)`), once per statement text. What differs is this engine: the
 connections, the transactions and their locks, and the event loop's fast paths, which PostgreSQL does not need
-(every step runs on a thread of this store, each with its own connection).
+(every step runs on a thread of this engine, each with its own connection).
 
 Locks. SQLite's `BEGIN IMMEDIATE` serialises every writer of a file; here the same rule is one transaction-level
 advisory lock (`LOCK_KEY`), taken exclusively by every transaction, so any step is as safe as on SQLite. The
@@ -27,7 +27,6 @@ import hashlib
 import logging
 import re
 import threading
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
@@ -36,7 +35,7 @@ from typing import Any, NoReturn, TypeVar
 
 from ..errors import StoreUnavailable
 from . import postgres_schema as pg_schema
-from .sqlite import BUSY_TIMEOUT_MS, TABLES, RestoreError, Store
+from .engine import BUSY_TIMEOUT_MS, DESCRIBED, RestoreError
 
 T = TypeVar("T")
 
@@ -115,7 +114,7 @@ def translate(sql: str) -> str:
 
 
 class _Connection:
-    """One thread's psycopg connection, answering `execute` as a sqlite3 connection does for `Store`.
+    """One thread's psycopg connection, answering `execute` as a sqlite3 connection does for the records.
 
     A connection the server dropped (a restart, a failover, an idle timeout) is opened again before a statement
     that runs outside a transaction, and that statement is run once more if it was the one to find the
@@ -123,9 +122,9 @@ class _Connection:
     (`StoreUnavailable`), and so does the whole step: its writes went with the connection.
     """
 
-    def __init__(self, store: PgStore) -> None:
-        self.store = store
-        self.raw = store._connect()
+    def __init__(self, engine: PgEngine) -> None:
+        self.engine = engine
+        self.raw = engine._connect()
         self.trace: Callable[[str], object] | None = None
 
     def set_trace_callback(self, trace: Callable[[str], object] | None) -> None:
@@ -142,13 +141,13 @@ class _Connection:
     def run(self, sql: str, params: tuple | list | dict, row_factory: Any = None) -> Any:
         if self.trace is not None:
             self.trace(sql)
-        idle = not getattr(self.store._local, "depth", 0)
+        idle = not getattr(self.engine._local, "depth", 0)
         for attempt in (1, 2):
             try:
                 if self.lost:
                     if not idle:
                         raise StoreUnavailable()
-                    self.raw = self.store._connect()
+                    self.raw = self.engine._connect()
                 cursor = self.raw.cursor() if row_factory is None else self.raw.cursor(row_factory=row_factory)
                 return cursor.execute(translate(sql), params)
             except _unavailable_errors() as exc:
@@ -182,23 +181,21 @@ def _retried() -> tuple[type[BaseException], ...]:
 
 def _raise_unavailable(exc: BaseException) -> NoReturn:
     """A lost server, a lock waited for past the busy timeout: the chat is refused as for an unwritable SQLite
-    file. A deadlock or serialisation failure stays itself: the step is tried again (`PgStore.submit`)."""
+    file. A deadlock or serialisation failure stays itself: the step is tried again (`PgEngine.submit`)."""
 
     if isinstance(exc, _retried()):
         raise exc
     raise _unavailable(exc) from exc
 
 
-class PgStore(Store):
+class PgEngine:
     """The monitor's tables in a PostgreSQL database (see the module's docstring)."""
 
-    def __init__(self, url: str, *, clock: Callable[[], float] = time.time, backup_dir: Path | None = None) -> None:
-        # Not Store.__init__: that opens a SQLite file. Everything Store's shared methods read is set here.
+    def __init__(self, url: str, *, backup_dir: Path | None = None) -> None:
         self.url = url
         self.path = redacted(url)
-        self.clock = clock
         self.backup_dir = backup_dir
-        self._seen: dict[str, dict[str, Any]] = {}  # nothing is kept between steps: the loop never reads here
+        self.waits = 0  # as SQLite's (for benchmarks): a step here waits for a lock on its own thread, uncounted
         self._local = threading.local()
         self._connections: list[_Connection] = []
         self._connections_lock = threading.Lock()
@@ -255,7 +252,7 @@ class PgStore(Store):
     # -- connections ------------------------------------------------------------------------------
 
     @property
-    def conn(self) -> _Connection:  # type: ignore[override]
+    def conn(self) -> _Connection:
         """This thread's connection, opened at its first use (and again after one was lost)."""
         conn = getattr(self._local, "conn", None)
         if conn is None:
@@ -265,18 +262,11 @@ class PgStore(Store):
         return conn
 
     @property
-    def db(self) -> Any:  # type: ignore[override]
+    def db(self) -> Any:
         raise AttributeError("a PostgreSQL store has no sqlite-utils database")
 
-    @property
-    def _staged(self) -> dict[str, dict[str, Any] | None]:  # type: ignore[override]
-        staged = getattr(self._local, "staged", None)
-        if staged is None:
-            staged = self._local.staged = {}
-        return staged
-
-    def _apply_staged(self, staged: dict[str, dict[str, Any] | None]) -> None:
-        pass  # no rows are kept (see `_seen`)
+    def execute(self, sql: str, params: tuple | list | dict = ()) -> Any:
+        return self.conn.execute(sql, params)
 
     @property
     def target(self) -> str:
@@ -291,16 +281,13 @@ class PgStore(Store):
     def present(self) -> bool:
         return True
 
-    def _in_flight(self) -> bool:
-        return False
-
     def schema_version(self) -> str | None:
         return pg_schema.version(self.conn.raw)
 
     # -- transactions and threads -------------------------------------------------------------
 
     @contextmanager
-    def immediate(self, user: str | None = None) -> Iterator[Store]:
+    def immediate(self, user: str | None = None) -> Iterator[None]:
         """One transaction holding the store's lock (see the module docstring): exclusive, or, with `user`, the
         shared side plus that user's own. Inside a transaction of this thread it is a savepoint instead."""
         conn = self.conn
@@ -309,7 +296,7 @@ class PgStore(Store):
             conn.execute("SAVEPOINT step")
             self._local.depth = depth + 1
             try:
-                yield self
+                yield
             except BaseException:
                 conn.execute("ROLLBACK TO SAVEPOINT step")
                 conn.execute("RELEASE SAVEPOINT step")
@@ -332,7 +319,7 @@ class PgStore(Store):
             raise
         self._local.depth = 1
         try:
-            yield self
+            yield
         except BaseException:
             self._rollback(conn)
             raise
@@ -344,7 +331,6 @@ class PgStore(Store):
                 raise
         finally:
             self._local.depth = 0
-            self._staged.clear()
 
     @staticmethod
     def _rollback(conn: _Connection) -> None:
@@ -357,9 +343,12 @@ class PgStore(Store):
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, lambda: fn(*args, **kwargs))
 
+    async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return await self.submit(fn, *args, **kwargs)
+
     def submit(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> asyncio.Future[T]:
         """Run one billing step on a thread of this store; the future resolves once its transaction committed.
-        A cancelled future's step is dropped if it has not started, as `Store.submit` drops it."""
+        A cancelled future's step is dropped if it has not started, as SQLite's `submit` drops it."""
         loop = asyncio.get_running_loop()
         return asyncio.wrap_future(self._executor.submit(self._step, fn, args, kwargs), loop=loop)
 
@@ -386,15 +375,22 @@ class PgStore(Store):
             with suppress(Exception):
                 conn.raw.close()
 
-    def _cursor(self, sql: str, params: tuple | dict) -> Any:
+    def _cursor(self, sql: str, params: tuple | list | dict) -> Any:
         from psycopg.rows import dict_row
 
         return self.conn.run(sql, params, dict_row)
 
-    # -- the event loop's fast paths: none here (every step goes to a thread) -------------------
+    def query(self, sql: str, params: tuple | list | dict = ()) -> list[dict[str, Any]]:
+        return self._cursor(sql, params).fetchall()  # type: ignore[no-any-return]
 
-    def probe_user(self, user_id: str) -> tuple[bool, dict[str, Any] | None]:
-        return False, None
+    def one(self, sql: str, params: tuple | list | dict = ()) -> dict[str, Any] | None:
+        cursor = self._cursor(sql, params)
+        try:
+            return cursor.fetchone()  # type: ignore[no-any-return]
+        finally:
+            cursor.close()
+
+    # -- the event loop's fast paths: none here (every step goes to a thread) -------------------
 
     def loop_version(self) -> int | None:
         return None
@@ -403,23 +399,30 @@ class PgStore(Store):
         return None
 
     def columns(self, table: str) -> list[dict[str, Any]]:
-        """A table's columns as `Store.columns` gives them (SQLite's names for the types: INTEGER, REAL, TEXT)."""
-        if table not in TABLES:
+        """A table's columns as SQLite's `PRAGMA table_info` gives them (its names for the types: INTEGER, REAL,
+        TEXT)."""
+        if table not in DESCRIBED:
             raise ValueError(f"not a monitor table: {table}")
         return self.query(_COLUMNS, {"schema": pg_schema.SCHEMA_NAME, "table": table})
 
-    def dump(self, table: str) -> list[dict[str, Any]]:
-        # In SQLite's order: text keys by their bytes, not by the database's collation.
-        keys = [c["name"] + (' COLLATE "C"' if c["type"] == "TEXT" else "") for c in self.primary_key(table)]
-        return self.query(f"SELECT * FROM {table} ORDER BY {', '.join(keys)}")
+    @staticmethod
+    def key_order(column: dict[str, Any]) -> str:
+        """In SQLite's order: text keys by their bytes, not by the database's collation."""
+        return str(column["name"]) + (' COLLATE "C"' if column["type"] == "TEXT" else "")
 
-    def replace_all(self, tables: dict[str, list[dict[str, Any]]]) -> None:
+    @staticmethod
+    def restore_failure(exc: BaseException, where: str) -> RestoreError | None:
+        """As SQLite's, but a constraint PostgreSQL checks says itself which row broke it (its first line)."""
         import psycopg
 
-        try:
-            super().replace_all(tables)
-        except (psycopg.IntegrityError, psycopg.DataError) as exc:
-            raise RestoreError(str(exc).splitlines()[0]) from exc
+        if isinstance(exc, OverflowError):
+            return RestoreError(f"{where}: {exc}")
+        if isinstance(exc, psycopg.IntegrityError | psycopg.DataError):
+            return RestoreError(str(exc).splitlines()[0])
+        return None
+
+    def restored(self) -> None:
+        """Move the identity sequences past the ids just inserted."""
         pg_schema.resequence(self.conn)
 
 

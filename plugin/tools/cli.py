@@ -201,10 +201,12 @@ def check_database(path: Path) -> str | None:
         return f"no database at {path} (nothing was created; pass --db PATH)"
     if not path.is_file():
         return f"{path} is not a file"
+    from ..store import SqliteReader
+
     try:
         conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
         try:
-            names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            names = SqliteReader(conn).table_names()
         finally:
             conn.close()
     except sqlite3.Error as exc:
@@ -219,8 +221,7 @@ def run_reconcile(db: Path | None, repair: bool, url: str | None = None) -> int:
     from ..domain import admin
     from ..errors import StoreUnavailable
     from ..money import money
-    from ..store.postgres import PgStore, redacted
-    from ..store.sqlite import Store, is_url
+    from ..store import PgStore, Store, is_url, redacted
     from ..words import i18n
     from ..words.reports import REPORTS
 

@@ -39,49 +39,25 @@ from urllib.parse import quote, unquote
 
 from ..domain import rollups
 from ..errors import StoreUnavailable
-from ..store import postgres_schema as pg_schema
+from ..store import (
+    COPIED,
+    HISTORY_COLUMNS,
+    TABLES,
+    LedgerChecks,
+    PgStore,
+    RestoreError,
+    Snapshots,
+    SqliteReader,
+    Store,
+    is_url,
+    redacted,
+)
 from ..store import sqlite_schema as migrations
-from ..store.postgres import PgStore, redacted
-from ..store.sqlite import KEPT_PRICE_COLUMNS, TABLES, RestoreError, Store, is_url
 
-COPIED = (*TABLES, "price_history")  # every table of monitor data, parents first
 # Tables whose rows mean the target is in use: users and what they spent.
 IN_USE = ("users", "ledger", "usage")
-# price_history's columns, in the schema's order. The table is not one of TABLES, so `replace_all` does not
-# insert it and its columns are named here; `_check_columns` refuses a source or target that has others.
-HISTORY_COLUMNS = (
-    "id",
-    "batch",
-    "action",
-    "model_id",
-    "existed",
-    *KEPT_PRICE_COLUMNS,
-    "actor",
-    "created_at",
-    "undone_at",
-)
 MAX_ROW_DIFFERENCES = 20  # per table: the rest are counted, not listed
 _ABSENT = "(no such column)"
-
-_COUNT = {table: f"SELECT COUNT(*) AS n FROM {table}" for table in COPIED}
-_ANY = {table: f"SELECT 1 AS found FROM {table} LIMIT 1" for table in IN_USE}
-_BALANCES = "SELECT id, balance FROM users"
-_LEDGER_SUMS = "SELECT user_id, COUNT(*) AS entries, SUM(amount) AS total FROM ledger GROUP BY user_id"
-_TOTALS = (
-    "SELECT (SELECT COALESCE(SUM(amount), 0) FROM ledger) AS ledger_total,"
-    " (SELECT COALESCE(SUM(cost), 0) FROM usage) AS usage_cost, (SELECT COUNT(*) FROM usage) AS usage_count"
-)
-_HISTORY = "SELECT * FROM price_history ORDER BY id"
-_INSERT_HISTORY = (
-    f"INSERT INTO price_history ({', '.join(HISTORY_COLUMNS)}) VALUES ({', '.join('?' for _ in HISTORY_COLUMNS)})"
-)
-_SOURCE_HISTORY_COLUMNS = "PRAGMA table_info(price_history)"
-_TARGET_HISTORY_COLUMNS = (
-    "SELECT column_name AS name FROM information_schema.columns"
-    f" WHERE table_schema = '{pg_schema.SCHEMA_NAME}' AND table_name = 'price_history'"
-)
-_SOURCE_TABLES = "SELECT name FROM sqlite_master WHERE type = 'table'"
-_SOURCE_STEPS = "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid"
 
 
 class TransferError(Exception):
@@ -111,17 +87,11 @@ class Outcome:
     problems: tuple[str, ...] = field(default=())
 
 
-class Source:
-    """The SQLite file opened read-only, answering the few reads `Store` answers (the same code, so a row reads
-    the same from the source as `Store.dump` gives it). Nothing here can write: SQLite refuses it."""
+class Source(Snapshots, LedgerChecks):
+    """The SQLite file opened read-only, read by the store's own record code over a read-only engine (so a row
+    reads the same from the source as `Store.dump` gives it). Nothing here can write: SQLite refuses it."""
 
-    _cursor = Store._cursor
-    query = Store.query
-    one = Store.one
-    columns = Store.columns
-    primary_key = Store.primary_key
-    dump = Store.dump
-    reconcile = Store.reconcile
+    engine: SqliteReader
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -133,6 +103,7 @@ class Source:
             )
         except sqlite3.Error as exc:
             raise TransferError(f"{path} is not a readable SQLite database ({exc})") from exc
+        self.engine = SqliteReader(self.conn)
 
     def close(self) -> None:
         self.conn.close()
@@ -167,10 +138,10 @@ def read_source(path: Path) -> Snapshot:
     try:
         source.conn.execute("BEGIN")
         try:
-            names = {row["name"] for row in source.query(_SOURCE_TABLES)}
+            names = source.engine.table_names()
             if not {"users", "ledger", "_sqlite_migrations"} <= names:
                 raise TransferError(f"{path} is not an OpenWebUI Monitor database")
-            _check_version(path, [row["name"] for row in source.query(_SOURCE_STEPS, (migrations.MIGRATIONS.name,))])
+            _check_version(path, source.engine.applied_steps())
             if differ := source.reconcile():
                 first = differ[0]
                 raise TransferError(
@@ -179,9 +150,8 @@ def read_source(path: Path) -> Snapshot:
                     f" `python -m plugin reconcile --db {path} --repair` first (or on a copy, and copy that)"
                 )
             tables = {table: source.dump(table) for table in TABLES}
-            tables["price_history"] = source.query(_HISTORY)
-            columns = {table: {c["name"] for c in source.columns(table)} for table in TABLES}
-            columns["price_history"] = {c["name"] for c in source.query(_SOURCE_HISTORY_COLUMNS)}
+            tables["price_history"] = source.history_rows()
+            columns = {table: {c["name"] for c in source.columns(table)} for table in COPIED}
             facts = read_facts(source)
         finally:
             source.conn.execute("ROLLBACK")  # it only read
@@ -207,13 +177,10 @@ def _check_version(path: Path, applied: list[str]) -> None:
     raise TransferError(f"{path} has a schema this version does not know ({have}): use the version that wrote it")
 
 
-def read_facts(store: Store | Source) -> Facts:
+def read_facts(store: Snapshots) -> Facts:
     """Counts, balances, ledger sums per user and grand totals: the same statements on either backend."""
-    counts = {table: store.one(_COUNT[table])["n"] for table in COPIED}  # type: ignore[index]
-    balances = {row["id"]: row["balance"] for row in store.query(_BALANCES)}
-    ledger = {row["user_id"]: (row["entries"], row["total"]) for row in store.query(_LEDGER_SUMS)}
-    totals = dict(store.one(_TOTALS) or {})
-    return Facts(counts, balances, ledger, totals)
+    counts = {table: store.row_count(table) for table in COPIED}
+    return Facts(counts, store.balances(), store.ledger_sums(), store.grand_totals())
 
 
 # -- the target ---------------------------------------------------------------------------------------------
@@ -257,8 +224,7 @@ def _first_line(exc: BaseException, url: str) -> str:
 def _check_columns(pg: PgStore, snapshot: Snapshot) -> None:
     """Source and target must have the same columns in every table: a column only one of them has would be
     refused halfway through the copy, or silently left at its default."""
-    target = {table: {c["name"] for c in pg.columns(table)} for table in TABLES}
-    target["price_history"] = {row["name"] for row in pg.query(_TARGET_HISTORY_COLUMNS)}
+    target = {table: {c["name"] for c in pg.columns(table)} for table in COPIED}
     for table in COPIED:
         expected = set(HISTORY_COLUMNS) if table == "price_history" else target[table]
         for side, names in (("source", snapshot.columns[table]), ("target", target[table])):
@@ -274,16 +240,14 @@ def copy(pg: PgStore, snapshot: Snapshot, *, replace: bool) -> bool:
     try:
         _check_columns(pg, snapshot)
         with pg.immediate():
-            held = any(pg.one(_ANY[table]) for table in IN_USE)
+            held = any(pg.has_rows(table) for table in IN_USE)
             if held and not replace:
                 raise TransferError(
                     f"{redacted(pg.url)} already holds monitor data (users, ledger or usage rows); nothing was copied."
                     " Pass --replace to delete it and copy the SQLite database over it"
                 )
             pg.replace_all({table: snapshot.tables[table] for table in TABLES})  # resequences the identities
-            for row in snapshot.tables["price_history"]:
-                pg.conn.execute(_INSERT_HISTORY, tuple(row[name] for name in HISTORY_COLUMNS))
-            pg_schema.resequence(pg.conn.raw)  # again, for price_history's ids
+            pg.insert_history(snapshot.tables["price_history"])  # and again, for price_history's ids
     except (RestoreError, psycopg.Error, StoreUnavailable) as exc:
         raise TransferError(
             f"the copy failed and was rolled back, the target is as it was: {_first_line(exc, pg.url)}"
@@ -312,7 +276,7 @@ def verify(url: str, snapshot: Snapshot) -> list[str]:
             ]
             problems += [f"rollup {line}" for line in rollups.mismatches(check)]
             for table in COPIED:
-                rows = check.query(_HISTORY) if table == "price_history" else check.dump(table)
+                rows = check.history_rows() if table == "price_history" else check.dump(table)
                 problems += compare_rows(table, snapshot.tables[table], rows, _key_columns(check, table))
     except (psycopg.Error, StoreUnavailable) as exc:
         problems = [f"the copy was committed but could not be read back: {_first_line(exc, url)}"]

@@ -18,7 +18,7 @@ from typing import Any
 from ..domain import admin, exchange, reports
 from ..errors import InvalidAmount, MonitorError
 from ..money import money, parse_amount
-from ..store.sqlite import Store
+from ..store import Store
 from ..words.vocabulary import SET_PREFIXES as _SET
 from . import commands, dashboard, views
 

@@ -19,7 +19,7 @@ from ..domain.pricing import Price
 from ..domain.tokens import CJK
 from ..errors import AdminOnly, InvalidAmount, InvalidBudget, InvalidImport, MonitorError
 from ..money import money, parse_amount
-from ..store.sqlite import Store
+from ..store import Store
 from ..words import i18n
 from ..words.vocabulary import APPLY_WORDS, FILLER, OPTION_NAMES, QUALIFIERS, SUBCOMMANDS, SYNONYMS
 from . import markdown, views

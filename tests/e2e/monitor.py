@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from plugin.store.sqlite import Store
+from plugin.store import Store
 from plugin.tools.install import install
 
 from .fake_upstream import MODEL_GPT

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from plugin.store.sqlite import Store
+from plugin.store import Store
 
 from .fake_upstream import MODEL_GPT, MODEL_PRICED, FakeUpstream
 from .monitor import ACTION, PIPE, ROOT, ask, installed_monitor

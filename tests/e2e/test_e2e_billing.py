@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from plugin.store.sqlite import Store
+from plugin.store import Store
 
 from .fake_upstream import MODEL_GPT, MODEL_NOUSAGE, MODEL_PRICED
 from .owui import OpenWebUI

@@ -30,7 +30,7 @@ from typing import Any
 
 import pytest
 
-from plugin.store.sqlite import Store
+from plugin.store import Store
 from plugin.tools.install import install
 from plugin.ui import notice
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from plugin.store.sqlite import CLOCK_FILE_ENV, Store
+from plugin.store import CLOCK_FILE_ENV, Store
 
 from .fake_upstream import MODEL_GPT
 from .monitor import ask, install_monitor, notice

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from plugin.store.sqlite import Store
+from plugin.store import Store
 
 from .fake_upstream import MODEL_GPT
 from .monitor import FILTER, ask, installed_monitor

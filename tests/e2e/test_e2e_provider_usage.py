@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from plugin.store.sqlite import Store
+from plugin.store import Store
 
 from .owui import OpenWebUI
 from .test_e2e_billing import BASE_VALVES, FID, ROOT, assert_explained, balance, topup

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 
 from plugin.domain import pricing
-from plugin.store.sqlite import Store
+from plugin.store import Store
 
 from .fake_upstream import MODEL_GPT
 from .monitor import PIPE, ask, installed_monitor, notice

@@ -19,7 +19,7 @@ import pytest
 
 from plugin.domain import billing as money_rules
 from plugin.money import money
-from plugin.store.sqlite import Store
+from plugin.store import Store
 
 from .fake_upstream import CHUNK_PIECE, CHUNK_TOKENS, MODEL_GPT, MODEL_NOUSAGE, FakeUpstream, RecordedRequest
 from .owui import OpenWebUI

@@ -1,0 +1,79 @@
+"""Budgets (a group's initial balance, a group's or user's allowance) and the allowance period last applied to
+each user. Every change to budgets bumps `budget_version` (a trigger of the schema), which the inlet reads.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .engine import Records
+
+
+class BudgetRecords(Records):
+    """The budgets, budget_version and allowance_periods tables."""
+
+    def budget_version(self) -> int:
+        row = self.engine.one("SELECT version FROM budget_version WHERE id = 1")
+        return row["version"] if row else 0
+
+    def all_budgets(self) -> list[dict[str, Any]]:
+        return self.engine.query("SELECT * FROM budgets ORDER BY scope, label, target")
+
+    def get_budget(self, scope: str, target: str) -> dict[str, Any] | None:
+        return self.engine.one("SELECT * FROM budgets WHERE scope = ? AND target = ?", (scope, target))
+
+    def set_budget_init(self, target: str, label: str, amount: int, actor: str) -> None:
+        """A group's initial balance (inside `immediate()`); its allowance, if any, is kept."""
+        self.engine.execute(
+            "INSERT INTO budgets (scope, target, label, init_balance, updated_at, updated_by)"
+            " VALUES ('group', ?, ?, ?, ?, ?) ON CONFLICT (scope, target) DO UPDATE SET label = excluded.label,"
+            " init_balance = excluded.init_balance, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+            (target, label, amount, self.clock(), actor),
+        )
+
+    def set_budget_allowance(
+        self, scope: str, target: str, label: str, period: str, mode: str, amount: int, actor: str
+    ) -> None:
+        """A group's or user's allowance, replacing the one it had (inside `immediate()`)."""
+        self.engine.execute(
+            "INSERT INTO budgets (scope, target, label, period, mode, amount, updated_at, updated_by)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (scope, target) DO UPDATE SET label = excluded.label,"
+            " period = excluded.period, mode = excluded.mode, amount = excluded.amount,"
+            " updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+            (scope, target, label, period, mode, amount, self.clock(), actor),
+        )
+
+    def clear_budget(self, scope: str, target: str, part: str) -> bool:
+        """Clear a budget's `init`, its `allowance` or `all` of it (inside `immediate()`); a budget left with
+        nothing set is deleted. True when something was set."""
+        row = self.get_budget(scope, target)
+        if row is None:
+            return False
+        drop_init, drop_allowance = part in ("init", "all"), part in ("allowance", "all")
+        has_init, has_allowance = row["init_balance"] is not None, row["period"] is not None
+        if not (has_init and not drop_init) and not (has_allowance and not drop_allowance):
+            self.engine.execute("DELETE FROM budgets WHERE scope = ? AND target = ?", (scope, target))
+        elif drop_allowance:
+            self.engine.execute(
+                "UPDATE budgets SET period = NULL, mode = NULL, amount = NULL, updated_at = ?"
+                " WHERE scope = ? AND target = ?",
+                (self.clock(), scope, target),
+            )
+        else:
+            self.engine.execute(
+                "UPDATE budgets SET init_balance = NULL, updated_at = ? WHERE scope = ? AND target = ?",
+                (self.clock(), scope, target),
+            )
+        return (drop_init and has_init) or (drop_allowance and has_allowance)
+
+    def allowance_period(self, user_id: str) -> str | None:
+        row = self.engine.one("SELECT period FROM allowance_periods WHERE user_id = ?", (user_id,))
+        return row["period"] if row else None
+
+    def mark_allowance(self, user_id: str, period: str) -> None:
+        """Record the allowance period just applied to a user (inside the refill's own transaction)."""
+        self.engine.execute(
+            "INSERT INTO allowance_periods (user_id, period, applied_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (user_id) DO UPDATE SET period = excluded.period, applied_at = excluded.applied_at",
+            (user_id, period, self.clock()),
+        )

@@ -1,0 +1,232 @@
+"""The reports' reads: sums of usage (raw, or from the rollups m002's triggers keep), pages of records, people.
+
+Only statements live here; what to sum over which range, and how to fold and sort it, is `domain/rollups.py`'s
+and `domain/reports.py`'s. Nothing typed by a user reaches SQL text: sorts map to fixed fragments, values are
+parameters, and a statement's shape depends only on how many values it takes.
+
+Rollup buckets are `CAST(created_at AS INTEGER) / width` (900 s slots, 86 400 s UTC days), as the triggers write
+them (`sqlite_schema.py`, `postgres_schema.py`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .engine import ReadRecords
+
+_RAW_TOTALS = (
+    "SELECT COUNT(*) AS calls, COALESCE(SUM(input_tokens), 0) AS input_tokens,"
+    " COALESCE(SUM(output_tokens), 0) AS output_tokens, COALESCE(SUM(cached_tokens), 0) AS cached_tokens,"
+    " COALESCE(SUM(reasoning_tokens), 0) AS reasoning_tokens, COALESCE(SUM(cost), 0) AS cost,"
+    " COALESCE(SUM(estimated), 0) AS estimated_calls FROM usage"
+)
+_RAW_USER_TOTALS = _RAW_TOTALS + " WHERE user_id = ? AND created_at >= ? AND created_at < ?"
+_SLOT_TOTALS = (
+    "SELECT COALESCE(SUM(calls), 0) AS calls, COALESCE(SUM(input_tokens), 0) AS input_tokens,"
+    " COALESCE(SUM(output_tokens), 0) AS output_tokens, COALESCE(SUM(cached_tokens), 0) AS cached_tokens,"
+    " COALESCE(SUM(reasoning_tokens), 0) AS reasoning_tokens, COALESCE(SUM(cost), 0) AS cost,"
+    " COALESCE(SUM(estimated), 0) AS estimated_calls FROM usage_slots WHERE slot >= ? AND slot < ?"
+)
+GROUP_SUMS = (
+    "COUNT(*) AS calls, SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens, SUM(cost) AS cost"
+)
+_ROLLUP_SUMS = (
+    "SUM(calls) AS calls, SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens, SUM(cost) AS cost"
+)
+# Group key -> (raw query over one span, rollup query over whole UTC days); fixed text, chosen by our own code.
+_GROUPS = {
+    "model_id": (
+        f"SELECT model_id AS key, {GROUP_SUMS} FROM usage WHERE created_at >= ? AND created_at < ? GROUP BY model_id",
+        f"SELECT model_id AS key, {_ROLLUP_SUMS} FROM usage_model_days WHERE day >= ? AND day < ? GROUP BY model_id",
+    ),
+    "user_id": (
+        f"SELECT user_id AS key, {GROUP_SUMS} FROM usage WHERE created_at >= ? AND created_at < ? GROUP BY user_id",
+        f"SELECT user_id AS key, {_ROLLUP_SUMS} FROM usage_user_days WHERE day >= ? AND day < ? GROUP BY user_id",
+    ),
+}
+_USER_MODELS = (
+    f"SELECT model_id AS key, {GROUP_SUMS} FROM usage"
+    " WHERE user_id = ? AND created_at >= ? AND created_at < ? GROUP BY model_id"
+)
+# Sums per bucket over raw usage, the buckets given as VALUES rows (i, lo, hi); {values} is only placeholders.
+_RAW_BUCKETS = (
+    "WITH b(i, lo, hi) AS (VALUES {values}) SELECT b.i AS i, " + GROUP_SUMS + " FROM b JOIN usage u"
+    " ON u.created_at >= b.lo AND u.created_at < b.hi GROUP BY b.i"
+)
+_RAW_USER_BUCKETS = _RAW_BUCKETS.replace(" ON ", " ON u.user_id = ? AND ")
+_CHUNK = 250  # buckets per statement: 3 parameters each stays under old SQLite's 999-parameter limit
+
+# Each rollup table: (its sums recomputed from usage, its own rows), both keyed by k.
+_ROLLUP_CHECKS = {
+    "usage_slots": (
+        "SELECT CAST(created_at AS INTEGER) / 900 AS k, COUNT(*) AS calls, SUM(input_tokens) AS input_tokens,"
+        " SUM(output_tokens) AS output_tokens, SUM(cached_tokens) AS cached_tokens,"
+        " SUM(reasoning_tokens) AS reasoning_tokens, SUM(estimated) AS estimated, SUM(cost) AS cost"
+        " FROM usage GROUP BY 1",
+        "SELECT slot AS k, calls, input_tokens, output_tokens, cached_tokens, reasoning_tokens, estimated, cost"
+        " FROM usage_slots",
+    ),
+    "usage_model_days": (
+        f"SELECT (CAST(created_at AS INTEGER) / 86400) || ' ' || model_id AS k, {GROUP_SUMS} FROM usage"
+        " GROUP BY CAST(created_at AS INTEGER) / 86400, model_id",
+        f"SELECT day || ' ' || model_id AS k, {_ROLLUP_SUMS} FROM usage_model_days GROUP BY day, model_id",
+    ),
+    "usage_user_days": (
+        f"SELECT (CAST(created_at AS INTEGER) / 86400) || ' ' || user_id AS k, {GROUP_SUMS} FROM usage"
+        " GROUP BY CAST(created_at AS INTEGER) / 86400, user_id",
+        f"SELECT day || ' ' || user_id AS k, {_ROLLUP_SUMS} FROM usage_user_days GROUP BY day, user_id",
+    ),
+}
+
+# records: (sort, descending) -> ORDER BY text. Ties fall back to time, then id, so pages never overlap; each
+# order matches an index of m002 (or usage_created), so a large range is walked in order, not sorted.
+RECORD_ORDERS = {
+    ("time", True): "u.created_at DESC, u.id DESC",
+    ("time", False): "u.created_at ASC, u.id ASC",
+    ("cost", True): "u.cost DESC, u.created_at DESC, u.id DESC",
+    ("cost", False): "u.cost ASC, u.created_at ASC, u.id ASC",
+    ("tokens", True): "u.input_tokens + u.output_tokens DESC, u.created_at DESC, u.id DESC",
+    ("tokens", False): "u.input_tokens + u.output_tokens ASC, u.created_at ASC, u.id ASC",
+    ("balance", True): "u.balance_after DESC, u.created_at DESC, u.id DESC",
+    ("balance", False): "u.balance_after ASC, u.created_at ASC, u.id ASC",
+}
+# The range filter, plain or steered: the steered form's unary `+` keeps the planner off usage_created, so it
+# walks the sort's own index (which holds created_at too, so rows outside the range are skipped in the index).
+_RANGE = ("u.created_at >= :lo AND u.created_at < :hi", "+u.created_at >= :lo AND +u.created_at < :hi")
+_FILTERS = {"user_id": "u.user_id = :user_id", "model_id": "u.model_id = :model_id"}
+# A page is chosen by id first, in an index alone where one covers the filter and the sort (usage_user_created,
+# usage_model_created, or a sort index), and only its rows are read in full.
+_RECORDS = (
+    "WITH chosen AS (SELECT u.id FROM usage u WHERE {where} ORDER BY {order} LIMIT :limit OFFSET :offset)"
+    " SELECT u.id, u.created_at, u.user_id, COALESCE(p.name, '') AS user_name, COALESCE(p.email, '') AS user_email,"
+    " u.model_id, u.input_tokens, u.output_tokens, u.cached_tokens, u.reasoning_tokens, u.cost, u.balance_after,"
+    " u.estimated, u.price_source, u.elapsed_ms, u.chat_id, u.message_id"
+    " FROM chosen JOIN usage u ON u.id = chosen.id LEFT JOIN users p ON p.id = u.user_id ORDER BY {order}"
+)
+
+# All-time spend and last use of each person on a page, in one statement (one round trip to a database server);
+# each subquery is an index seek per person. {values} is only placeholders.
+_PAGE_USAGE = (
+    "WITH p(id) AS (VALUES {values}) SELECT p.id AS id,"
+    " (SELECT COALESCE(SUM(d.cost), 0) FROM usage_user_days d WHERE d.user_id = p.id) AS cost,"
+    " (SELECT MAX(u.created_at) FROM usage u WHERE u.user_id = p.id) AS at FROM p"
+)
+
+
+class ReportRecords(ReadRecords):
+    """The statements behind `domain/reports.py` and `domain/rollups.py`."""
+
+    # -- sums ---------------------------------------------------------------------------------------------
+
+    def raw_totals(self, lo: float, hi: float) -> dict[str, Any] | None:
+        """Calls, tokens, cost and estimated calls of the usage rows in [lo, hi)."""
+        return self.engine.one(_RAW_TOTALS + " WHERE created_at >= ? AND created_at < ?", (lo, hi))
+
+    def user_totals(self, user_id: str, lo: float, hi: float) -> dict[str, Any]:
+        """`raw_totals` of one user (their covering index)."""
+        return self.engine.one(_RAW_USER_TOTALS, (user_id, lo, hi))  # type: ignore[return-value]
+
+    def slot_totals(self, first: int, stop: int) -> dict[str, Any] | None:
+        """`raw_totals` of the 15-minute slots [first, stop), from usage_slots."""
+        return self.engine.one(_SLOT_TOTALS, (first, stop))
+
+    def grouped_raw(self, key: str, lo: float, hi: float) -> list[dict[str, Any]]:
+        """Sums per `key` ("model_id" or "user_id") of the usage rows in [lo, hi)."""
+        return self.engine.query(_GROUPS[key][0], (lo, hi))
+
+    def grouped_days(self, key: str, first: int, stop: int) -> list[dict[str, Any]]:
+        """Sums per `key` over the UTC days [first, stop), from the day rollups."""
+        return self.engine.query(_GROUPS[key][1], (first, stop))
+
+    def user_models(self, user_id: str, lo: float, hi: float) -> list[dict[str, Any]]:
+        """One user's sums per model in [lo, hi) (their covering index)."""
+        return self.engine.query(_USER_MODELS, (user_id, lo, hi))
+
+    def slot_sums(self, first: int, stop: int) -> list[dict[str, Any]]:
+        """The usage_slots rows in [first, stop) that count a call."""
+        return self.engine.query(
+            "SELECT slot, calls, input_tokens, output_tokens, cost FROM usage_slots"
+            " WHERE slot >= ? AND slot < ? AND calls != 0",
+            (first, stop),
+        )
+
+    def bucket_sums(self, pieces: list[tuple[int, float, float]], user_id: str | None) -> list[dict[str, Any]]:
+        """Sums of raw usage per piece (bucket index i, lo, hi), of everyone or of one user: rows of i and sums
+        (a bucket that appears in several pieces has several rows)."""
+        rows: list[dict[str, Any]] = []
+        for n in range(0, len(pieces), _CHUNK):
+            chunk = pieces[n : n + _CHUNK]
+            values = ", ".join("(?, ?, ?)" for _ in chunk)  # only the number of buckets shapes the text
+            params = [value for piece in chunk for value in piece]
+            sql = _RAW_BUCKETS if user_id is None else _RAW_USER_BUCKETS
+            rows += self.engine.query(sql.format(values=values), [*params, user_id] if user_id is not None else params)
+        return rows
+
+    def rollup_checks(self) -> dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
+        """Per rollup table: (its sums recomputed from usage, its own rows), each row keyed by "k"."""
+        return {
+            table: (self.engine.query(want_sql), self.engine.query(got_sql))
+            for table, (want_sql, got_sql) in _ROLLUP_CHECKS.items()
+        }
+
+    def usage_edges(self, user_id: str | None) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """The first and the last record's time ("at"), of everyone or one user."""
+        # One MIN or MAX per query: SQLite answers each from the index's end, but not both at once.
+        if user_id is None:
+            lo = self.engine.one("SELECT MIN(created_at) AS at FROM usage")
+            hi = self.engine.one("SELECT MAX(created_at) AS at FROM usage")
+        else:
+            lo = self.engine.one("SELECT MIN(created_at) AS at FROM usage WHERE user_id = ?", (user_id,))
+            hi = self.engine.one("SELECT MAX(created_at) AS at FROM usage WHERE user_id = ?", (user_id,))
+        return lo, hi
+
+    # -- records --------------------------------------------------------------------------------------------
+
+    def record_count(self, lo: float, hi: float, *, user_id: str | None, model_id: str | None) -> int:
+        """How many records in [lo, hi) match the filters given (one user's: counted in their covering index)."""
+        params: dict[str, Any] = {"lo": lo, "hi": hi, "user_id": user_id, "model_id": model_id}
+        filters = [_FILTERS[name] for name in ("user_id", "model_id") if params[name] is not None]
+        where = " AND ".join([_RANGE[0], *filters])
+        return self.engine.one(f"SELECT COUNT(*) AS n FROM usage u WHERE {where}", params)["n"]  # type: ignore[index]
+
+    def record_page(
+        self,
+        lo: float,
+        hi: float,
+        *,
+        user_id: str | None,
+        model_id: str | None,
+        sort: str,
+        descending: bool,
+        steer: bool,
+        limit: int,
+        offset: int,
+    ) -> list[dict[str, Any]]:
+        """One page of records in [lo, hi), sorted by one of RECORD_ORDERS' keys (KeyError for any other), with
+        the user's current name and email. `steer`: walk the sort's index rather than the range's (see _RANGE)."""
+        order = RECORD_ORDERS[(sort, descending)]
+        params: dict[str, Any] = {"lo": lo, "hi": hi, "user_id": user_id, "model_id": model_id}
+        filters = [_FILTERS[name] for name in ("user_id", "model_id") if params[name] is not None]
+        where = " AND ".join([_RANGE[1 if steer else 0], *filters])
+        params.update(limit=limit, offset=offset)
+        return self.engine.query(_RECORDS.format(where=where, order=order), params)
+
+    # -- people ---------------------------------------------------------------------------------------------
+
+    def user_names(self, ids: list[str]) -> list[dict[str, Any]]:
+        """id, name, email and role of each of these users we have a row for."""
+        if not ids:
+            return []
+        marks = ", ".join("?" for _ in ids)  # only the count of ids shapes the text
+        return self.engine.query(f"SELECT id, name, email, role FROM users WHERE id IN ({marks})", tuple(ids))
+
+    def user_rows(self) -> list[dict[str, Any]]:
+        """id, name, email, role, balance and blocked of every user we have a row for."""
+        return self.engine.query("SELECT id, name, email, role, balance, blocked FROM users")
+
+    def page_usage(self, ids: list[str]) -> list[dict[str, Any]]:
+        """Per id: all-time spend ("cost") and last use ("at", or None)."""
+        if not ids:
+            return []
+        values = ", ".join("(?)" for _ in ids)  # only the number of people on the page shapes the text
+        return self.engine.query(_PAGE_USAGE.format(values=values), ids)
