@@ -293,13 +293,8 @@ def settle_latency(db: Store, n: int) -> tuple[float, float]:
     def charge(i: int) -> None:
         billing.settle(
             db,
-            member,
-            chat_id="c",
-            message_id=f"m{i}",
-            model_id="gpt",
-            usage=usage_of(i),
-            price=PRICE,
-            init_balance=INIT,
+            billing.Terms(member, init_balance=INIT),
+            billing.Round(chat_id="c", message_id=f"m{i}", model_id="gpt", usage=usage_of(i), price=PRICE),
         )
 
     for i in range(WARMUP):
