@@ -199,9 +199,9 @@ def settle(store: Store, terms: Terms, round_: Round) -> Settlement:
     """Post a pending request: charge this round and release its hold, in one transaction.
 
     `round_.usage` is this round's usage as the upstream answered the request the inlet admitted (never what a client
-    can write: chat history, message usage); None when it reported none: then the round is estimated as the prompt the
-    inlet counted plus `round_.output_tokens` (what the reply's text counts), and marked so. A Continue's round is added to
-    the message's record. An outlet for a request that is not pending charges nothing.
+    can write: chat history, message usage); None when it reported none: then the round is estimated as the prompt
+    the inlet counted plus `round_.output_tokens` (what the reply's text counts), and marked so. A Continue's round is
+    added to the message's record. An outlet for a request that is not pending charges nothing.
 
     A refill due for this period comes first, so a reply that ends in a new period is charged to it. Under a
     policy that does not charge (an exempt admin) the usage and its cost are recorded and the balance is not.
