@@ -685,13 +685,8 @@ async def bench_throughput(path: Path, users: int, per_user: int, batch: int) ->
             await db.call(
                 billing.settle,
                 db,
-                member,
-                chat_id=member.id,
-                message_id=f"m{i}",
-                model_id="gpt",
-                usage=usage,
-                price=price,
-                init_balance=init,
+                billing.Terms(member, init_balance=init),
+                billing.Round(chat_id=member.id, message_id=f"m{i}", model_id="gpt", usage=usage, price=price),
             )
 
     saved, store.BATCH = store.BATCH, batch

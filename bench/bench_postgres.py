@@ -320,13 +320,10 @@ async def charge_all(db: Store, users: int, per_user: int, tag: str) -> float:
             await db.call(
                 billing.settle,
                 db,
-                member,
-                chat_id=member.id,
-                message_id=f"{tag}m{i}",
-                model_id="gpt",
-                usage=usage_of(i),
-                price=PRICE,
-                init_balance=INIT,
+                billing.Terms(member, init_balance=INIT),
+                billing.Round(
+                    chat_id=member.id, message_id=f"{tag}m{i}", model_id="gpt", usage=usage_of(i), price=PRICE
+                ),
             )
 
     members = [billing.Member(id=f"t{u}", name=f"T {u}") for u in range(users)]

@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 Where = Callable[[Settings], tuple[str, Path | None]]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Call:
     """A hook's Open WebUI arguments, as the Filter received them (any of them may be missing or malformed)."""
 
@@ -82,7 +82,8 @@ class Meter:
         if not isinstance(body, dict) or not user.get("id"):
             return body
         model_id = requests.model_id(body, call.model)
-        if terms.exempt(valves, model_id, call.model, call.request):
+        values = terms.derived(valves)
+        if terms.exempt(values, model_id, call.model, call.request):
             return body
         metadata = call.metadata if isinstance(call.metadata, dict) else body.get("metadata")
         key = chat_id, message_id = requests.start_key(metadata)
@@ -98,8 +99,7 @@ class Meter:
             messages = body.get("messages")
             input_tokens = tokens.prompt_tokens(messages, self.counter())
             allowance = requests.max_tokens(body) or valves.reserve_output_tokens
-            price_of = terms.price_of(valves, model_id, call.model, call.request)
-            init_balance = terms.derived(valves).init_balance
+            price_of = terms.price_of(values, model_id, call.model, call.request)
             store = await self._store(valves)
             await self.follow.settle_stopped(key)
             self.follow.sweep(store, valves.hold_timeout_minutes)
@@ -115,7 +115,7 @@ class Meter:
                     message_id=message_id,
                     model_id=model_id,
                     hold=hold,
-                    init_balance=init_balance,
+                    init_balance=values.init_balance,
                     plan=plan,
                     policy=policy,
                     price=price,
@@ -168,7 +168,8 @@ class Meter:
             log.info("openwebui_monitor: ignored a legacy /api/chat/completed replay from %s", user.get("id"))
             return body
         model_id = requests.model_id(body, call.model)
-        if terms.exempt(valves, model_id, call.model, call.request):
+        values = terms.derived(valves)
+        if terms.exempt(values, model_id, call.model, call.request):
             return body
         messages = body.get("messages")
         if not isinstance(messages, list) or not messages:
@@ -184,8 +185,8 @@ class Meter:
         try:
             store = await self._store(valves)
             plan = await self._groups.plan(store, member)
-            agreed = billing.Terms(member, terms.derived(valves).init_balance, plan, terms.policy(valves, member))
-            price_of = terms.price_of(valves, model_id, call.model, call.request)
+            agreed = billing.Terms(member, values.init_balance, plan, terms.policy(valves, member))
+            price_of = terms.price_of(values, model_id, call.model, call.request)
 
             # From here to the submit nothing awaits: a stop that lands before this still finds the request followed
             # (and settles it without us); one that lands after finds it gone, its charge queued.

@@ -104,9 +104,9 @@ def language(valves: Settings, user: dict) -> str:
     return i18n.language(getattr(user.get("valves"), "language", None), valves.language)
 
 
-def exempt(valves: Settings, model_id: str, model: dict | None, request: Any) -> bool:
+def exempt(values: Derived, model_id: str, model: dict | None, request: Any) -> bool:
     """A model the admin exempts, or the monitor's own report model: never billed."""
-    return model_id in derived(valves).exempt or openwebui.is_monitor_pipe(request, model or {"id": model_id})
+    return model_id in values.exempt or openwebui.is_monitor_pipe(request, model or {"id": model_id})
 
 
 def fixed_hold(valves: Settings, model_id: str) -> int:
@@ -132,10 +132,9 @@ def policy(valves: Settings, member: billing.Member) -> billing.Policy:
     return billing.TRACK_ONLY if valves.tracking_only else billing.ENFORCE
 
 
-def price_of(valves: Settings, model_id: str, model: dict | None, request: Any) -> Callable[[Store], pricing.Price]:
+def price_of(values: Derived, model_id: str, model: dict | None, request: Any) -> Callable[[Store], pricing.Price]:
     """The model's price as a step reads it (an admin's price is a row of ours): the same at inlet and outlet."""
     lookup = openwebui.model_lookup(request)
-    values = derived(valves)
 
     def price(store: Store) -> pricing.Price:
         found = pricing.resolve(

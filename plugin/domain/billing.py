@@ -88,7 +88,7 @@ class Settlement:
 @dataclass(frozen=True)
 class Terms:
     """Whose balance a step works on, and on what terms: the member, the initial balance they get the first time they
-    are seen, their budget, and what is enforced. An inlet and its outlet work out the same terms."""
+    are seen, their budget, and what is enforced (`admit` takes the same four one by one)."""
 
     member: Member
     init_balance: int = 0
@@ -226,7 +226,7 @@ def settle(store: Store, terms: Terms, round_: Round) -> Settlement:
                 price=price,
                 cost=previous["cost"] if previous else 0,
                 charged=0,
-                balance=user["balance"] if user else 0,  # type: ignore[index]
+                balance=user["balance"] if user else 0,
                 elapsed=None,
                 next_refill=_next_refill(store, plan),
             )
