@@ -207,15 +207,16 @@ def captured_settle(path: Path) -> list[Statement]:
     member = billing.Member(id="u", name="U", email="u@example.com")
     price = pricing.defaults(PRICE_PER_1M, PRICE_PER_1M, -1)
     usage = tokens.Usage(input_tokens=100, output_tokens=20)
-    kwargs = {"chat_id": "c", "model_id": "gpt", "usage": usage, "price": price, "init_balance": 10**12}
+    terms = billing.Terms(member, init_balance=10**12)
+    kwargs = {"chat_id": "c", "model_id": "gpt", "usage": usage, "price": price}
     admit_free(db, member, "warm", init_balance=10**12)  # the user's row exists before the capture
-    billing.settle(db, member, message_id="warm", **kwargs)
+    billing.settle(db, terms, billing.Round(message_id="warm", **kwargs))
     admit_free(db, member, KEY, init_balance=10**12)  # the inlet's pending request, which the outlet settles
     statements: list[Statement] = []
     db.engine._local.conn = _Recorder(db.engine._patient, statements)
     try:
         with db.immediate():
-            billing.settle(db, member, message_id=KEY, **kwargs)
+            billing.settle(db, terms, billing.Round(message_id=KEY, **kwargs))
     finally:
         db.engine._local.conn = None
     db.close()
@@ -230,7 +231,11 @@ def bench_statements(path: Path, statements: list[Statement], n: int, drop: tupl
     price = pricing.defaults(PRICE_PER_1M, PRICE_PER_1M, -1)
     usage = tokens.Usage(input_tokens=1, output_tokens=1)
     admit_free(db, member, "warm", init_balance=10**12)
-    billing.settle(db, member, chat_id="c", message_id="warm", model_id="gpt", usage=usage, price=price)
+    billing.settle(
+        db,
+        billing.Terms(member),
+        billing.Round(chat_id="c", message_id="warm", model_id="gpt", usage=usage, price=price),
+    )
     conn = db.engine._eager
     for kind_name in drop:
         conn.execute(f"DROP {kind_name}")
@@ -305,7 +310,11 @@ def bench_billing(path: Path, n: int) -> tuple[list[float], list[float], list[fl
             input_tokens=usage.input_tokens,
         )
         t1 = time.perf_counter()
-        billing.settle(db, member, chat_id="c", message_id=f"m{i}", model_id="gpt", usage=usage, price=price)
+        billing.settle(
+            db,
+            billing.Terms(member),
+            billing.Round(chat_id="c", message_id=f"m{i}", model_id="gpt", usage=usage, price=price),
+        )
         t2 = time.perf_counter()
         assert isinstance(admitted, billing.Admission), admitted
         if i >= WARMUP:
@@ -676,13 +685,8 @@ async def bench_throughput(path: Path, users: int, per_user: int, batch: int) ->
             await db.call(
                 billing.settle,
                 db,
-                member,
-                chat_id=member.id,
-                message_id=f"m{i}",
-                model_id="gpt",
-                usage=usage,
-                price=price,
-                init_balance=init,
+                billing.Terms(member, init_balance=init),
+                billing.Round(chat_id=member.id, message_id=f"m{i}", model_id="gpt", usage=usage, price=price),
             )
 
     saved, sqlite_commit.BATCH = sqlite_commit.BATCH, batch

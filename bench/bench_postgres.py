@@ -293,13 +293,8 @@ def settle_latency(db: Store, n: int) -> tuple[float, float]:
     def charge(i: int) -> None:
         billing.settle(
             db,
-            member,
-            chat_id="c",
-            message_id=f"m{i}",
-            model_id="gpt",
-            usage=usage_of(i),
-            price=PRICE,
-            init_balance=INIT,
+            billing.Terms(member, init_balance=INIT),
+            billing.Round(chat_id="c", message_id=f"m{i}", model_id="gpt", usage=usage_of(i), price=PRICE),
         )
 
     for i in range(WARMUP):
@@ -325,13 +320,10 @@ async def charge_all(db: Store, users: int, per_user: int, tag: str) -> float:
             await db.call(
                 billing.settle,
                 db,
-                member,
-                chat_id=member.id,
-                message_id=f"{tag}m{i}",
-                model_id="gpt",
-                usage=usage_of(i),
-                price=PRICE,
-                init_balance=INIT,
+                billing.Terms(member, init_balance=INIT),
+                billing.Round(
+                    chat_id=member.id, message_id=f"{tag}m{i}", model_id="gpt", usage=usage_of(i), price=PRICE
+                ),
             )
 
     members = [billing.Member(id=f"t{u}", name=f"T {u}") for u in range(users)]

@@ -23,9 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tables import Table
 
+from plugin.app import follow
+from plugin.app.requests import KEY
 from plugin.domain import tokens
-from plugin.functions import filter as filter_module
-from plugin.functions.filter import KEY, Filter
+from plugin.functions.filter import Filter
 
 CHUNKS = 400  # content chunks per reply, as the e2e stop test streams
 REPLIES = 200
@@ -67,19 +68,19 @@ async def run(tmp: Path, replies: int, n: int) -> dict[str, list[float]]:
         for event in events:
             noop(event)
         times["noop"].append(time.perf_counter() - started)
-        filter_module.PROGRESS_EVERY = 2.0 if i % 2 == 0 else 0.0
+        follow.PROGRESS_EVERY = 2.0 if i % 2 == 0 else 0.0
         label = "ours" if i % 2 == 0 else "ours, saved every chunk"
         started = time.perf_counter()
         for event in events:
             flt.stream(event, __metadata__=metadata)
         times[label].append(time.perf_counter() - started)
-        live = flt._live[("c", f"m{i}")]
+        live = flt._meter.follow.live[("c", f"m{i}")]
         started = time.perf_counter()
         live.tally.output_tokens(count)
         live.tally.reported()
         times["count"].append(time.perf_counter() - started)
         await flt.settled()  # the progress saves commit (untimed)
-        del flt._live[("c", f"m{i}")]
+        del flt._meter.follow.live[("c", f"m{i}")]
     return times
 
 

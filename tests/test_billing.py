@@ -72,14 +72,15 @@ def settle(
 ):
     return billing.settle(
         store,
-        ANN,
-        chat_id=chat_id,
-        message_id=message_id,
-        model_id="gpt",
-        usage=usage,
-        price=price,
-        output_tokens=output_tokens,
-        policy=policy,
+        billing.Terms(ANN, policy=policy),
+        billing.Round(
+            chat_id=chat_id,
+            message_id=message_id,
+            model_id="gpt",
+            usage=usage,
+            price=price,
+            output_tokens=output_tokens,
+        ),
     )
 
 
@@ -432,7 +433,7 @@ def test_a_message_key_reused_by_another_user_moves_no_money_between_them(store:
     bob = {"chat_id": "c1", "message_id": "m1", "model_id": "gpt"}
     refused = billing.admit(store, BOB, **bob, hold=7_000, init_balance=0, price=PRICE)
     assert isinstance(refused, Refusal) and isinstance(refused.error, MessageNotYours)
-    assert billing.settle(store, BOB, **bob, usage=Usage(11, 5), price=PRICE).charged == 0
+    assert billing.settle(store, billing.Terms(BOB), billing.Round(**bob, usage=Usage(11, 5), price=PRICE)).charged == 0
     assert store.get_user(ANN.id)["balance"] == 100_000 - 960
     assert store.get_user(BOB.id)["balance"] == 100_000
     assert store.get_usage("c1", "m1")["user_id"] == ANN.id
@@ -587,7 +588,9 @@ def test_two_users_admitting_the_same_ids_at_once_move_no_hold_between_them(make
     assert (request["user_id"], request["hold"]) == (ANN.id, 100_000)
     assert (
         billing.settle(
-            ann_store, BOB, chat_id="local:x", message_id="m1", model_id="gpt", usage=Usage(10, 10), price=PRICE
+            ann_store,
+            billing.Terms(BOB),
+            billing.Round(chat_id="local:x", message_id="m1", model_id="gpt", usage=Usage(10, 10), price=PRICE),
         ).charged
         == 0
     )

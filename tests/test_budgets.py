@@ -161,13 +161,14 @@ def spend(store: Store, amount: int, message_id: str, plan: budgets.Plan = DAILY
 
     return billing.settle(
         store,
-        MEMBER,
-        chat_id="c",
-        message_id=message_id,
-        model_id="gpt",
-        usage=Usage(1, 1),
-        price=Price(input=0, output=0, source="test", per_message=amount),
-        plan=plan,
+        billing.Terms(MEMBER, plan=plan),
+        billing.Round(
+            chat_id="c",
+            message_id=message_id,
+            model_id="gpt",
+            usage=Usage(1, 1),
+            price=Price(input=0, output=0, source="test", per_message=amount),
+        ),
     )
 
 

@@ -308,12 +308,10 @@ def test_settle_charges_the_catalogue_rates_and_records_them(store: Store) -> No
     )
     done = billing.settle(
         store,
-        member,
-        chat_id="c",
-        message_id="m",
-        model_id="xai/grok-think",
-        usage=Usage(1000, 400, 0, 300),
-        price=price,
+        billing.Terms(member),
+        billing.Round(
+            chat_id="c", message_id="m", model_id="xai/grok-think", usage=Usage(1000, 400, 0, 300), price=price
+        ),
     )
     assert done.cost == 2_000 + 100 * 10 + 300 * 5 == 4_500
     record = store.get_usage("c", "m")

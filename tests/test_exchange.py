@@ -51,12 +51,14 @@ def populate(store: Store, clock: FakeClock) -> None:
         clock.advance(0.731)
         billing.settle(
             store,
-            member,
-            chat_id=f"c{i}",
-            message_id=f"m{i}",
-            model_id=model_id,
-            usage=Usage(1000 + i, 333, cached_tokens=100, reasoning_tokens=7, estimated=i == 1),
-            price=price,
+            billing.Terms(member),
+            billing.Round(
+                chat_id=f"c{i}",
+                message_id=f"m{i}",
+                model_id=model_id,
+                usage=Usage(1000 + i, 333, cached_tokens=100, reasoning_tokens=7, estimated=i == 1),
+                price=price,
+            ),
         )
     billing.admit(
         store,
@@ -201,12 +203,14 @@ def test_json_round_trip_restores_every_column(store: Store, clock: FakeClock, t
         # Billing goes on where it stopped: the open hold settles against the restored request.
         settled = billing.settle(
             fresh,
-            billing.Member("u-at", NAMES["u-at"], "u-at@example.com"),
-            chat_id="c9",
-            message_id="m9",
-            model_id="llama3:8b",
-            usage=Usage(10, 10),
-            price=pricing.Price(input=0, output=0, source="admin"),
+            billing.Terms(billing.Member("u-at", NAMES["u-at"], "u-at@example.com")),
+            billing.Round(
+                chat_id="c9",
+                message_id="m9",
+                model_id="llama3:8b",
+                usage=Usage(10, 10),
+                price=pricing.Price(input=0, output=0, source="admin"),
+            ),
         )
         assert settled.balance == 5_000_000
         assert fresh.reconcile() == []

@@ -11,8 +11,8 @@ from backends import plain_execute, sqlite_only, target_of
 from pydantic import ValidationError
 
 from plugin import openwebui
+from plugin.app import follow, requests
 from plugin.domain import billing, budgets, tokens
-from plugin.functions import filter as filter_module
 from plugin.functions.filter import Filter
 from plugin.store import open_store
 from plugin.store import sqlite as store_module
@@ -150,7 +150,7 @@ def test_a_balance_short_of_the_hold_is_refused_naming_the_hold_and_the_balance(
     tokens each way: 60 micro-units a token); a balance above zero but below it is refused, saying both amounts."""
     flt.valves = flt.valves.model_copy(update={"init_balance": 0.01})
     messages = [{"role": "user", "content": "hello"}]
-    hold = (tokens.prompt_tokens(messages, flt._counter()) + 500) * PER_TOKEN  # above the balance
+    hold = (tokens.prompt_tokens(messages, flt._meter.counter()) + 500) * PER_TOKEN  # above the balance
     for lang, start in (("en", "Insufficient balance: this reply needs up to "), ("es", "Saldo insuficiente: ")):
         metadata = {"chat_id": "c1", "message_id": f"a-{lang}", "model": {"id": "gpt"}, "user_message": {}}
         body = {"model": "gpt", "messages": messages, "max_tokens": 500, "stream": True}
@@ -164,7 +164,7 @@ def test_a_balance_short_of_the_hold_is_refused_naming_the_hold_and_the_balance(
     body = {"model": "gpt", "messages": messages, "max_tokens": 100, "stream": True}
     metadata = {"chat_id": "c1", "message_id": "a-fits", "model": {"id": "gpt"}, "user_message": {}}
     run(flt.inlet(body, __user__=USER, __metadata__=metadata, __model__={"id": "gpt"}))
-    assert balance(flt) == 10_000 - (tokens.prompt_tokens(messages, flt._counter()) + 100) * PER_TOKEN
+    assert balance(flt) == 10_000 - (tokens.prompt_tokens(messages, flt._meter.counter()) + 100) * PER_TOKEN
 
 
 def test_blocked_user_is_refused(flt: Filter) -> None:
@@ -289,6 +289,24 @@ def test_a_misconfigured_stored_valve_gives_a_clear_message(flt: Filter) -> None
         chat(flt, usage={"input_tokens": 1, "output_tokens": 1})
 
 
+def test_a_value_error_that_is_not_the_valves_is_not_blamed_on_the_admin(
+    flt: Filter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only a `cost_on_inlet` that does not parse is reported as a misconfigured valve; any other ValueError on the
+    way (here: a price that cannot be resolved) is the generic error, its detail in the log only."""
+
+    def broken(*args, **kwargs):
+        raise ValueError("not the admin's doing")
+
+    monkeypatch.setattr(billing, "reserve", broken)
+    flt.valves = flt.valves.model_copy(update={"cost_on_inlet": "0"})
+    with pytest.raises(Exception) as refused:
+        chat(flt, usage={"input_tokens": 1, "output_tokens": 1})
+    assert str(refused.value) == i18n.t("en", "error_generic")
+    assert "misconfigured" not in str(refused.value)
+    assert open_store(target_of(flt)).get_user(USER["id"]) is None  # the admission's transaction never ran
+
+
 def test_exempt_models_and_our_own_pipe_are_never_billed(flt: Filter) -> None:
     flt.valves = flt.valves.model_copy(update={"exempt_models": "free-model"})
     chat(flt, usage={"input_tokens": 1000, "output_tokens": 1000}, model="free-model")
@@ -324,13 +342,13 @@ def test_settled_waits_for_a_committed_charge_whose_notice_is_not_queued_yet() -
         sent: list[str] = []
         charge = loop.create_future()
 
-        def committed(done: asyncio.Future) -> None:  # as Filter._committed does with a notice
-            flt._pending.discard(done)
+        def committed(done: asyncio.Future) -> None:  # as Meter._committed does with a notice
+            flt._meter.pending.discard(done)
             notice = loop.create_task(asyncio.sleep(0.01, result="notice"))
-            flt._pending.add(notice)
-            notice.add_done_callback(lambda task: (flt._pending.discard(task), sent.append(task.result())))
+            flt._meter.pending.add(notice)
+            notice.add_done_callback(lambda task: (flt._meter.pending.discard(task), sent.append(task.result())))
 
-        flt._pending.add(charge)
+        flt._meter.pending.add(charge)
         charge.add_done_callback(committed)
         charge.set_result(None)  # done at once; `committed` is only scheduled
         await flt.settled()
@@ -412,7 +430,7 @@ def test_a_streamed_round_without_usage_is_charged_the_prompt_estimate_and_the_s
     answer = "Foxes are small omnivores of the dog family, found on every continent but Antarctica."
     events = [delta(thinking, "reasoning_content"), *(delta(word + " ") for word in answer.split(" "))]
     reply = {"role": "assistant", "content": answer, "id": "a1", "usage": FORGED["zero"]}
-    count = flt._counter()
+    count = flt._meter.counter()
     input_tokens, output_tokens = tokens.prompt_tokens(messages, count), count(thinking + answer + " ")
     emitter = Emitter()
     run(round_trip(flt, messages, reply, metadata=key(), events=events, emitter=emitter))
@@ -444,7 +462,7 @@ def test_a_continue_carrying_forged_usage_is_charged_as_an_unedited_continue(flt
     if upstream == "streamed usage":
         expected = (40 + 9) * PER_TOKEN
     else:  # estimated: the Continue's prompt (the reply so far included) and the text it added
-        count = flt._counter()
+        count = flt._meter.counter()
         expected = (tokens.prompt_tokens(messages, count) + count(first + more) - count(first)) * PER_TOKEN
     assert charged == {"unedited": expected, "zero": expected, "negative": expected}
     assert expected > 0
@@ -458,7 +476,7 @@ def test_a_stopped_reply_is_settled_after_the_grace_for_what_it_produced(
     charge is settled for the prompt plus the output (as the stream tallied it, else as Open WebUI saved it),
     estimated; with no output the hold is released and nothing is charged. A late outlet, or a second settling,
     charges nothing more."""
-    monkeypatch.setattr(filter_module, "ABANDON_GRACE", 0.05)
+    monkeypatch.setattr(follow, "ABANDON_GRACE", 0.05)
     partial = "Foxes are small omnivores of the dog family, found on every"
     saved = {"role": "assistant", "content": partial, "done": True} if produced == "saved by Open WebUI" else None
 
@@ -494,7 +512,7 @@ def test_a_stopped_reply_is_settled_after_the_grace_for_what_it_produced(
         await flt.settled()
 
     run(stopped_midway())
-    count = flt._counter()
+    count = flt._meter.counter()
     output = count(partial + " ") if produced == "streamed" else count(partial) if saved else 0
     request = store.get_request("c1", "a1")
     record = store.get_usage("c1", "a1")
@@ -535,7 +553,7 @@ def test_concurrent_chats_of_one_user_are_admitted_only_as_far_as_the_balance_co
     model's price), so 16 chats at once from a balance that covers 5 holds start 5, and the balance never goes
     below zero; the rest are refused naming the hold and what is left."""
     messages = [{"role": "user", "content": "hello"}]
-    hold = (tokens.prompt_tokens(messages, flt._counter()) + flt.valves.reserve_output_tokens) * PER_TOKEN
+    hold = (tokens.prompt_tokens(messages, flt._meter.counter()) + flt.valves.reserve_output_tokens) * PER_TOKEN
     start = 5 * hold + hold // 2
     flt.valves = flt.valves.model_copy(update={"init_balance": start / 1_000_000})
 
@@ -572,7 +590,7 @@ def test_an_outlet_that_comes_within_the_grace_after_its_task_ended_is_charged_a
     """An API stream: the task that ran the inlet may end before the stream does, and the outlet follows once the
     stream is done. Within ABANDON_GRACE it is the reply's own charge, from the stream's usage, and the reply is
     not also settled as abandoned once the grace has passed."""
-    monkeypatch.setattr(filter_module, "ABANDON_GRACE", 0.3)
+    monkeypatch.setattr(follow, "ABANDON_GRACE", 0.3)
     metadata = {"chat_id": "", "message_id": None, "model": GPT, "user_message": None}  # an API call's
     messages = [{"role": "user", "content": "hello"}]
     store = open_store(target_of(flt))
@@ -590,7 +608,7 @@ def test_an_outlet_that_comes_within_the_grace_after_its_task_ended_is_charged_a
         await flt.settled()
 
     run(api_stream())
-    ours = metadata[filter_module.KEY]  # the key the inlet gave the API call
+    ours = metadata[requests.KEY]  # the key the inlet gave the API call
     assert ours["chat_id"] == "" and ours["message_id"].startswith("api-")
     assert store.get_request("", ours["message_id"])["status"] == "settled"
     assert store.query("SELECT amount, actor FROM ledger WHERE kind = 'charge'") == [
@@ -606,7 +624,7 @@ def test_a_stop_that_lands_while_the_outlet_awaits_still_settles_the_reply(
     """The outlet awaits (the budgets, on PostgreSQL a trip to the store's thread) before it queues its charge: a stop
     landing in that moment cancels the outlet. The request is still followed until the charge is queued, so it is
     settled after the grace, not left pending with its hold until the sweep."""
-    monkeypatch.setattr(filter_module, "ABANDON_GRACE", 0.05)
+    monkeypatch.setattr(follow, "ABANDON_GRACE", 0.05)
     real = budgets.current
 
     async def slow_current(store):
@@ -678,7 +696,7 @@ def test_the_hold_covers_the_largest_output_limit_the_request_names(flt: Filter)
             {**body, "max_completion_tokens": 1, "max_tokens": 6000}, __user__=USER, __metadata__=key(), __model__=GPT
         )
     )
-    prompt = tokens.prompt_tokens(body["messages"], flt._counter())
+    prompt = tokens.prompt_tokens(body["messages"], flt._meter.counter())
     assert open_store(target_of(flt)).get_request("c1", "a1")["hold"] == (prompt + 6000) * PER_TOKEN
 
 

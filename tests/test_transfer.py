@@ -74,17 +74,17 @@ def populate(path: Path) -> None:
             clock.advance(2.5)
             billing.settle(
                 store,
-                member,
-                chat_id=f"c{n}",
-                message_id="m1",
-                model_id=model,
-                usage=Usage(1_234, 567, 100, 10),
-                price=PRICE,
+                billing.Terms(member),
+                billing.Round(
+                    chat_id=f"c{n}", message_id="m1", model_id=model, usage=Usage(1_234, 567, 100, 10), price=PRICE
+                ),
             )
         clock.advance(86_400 * 1.5)  # the next UTC day: other rollup rows
         billing.admit(store, ANN, chat_id="c0", message_id="m1", model_id="gpt", hold=0, init_balance=0, price=PRICE)
         billing.settle(
-            store, ANN, chat_id="c0", message_id="m1", model_id="gpt", usage=Usage(766, 233), price=PRICE
+            store,
+            billing.Terms(ANN),
+            billing.Round(chat_id="c0", message_id="m1", model_id="gpt", usage=Usage(766, 233), price=PRICE),
         )  # a Continue: its round is added to the record, updated in place
         billing.admit(
             store,
@@ -100,7 +100,11 @@ def populate(path: Path) -> None:
         clock.advance(0.75)
         billing.progress(store, BOB.id, "c9", "m9", 42)  # still open: its stream's output so far, and when
         billing.admit(store, ANN, chat_id="", message_id="api-1", model_id="gpt", hold=0, init_balance=0, price=PRICE)
-        billing.settle(store, ANN, chat_id="", message_id="api-1", model_id="gpt", usage=Usage(10, 0), price=PRICE)
+        billing.settle(
+            store,
+            billing.Terms(ANN),
+            billing.Round(chat_id="", message_id="api-1", model_id="gpt", usage=Usage(10, 0), price=PRICE),
+        )
         billing.admit(
             store,
             ANN,
@@ -181,7 +185,11 @@ def with_other_data(url: str) -> dict:
             pg.append_ledger("u-zed", "topup", 9_000_000, actor="admin")
             pg.set_price("gpt", input_price=1, output_price=2, actor="admin")
         billing.admit(pg, Member("u-zed"), chat_id="z", message_id="z", model_id="gpt", hold=0, init_balance=0)
-        billing.settle(pg, Member("u-zed"), chat_id="z", message_id="z", model_id="gpt", usage=Usage(5, 5), price=PRICE)
+        billing.settle(
+            pg,
+            billing.Terms(Member("u-zed")),
+            billing.Round(chat_id="z", message_id="z", model_id="gpt", usage=Usage(5, 5), price=PRICE),
+        )
         return dumps(pg)
     finally:
         pg.close()
@@ -251,7 +259,11 @@ def test_identity_sequences_continue_after_the_copied_ids(source: Path, pg_url: 
             pg.append_ledger(ANN.id, "adjust", 1, actor="admin")
             pg.remember_price(99, "set", "claude", actor="admin")
         billing.admit(pg, BOB, chat_id="new", message_id="new", model_id="gpt", hold=0, init_balance=0)
-        billing.settle(pg, BOB, chat_id="new", message_id="new", model_id="gpt", usage=Usage(1, 1), price=PRICE)
+        billing.settle(
+            pg,
+            billing.Terms(BOB),
+            billing.Round(chat_id="new", message_id="new", model_id="gpt", usage=Usage(1, 1), price=PRICE),
+        )
         for table in ("ledger", "usage", "price_history"):
             new = [row["id"] for row in pg.query(f"SELECT id FROM {table} ORDER BY id")][len(want[table]) :]
             first = max(key[0] for key in want[table]) + 1

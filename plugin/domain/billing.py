@@ -85,6 +85,30 @@ class Settlement:
     next_refill: float | None = None  # when the user's allowance next refills (epoch seconds)
 
 
+@dataclass(frozen=True)
+class Terms:
+    """Whose balance a step works on, and on what terms: the member, the initial balance they get the first time they
+    are seen, their budget, and what is enforced (`admit` takes the same four one by one)."""
+
+    member: Member
+    init_balance: int = 0
+    plan: Plan = NO_PLAN
+    policy: Policy = ENFORCE
+
+
+@dataclass(frozen=True)
+class Round:
+    """One round of a message as its outlet saw it: which message, the upstream's usage of this request (None when
+    it reported none), the output its reply's text counts (what an estimate then charges), and the model's price."""
+
+    chat_id: str
+    message_id: str
+    model_id: str
+    usage: Usage | None
+    price: Price
+    output_tokens: int = 0
+
+
 def _ensure_member(store: Store, member: Member, init_balance: int, plan: Plan = NO_PLAN) -> dict:
     """The user's row (their profile refreshed), their initial balance once, then any refill that is due; returns
     the row as these left it. A known user with the same profile costs one read."""
@@ -157,8 +181,8 @@ def admit(
             # (ids a client chose never mix two users' records), and has one round pending at a time (two at once
             # would be one pending row for two replies).
             owner = store.get_request(chat_id, message_id)
-            error = MessageNotYours() if owner is not None and owner["user_id"] != member.id else ReplyInProgress()
-            return Refusal(error, balance, 0)
+            taken = MessageNotYours() if owner is not None and owner["user_id"] != member.id else ReplyInProgress()
+            return Refusal(taken, balance, 0)
         if hold:
             balance = store.append_ledger(
                 member.id,
@@ -171,32 +195,21 @@ def admit(
         return Admission(balance=balance, hold=hold)
 
 
-def settle(
-    store: Store,
-    member: Member,
-    *,
-    chat_id: str,
-    message_id: str,
-    model_id: str,
-    usage: Usage | None,
-    price: Price,
-    output_tokens: int = 0,
-    init_balance: int = 0,
-    plan: Plan = NO_PLAN,
-    policy: Policy = ENFORCE,
-) -> Settlement:
+def settle(store: Store, terms: Terms, round_: Round) -> Settlement:
     """Post a pending request: charge this round and release its hold, in one transaction.
 
-    `usage` is this round's usage as the upstream answered the request the inlet admitted (never what a client can
-    write: chat history, message usage); None when it reported none: then the round is estimated as the prompt the
-    inlet counted plus `output_tokens` (what the reply's text counts), and marked so. A Continue's round is added to
-    the message's record. An outlet for a request that is not pending charges nothing.
+    `round_.usage` is this round's usage as the upstream answered the request the inlet admitted (never what a client
+    can write: chat history, message usage); None when it reported none: then the round is estimated as the prompt
+    the inlet counted plus `round_.output_tokens` (what the reply's text counts), and marked so. A Continue's round is
+    added to the message's record. An outlet for a request that is not pending charges nothing.
 
     A refill due for this period comes first, so a reply that ends in a new period is charged to it. Under a
     policy that does not charge (an exempt admin) the usage and its cost are recorded and the balance is not.
     """
+    member, plan, price = terms.member, terms.plan, round_.price
+    chat_id, message_id = round_.chat_id, round_.message_id
     with store.immediate(user=member.id):
-        _ensure_member(store, member, init_balance, plan)
+        _ensure_member(store, member, terms.init_balance, plan)
         request = store.get_request(chat_id, message_id)
         previous = store.get_usage(chat_id, message_id)
         if request is not None and request["status"] == "released" and request["user_id"] == member.id:
@@ -213,13 +226,14 @@ def settle(
                 price=price,
                 cost=previous["cost"] if previous else 0,
                 charged=0,
-                balance=user["balance"] if user else 0,  # type: ignore[index]
+                balance=user["balance"] if user else 0,
                 elapsed=None,
                 next_refill=_next_refill(store, plan),
             )
-        if usage is None:
-            usage = _estimate(request, output_tokens)
-        outcome = _post(store, request, previous, usage, price, charge=policy.charge, reason=model_id, actor=ACTOR)
+        usage = round_.usage if round_.usage is not None else _estimate(request, round_.output_tokens)
+        outcome = _post(
+            store, request, previous, usage, price, charge=terms.policy.charge, reason=round_.model_id, actor=ACTOR
+        )
         store.close_request(chat_id, message_id, "settled")
         return replace(outcome, next_refill=_next_refill(store, plan))
 

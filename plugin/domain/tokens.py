@@ -10,7 +10,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def _count(value: Any, field: str) -> int:
     return number
 
 
-def _is_map(value: Any) -> bool:
+def _is_map(value: Any) -> TypeGuard[Mapping[str, Any]]:
     """`isinstance(value, Mapping)`, answered at once for the plain dicts Open WebUI passes (the ABC check is slow)."""
     return type(value) is dict or isinstance(value, Mapping)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -46,3 +47,15 @@ def _located(url: str, path: str, data_dir: str) -> tuple[str, Path | None]:
     if url.strip():
         return url.strip(), default.parent
     return path.strip() or str(default), None
+
+
+def env_float(name: str, default: float) -> float:
+    """The original Monitor's environment variables seed the valve defaults when present."""
+    try:
+        return float(os.environ[name])
+    except (KeyError, ValueError):
+        return default
+
+
+def env_str(name: str, default: str) -> str:
+    return os.environ.get(name, default)

@@ -381,12 +381,12 @@ class PgEngine:
         return self.conn.run(sql, params, dict_row)
 
     def query(self, sql: str, params: tuple | list | dict = ()) -> list[dict[str, Any]]:
-        return self._cursor(sql, params).fetchall()  # type: ignore[no-any-return]
+        return self._cursor(sql, params).fetchall()
 
     def one(self, sql: str, params: tuple | list | dict = ()) -> dict[str, Any] | None:
         cursor = self._cursor(sql, params)
         try:
-            return cursor.fetchone()  # type: ignore[no-any-return]
+            return cursor.fetchone()
         finally:
             cursor.close()
 

@@ -4,6 +4,7 @@ with `Next refill: 2026-11-30 00:00 UTC` after the balance when the user has an 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ..domain import budgets
 from ..domain.billing import Settlement
@@ -40,3 +41,24 @@ def render(settlement: Settlement, *, lang: str, symbol: str, parts: Parts) -> s
     if parts.speed and elapsed:
         items.append(i18n.t(lang, "speed", rate=f"{usage.output_tokens / elapsed:.1f}"))
     return " | ".join(items)
+
+
+def parts_for(valves: Any, mine: Any) -> Parts:
+    """The notice's items: each on when the admin's valve and the user's own (if they set one) both say so."""
+
+    def on(name: str) -> bool:
+        return bool(getattr(valves, name)) and bool(getattr(mine, name, True))
+
+    return Parts(
+        tokens=on("show_tokens"),
+        cost=on("show_cost"),
+        balance=on("show_balance"),
+        time=on("show_time_spent"),
+        speed=on("show_tokens_per_sec"),
+    )
+
+
+def under_reply(settlement: Settlement, lang: str, valves: Any, mine: Any) -> str:
+    """The line under a settled reply, as the Filter's valves and the user's own (UserValves or None) ask for it:
+    what the application layer's notices send (`app.notices.Render`)."""
+    return render(settlement, lang=lang, symbol=valves.currency_symbol, parts=parts_for(valves, mine))

@@ -51,7 +51,7 @@ def language(*choices: str | None) -> str:
     """The first supported language among `choices` (a user's own setting first), else English."""
     for choice in choices:
         if choice in MESSAGES:  # already a code of ours: the usual case, at once
-            return choice  # type: ignore[return-value]
+            return choice
         code = (choice or "").strip().lower().replace("_", "-").split("-")[0]
         if code in MESSAGES:
             return code
