@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from ..app.session import Session
 from ..errors import AdminOnly, MonitorError
+from ..words import report_messages  # noqa: F401  (adds the messages this module speaks)
 from . import cmd_accounts, cmd_budgets, cmd_exchange, cmd_prices, cmd_reports
 from .cmd_common import Handler, help_text
 from .parse import Command, parse
