@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sessions
+from sessions import NOW, seeded_store
 
 from plugin.domain import pricing
 from plugin.store import Store
-from plugin.ui import commands
 
-NOW = 1_795_900_000.0  # 2026-11-28
 ADMIN = {"id": "a1", "name": "Ada Admin", "email": "ada@example.com", "role": "admin"}
 ALICE = {"id": "u1", "name": "Alice", "email": "alice@example.com", "role": "user"}
 BOB = {"id": "u2", "name": "Bob", "email": "bob@example.com", "role": "user"}
@@ -25,54 +25,17 @@ MODELS = [{"id": "gpt-4o", "name": "GPT-4o"}, {"id": "llama3:8b", "name": "Llama
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    store = Store(tmp_path / "m.db", clock=lambda: NOW - 3600)
-    with store.immediate():
-        for user, balance in ((ALICE, 5_000_000), (BOB, 7_000_000)):
-            store.ensure_user(user["id"], user["name"], user["email"], user["role"])
-            store.append_ledger(user["id"], "topup", balance, actor="a1")
-        for n, (user, model, tin, tout, cost) in enumerate(
-            [(ALICE, "gpt-4o", 1000, 500, 111_111), (ALICE, "llama3:8b", 10, 20, 2_222), (BOB, "gpt-4o", 7, 9, 777_777)]
-        ):
-            balance = store.append_ledger(user["id"], "charge", -cost, actor="filter", reference=f"c{n}")
-            store.save_usage(
-                {
-                    "chat_id": "c",
-                    "message_id": f"m{n}",
-                    "user_id": user["id"],
-                    "model_id": model,
-                    "input_tokens": tin,
-                    "output_tokens": tout,
-                    "price_source": "default",
-                    "cost": cost,
-                    "balance_after": balance,
-                }
-            )
+def store(tmp_path: Path) -> Iterator[Store]:
+    store = seeded_store(tmp_path / "m.db", ALICE, BOB, second_model="llama3:8b")
     yield store
     store.close()
 
 
 def ask(store: Store, user: dict, text: str, **extra: Any) -> str:
-    async def directory() -> list[dict]:
-        return DIRECTORY
-
-    async def billing() -> tuple[pricing.Price, int]:
-        return pricing.defaults(60, 60, -1), 1_000_000
-
     models = extra.pop("models", MODELS)
-    ctx = commands.Context(
-        store=store,
-        user=user,
-        lang=extra.pop("lang", "en"),
-        symbol="$",
-        tz=None,
-        now=NOW,
-        directory=directory,
-        models=lambda: models,
-        billing=billing,
-        **extra,
+    return sessions.ask(
+        sessions.session(store, user, directory=DIRECTORY, models=models, init_balance=1_000_000, **extra), text
     )
-    return asyncio.run(commands.answer(ctx, commands.parse(text), text))
 
 
 def test_a_user_sees_only_their_own_numbers(store: Store) -> None:
@@ -205,20 +168,20 @@ def test_balance_shows_each_period_once(store: Store) -> None:
 
 
 def test_price_sync_previews_then_pins_connection_prices(store: Store) -> None:
-    from plugin.domain import admin
+    from plugin.domain import price_admin
 
     models = [
         {"id": "or/gpt", "name": "GPT", "pricing": {"prompt": "0.000002", "completion": "0.000008"}},
         {"id": "local", "name": "Local"},
     ]
-    preview = admin.sync_connection_prices(store, models, actor="a1", dry_run=True)
+    preview = price_admin.sync_connection_prices(store, models, actor="a1", dry_run=True)
     assert preview.changed == ["or/gpt"] and store.get_price("or/gpt") is None
-    done = admin.sync_connection_prices(store, models, actor="a1")
+    done = price_admin.sync_connection_prices(store, models, actor="a1")
     row = store.get_price("or/gpt")
     assert done.changed == ["or/gpt"]
     assert (row["input_price"], row["output_price"], row["updated_by"]) == (2_000_000, 8_000_000, "a1")
     assert store.get_price("local") is None
-    assert admin.sync_connection_prices(store, models, actor="a1").changed == []  # already in step
+    assert price_admin.sync_connection_prices(store, models, actor="a1").changed == []  # already in step
 
 
 def test_price_sync_command_needs_apply(store: Store) -> None:

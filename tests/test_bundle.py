@@ -339,7 +339,7 @@ def test_each_function_embeds_what_it_imports_and_all_three_share_one_package(tm
             cls()
         # One store module, so the Filter, the Pipe and the Action share one connection per database file.
         store = sys.modules[pkg + ".store"]
-        assert all(sys.modules[f"{pkg}.{name}"].Store is store.Store for name in ("domain.billing", "ui.commands"))
+        assert all(sys.modules[f"{pkg}.{name}"].Store is store.Store for name in ("domain.billing", "app.session"))
         for name in [n for n in sys.modules if n.startswith(pkg)]:
             del sys.modules[name]
         sys.meta_path[:] = [f for f in sys.meta_path if getattr(f, "owm_package", None) != pkg]

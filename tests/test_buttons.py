@@ -11,12 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sessions import seeded_store, session
 
-from plugin.domain import pricing
 from plugin.store import Store
-from plugin.ui import buttons, commands
+from plugin.ui import buttons
 
-NOW = 1_795_900_000.0  # 2026-11-28
 ADMIN = {"id": "a1", "name": "Ada Admin", "email": "ada@example.com", "role": "admin"}
 ALICE = {"id": "u1", "name": "Alice <b>", "email": "alice@example.com", "role": "user"}
 BOB = {"id": "u2", "name": "Bob", "email": "bob@example.com", "role": "user"}
@@ -33,31 +32,7 @@ MODELS = [
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    store = Store(tmp_path / "m.db", clock=lambda: NOW - 3600)
-    with store.immediate():
-        for user, balance in ((ALICE, 5_000_000), (BOB, 7_000_000)):
-            store.ensure_user(user["id"], user["name"], user["email"], user["role"])
-            store.append_ledger(user["id"], "topup", balance, actor="a1")
-        for n, (user, model, tin, tout, cost) in enumerate(
-            [(ALICE, "gpt-4o", 1000, 500, 111_111), (ALICE, "llama<x>", 10, 20, 2_222), (BOB, "gpt-4o", 7, 9, 777_777)]
-        ):
-            balance = store.append_ledger(user["id"], "charge", -cost, actor="filter", reference=f"c{n}")
-            store.save_usage(
-                {
-                    "chat_id": "c",
-                    "message_id": f"m{n}",
-                    "user_id": user["id"],
-                    "model_id": model,
-                    "input_tokens": tin,
-                    "output_tokens": tout,
-                    "cached_tokens": 40 if n == 0 else 0,
-                    "reasoning_tokens": 3 if n == 0 else 0,
-                    "price_source": "default",
-                    "cost": cost,
-                    "balance_after": balance,
-                    "elapsed_ms": 2000,
-                }
-            )
+    store = seeded_store(tmp_path / "m.db", ALICE, BOB, second_model="llama<x>", details=True)
     yield store
     store.close()
 
@@ -77,12 +52,6 @@ class Dialog:
 def press(
     store: Store, user: dict, button: str, dialog: Dialog | None = None, message_id: str = "m0", **extra: Any
 ) -> buttons.Outcome:
-    async def directory() -> list[dict]:
-        return DIRECTORY
-
-    async def billing() -> tuple[pricing.Price, int]:
-        return pricing.defaults(60, 60, -1), 0
-
     saved: list[tuple] = extra.pop("saved", [])
 
     async def save_file(user_id: str, name: str, data: bytes, kind: str) -> dict:
@@ -90,19 +59,10 @@ def press(
         n = len(saved)
         return {"id": f"f{n}", "filename": name, "size": len(data), "url": f"/api/v1/files/f{n}/content"}
 
-    ctx = commands.Context(
-        store=store,
-        user=user,
-        lang=extra.pop("lang", "en"),
-        symbol="$",
-        tz=None,
-        now=NOW,
-        directory=directory,
-        models=lambda: MODELS,
-        billing=billing,
-        save_file=save_file,
+    context = session(
+        store, user, directory=DIRECTORY, models=MODELS, lang=extra.pop("lang", "en"), save_file=save_file
     )
-    p = buttons.Press(ctx=ctx, chat_id="c", message_id=message_id, ask=dialog, **extra)
+    p = buttons.Press(session=context, chat_id="c", message_id=message_id, ask=dialog, **extra)
     return asyncio.run(buttons.press(button, p))
 
 

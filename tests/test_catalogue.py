@@ -11,15 +11,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sessions
 from test_buttons import Dialog  # a fake `__event_call__` (this folder is on sys.path, as test_budgets relies on)
 
-from plugin.domain import admin, billing, catalogue, catalogue_data, pricing
+from plugin.app.session import Session
+from plugin.domain import billing, catalogue, catalogue_data, price_admin, pricing
 from plugin.domain.tokens import Usage
 from plugin.errors import UnknownCatalogueEntry
 from plugin.store import Store
 from plugin.tools import catalogue_build
 from plugin.tools import cli as cli
-from plugin.ui import buttons, commands
+from plugin.ui import admin_views, buttons
+from plugin.ui.parse import parse
 from plugin.words import i18n
 
 FIXTURE = Path(__file__).parent / "fixtures" / "litellm_prices.json"
@@ -337,33 +340,33 @@ MODELS = [
 
 
 def rows_of(store: Store) -> dict[str, tuple]:
-    return {r["model_id"]: tuple(r[c] for c in admin.PRICE_COLUMNS) for r in store.all_prices()}
+    return {r["model_id"]: tuple(r[c] for c in price_admin.PRICE_COLUMNS) for r in store.all_prices()}
 
 
 def test_catalogue_sync_previews_then_pins_in_one_undoable_batch(store: Store, book: catalogue.Catalogue) -> None:
     store.set_price("gpt-4o", input_price=1, output_price=2, per_msg_price=3, actor="a1")
     before = rows_of(store)
-    preview = admin.sync_catalogue_prices(store, MODELS, actor="a1", dry_run=True)
+    preview = price_admin.sync_catalogue_prices(store, MODELS, actor="a1", dry_run=True)
     assert preview.new == [("anthropic/claude-sonnet-4.5", "claude-sonnet-4-5")]
     assert preview.changed == [("gpt-4o", "gpt-4o")]
     assert preview.near == [("gpt-4o-mni", ["gpt-4o"])]  # the workspace model and the reported one are skipped
     assert rows_of(store) == before and store.price_history(10) == []
-    text = preview.message("en")
+    text = admin_views.said(preview, "en")
     assert "fixture.json" in text and "/price catalogue apply" in text and "/price accept gpt-4o-mni gpt-4o" in text
 
-    done = admin.sync_catalogue_prices(store, MODELS, actor="a2")
+    done = price_admin.sync_catalogue_prices(store, MODELS, actor="a2")
     assert done.models == ["anthropic/claude-sonnet-4.5", "gpt-4o"]
     assert rows_of(store)["gpt-4o"] == (2_500_000, 10_000_000, 1_250_000, None, None, None)
     assert rows_of(store)["anthropic/claude-sonnet-4.5"] == (3_000_000, 15_000_000, 300_000, None, None, None)
     assert {r["batch"] for r in store.price_history(10)} == {1}
-    assert admin.sync_catalogue_prices(store, MODELS, actor="a1", dry_run=True).models == []  # in step now
+    assert price_admin.sync_catalogue_prices(store, MODELS, actor="a1", dry_run=True).models == []  # in step now
 
     assert store.get_price("gpt-4o")["updated_by"] == "a2"
-    undone = admin.undo_price_change(store, actor="a3")
+    undone = price_admin.undo_price_change(store, actor="a3")
     assert undone.models == ["anthropic/claude-sonnet-4.5", "gpt-4o"] and undone.action == "catalogue"
     assert rows_of(store) == before
     assert store.get_price("gpt-4o")["updated_by"] == "a1"  # the row as it was, not the undoer's name
-    assert admin.undo_price_change(store, actor="a1").models == []  # the earlier set_price was not through admin
+    assert price_admin.undo_price_change(store, actor="a1").models == []  # the earlier set_price was not through admin
 
 
 def test_catalogue_sync_includes_a_workspace_model_only_where_resolution_reaches_the_catalogue(
@@ -375,31 +378,31 @@ def test_catalogue_sync_includes_a_workspace_model_only_where_resolution_reaches
         {"id": "gpt-4o", "name": "GPT here", "info": {"base_model_id": "or/deepseek-chat"}},
         MODELS[4],  # or/deepseek-chat: its connection reports a price, which comes first
     ]
-    assert admin.sync_catalogue_prices(store, wrappers, actor="a1", dry_run=True).new == [
+    assert price_admin.sync_catalogue_prices(store, wrappers, actor="a1", dry_run=True).new == [
         ("claude-sonnet-4-5", "claude-sonnet-4-5")
     ]
     store.set_price("local-llama", input_price=1, output_price=1, actor="a1")  # now the base's price comes first
-    assert admin.sync_catalogue_prices(store, wrappers, actor="a1", dry_run=True).models == []
+    assert price_admin.sync_catalogue_prices(store, wrappers, actor="a1", dry_run=True).models == []
 
 
 def test_undo_walks_back_one_change_at_a_time(store: Store, book: catalogue.Catalogue) -> None:
-    admin.set_price(store, "gpt-4o", models=MODELS, actor="a1", input="1", output="2")
-    admin.set_price(store, "gpt-4o", models=MODELS, actor="a1", input="3", reasoning="4", per_request="0.01")
+    price_admin.set_price(store, "gpt-4o", models=MODELS, actor="a1", input="1", output="2")
+    price_admin.set_price(store, "gpt-4o", models=MODELS, actor="a1", input="3", reasoning="4", per_request="0.01")
     assert rows_of(store)["gpt-4o"] == (3_000_000, 2_000_000, None, None, 4_000_000, 10_000)
-    admin.copy_price(store, "gpt-4o", "local-llama", models=MODELS, actor="a1")
-    admin.clear_price(store, "gpt-4o", models=MODELS, actor="a1")
+    price_admin.copy_price(store, "gpt-4o", "local-llama", models=MODELS, actor="a1")
+    price_admin.clear_price(store, "gpt-4o", models=MODELS, actor="a1")
     assert list(rows_of(store)) == ["local-llama"]
-    assert admin.undo_price_change(store, actor="a1").action == "clear"
+    assert price_admin.undo_price_change(store, actor="a1").action == "clear"
     assert rows_of(store)["gpt-4o"] == (3_000_000, 2_000_000, None, None, 4_000_000, 10_000)
-    assert admin.undo_price_change(store, actor="a1").action == "copy"
+    assert price_admin.undo_price_change(store, actor="a1").action == "copy"
     assert list(rows_of(store)) == ["gpt-4o"]
-    assert admin.undo_price_change(store, actor="a1").action == "set"
+    assert price_admin.undo_price_change(store, actor="a1").action == "set"
     assert rows_of(store)["gpt-4o"] == (1_000_000, 2_000_000, None, None, None, None)
-    assert admin.undo_price_change(store, actor="a1").action == "set"
+    assert price_admin.undo_price_change(store, actor="a1").action == "set"
     assert rows_of(store) == {}
-    none = admin.undo_price_change(store, actor="a1")
-    assert none.models == [] and none.message("zh") == i18n.t("zh", "price_undo_none")
-    history = admin.price_history(store, "en")
+    none = price_admin.undo_price_change(store, actor="a1")
+    assert none.models == [] and admin_views.said(none, "zh") == i18n.t("zh", "price_undo_none")
+    history = admin_views.price_history(price_admin.price_changes(store), "en")
     assert history.count("(undone)") == 4 and "clear" in history and "copy" in history
 
 
@@ -410,46 +413,29 @@ def test_a_near_miss_is_priced_only_once_accepted(store: Store, book: catalogue.
         )
 
     assert price_of("gpt-4o-mni") == DEFAULT
-    change = admin.accept_catalogue_price(store, "gpt-4o-mni", "GPT-4O", models=MODELS, actor="a1")
+    change = price_admin.accept_catalogue_price(store, "gpt-4o-mni", "GPT-4O", models=MODELS, actor="a1")
     assert change.source == "gpt-4o"
-    assert change.message("en").startswith("gpt-4o-mni now has the catalogue prices of gpt-4o:")
+    assert admin_views.said(change, "en").startswith("gpt-4o-mni now has the catalogue prices of gpt-4o:")
     accepted = price_of("gpt-4o-mni")
     assert (accepted.source, accepted.input, accepted.output) == ("admin", 2_500_000, 10_000_000)
     with pytest.raises(UnknownCatalogueEntry) as refused:
-        admin.accept_catalogue_price(store, "gpt-4o-mni", "gpt-4", models=MODELS, actor="a1")
+        price_admin.accept_catalogue_price(store, "gpt-4o-mni", "gpt-4", models=MODELS, actor="a1")
     for lang in i18n.LANGUAGES:
         assert refused.value.message(lang) == i18n.t(lang, "unknown_catalogue_entry", entry="gpt-4")
-    admin.undo_price_change(store, actor="a1")
+    price_admin.undo_price_change(store, actor="a1")
     assert price_of("gpt-4o-mni") == DEFAULT
 
 
 # -- the report model and the Prices button ------------------------------------------------------------------
 
 
-def context(store: Store, user: dict, lang: str = "en") -> commands.Context:
+def context(store: Store, user: dict, lang: str = "en") -> Session:
     """What the report model and the buttons get from Open WebUI: two people, MODELS, default prices."""
-
-    async def directory() -> list[dict]:
-        return [ADMIN, ALICE]
-
-    async def billing_settings() -> tuple[pricing.Price, int]:
-        return DEFAULT, 0
-
-    return commands.Context(
-        store=store,
-        user=user,
-        lang=lang,
-        symbol="$",
-        tz=None,
-        now=NOW,
-        directory=directory,
-        models=lambda: MODELS,
-        billing=billing_settings,
-    )
+    return sessions.session(store, user, directory=[ADMIN, ALICE], models=MODELS, default=DEFAULT, lang=lang)
 
 
 def ask(store: Store, user: dict, text: str, lang: str = "en") -> str:
-    return asyncio.run(commands.answer(context(store, user, lang), commands.parse(text), text))
+    return sessions.ask(context(store, user, lang), text)
 
 
 @pytest.mark.parametrize(
@@ -470,7 +456,7 @@ def ask(store: Store, user: dict, text: str, lang: str = "en") -> str:
     ],
 )
 def test_price_subcommands_in_every_language(text: str, sub: str) -> None:
-    parsed = commands.parse(text)
+    parsed = parse(text)
     assert (parsed.name, parsed.sub) == ("price", sub) and parsed.admin_only
 
 
@@ -507,7 +493,7 @@ def test_price_list_shows_reasoning_and_request_rates_only_where_some_model_has_
 ) -> None:
     plain = ask(store, ADMIN, "/prices")
     assert "Reasoning / 1M" not in plain and "Per request" not in plain
-    admin.set_price(
+    price_admin.set_price(
         store, "gpt-4o", models=MODELS, actor="a1", input="3", output="12", reasoning="4", per_request="0.01"
     )
     listed = ask(store, ADMIN, "/prices")
@@ -521,7 +507,7 @@ def test_price_list_shows_reasoning_and_request_rates_only_where_some_model_has_
 
 
 def test_a_user_cannot_sync_accept_or_undo(store: Store, book: catalogue.Catalogue) -> None:
-    admin.set_price(store, "gpt-4o", models=MODELS, actor="a1", input="1", output="2")
+    price_admin.set_price(store, "gpt-4o", models=MODELS, actor="a1", input="1", output="2")
     before = (rows_of(store), store.price_history(10))
     for text in ("/price catalogue apply", "/price accept gpt-4o-mni gpt-4o", "/price undo", "/price history"):
         answer = ask(store, ALICE, text)
@@ -549,12 +535,12 @@ def test_prices_button_previews_the_catalogue_sync_and_undoes_it(store: Store, b
 
 def test_the_prices_button_undoes_only_the_change_it_showed(store: Store) -> None:
     """Another admin's change landing while the confirmation is open is not undone in its place."""
-    admin.set_price(store, "gpt-4o", models=MODELS, actor="a1", input="1", output="2")
+    price_admin.set_price(store, "gpt-4o", models=MODELS, actor="a1", input="1", output="2")
 
     class Meanwhile(Dialog):
         async def __call__(self, event: dict) -> Any:
             if len(self.asked) == 1:  # the confirmation of "undo the set of gpt-4o" is open
-                admin.set_price(store, "local-llama", models=MODELS, actor="a2", input="5", output="5")
+                price_admin.set_price(store, "local-llama", models=MODELS, actor="a2", input="5", output="5")
             return await super().__call__(event)
 
     dialog = Meanwhile("undo", True)
@@ -568,11 +554,11 @@ def test_the_prices_button_undoes_only_the_change_it_showed(store: Store) -> Non
 
 def test_a_restore_starts_a_fresh_price_history(store: Store, book: catalogue.Catalogue) -> None:
     """Undoing a change made before a restore would overwrite the restored prices: a restore forgets them."""
-    from plugin.domain import exchange
+    from plugin.domain import exchange, restore
 
-    admin.set_price(store, "gpt-4o", models=MODELS, actor="a1", input="1", output="2", reasoning="3")
+    price_admin.set_price(store, "gpt-4o", models=MODELS, actor="a1", input="1", output="2", reasoning="3")
     document = exchange.export_json(store)
-    admin.set_price(store, "gpt-4o", models=MODELS, actor="a1", input="5")
-    exchange.import_json(store, document, "a1")
+    price_admin.set_price(store, "gpt-4o", models=MODELS, actor="a1", input="5")
+    restore.import_json(store, document, "a1")
     assert rows_of(store)["gpt-4o"] == (1_000_000, 2_000_000, None, None, 3_000_000, None)  # new columns restored
-    assert store.price_history(10) == [] and admin.last_price_change(store).models == []
+    assert store.price_history(10) == [] and price_admin.last_price_change(store).models == []

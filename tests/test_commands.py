@@ -8,7 +8,7 @@ import pytest
 
 from plugin.domain import ranges
 from plugin.errors import InvalidRange
-from plugin.ui.commands import Command, message_text, parse, pasted_block, qualifiers
+from plugin.ui.parse import Command, message_text, parse, pasted_block, qualifiers
 
 
 @pytest.mark.parametrize(

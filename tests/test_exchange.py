@@ -15,11 +15,12 @@ import pytest
 from backends import table_names
 from conftest import FakeClock
 
-from plugin.domain import admin, billing, budgets, exchange, pricing
+from plugin.domain import accounts, billing, budgets, exchange, price_admin, pricing, restore
 from plugin.domain.ranges import Range
 from plugin.domain.tokens import Usage
 from plugin.errors import InvalidImport
 from plugin.store import TABLES, Store
+from plugin.ui.admin_views import said
 
 ADMIN = "admin-1"
 SQL = "x'; DROP TABLE users;--"
@@ -37,11 +38,11 @@ MODELS = [{"id": "llama3:8b", "name": "Llama"}, {"id": "openrouter/anthropic/cla
 def populate(store: Store, clock: FakeClock) -> None:
     """A database that uses every column: balances, charges, holds, blocks, prices, estimated usage."""
     for user_id, name in NAMES.items():
-        admin.find_user([{"id": user_id, "name": name, "email": f"{user_id}@example.com"}], store, user_id)
-        admin.add_balance(store, user_id, 5_000_000, ADMIN, "welcome")
+        accounts.find_user([{"id": user_id, "name": name, "email": f"{user_id}@example.com"}], store, user_id)
+        accounts.add_balance(store, user_id, 5_000_000, ADMIN, "welcome")
         clock.advance(1.25)
-    admin.set_price(store, "llama3:8b", models=MODELS, actor=ADMIN, input="1.5", output="2", cached_input="0.5")
-    admin.set_price(store, "openrouter/anthropic/claude-3.5", models=MODELS, actor=ADMIN, per_msg="0.02")
+    price_admin.set_price(store, "llama3:8b", models=MODELS, actor=ADMIN, input="1.5", output="2", cached_input="0.5")
+    price_admin.set_price(store, "openrouter/anthropic/claude-3.5", models=MODELS, actor=ADMIN, per_msg="0.02")
     price = pricing.Price(input=1_234_567, output=7_654_321, source="admin", cached_input=500_000)
     for i, (user_id, model_id) in enumerate(
         [("u-comma", "llama3:8b"), ("u-formula", "-cmd"), ("u-zh", "openrouter/anthropic/claude-3.5")]
@@ -69,8 +70,8 @@ def populate(store: Store, clock: FakeClock) -> None:
         hold=2_000,
         init_balance=0,
     )  # an open hold, still in flight
-    admin.block(store, "u-sql", True, ADMIN)
-    admin.set_balance(store, "u-plus", 0, ADMIN, "reset")
+    accounts.block(store, "u-sql", True, ADMIN)
+    accounts.set_balance(store, "u-plus", 0, ADMIN, "reset")
     with store.immediate():  # budgets, and one allowance applied (a ledger row and its period)
         store.set_budget_init("g-1", 'Team, "A"', 2_000_000, ADMIN)
         store.set_budget_allowance("group", "g-1", 'Team, "A"', "week", "add", 1_500_000, ADMIN)
@@ -188,7 +189,7 @@ def test_json_round_trip_restores_every_column(store: Store, clock: FakeClock, t
     }
     fresh = Store(tmp_path / "fresh" / "monitor.db", clock=FakeClock(1_900_000_000.0))
     try:
-        result = exchange.import_json(fresh, exported, ADMIN)
+        result = restore.import_json(fresh, exported, ADMIN)
         assert result.source == "embedded" and result.counts["usage"] == 3
         again = exchange.export_json(fresh)
         assert tables(again) == tables(exported)  # every column: ids, blocked, created_at, per-message prices
@@ -223,12 +224,12 @@ def test_import_replaces_everything_and_backs_up_first(store: Store, clock: Fake
     before = exchange.export_json(store)
     other = Store(tmp_path / "other.db", clock=FakeClock())
     try:
-        admin.find_user([{"id": "u-new", "name": "New", "email": "new@x.org"}], other, "u-new")
-        admin.add_balance(other, "u-new", 1_000_000, ADMIN)
+        accounts.find_user([{"id": "u-new", "name": "New", "email": "new@x.org"}], other, "u-new")
+        accounts.add_balance(other, "u-new", 1_000_000, ADMIN)
         replacement = exchange.export_json(other)
     finally:
         other.close()
-    result = exchange.import_json(store, replacement, ADMIN)
+    result = restore.import_json(store, replacement, ADMIN)
     assert [u["id"] for u in store.all_users()] == ["u-new"]
     assert store.all_prices() == [] and store.usage_rows() == []
     assert result.backup is not None
@@ -236,9 +237,9 @@ def test_import_replaces_everything_and_backs_up_first(store: Store, clock: Fake
     assert backup.parent == store.backup_stem().parent and backup in backups(tmp_path)
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600  # it holds emails
     assert tables(backup.read_text(encoding="utf-8")) == tables(before)
-    assert "backup" in result.message("en") or str(backup) in result.message("en")
+    assert "backup" in said(result, "en") or str(backup) in said(result, "en")
     # A second import in the same second gets its own backup file.
-    second = exchange.import_json(store, backup.read_text(encoding="utf-8"), ADMIN)
+    second = restore.import_json(store, backup.read_text(encoding="utf-8"), ADMIN)
     assert second.backup != result.backup and len(backups(tmp_path)) == 2
     assert tables(exchange.export_json(store)) == tables(before)
     assert store.reconcile() == []
@@ -248,9 +249,9 @@ def test_import_replaces_everything_and_backs_up_first(store: Store, clock: Fake
 def test_in_memory_database_imports_without_backup(clock: FakeClock) -> None:
     memory = Store(":memory:", clock=clock)
     try:
-        result = exchange.import_json(memory, json.dumps(ORIGINAL), ADMIN)
+        result = restore.import_json(memory, json.dumps(ORIGINAL), ADMIN)
         assert result.backup is None and result.counts["users"] == 3
-        assert "saved" not in result.message("en")
+        assert "saved" not in said(result, "en")
     finally:
         memory.close()
 
@@ -339,7 +340,7 @@ def without_ids(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_original_backup_is_imported(store: Store, clock: FakeClock) -> None:
-    result = exchange.import_json(store, json.dumps(ORIGINAL).encode("utf-8"), ADMIN)
+    result = restore.import_json(store, json.dumps(ORIGINAL).encode("utf-8"), ADMIN)
     assert (result.source, result.counts["users"], result.counts["usage"], result.counts["prices"]) == (
         "original",
         3,
@@ -373,20 +374,20 @@ def test_original_backup_is_imported(store: Store, clock: FakeClock) -> None:
 
 def test_reimporting_the_original_does_not_duplicate(store: Store, tmp_path: Path) -> None:
     document = without_ids(ORIGINAL)
-    exchange.import_json(store, json.dumps(document), ADMIN)
+    restore.import_json(store, json.dumps(document), ADMIN)
     first = sorted(u["message_id"] for u in store.usage_rows())
     assert len(first) == 3 and len(set(first)) == 3
-    exchange.import_json(store, json.dumps(document), ADMIN)
+    restore.import_json(store, json.dumps(document), ADMIN)
     assert sorted(u["message_id"] for u in store.usage_rows()) == first
     assert store.reconcile() == []
 
 
 def test_original_then_our_round_trip(store: Store, tmp_path: Path) -> None:
-    exchange.import_json(store, json.dumps(ORIGINAL), ADMIN)
+    restore.import_json(store, json.dumps(ORIGINAL), ADMIN)
     exported = exchange.export_json(store)
     fresh = Store(tmp_path / "f.db")
     try:
-        exchange.import_json(fresh, exported, "someone-else")
+        restore.import_json(fresh, exported, "someone-else")
         assert tables(exchange.export_json(fresh)) == tables(exported)
     finally:
         fresh.close()
@@ -466,7 +467,7 @@ def test_invalid_original_changes_nothing(store: Store, clock: FakeClock, tmp_pa
     document = copy.deepcopy(ORIGINAL)
     mutation(document)
     with pytest.raises(InvalidImport) as caught:
-        exchange.import_json(store, json.dumps(document), ADMIN)
+        restore.import_json(store, json.dumps(document), ADMIN)
     assert caught.value.params["reason"]
     assert tables(exchange.export_json(store)) == tables(before)
     assert backups(tmp_path) == []
@@ -517,7 +518,7 @@ def test_invalid_export_changes_nothing(store: Store, clock: FakeClock, tmp_path
     store.set_blocked("u-zh", False)  # a change the failed import must not undo either
     before = exchange.export_json(store)
     with pytest.raises(InvalidImport) as caught:
-        exchange.import_json(store, json.dumps(document), ADMIN)
+        restore.import_json(store, json.dumps(document), ADMIN)
     assert caught.value.params["reason"]
     assert tables(exchange.export_json(store)) == tables(before)
     assert backups(tmp_path) == []
@@ -546,7 +547,7 @@ def test_malformed_files_change_nothing(store: Store, clock: FakeClock, tmp_path
     populate(store, clock)
     before = exchange.export_json(store)
     with pytest.raises(InvalidImport):
-        exchange.import_json(store, text, ADMIN)
+        restore.import_json(store, text, ADMIN)
     assert tables(exchange.export_json(store)) == tables(before)
     assert backups(tmp_path) == []
 
@@ -554,15 +555,15 @@ def test_malformed_files_change_nothing(store: Store, clock: FakeClock, tmp_path
 def test_size_cap(store: Store, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
     populate(store, clock)
     text = json.dumps(ORIGINAL)
-    monkeypatch.setattr(exchange, "MAX_IMPORT_BYTES", len(text.encode()) - 1)
+    monkeypatch.setattr(restore, "MAX_IMPORT_BYTES", len(text.encode()) - 1)
     with pytest.raises(InvalidImport) as caught:
-        exchange.import_json(store, text, ADMIN)
+        restore.import_json(store, text, ADMIN)
     assert "larger" in caught.value.message("en")
     assert len(store.all_users()) == len(NAMES)
     big = b" " * (50 * 1024 * 1024 + 1)
     monkeypatch.undo()
     with pytest.raises(InvalidImport):
-        exchange.import_json(store, big, ADMIN)
+        restore.import_json(store, big, ADMIN)
 
 
 def test_a_failing_backup_refuses_the_import(store: Store, clock: FakeClock, monkeypatch) -> None:
@@ -571,9 +572,9 @@ def test_a_failing_backup_refuses_the_import(store: Store, clock: FakeClock, mon
     def broken(*args: Any, **kwargs: Any) -> int:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(exchange.os, "open", broken)
+    monkeypatch.setattr(restore.os, "open", broken)
     with pytest.raises(InvalidImport) as caught:
-        exchange.import_json(store, json.dumps(ORIGINAL), ADMIN)
+        restore.import_json(store, json.dumps(ORIGINAL), ADMIN)
     assert "backup" in caught.value.params["reason"]
     assert len(store.all_users()) == len(NAMES)
 

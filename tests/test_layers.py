@@ -13,7 +13,7 @@ PLUGIN = Path(__file__).resolve().parents[1] / "plugin"
 
 # Bottom to top. A module may import its own layer and any layer listed before it; `tools` sits beside the stack
 # and may import anything, and nothing but `python -m plugin` imports it.
-LAYERS = ("words", "errors", "money", "store", "domain", "openwebui", "app", "ui", "functions")
+LAYERS = ("words", "text", "errors", "money", "store", "domain", "openwebui", "app", "ui", "functions")
 MAX_LINES = 500
 
 

@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 from test_filter import finished
 
 from plugin import money
-from plugin.domain import admin, pricing, ranges
+from plugin.domain import pricing, ranges
 from plugin.errors import InvalidAmount, InvalidRange
 from plugin.functions.filter import Filter
 from plugin.store import open_store
-from plugin.ui import commands
+from plugin.ui import parse
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 NOW = 1_795_900_000.0
@@ -55,9 +55,9 @@ TEXT = st.one_of(st.text(max_size=300), st.lists(WORDS, max_size=12).map(" ".joi
 @SETTINGS
 @given(TEXT)
 def test_the_command_parser_never_raises(text: str) -> None:
-    command = commands.parse(text)
-    assert command.name in commands.PUBLIC | commands.ADMIN
-    commands.qualifiers(command.args)
+    command = parse.parse(text)
+    assert command.name in parse.PUBLIC | parse.ADMIN
+    parse.qualifiers(command.args)
 
 
 @SETTINGS
@@ -74,7 +74,7 @@ def test_ranges_raise_only_invalid_range(text: str) -> None:
 @given(TEXT)
 def test_amounts_raise_only_invalid_amount(text: str) -> None:
     try:
-        micro = admin.parse_amount(text, allow_negative=True)
+        micro = money.parse_amount(text, allow_negative=True)
     except InvalidAmount:
         return
     assert isinstance(micro, int) and abs(micro) <= money.MAX_MICRO

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import socket
 import subprocess
@@ -12,11 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sessions
 
-from plugin.domain import admin, pricing
-from plugin.domain.admin import BalanceDifference
+from plugin.domain import accounts
+from plugin.domain.accounts import BalanceDifference
 from plugin.store import Store
-from plugin.ui import commands
+from plugin.ui import admin_views
+from plugin.ui.parse import Command, parse
 from plugin.words import i18n
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,40 +62,23 @@ def balance(store: Store, user_id: str) -> int:
 
 
 def ask(store: Store, user: dict, text: str, lang: str = "en") -> str:
-    async def directory() -> list[dict]:
-        return [ADMIN, ALICE, BOB]
-
-    async def billing() -> tuple[pricing.Price, int]:
-        return pricing.defaults(60, 60, -1), 0
-
-    ctx = commands.Context(
-        store=store,
-        user=user,
-        lang=lang,
-        symbol="$",
-        tz=None,
-        now=NOW,
-        directory=directory,
-        models=lambda: [],
-        billing=billing,
-    )
-    return asyncio.run(commands.answer(ctx, commands.parse(text), text))
+    return sessions.ask(sessions.session(store, user, directory=[ADMIN, ALICE, BOB], lang=lang), text)
 
 
 # -- the operation ------------------------------------------------------------------------------------------
 
 
 def test_balances_that_agree_are_reported_as_agreeing(seeded: Store) -> None:
-    result = admin.reconcile(seeded, repair=False, actor="a1")
+    result = accounts.reconcile(seeded, repair=False, actor="a1")
     assert result.users == 2 and result.differences == () and not result.repaired
     assert (result.open_holds, result.held) == (1, 500_000)
-    assert result.message("en").startswith("All 2 balances agree with the ledger.")
+    assert admin_views.said(result, "en").startswith("All 2 balances agree with the ledger.")
 
 
 def test_a_corrupted_balance_is_reported_and_left_alone_without_repair(seeded: Store) -> None:
     corrupt(seeded, "u1", 4_888_890)  # one micro-unit more than the ledger explains
     before = ledger(seeded)
-    result = admin.reconcile(seeded, repair=False, actor="a1")
+    result = accounts.reconcile(seeded, repair=False, actor="a1")
     assert result.differences == (
         BalanceDifference("u1", HOSTILE_NAME, "alice@example.com", balance=4_888_890, ledger_sum=4_888_889),
     )
@@ -102,7 +86,7 @@ def test_a_corrupted_balance_is_reported_and_left_alone_without_repair(seeded: S
     assert not result.repaired
     assert balance(seeded, "u1") == 4_888_890
     assert ledger(seeded) == before
-    text = result.message("en")
+    text = admin_views.said(result, "en")
     assert text.startswith("1 of 2 balances differ from the ledger; nothing was changed.")
     assert "| $4.888890 | $4.888889 | +$0.000001 |" in text
     assert "/reconcile repair" in text
@@ -112,7 +96,7 @@ def test_repair_sets_the_balance_to_the_ledger_sum_and_leaves_the_ledger_alone(s
     corrupt(seeded, "u1", 0)
     corrupt(seeded, "u2", 9_999_999)
     before = ledger(seeded)
-    result = admin.reconcile(seeded, repair=True, actor="a1")
+    result = accounts.reconcile(seeded, repair=True, actor="a1")
     assert result.repaired
     assert [(d.user_id, d.balance, d.ledger_sum, d.difference) for d in result.differences] == [
         ("u1", 0, 4_888_889, -4_888_889),
@@ -122,17 +106,17 @@ def test_repair_sets_the_balance_to_the_ledger_sum_and_leaves_the_ledger_alone(s
     assert balance(seeded, "u1") == sum(r["amount"] for r in before if r["user_id"] == "u1") == 4_888_889
     assert balance(seeded, "u2") == sum(r["amount"] for r in before if r["user_id"] == "u2") == 6_500_000
     assert seeded.reconcile() == []
-    assert result.message("en").startswith("Repaired 2 of 2 balances")
-    again = admin.reconcile(seeded, repair=True, actor="a1")
+    assert admin_views.said(result, "en").startswith("Repaired 2 of 2 balances")
+    again = accounts.reconcile(seeded, repair=True, actor="a1")
     assert again.differences == () and not again.repaired
-    assert again.message("en").startswith("All 2 balances agree with the ledger.")
+    assert admin_views.said(again, "en").startswith("All 2 balances agree with the ledger.")
 
 
 def test_a_user_without_ledger_rows_is_repaired_to_zero(store: Store) -> None:
     with store.immediate():
         store.ensure_user("u9", "Nobody", "n@example.com", "user")
     corrupt(store, "u9", 123)
-    result = admin.reconcile(store, repair=True, actor="a1")
+    result = accounts.reconcile(store, repair=True, actor="a1")
     assert [(d.balance, d.ledger_sum) for d in result.differences] == [(123, 0)]
     assert balance(store, "u9") == 0 and ledger(store) == []
 
@@ -151,20 +135,20 @@ def test_the_check_and_the_repair_are_one_transaction(seeded: Store, monkeypatch
 
     monkeypatch.setattr(seeded, "repair_balance", failing)
     with pytest.raises(RuntimeError):
-        admin.reconcile(seeded, repair=True, actor="a1")
+        accounts.reconcile(seeded, repair=True, actor="a1")
     assert calls == ["u1", "u2"]
     assert (balance(seeded, "u1"), balance(seeded, "u2")) == (1, 2)  # the first repair was rolled back
 
 
 def test_a_long_list_is_cut_in_the_chat_answer(store: Store) -> None:
     with store.immediate():
-        for n in range(admin.RECONCILE_ROWS + 3):
+        for n in range(admin_views.RECONCILE_ROWS + 3):
             store.ensure_user(f"u{n:03}", f"User {n}", f"u{n}@example.com", "user")
     store.conn.execute("UPDATE users SET balance = 7")
-    result = admin.reconcile(store, repair=False, actor="a1")
-    assert len(result.differences) == admin.RECONCILE_ROWS + 3
-    text = result.message("en")
-    assert text.count("| +$0.000007 |") == admin.RECONCILE_ROWS
+    result = accounts.reconcile(store, repair=False, actor="a1")
+    assert len(result.differences) == admin_views.RECONCILE_ROWS + 3
+    text = admin_views.said(result, "en")
+    assert text.count("| +$0.000007 |") == admin_views.RECONCILE_ROWS
     assert "… and 3 more not shown." in text
 
 
@@ -215,10 +199,10 @@ def test_a_normal_user_is_refused_and_nothing_changes(seeded: Store, text: str) 
 
 
 def test_parser_and_help() -> None:
-    assert commands.parse("/reconcile") == commands.Command("reconcile", raw="/reconcile")
-    assert commands.parse("/reconcile repair").sub == "repair"
-    assert commands.parse("/reconcile repairs").sub == ""  # only the word itself repairs
-    assert commands.parse("/reconcile").admin_only
+    assert parse("/reconcile") == Command("reconcile", raw="/reconcile")
+    assert parse("/reconcile repair").sub == "repair"
+    assert parse("/reconcile repairs").sub == ""  # only the word itself repairs
+    assert parse("/reconcile").admin_only
     for lang in i18n.LANGUAGES:
         assert "`/reconcile [repair]`" in i18n.t(lang, "help_admin")
         assert "reconcile" not in i18n.t(lang, "help_user")

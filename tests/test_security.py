@@ -39,13 +39,14 @@ from typing import Any
 import pytest
 
 from plugin import openwebui
+from plugin.app import session as session_module
 from plugin.domain import exchange, pricing
 from plugin.errors import AdminOnly
 from plugin.functions import action as action_module
-from plugin.functions import context as context_module
 from plugin.functions import pipe as pipe_module
 from plugin.store import TABLES, Store
-from plugin.ui import buttons, commands, dashboard, markdown
+from plugin.ui import buttons, cmd_common, commands, dashboard, markdown, parse
+from plugin.ui.admin_views import person_label
 from plugin.words import i18n
 
 NOW = 1_795_900_000.0  # 2026-11-28
@@ -163,7 +164,7 @@ class World:
                 raise RuntimeError(model_id.removeprefix("fail:"))
             return "ok"
 
-        monkeypatch.setattr(context_module, "open_store_async", open_store_async)
+        monkeypatch.setattr(session_module, "open_store_async", open_store_async)
         monkeypatch.setattr(openwebui, "list_users", list_users)
         monkeypatch.setattr(openwebui, "model_list", lambda request: [dict(m) for m in self.models])
         monkeypatch.setattr(openwebui, "billing_settings", billing_settings)
@@ -232,22 +233,22 @@ def embeds(events: list[dict]) -> list[str]:
 
 def command_forms() -> dict[tuple[str, str], str]:
     """(command, sub-command) -> the text that names it, for every command the dispatcher has a handler for and
-    every sub-command the parser knows: derived from `commands._HANDLERS`, `SYNONYMS` and `SUBCOMMANDS`, so a
-    command added later is tried here without anyone editing this file."""
+    every sub-command the parser knows: derived from `commands.HANDLERS`, `parse.SYNONYMS` and
+    `parse.SUBCOMMANDS`, so a command added later is tried here without anyone editing this file."""
     forms: dict[tuple[str, str], str] = {}
-    for name in commands._HANDLERS:
-        for sub in (*commands.SUBCOMMANDS.get(name, {}), ""):
-            text = "/" + commands.SYNONYMS[name][0]
+    for name in commands.HANDLERS:
+        for sub in (*parse.SUBCOMMANDS.get(name, {}), ""):
+            text = "/" + parse.SYNONYMS[name][0]
             if sub:
-                text += " " + commands.SUBCOMMANDS[name][sub][0]
-            parsed = commands.parse(text)
+                text += " " + parse.SUBCOMMANDS[name][sub][0]
+            parsed = parse.parse(text)
             forms.setdefault((parsed.name, parsed.sub), text)
     return forms
 
 
 FORMS = command_forms()
-ADMIN_FORMS = sorted(key for key, text in FORMS.items() if commands.parse(text).admin_only)
-PUBLIC_FORMS = sorted(key for key, text in FORMS.items() if not commands.parse(text).admin_only)
+ADMIN_FORMS = sorted(key for key, text in FORMS.items() if parse.parse(text).admin_only)
+PUBLIC_FORMS = sorted(key for key, text in FORMS.items() if not parse.parse(text).admin_only)
 
 # What follows each admin command so that, typed by an admin, it really does something (checked below by
 # test_the_same_text_from_an_admin_does_act): a refusal of a command that would have done nothing proves little.
@@ -305,7 +306,7 @@ NON_ADMINS = [
 
 def typed(key: tuple[str, str], args: dict[tuple[str, str], str]) -> str:
     text = (FORMS[key] + " " + args.get(key, "")).strip()
-    parsed = commands.parse(text)
+    parsed = parse.parse(text)
     assert (parsed.name, parsed.sub) == key, text  # the arguments did not turn it into another command
     return text
 
@@ -323,15 +324,15 @@ def export_document() -> bytes:
 
 
 def test_every_command_is_classified_and_the_public_ones_are_pinned() -> None:
-    handlers = set(commands._HANDLERS)
-    assert handlers == commands.PUBLIC | commands.ADMIN and not commands.PUBLIC & commands.ADMIN
-    assert set(commands.SYNONYMS) == handlers
+    handlers = set(commands.HANDLERS)
+    assert handlers == parse.PUBLIC | parse.ADMIN and not parse.PUBLIC & parse.ADMIN
+    assert set(parse.SYNONYMS) == handlers
     # Widening what everyone may run is a security decision: change this line only on purpose.
-    assert commands.PUBLIC == {"usage", "models", "days", "records", "balance", "help"}
+    assert parse.PUBLIC == {"usage", "models", "days", "records", "balance", "help"}
     # A sub-command of a public command (`/balance set`) is always an admin's.
     for (_name, sub), text in FORMS.items():
         if sub:
-            assert commands.parse(text + " x 1").admin_only, text
+            assert parse.parse(text + " x 1").admin_only, text
     # Every admin form has arguments that make it act (so the refusal test below is not vacuous).
     assert sorted(ADMIN_ARGS) == ADMIN_FORMS, "add the new admin command to ADMIN_ARGS (and WRITES if it writes)"
     assert sorted(PUBLIC_ARGS) == PUBLIC_FORMS
@@ -1026,7 +1027,7 @@ def test_hostile_text_in_commands_is_literal_and_leaves_every_table_intact(
     found = world.say(ADMIN, f"/users {q(needle)}")
     assert "Page 1 of 1 · 1 users" in found and markdown.cell(person["email"]) in found, found
     assert "· 1 records" in world.say(ADMIN, "/records " + q("model:" + needle))
-    label = markdown.cell(commands.person_label(person), commands.SHOWN_CAP)
+    label = markdown.cell(person_label(person), cmd_common.SHOWN_CAP)
     mine = world.say(ADMIN, "/records " + q("user:" + needle))
     assert label in mine and "· 1 records" in mine
     world.say(ADMIN, f"/prices {q(needle)}")
@@ -1095,9 +1096,10 @@ def assert_plain_markdown(answer: str) -> None:
 
 # (who asks, what they type): {who} / {id} / {model} / {payload} stand for each hostile person or model in turn.
 # Known failures when this was written (product bugs, left failing on purpose):
-# - /price set|copy|clear, /price sync [apply], /price inherit: admin.PriceChange.message, SyncResult.message,
-#   InheritResult.message and commands._price's sync preview put model ids into the answer unescaped.
-# - /balance add, /block (a person with neither name nor e-mail): admin._label falls back to the raw user id.
+# - /price set|copy|clear, /price sync [apply], /price inherit: the words for PriceChange, SyncResult and
+#   InheritResult (now ui/admin_views.said) and /price sync's preview put model ids into the answer unescaped.
+# - /balance add, /block (a person with neither name nor e-mail): the label fell back to the raw user id
+#   (now ui/admin_views._label).
 MARKDOWN_ASKS = [
     ("admin", "/users"),
     ("admin", "/top all"),

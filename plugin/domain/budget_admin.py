@@ -1,4 +1,5 @@
-"""The admin's `/budget` command: read what was typed, name the group or user, change the budgets table, answer.
+"""The admin's `/budget` command: read what was typed, name the group, change the budgets table (the answers are
+`ui.admin_views`').
 
 `/budget group NAME init AMOUNT`, `/budget group NAME daily reset AMOUNT`, `/budget user EMAIL weekly add AMOUNT`,
 `/budget clear group NAME [init|allowance]`, `/budget clear user EMAIL` and `/budget` (the list). The setting is
@@ -13,15 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import AmbiguousGroup, InvalidBudget, UnknownGroup
-from ..money import money, parse_amount
+from ..money import parse_amount
 from ..store import Store
-from ..ui import markdown
-from ..words import i18n
+from ..text import quoted as _shown
 from ..words.vocabulary import BUDGET_SCOPES as SCOPES
 from ..words.vocabulary import INIT_WORDS, MODE_WORDS, PART_WORDS, PERIOD_WORDS
-from . import budgets
-
-SHOWN_CAP = 80
 
 
 def _word(table: Mapping[str, Sequence[str]], text: str) -> str | None:
@@ -102,41 +99,3 @@ def set_allowance(store: Store, scope: str, target: str, label: str, setting: Se
 def clear(store: Store, scope: str, target: str, part: str) -> bool:
     with store.immediate():
         return store.clear_budget(scope, target, part)
-
-
-# -- answers ------------------------------------------------------------------------------------------------
-
-
-def describe(allowance: budgets.Allowance, lang: str, symbol: str) -> str:
-    key = "allowance_reset" if allowance.mode == "reset" else "allowance_add"
-    return i18n.t(
-        lang, key, amount=money(allowance.amount, symbol, exact=True), period=i18n.t(lang, f"period_{allowance.period}")
-    )
-
-
-def target_label(scope: str, name: str, lang: str) -> str:
-    return i18n.t(lang, "budget_group" if scope == "group" else "budget_user", name=_shown(name))
-
-
-def listing(config: budgets.Config, groups: Mapping[str, str], lang: str, symbol: str, now: float) -> str:
-    """Every budget as a table; group names as Open WebUI has them now (`groups`: id -> name)."""
-    rows: list[tuple[str, str, str, str]] = []
-    for scope, table in (("group", config.groups), ("user", config.users)):
-        for target, row in table.items():
-            name = (groups.get(target) or row["label"] or target) if scope == "group" else (row["label"] or target)
-            init = money(row["init_balance"], symbol, exact=True) if row["init_balance"] is not None else "–"
-            allowance = when = "–"
-            if row["period"] is not None:
-                value = budgets.Allowance(row["period"], row["mode"], row["amount"], scope, row["label"])
-                allowance = describe(value, lang, symbol)
-                when = budgets.when(value.next_refill(now))
-            rows.append((target_label(scope, name, lang), init, allowance, when))
-    if not rows:
-        return i18n.t(lang, "budget_none")
-    header = [cell.strip() for cell in i18n.t(lang, "budget_list_header").strip(" |").split("|")]
-    lines = [i18n.t(lang, "budget_list_title"), "", *markdown.table(header, "llll", sorted(rows))]
-    return "\n".join(lines) + "\n\n" + i18n.t(lang, "budget_rules")
-
-
-def _shown(text: Any) -> str:
-    return markdown.cell(text, SHOWN_CAP) if str(text or "").strip() else ""

@@ -14,12 +14,12 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, Field, field_validator
 
 from .. import openwebui
+from ..app.session import open_session
 from ..domain import ranges
 from ..ui import buttons
 from ..words import Language, i18n
 from ..words.reports import REPORTS
-from .context import open_context
-from .valves import DatabaseUrl
+from .valves import DatabaseUrl, store_target
 
 i18n.load(REPORTS)  # the report model's and the buttons' messages: this front-end speaks them
 
@@ -124,13 +124,20 @@ class Action:
     ) -> buttons.Outcome:
         if not user.get("id"):
             return buttons.Outcome(i18n.t(lang, "error_generic"))
-        ctx = await open_context(self.valves, user, lang, request)
+        session = await open_session(
+            store_target(self.valves),
+            user,
+            lang,
+            request,
+            symbol=self.valves.currency_symbol,
+            timezone=self.valves.timezone,
+        )
 
         async def complete(model_id: str, prompt: str) -> str:
-            return await openwebui.complete(request, ctx.actor, model_id, prompt)
+            return await openwebui.complete(request, session.actor, model_id, prompt)
 
         press = buttons.Press(
-            ctx=ctx,
+            session=session,
             chat_id=str(body.get("chat_id") or ""),
             message_id=str(body.get("id") or ""),
             ask=event_call if callable(event_call) else None,

@@ -1,6 +1,6 @@
 """The "Usage Monitor" model: people chat with it for their usage; admins also for everyone's, and to manage
-balances, blocks and prices. Open WebUI arguments in, a streamed Markdown answer out; the work is in
-`commands` (what was asked) and the modules it calls."""
+balances, blocks and prices. Open WebUI arguments in, a streamed Markdown answer out: this opens the `Session`
+and hands the message to `commands.reply`, which does the work."""
 
 from __future__ import annotations
 
@@ -12,13 +12,14 @@ from typing import Any
 from pydantic import BaseModel, Field, field_validator
 
 from .. import openwebui
+from ..app.session import open_session
 from ..domain import ranges
 from ..errors import MonitorError
 from ..ui import commands
+from ..ui.parse import message_text
 from ..words import Language, OptionalLanguage, i18n
 from ..words.reports import REPORTS
-from .context import open_context
-from .valves import DatabaseUrl
+from .valves import DatabaseUrl, store_target
 
 i18n.load(REPORTS)  # the report model's and the buttons' messages: this front-end speaks them
 
@@ -87,17 +88,18 @@ class Pipe:
         if not user.get("id"):
             return i18n.t(lang, "error_generic")
         try:
-            ctx = await open_context(
-                self.valves,
+            session = await open_session(
+                store_target(self.valves),
                 user,
                 lang,
                 request,
+                symbol=self.valves.currency_symbol,
+                timezone=self.valves.timezone,
                 page_size=self.valves.page_size,
                 attachments=lambda: _attachments(files, user),
+                message=message_text(body),
             )
-            text = commands.message_text(body)
-            ctx.message = text
-            return await commands.answer(ctx, commands.parse(text), text)
+            return await commands.reply(session)
         except MonitorError as exc:
             return exc.message(lang)
         except Exception:

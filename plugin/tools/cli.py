@@ -218,10 +218,11 @@ def check_database(path: Path) -> str | None:
 
 def run_reconcile(db: Path | None, repair: bool, url: str | None = None) -> int:
     """Print the check (or the repair) in English; 0 all agree or repaired, 1 differences left, 2 bad database."""
-    from ..domain import admin
+    from ..domain import accounts
     from ..errors import StoreUnavailable
     from ..money import money
     from ..store import PgStore, Store, is_url, redacted
+    from ..ui.admin_views import reconcile_headline, signed
     from ..words import i18n
     from ..words.reports import REPORTS
 
@@ -242,7 +243,7 @@ def run_reconcile(db: Path | None, repair: bool, url: str | None = None) -> int:
     try:
         store = opened()
         try:
-            result = admin.reconcile(store, repair=repair, actor="cli")
+            result = accounts.reconcile(store, repair=repair, actor="cli")
         finally:
             store.close()
     except (sqlite3.Error, OSError) as exc:
@@ -252,7 +253,7 @@ def run_reconcile(db: Path | None, repair: bool, url: str | None = None) -> int:
         print(f"reconcile failed: {shown}: the server cannot be reached", file=sys.stderr)
         return 2
     print(f"database: {shown}")
-    verdict, *holds = result.headline("en", "")
+    verdict, *holds = reconcile_headline(result, "en", "")
     print(verdict)
     for diff in result.differences:
         who = " ".join(part for part in (_plain(diff.name), f"<{_plain(diff.email)}>" if diff.email else "") if part)
@@ -260,7 +261,7 @@ def run_reconcile(db: Path | None, repair: bool, url: str | None = None) -> int:
             f"  user {_plain(diff.user_id)}{' (' + who + ')' if who else ''}:"
             f" {'was' if result.repaired else 'cached'} {money(diff.balance, '', exact=True)},"
             f" ledger sum {money(diff.ledger_sum, '', exact=True)},"
-            f" difference {admin.signed(diff.difference, '')}"
+            f" difference {signed(diff.difference, '')}"
         )
     if result.differences and not result.repaired:
         print("Run again with --repair to set each of them to its ledger sum (the ledger is not changed).")

@@ -1,9 +1,9 @@
 """What each button under a reply does: usage of this message, the dashboard, testing every model, balance
-changes and blocks, prices, export. Pure logic over a `Press` (who pressed what, the report model's `Context`,
-and Open WebUI's dialog call as a plain callable), so it is tested with a fake dialog and no server.
+changes and blocks, prices, export. Pure logic over a `Press` (who pressed what, the `Session` it runs in, and
+Open WebUI's dialog call as a plain callable), so it is tested with a fake dialog and no server.
 
-Reports, admin writes and exports are `reports` / `admin` / `exchange` functions, the same ones the report model
-calls; this module only asks (dialogs), confirms, and words the outcome.
+Admin writes and exports are `Session` operations, the same ones the pipe's commands call; reports are `reports`
+queries; this module only asks (dialogs), confirms, and words the outcome (`views`, `admin_views`).
 """
 
 from __future__ import annotations
@@ -15,12 +15,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..domain import admin, exchange, reports
+from ..app.session import Session
+from ..domain import price_admin, reports
 from ..errors import InvalidAmount, MonitorError
 from ..money import money, parse_amount
 from ..store import Store
+from ..words import i18n
 from ..words.vocabulary import SET_PREFIXES as _SET
-from . import commands, dashboard, views
+from ..words.vocabulary import SUBCOMMANDS, SYNONYMS
+from . import admin_views, dashboard, views
+from .admin_views import person_label, said, shown_models
 
 ADMIN_BUTTONS = frozenset({"test_models", "topup", "prices", "export"})  # the dashboard: own data for users
 TEST_PROMPT = "Reply with the single word: ok"
@@ -48,7 +52,7 @@ class Outcome:
 class Press:
     """One press of a button under the message (chat_id, message_id)."""
 
-    ctx: commands.Context
+    session: Session
     chat_id: str
     message_id: str
     ask: Callable[[dict[str, Any]], Awaitable[Any]] | None = None  # Open WebUI's __event_call__
@@ -57,7 +61,7 @@ class Press:
     skip_model: Callable[[Mapping[str, Any]], bool] = lambda _model: False
 
     def t(self, key: str, **params: Any) -> str:
-        return self.ctx.t(key, **params)
+        return self.session.t(key, **params)
 
 
 async def press(button: str, p: Press) -> Outcome:
@@ -65,12 +69,12 @@ async def press(button: str, p: Press) -> Outcome:
     handler = _BUTTONS.get(button)
     if handler is None:
         return Outcome(p.t("error_generic"))
-    if button in ADMIN_BUTTONS and not p.ctx.is_admin:
+    if button in ADMIN_BUTTONS and not p.session.is_admin:
         return Outcome(p.t("button_admin_only"))
     try:
         return await handler(p)
     except MonitorError as exc:
-        return Outcome(exc.message(p.ctx.lang))
+        return Outcome(exc.message(p.session.lang))
 
 
 # -- dialogs ------------------------------------------------------------------------------------------------
@@ -103,15 +107,15 @@ async def _confirm(p: Press, title: str, message: str) -> bool:
 
 async def _usage(p: Press) -> Outcome:
     """This message's record. Others' messages are as invisible as unbilled ones (an admin sees all)."""
-    record = await p.ctx.store.run(Store.get_usage, p.ctx.store, p.chat_id, p.message_id)
-    if record is None or (record["user_id"] != p.ctx.user.get("id") and not p.ctx.is_admin):
+    record = await p.session.message_usage(p.chat_id, p.message_id)
+    if record is None:
         return Outcome(p.t("message_not_billed"))
-    return Outcome(usage_text(record, p.ctx.lang, p.ctx.symbol, p.ctx.tz))
+    return Outcome(usage_text(record, p.session.lang, p.session.symbol, p.session.tz))
 
 
 def usage_text(record: Mapping[str, Any], lang: str, symbol: str, tz: Any = None) -> str:
     """One line: model, the four token counts, cost, price source, balance after, time and speed, when."""
-    t = commands.i18n.t
+    t = i18n.t
     tokens = t(
         lang,
         "usage_tokens_detail",
@@ -151,9 +155,9 @@ async def _dashboard(p: Press) -> Outcome:
     if answer is None:
         return Outcome(p.t("button_cancelled"))
     text = answer or text
-    rng = p.ctx.range(text)
-    ctx = p.ctx
-    user_id = None if ctx.is_admin else ctx.user.get("id", "")
+    rng = p.session.range(text)
+    session = p.session
+    user_id = None if session.is_admin else session.user.get("id", "")
 
     def build(store: Store) -> str:
         if user_id is None:
@@ -166,37 +170,37 @@ async def _dashboard(p: Press) -> Outcome:
             card=card,
             slices=reports.distribution(store, rng, "cost", user_id=user_id),
             ranking=ranking,
-            days=reports.by_day(store, rng, ctx.tz, user_id, now=ctx.now),
+            days=reports.by_day(store, rng, session.tz, user_id, now=session.now),
             rng=rng,
-            lang=ctx.lang,
-            symbol=ctx.symbol,
-            who="" if user_id is None else ctx.user.get("name") or ctx.user.get("email", ""),
+            lang=session.lang,
+            symbol=session.symbol,
+            who="" if user_id is None else session.user.get("name") or session.user.get("email", ""),
         )
 
-    page = await ctx.store.run(build, ctx.store)
-    return Outcome(p.t("dash_done", range=views.range_title(rng, ctx.lang)), html=page)
+    page = await session.store.run(build, session.store)
+    return Outcome(p.t("dash_done", range=views.range_title(rng, session.lang)), html=page)
 
 
 # -- balances and blocks ------------------------------------------------------------------------------------
 
-_BLOCK = frozenset(commands.SYNONYMS["block"])
-_UNBLOCK = frozenset(commands.SYNONYMS["unblock"])
+_BLOCK = frozenset(SYNONYMS["block"])
+_UNBLOCK = frozenset(SYNONYMS["unblock"])
 
 
 async def _topup(p: Press) -> Outcome:
     """Who (email or name), then what: `5` adds, `-2` deducts, `=10` sets, `block` / `unblock`; then a
     confirmation. Every change is a ledger row with the admin as actor."""
-    ctx = p.ctx
+    session = p.session
     query = await _input(p, p.t("topup_title"), p.t("topup_user_prompt"), "name@example.com")
     if not query:
         return Outcome(p.t("button_cancelled"))
-    person = await commands.find_person(ctx, query)
-    label = commands.person_label(person)
+    person = await session.find_person(query)
+    label = person_label(person)
     state = p.t("status_blocked") if person["blocked"] else p.t("status_active")
     what = await _input(
         p,
         p.t("topup_title"),
-        p.t("topup_amount_prompt", user=label, balance=money(person["balance"], ctx.symbol), state=state),
+        p.t("topup_amount_prompt", user=label, balance=money(person["balance"], session.symbol), state=state),
         "5",
     )
     if not what:
@@ -210,31 +214,31 @@ async def _topup(p: Press) -> Outcome:
         prefix = next((s for s in _SET if word.startswith(s)), "")
         if prefix:
             op, amount = "set", parse_amount(what[len(prefix) :].strip())
-            question = p.t("confirm_set", user=label, amount=money(amount, ctx.symbol, exact=True))
+            question = p.t("confirm_set", user=label, amount=money(amount, session.symbol, exact=True))
         else:
             amount = parse_amount(what, allow_negative=True)
             if amount == 0:
                 raise InvalidAmount(text=what[:80])
             key = "confirm_add" if amount > 0 else "confirm_deduct"
-            question = p.t(key, user=label, amount=money(abs(amount), ctx.symbol, exact=True))
+            question = p.t(key, user=label, amount=money(abs(amount), session.symbol, exact=True))
     if not await _confirm(p, p.t("topup_title"), question):
         return Outcome(p.t("button_cancelled"))
     reason = "action button"
     if op in ("block", "unblock"):
-        change: Any = await ctx.run(admin.block, person["id"], op == "block", ctx.actor)
+        change: Any = await session.block(person["id"], op == "block")
     elif op == "set":
-        change = await ctx.run(admin.set_balance, person["id"], amount, ctx.actor, reason)
+        change = await session.set_balance(person["id"], amount, reason)
     else:
-        change = await ctx.run(admin.add_balance, person["id"], amount, ctx.actor, reason, symbol=ctx.symbol)
-    return Outcome(change.message(ctx.lang, ctx.symbol))
+        change = await session.add_balance(person["id"], amount, reason)
+    return Outcome(said(change, session.lang, session.symbol))
 
 
 # -- prices -------------------------------------------------------------------------------------------------
 
-_INHERIT = frozenset(commands.SUBCOMMANDS["price"]["inherit"])
-_SYNC = frozenset(commands.SUBCOMMANDS["price"]["sync"])
-_CATALOGUE = frozenset(commands.SUBCOMMANDS["price"]["catalogue"])
-_UNDO = frozenset(commands.SUBCOMMANDS["price"]["undo"])
+_INHERIT = frozenset(SUBCOMMANDS["price"]["inherit"])
+_SYNC = frozenset(SUBCOMMANDS["price"]["sync"])
+_CATALOGUE = frozenset(SUBCOMMANDS["price"]["catalogue"])
+_UNDO = frozenset(SUBCOMMANDS["price"]["undo"])
 
 
 async def _prices(p: Press) -> Outcome:
@@ -242,37 +246,32 @@ async def _prices(p: Press) -> Outcome:
     or `inherit` to copy base-model prices to workspace models, `sync` to pin the prices connections report,
     `catalogue` to pin the bundled catalogue's, `undo` to revert the last price change; what would change is
     confirmed first."""
-    ctx = p.ctx
-    models = ctx.models()
+    session = p.session
     target = await _input(p, p.t("prices_button_title"), p.t("prices_model_prompt"), "gpt-4o")
     if not target:
         return Outcome(p.t("button_cancelled"))
     if target.lower() in _SYNC:
-        preview = await ctx.run(admin.sync_connection_prices, models, actor=ctx.actor, dry_run=True)
+        preview = await session.sync_connection_prices(dry_run=True)
         if not preview.changed:
-            return Outcome(preview.message(ctx.lang, ctx.symbol))
-        if not await _confirm(
-            p, p.t("prices_button_title"), p.t("confirm_sync", models=admin.shown_models(preview.changed))
-        ):
+            return Outcome(said(preview, session.lang, session.symbol))
+        if not await _confirm(p, p.t("prices_button_title"), p.t("confirm_sync", models=shown_models(preview.changed))):
             return Outcome(p.t("button_cancelled"))
-        result = await ctx.run(admin.sync_connection_prices, models, actor=ctx.actor)
-        return Outcome(result.message(ctx.lang, ctx.symbol))
+        return Outcome(said(await session.sync_connection_prices(), session.lang, session.symbol))
     if target.lower() in _CATALOGUE:
-        return await _catalogue(p, models)
+        return await _catalogue(p)
     if target.lower() in _UNDO:
         return await _undo(p)
     if target.lower() in _INHERIT:
-        preview = await ctx.run(admin.inherit_base_prices, models, actor=ctx.actor, dry_run=True)
-        if not preview.copied:
-            return Outcome(preview.message(ctx.lang, ctx.symbol))
-        listed = admin.shown_pairs(preview.copied)
+        copies = await session.inherit_prices(dry_run=True)
+        if not copies.copied:
+            return Outcome(said(copies, session.lang, session.symbol))
+        listed = admin_views.shown_pairs(copies.copied)
         if not await _confirm(p, p.t("prices_button_title"), p.t("confirm_inherit", models=listed)):
             return Outcome(p.t("button_cancelled"))
-        result = await ctx.run(admin.inherit_base_prices, models, actor=ctx.actor)
-        return Outcome(result.message(ctx.lang, ctx.symbol))
-    model_id, _entry = await ctx.run(admin.resolve_model, models, target)
-    before = await ctx.run(lambda store: store.get_price(model_id))
-    current = admin.PriceChange("price_set", model_id, before).message(ctx.lang, ctx.symbol)
+        return Outcome(said(await session.inherit_prices(), session.lang, session.symbol))
+    model_id = await session.resolve_model(target)
+    before = await session.price_of(model_id)
+    current = said(price_admin.PriceChange("price_set", model_id, before), session.lang, session.symbol)
     typed = await _input(p, p.t("prices_button_title"), p.t("prices_values_prompt", current=current), "1.5 6")
     if not typed:
         return Outcome(p.t("button_cancelled"))
@@ -282,41 +281,38 @@ async def _prices(p: Press) -> Outcome:
     values = dict(zip(("input", "output", "per_msg"), words, strict=False))
     prices = {key: value for key, value in values.items() if value != "-"}
     for key, value in prices.items():  # validate before asking, so a typo is reported, not confirmed
-        admin.parse_price(value, per_message=key == "per_msg")
+        price_admin.parse_price(value, per_message=key == "per_msg")
     shown = ", ".join(f"{key} {value}" for key, value in prices.items())
     if not await _confirm(
-        p, p.t("prices_button_title"), p.t("confirm_price", model=admin.shown_models([model_id]), prices=shown)
+        p, p.t("prices_button_title"), p.t("confirm_price", model=shown_models([model_id]), prices=shown)
     ):
         return Outcome(p.t("button_cancelled"))
-    change = await ctx.run(admin.set_price, model_id, models=models, actor=ctx.actor, **prices)
-    return Outcome(change.message(ctx.lang, ctx.symbol))
+    return Outcome(said(await session.set_price(model_id, **prices), session.lang, session.symbol))
 
 
-async def _catalogue(p: Press, models: list[dict[str, Any]]) -> Outcome:
+async def _catalogue(p: Press) -> Outcome:
     """The catalogue sync's preview (new, changed, near misses) in the confirmation; near misses alone have
     nothing to apply: the preview is the answer, and `/price accept` takes one."""
-    ctx = p.ctx
-    preview = await ctx.run(admin.sync_catalogue_prices, models, actor=ctx.actor, dry_run=True)
+    session = p.session
+    preview = await session.sync_catalogue_prices(dry_run=True)
+    summary = said(preview, session.lang, session.symbol)
     if not preview.models:
-        return Outcome(preview.message(ctx.lang, ctx.symbol))
-    summary = preview.message(ctx.lang, ctx.symbol)
+        return Outcome(summary)
     if not await _confirm(p, p.t("prices_button_title"), p.t("confirm_catalogue", summary=summary)):
         return Outcome(p.t("button_cancelled"))
-    result = await ctx.run(admin.sync_catalogue_prices, models, actor=ctx.actor)
-    return Outcome(result.message(ctx.lang, ctx.symbol))
+    return Outcome(said(await session.sync_catalogue_prices(), session.lang, session.symbol))
 
 
 async def _undo(p: Press) -> Outcome:
     """What the last price change was, confirmed, then reverted (a whole sync at once)."""
-    ctx = p.ctx
-    last = await ctx.run(admin.last_price_change)
+    session = p.session
+    last = await session.last_price_change()
     if not last.models:
-        return Outcome(last.message(ctx.lang, ctx.symbol))
-    question = p.t("confirm_undo", action=last.action, models=admin.shown_models(last.models))
+        return Outcome(said(last, session.lang, session.symbol))
+    question = p.t("confirm_undo", action=last.action, models=shown_models(last.models))
     if not await _confirm(p, p.t("prices_button_title"), question):
         return Outcome(p.t("button_cancelled"))
-    result = await ctx.run(admin.undo_price_change, actor=ctx.actor, batch=last.batch)
-    return Outcome(result.message(ctx.lang, ctx.symbol))
+    return Outcome(said(await session.undo_price_change(batch=last.batch), session.lang, session.symbol))
 
 
 # -- export -------------------------------------------------------------------------------------------------
@@ -324,17 +320,17 @@ async def _undo(p: Press) -> Outcome:
 
 async def _export(p: Press) -> Outcome:
     """Both exports at once (CSV of every usage record, the database as JSON), as files in Open WebUI's store."""
-    ctx = p.ctx
-    if ctx.save_file is None:
+    session = p.session
+    if session.save_file is None:
         return Outcome(p.t("error_generic"))
-    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(ctx.now))
-    csv_text = await ctx.run(exchange.export_csv, ctx.range("all"))
-    json_text = await ctx.run(exchange.export_json)
-    saved_csv = await ctx.save_file(
-        ctx.actor, f"openwebui-monitor-usage-{stamp}.csv", csv_text.encode("utf-8"), "text/csv"
+    stamp = session.export_stamp()
+    csv_text = await session.export_csv(session.range("all"))
+    json_text = await session.export_json()
+    saved_csv = await session.save_file(
+        session.actor, f"openwebui-monitor-usage-{stamp}.csv", csv_text.encode("utf-8"), "text/csv"
     )
-    saved_json = await ctx.save_file(
-        ctx.actor, f"openwebui-monitor-{stamp}.json", json_text.encode("utf-8"), "application/json"
+    saved_json = await session.save_file(
+        session.actor, f"openwebui-monitor-{stamp}.json", json_text.encode("utf-8"), "application/json"
     )
     text = " | ".join([p.t("export_csv_done", link=saved_csv["url"]), p.t("export_json_done", link=saved_json["url"])])
     return Outcome(text, files=[saved_csv, saved_json])
@@ -348,7 +344,7 @@ async def _test_models(p: Press) -> Outcome:
     at a time, each bounded by TEST_TIMEOUT; progress in the status line, results as a table embed."""
     if p.complete is None:
         return Outcome(p.t("error_generic"))
-    models = [m for m in p.ctx.models() if m.get("id") and not p.skip_model(m) and m.get("owned_by") != "arena"]
+    models = [m for m in p.session.models() if m.get("id") and not p.skip_model(m) and m.get("owned_by") != "arena"]
     ids = sorted({str(m["id"]) for m in models})
     if not ids:
         return Outcome(p.t("test_none"))
@@ -385,7 +381,7 @@ async def _test_models(p: Press) -> Outcome:
     ]
     header = [p.t("col_model"), p.t("col_status"), p.t("col_latency"), p.t("col_error")]
     summary = p.t("test_done", ok=ok, total=len(ids))
-    page = dashboard.results_table(p.t("test_title"), summary, header, rows, p.ctx.lang)
+    page = dashboard.results_table(p.t("test_title"), summary, header, rows, p.session.lang)
     return Outcome(summary, html=page)
 
 

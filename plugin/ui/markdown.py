@@ -9,12 +9,12 @@ Chromium while writing this, including the hostile labels in tests/test_reports.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
 from ..money import MICRO
+from ..text import escaped, plain
 
 CHART_LABELS = 31  # points an xychart labels one by one; more are drawn as a line over a named span
 PLOT_COLOR = "#3b82f6"  # readable on Open WebUI's light and dark Mermaid themes
@@ -22,27 +22,19 @@ NAME_CAP = 60  # characters of a name or model id in a table cell
 LABEL_CAP = 40  # ...and in a chart label
 DASH = "—"
 
-# Characters with a meaning in Markdown (or GFM tables, or Open WebUI's $...$ math) that a name must not trigger.
-_MARKDOWN = re.compile(r"([\\`*_\[\]<>|~$&])")
 # Characters Mermaid's parser or its preprocessing would read: quotes end a label, `#...;` is an entity,
 # `%%` a directive or comment, backticks would end the Markdown fence around the chart.
 _MERMAID = str.maketrans({'"': "'", "`": "'", "#": "＃", ";": ",", "%": "％", "\\": "/", "<": "‹", ">": "›"})
 
 
-def _plain(value: Any, limit: int) -> str:
-    """One line of printable text, at most `limit` characters."""
-    text = "".join(ch for ch in " ".join(str(value).split()) if ch.isprintable())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def cell(value: Any, limit: int = NAME_CAP) -> str:
     """Text safe inside a Markdown table cell: one line, Markdown characters escaped, never empty."""
-    return _MARKDOWN.sub(r"\\\1", _plain(value, limit)) or DASH
+    return escaped(value, limit) or DASH
 
 
 def label(value: Any, limit: int = LABEL_CAP) -> str:
     """Text safe inside a quoted Mermaid label (the quotes are the caller's)."""
-    return _plain(value, limit).translate(_MERMAID) or "?"
+    return plain(value, limit).translate(_MERMAID) or "?"
 
 
 def number(value: int, lang: str) -> str:

@@ -1,0 +1,32 @@
+"""Text people typed (names, e-mails, model ids, queries), made harmless before it is shown back.
+
+It sits at the bottom with `money` and `errors` because an error's parameters are shown as they are given: a
+domain module raising `UnknownUser(query=...)` must be able to quote the query without knowing the answer is
+Markdown-rendered by the presentation layer (`ui.markdown.cell` is this plus its "—" for an empty cell).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+QUOTE_CAP = 80  # characters of typed text quoted back in a message
+
+# Characters with a meaning in Markdown (or GFM tables, or Open WebUI's $...$ math) that a name must not trigger.
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>|~$&])")
+
+
+def plain(value: Any, limit: int) -> str:
+    """One line of printable text, at most `limit` characters."""
+    text = "".join(ch for ch in " ".join(str(value).split()) if ch.isprintable())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def escaped(value: Any, limit: int) -> str:
+    """One line, at most `limit` characters, with every character Markdown would read escaped (may be "")."""
+    return _MARKDOWN.sub(r"\\\1", plain(value, limit))
+
+
+def quoted(value: Any, limit: int = QUOTE_CAP) -> str:
+    """What someone typed, quoted back harmlessly in a message; nothing typed stays empty."""
+    return escaped(value, limit) if str(value or "").strip() else ""

@@ -1,0 +1,53 @@
+"""What the command handlers share: the handler's shape, reading a range and a target user from a command,
+quoting typed text back, and the help answer (the fallback of several commands)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from ..app.session import Session
+from ..domain import ranges
+from . import markdown
+from .admin_views import person_label
+from .parse import Command, qualifiers
+
+SHOWN_CAP = 80  # characters of typed text quoted back in an answer
+
+Handler = Callable[[Session, Command], Awaitable[str]]
+
+
+def shown(text: str) -> str:
+    """What someone typed, quoted back harmlessly: short, one line, no Markdown."""
+    return markdown.cell(text, SHOWN_CAP)
+
+
+def range_of(session: Session, command: Command, default: str = "30d") -> tuple[set[str], ranges.Range]:
+    """The command's qualifiers (by calls, asc, ...) and the period it names (`range:` or the words left)."""
+    found, rest = qualifiers(command.args)
+    return found, session.range(command.options.get("range") or rest, default)
+
+
+async def target_user(session: Session, command: Command) -> tuple[str, str]:
+    """Whose data a report shows: the reader's own, or (admins only, `user:NAME`) someone else's."""
+    query = command.options.get("user")
+    if not query or not session.is_admin:
+        return session.user["id"], ""
+    person = await session.find_person(query)
+    return person["id"], person_label(person)
+
+
+def number(text: str | None, default: int) -> int:
+    """A page number or size as typed; nonsense means the default, and reports clamp the rest."""
+    if text and text.strip().isdigit() and len(text.strip()) < 7:
+        return int(text.strip())
+    return default
+
+
+async def help_text(session: Session, command: Command) -> str:
+    parts = [session.t("help_intro")]
+    if command.args:
+        parts.insert(0, session.t("help_unknown", text=shown(" ".join(command.args))))
+    parts.append(session.t("help_user"))
+    if session.is_admin:
+        parts.append(session.t("help_admin"))
+    return "\n\n".join(parts)

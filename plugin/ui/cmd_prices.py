@@ -1,0 +1,76 @@
+"""The price commands: `/prices [search]` (the list billing uses now) and the admins' `/price set|clear|copy|
+inherit|sync|catalogue|accept|undo|history`. Every change is a `Session` operation; the answers are
+`admin_views`'."""
+
+from __future__ import annotations
+
+from ..app.session import Session
+from ..errors import InvalidAmount
+from ..words.vocabulary import APPLY_WORDS, SUBCOMMANDS
+from . import admin_views, views
+from .cmd_common import help_text, shown
+from .parse import Command, qualifiers
+
+_CATALOGUE_WORDS = frozenset(SUBCOMMANDS["price"]["catalogue"])
+
+
+async def prices(session: Session, command: Command) -> str:
+    rows = await session.price_list()
+    _, search = qualifiers(command.args)
+    if search:
+        needle = search.lower()
+        rows = [
+            r for r in rows if needle in str(r.get("model_id", "")).lower() or needle in str(r.get("name", "")).lower()
+        ]
+    return views.price_list(rows, session.lang, session.symbol)
+
+
+async def price(session: Session, command: Command) -> str:
+    args, options = list(command.args), command.options
+    lang, symbol = session.lang, session.symbol
+    if command.sub == "sync" and args and args[0].lower() in _CATALOGUE_WORDS:  # "/price sync catalogue"
+        command, args = Command("price", "catalogue", tuple(args[1:]), options, command.raw), args[1:]
+    if command.sub == "catalogue":
+        apply = bool(args) and args[0].lower() in APPLY_WORDS
+        return admin_views.said(await session.sync_catalogue_prices(dry_run=not apply), lang, symbol)
+    if command.sub == "undo":
+        return admin_views.said(await session.undo_price_change(), lang, symbol)
+    if command.sub == "history":
+        return admin_views.price_history(await session.price_changes(), lang, session.tz)
+    if command.sub == "accept":
+        if len(args) != 2:
+            return session.t("price_accept_usage")
+        return admin_views.said(await session.accept_catalogue_price(args[0], args[1]), lang, symbol)
+    if command.sub == "sync":
+        apply = bool(args) and args[0].lower() in APPLY_WORDS
+        result = await session.sync_connection_prices(dry_run=not apply)
+        if not apply and result.changed:
+            return session.t("prices_sync_preview", models=admin_views.shown_models(result.changed))
+        return admin_views.said(result, lang, symbol)
+    if command.sub == "inherit":
+        return admin_views.said(await session.inherit_prices(), lang, symbol)
+    if not args:
+        return await help_text(session, Command("help"))
+    if command.sub == "copy":
+        if len(args) != 2:
+            return await help_text(session, Command("help"))
+        return admin_views.said(await session.copy_price(args[0], args[1]), lang, symbol)
+    model_id = await session.resolve_model(args[0])
+    if command.sub == "clear":
+        return admin_views.said(await session.clear_price(model_id), lang, symbol)
+    positional = args[1:]
+    if len(positional) > 2:
+        raise InvalidAmount(text=shown(" ".join(positional[2:])))
+    values = {
+        "input": options.get("input", positional[0] if positional else None),
+        "output": options.get("output", positional[1] if len(positional) > 1 else None),
+    }
+    typed = {key: value for key, value in values.items() if value is not None}
+    for option, key in (("cached", "cached_input"), ("msg", "per_msg"), ("reasoning", "reasoning")):
+        if option in options:
+            typed[key] = options[option]
+    if "request" in options:
+        typed["per_request"] = options["request"]
+    if not typed:
+        raise InvalidAmount(text=shown(command.rest))
+    return admin_views.said(await session.set_price(model_id, **typed), lang, symbol)

@@ -1,0 +1,112 @@
+"""The report commands: `/usage`, `/models`, `/days`, `/records` (everyone's own; admins anyone's with
+`user:NAME`), and the admins' `/users` and `/top`. Reads only: each runs `reports` queries on the store's thread
+and renders them with `views`."""
+
+from __future__ import annotations
+
+from ..app.session import Session
+from ..domain import ranges, reports
+from ..store import Store
+from . import views
+from .admin_views import person_label
+from .cmd_common import number, range_of, shown, target_user
+from .parse import QUALIFIER_KEYS, Command, qualifiers
+
+
+async def usage(session: Session, command: Command) -> str:
+    _, rng = range_of(session, command)
+    user_id, who = await target_user(session, command)
+    lang, symbol = session.lang, session.symbol
+
+    def build(store: Store) -> str:
+        periods = [rng, ranges.Range("all", None, None)]
+        if rng.key != "today":
+            periods.insert(0, session.range("today"))
+        if rng.key == "all":
+            periods.pop()
+        parts = [views.user_summary(reports.user_summary(store, user_id, periods), lang, symbol)]
+        if who:
+            parts.insert(0, f"**{shown(who)}**")
+        parts.append(views.by_model(reports.by_model(store, rng, user_id), rng, lang, symbol))
+        parts.append(views.by_day(reports.by_day(store, rng, session.tz, user_id, now=session.now), rng, lang, symbol))
+        return "\n\n".join(parts)
+
+    return str(await session.store.run(build, session.store))
+
+
+async def models(session: Session, command: Command) -> str:
+    _, rng = range_of(session, command)
+    user_id, _ = await target_user(session, command)
+    rows = await session.run(reports.by_model, rng, user_id)
+    return views.by_model(rows, rng, session.lang, session.symbol)
+
+
+async def days(session: Session, command: Command) -> str:
+    _, rng = range_of(session, command)
+    user_id, _ = await target_user(session, command)
+    rows = await session.run(reports.by_day, rng, session.tz, user_id, now=session.now)
+    return views.by_day(rows, rng, session.lang, session.symbol)
+
+
+async def records(session: Session, command: Command) -> str:
+    found, rng = range_of(session, command, default="all")
+    options = command.options
+    sort = options.get("sort") or next((q for q in ("cost", "tokens", "balance", "time") if q in found), "time")
+    sort = QUALIFIER_KEYS.get(sort.lower(), sort.lower())
+    user_id: str | None = session.user["id"]
+    who = model_id = ""
+    if session.is_admin:
+        user_id = None
+        if options.get("user"):
+            person = await session.find_person(options["user"])
+            user_id, who = person["id"], person_label(person)
+    if options.get("model"):
+        model_id = await session.resolve_model(options["model"])
+    page = await session.run(
+        reports.records,
+        rng,
+        user_id=user_id,
+        model_id=model_id or None,
+        sort=sort,
+        descending="asc" not in found,
+        page=number(options.get("page"), 1),
+        page_size=number(options.get("size"), session.page_size),
+    )
+    return views.records(
+        page,
+        rng,
+        session.lang,
+        session.symbol,
+        session.tz,
+        sort=sort,
+        descending="asc" not in found,
+        user=who,
+        model=model_id,
+    )
+
+
+async def users(session: Session, command: Command) -> str:
+    _, search = qualifiers(command.args)
+    directory = await session.directory()
+    page = await session.run(
+        reports.users, directory, search, page=number(command.options.get("page"), 1), page_size=session.page_size
+    )
+    return views.users(page, session.lang, session.symbol, session.tz, search)
+
+
+async def top(session: Session, command: Command) -> str:
+    found, rng = range_of(session, command)
+    by = "calls" if "calls" in found else "cost"
+    lang, symbol = session.lang, session.symbol
+
+    def build(store: Store) -> str:
+        return "\n\n".join(
+            [
+                views.report_card(reports.report_card(store, rng), rng, lang, symbol),
+                views.distribution(reports.distribution(store, rng, by), rng, lang, symbol, by),
+                views.ranking(reports.ranking(store, rng, by), rng, lang, symbol, by),
+                views.by_day(reports.by_day(store, rng, session.tz, now=session.now), rng, lang, symbol),
+            ]
+        )
+
+    return str(await session.store.run(build, session.store))

@@ -1,0 +1,182 @@
+"""What the "Usage Monitor" model was asked: `/usage 7d`, `usage last 7 days`, `用量 7天`, `uso 7d` all mean
+the same command. Parsing is pure (text in, `Command` out) so every hostile string can be tested without a
+server; nothing typed here ever reaches SQL: commands select fixed queries and pass values as parameters.
+The command language lives here alone: `commands` answers a `Command`; buttons never read these tables.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..domain.tokens import CJK
+from ..words.vocabulary import FILLER, OPTION_NAMES, QUALIFIERS, SUBCOMMANDS, SYNONYMS
+
+MAX_INPUT = 4_000  # a command is a line, not a document; /import's JSON comes as a file or a code block
+
+# Commands everyone may use, and those only an Open WebUI admin may.
+PUBLIC = frozenset({"usage", "models", "days", "records", "balance", "help"})
+ADMIN = frozenset({"users", "top", "prices", "price", "block", "unblock", "export", "import", "reconcile", "budget"})
+
+
+@dataclass(frozen=True)
+class Command:
+    """A recognised request: its name, an optional sub-command and the rest of the words as typed."""
+
+    name: str
+    sub: str = ""
+    args: tuple[str, ...] = ()
+    options: Mapping[str, str] = field(default_factory=dict)
+    raw: str = ""
+
+    @property
+    def rest(self) -> str:
+        return " ".join(self.args)
+
+    @property
+    def admin_only(self) -> bool:
+        return self.name in ADMIN or (self.name == "balance" and bool(self.sub))
+
+
+def message_text(body: Any) -> str:
+    """The last user message as plain text, whatever shape the chat body has (string or list of parts)."""
+    messages = body.get("messages") if isinstance(body, Mapping) else None
+    if not isinstance(messages, Sequence) or isinstance(messages, str):
+        return ""
+    for message in reversed(messages):
+        if isinstance(message, Mapping) and message.get("role") == "user":
+            return _text_of(message.get("content"))
+    return ""
+
+
+def _text_of(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, Sequence):
+        parts = [p.get("text") for p in content if isinstance(p, Mapping) and p.get("type") == "text"]
+        return "\n".join(p for p in parts if isinstance(p, str))
+    return ""
+
+
+_CODE_BLOCK = re.compile(r"```[a-zA-Z]*\n?(.*?)```", re.S)
+
+
+def pasted_block(text: str) -> str | None:
+    """The body of the first fenced code block, for `/import` with JSON pasted into the message."""
+    match = _CODE_BLOCK.search(text)
+    return match.group(1).strip() if match else None
+
+
+def _split(text: str) -> list[str]:
+    """Words, honouring quotes ("Ana María", 'gpt 4'); unbalanced quotes fall back to plain splitting."""
+    try:
+        return shlex.split(text, posix=True)
+    except ValueError:
+        return text.split()
+
+
+def _match_prefix(text: str, table: Mapping[str, Sequence[str]]) -> tuple[str, str] | None:
+    """The longest synonym that starts `text` as a whole word (or, for CJK, as a prefix): (key, remainder)."""
+    lowered = text.lower()
+    best: tuple[int, str] | None = None
+    for key, words in table.items():
+        for word in words:
+            if not lowered.startswith(word):
+                continue
+            after = lowered[len(word) : len(word) + 1]
+            # Chinese needs no space after a command word ("用量7天"); other scripts do ("user" is not "use").
+            if after and (after.isalnum() or after in "_-") and not _is_cjk(word[-1]):
+                continue
+            if best is None or len(word) > best[0]:
+                best = (len(word), key)
+    if best is None:
+        return None
+    return best[1], text[best[0] :].strip()
+
+
+def _is_cjk(char: str) -> bool:
+    return CJK.match(char) is not None
+
+
+def _strip_filler(text: str) -> str:
+    words = text.split()
+    while words and words[0].lower().strip(",.?¿¡!") in FILLER:
+        words.pop(0)
+    return " ".join(words)
+
+
+_OPTION = re.compile(r"^([a-z_\u4e00-\u9fff]+)[:=](.+)$", re.IGNORECASE)
+_OPTION_KEYS = {alias: key for key, aliases in OPTION_NAMES.items() for alias in aliases}
+
+
+def parse(text: str) -> Command:
+    """Read one request. Anything unrecognised becomes `help` carrying what was typed, never an exception."""
+    raw = (text or "")[:MAX_INPUT]
+    line = raw.strip().splitlines()[0].strip() if raw.strip() else ""
+    line = line.lstrip("/／").strip()
+    if not line:
+        return Command("help", raw=raw)
+    found = _match_prefix(line, SYNONYMS)
+    if found is None:
+        found = _match_prefix(_strip_filler(line), SYNONYMS)
+    if found is None:
+        found = _scan(line)
+    if found is None:
+        return Command("help", args=tuple(_split(line)), raw=raw)
+    name, rest = found
+    sub = ""
+    table = SUBCOMMANDS.get(name)
+    if table:
+        matched = _match_prefix(rest, table)
+        if matched:
+            sub, rest = matched
+    if name == "price" and not sub:
+        name = "prices"  # "/price" alone is the list
+    if name == "export" and not sub:
+        sub = "csv"
+    words = _split(rest)
+    args: list[str] = []
+    options: dict[str, str] = {}
+    for word in words:
+        option = _OPTION.match(word)
+        key = _OPTION_KEYS.get(option.group(1).lower()) if option else None
+        if option and key:
+            options[key] = option.group(2)
+        else:
+            args.append(word)
+    return Command(name, sub, tuple(args), options, raw)
+
+
+def _scan(line: str) -> tuple[str, str] | None:
+    """Plain language with the command word inside: "how much did I spend last week" → usage, "last week";
+    Chinese has no spaces, so there every character may start the word ("我的余额" → balance)."""
+    starts = [0] + [i + 1 for i, char in enumerate(line) if char.isspace()]
+    starts += [i for i, char in enumerate(line) if _is_cjk(char)]
+    for index in sorted(set(starts)):
+        found = _match_prefix(line[index:], SYNONYMS)
+        if found is not None:
+            return found
+    return None
+
+
+_PUNCTUATION = ",.;!?¿¡。，！？；"
+QUALIFIER_KEYS = {word: key for key, words in QUALIFIERS.items() for word in words}
+
+
+def qualifiers(args: Sequence[str]) -> tuple[set[str], str]:
+    """Split words into qualifiers (by calls, asc, ...) and the remaining text (a range or a search), with
+    filler ("for the", "de") dropped."""
+    found: set[str] = set()
+    rest: list[str] = []
+    for word in args:
+        lowered = word.lower().strip(_PUNCTUATION)
+        if not lowered:
+            continue
+        if lowered in QUALIFIER_KEYS:
+            found.add(QUALIFIER_KEYS[lowered])
+        elif lowered not in FILLER and lowered not in ("by", "按", "por", "sort", "order"):
+            rest.append(word.strip(_PUNCTUATION))
+    return found, " ".join(rest)
