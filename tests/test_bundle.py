@@ -323,11 +323,21 @@ def test_each_function_embeds_what_it_imports_and_all_three_share_one_package(tm
     embedded = {t.filename: bundle.sources_for(t, bundle.collect_sources(REPO)) for t in bundle.TARGETS}
     filter_files = embedded["openwebui_monitor_filter.py"]
     assert "plugin/store/sqlite.py" in filter_files and "plugin/domain/billing.py" in filter_files
-    # The filter runs on every chat: the report model, the dashboard and the exports stay out of it.
-    assert not {"plugin/ui/commands.py", "plugin/domain/reports.py", "plugin/ui/dashboard.py"} & set(filter_files)
-    assert len(texts["openwebui_monitor_filter.py"]) < 0.65 * len(
-        texts["admin_action.py"]
-    )  # the action lost billing.py
+    # The filter runs on every chat: the report model, its reads, the dashboard and the exports stay out of it.
+    report_side = {
+        "plugin/ui/commands.py",
+        "plugin/ui/parse.py",
+        "plugin/ui/dashboard.py",
+        "plugin/domain/reports.py",
+        "plugin/domain/rollups.py",
+        "plugin/domain/exchange.py",
+        "plugin/domain/restore.py",
+        "plugin/store/reports.py",
+        "plugin/app/session.py",
+    }
+    assert not report_side & set(filter_files)
+    # A bound on the rest: the action carries everything the filter does but the money path (billing, metering).
+    assert len(texts["openwebui_monitor_filter.py"]) < 0.68 * len(texts["admin_action.py"])
     for order in (bundle.TARGETS, tuple(reversed(bundle.TARGETS))):
         loaded = [load_like_openwebui(texts[t.filename], tmp_path) for t in order]
         pkg = loaded[0]._PKG

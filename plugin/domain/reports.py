@@ -18,7 +18,8 @@ from datetime import date, timedelta, tzinfo
 from typing import Any, NamedTuple
 
 from ..errors import InvalidSort
-from ..store import RECORD_ORDERS, Store
+from ..store import Store
+from ..store.reports import RECORD_ORDERS, reads
 from . import catalogue, pricing, rollups
 from .ranges import Range, between, today
 
@@ -65,7 +66,7 @@ def by_model(store: Store, rng: Range, user_id: str | None = None) -> list[dict[
     """Per model: model_id, calls, input_tokens, output_tokens, cost; by cost, then calls, descending."""
     if user_id is not None:
         lo, hi = rollups.span(rng)
-        groups = {row["key"]: row for row in store.user_models(user_id, lo, hi)}
+        groups = {row["key"]: row for row in reads(store).user_models(user_id, lo, hi)}
     else:
         groups = rollups.grouped(store, rng, "model_id")
     rows = [{"model_id": k, **{c: v[c] for c in rollups.GROUPED}} for k, v in groups.items()]
@@ -74,7 +75,7 @@ def by_model(store: Store, rng: Range, user_id: str | None = None) -> list[dict[
 
 
 def _names(store: Store, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-    return {row["id"]: row for row in store.user_names(sorted(set(ids)))}
+    return {row["id"]: row for row in reads(store).user_names(sorted(set(ids)))}
 
 
 def ranking(
@@ -179,7 +180,7 @@ def _periods(first: date, last: date) -> tuple[str, list[date]]:
 
 def _data_days(store: Store, tz: tzinfo | None, now: float, user_id: str | None) -> tuple[date, date] | None:
     """For `all`: the first record's day to today (or to the last record's day, should a clock run ahead)."""
-    lo, hi = store.usage_edges(user_id)
+    lo, hi = reads(store).usage_edges(user_id)
     if not lo or lo["at"] is None or not hi:
         return None
     return today(lo["at"], tz), max(today(now, tz), today(hi["at"], tz))
@@ -237,14 +238,14 @@ def records(
     elif user_id is None:
         total = rollups.grouped(store, rng, "model_id").get(model_id, {}).get("calls", 0)  # type: ignore[arg-type]
     else:  # one user's rows, counted in their covering index
-        total = store.record_count(lo, hi, user_id=user_id, model_id=model_id)
+        total = reads(store).record_count(lo, hi, user_id=user_id, model_id=model_id)
     pages = max(1, math.ceil(total / page_size))
     page = max(1, min(pages, int(page)))
     # A large unfiltered range sorted by cost, tokens or balance walks that sort's index; a filtered one sorts in
     # the filter's covering index (walking the sort's index could pass most of the table when, say, the model
     # asked for is the cheapest).
     steer = sort != "time" and total > STEER and user_id is None and model_id is None
-    rows = store.record_page(
+    rows = reads(store).record_page(
         lo,
         hi,
         user_id=user_id,
@@ -273,7 +274,7 @@ def users(
     balance is granted at the first chat), blocked, spent (all time, micro-units), last_used (epoch or None),
     in_directory. `search` is a case-insensitive substring of name or email (or the exact id).
     """
-    ours = {row["id"]: row for row in store.user_rows()}
+    ours = {row["id"]: row for row in reads(store).user_rows()}
     merged: dict[str, dict[str, Any]] = {}
     for person in directory:
         uid = str(person.get("id") or "")
@@ -299,7 +300,7 @@ def users(
     pages = max(1, math.ceil(len(found) / page_size))
     page = max(1, min(pages, int(page)))
     rows = found[(page - 1) * page_size : page * page_size]
-    usage = {r["id"]: r for r in store.page_usage([r["id"] for r in rows])}
+    usage = {r["id"]: r for r in reads(store).page_usage([r["id"] for r in rows])}
     for row in rows:
         mine = ours.get(row["id"])
         row["seen"] = mine is not None

@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..store import Store
+from ..store.reports import reads
 from .ranges import Range
 
 SLOT = 900  # seconds per usage_slots row
@@ -64,22 +65,22 @@ def totals(store: Store, rng: Range, user_id: str | None = None) -> dict[str, in
     """Calls, input / output / cached / reasoning tokens, cost and estimated calls in the range."""
     lo, hi = span(rng)
     if user_id is not None:
-        return store.user_totals(user_id, lo, hi)
+        return reads(store).user_totals(user_id, lo, hi)
     slots, edges = split(lo, hi, SLOT)
     result = zero()
     if slots:
-        add(result, store.slot_totals(*slots) or {}, TOTALS)
+        add(result, reads(store).slot_totals(*slots) or {}, TOTALS)
     for edge in edges:
-        add(result, store.raw_totals(*edge) or {}, TOTALS)
+        add(result, reads(store).raw_totals(*edge) or {}, TOTALS)
     return result
 
 
 def grouped(store: Store, rng: Range, key: str) -> dict[str, dict[str, int]]:
     """Sums per model or per user over every record in the range (rollup days plus raw edges)."""
     days, edges = split(*span(rng), DAY)
-    rows = store.grouped_days(key, *days) if days else []
+    rows = reads(store).grouped_days(key, *days) if days else []
     for edge in edges:
-        rows += store.grouped_raw(key, *edge)
+        rows += reads(store).grouped_raw(key, *edge)
     groups: dict[str, dict[str, int]] = {}
     for row in rows:
         add(groups.setdefault(row["key"], zero(GROUPED)), row, GROUPED)
@@ -96,7 +97,7 @@ def bucket_sums(store: Store, bounds: list[float], user_id: str | None) -> list[
     else:
         slots, raw = split(bounds[0], bounds[-1], SLOT)
         if slots:
-            for row in store.slot_sums(*slots):
+            for row in reads(store).slot_sums(*slots):
                 lo = row["slot"] * SLOT
                 i = bisect_right(bounds, lo) - 1
                 if lo + SLOT <= bounds[i + 1]:
@@ -109,7 +110,7 @@ def bucket_sums(store: Store, bounds: list[float], user_id: str | None) -> list[
         while i < len(sums) and bounds[i] < hi:
             pieces.append((i, max(lo, bounds[i]), min(hi, bounds[i + 1])))
             i += 1
-    for row in store.bucket_sums(pieces, user_id):
+    for row in reads(store).bucket_sums(pieces, user_id):
         add(sums[row["i"]], row, GROUPED)
     return sums
 
@@ -117,7 +118,7 @@ def bucket_sums(store: Store, bounds: list[float], user_id: str | None) -> list[
 def mismatches(store: Store) -> list[str]:
     """Rollup rows that differ from the usage they summarise (an empty list means the triggers kept up)."""
     problems = []
-    for table, (want_rows, got_rows) in store.rollup_checks().items():
+    for table, (want_rows, got_rows) in reads(store).rollup_checks().items():
         want = {row.pop("k"): row for row in want_rows}
         got = {row.pop("k"): row for row in got_rows}
         got = {k: row for k, row in got.items() if any(row.values())}  # deletions may leave rows of zeros

@@ -7,8 +7,9 @@ How it is built:
 * `sqlite.py` (+ `sqlite_commit.py`, its group commit) and `postgres.py` — the two engines, side by side; neither
   imports the other.
 * The records, each written once over the engine in SQLite's SQL (PostgreSQL's engine translates it):
-  `users.py`, `ledger.py`, `requests.py`, `usage.py`, `prices.py`, `budgets.py`, `reports.py` (the reports' and
-  rollups' reads), `export.py` (whole tables: backups, restores, the move to PostgreSQL).
+  `users.py`, `ledger.py`, `requests.py`, `usage.py`, `prices.py`, `budgets.py`, `export.py` (whole tables:
+  backups, restores, the move to PostgreSQL), and `reports.py` (the reports' and rollups' reads, kept out of
+  `Store` so that the Filter's file does not carry them: `reports.reads(store)`).
 * `Store` (below) composes an engine with the record groups; `open_store` keeps one per database and process.
 
 Every method that changes money expects to run inside `Store.immediate()`, so a billing step is one transaction.
@@ -38,7 +39,6 @@ from .export import COPIED, HISTORY_COLUMNS, Restores, Snapshots
 from .ledger import LedgerChecks, LedgerRecords
 from .postgres import PgEngine, redacted
 from .prices import KEPT_PRICE_COLUMNS, PRICE_RATES, PriceRecords
-from .reports import GROUP_SUMS, RECORD_ORDERS, ReportRecords
 from .requests import RequestRecords
 from .sqlite import SqliteEngine, SqliteReader
 from .usage import UsageRecords
@@ -48,11 +48,9 @@ __all__ = [
     "BUSY_TIMEOUT_MS",
     "CLOCK_FILE_ENV",
     "COPIED",
-    "GROUP_SUMS",
     "HISTORY_COLUMNS",
     "KEPT_PRICE_COLUMNS",
     "PRICE_RATES",
-    "RECORD_ORDERS",
     "TABLES",
     "URL_SCHEMES",
     "LedgerChecks",
@@ -80,7 +78,6 @@ class Store(
     UsageRecords,
     PriceRecords,
     BudgetRecords,
-    ReportRecords,
     Restores,
 ):
     """One database: an engine (`engine`), the record groups over it, and the clock they stamp rows with.

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .engine import ReadRecords
+from .engine import Reader, ReadRecords
 
 _RAW_TOTALS = (
     "SELECT COUNT(*) AS calls, COALESCE(SUM(input_tokens), 0) AS input_tokens,"
@@ -114,7 +114,13 @@ _PAGE_USAGE = (
 
 
 class ReportRecords(ReadRecords):
-    """The statements behind `domain/reports.py` and `domain/rollups.py`."""
+    """The statements behind `domain/reports.py` and `domain/rollups.py`, over one store's engine.
+
+    Not mixed into `Store`: only the report model and the buttons read them, and the Filter's generated file embeds
+    every module `Store` needs, so the reports' SQL would ride along on every chat. `reads(store)` makes one."""
+
+    def __init__(self, engine: Reader) -> None:
+        self.engine = engine
 
     # -- sums ---------------------------------------------------------------------------------------------
 
@@ -230,3 +236,8 @@ class ReportRecords(ReadRecords):
             return []
         values = ", ".join("(?)" for _ in ids)  # only the number of people on the page shapes the text
         return self.engine.query(_PAGE_USAGE.format(values=values), ids)
+
+
+def reads(store: Any) -> ReportRecords:
+    """The report reads over `store`'s engine (a `Store`, or anything with an `engine`)."""
+    return ReportRecords(store.engine)
