@@ -354,7 +354,7 @@ def user_of(i: int, prefix: str) -> dict:
 
 
 def turn_args(i: int, prefix: str, text: tuple[str, str] | None = None) -> tuple[dict, dict, dict, dict]:
-    """Inlet body, outlet body, metadata and user, shaped like Open WebUI 0.12.4's (see tests/test_filter.py).
+    """Inlet body, outlet body, metadata and user, shaped like Open WebUI 0.12.4's (see tests/functions/test_filter.py).
 
     Without `text` the reply reports usage (input 100-149, output 20-49 tokens); with it the reply reports
     none and carries the given fresh (prompt, reply) text, so the outlet estimates.

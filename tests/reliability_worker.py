@@ -1,4 +1,4 @@
-"""A separate Python process driving the billing Filter, for tests/test_reliability.py (not a test module).
+"""A separate Python process driving the billing Filter, for tests/functions/test_reliability.py (not a test module).
 
 Run as `python tests/reliability_worker.py MODE DB_PATH TAG [N]` with the repository root on PYTHONPATH:
 
@@ -69,7 +69,7 @@ def chunks_of(tag: str, i: int) -> list[dict]:
 
 
 def turn_args(tag: str, i: int) -> tuple[dict, dict, dict, dict]:
-    """Inlet body, outlet body, metadata and user, shaped like Open WebUI 0.12.4's (see tests/test_filter.py)."""
+    """Inlet body, outlet body, metadata and user, shaped like Open WebUI 0.12.4's (see tests/chats.py)."""
     chat_id, message_id = key_of(tag, i)
     metadata = {"chat_id": chat_id, "message_id": message_id, "model": {"id": MODEL}, "user_message": {}}
     messages = [{"role": "user", "content": f"question {i}"}]

@@ -93,3 +93,15 @@ def seeded_store(
                 record.update(cached_tokens=40 if n == 0 else 0, reasoning_tokens=3 if n == 0 else 0, elapsed_ms=2000)
             store.save_usage(record)
     return store
+
+
+class Dialog:
+    """A fake `__event_call__`: answers each call in turn and remembers what was asked."""
+
+    def __init__(self, *answers: Any) -> None:
+        self.answers = list(answers)
+        self.asked: list[dict] = []
+
+    async def __call__(self, event: dict) -> Any:
+        self.asked.append(event)
+        return self.answers.pop(0)

@@ -2,24 +2,24 @@
 person typed (HTML dashboard, Markdown answers, CSV), and no SQL text built from input.
 
 Already covered elsewhere, so not repeated here (this file widens them):
-- tests/test_answers.py::test_an_admin_command_from_a_user_is_refused_with_their_own_usage: five admin commands
+- tests/ui/test_answers.py::test_an_admin_command_from_a_user_is_refused_with_their_own_usage: five admin commands
   through `commands.answer`, checking one balance and one block flag. Here: every admin command form the parser
   knows, through the real Pipe front-end, comparing a dump of every table (and the backup directory, the file
   store and the attachment reader).
-- tests/test_buttons.py::test_a_user_pressing_an_admin_button_is_refused_and_nothing_changes: every admin button
+- tests/ui/test_buttons.py::test_a_user_pressing_an_admin_button_is_refused_and_nothing_changes: every admin button
   through `buttons.press`, checking the ledger and prices. Here: through the real Action front-end, every table,
   and no file saved / model called.
-- tests/test_commands.py::test_admin_only_marks and ::test_hostile_input_never_raises (the parser alone).
-- tests/test_dashboard.py::test_every_user_string_is_escaped and ::test_results_table_escapes_cells: substring
+- tests/ui/test_commands.py::test_admin_only_marks and ::test_hostile_input_never_raises (the parser alone).
+- tests/ui/test_dashboard.py::test_every_user_string_is_escaped and ::test_results_table_escapes_cells: substring
   checks on `dashboard.dashboard` / `results_table` with one payload. Here: the page is parsed with html.parser,
   end to end from hostile rows in the store, and compared with the same page for harmless names.
-- tests/test_exchange.py::test_csv_quotes_awkward_names_and_defuses_formulas and
+- tests/domain/test_exchange.py::test_csv_quotes_awkward_names_and_defuses_formulas and
   ::test_csv_money_is_exact_and_negative_balances_are_numbers: `=`, `@`, `+`, `-` in User / Email / Model /
   Price source, and a balance of -0.000001. Here: every text column times every formula start (tab, CR, LF too).
-- tests/test_exchange.py OURS_MUTATIONS["unknown column"]: a hostile column name in an import is refused.
-- tests/test_admin.py::test_find_user, ::test_unknown_user ("%", "_", SQL as a user query),
+- tests/domain/test_exchange.py OURS_MUTATIONS["unknown column"]: a hostile column name in an import is refused.
+- tests/domain/test_admin.py::test_find_user, ::test_unknown_user ("%", "_", SQL as a user query),
   ::test_set_price_for_awkward_model_ids, ::test_unknown_model: the admin functions with hostile text.
-- tests/test_reports.py::test_an_unknown_sort_is_refused_before_any_sql,
+- tests/domain/test_reports.py::test_an_unknown_sort_is_refused_before_any_sql,
   ::test_records_view_escapes_names_and_shows_money, ::test_chart_labels_cannot_break_the_chart (Markdown).
 """
 

@@ -1,8 +1,8 @@
 """The PostgreSQL schema and its migration steps, recorded in `openwebui_monitor._migrations`.
 
 `SCHEMA` is `schema_postgres.sql` (the repository-root truth, beside `schema.sql`) carried in Python, because the
-generated Open WebUI Function files embed `plugin/*.py` and no `.sql` file; `tests/test_pg_schema.py` proves the two
-equal, statement for statement, and that a migrated database has the tables, columns and indexes of SQLite's.
+generated Open WebUI Function files embed `plugin/*.py` and no `.sql` file; `tests/store/test_pg_schema.py` proves
+the two equal, statement for statement, and that a migrated database has the tables, columns and indexes of SQLite's.
 
 The PostgreSQL schema is born at SQLite's latest step: `pg001_initial` covers m001..m004 (`COVERS`). A new SQLite
 step needs a PostgreSQL step too (a test fails until `COVERS` names it): a released step is never edited.

@@ -1,7 +1,7 @@
 """Schema versions: small ordered steps, recorded by sqlite-utils in `_sqlite_migrations`.
 
 A released step is never edited; a change of schema is a new step plus the same change in `schema.sql`,
-and `tests/test_store.py` proves that migrating the oldest database yields exactly `schema.sql`.
+and `tests/store/test_store.py` proves that migrating the oldest database yields exactly `schema.sql`.
 """
 
 from __future__ import annotations

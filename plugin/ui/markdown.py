@@ -4,7 +4,7 @@ Names and model ids are typed by people, so every one goes through `cell` (table
 reaches the text: a `|`, a newline or a quote must not break the table or the chart, and Markdown or HTML in a name
 must stay text. Open WebUI 0.12.4 bundles Mermaid 11.x and renders every ```mermaid block in a reply: `pie` and
 `xychart-beta` (detected there as `xychart` or `xychart-beta`) were both rendered with that bundled Mermaid in
-Chromium while writing this, including the hostile labels in tests/test_reports.py.
+Chromium while writing this, including the hostile labels in tests/domain/test_reports.py.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Each language is a folder, `words/<code>/`: `common.py` (what every Function say
 (what the report model and the buttons say) and `vocabulary.py` (the words people type). Adding one: copy
 `words/en/`, translate every text (same keys, same {placeholders}), add the code to `Language` below, and import
 the folder in `words/common.py`, `words/reports.py` and `words/vocabulary.py` (`_BY_LANGUAGE`). `LANGUAGES` and
-the valves' choices follow from `Language`; tests/test_words.py tells what is missing. Kept tiny: every generated
+the valves' choices follow from `Language`; tests/words/test_words.py tells what is missing. Kept tiny: every generated
 Function embeds this file.
 """
 

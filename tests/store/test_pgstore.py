@@ -17,8 +17,8 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from chats import USER, Emitter, chat, run
 from pydantic import ValidationError
-from test_filter import USER, Emitter, chat, run
 
 from plugin import store as store_module
 from plugin.domain import billing

@@ -33,7 +33,7 @@ from plugin import store as store_module
 from plugin.domain import billing, pricing, tokens
 from plugin.store import Store, is_url
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 WORKER = Path(worker.__file__).resolve()
 DEADLINE = 60.0  # seconds any one wait on a worker may take before the test fails (a hang, not a speed, bound)
 

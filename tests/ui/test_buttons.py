@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sessions import seeded_store, session
+from sessions import Dialog, seeded_store, session
 
 from plugin.store import Store
 from plugin.ui import buttons
@@ -35,18 +35,6 @@ def store(tmp_path: Path) -> Iterator[Store]:
     store = seeded_store(tmp_path / "m.db", ALICE, BOB, second_model="llama<x>", details=True)
     yield store
     store.close()
-
-
-class Dialog:
-    """A fake `__event_call__`: answers each call in turn and remembers what was asked."""
-
-    def __init__(self, *answers: Any) -> None:
-        self.answers = list(answers)
-        self.asked: list[dict] = []
-
-    async def __call__(self, event: dict) -> Any:
-        self.asked.append(event)
-        return self.answers.pop(0)
 
 
 def press(

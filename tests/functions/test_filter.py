@@ -8,6 +8,7 @@ from contextlib import suppress
 
 import pytest
 from backends import plain_execute, sqlite_only, target_of
+from chats import USER, Emitter, chat, finished, run
 from pydantic import ValidationError
 
 from plugin import openwebui
@@ -18,20 +19,6 @@ from plugin.store import open_store
 from plugin.store import sqlite as store_module
 from plugin.ui import notice
 from plugin.words import i18n
-
-USER = {"id": "u-1", "name": "Ann", "email": "ann@example.com", "role": "user"}
-
-
-class Emitter:
-    def __init__(self) -> None:
-        self.events: list[dict] = []
-
-    async def __call__(self, event: dict) -> None:
-        self.events.append(event)
-
-    @property
-    def descriptions(self) -> list[str]:
-        return [e["data"]["description"] for e in self.events if e["type"] == "status"]
 
 
 class LegacyRequest:
@@ -44,34 +31,6 @@ def flt(db_target: str, backend: str) -> Filter:
     where = {"db_path": db_target} if backend == "sqlite" else {"database_url": db_target}
     f.valves = f.Valves(**where, init_balance=1.0)
     return f
-
-
-def run(coro):
-    return asyncio.run(coro)
-
-
-async def finished(flt: Filter, body: dict, **kwargs):
-    """`Filter.outlet` as Open WebUI awaits it, then its charge's commit and notice, which follow it."""
-    returned = await flt.outlet(body, **kwargs)
-    await flt.settled()
-    return returned
-
-
-def chat(
-    flt: Filter, *, usage=None, stream=True, model="gpt", chat_id="c1", message_id="a1", user=USER, lang_valves=None
-):
-    """One chat turn through inlet and outlet, as Open WebUI calls them; returns (inlet body, emitter)."""
-    metadata = {"chat_id": chat_id, "message_id": message_id, "model": {"id": model}, "user_message": {}}
-    body = {"model": model, "messages": [{"role": "user", "content": "hello"}], "stream": stream, "metadata": metadata}
-    who = dict(user, valves=lang_valves) if lang_valves else user
-    sent = run(flt.inlet(body, __user__=who, __metadata__=metadata, __model__={"id": model}))
-    reply = {"role": "assistant", "content": "Hi there, friend.", "id": message_id}
-    if usage is not None:
-        reply["usage"] = usage
-    out = {"model": model, "chat_id": chat_id, "id": message_id, "messages": [*body["messages"], reply]}
-    emitter = Emitter()
-    run(finished(flt, out, __user__=who, __metadata__=metadata, __model__={"id": model}, __event_emitter__=emitter))
-    return sent, emitter
 
 
 def balance(flt: Filter, user_id: str = "u-1") -> int:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import sessions
-from test_buttons import Dialog  # a fake `__event_call__` (this folder is on sys.path, as test_budgets relies on)
+from sessions import Dialog  # a fake `__event_call__`
 
 from plugin.app.session import Session
 from plugin.domain import billing, catalogue, catalogue_data, price_admin, pricing
@@ -25,7 +25,7 @@ from plugin.ui import admin_views, buttons
 from plugin.ui.parse import parse
 from plugin.words import i18n
 
-FIXTURE = Path(__file__).parent / "fixtures" / "litellm_prices.json"
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "litellm_prices.json"
 NOW = 1_795_900_000.0
 ADMIN = {"id": "a1", "name": "Ada Admin", "email": "ada@example.com", "role": "admin"}
 ALICE = {"id": "u1", "name": "Alice", "email": "alice@example.com", "role": "user"}

@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pytest
 from backends import INTEGRITY_ERRORS, open_target, sqlite_only, target_of
+from chats import USER, chat, lock_elsewhere, run
 from conftest import FakeClock
-from test_failures import lock_elsewhere
-from test_filter import USER, chat, run
 
 from plugin import openwebui
 from plugin import store as stores
@@ -26,7 +25,7 @@ from plugin.store import Store, open_store
 from plugin.store import sqlite as store
 from plugin.words import i18n
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def at(text: str) -> float:

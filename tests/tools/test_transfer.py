@@ -27,7 +27,7 @@ from plugin.store import sqlite_schema as migrations
 from plugin.store.postgres import _Connection
 from plugin.tools import transfer
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 START = 1_800_000_000.123456  # every created_at has a fraction
 ANN = Member("u-ann", "Ann Ångström", "ann@example.com", "user")
 BOB = Member("u-bob", "Bob", "bob@example.com", "admin")

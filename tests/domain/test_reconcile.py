@@ -20,7 +20,7 @@ from plugin.ui import admin_views
 from plugin.ui.parse import Command, parse
 from plugin.words import i18n
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOW = 1_795_900_000.0
 ADMIN = {"id": "a1", "name": "Ada Admin", "email": "ada@example.com", "role": "admin"}
 ALICE = {"id": "u1", "name": "Alice | *bold* <b>", "email": "alice@example.com", "role": "user"}

@@ -16,7 +16,7 @@ from sessions import seeded_store, session
 from plugin.errors import AdminOnly
 from plugin.store import Store
 
-PLUGIN = Path(__file__).resolve().parents[1] / "plugin"
+PLUGIN = Path(__file__).resolve().parents[2] / "plugin"
 ADMIN = {"id": "a1", "name": "Ada Admin", "email": "ada@example.com", "role": "admin"}
 ALICE = {"id": "u1", "name": "Alice", "email": "alice@example.com", "role": "user"}
 BOB = {"id": "u2", "name": "Bob", "email": "bob@example.com", "role": "user"}

@@ -7,9 +7,9 @@ import asyncio
 import itertools
 from pathlib import Path
 
+from chats import finished
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_filter import finished
 
 from plugin import money
 from plugin.domain import pricing, ranges

@@ -16,7 +16,7 @@ from plugin.words import LANGUAGES, Table, i18n
 from plugin.words.common import COMMON
 from plugin.words.reports import REPORTS
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 TABLES = (COMMON, REPORTS)
 
 

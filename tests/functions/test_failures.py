@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_filter import USER, Emitter, chat, finished, run
+from chats import USER, Emitter, chat, finished, lock_elsewhere, run
 
 from plugin import store as stores
 from plugin.functions.filter import Filter
@@ -68,15 +68,6 @@ def flt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Filter]:
 
 
 USAGE = {"input_tokens": 1000, "output_tokens": 1000}
-
-
-def lock_elsewhere(path: Path) -> sqlite3.Connection:
-    """Another worker process stuck in a write transaction on `path`, once our last commit's proof that the lock
-    was free has lapsed (`store.PROOF_TTL`): from then on every inlet finds the lock taken."""
-    other = sqlite3.connect(path, isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")
-    time.sleep(store.PROOF_TTL)
-    return other
 
 
 @pytest.mark.parametrize("hold", ["0", "0.01"])
@@ -324,7 +315,7 @@ def test_a_charge_still_waiting_for_the_lock_when_the_process_stops_is_written(t
     script = tmp_path / "worker.py"
     script.write_text(
         "import asyncio, sys\n"
-        f"sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})\n"
+        f"sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})\n"
         "from plugin.functions.filter import Filter\n"
         "flt = Filter()\n"
         f"flt.valves = flt.Valves(db_path={str(path)!r}, init_balance=5.0)\n"

@@ -21,7 +21,7 @@ from plugin.store import sqlite_schema as migrations
 
 psycopg = pytest.importorskip("psycopg")
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NS = pg_schema.SCHEMA_NAME
 # SQLite's declared type -> PostgreSQL's information_schema data_type.
 TYPES = {"INTEGER": "bigint", "REAL": "double precision", "TEXT": "text"}

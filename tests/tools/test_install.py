@@ -24,7 +24,7 @@ from plugin.functions.pipe import Pipe
 from plugin.tools.bundle import write_bundles
 from plugin.tools.install import PUBLIC_READ, InstallError, install, parse_version, uninstall
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 URL = "http://owui.test"
 ADMIN, USER = "admin-token", "user-token"
 CLASSES = {"filter": Filter, "pipe": Pipe, "action": Action}

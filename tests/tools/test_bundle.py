@@ -24,7 +24,7 @@ import pytest
 
 from plugin.tools import bundle
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 CLASSES = set(bundle.FUNCTION_CLASSES)
 
 TRICKY = (
