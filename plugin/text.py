@@ -27,6 +27,10 @@ def escaped(value: Any, limit: int) -> str:
     return _MARKDOWN.sub(r"\\\1", plain(value, limit))
 
 
+DASH = "—"  # what a name made only of invisible characters is shown as
+
+
 def quoted(value: Any, limit: int = QUOTE_CAP) -> str:
-    """What someone typed, quoted back harmlessly in a message; nothing typed stays empty."""
-    return escaped(value, limit) if str(value or "").strip() else ""
+    """What someone typed, quoted back harmlessly in a message; nothing typed stays empty, and text with nothing
+    printable (a zero-width space, control characters) is shown as a dash rather than vanishing."""
+    return (escaped(value, limit) or DASH) if str(value or "").strip() else ""

@@ -14,10 +14,10 @@ How it is built:
 
 Every method that changes money expects to run inside `Store.immediate()`, so a billing step is one transaction.
 
-A new table goes in three places: its `CREATE TABLE` in both schemas (a new step in `sqlite_schema.py` plus the
-same change in the top-level `schema.sql`; the same in `postgres_schema.py` and `schema_postgres.sql`, whose tests
-prove the two backends equal), and one record module here for its statements, mixed into `Store`. A table whose
-rows a backup carries is added to `engine.TABLES` as well.
+A new table: a step in `sqlite_schema.py` and the same table in the top-level `schema.sql` (the fresh-database
+oracle the migrations are tested against); a step in `postgres_schema.py` (`schema_postgres.sql` is generated from
+it by `python -m plugin bundle`, and tests prove the two backends' tables, columns, keys and indexes equal); one
+record module here for its statements, mixed into `Store`; `engine.TABLES` if a backup carries its rows.
 """
 
 from __future__ import annotations

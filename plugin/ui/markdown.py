@@ -14,13 +14,13 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from ..money import MICRO
-from ..text import escaped, plain
+from ..text import DASH, escaped, plain
 
 CHART_LABELS = 31  # points an xychart labels one by one; more are drawn as a line over a named span
 PLOT_COLOR = "#3b82f6"  # readable on Open WebUI's light and dark Mermaid themes
 NAME_CAP = 60  # characters of a name or model id in a table cell
 LABEL_CAP = 40  # ...and in a chart label
-DASH = "—"
+
 
 # Characters Mermaid's parser or its preprocessing would read: quotes end a label, `#...;` is an entity,
 # `%%` a directive or comment, backticks would end the Markdown fence around the chart.

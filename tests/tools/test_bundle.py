@@ -497,3 +497,24 @@ def test_open_webui_loader_accepts_real_bundles(tmp_path: Path) -> None:
         assert entry["has_valves"] is True
         assert entry["outer_module_gone"] is True
         assert entry["loader_frontmatter"] == front
+
+
+def test_schema_postgres_sql_is_generated_from_the_steps_the_code_runs(tmp_path: Path) -> None:
+    """The PostgreSQL schema is written once, in store/postgres_schema.py; the file beside schema.sql is its text,
+    and a hand edit of the file (or a step added without rerunning bundle) is reported stale."""
+    from plugin.store import postgres_schema
+
+    text = bundle.postgres_schema(REPO)["schema_postgres.sql"]
+    assert (REPO / "schema_postgres.sql").read_text(encoding="utf-8") == text
+    for name, script in postgres_schema.STEPS:
+        assert f"-- step {name}\n{script.rstrip()}\n" in text
+    root = tmp_path / "repo"
+    shutil.copytree(REPO / "plugin", root / "plugin", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("schema.sql", "schema_postgres.sql", *(t.filename for t in bundle.TARGETS)):
+        shutil.copy2(REPO / name, root / name)
+    assert bundle.stale_bundles(root) == []
+    with (root / "schema_postgres.sql").open("a", encoding="utf-8") as edited:
+        edited.write("CREATE TABLE sneaked_in (a BIGINT);\n")
+    assert bundle.stale_bundles(root) == ["schema_postgres.sql"]
+    bundle.write_bundles(root)
+    assert (root / "schema_postgres.sql").read_text(encoding="utf-8") == text
