@@ -53,3 +53,20 @@ def test_readme_pictures_exist() -> None:
     assert pictures, "the README shows no picture"
     for picture in pictures:
         assert (ROOT / picture).is_file(), f"README shows {picture}, which is missing"
+
+
+def test_architecture_names_every_layer_and_only_files_that_exist() -> None:
+    """ARCHITECTURE.md is the map a new engineer reads first: every folder of plugin/ is on it, and every file it
+    names by path is there."""
+    text = (ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    folders = {p.name for p in (ROOT / "plugin").iterdir() if p.is_dir() and p.name != "__pycache__"}
+    assert {f for f in folders if f"{f}/" not in text} == set()
+    named = set(re.findall(r"`((?:plugin/|tests/)?[a-z_]+(?:/[a-z_<>]+)*\.(?:py|md|sql))", text))
+    missing = []
+    for name in named:
+        if "<" in name:
+            continue
+        candidates = [ROOT / name, *(ROOT / d / name for d in ("plugin", "tests")), *ROOT.glob(f"*/*/{name}")]
+        if not any(c.exists() for c in candidates):
+            missing.append(name)
+    assert sorted(missing) == []
