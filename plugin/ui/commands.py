@@ -14,6 +14,11 @@ from . import cmd_accounts, cmd_budgets, cmd_exchange, cmd_prices, cmd_reports
 from .cmd_common import Handler, help_text
 from .parse import Command, parse
 
+# Who may use each command: everyone (a user sees their own data), or only an Open WebUI admin. Kept beside the
+# handlers, so that a new command is registered in this one file (its words live in words/<code>/).
+PUBLIC = frozenset({"usage", "models", "days", "records", "balance", "help"})
+ADMIN = frozenset({"users", "top", "prices", "price", "block", "unblock", "export", "import", "reconcile", "budget"})
+
 HANDLERS: dict[str, Handler] = {
     "help": help_text,
     "usage": cmd_reports.usage,
@@ -34,6 +39,11 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
+def admin_only(command: Command) -> bool:
+    """Whether only an admin may run `command`: `/balance` alone is one's own; with `set` or `add` it is not."""
+    return command.name in ADMIN or (command.name == "balance" and bool(command.sub))
+
+
 async def reply(session: Session) -> str:
     """The answer to the session's message (the pipe's whole job)."""
     return await answer(session, parse(session.message), session.message)
@@ -41,7 +51,7 @@ async def reply(session: Session) -> str:
 
 async def answer(session: Session, command: Command, text: str = "") -> str:
     """The Markdown answer to one command."""
-    if command.admin_only and not session.is_admin:
+    if admin_only(command) and not session.is_admin:
         return AdminOnly().message(session.lang) + "\n\n" + await cmd_reports.usage(session, Command("usage"))
     session = replace(session, message=session.message or text or command.raw)
     try:

@@ -17,10 +17,6 @@ from ..words.vocabulary import FILLER, OPTION_NAMES, QUALIFIERS, SUBCOMMANDS, SY
 
 MAX_INPUT = 4_000  # a command is a line, not a document; /import's JSON comes as a file or a code block
 
-# Commands everyone may use, and those only an Open WebUI admin may.
-PUBLIC = frozenset({"usage", "models", "days", "records", "balance", "help"})
-ADMIN = frozenset({"users", "top", "prices", "price", "block", "unblock", "export", "import", "reconcile", "budget"})
-
 
 @dataclass(frozen=True)
 class Command:
@@ -35,10 +31,6 @@ class Command:
     @property
     def rest(self) -> str:
         return " ".join(self.args)
-
-    @property
-    def admin_only(self) -> bool:
-        return self.name in ADMIN or (self.name == "balance" and bool(self.sub))
 
 
 def message_text(body: Any) -> str:

@@ -17,6 +17,7 @@ from plugin.domain import accounts
 from plugin.domain.accounts import BalanceDifference
 from plugin.store import Store
 from plugin.ui import admin_views
+from plugin.ui.commands import admin_only
 from plugin.ui.parse import Command, parse
 from plugin.words import i18n
 
@@ -202,7 +203,7 @@ def test_parser_and_help() -> None:
     assert parse("/reconcile") == Command("reconcile", raw="/reconcile")
     assert parse("/reconcile repair").sub == "repair"
     assert parse("/reconcile repairs").sub == ""  # only the word itself repairs
-    assert parse("/reconcile").admin_only
+    assert admin_only(parse("/reconcile"))
     for lang in i18n.LANGUAGES:
         assert "`/reconcile [repair]`" in i18n.t(lang, "help_admin")
         assert "reconcile" not in i18n.t(lang, "help_user")

@@ -8,6 +8,7 @@ import pytest
 
 from plugin.domain import ranges
 from plugin.errors import InvalidRange
+from plugin.ui.commands import admin_only
 from plugin.ui.parse import Command, message_text, parse, pasted_block, qualifiers
 
 
@@ -72,10 +73,10 @@ def test_admin_subcommands_keep_their_arguments() -> None:
 
 
 def test_admin_only_marks() -> None:
-    assert not parse("/balance").admin_only
-    assert parse("/balance add bob 1").admin_only
-    assert parse("/users").admin_only and parse("/top").admin_only and parse("/import").admin_only
-    assert not parse("/usage").admin_only and not parse("/records").admin_only
+    assert not admin_only(parse("/balance"))
+    assert admin_only(parse("/balance add bob 1"))
+    assert admin_only(parse("/users")) and admin_only(parse("/top")) and admin_only(parse("/import"))
+    assert not admin_only(parse("/usage")) and not admin_only(parse("/records"))
 
 
 @pytest.mark.parametrize(
