@@ -1,9 +1,9 @@
 """The languages the monitor speaks, listed once, and the shape of a translation table.
 
-Each language is a folder, `words/<code>/`: `common.py` (what every Function says, the Filter too), `reports.py`
-(what the report model and the buttons say) and `vocabulary.py` (the words people type). Adding one: copy
-`words/en/`, translate every text (same keys, same {placeholders}), add the code to `Language` below, and import
-the folder in `words/common.py`, `words/reports.py` and `words/vocabulary.py` (`_BY_LANGUAGE`). `LANGUAGES` and
+Each language is a folder, `words/<code>/`: `common.py` (what every Function says, the Filter too) and `reports.py`
+(what the report model and the buttons say, and the words people type to them). Adding one: copy `words/en/`,
+translate every text (same keys, same {placeholders}), add the code to `Language` below, and import the folder in
+`words/common.py`, `words/reports.py` and `words/vocabulary.py` (`_BY_LANGUAGE`). `LANGUAGES` and
 the valves' choices follow from `Language`; tests/words/test_words.py tells what is missing. Kept tiny: every generated
 Function embeds this file.
 """

@@ -1,4 +1,5 @@
-"""The words people type, every language at once (`words/<code>/vocabulary.py`, joined English first).
+"""The words people type, every language at once (the typed words of `words/<code>/reports.py`, joined English
+first).
 
 A reader's language never limits what they may type: `/usage 7d`, `用量 7天` and `uso 7d` are one command whatever
 the valves say. Each table keeps the English keys' order, which decides a tie when one word names two things. Only
@@ -10,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from . import LANGUAGES
-from .en import vocabulary as en
-from .es import vocabulary as es
-from .zh import vocabulary as zh
+from .en import reports as en
+from .es import reports as es
+from .zh import reports as zh
 
 _BY_LANGUAGE = {"en": en, "zh": zh, "es": es}
 _ALL = tuple(_BY_LANGUAGE[lang] for lang in LANGUAGES)  # a language without its file fails here, at import

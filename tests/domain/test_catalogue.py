@@ -22,6 +22,7 @@ from plugin.store import Store
 from plugin.tools import catalogue_build
 from plugin.tools import cli as cli
 from plugin.ui import admin_views, buttons
+from plugin.ui.commands import admin_only
 from plugin.ui.parse import parse
 from plugin.words import i18n
 
@@ -457,7 +458,7 @@ def ask(store: Store, user: dict, text: str, lang: str = "en") -> str:
 )
 def test_price_subcommands_in_every_language(text: str, sub: str) -> None:
     parsed = parse(text)
-    assert (parsed.name, parsed.sub) == ("price", sub) and parsed.admin_only
+    assert (parsed.name, parsed.sub) == ("price", sub) and admin_only(parsed)
 
 
 def test_report_model_previews_applies_accepts_and_undoes(store: Store, book: catalogue.Catalogue) -> None:

@@ -16,7 +16,7 @@ from plugin.domain import pricing, ranges
 from plugin.errors import InvalidAmount, InvalidRange
 from plugin.functions.filter import Filter
 from plugin.store import open_store
-from plugin.ui import parse
+from plugin.ui import commands, parse
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 NOW = 1_795_900_000.0
@@ -56,7 +56,7 @@ TEXT = st.one_of(st.text(max_size=300), st.lists(WORDS, max_size=12).map(" ".joi
 @given(TEXT)
 def test_the_command_parser_never_raises(text: str) -> None:
     command = parse.parse(text)
-    assert command.name in parse.PUBLIC | parse.ADMIN
+    assert command.name in commands.PUBLIC | commands.ADMIN
     parse.qualifiers(command.args)
 
 

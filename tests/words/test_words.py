@@ -177,19 +177,19 @@ def test_the_valves_offer_the_languages_of_the_one_list() -> None:
 
 
 def test_every_language_has_the_same_vocabulary_tables() -> None:
-    """Each `words/<code>/vocabulary.py` defines the tables the English one does, keyed by English keys (a language
-    may lack words for a key), and the joined tables take every language's words, English first."""
+    """Each `words/<code>/reports.py` defines the typed-word tables the English one does, keyed by English keys (a
+    language may lack words for a key), and the joined tables take every language's words, English first."""
     import importlib
 
     from plugin.words import vocabulary
 
     def tables(module: object) -> dict[str, object]:
-        return {name: value for name, value in vars(module).items() if name.isupper()}
+        return {name: value for name, value in vars(module).items() if name.isupper() and name != "MESSAGES"}
 
-    english = tables(importlib.import_module("plugin.words.en.vocabulary"))
+    english = tables(importlib.import_module("plugin.words.en.reports"))
     assert {"SYNONYMS", "SUBCOMMANDS", "FILLER", "RANGE_NAMES"} <= english.keys()
     for lang in LANGUAGES:
-        own = tables(importlib.import_module(f"plugin.words.{lang}.vocabulary"))
+        own = tables(importlib.import_module(f"plugin.words.{lang}.reports"))
         assert own.keys() == english.keys(), lang
         for name, table in own.items():
             assert type(table) is type(english[name]), (lang, name)
@@ -204,5 +204,7 @@ def test_the_filter_carries_no_vocabulary() -> None:
     from plugin.tools import bundle
 
     embedded = bundle.sources_for(bundle.TARGETS[0], bundle.collect_sources(REPO))
-    assert not [rel for rel in embedded if rel.endswith("/vocabulary.py")]
+    assert not [
+        rel for rel in embedded if rel.startswith("plugin/words/") and rel.endswith(("/reports.py", "/vocabulary.py"))
+    ]
     assert "plugin/words/common.py" in embedded

@@ -1,1 +1,2 @@
-"""Chinese (Simplified): `common` (what every Function says, the Filter too), `reports` (the report model, buttons)."""
+"""Chinese (Simplified): `common` (what every Function says, the Filter too), `reports` (the report model and
+buttons, and the words typed to them)."""
