@@ -17,8 +17,9 @@ Already covered elsewhere, so not repeated here (this file widens them):
   ::test_csv_money_is_exact_and_negative_balances_are_numbers: `=`, `@`, `+`, `-` in User / Email / Model /
   Price source, and a balance of -0.000001. Here: every text column times every formula start (tab, CR, LF too).
 - tests/domain/test_exchange.py OURS_MUTATIONS["unknown column"]: a hostile column name in an import is refused.
-- tests/domain/test_admin.py::test_find_user, ::test_unknown_user ("%", "_", SQL as a user query),
-  ::test_set_price_for_awkward_model_ids, ::test_unknown_model: the admin functions with hostile text.
+- tests/domain/test_accounts.py::test_find_user, ::test_unknown_user ("%", "_", SQL as a user query), and
+  tests/domain/test_price_admin.py::test_set_price_for_awkward_model_ids, ::test_unknown_model: the admin
+  functions with hostile text.
 - tests/domain/test_reports.py::test_an_unknown_sort_is_refused_before_any_sql,
   ::test_records_view_escapes_names_and_shows_money, ::test_chart_labels_cannot_break_the_chart (Markdown).
 """
