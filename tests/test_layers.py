@@ -70,6 +70,28 @@ def test_each_layer_imports_only_itself_and_the_layers_below() -> None:
     assert upward == []
 
 
+def test_the_presentation_reaches_open_webui_only_through_the_session() -> None:
+    """The layer order would let `ui` import the adapter; the design does not: Open WebUI's services reach a command
+    or a button through `app.session`, so a test can hand them in."""
+    known = modules()
+    reached = {
+        name: sorted(target for target in imports(name, path, known) if target == "plugin.openwebui")
+        for name, path in known.items()
+        if layer_of(name) == "ui"
+    }
+    assert {name: found for name, found in reached.items() if found} == {}
+
+
+def test_buttons_never_reach_into_the_command_parser() -> None:
+    """Both front-ends share the session and the views; the buttons read no command table and call no handler."""
+    known = modules()
+    reached = imports("plugin.ui.buttons", known["plugin.ui.buttons"], known)
+    assert (
+        sorted(n for n in reached if n in ("plugin.ui.parse", "plugin.ui.commands") or n.startswith("plugin.ui.cmd_"))
+        == []
+    )
+
+
 def test_no_import_loop() -> None:
     known = modules()
     graph = {name: imports(name, path, known) for name, path in known.items()}

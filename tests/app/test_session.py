@@ -4,7 +4,6 @@ never reaches up to app or ui, the app never to ui or the functions, and the but
 
 from __future__ import annotations
 
-import ast
 import asyncio
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -85,38 +84,3 @@ def test_only_the_asker_or_an_admin_sees_a_messages_usage(store: Store) -> None:
 
     assert seen(BOB)["user_id"] == "u2" and seen(ADMIN)["user_id"] == "u2"
     assert seen(ALICE) is None
-
-
-def imports(module: Path) -> set[str]:
-    """The plugin modules `module` imports, as dotted paths below `plugin` (`ui.parse`, `domain`, `text`...)."""
-    package = module.relative_to(PLUGIN).parent.parts
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.level:
-            base = list(package[: len(package) - node.level + 1])
-            target = [*base, *(node.module.split(".") if node.module else [])]
-            found.add(".".join(target))
-            found.update(".".join([*target, alias.name]) for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("plugin"):
-            found.add(node.module.removeprefix("plugin").lstrip("."))  # type: ignore[union-attr]
-    return found
-
-
-@pytest.mark.parametrize(
-    ("folder", "forbidden"),
-    [
-        ("domain", ("ui", "app", "functions", "openwebui")),
-        ("store", ("ui", "app", "functions", "domain", "openwebui")),
-        ("app", ("ui", "functions")),
-        ("ui", ("functions", "openwebui")),
-    ],
-)
-def test_layers_import_only_downwards(folder: str, forbidden: tuple[str, ...]) -> None:
-    for module in sorted((PLUGIN / folder).glob("*.py")):
-        reached = {name for name in imports(module) if name.split(".")[0] in forbidden}
-        assert not reached, (module.name, reached)
-
-
-def test_buttons_never_reach_into_the_command_parser() -> None:
-    reached = imports(PLUGIN / "ui" / "buttons.py")
-    assert not {"ui.parse", "ui.commands"} & reached and not any(n.startswith("ui.cmd_") for n in reached)
