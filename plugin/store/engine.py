@@ -65,6 +65,25 @@ class Reader(Protocol):
         ...
 
 
+class CursorReads:
+    """`query` and `one` over an engine's own `_cursor` (each backend makes its dict-row cursor its own way)."""
+
+    def _cursor(self, sql: str, params: tuple | list | dict) -> Any:
+        raise NotImplementedError
+
+    def query(self, sql: str, params: tuple | list | dict = ()) -> list[dict[str, Any]]:
+        return self._cursor(sql, params).fetchall()
+
+    def one(self, sql: str, params: tuple | list | dict = ()) -> dict[str, Any] | None:
+        # Closed at once: a statement left unfinished (an UPDATE ... RETURNING read once) stays "in progress"
+        # while anything still holds its cursor (a traceback's frame), and then COMMIT fails.
+        cursor = self._cursor(sql, params)
+        try:
+            return cursor.fetchone()
+        finally:
+            cursor.close()
+
+
 class Engine(Reader, Protocol):
     """One database: its connections, its transactions, and the event loop's ways into it."""
 

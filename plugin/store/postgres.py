@@ -35,7 +35,7 @@ from typing import Any, NoReturn, TypeVar
 
 from ..errors import StoreUnavailable
 from . import postgres_schema as pg_schema
-from .engine import BUSY_TIMEOUT_MS, DESCRIBED, RestoreError
+from .engine import BUSY_TIMEOUT_MS, DESCRIBED, CursorReads, RestoreError
 
 T = TypeVar("T")
 
@@ -188,7 +188,7 @@ def _raise_unavailable(exc: BaseException) -> NoReturn:
     raise _unavailable(exc) from exc
 
 
-class PgEngine:
+class PgEngine(CursorReads):
     """The monitor's tables in a PostgreSQL database (see the module's docstring)."""
 
     def __init__(self, url: str, *, backup_dir: Path | None = None) -> None:
@@ -379,16 +379,6 @@ class PgEngine:
         from psycopg.rows import dict_row
 
         return self.conn.run(sql, params, dict_row)
-
-    def query(self, sql: str, params: tuple | list | dict = ()) -> list[dict[str, Any]]:
-        return self._cursor(sql, params).fetchall()
-
-    def one(self, sql: str, params: tuple | list | dict = ()) -> dict[str, Any] | None:
-        cursor = self._cursor(sql, params)
-        try:
-            return cursor.fetchone()
-        finally:
-            cursor.close()
 
     # -- the event loop's fast paths: none here (every step goes to a thread) -------------------
 

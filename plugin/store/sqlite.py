@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 import sqlite_utils
 
 from . import sqlite_schema as migrations
-from .engine import BUSY_TIMEOUT_MS, DESCRIBED, RestoreError
+from .engine import BUSY_TIMEOUT_MS, DESCRIBED, CursorReads, RestoreError
 from .sqlite_commit import GroupCommit, is_busy
 
 T = TypeVar("T")
@@ -51,7 +51,7 @@ def _dict_factory(cursor: sqlite3.Cursor, row: tuple) -> dict[str, Any]:
     return {col[0]: value for col, value in zip(cursor.description, row, strict=True)}
 
 
-class _Reads:
+class _Reads(CursorReads):
     """`query`, `one`, `columns` and `key_order` over `self.conn`: the engine's and a read-only file's."""
 
     @property
@@ -63,18 +63,6 @@ class _Reads:
         cursor = self.conn.cursor()
         cursor.row_factory = _dict_factory
         return cursor.execute(sql, params)
-
-    def query(self, sql: str, params: tuple | list | dict = ()) -> list[dict[str, Any]]:
-        return self._cursor(sql, params).fetchall()
-
-    def one(self, sql: str, params: tuple | list | dict = ()) -> dict[str, Any] | None:
-        # Closed at once: a statement left unfinished (an UPDATE ... RETURNING read once) stays "in progress"
-        # while anything still holds its cursor (a traceback's frame), and then COMMIT fails.
-        cursor = self._cursor(sql, params)
-        try:
-            return cursor.fetchone()
-        finally:
-            cursor.close()
 
     def columns(self, table: str) -> list[dict[str, Any]]:
         """A table's columns as SQLite declares them (name, type, notnull, dflt_value, pk)."""
