@@ -3,17 +3,19 @@
 As the admin it points Open WebUI's OpenAI connection at the model provider (the person's own, or the
 local demo model), gives the provider's models public-read records so a normal user can pick them, and
 creates that normal user. A user created here starts with a balance, topped up through the Usage Monitor
-model exactly as an admin would (`/balance set`), so the first chat is billed rather than refused.
+model exactly as an admin would (`/balance set`), so the first chat is billed rather than refused; the admin gets
+one too, once per DATA_DIR (a marker file remembers it, so a later change the admin makes is never undone).
 
 Everything arrives in the environment (never on argv, where other users of the machine could read the
 passwords): URL, ADMIN_EMAIL, ADMIN_PASSWORD, CONNECTION_URL, CONNECTION_KEY, USER_EMAIL, USER_PASSWORD,
-USER_BALANCE. Exits non-zero with one line on stderr when a step fails.
+USER_BALANCE, ADMIN_BALANCE, DATA_DIR. Exits non-zero with one line on stderr when a step fails.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -95,6 +97,17 @@ def top_up(client: httpx.Client, email: str, amount: str) -> str:
     return answer["choices"][0]["message"]["content"]
 
 
+def top_up_admin_once(client: httpx.Client, email: str, amount: str, data_dir: str) -> bool:
+    """The admin's starting balance, given on the first run only: without it the admin's first chat is refused
+    ("ask an administrator to top up"), which is the admin. True when given now."""
+    marker = Path(data_dir) / ".admin_balance_given"
+    if marker.exists():
+        return False
+    top_up(client, email, amount)
+    marker.write_text(amount + "\n")
+    return True
+
+
 def main() -> int:
     env = os.environ
     url = env["URL"]
@@ -106,6 +119,9 @@ def main() -> int:
             )
             connect_provider(client, env["CONNECTION_URL"], env["CONNECTION_KEY"])
             models = publish_models(client)
+            admin_balance = env.get("ADMIN_BALANCE", "10")
+            if top_up_admin_once(client, env["ADMIN_EMAIL"], admin_balance, env["DATA_DIR"]):
+                print(f"  gave {env['ADMIN_EMAIL']} a starting balance of {admin_balance}")
             if ensure_user(client, env["USER_EMAIL"], env["USER_PASSWORD"]):
                 top_up(client, env["USER_EMAIL"], env.get("USER_BALANCE", "10"))
                 print(f"  created {env['USER_EMAIL']} with a balance of {env.get('USER_BALANCE', '10')}")

@@ -70,3 +70,21 @@ def test_architecture_names_every_layer_and_only_files_that_exist() -> None:
         if not any(c.exists() for c in candidates):
             missing.append(name)
     assert sorted(missing) == []
+
+
+def test_readme_names_the_demo_model_as_the_picker_shows_it() -> None:
+    """A new user looks for what the README says in Open WebUI's model picker, which shows the model's name."""
+    demo = (ROOT / "scripts" / "demo_model.py").read_text(encoding="utf-8")
+    model_id = re.search(r'^MODEL_ID = "([^"]+)"', demo, re.M)
+    name = re.search(r'"name": "([^"]+)"', demo)
+    assert model_id and name
+    try_it = README.split("## Try it", 1)[1].split("\n## ", 1)[0]
+    assert f'"{name.group(1)}" (`{model_id.group(1)}`)' in try_it
+    assert f"chat with `{model_id.group(1)}`" not in try_it
+
+
+def test_readme_puts_the_notice_where_open_webui_draws_it() -> None:
+    """The notice is the reply's status line, which Open WebUI draws above the reply's text (the browser test
+    `test_reply_shows_the_billing_notice` checks the position)."""
+    assert not re.search(r"notice (?:is )?under", README, re.I)
+    assert "shown on a line above the reply" in README

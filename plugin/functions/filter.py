@@ -91,7 +91,7 @@ class Filter:
             max_length=10_000,
             description="Comma-separated model ids that are never billed.",
         )
-        show_tokens: bool = Field(default=True, description="Show input+output tokens under each reply.")
+        show_tokens: bool = Field(default=True, description="Show input+output tokens in the notice of each reply.")
         show_cost: bool = Field(default=True, description="Show the reply's cost.")
         show_balance: bool = Field(default=True, description="Show the balance left.")
         show_time_spent: bool = Field(default=True, description="Show the time from request to last token.")
@@ -115,7 +115,7 @@ class Filter:
         on_db_unavailable: Literal["closed", "open"] = Field(
             default="closed",
             description="When the usage database cannot be written: 'closed' refuses chats with a clear message;"
-            " 'open' lets them through unbilled, logs a warning and says so under the reply.",
+            " 'open' lets them through unbilled, logs a warning and says so in the reply's notice.",
         )
 
         @field_validator("cost_on_inlet")
@@ -129,7 +129,7 @@ class Filter:
             default="",
             description="Your language for billing messages; empty uses the admin's choice.",
         )
-        show_tokens: bool = Field(default=True, description="Show tokens under each reply.")
+        show_tokens: bool = Field(default=True, description="Show tokens in the notice of each reply.")
         show_cost: bool = Field(default=True, description="Show the reply's cost.")
         show_balance: bool = Field(default=True, description="Show your balance.")
         show_time_spent: bool = Field(default=True, description="Show the reply's time.")
