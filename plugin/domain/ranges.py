@@ -77,13 +77,13 @@ _COUNT = (
 )
 _COUNTED_RANGE = re.compile(rf"^{_COUNT}$", re.IGNORECASE)
 _DATE = r"(\d{4})-(\d{1,2})-(\d{1,2})"
-_SPAN = re.compile(rf"^{_DATE}\s*(?:\.\.|~|to|至|到|a|hasta|-)\s*{_DATE}$", re.IGNORECASE)
+_SPAN = re.compile(rf"^{_DATE}\s*(?:\.\.|~|to|至|到|al?|hasta|-)\s*{_DATE}$", re.IGNORECASE)
 _ONE_DAY = re.compile(rf"^{_DATE}$")
 # Inside a sentence, a Latin-script phrase must stand as whole words ("day" is not in "yesterday"); Chinese needs
 # no spaces ("我这周花了多少").
 _LETTER = r"a-z0-9áéíóúñü"
 _IN_TEXT = re.compile(
-    rf"(?<![{_LETTER}])(?:{_DATE}(?:\s*(?:\.\.|~|至|到)\s*|\s+(?:to|a|hasta)\s+){_DATE}|{_DATE}|{_COUNT}"
+    rf"(?<![{_LETTER}])(?:{_DATE}(?:\s*(?:\.\.|~|至|到)\s*|\s+(?:to|al?|hasta)\s+){_DATE}|{_DATE}|{_COUNT}"
     rf"|{_either(_WORD_TO_KEY)})(?![{_LETTER}])",
     re.IGNORECASE,
 )
