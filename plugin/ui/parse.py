@@ -112,12 +112,11 @@ def parse(text: str) -> Command:
     """Read one request. Anything unrecognised becomes `help` carrying what was typed, never an exception."""
     raw = (text or "")[:MAX_INPUT]
     line = raw.strip().splitlines()[0].strip() if raw.strip() else ""
-    typed_command = line.startswith(("/", "／"))
     line = line.lstrip("/／").strip()
     if not line:
         return Command("help", raw=raw)
     found = _match_prefix(line, SYNONYMS)
-    if not typed_command and (found is None or not _settled(*found)):
+    if found is None or not _settled(*found):
         # Not a command as typed ("/usage 7d", "用量 7天", "balance add bob 5"): perhaps a plain question.
         asked = read(line)
         if asked is not None:

@@ -28,6 +28,7 @@ NOW = 1_795_900_000.0  # 2026-11-28
         ("spend yesterday on gpt-4o", "yesterday", "yesterday", 0),
         ("from 2026-11-01 to 2026-11-05 please", "2026-11-01 to 2026-11-05", "custom", 0),
         ("del 2026-11-01 al 2026-11-05", "2026-11-01 al 2026-11-05", "custom", 0),
+        ("what did I spend that day, 2026-11-20", "2026-11-20", "custom", 0),  # the longest phrase wins
     ],
 )
 def test_a_range_inside_a_sentence(text: str, phrase: str, key: str, days: int) -> None:
@@ -37,6 +38,8 @@ def test_a_range_inside_a_sentence(text: str, phrase: str, key: str, days: int) 
     assert (rng.key, rng.days) == (key, days)
 
 
-@pytest.mark.parametrize("text", ["hello", "gpt-4o", "llama3:8b", "what is the capital of France", "yesterdays", ""])
+@pytest.mark.parametrize(
+    "text", ["hello", "gpt-4o", "llama3:8b", "what is the capital of France", "yesterdays", "on monday", ""]
+)
 def test_no_range_where_none_is_named(text: str) -> None:
-    assert ranges.find(text) is None  # "day" is not inside "yesterdays", "4o" is no count of days
+    assert ranges.find(text) is None  # "day" is not inside "yesterdays" or "monday", "4o" is no count of days

@@ -18,7 +18,7 @@ from plugin.money import money
 from plugin.store import Store
 from plugin.ui import question
 from plugin.ui.markdown import number
-from plugin.ui.parse import parse, qualifiers
+from plugin.ui.parse import Command, parse, qualifiers
 from plugin.ui.views import range_title
 from plugin.words import i18n
 from plugin.words.detect import written_in
@@ -75,6 +75,10 @@ def test_what_is_no_question_gets_the_help_in_its_language(store: Store, text: s
 def test_commands_as_typed_are_no_questions(store: Store) -> None:
     for text in ("/usage 7d", "用量 7天", "uso 7d", "usage last 7 days", "/balance", "余额 充值 bob 10", "/top 30d"):
         assert parse(text).question is None, text
+    # An admin's sub-command stays one, even when a name in it is a question's word ("left": the balance).
+    assert parse("/balance add 'Ana Left' 5") == Command(
+        "balance", "add", ("Ana Left", "5"), {}, "/balance add 'Ana Left' 5"
+    )
     plain = ask(store, "用量 7天", "zh")
     assert plain.startswith(i18n.t("zh", "summary_title", balance=money(5_000_000 - 113_333, "$")))
 
@@ -112,6 +116,8 @@ def test_a_question_leads_with_the_number_asked_in_the_readers_language(store: S
     answer = ask(store, "how many tokens did I use this month", "en")
     assert answer.startswith(lead(store, "en", "tokens", ranges.parse("month", now=NOW, tz=None)))
     assert "input 1,010, output 520" in answer.split("\n")[0]
+    answer = ask(store, "what did I spend last week", "en")  # a range of its own name, not two bare dates
+    assert answer.startswith("**Last week (2026-11-16 – 2026-11-22): you spent $0.0000 on 0 replies (0 tokens).**")
 
 
 def test_a_question_naming_a_model_answers_for_that_model(store: Store) -> None:
@@ -143,6 +149,11 @@ def test_a_balance_question_answers_the_balance(store: Store) -> None:
 def test_the_help_suggests_the_closest_commands_in_the_readers_words(store: Store) -> None:
     assert question.closest("usgae 7d", lambda key: True) == ["usage"]
     assert question.closest("userss", lambda key: key != "users") == []  # what the reader may not use is no hint
+    own = sessions.ask(sessions.session(store, ALICE, directory=[ALICE], models=MODELS), "/userss")
+    admins = sessions.ask(
+        sessions.session(store, {**ALICE, "role": "admin"}, directory=[ALICE], models=MODELS), "/userss"
+    )
+    assert "Closest commands" not in own and i18n.t("en", "help_closest", commands="`/users`") in admins
     answer = ask(store, "/usgae 7d", "zh")
     assert i18n.t("zh", "help_closest", commands="`/usage` (用量)") in answer
     assert i18n.t("zh", "help_examples") in answer
