@@ -170,9 +170,11 @@ _RANGED = frozenset({"usage", "models", "days", "records", "top"})  # the report
 
 
 def _is_range(rest: str) -> bool:
-    """Whether the words after a report command are a range (or nothing): "7天", "for the last 30 days"."""
+    """Whether the words after a report command are a range (or nothing), options aside: "7天", "for the last 30
+    days", "all user:bob"."""
+    words = [w for w in _split(rest) if not ((option := _OPTION.match(w)) and option.group(1).lower() in _OPTION_KEYS)]
     try:
-        ranges.parse(qualifiers(_split(rest))[1], now=0.0, tz=None)
+        ranges.parse(qualifiers(words)[1], now=0.0, tz=None)
     except InvalidRange:
         return False
     return True

@@ -73,7 +73,8 @@ def test_what_is_no_question_gets_the_help_in_its_language(store: Store, text: s
 
 
 def test_commands_as_typed_are_no_questions(store: Store) -> None:
-    for text in ("/usage 7d", "用量 7天", "uso 7d", "usage last 7 days", "/balance", "余额 充值 bob 10", "/top 30d"):
+    typed = ("/usage 7d", "用量 7天", "uso 7d", "usage last 7 days", "/balance", "余额 充值 bob 10", "/top 30d")
+    for text in (*typed, "/usage all user:bob@example.com", "/usage user:bob@example.com"):
         assert parse(text).question is None, text
     # An admin's sub-command stays one, even when a name in it is a question's word ("left": the balance).
     assert parse("/balance add 'Ana Left' 5") == Command(
