@@ -53,7 +53,9 @@ def lead(
         with_model if model_id else plain,
         range=range_title(rng, session.lang),
         cost=money(sums["cost"], session.symbol),
-        calls=number(sums["calls"], session.lang),
+        replies=session.t(
+            "replies_one" if sums["calls"] == 1 else "replies_many", count=number(sums["calls"], session.lang)
+        ),
         tokens=number(sums["input_tokens"] + sums["output_tokens"], session.lang),
         input=number(sums["input_tokens"], session.lang),
         output=number(sums["output_tokens"], session.lang),

@@ -96,7 +96,9 @@ def lead(store: Store, lang: str, metric: str, rng: ranges.Range, model: str = "
         key,
         range=range_title(rng, lang),
         cost=money(sums["cost"], "$"),
-        calls=number(sums["calls"], lang),
+        replies=i18n.t(
+            lang, "replies_one" if sums["calls"] == 1 else "replies_many", count=number(sums["calls"], lang)
+        ),
         tokens=number(sums["input_tokens"] + sums["output_tokens"], lang),
         input=number(sums["input_tokens"], lang),
         output=number(sums["output_tokens"], lang),
@@ -129,6 +131,7 @@ def test_a_question_naming_a_model_answers_for_that_model(store: Store) -> None:
     assert i18n.t("zh", "records_filter_model", model="llama3:8b") in answer  # that model's replies follow
     by_name = ask(store, "what did I spend this week on llama", "en")  # a display name resolves too
     assert by_name.startswith(lead(store, "en", "cost", week, "llama3:8b"))
+    assert "you spent $0.0022 on llama3:8b, in 1 reply (30 tokens)." in by_name.split("\n")[0]  # one, not "1 replies"
 
 
 def test_a_word_that_names_no_model_does_not_break_the_answer(store: Store) -> None:

@@ -21,14 +21,16 @@ MESSAGES: dict[str, str] = {
     "help_closest": "Closest commands: {commands}.",
     "help_examples": "Or just ask, for example: “how much did I spend this week?”, “how many tokens did I use "
     "yesterday on gpt-4o?”, “what is my balance?”",
-    "answer_cost": "{range}: you spent {cost} on {calls} replies ({tokens} tokens).",
-    "answer_cost_model": "{range}: you spent {cost} on {model}, in {calls} replies ({tokens} tokens).",
-    "answer_tokens": "{range}: you used {tokens} tokens (input {input}, output {output}) in {calls} replies, {cost}.",
+    "answer_cost": "{range}: you spent {cost} on {replies} ({tokens} tokens).",
+    "answer_cost_model": "{range}: you spent {cost} on {model}, in {replies} ({tokens} tokens).",
+    "answer_tokens": "{range}: you used {tokens} tokens (input {input}, output {output}) in {replies}, {cost}.",
     "answer_tokens_model": (
-        "{range}: you used {tokens} tokens on {model} (input {input}, output {output}) in {calls} replies, {cost}."
+        "{range}: you used {tokens} tokens on {model} (input {input}, output {output}) in {replies}, {cost}."
     ),
-    "answer_calls": "{range}: you got {calls} replies ({tokens} tokens, {cost}).",
-    "answer_calls_model": "{range}: you got {calls} replies from {model} ({tokens} tokens, {cost}).",
+    "answer_calls": "{range}: you got {replies} ({tokens} tokens, {cost}).",
+    "answer_calls_model": "{range}: you got {replies} from {model} ({tokens} tokens, {cost}).",
+    "replies_one": "{count} reply",
+    "replies_many": "{count} replies",
     "answer_balance": "Your balance is {balance}.",
     "question_no_model": "No model is called “{model}”, so these numbers are of all your models.",
     "range_last_week": "Last week ({first} – {last})",

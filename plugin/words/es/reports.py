@@ -21,14 +21,16 @@ MESSAGES: dict[str, str] = {
     "help_closest": "Comandos más parecidos: {commands}.",
     "help_examples": "O pregunte sin más, por ejemplo: «¿cuánto gasté esta semana?», «¿cuántos tokens usé ayer en "
     "gpt-4o?», «¿cuál es mi saldo?»",
-    "answer_cost": "{range}: gastó {cost} en {calls} respuestas ({tokens} tokens).",
-    "answer_cost_model": "{range}: gastó {cost} en {model}, en {calls} respuestas ({tokens} tokens).",
-    "answer_tokens": ("{range}: usó {tokens} tokens (entrada {input}, salida {output}) en {calls} respuestas, {cost}."),
+    "answer_cost": "{range}: gastó {cost} en {replies} ({tokens} tokens).",
+    "answer_cost_model": "{range}: gastó {cost} en {model}, en {replies} ({tokens} tokens).",
+    "answer_tokens": ("{range}: usó {tokens} tokens (entrada {input}, salida {output}) en {replies}, {cost}."),
     "answer_tokens_model": (
-        "{range}: usó {tokens} tokens en {model} (entrada {input}, salida {output}) en {calls} respuestas, {cost}."
+        "{range}: usó {tokens} tokens en {model} (entrada {input}, salida {output}) en {replies}, {cost}."
     ),
-    "answer_calls": "{range}: recibió {calls} respuestas ({tokens} tokens, {cost}).",
-    "answer_calls_model": "{range}: {model} le dio {calls} respuestas ({tokens} tokens, {cost}).",
+    "answer_calls": "{range}: recibió {replies} ({tokens} tokens, {cost}).",
+    "answer_calls_model": "{range}: {model} le dio {replies} ({tokens} tokens, {cost}).",
+    "replies_one": "{count} respuesta",
+    "replies_many": "{count} respuestas",
     "answer_balance": "Su saldo es {balance}.",
     "question_no_model": "Ningún modelo se llama «{model}», así que estas cifras son de todos sus modelos.",
     "range_last_week": "La semana pasada ({first} – {last})",

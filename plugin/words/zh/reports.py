@@ -20,14 +20,16 @@ MESSAGES: dict[str, str] = {
     "help_unknown": "没有理解“{text}”。",
     "help_closest": "最接近的命令：{commands}。",
     "help_examples": "也可以直接问，例如：“我这周花了多少？”、“昨天 gpt-4o 用了多少 token？”、“我还剩多少钱？”",
-    "answer_cost": "{range}：你花费了 {cost}，共 {calls} 条回复（{tokens} 个 token）。",
-    "answer_cost_model": "{range}：你在 {model} 上花费了 {cost}，共 {calls} 条回复（{tokens} 个 token）。",
-    "answer_tokens": "{range}：你用了 {tokens} 个 token（输入 {input}，输出 {output}），共 {calls} 条回复，{cost}。",
+    "answer_cost": "{range}：你花费了 {cost}，共 {replies}（{tokens} 个 token）。",
+    "answer_cost_model": "{range}：你在 {model} 上花费了 {cost}，共 {replies}（{tokens} 个 token）。",
+    "answer_tokens": "{range}：你用了 {tokens} 个 token（输入 {input}，输出 {output}），共 {replies}，{cost}。",
     "answer_tokens_model": (
-        "{range}：你在 {model} 上用了 {tokens} 个 token（输入 {input}，输出 {output}），共 {calls} 条回复，{cost}。"
+        "{range}：你在 {model} 上用了 {tokens} 个 token（输入 {input}，输出 {output}），共 {replies}，{cost}。"
     ),
-    "answer_calls": "{range}：你收到了 {calls} 条回复（{tokens} 个 token，{cost}）。",
-    "answer_calls_model": "{range}：{model} 给了你 {calls} 条回复（{tokens} 个 token，{cost}）。",
+    "answer_calls": "{range}：你收到了 {replies}（{tokens} 个 token，{cost}）。",
+    "answer_calls_model": "{range}：{model} 给了你 {replies}（{tokens} 个 token，{cost}）。",
+    "replies_one": "{count} 条回复",
+    "replies_many": "{count} 条回复",
     "answer_balance": "你的余额是 {balance}。",
     "question_no_model": "没有叫“{model}”的模型，所以这些数字是你所有模型的。",
     "range_last_week": "上周（{first} – {last}）",
