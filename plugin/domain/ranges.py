@@ -7,11 +7,13 @@ today, not UTC's. A range is [start, end) in epoch seconds; `all` has no bounds.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import InvalidRange
+from ..words.vocabulary import RANGE_COUNT_WORDS as _COUNTED  # "last", days and weeks, all languages at once
 from ..words.vocabulary import RANGE_NAMES as _NAMED  # the words for each named range, all languages at once
 
 MAX_DAYS = 36_600  # a hundred years: anything longer is a typo, not a report
@@ -61,13 +63,40 @@ def between(first: date, last: date, tz: tzinfo | None, key: str = "custom", day
 
 
 _WORD_TO_KEY = {word: key for key, words in _NAMED.items() for word in words}
-_DAYS = re.compile(
-    r"^(?:last|past|最近|过去|近|últimos|ultimos)?\s*(\d{1,6})\s*(?:d|days?|天|日|días|dias|día|dia)$", re.IGNORECASE
+
+
+def _either(words: Iterable[str]) -> str:
+    """A regex alternation of `words`, the longest first (so "la semana pasada" wins over "semana")."""
+    return "|".join(re.escape(word) for word in sorted(set(words), key=len, reverse=True))
+
+
+# A count of days or weeks: "7d", "last 7 days", "最近3天", "últimos 10 días", "2w" (the words are the languages').
+_COUNT = (
+    rf"(?:(?:{_either(_COUNTED['last'])})\s*)?(\d{{1,6}})\s*"
+    rf"(?:(?P<days>{_either(_COUNTED['days'])})|(?P<weeks>{_either(_COUNTED['weeks'])}))"
 )
-_WEEKS = re.compile(r"^(?:last|past|最近|过去|近|últimas|ultimas)?\s*(\d{1,4})\s*(?:w|weeks?|周|星期|semanas?)$", re.I)
+_COUNTED_RANGE = re.compile(rf"^{_COUNT}$", re.IGNORECASE)
 _DATE = r"(\d{4})-(\d{1,2})-(\d{1,2})"
-_SPAN = re.compile(rf"^{_DATE}\s*(?:\.\.|~|to|至|到|a|hasta|-)\s*{_DATE}$", re.IGNORECASE)
+_SPAN = re.compile(rf"^{_DATE}\s*(?:\.\.|~|to|至|到|al?|hasta|-)\s*{_DATE}$", re.IGNORECASE)
 _ONE_DAY = re.compile(rf"^{_DATE}$")
+# Inside a sentence, a Latin-script phrase must stand as whole words ("day" is not in "yesterday"); Chinese needs
+# no spaces ("我这周花了多少").
+_LETTER = r"a-z0-9áéíóúñü"
+_IN_TEXT = re.compile(
+    rf"(?<![{_LETTER}])(?:{_DATE}(?:\s*(?:\.\.|~|至|到)\s*|\s+(?:to|al?|hasta)\s+){_DATE}|{_DATE}|{_COUNT}"
+    rf"|{_either(_WORD_TO_KEY)})(?![{_LETTER}])",
+    re.IGNORECASE,
+)
+
+
+def find(text: str) -> tuple[int, int] | None:
+    """Where a sentence names a range ("how much did I spend last week", "过去10天", "la semana pasada"): the
+    [start, end) of its longest range phrase (the first of equals), which `parse` reads; None when it names none."""
+    best: tuple[int, int] | None = None
+    for match in _IN_TEXT.finditer(text[:4_000]):
+        if best is None or match.end() - match.start() > best[1] - best[0]:
+            best = match.span()
+    return best
 
 
 def _date(y: str, m: str, d: str, text: str) -> date:
@@ -101,13 +130,12 @@ def parse(text: str | None, *, now: float, tz: tzinfo | None, default: str = "30
         return between(last.replace(day=1), last, tz, "last_month")
     if key == "all":
         return Range("all", None, None)
-    for pattern, unit in ((_DAYS, 1), (_WEEKS, 7)):
-        match = pattern.match(phrase)
-        if match:
-            count = int(match.group(1)) * unit
-            if not 1 <= count <= MAX_DAYS:
-                raise InvalidRange(text=raw)
-            return between(day - timedelta(days=count - 1), day, tz, "days", days=count)
+    match = _COUNTED_RANGE.match(phrase)
+    if match:
+        count = int(match.group(1)) * (7 if match.group("weeks") else 1)
+        if not 1 <= count <= MAX_DAYS:
+            raise InvalidRange(text=raw)
+        return between(day - timedelta(days=count - 1), day, tz, "days", days=count)
     match = _SPAN.match(phrase)
     if match:
         first = _date(match[1], match[2], match[3], raw)

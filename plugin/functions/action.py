@@ -17,7 +17,8 @@ from .. import openwebui
 from ..app.session import open_session
 from ..domain import ranges
 from ..ui import buttons
-from ..words import Language, i18n
+from ..ui.parse import message_text
+from ..words import Language, OptionalLanguage, detect, i18n
 from ..words.reports import REPORTS
 from .valves import DatabaseUrl, store_target
 
@@ -79,6 +80,12 @@ class Action:
             ranges.zone(value)  # raises for an unknown zone, so the admin sees it when saving
             return value.strip()
 
+    class UserValves(BaseModel):
+        language: OptionalLanguage = Field(
+            default="",
+            description="Your language for the buttons' messages; empty: the language you write in, else the admin's.",
+        )
+
     def __init__(self) -> None:
         self.valves = self.Valves()
 
@@ -92,8 +99,10 @@ class Action:
         __request__: Any = None,
     ) -> dict[str, Any]:
         user = __user__ if isinstance(__user__, dict) else {}
-        lang = i18n.language(self.valves.language)
         body = body if isinstance(body, dict) else {}
+        # The reader's own setting, else the language of their last message in this chat, else the admin's.
+        written = detect.written_in(message_text(body))
+        lang = i18n.language(getattr(user.get("valves"), "language", None), written, self.valves.language)
 
         async def emit(event: dict[str, Any]) -> None:
             if __event_emitter__ is not None:

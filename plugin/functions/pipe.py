@@ -17,7 +17,7 @@ from ..domain import ranges
 from ..errors import MonitorError
 from ..ui import commands
 from ..ui.parse import message_text
-from ..words import Language, OptionalLanguage, i18n
+from ..words import Language, OptionalLanguage, detect, i18n
 from ..words.reports import REPORTS
 from .valves import DatabaseUrl, store_target
 
@@ -57,7 +57,7 @@ class Pipe:
     class UserValves(BaseModel):
         language: OptionalLanguage = Field(
             default="",
-            description="Your language for answers; empty uses the admin's choice.",
+            description="Your language for answers; empty: the language you write in, else the admin's.",
         )
 
     def __init__(self) -> None:
@@ -73,7 +73,9 @@ class Pipe:
         __request__: Any = None,
     ) -> AsyncIterator[str] | str:
         user = __user__ if isinstance(__user__, dict) else {}
-        lang = i18n.language(getattr(user.get("valves"), "language", None), self.valves.language)
+        # The reader's own setting, else the language they wrote in ("我这周花了多少"), else the admin's.
+        written = detect.written_in(message_text(body))
+        lang = i18n.language(getattr(user.get("valves"), "language", None), written, self.valves.language)
         if __task__:
             # Open WebUI asks the chat's model for titles, tags and follow-ups: answer cheaply, never a report.
             return _task_answer(str(__task__), lang)

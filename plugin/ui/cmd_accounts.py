@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..app.session import Session
 from ..errors import InvalidAmount
 from ..money import parse_amount
-from . import admin_views, cmd_budgets, cmd_reports
+from . import admin_views, cmd_budgets, cmd_questions, cmd_reports
 from .cmd_common import help_text, shown
 from .parse import Command
 
@@ -27,6 +27,9 @@ async def balance(session: Session, command: Command) -> str:
     if command.args and session.is_admin:
         return await cmd_reports.users(session, command)
     answer = await cmd_reports.usage(session, Command("usage", args=("today",)))
+    if command.question is not None:  # "我还剩多少钱": the balance first, in a line
+        line = await session.store.run(cmd_questions.balance_line, session.store, session)
+        answer = f"{line}\n\n{answer}" if line else answer
     allowance = await cmd_budgets.allowance_line(session, session.user["id"])
     return answer + ("\n\n" + allowance if allowance else "")
 

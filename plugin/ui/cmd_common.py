@@ -7,11 +7,17 @@ from collections.abc import Awaitable, Callable
 
 from ..app.session import Session
 from ..domain import ranges
-from . import markdown
+from ..words.vocabulary import SYNONYMS_BY_LANGUAGE
+from . import markdown, question
 from .admin_views import person_label
 from .parse import Command, qualifiers
 
 SHOWN_CAP = 80  # characters of typed text quoted back in an answer
+
+# Who may use each command: everyone (a user sees their own data), or only an Open WebUI admin (`commands.py`
+# registers the handlers; the help's suggestions need the same split, so it is kept here, below both).
+PUBLIC = frozenset({"usage", "models", "days", "records", "balance", "help"})
+ADMIN = frozenset({"users", "top", "prices", "price", "block", "unblock", "export", "import", "reconcile", "budget"})
 
 Handler = Callable[[Session, Command], Awaitable[str]]
 
@@ -44,10 +50,25 @@ def number(text: str | None, default: int) -> int:
 
 
 async def help_text(session: Session, command: Command) -> str:
+    """The commands; after a message not understood, first what was typed, the closest commands in the reader's
+    words and example questions."""
     parts = [session.t("help_intro")]
     if command.args:
-        parts.insert(0, session.t("help_unknown", text=shown(" ".join(command.args))))
+        typed = " ".join(command.args)
+        lead = [session.t("help_unknown", text=shown(typed))]
+        near = question.closest(typed, lambda key: session.is_admin or key in PUBLIC)
+        if near:
+            words = ", ".join(_command_words(key, session.lang) for key in near)
+            lead.append(session.t("help_closest", commands=words))
+        lead.append(session.t("help_examples"))
+        parts[:0] = lead
     parts.append(session.t("help_user"))
     if session.is_admin:
         parts.append(session.t("help_admin"))
     return "\n\n".join(parts)
+
+
+def _command_words(key: str, lang: str) -> str:
+    """`/usage`, with the reader's own word for it when that is another: `/usage` (用量)."""
+    own = SYNONYMS_BY_LANGUAGE.get(lang, {}).get(key, ())
+    return f"`/{key}`" + (f" ({own[0]})" if own and own[0] != key else "")

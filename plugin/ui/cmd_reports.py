@@ -7,18 +7,31 @@ from __future__ import annotations
 from ..app.session import Session
 from ..domain import ranges, reports
 from ..store import Store
-from . import views
+from . import cmd_questions, views
 from .admin_views import person_label
 from .cmd_common import number, range_of, shown, target_user
 from .parse import QUALIFIER_KEYS, Command, qualifiers
 
 
 async def usage(session: Session, command: Command) -> str:
+    """Balance and totals, then per model and per day. A plain question ("我这周花了多少") leads with the number it
+    asked; one naming a model shows that model's replies instead of the days."""
     _, rng = range_of(session, command)
     user_id, who = await target_user(session, command)
     lang, symbol = session.lang, session.symbol
+    question = command.question
+    model_id, unknown = await cmd_questions.model_of(session, question)
 
     def build(store: Store) -> str:
+        if question is not None and model_id:
+            page = reports.records(store, rng, user_id=user_id, model_id=model_id, page_size=session.page_size)
+            return "\n\n".join(
+                [
+                    cmd_questions.lead(store, session, question, rng, user_id, model_id, unknown),
+                    views.by_model(reports.by_model(store, rng, user_id), rng, lang, symbol),
+                    views.records(page, rng, lang, symbol, session.tz, sort="time", descending=True, model=model_id),
+                ]
+            )
         periods = [rng, ranges.Range("all", None, None)]
         if rng.key != "today":
             periods.insert(0, session.range("today"))
@@ -29,6 +42,8 @@ async def usage(session: Session, command: Command) -> str:
             parts.insert(0, f"**{shown(who)}**")
         parts.append(views.by_model(reports.by_model(store, rng, user_id), rng, lang, symbol))
         parts.append(views.by_day(reports.by_day(store, rng, session.tz, user_id, now=session.now), rng, lang, symbol))
+        if question is not None:
+            parts.insert(0, cmd_questions.lead(store, session, question, rng, user_id, model_id, unknown))
         return "\n\n".join(parts)
 
     return str(await session.store.run(build, session.store))

@@ -11,13 +11,12 @@ from dataclasses import replace
 from ..app.session import Session
 from ..errors import AdminOnly, MonitorError
 from . import cmd_accounts, cmd_budgets, cmd_exchange, cmd_prices, cmd_reports
-from .cmd_common import Handler, help_text
+from .cmd_common import ADMIN, PUBLIC, Handler, help_text
 from .parse import Command, parse
 
-# Who may use each command: everyone (a user sees their own data), or only an Open WebUI admin. Kept beside the
-# handlers, so that a new command is registered in this one file (its words live in words/<code>/).
-PUBLIC = frozenset({"usage", "models", "days", "records", "balance", "help"})
-ADMIN = frozenset({"users", "top", "prices", "price", "block", "unblock", "export", "import", "reconcile", "budget"})
+__all__ = ["ADMIN", "HANDLERS", "PUBLIC", "admin_only", "answer", "reply"]
+
+# Each command's handler; who may use it (`PUBLIC`, `ADMIN`) is in `cmd_common`, which the help's suggestions read.
 
 HANDLERS: dict[str, Handler] = {
     "help": help_text,

@@ -12,8 +12,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..domain import ranges
 from ..domain.tokens import CJK
+from ..errors import InvalidRange
 from ..words.vocabulary import FILLER, OPTION_NAMES, QUALIFIERS, SUBCOMMANDS, SYNONYMS
+from .question import Question, read
 
 MAX_INPUT = 4_000  # a command is a line, not a document; /import's JSON comes as a file or a code block
 
@@ -27,6 +30,7 @@ class Command:
     args: tuple[str, ...] = ()
     options: Mapping[str, str] = field(default_factory=dict)
     raw: str = ""
+    question: Question | None = None  # set when the message was a plain question ("我这周花了多少")
 
     @property
     def rest(self) -> str:
@@ -112,6 +116,14 @@ def parse(text: str) -> Command:
     if not line:
         return Command("help", raw=raw)
     found = _match_prefix(line, SYNONYMS)
+    if found is None or not _settled(*found):
+        # Not a command as typed ("/usage 7d", "用量 7天", "balance add bob 5"): perhaps a plain question.
+        asked = read(line)
+        if asked is not None:
+            question, phrase = asked
+            if question.metric == "balance":
+                return Command("balance", raw=raw, question=question)
+            return Command("usage", args=tuple(phrase.split()), raw=raw, question=question)
     if found is None:
         found = _match_prefix(_strip_filler(line), SYNONYMS)
     if found is None:
@@ -149,9 +161,33 @@ def _scan(line: str) -> tuple[str, str] | None:
     starts += [i for i, char in enumerate(line) if _is_cjk(char)]
     for index in sorted(set(starts)):
         found = _match_prefix(line[index:], SYNONYMS)
-        if found is not None:
-            return found
+        if found is not None and (found[0] not in _RANGED or _is_range(found[1])):
+            return found  # a report word followed by words that are no range is prose: "tell me a joke"
     return None
+
+
+_RANGED = frozenset({"usage", "models", "days", "records", "top"})  # the reports whose words are a range
+
+
+def _is_range(rest: str) -> bool:
+    """Whether the words after a report command are a range (or nothing), options aside: "7天", "for the last 30
+    days", "all user:bob"."""
+    words = [w for w in _split(rest) if not ((option := _OPTION.match(w)) and option.group(1).lower() in _OPTION_KEYS)]
+    try:
+        ranges.parse(qualifiers(words)[1], now=0.0, tz=None)
+    except InvalidRange:
+        return False
+    return True
+
+
+def _settled(name: str, rest: str) -> bool:
+    """Whether a message that starts with a command word is that command as typed: any admin command or
+    sub-command, `usage` with a range, `balance` alone. "spend yesterday on gpt-4o" is rather a question."""
+    if name == "usage":
+        return _is_range(rest)
+    if name == "balance":
+        return not rest or _match_prefix(rest, SUBCOMMANDS["balance"]) is not None or not read(rest)
+    return True
 
 
 _PUNCTUATION = ",.;!?¿¡。，！？；"

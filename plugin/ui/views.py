@@ -45,7 +45,7 @@ def range_title(rng: Range, lang: str) -> str:
         return _t(lang, "range_all")
     if rng.key in ("today", "yesterday"):
         return _t(lang, f"range_{rng.key}", day=first)
-    if rng.key in ("week", "month"):
+    if rng.key in ("week", "month", "last_week", "last_month"):
         return _t(lang, f"range_{rng.key}", first=first, last=last)
     if rng.key == "days":
         return _t(lang, "range_days", days=rng.days, first=first, last=last)

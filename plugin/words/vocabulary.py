@@ -53,3 +53,33 @@ INIT_WORDS = _joined(m.INIT_WORDS for m in _ALL)
 PART_WORDS: dict[str, tuple[str, ...]] = {"init": INIT_WORDS, "allowance": _joined(m.ALLOWANCE_WORDS for m in _ALL)}
 # Named time ranges (domain/ranges.py).
 RANGE_NAMES = _joined_tables(m.RANGE_NAMES for m in _ALL)
+RANGE_COUNT_WORDS = _joined_tables(m.RANGE_COUNT_WORDS for m in _ALL)
+# Plain questions (ui/question.py): the words asking for each number, and the words that say nothing.
+METRIC_WORDS = _joined_tables(m.METRIC_WORDS for m in _ALL)
+QUESTION_FILLER = frozenset(_joined(m.QUESTION_FILLER for m in _ALL))
+# Each language's command words apart, to suggest the closest commands in the reader's own words.
+SYNONYMS_BY_LANGUAGE: dict[str, dict[str, tuple[str, ...]]] = {
+    lang: dict(m.SYNONYMS) for lang, m in _BY_LANGUAGE.items()
+}
+
+
+def _words_of(value: object) -> set[str]:
+    """Every single word of a typed-word table (tuples, dicts of them, nested), lower case."""
+    if isinstance(value, str):
+        return set(value.lower().split())
+    if isinstance(value, Mapping):
+        return set().union(*(_words_of(v) for v in value.values())) if value else set()
+    if isinstance(value, tuple):
+        return set().union(*(_words_of(v) for v in value)) if value else set()
+    return set()
+
+
+def _typed_words(module: object) -> frozenset[str]:
+    tables = [value for name, value in vars(module).items() if name.isupper() and name != "MESSAGES"]
+    return frozenset(_words_of(tuple(tables)))
+
+
+# Every word a language's tables hold (for telling the language of a message, words/detect.py), and all of them
+# (a word in none of them, in a question, may name a model).
+WORDS_BY_LANGUAGE: dict[str, frozenset[str]] = {lang: _typed_words(m) for lang, m in _BY_LANGUAGE.items()}
+KNOWN_WORDS = frozenset().union(*WORDS_BY_LANGUAGE.values())

@@ -10,11 +10,13 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 from collections.abc import Iterator
 
 import pytest
 
-from plugin.domain import pricing
+from plugin.domain import pricing, ranges, reports
+from plugin.money import money
 from plugin.store import Store
 
 from .fake_upstream import MODEL_GPT
@@ -140,3 +142,38 @@ def test_export_json_then_import_it_as_an_attached_file(owui: OpenWebUI, monitor
     # A user cannot import, even with a file of their own.
     refused = ask(owui, dave["token"], "/import")
     assert refused.startswith("That command is for administrators.")
+
+
+def test_a_question_in_chinese_or_spanish_is_answered_in_it_with_the_stores_numbers(
+    owui: OpenWebUI, monitor: Store, make_user
+) -> None:
+    """A user with no language setting asks in their own words; the admin's valve says English."""
+    store = monitor
+    assert owui.get_valves(PIPE).get("language", "en") == "en"  # unsaved valves are the defaults
+    lin = make_user("lin")
+    ask(owui, owui.admin_token, f"/balance add {lin['email']} 5")
+    owui.chat_saved(lin["token"], MODEL_GPT, "你好 [usage 1000 500]")
+    owui.chat_saved(lin["token"], MODEL_GPT, "再来一次 [usage 200 34]")
+
+    def week() -> dict[str, int]:
+        return reports.totals(store, ranges.parse("week", now=time.time(), tz=None), lin["id"])
+
+    held = week()
+    assert (held["calls"], held["input_tokens"] + held["output_tokens"], held["cost"]) == (2, 1734, 1734 * PER_TOKEN)
+
+    chinese = ask(owui, lin["token"], "我这周花了多少")
+    first = chinese.split("\n")[0]
+    assert first.startswith("**本周（") and "你花费了" in first, chinese
+    tokens = held["input_tokens"] + held["output_tokens"]
+    assert f"你花费了 {money(held['cost'], '$')}，共 {held['calls']} 条回复（{tokens:,} 个 token）" in first
+    assert "**我的用量**" in chinese and "Your usage" not in chinese  # the report below it, in Chinese too
+
+    spanish = ask(owui, lin["token"], "¿cuánto gasté esta semana?", stream=True)
+    first = spanish.split("\n")[0]
+    assert first.startswith("**Esta semana (") and "gastó" in first, spanish
+    assert f"gastó {money(held['cost'], '$')} en {held['calls']} respuestas (1\u00a0734 tokens)" in first
+    assert "Your usage" not in spanish
+
+    balance_zh = ask(owui, lin["token"], "我还剩多少钱")
+    assert balance_zh.startswith(f"**你的余额是 {money(balance(store, lin), '$')}。**"), balance_zh
+    assert week() == held  # asking is never billed

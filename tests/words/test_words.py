@@ -170,7 +170,7 @@ def test_the_valves_offer_the_languages_of_the_one_list() -> None:
     for cls in (Filter, Pipe, Action):
         schema = cls.Valves.model_json_schema()["properties"]["language"]
         assert schema["enum"] == list(LANGUAGES) and schema["type"] == "string" and schema["default"] == "en"
-    for cls in (Filter, Pipe):
+    for cls in (Filter, Pipe, Action):
         schema = cls.UserValves.model_json_schema()["properties"]["language"]
         assert schema["enum"] == ["", *LANGUAGES] and schema["default"] == ""
     assert words.LANGUAGES == LANGUAGES

@@ -18,6 +18,23 @@ MESSAGES: dict[str, str] = {
     "help_intro": "I am the **Usage Monitor**. Ask me about your usage; ranges: `today`, `week`, `month`, "
     "`last week`, `7d`, `all`, `2026-11-01..2026-11-28`.",
     "help_unknown": "I didn't understand “{text}”.",
+    "help_closest": "Closest commands: {commands}.",
+    "help_examples": "Or just ask, for example: “how much did I spend this week?”, “how many tokens did I use "
+    "yesterday on gpt-4o?”, “what is my balance?”",
+    "answer_cost": "{range}: you spent {cost} on {replies} ({tokens} tokens).",
+    "answer_cost_model": "{range}: you spent {cost} on {model}, in {replies} ({tokens} tokens).",
+    "answer_tokens": "{range}: you used {tokens} tokens (input {input}, output {output}) in {replies}, {cost}.",
+    "answer_tokens_model": (
+        "{range}: you used {tokens} tokens on {model} (input {input}, output {output}) in {replies}, {cost}."
+    ),
+    "answer_calls": "{range}: you got {replies} ({tokens} tokens, {cost}).",
+    "answer_calls_model": "{range}: you got {replies} from {model} ({tokens} tokens, {cost}).",
+    "replies_one": "{count} reply",
+    "replies_many": "{count} replies",
+    "answer_balance": "Your balance is {balance}.",
+    "question_no_model": "No model is called “{model}”, so these numbers are of all your models.",
+    "range_last_week": "Last week ({first} – {last})",
+    "range_last_month": "Last month ({first} – {last})",
     "help_user": (
         "| Command | What it shows |\n|---|---|\n"
         "| `/usage [range]` | your balance, spend and tokens, by model and by day, with charts |\n"
@@ -422,3 +439,33 @@ RANGE_NAMES: dict[str, tuple[str, ...]] = {
     "last_month": ("last month", "previous month"),
     "all": ("all", "all time", "total", "ever"),
 }
+
+
+# fmt: off
+
+# The words around a counted range ("last 10 days", "2w"), read by domain/ranges.py: before the number, the units.
+RANGE_COUNT_WORDS: dict[str, tuple[str, ...]] = {
+    "last": ("last", "past"),
+    "days": ("d", "day", "days"),
+    "weeks": ("w", "week", "weeks"),
+}
+
+# Plain questions (ui/question.py): the words that ask for one number, tried in this order (balance first: "how much
+# money is left" asks the balance, not the spend). "usage" words count as asking the spend.
+METRIC_WORDS: dict[str, tuple[str, ...]] = {
+    "balance": ("balance", "left", "remaining", "remain", "credit", "credits"),
+    "tokens": ("tokens", "token"),
+    "calls": ("replies", "reply", "answers", "responses", "messages", "requests", "calls", "chats", "times"),
+    "cost": (
+        "spend", "spent", "spending", "cost", "costs", "money", "pay", "paid", "how much", "expenses", "bill",
+        "usage", "use", "used",
+    ),
+}
+
+# Words a question carries that say nothing by themselves ("what did I spend yesterday on gpt-4o").
+QUESTION_FILLER: tuple[str, ...] = (
+    "how", "much", "many", "what", "what's", "whats", "did", "do", "does", "i", "i've", "ive", "have", "has", "had",
+    "am", "is", "are", "was", "were", "my", "me", "the", "a", "on", "with", "in", "for", "of", "at", "during", "so",
+    "far", "up", "to", "been", "get", "got", "tell", "show", "over", "since", "via", "by", "model", "this", "there",
+)
+# fmt: on

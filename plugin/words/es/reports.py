@@ -18,6 +18,23 @@ MESSAGES: dict[str, str] = {
     "help_intro": "Soy el **Monitor de uso**. Pregúnteme por su uso; periodos: `hoy`, `semana`, `mes`, "
     "`semana pasada`, `7d`, `todo`, `2026-11-01..2026-11-28`.",
     "help_unknown": "No entendí “{text}”.",
+    "help_closest": "Comandos más parecidos: {commands}.",
+    "help_examples": "O pregunte sin más, por ejemplo: «¿cuánto gasté esta semana?», «¿cuántos tokens usé ayer en "
+    "gpt-4o?», «¿cuál es mi saldo?»",
+    "answer_cost": "{range}: gastó {cost} en {replies} ({tokens} tokens).",
+    "answer_cost_model": "{range}: gastó {cost} en {model}, en {replies} ({tokens} tokens).",
+    "answer_tokens": ("{range}: usó {tokens} tokens (entrada {input}, salida {output}) en {replies}, {cost}."),
+    "answer_tokens_model": (
+        "{range}: usó {tokens} tokens en {model} (entrada {input}, salida {output}) en {replies}, {cost}."
+    ),
+    "answer_calls": "{range}: recibió {replies} ({tokens} tokens, {cost}).",
+    "answer_calls_model": "{range}: {model} le dio {replies} ({tokens} tokens, {cost}).",
+    "replies_one": "{count} respuesta",
+    "replies_many": "{count} respuestas",
+    "answer_balance": "Su saldo es {balance}.",
+    "question_no_model": "Ningún modelo se llama «{model}», así que estas cifras son de todos sus modelos.",
+    "range_last_week": "La semana pasada ({first} – {last})",
+    "range_last_month": "El mes pasado ({first} – {last})",
     "help_user": (
         "| Comando | Qué muestra |\n|---|---|\n"
         "| `/uso [periodo]` | su saldo, gasto y tokens, por modelo y por día, con gráficos |\n"
@@ -425,3 +442,35 @@ RANGE_NAMES: dict[str, tuple[str, ...]] = {
     "last_month": ("mes pasado", "el mes pasado"),
     "all": ("todo", "siempre"),
 }
+
+
+# fmt: off
+
+# The words around a counted range ("últimos 10 días", "2 semanas"), read by domain/ranges.py.
+RANGE_COUNT_WORDS: dict[str, tuple[str, ...]] = {
+    "last": ("últimos", "ultimos", "últimas", "ultimas"),
+    "days": ("días", "dias", "día", "dia"),
+    "weeks": ("semanas", "semana"),
+}
+
+# Plain questions (ui/question.py): the words that ask for one number (balance first: "¿cuánto me queda?").
+METRIC_WORDS: dict[str, tuple[str, ...]] = {
+    "balance": ("saldo", "queda", "quedan", "resta", "restante", "crédito", "credito", "disponible"),
+    "tokens": ("tokens", "token"),
+    "calls": (
+        "respuestas", "respuesta", "mensajes", "mensaje", "llamadas", "peticiones", "solicitudes", "veces",
+        "consultas", "preguntas",
+    ),
+    "cost": (
+        "gasté", "gaste", "gastado", "gastar", "gasto", "gastos", "cuánto", "cuanto", "dinero", "costo", "coste",
+        "costó", "pagué", "pague", "uso", "consumo", "consumí", "consumi", "usé",
+    ),
+}
+
+# Words a question carries that say nothing by themselves ("¿cuántas respuestas llevo hoy?").
+QUESTION_FILLER: tuple[str, ...] = (
+    "cuántos", "cuantos", "cuántas", "cuantas", "qué", "que", "he", "has", "llevo", "me", "yo", "en", "con", "este",
+    "esta", "a", "al", "lo", "hasta", "ahora", "usado", "tengo", "tuve", "modelo", "para", "un", "una", "dime",
+    "durante", "hecho",
+)
+# fmt: on

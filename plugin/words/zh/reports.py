@@ -18,6 +18,22 @@ MESSAGES: dict[str, str] = {
     "help_intro": "我是**用量监控**。可以问我你的用量；时间范围：`今天`、`本周`、`本月`、`上周`、`7天`、`全部`、"
     "`2026-11-01..2026-11-28`。",
     "help_unknown": "没有理解“{text}”。",
+    "help_closest": "最接近的命令：{commands}。",
+    "help_examples": "也可以直接问，例如：“我这周花了多少？”、“昨天 gpt-4o 用了多少 token？”、“我还剩多少钱？”",
+    "answer_cost": "{range}：你花费了 {cost}，共 {replies}（{tokens} 个 token）。",
+    "answer_cost_model": "{range}：你在 {model} 上花费了 {cost}，共 {replies}（{tokens} 个 token）。",
+    "answer_tokens": "{range}：你用了 {tokens} 个 token（输入 {input}，输出 {output}），共 {replies}，{cost}。",
+    "answer_tokens_model": (
+        "{range}：你在 {model} 上用了 {tokens} 个 token（输入 {input}，输出 {output}），共 {replies}，{cost}。"
+    ),
+    "answer_calls": "{range}：你收到了 {replies}（{tokens} 个 token，{cost}）。",
+    "answer_calls_model": "{range}：{model} 给了你 {replies}（{tokens} 个 token，{cost}）。",
+    "replies_one": "{count} 条回复",
+    "replies_many": "{count} 条回复",
+    "answer_balance": "你的余额是 {balance}。",
+    "question_no_model": "没有叫“{model}”的模型，所以这些数字是你所有模型的。",
+    "range_last_week": "上周（{first} – {last}）",
+    "range_last_month": "上个月（{first} – {last}）",
     "help_user": (
         "| 命令 | 内容 |\n|---|---|\n"
         "| `/用量 [范围]` | 余额、花费和 Token，按模型和按天，附图表 |\n"
@@ -371,9 +387,35 @@ ALLOWANCE_WORDS: tuple[str, ...] = ("额度", "补充")
 RANGE_NAMES: dict[str, tuple[str, ...]] = {
     "today": ("今天", "今日"),
     "yesterday": ("昨天", "昨日"),
-    "week": ("本周", "这周", "周"),
+    "week": ("本周", "这周", "周", "这星期", "本星期"),
     "month": ("本月", "这个月", "月"),
     "last_week": ("上周", "上星期"),
     "last_month": ("上月", "上个月"),
-    "all": ("全部", "所有", "总计"),
+    "all": ("全部", "所有", "总计", "一共", "总共"),
 }
+
+
+# fmt: off
+
+# The words around a counted range ("最近3天", "过去2周"), read by domain/ranges.py: before the number, the units.
+RANGE_COUNT_WORDS: dict[str, tuple[str, ...]] = {
+    "last": ("最近", "过去", "近"),
+    "days": ("天", "日"),
+    "weeks": ("周", "星期"),
+}
+
+# Plain questions (ui/question.py): the words that ask for one number (balance first: "还剩多少钱" asks the balance).
+METRIC_WORDS: dict[str, tuple[str, ...]] = {
+    "balance": ("余额", "剩", "额度"),
+    "tokens": ("token", "tokens", "令牌", "词元"),
+    "calls": ("回复", "回答", "几次", "多少次", "次数", "条消息", "消息", "请求", "调用", "对话"),
+    "cost": ("花", "钱", "费用", "花费", "消费", "开销", "成本", "用量", "用了", "使用", "账单", "统计"),
+}
+
+# Words a question carries that say nothing by themselves ("我这周花了多少").
+QUESTION_FILLER: tuple[str, ...] = (
+    "我", "这", "了", "多少", "几", "呢", "吗", "啊", "在", "上",
+    "用", "的", "是", "有", "还", "给", "查", "问", "请问", "帮我", "个", "到",
+    "共", "里", "内", "期间", "模型", "条", "现在", "目前", "一下", "看看",
+)
+# fmt: on
