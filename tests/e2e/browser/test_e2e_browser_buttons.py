@@ -139,6 +139,15 @@ def test_usage_of_this_message_is_added_under_the_reply_and_the_notice_stays(
         page.locator(CARD).first.scroll_into_view_if_needed()
         keep_screenshot(page, "message-usage.png")
 
+        # A cancelled dialog is a passing note: the card and the notice stay as they were.
+        press(page, "Usage dashboard")
+        dialog = page.get_by_role("dialog", name="Usage dashboard")
+        sync_api.expect(dialog).to_be_visible(timeout=WAIT_MS)
+        dialog.get_by_role("button", name="Cancel", exact=True).click()
+        sync_api.expect(page.get_by_text("Cancelled; nothing was changed.").first).to_be_visible(timeout=WAIT_MS)
+        card(page, "balance after:")
+        assert status_lines(page) == [line]
+
         page.reload()
         sync_api.expect(page.get_by_text(REPLY_TEXT, exact=True).first).to_be_visible(timeout=WAIT_MS)
         card(page, "balance after:")
