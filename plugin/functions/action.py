@@ -108,6 +108,8 @@ class Action:
 
         async def show(page: str) -> None:
             # replace: the newest card takes the place of an earlier press's, instead of piling up under the reply
+            # (Open WebUI's chat page replaces a message's embeds on every such event and saves its own copy of
+            # the chat after the press, so anything else would differ between now and after a reload)
             await emit({"type": "embeds", "data": {"embeds": [page], "replace": True}})
 
         button = str(__id__ or "")
