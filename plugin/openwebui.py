@@ -71,13 +71,21 @@ def model_lookup(request: Any) -> Any:
 
 
 def is_monitor_pipe(request: Any, model: Mapping[str, Any] | None) -> bool:
-    """Whether this model is our own report pipe (never billed): its loaded instance says so."""
+    """Whether this model is our own report pipe (never billed): its loaded instance says so. A workspace model
+    over the pipe (the installer's admin-only "Usage Monitor (admin)") is the pipe too: its `base_model_id` names it.
+    """
     if not model or not model.get("pipe"):
         return False
-    function_id = str(model.get("id", "")).split(".", 1)[0]
+    info = model.get("info")
+    base = str(info.get("base_model_id") or "") if isinstance(info, Mapping) else ""
     functions = getattr(getattr(getattr(request, "app", None), "state", None), "FUNCTIONS", None) or {}
-    instance = functions.get(function_id) if isinstance(functions, Mapping) else None
-    return getattr(instance, "openwebui_monitor_role", None) == "report"
+    if not isinstance(functions, Mapping):
+        return False
+    for model_id in (str(model.get("id", "")), base):
+        instance = functions.get(model_id.split(".", 1)[0]) if model_id else None
+        if getattr(instance, "openwebui_monitor_role", None) == "report":
+            return True
+    return False
 
 
 def model_list(request: Any) -> list[dict[str, Any]]:

@@ -44,6 +44,7 @@ from plugin.app import session as session_module
 from plugin.domain import exchange, pricing
 from plugin.errors import AdminOnly
 from plugin.functions import action as action_module
+from plugin.functions import admin_action as admin_action_module
 from plugin.functions import pipe as pipe_module
 from plugin.store import TABLES, Store
 from plugin.ui import buttons, cmd_common, commands, dashboard, markdown, parse
@@ -194,15 +195,18 @@ class World:
         return asyncio.run(go())
 
     def press(self, user: dict, button: str, *answers: Any, message_id: str = "m0") -> tuple[dict, list[dict], Any]:
-        """Press an Action button (functions/action.py) as `user`: (its result, the events, the dialog)."""
+        """Press an Action button as `user`, in the Function that shows it (functions/action.py for everyone's,
+        functions/admin_action.py for the admin's): (its result, the events, the dialog)."""
         dialog = Dialog(*answers)
         events: list[dict] = []
 
         async def emit(event: dict) -> None:
             events.append(event)
 
+        admin = button in {a["id"] for a in admin_action_module.Action.actions}
+        function = admin_action_module.Action() if admin else action_module.Action()
         result = asyncio.run(
-            action_module.Action().action(
+            function.action(
                 {"chat_id": "c", "id": message_id},
                 __user__=dict(user),
                 __event_emitter__=emit,
@@ -403,7 +407,9 @@ def test_every_button_is_classified_and_the_public_ones_are_pinned() -> None:
     assert set(buttons._BUTTONS) - buttons.ADMIN_BUTTONS == {"usage", "dashboard"}
     assert buttons.ADMIN_BUTTONS <= set(buttons._BUTTONS)
     assert set(BUTTON_ANSWERS) == set(buttons._BUTTONS)
-    assert {a["id"] for a in action_module.Action.actions} == set(buttons._BUTTONS)
+    # Everyone's Function shows the public buttons only; the admin-only one (never global) shows the rest.
+    assert {a["id"] for a in action_module.Action.actions} == set(buttons._BUTTONS) - buttons.ADMIN_BUTTONS
+    assert {a["id"] for a in admin_action_module.Action.actions} == buttons.ADMIN_BUTTONS
 
 
 @pytest.mark.parametrize("user", NON_ADMINS)
@@ -415,7 +421,9 @@ def test_a_non_admin_pressing_an_admin_button_changes_nothing(
     before = snapshot(store)
     result, events, dialog = world.press(user, button, *BUTTON_ANSWERS[button])
     assert result["text"] == "Sorry, this button is for administrators; nothing was changed."
-    assert dialog.asked == [] and embeds(events) == [] and result["files"] == []
+    assert dialog.asked == [] and result["files"] == []
+    (card,) = embeds(events)  # the refusal, and nothing of anyone's data
+    assert "for administrators" in card and "Bob" not in card and "@example.com" not in card
     assert (world.saved, world.completed) == ([], [])
     assert snapshot(store) == before
 
@@ -558,9 +566,9 @@ def dashboards(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, labels: list[str
         world = World(monkeypatch, store, models=[{"id": x} for x in labels] + [{"id": "fail:" + x} for x in labels])
         pages = [embeds(world.press(ADMIN, "dashboard", "all")[1])]
         pages += [embeds(world.press({**p, "role": "user"}, "dashboard", "all")[1]) for p in people]
-        pages.append(embeds(world.press(ADMIN, "test_models")[1]))
-        assert all(len(found) == 1 for found in pages)
-        return [found[0] for found in pages]
+        tested = embeds(world.press(ADMIN, "test_models")[1])  # progress pages (fixed words), then the results
+        assert all(len(found) == 1 for found in pages) and len(tested) == len(labels) * 2 + 2
+        return [found[0] for found in pages] + [tested[-1]]
     finally:
         store.close()
 
@@ -578,9 +586,12 @@ def test_typed_strings_are_text_on_every_dashboard_page(monkeypatch: pytest.Monk
 
 def test_a_typed_range_never_reaches_the_page(monkeypatch: pytest.MonkeyPatch, store: Store) -> None:
     world = World(monkeypatch, store)
+    (benign,) = embeds(world.press(ADMIN, "dashboard", "sometime")[1])
     for payload in PAYLOADS:
         result, events, _dialog = world.press(ADMIN, "dashboard", payload)
-        assert embeds(events) == [] and "can't read the time range" in result["text"]
+        assert "can't read the time range" in result["text"]
+        (card,) = embeds(events)  # the explanation, as text: the same markup as for a harmless word
+        assert_inert(card, benign, [])
 
 
 # -- CSV: no cell a spreadsheet would run -----------------------------------------------------------------------

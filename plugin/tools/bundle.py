@@ -67,8 +67,15 @@ TARGETS = (
         "admin_action.py",
         "functions.action",
         "Action",
-        "OpenWebUI Monitor Admin Action",
-        "Admin button for OpenWebUI Monitor: manage balances, prices and usage.",
+        "OpenWebUI Monitor Actions",
+        "Buttons under replies for everyone: usage of this message and a usage dashboard.",
+    ),
+    Target(
+        "openwebui_monitor_admin_action.py",
+        "functions.admin_action",
+        "Action",
+        "OpenWebUI Monitor Admin Actions",
+        "Admin buttons under the Usage Monitor (admin) model: test all models, balances and blocks, prices, export.",
     ),
 )
 
@@ -79,8 +86,8 @@ LOADER = '''
 def _install(pkg: str, embedded: dict) -> None:
     """Register the embedded package as `pkg` (once per process) so that its
     relative imports work; a second, different version gets its own name. Each
-    Function embeds only the modules it imports; the three share one package
-    name, so the second and third add their modules to the first's importer."""
+    Function embeds only the modules it imports; all share one package name,
+    so each one loaded later adds its modules to the first one's importer."""
     modules = {}
     files = {}
     for path, text in embedded.items():
@@ -393,7 +400,7 @@ def postgres_schema(root: Path) -> dict[str, str]:
 
 
 def generated(root: Path) -> dict[str, str]:
-    """Every generated file at the repository root: the three Functions and the PostgreSQL schema."""
+    """Every generated file at the repository root: the four Functions and the PostgreSQL schema."""
     return {**render_all(root), **postgres_schema(root)}
 
 

@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     install = sub.add_parser(
         "install",
-        help="create or update the three functions in a running Open WebUI over its REST API",
+        help="create or update the four functions in a running Open WebUI over its REST API",
         description="Idempotent: run it again after `git pull` to update. Needs an admin's credentials "
         "and Open WebUI 0.12.4 or newer.",
     )
@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     uninstall = sub.add_parser(
         "uninstall",
-        help="remove the three functions and the Usage Monitor's model record (the SQLite data is kept)",
+        help="remove the four functions and the Usage Monitor's two model records (the SQLite data is kept)",
         description="Idempotent. The monitor's data stays in DATA_DIR/openwebui_monitor/monitor.db on the server.",
     )
     add_server_arguments(uninstall)

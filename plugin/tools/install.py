@@ -1,4 +1,5 @@
-"""Install or update the three generated Functions in a running Open WebUI over its REST API.
+"""Install or update the four generated Functions in a running Open WebUI over its REST API, with the pipe's
+model record and the admin-only "Usage Monitor (admin)" model record the admin's buttons are attached to.
 
 Idempotent by design: every step reads the server's state first and changes only what differs,
 because Open WebUI 0.12.4's toggle endpoints *flip* a flag (calling them blindly would switch an
@@ -22,21 +23,37 @@ from .bundle import BundleError, stale_bundles
 
 @dataclass(frozen=True)
 class Spec:
-    """One Function to install: its id, source file, display name and Open WebUI type."""
+    """One Function to install: its id, source file, display name and Open WebUI type; whether it is global (on
+    every model; otherwise it is made not global, so buttons never leak onto models users see); and whose stored
+    valves a new install of it starts from (the admin's buttons read the same database as everyone's)."""
 
     id: str
     filename: str
     name: str
     type: str
     make_global: bool
+    valves_from: str = ""
 
 
 SPECS = (
     Spec("openwebui_monitor_filter", "openwebui_monitor_filter.py", "OpenWebUI Monitor", "filter", True),
     Spec("openwebui_monitor_pipe", "openwebui_monitor_pipe.py", "Usage Monitor", "pipe", False),
     Spec("admin_action", "admin_action.py", "OpenWebUI Monitor Actions", "action", True),
+    Spec(
+        "openwebui_monitor_admin_action",
+        "openwebui_monitor_admin_action.py",
+        "OpenWebUI Monitor Admin Actions",
+        "action",
+        False,
+        valves_from="admin_action",
+    ),
 )
-PIPE = SPECS[1]
+PIPE, ADMIN_ACTION = SPECS[1], SPECS[3]
+# Open WebUI 0.12.4 shows a model's buttons to everyone who may use the model, so the admin's buttons go on a model
+# only admins see: a workspace model over the pipe with no access grants (admins see every model; users only those
+# granted to them), listing the admin's Function in `meta.actionIds`.
+ADMIN_MODEL_ID, ADMIN_MODEL_NAME = "openwebui_monitor_admin", "Usage Monitor (admin)"
+ADMIN_MODEL_NOTE = "the Usage Monitor for admins, with the admin buttons under its replies"
 PUBLIC_READ = {"principal_type": "user", "principal_id": "*", "permission": "read"}
 # The oldest Open WebUI this installer and the functions were verified against (the REST API, the
 # loader's rules and the model-record grants all changed across 0.x releases).
@@ -138,11 +155,12 @@ class Installer:
         grant = self.group_grant() if self.group else None
         summary = [self.install_function(s, sources[s.id], s.id in existing) for s in SPECS]
         summary.append(self.ensure_model_record(frontmatter(sources[PIPE.id]).get("description", ""), grant))
+        summary.append(self.ensure_admin_model())
         summary.append(self.refresh_models())
         return summary
 
     def uninstall(self) -> list[str]:
-        """Remove the three functions and the pipe's model record; the SQLite file is left alone
+        """Remove the four functions and the two model records; the SQLite file is left alone
         (Open WebUI has no endpoint to delete it, and a reinstall should find the balances again)."""
         existing = self.admin_function_ids()
         summary = []
@@ -152,12 +170,13 @@ class Installer:
                 summary.append(f"function {spec.id}: deleted")
             else:
                 summary.append(f"function {spec.id}: not installed")
-        record = self.call("GET", "/api/v1/models/model", params={"id": PIPE.id}, ok=(200, 401, 404))
-        if record.status_code == 200 and record.content.strip() not in (b"", b"null"):
-            self.call("POST", "/api/v1/models/model/delete", json={"id": PIPE.id})
-            summary.append(f"model record {PIPE.id}: deleted")
-        else:
-            summary.append(f"model record {PIPE.id}: not present")
+        for model_id in (PIPE.id, ADMIN_MODEL_ID):
+            record = self.call("GET", "/api/v1/models/model", params={"id": model_id}, ok=(200, 401, 404))
+            if record.status_code == 200 and record.content.strip() not in (b"", b"null"):
+                self.call("POST", "/api/v1/models/model/delete", json={"id": model_id})
+                summary.append(f"model record {model_id}: deleted")
+            else:
+                summary.append(f"model record {model_id}: not present")
         self.json("GET", "/api/models", params={"refresh": "true"})
         summary.append(DATA_NOTE)
         return summary
@@ -222,15 +241,21 @@ class Installer:
                 done.append("updated")
         if record.get("type") != spec.type:
             raise InstallError(f"{spec.id}: Open WebUI loaded it as {record.get('type')!r}, expected {spec.type!r}")
-        if spec.id in self.valves:
-            done += self.merge_valves(spec.id, self.valves[spec.id])
+        overlay = dict(self.valves.get(spec.id) or {})
+        if spec.valves_from and not exists:
+            seed = self.json("GET", f"/api/v1/functions/id/{spec.valves_from}/valves") or {}
+            overlay = {**seed, **overlay}
+            if seed:
+                done.append(f"valves from {spec.valves_from}")
+        if overlay:
+            done += self.merge_valves(spec.id, overlay)
         if not record.get("is_active"):
             record = self.json("POST", f"{base}/toggle")
             done.append("activated")
-        if spec.make_global and not record.get("is_global"):
+        if bool(record.get("is_global")) != spec.make_global:
             record = self.json("POST", f"{base}/toggle/global")
-            done.append("made global")
-        if not record.get("is_active") or (spec.make_global and not record.get("is_global")):
+            done.append("made global" if spec.make_global else "made not global")
+        if not record.get("is_active") or bool(record.get("is_global")) != spec.make_global:
             raise InstallError(f"{spec.id}: state did not change as asked (another admin toggling it?)")
         return f"function {spec.id} ({spec.type}, {spec.name!r}): {', '.join(done) or 'unchanged'}"
 
@@ -298,12 +323,48 @@ class Installer:
             done.append("note: the record is disabled, left as the admin set it")
         return f"model record {PIPE.id}: {', '.join(done) or 'unchanged'}"
 
+    def ensure_admin_model(self) -> str:
+        """The admin-only model the admin's buttons are attached to: a workspace model over the pipe (so it answers
+        the same questions) with no access grants, listing the admin's Function in `meta.actionIds`. An existing
+        record keeps its other fields and the grants an admin gave it."""
+        path = "/api/v1/models/model"
+        response = self.call("GET", path, params={"id": ADMIN_MODEL_ID}, ok=(200, 404))
+        if response.status_code == 404 or response.content.strip() in (b"", b"null"):
+            form = {
+                "id": ADMIN_MODEL_ID,
+                "base_model_id": PIPE.id,
+                "name": ADMIN_MODEL_NAME,
+                "meta": {"description": ADMIN_MODEL_NOTE, "actionIds": [ADMIN_ACTION.id]},
+                "params": {},
+                "access_grants": [],
+                "is_active": True,
+            }
+            self.json("POST", "/api/v1/models/create", json=form)
+            return f"model record {ADMIN_MODEL_ID}: created, admins only, with the admin buttons"
+        record = response.json()
+        meta = dict(record.get("meta") or {})
+        action_ids = list(meta.get("actionIds") or [])
+        if ADMIN_ACTION.id in action_ids and record.get("base_model_id") == PIPE.id:
+            return f"model record {ADMIN_MODEL_ID}: unchanged"
+        meta["actionIds"] = [*action_ids, ADMIN_ACTION.id] if ADMIN_ACTION.id not in action_ids else action_ids
+        form = {
+            "id": ADMIN_MODEL_ID,
+            "base_model_id": PIPE.id,
+            "name": record.get("name") or ADMIN_MODEL_NAME,
+            "meta": meta,
+            "params": record.get("params") or {},
+        }
+        self.json("POST", f"{path}/update", json=form)
+        return f"model record {ADMIN_MODEL_ID}: updated (admin buttons attached)"
+
     def refresh_models(self) -> str:
         """Rebuild the server's model list so the pipe is served at once, and prove it is listed."""
         models = self.json("GET", "/api/models", params={"refresh": "true"}).get("data") or []
-        if PIPE.id not in {m.get("id") for m in models}:
-            raise InstallError(f"{PIPE.id} is not in /api/models after install; see the server log")
-        return f"model list refreshed: {len(models)} models, {PIPE.name!r} among them"
+        listed = {model.get("id") for model in models}
+        missing = [model_id for model_id in (PIPE.id, ADMIN_MODEL_ID) if model_id not in listed]
+        if missing:
+            raise InstallError(f"{', '.join(missing)} not in /api/models after install; see the server log")
+        return f"model list refreshed: {len(models)} models, {PIPE.name!r} and {ADMIN_MODEL_NAME!r} among them"
 
 
 def connect(

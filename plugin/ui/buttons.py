@@ -4,6 +4,9 @@ Open WebUI's dialog call as a plain callable), so it is tested with a fake dialo
 
 Admin writes and exports are `Session` operations, the same ones the pipe's commands call; reports are `reports`
 queries; this module only asks (dialogs), confirms, and words the outcome (`views`, `admin_views`).
+
+Every outcome but a cancellation is a page (`dashboard.note` for words, the dashboard or the test table) shown as
+a card under the reply; a button never writes the status line, which belongs to the reply's cost notice.
 """
 
 from __future__ import annotations
@@ -27,6 +30,14 @@ from . import admin_views, dashboard, views
 from .admin_views import person_label, said, shown_models
 
 ADMIN_BUTTONS = frozenset({"test_models", "topup", "prices", "export"})  # the dashboard: own data for users
+TITLES = {  # the card's heading per button: the words of the button itself
+    "usage": "usage_title",
+    "dashboard": "dash_title",
+    "test_models": "test_title",
+    "topup": "topup_title",
+    "prices": "prices_button_title",
+    "export": "export_title",
+}
 TEST_PROMPT = "Reply with the single word: ok"
 TEST_TIMEOUT = 30.0  # seconds one model may take before it is reported as timed out
 TEST_CONCURRENCY = 4  # models asked at once: enough to be quick, few enough not to flood a provider
@@ -41,11 +52,15 @@ class DialogUnavailable(MonitorError):
 
 @dataclass
 class Outcome:
-    """What a button leaves behind: a status line, optionally an HTML embed and downloadable files."""
+    """What a button leaves behind: its answer in words (`text`, or `lines` when it has several parts), the page
+    shown under the reply (`html`; `press` makes one from the words when a handler has none), downloadable files.
+    A cancelled press leaves nothing under the reply: the front-end only says so in passing."""
 
     text: str
     html: str = ""
     files: list[dict[str, Any]] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+    cancelled: bool = False
 
 
 @dataclass
@@ -56,7 +71,7 @@ class Press:
     chat_id: str
     message_id: str
     ask: Callable[[dict[str, Any]], Awaitable[Any]] | None = None  # Open WebUI's __event_call__
-    progress: Callable[[str], Awaitable[None]] | None = None  # a status line while working
+    progress: Callable[[str], Awaitable[None]] | None = None  # a page shown while working (HTML)
     complete: Callable[[str, str], Awaitable[str]] | None = None  # (model id, prompt) -> reply text
     skip_model: Callable[[Mapping[str, Any]], bool] = lambda _model: False
 
@@ -70,11 +85,19 @@ async def press(button: str, p: Press) -> Outcome:
     if handler is None:
         return Outcome(p.t("error_generic"))
     if button in ADMIN_BUTTONS and not p.session.is_admin:
-        return Outcome(p.t("button_admin_only"))
-    try:
-        return await handler(p)
-    except MonitorError as exc:
-        return Outcome(exc.message(p.session.lang))
+        outcome = Outcome(p.t("button_admin_only"))
+    else:
+        try:
+            outcome = await handler(p)
+        except MonitorError as exc:
+            outcome = Outcome(exc.message(p.session.lang))
+    if not outcome.html and not outcome.cancelled:
+        outcome.html = dashboard.note(p.t(TITLES[button]), outcome.lines or [outcome.text], p.session.lang)
+    return outcome
+
+
+def _cancelled(p: Press) -> Outcome:
+    return Outcome(p.t("button_cancelled"), cancelled=True)
 
 
 # -- dialogs ------------------------------------------------------------------------------------------------
@@ -110,11 +133,17 @@ async def _usage(p: Press) -> Outcome:
     record = await p.session.message_usage(p.chat_id, p.message_id)
     if record is None:
         return Outcome(p.t("message_not_billed"))
-    return Outcome(usage_text(record, p.session.lang, p.session.symbol, p.session.tz))
+    lines = usage_lines(record, p.session.lang, p.session.symbol, p.session.tz)
+    return Outcome(" | ".join(lines), lines=lines)
 
 
 def usage_text(record: Mapping[str, Any], lang: str, symbol: str, tz: Any = None) -> str:
     """One line: model, the four token counts, cost, price source, balance after, time and speed, when."""
+    return " | ".join(usage_lines(record, lang, symbol, tz))
+
+
+def usage_lines(record: Mapping[str, Any], lang: str, symbol: str, tz: Any = None) -> list[str]:
+    """The parts of a message's record, one per line of its card."""
     t = i18n.t
     tokens = t(
         lang,
@@ -139,7 +168,7 @@ def usage_text(record: Mapping[str, Any], lang: str, symbol: str, tz: Any = None
         items.append(t(lang, "time", seconds=f"{seconds:.2f}"))
         items.append(t(lang, "speed", rate=f"{record['output_tokens'] / seconds:.1f}"))
     items.append(datetime.fromtimestamp(record["created_at"], tz).strftime("%Y-%m-%d %H:%M:%S"))
-    return " | ".join(items)
+    return items
 
 
 # -- dashboard ----------------------------------------------------------------------------------------------
@@ -153,7 +182,7 @@ async def _dashboard(p: Press) -> Outcome:
     except DialogUnavailable:  # read-only, so no question is no harm: the default range
         answer = text
     if answer is None:
-        return Outcome(p.t("button_cancelled"))
+        return _cancelled(p)
     text = answer or text
     rng = p.session.range(text)
     session = p.session
@@ -193,7 +222,7 @@ async def _topup(p: Press) -> Outcome:
     session = p.session
     query = await _input(p, p.t("topup_title"), p.t("topup_user_prompt"), "name@example.com")
     if not query:
-        return Outcome(p.t("button_cancelled"))
+        return _cancelled(p)
     person = await session.find_person(query)
     label = person_label(person)
     state = p.t("status_blocked") if person["blocked"] else p.t("status_active")
@@ -204,7 +233,7 @@ async def _topup(p: Press) -> Outcome:
         "5",
     )
     if not what:
-        return Outcome(p.t("button_cancelled"))
+        return _cancelled(p)
     word = what.lower()
     op, amount = "add", 0
     if word in _BLOCK or word in _UNBLOCK:
@@ -222,7 +251,7 @@ async def _topup(p: Press) -> Outcome:
             key = "confirm_add" if amount > 0 else "confirm_deduct"
             question = p.t(key, user=label, amount=money(abs(amount), session.symbol, exact=True))
     if not await _confirm(p, p.t("topup_title"), question):
-        return Outcome(p.t("button_cancelled"))
+        return _cancelled(p)
     reason = "action button"
     if op in ("block", "unblock"):
         change: Any = await session.block(person["id"], op == "block")
@@ -249,13 +278,13 @@ async def _prices(p: Press) -> Outcome:
     session = p.session
     target = await _input(p, p.t("prices_button_title"), p.t("prices_model_prompt"), "gpt-4o")
     if not target:
-        return Outcome(p.t("button_cancelled"))
+        return _cancelled(p)
     if target.lower() in _SYNC:
         preview = await session.sync_connection_prices(dry_run=True)
         if not preview.changed:
             return Outcome(said(preview, session.lang, session.symbol))
         if not await _confirm(p, p.t("prices_button_title"), p.t("confirm_sync", models=shown_models(preview.changed))):
-            return Outcome(p.t("button_cancelled"))
+            return _cancelled(p)
         return Outcome(said(await session.sync_connection_prices(), session.lang, session.symbol))
     if target.lower() in _CATALOGUE:
         return await _catalogue(p)
@@ -267,14 +296,14 @@ async def _prices(p: Press) -> Outcome:
             return Outcome(said(copies, session.lang, session.symbol))
         listed = admin_views.shown_pairs(copies.copied)
         if not await _confirm(p, p.t("prices_button_title"), p.t("confirm_inherit", models=listed)):
-            return Outcome(p.t("button_cancelled"))
+            return _cancelled(p)
         return Outcome(said(await session.inherit_prices(), session.lang, session.symbol))
     model_id = await session.resolve_model(target)
     before = await session.price_of(model_id)
     current = said(price_admin.PriceChange("price_set", model_id, before), session.lang, session.symbol)
     typed = await _input(p, p.t("prices_button_title"), p.t("prices_values_prompt", current=current), "1.5 6")
     if not typed:
-        return Outcome(p.t("button_cancelled"))
+        return _cancelled(p)
     words = typed.replace(",", " ").split()
     if not 1 <= len(words) <= 3:
         raise InvalidAmount(text=typed[:80])
@@ -286,7 +315,7 @@ async def _prices(p: Press) -> Outcome:
     if not await _confirm(
         p, p.t("prices_button_title"), p.t("confirm_price", model=shown_models([model_id]), prices=shown)
     ):
-        return Outcome(p.t("button_cancelled"))
+        return _cancelled(p)
     return Outcome(said(await session.set_price(model_id, **prices), session.lang, session.symbol))
 
 
@@ -299,7 +328,7 @@ async def _catalogue(p: Press) -> Outcome:
     if not preview.models:
         return Outcome(summary)
     if not await _confirm(p, p.t("prices_button_title"), p.t("confirm_catalogue", summary=summary)):
-        return Outcome(p.t("button_cancelled"))
+        return _cancelled(p)
     return Outcome(said(await session.sync_catalogue_prices(), session.lang, session.symbol))
 
 
@@ -311,7 +340,7 @@ async def _undo(p: Press) -> Outcome:
         return Outcome(said(last, session.lang, session.symbol))
     question = p.t("confirm_undo", action=last.action, models=shown_models(last.models))
     if not await _confirm(p, p.t("prices_button_title"), question):
-        return Outcome(p.t("button_cancelled"))
+        return _cancelled(p)
     return Outcome(said(await session.undo_price_change(batch=last.batch), session.lang, session.symbol))
 
 
@@ -332,8 +361,9 @@ async def _export(p: Press) -> Outcome:
     saved_json = await session.save_file(
         session.actor, f"openwebui-monitor-{stamp}.json", json_text.encode("utf-8"), "application/json"
     )
-    text = " | ".join([p.t("export_csv_done", link=saved_csv["url"]), p.t("export_json_done", link=saved_json["url"])])
-    return Outcome(text, files=[saved_csv, saved_json])
+    # The files' names, not their download paths: the files themselves are attached under the reply to click.
+    lines = [p.t("export_csv_done", link=saved_csv["filename"]), p.t("export_json_done", link=saved_json["filename"])]
+    return Outcome(" | ".join(lines), files=[saved_csv, saved_json], lines=lines)
 
 
 # -- test all models ----------------------------------------------------------------------------------------
@@ -341,7 +371,7 @@ async def _export(p: Press) -> Outcome:
 
 async def _test_models(p: Press) -> Outcome:
     """A tiny prompt to every model users can reach (not our report model, not arena models), TEST_CONCURRENCY
-    at a time, each bounded by TEST_TIMEOUT; progress in the status line, results as a table embed."""
+    at a time, each bounded by TEST_TIMEOUT; progress and then the results as a page under the reply."""
     if p.complete is None:
         return Outcome(p.t("error_generic"))
     models = [m for m in p.session.models() if m.get("id") and not p.skip_model(m) and m.get("owned_by") != "arena"]
@@ -350,6 +380,13 @@ async def _test_models(p: Press) -> Outcome:
         return Outcome(p.t("test_none"))
     gate = asyncio.Semaphore(TEST_CONCURRENCY)
     done = 0
+
+    async def show_progress() -> None:
+        if p.progress is not None:
+            progress = p.t("test_progress", done=done, total=len(ids))
+            await p.progress(dashboard.note(p.t("test_title"), [progress], p.session.lang))
+
+    await show_progress()
     results: dict[str, tuple[bool, float, str]] = {}
     complete = p.complete
 
@@ -365,8 +402,7 @@ async def _test_models(p: Press) -> Outcome:
             except Exception as exc:  # broad on purpose: any failure of one model is that model's result
                 results[model_id] = (False, time.monotonic() - started, (str(exc) or type(exc).__name__)[:ERROR_CAP])
         done += 1
-        if p.progress is not None:
-            await p.progress(p.t("test_progress", done=done, total=len(ids)))
+        await show_progress()
 
     await asyncio.gather(*(one(model_id) for model_id in ids))
     ok = sum(1 for good, _, _ in results.values() if good)

@@ -38,6 +38,7 @@ minmax(150px,1fr));gap:10px;margin-bottom:16px}.card{border:1px solid #e5e7eb;bo
 svg text{font:11px system-ui,sans-serif;fill:#374151}.legend{list-style:none;margin:0;padding:0}.legend li{display:
 flex;gap:6px;align-items:center;margin:2px 0;font-size:12px}.sw{width:10px;height:10px;border-radius:2px;flex:none}
 .legend .n{margin-left:auto;color:#6b7280;white-space:nowrap}.empty{color:#6b7280;font-style:italic}
+.lines{margin:8px 0 0;padding-left:18px}.lines li{margin:3px 0;overflow-wrap:anywhere}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #e5e7eb;
 vertical-align:top}td.r,th.r{text-align:right}.ok{color:#047857;font-weight:600}.bad{color:#b91c1c;font-weight:600}
 @media (prefers-color-scheme:dark){body{background:#171717;color:#e5e7eb}.card,.panel{border-color:#374151}
@@ -57,11 +58,15 @@ def _t(lang: str, key: str, **params: Any) -> str:
     return i18n.t(lang, key, **params)
 
 
-# Fixed text, no data in it: tells the parent frame how tall the page is, on load and on resize.
+# Fixed text, no data in it: tells the parent frame how tall the page is, on load and whenever the body changes
+# size. It measures the body, not `documentElement.scrollHeight`: that one is never less than the iframe's own
+# height, so a page shown in an iframe a taller page had grown (each press replaces the card in the same iframe)
+# would keep the old height as a blank gap under it.
 RESIZE = (
     "<script>(function(){function h(){parent.postMessage({type:'iframe:height',"
-    "height:document.documentElement.scrollHeight},'*')}"
-    "addEventListener('load',h);addEventListener('resize',h);h();"
+    "height:Math.ceil(document.body.getBoundingClientRect().height)},'*')}"
+    "addEventListener('load',h);addEventListener('resize',h);"
+    "if(window.ResizeObserver){new ResizeObserver(h).observe(document.body)}h();"
     # Again a little later: the parent may attach its listener after the first message.
     "[100,400,1000,2500,5000].forEach(function(t){setTimeout(h,t)})})()</script>"
 )
@@ -69,12 +74,20 @@ RESIZE = (
 
 def page(title: str, subtitle: str, body: str, lang: str) -> str:
     """The page shell; `title` and `subtitle` are escaped here, `body` is HTML built by this module."""
+    sub = f'<div class="sub">{_e(subtitle)}</div>' if subtitle else ""
     return (
         f'<!DOCTYPE html><html lang="{_e(lang)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         f"<title>{_e(title)}</title><style>{CSS}</style></head><body>"
-        f'<h1>{_e(title)}</h1><div class="sub">{_e(subtitle)}</div>{body}{RESIZE}</body></html>'
+        f"<h1>{_e(title)}</h1>{sub}{body}{RESIZE}</body></html>"
     )
+
+
+def note(title: str, lines: Sequence[str], lang: str) -> str:
+    """A button's answer as a small card under the reply: one line per item, wrapped, never cut (a status line is
+    one clamped line, and it belongs to the reply's cost notice)."""
+    items = "".join(f"<li>{_e(line)}</li>" for line in lines)
+    return page(title, "", f'<ul class="lines">{items}</ul>', lang)
 
 
 def cards(items: Sequence[tuple[str, str]]) -> str:

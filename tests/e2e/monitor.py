@@ -1,4 +1,4 @@
-"""Our three functions installed into the shared test server the way an admin installs them, and removed again."""
+"""Our four functions installed into the shared test server the way an admin installs them, and removed again."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from .owui import OpenWebUI
 
 ROOT = Path(__file__).resolve().parents[2]
 FILTER, PIPE, ACTION = "openwebui_monitor_filter", "openwebui_monitor_pipe", "admin_action"
+ADMIN_ACTION, ADMIN_MODEL = "openwebui_monitor_admin_action", "openwebui_monitor_admin"  # admin buttons, their model
 
 
 def install_monitor(owui: OpenWebUI) -> None:
@@ -34,9 +35,9 @@ def installed_monitor(owui: OpenWebUI, extra_models: Sequence[str] = ()) -> Iter
         yield store
     finally:
         store.close()
-        for fid in (FILTER, PIPE, ACTION):
+        for fid in (FILTER, PIPE, ACTION, ADMIN_ACTION):
             owui.delete_function(fid)
-        for model in (PIPE, *extra_models, MODEL_GPT):
+        for model in (PIPE, ADMIN_MODEL, *extra_models, MODEL_GPT):
             owui.delete_model_record(model)
 
 

@@ -1,9 +1,12 @@
 """The action's buttons inside a real Open WebUI 0.12.4, installed by the installer.
 
-Buttons are pressed as the frontend does (POST /api/chat/actions/admin_action.<button> with the chat, message
-and socket session ids). Dialogs are answered by a python-socketio client connected as the presser, the way a
-browser tab answers `__event_call__`. The dashboard embed stored in the chat is rendered in headless Chromium
-and its screenshot kept (pytest's tmp dir, and test-artifacts/, which git ignores).
+Buttons are pressed as the frontend does (POST /api/chat/actions/<function>.<button> with the chat, message
+and socket session ids): everyone's from `admin_action`, the admin's from `openwebui_monitor_admin_action`, which
+the installer attaches only to the admin-only "Usage Monitor (admin)" model (an admin may still call it by id under
+any message, as this module does). Answers are cards (`embeds`) under the message; the status line is left to the
+cost notice. Dialogs are answered by a python-socketio client connected as the presser, the way a browser tab
+answers `__event_call__`. The dashboard embed stored in the chat is rendered in headless Chromium and its
+screenshot kept (pytest's tmp dir, and test-artifacts/, which git ignores).
 """
 
 from __future__ import annotations
@@ -23,12 +26,14 @@ import pytest
 from plugin.store import Store
 
 from .fake_upstream import MODEL_GPT, MODEL_PRICED, FakeUpstream
-from .monitor import ACTION, PIPE, ROOT, ask, installed_monitor
+from .monitor import ACTION, ADMIN_ACTION, ADMIN_MODEL, PIPE, ROOT, ask, installed_monitor
 from .owui import OpenWebUI
 
 socketio = pytest.importorskip("socketio")
 
 PER_TOKEN = 60  # micro-units per token at the default 60 per 1M
+EVERYONE = ("usage", "dashboard")
+ADMINS = ("test_models", "topup", "prices", "export")
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -72,6 +77,7 @@ class Tab:
 
 
 def press(owui: OpenWebUI, token: str, button: str, chat: dict, session: str = "no-browser", **body: Any) -> Any:
+    """Press `button` in the Function that shows it; Open WebUI's refusal (400) is returned as its JSON too."""
     form = {
         "model": MODEL_GPT,
         "messages": [{"id": chat["assistant_id"], "role": "assistant", "content": "x"}],
@@ -80,7 +86,10 @@ def press(owui: OpenWebUI, token: str, button: str, chat: dict, session: str = "
         "session_id": session,
         **body,
     }
-    response = owui.request("POST", f"/api/chat/actions/{ACTION}.{button}", token=token, json=form, timeout=120)
+    function = ADMIN_ACTION if button in ADMINS else ACTION
+    response = owui.request(
+        "POST", f"/api/chat/actions/{function}.{button}", token=token, json=form, timeout=120, check=False
+    )
     return response.json()
 
 
@@ -88,10 +97,24 @@ def message(owui: OpenWebUI, token: str, chat: dict) -> dict:
     return owui.get_chat(token, chat["chat_id"])["chat"]["history"]["messages"][chat["assistant_id"]]
 
 
-def test_buttons_are_installed_on_every_model(owui: OpenWebUI, monitor: Store) -> None:
+def card(owui: OpenWebUI, token: str, chat: dict) -> str:
+    """The one card under the message (each press's replaces the one before)."""
+    (page,) = message(owui, token, chat).get("embeds") or []
+    return page
+
+
+def test_everyones_buttons_on_every_model_the_admins_on_the_admin_model(
+    owui: OpenWebUI, monitor: Store, make_user
+) -> None:
     models = {m["id"]: m for m in owui.refresh_models()}
-    ids = {a["id"] for a in models[MODEL_GPT].get("actions", [])}
-    assert ids >= {f"{ACTION}.{b}" for b in ("usage", "dashboard", "test_models", "topup", "prices", "export")}
+    everyone = {f"{ACTION}.{b}" for b in EVERYONE}
+    assert {a["id"] for a in models[MODEL_GPT].get("actions", [])} == everyone
+    assert {a["id"] for a in models[ADMIN_MODEL].get("actions", [])} == everyone | {
+        f"{ADMIN_ACTION}.{b}" for b in ADMINS
+    }
+    user = make_user("lister")
+    listed = {m["id"] for m in owui.request("GET", "/api/models", token=user["token"]).json()["data"]}
+    assert MODEL_GPT in listed and PIPE in listed and ADMIN_MODEL not in listed
 
 
 def test_usage_details_and_refusals_for_a_user(owui: OpenWebUI, monitor: Store, make_user) -> None:
@@ -100,20 +123,23 @@ def test_usage_details_and_refusals_for_a_user(owui: OpenWebUI, monitor: Store, 
     ask(owui, owui.admin_token, f"/balance add {alice['email']} 5")
     chat = owui.chat_saved(alice["token"], MODEL_GPT, "hello [usage 1000 500] [cached 100] [reasoning 7]")
 
+    statuses = message(owui, alice["token"], chat).get("statusHistory") or []
     result = press(owui, alice["token"], "usage", chat)
     text = result["text"]
     for part in ("fake-gpt", "input 1000", "output 500", "cached 100", "reasoning 7", "$0.0900", "price: default"):
         assert part in text, text
     assert f"balance after: ${(5_000_000 - 1500 * PER_TOKEN) / 1e6:.4f}" in text and "T/s" in text
-    statuses = [s.get("description") for s in message(owui, alice["token"], chat).get("statusHistory") or []]
-    assert text in statuses  # the answer stays under the message
+    page = card(owui, alice["token"], chat)  # the answer stays under the message, one line per part
+    assert all(f"<li>{part}</li>" in page for part in text.split(" | ") if "'" not in part), page
+    assert (message(owui, alice["token"], chat).get("statusHistory") or []) == statuses  # the notice untouched
 
     unbilled = {**chat, "assistant_id": chat["user_message_id"]}
     assert press(owui, alice["token"], "usage", unbilled)["text"].startswith("This message was never billed")
 
+    # The admin's buttons are not on Alice's model: Open WebUI itself refuses them, before our code runs.
     before = store.ledger_for(alice["id"])
-    for button in ("topup", "test_models", "prices", "export"):
-        assert press(owui, alice["token"], button, chat)["text"].startswith("Sorry, this button is for admin")
+    for button in ADMINS:
+        assert press(owui, alice["token"], button, chat) == {"detail": f"Action not available: {ADMIN_ACTION}"}
     assert store.ledger_for(alice["id"]) == before and store.all_prices() == []
 
     # A user's dashboard is their own (no browser tab: the default 30 days).
@@ -184,6 +210,8 @@ def test_admin_buttons_with_dialogs(
         assert owui.request("GET", json_url).json()["format"] == "openwebui-monitor-embedded"
         files = message(owui, boss["token"], chat).get("files") or []
         assert {f.get("url") for f in files} >= {csv_url, json_url}
+        page = card(owui, boss["token"], chat)  # the card names the files; their paths mean nothing to a person
+        assert all(f["name"] in page for f in files) and "/api/v1/files/" not in page
 
         # Prices through a dialog, shown before applied.
         for answer in (MODEL_GPT, "1 2", True):
@@ -206,8 +234,9 @@ def test_admin_buttons_with_dialogs(
         assert len(embeds) == 1, "each press replaces the page under the message"
         assert MODEL_PRICED in page and "500" in page and PIPE not in page, page
         assert "models answered" in result["text"] and page.count('class="bad"') == 1, result
-        progress = [e for e in tab.events if e.get("type") == "status" and "Testing models" in str(e)]
-        assert progress, tab.events
+        progress = [e for e in tab.events if e.get("type") == "embeds" and "Testing models" in str(e)]
+        assert progress, tab.events  # progress is a page in the card, replaced by the results
+        assert [e for e in tab.events if e.get("type") == "status"] == []  # no press wrote the status line
         assert store.one("SELECT COUNT(*) AS n FROM usage")["n"] == usage_rows
     finally:
         tab.close()

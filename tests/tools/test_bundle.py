@@ -65,7 +65,7 @@ def make_package(root: Path, version: str = "1.2.3") -> Path:
         "plugin/functions/__init__.py": "",
         "schema.sql": "CREATE TABLE t (a TEXT DEFAULT '''');\n-- \\ back\\slash '",
     }
-    for cls, mod in (("Filter", "filter"), ("Pipe", "pipe"), ("Action", "action")):
+    for cls, mod in (("Filter", "filter"), ("Pipe", "pipe"), ("Action", "action"), ("Action", "admin_action")):
         files[f"plugin/functions/{mod}.py"] = (
             "from pydantic import BaseModel\n\n"
             "from ..util import schema\n\n\n"

@@ -28,7 +28,8 @@ ROOT = Path(__file__).resolve().parents[2]
 URL = "http://owui.test"
 ADMIN, USER = "admin-token", "user-token"
 CLASSES = {"filter": Filter, "pipe": Pipe, "action": Action}
-IDS = ("openwebui_monitor_filter", "openwebui_monitor_pipe", "admin_action")
+IDS = ("openwebui_monitor_filter", "openwebui_monitor_pipe", "admin_action", "openwebui_monitor_admin_action")
+ADMIN_MODEL = "openwebui_monitor_admin"
 
 
 class FakeOpenWebUI:
@@ -72,7 +73,10 @@ class FakeOpenWebUI:
             return self.model_endpoint(method, path.removeprefix("/api/v1/models"), body, request)
         if path == "/api/models":
             pipes = [{"id": f["id"], "name": f["name"]} for f in self.functions.values() if f["type"] == "pipe"]
-            return httpx.Response(200, json={"data": [p for p in pipes if self.functions[p["id"]]["is_active"]]})
+            served = [p for p in pipes if self.functions[p["id"]]["is_active"]]
+            ids = {p["id"] for p in served}  # workspace models over a served model are served too
+            presets = [{"id": m["id"]} for m in self.models.values() if m.get("base_model_id") in ids]
+            return httpx.Response(200, json={"data": served + presets})
         return httpx.Response(404, json={"detail": "Not Found"})
 
     def function_endpoint(self, method: str, path: str, body: Any) -> httpx.Response:
@@ -102,7 +106,7 @@ class FakeOpenWebUI:
         elif action == "/toggle/global":
             record["is_global"] = not record["is_global"]
         elif action == "/valves" and method == "GET":
-            return httpx.Response(200, json=record["valves"])
+            return httpx.Response(200, content=json.dumps(record["valves"]).encode())  # `null` when never set
         elif action == "/valves/spec":
             return httpx.Response(200, json=CLASSES[record["type"]].Valves.model_json_schema())
         elif action == "/valves/update":
@@ -172,9 +176,18 @@ def test_fresh_install_creates_activates_and_publishes(fake: FakeOpenWebUI, repo
         "openwebui_monitor_filter": "OpenWebUI Monitor",
         "openwebui_monitor_pipe": "Usage Monitor",
         "admin_action": "OpenWebUI Monitor Actions",
+        "openwebui_monitor_admin_action": "OpenWebUI Monitor Admin Actions",
     }
     assert all(f["is_active"] for f in fake.functions.values())
     assert {fid for fid, f in fake.functions.items() if f["is_global"]} == {"openwebui_monitor_filter", "admin_action"}
+    # The admin's buttons: not global, only on the admin-only workspace model over the pipe.
+    admin = fake.models[ADMIN_MODEL]
+    assert (admin["name"], admin["base_model_id"], admin["access_grants"]) == (
+        "Usage Monitor (admin)",
+        "openwebui_monitor_pipe",
+        [],
+    )
+    assert admin["meta"]["actionIds"] == ["openwebui_monitor_admin_action"]
     for fid, f in fake.functions.items():
         header = (repo / f"{fid}.py").read_text().split('"""')[1]
         assert f"description: {f['meta']['description']}\n" in header
@@ -194,7 +207,7 @@ def test_second_run_changes_nothing_and_flips_nothing_back(fake: FakeOpenWebUI, 
     summary = run(fake, repo)
     assert fake.mutations() == []
     assert json.dumps([fake.functions, fake.models], sort_keys=True) == before
-    assert all(line.endswith("unchanged") for line in summary[:4]), summary
+    assert all(line.endswith("unchanged") for line in summary[:6]), summary
 
 
 def test_changed_code_is_updated_in_place_and_stays_on(fake: FakeOpenWebUI, repo: Path) -> None:
@@ -216,6 +229,33 @@ def test_switched_off_function_is_switched_on_without_touching_the_rest(fake: Fa
     run(fake, repo)
     assert fake.mutations() == ["POST /api/v1/functions/id/admin_action/toggle"]
     assert fake.functions["admin_action"]["is_active"] and fake.functions["admin_action"]["is_global"]
+
+
+def test_admin_buttons_made_global_by_hand_are_made_not_global_again(fake: FakeOpenWebUI, repo: Path) -> None:
+    """Global, the admin's buttons would show under every model, to users too."""
+    run(fake, repo)
+    fake.functions["openwebui_monitor_admin_action"]["is_global"] = True
+    fake.calls.clear()
+    summary = run(fake, repo)
+    assert fake.mutations() == ["POST /api/v1/functions/id/openwebui_monitor_admin_action/toggle/global"]
+    assert fake.functions["openwebui_monitor_admin_action"]["is_global"] is False
+    assert summary[3].endswith("made not global")
+
+
+def test_upgrade_gives_the_admin_buttons_the_valves_of_everyones(fake: FakeOpenWebUI, repo: Path) -> None:
+    """An install from before the split: its one Action's valves (the database, language) carry over to the new
+    admin Function, and the admin model's record gains the admin buttons while keeping what an admin set."""
+    run(fake, repo)
+    del fake.functions["openwebui_monitor_admin_action"]
+    fake.functions["admin_action"]["valves"] = {"language": "zh", "db_path": "/data/m.db"}
+    fake.models[ADMIN_MODEL]["meta"] = {"description": "mine", "actionIds": ["other"]}
+    summary = run(fake, repo)
+    assert fake.functions["openwebui_monitor_admin_action"]["valves"] == {"language": "zh", "db_path": "/data/m.db"}
+    assert "valves from admin_action" in summary[3]
+    assert fake.models[ADMIN_MODEL]["meta"] == {"description": "mine", "actionIds": ["other", IDS[3]]}
+    fake.calls.clear()
+    run(fake, repo)
+    assert fake.mutations() == []
 
 
 def test_valves_merge_keeps_admin_values_and_overlays_the_json(fake: FakeOpenWebUI, repo: Path, tmp_path: Path) -> None:
@@ -291,7 +331,7 @@ def test_no_pipe_public_keeps_the_pipe_admin_only(fake: FakeOpenWebUI, repo: Pat
     assert len(fake.models["openwebui_monitor_pipe"]["access_grants"]) == 1
     summary = run(fake, repo, pipe_public=False)
     assert fake.models["openwebui_monitor_pipe"]["access_grants"] == []
-    assert summary[3].endswith("public read removed")
+    assert summary[4].endswith("public read removed")
 
 
 def test_stale_bundle_is_refused_before_any_change(fake: FakeOpenWebUI, repo: Path, tmp_path: Path) -> None:
@@ -355,21 +395,25 @@ def test_uninstall_removes_functions_and_record_keeps_data_and_is_idempotent(fak
     fake.models["fake-gpt"] = {"id": "fake-gpt", "access_grants": []}
     summary = uninstall(URL, api_key=ADMIN, transport=fake.transport())
     assert fake.functions == {} and set(fake.models) == {"fake-gpt"}
-    assert summary[:4] == [
+    assert summary[:6] == [
         "function openwebui_monitor_filter: deleted",
         "function openwebui_monitor_pipe: deleted",
         "function admin_action: deleted",
+        "function openwebui_monitor_admin_action: deleted",
         "model record openwebui_monitor_pipe: deleted",
+        "model record openwebui_monitor_admin: deleted",
     ]
     assert "DATA_DIR/openwebui_monitor/monitor.db" in summary[-1]
     fake.calls.clear()
     again = uninstall(URL, api_key=ADMIN, transport=fake.transport())
     assert fake.mutations() == []
-    assert again[:4] == [
+    assert again[:6] == [
         "function openwebui_monitor_filter: not installed",
         "function openwebui_monitor_pipe: not installed",
         "function admin_action: not installed",
+        "function openwebui_monitor_admin_action: not installed",
         "model record openwebui_monitor_pipe: not present",
+        "model record openwebui_monitor_admin: not present",
     ]
 
 
@@ -385,7 +429,7 @@ def test_group_option_grants_read_to_that_group_instead_of_everyone(fake: FakeOp
     finance = {"principal_type": "group", "principal_id": "grp-1", "permission": "read"}
     grants = [{k: g[k] for k in PUBLIC_READ} for g in fake.models["openwebui_monitor_pipe"]["access_grants"]]
     assert grants == [finance]
-    assert summary[3].endswith("created, read for group 'Finance'")
+    assert summary[4].endswith("created, read for group 'Finance'")
     fake.calls.clear()
     run(fake, repo, group="Finance")
     assert fake.mutations() == []
@@ -394,7 +438,7 @@ def test_group_option_grants_read_to_that_group_instead_of_everyone(fake: FakeOp
     assert grants == [finance, PUBLIC_READ]
     summary = run(fake, repo, group="Finance")
     grants = [{k: g[k] for k in PUBLIC_READ} for g in fake.models["openwebui_monitor_pipe"]["access_grants"]]
-    assert grants == [finance] and summary[3].endswith("now read for group 'Finance'")
+    assert grants == [finance] and summary[4].endswith("now read for group 'Finance'")
 
 
 def test_unknown_group_is_refused_before_any_change(fake: FakeOpenWebUI, repo: Path) -> None:

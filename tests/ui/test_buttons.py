@@ -5,6 +5,7 @@ non-admin pressing an admin button changes nothing."""
 from __future__ import annotations
 
 import asyncio
+import html
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -62,10 +63,34 @@ def ledger(store: Store) -> list[dict]:
 
 
 def test_usage_details_of_a_message(store: Store) -> None:
-    text = press(store, ALICE, "usage").text
+    outcome = press(store, ALICE, "usage")
+    text = outcome.text
     for part in ("gpt-4o", "input 1000", "output 500", "cached 40", "reasoning 3", "$0.111111", "price: default"):
         assert part in text, text
     assert "balance after: $4.8889" in text and "2.00s" in text and "250.0 T/s" in text
+
+
+def test_usage_is_a_card_with_one_line_per_part_none_cut(store: Store) -> None:
+    """The answer is a page under the reply, every part on its own line in full (a status line is one clamped
+    line, and it is the reply's cost notice's)."""
+    outcome = press(store, ALICE, "usage")
+    assert outcome.html.startswith("<!DOCTYPE html>") and "<h1>Usage of this message</h1>" in outcome.html
+    assert len(outcome.lines) == 8 and " | ".join(outcome.lines) == outcome.text
+    for line in outcome.lines:
+        assert f"<li>{html.escape(line)}</li>" in outcome.html, line
+    assert "<li>balance after: $4.8889</li>" in outcome.html
+    zh = press(store, ALICE, "usage", lang="zh").html
+    assert "<h1>本条消息的用量</h1>" in zh
+
+
+def test_every_answer_but_a_cancellation_is_a_card(store: Store) -> None:
+    refused = press(store, ALICE, "topup", Dialog())
+    assert "<h1>Balance or block</h1>" in refused.html and "for administrators" in refused.html
+    unbilled = press(store, BOB, "usage")
+    assert "never billed" in unbilled.html and not unbilled.cancelled
+    cancelled = press(store, ADMIN, "topup", Dialog(False))
+    assert cancelled.cancelled and cancelled.html == "" and cancelled.text.startswith("Cancelled")
+    assert press(store, ADMIN, "dashboard", Dialog(False)).cancelled
 
 
 def test_usage_of_someone_elses_or_an_unbilled_message(store: Store) -> None:
@@ -85,7 +110,7 @@ def test_a_user_pressing_an_admin_button_is_refused_and_nothing_changes(store: S
     dialog = Dialog()
     outcome = press(store, ALICE, button, dialog)
     assert outcome.text == "Sorry, this button is for administrators; nothing was changed."
-    assert dialog.asked == [] and not outcome.html and not outcome.files
+    assert dialog.asked == [] and not outcome.files and "for administrators" in outcome.html
     assert (ledger(store), store.all_prices()) == before
 
 
@@ -185,7 +210,11 @@ def test_export_saves_both_files_for_the_admin(store: Store) -> None:
     assert [s[3] for s in saved] == ["text/csv", "application/json"] and all(s[0] == "a1" for s in saved)
     assert b"gpt-4o" in saved[0][2] and b'"usage"' in saved[1][2]
     assert [f["url"] for f in outcome.files] == ["/api/v1/files/f1/content", "/api/v1/files/f2/content"]
-    assert "/api/v1/files/f1/content" in outcome.text
+    # The answer names the files (their download paths mean nothing to a person); the files are attached.
+    names = [s[1] for s in saved]
+    assert names[0].startswith("openwebui-monitor-usage-") and names[0].endswith(".csv")
+    assert outcome.lines == [f"Usage records as CSV: {names[0]}", f"The whole database as JSON: {names[1]}"]
+    assert "/api/" not in outcome.text and "/api/" not in outcome.html and names[1] in outcome.html
 
 
 # -- test all models ------------------------------------------------------------------------------------------
@@ -212,7 +241,9 @@ def test_models_are_tested_with_failures_and_timeouts_reported(store: Store, mon
     )
     assert sorted(asked) == ["broken", "gpt-4o", "my-gpt", "slow"]  # no arena model, not our own pipe
     assert outcome.text == "2 of 4 models answered."
-    assert progress[-1] == "Testing models: 4/4…" and len(progress) == 4
+    # Progress is a page too (0 of 4 at once, then after each model), replaced by the results.
+    assert len(progress) == 5 and all("<h1>Model test</h1>" in page for page in progress)
+    assert "Testing models: 0/4…" in progress[0] and "Testing models: 4/4…" in progress[-1]
     assert "HTTP 500: &lt;upstream exploded&gt;" in outcome.html and "no answer within 0s" in outcome.html
     assert outcome.html.count('class="ok"') == 2 and outcome.html.count('class="bad"') == 2
 

@@ -237,6 +237,8 @@ MESSAGES: dict[str, str] = {
     "button_admin_only": "Sorry, this button is for administrators; nothing was changed.",
     "button_cancelled": "Cancelled; nothing was changed.",
     "dialog_unavailable": "This button needs the chat open in the browser to ask you questions ({error}).",
+    "usage_title": "Usage of this message",
+    "export_title": "Export usage",
     "dash_title": "Usage dashboard",
     "dash_range_prompt": "Which period? today, 7d, 30d, month, last month, all, or 2026-11-01..2026-11-28",
     "dash_ranking": "Top users by cost",

@@ -241,6 +241,8 @@ MESSAGES: dict[str, str] = {
     "button_admin_only": "Lo siento, este botón es para administradores; no se cambió nada.",
     "button_cancelled": "Cancelado; no se cambió nada.",
     "dialog_unavailable": "Este botón necesita el chat abierto en el navegador para preguntar ({error}).",
+    "usage_title": "Uso de este mensaje",
+    "export_title": "Exportar el uso",
     "dash_title": "Panel de uso",
     "dash_range_prompt": "¿Qué periodo? today, 7d, 30d, month, last month, all o 2026-11-01..2026-11-28",
     "dash_ranking": "Usuarios con más gasto",

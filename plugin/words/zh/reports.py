@@ -226,6 +226,8 @@ MESSAGES: dict[str, str] = {
     "button_admin_only": "抱歉，此按钮仅供管理员使用；没有任何更改。",
     "button_cancelled": "已取消；没有任何更改。",
     "dialog_unavailable": "此按钮需要在浏览器中打开对话才能提问（{error}）。",
+    "usage_title": "本条消息的用量",
+    "export_title": "导出用量",
     "dash_title": "用量仪表盘",
     "dash_range_prompt": "哪个时间段？today、7d、30d、month、last month、all 或 2026-11-01..2026-11-28",
     "dash_ranking": "花费最多的用户",

@@ -17,7 +17,7 @@ from plugin.tools.install import install
 
 from ..fake_upstream import MODEL_GPT
 from ..owui import OpenWebUI
-from .steps import ACTION, CHROMIUM, CHROMIUM_ARGS, FID, PIPE, ROOT, WAIT_MS, sync_api
+from .steps import ACTION, ADMIN_ACTION, ADMIN_MODEL, CHROMIUM, CHROMIUM_ARGS, FID, PIPE, ROOT, WAIT_MS, sync_api
 
 
 @pytest.fixture(scope="module")
@@ -41,15 +41,17 @@ def person(owui: OpenWebUI, monitor: Path, make_user) -> dict:
 
 @pytest.fixture(scope="module")
 def report_model(owui: OpenWebUI, monitor: Path) -> Iterator[str]:
-    """The three functions as the installer leaves them, with the pipe reading the filter's database."""
+    """The functions as the installer leaves them, with the pipe and both Actions reading the filter's database."""
     install(owui.base_url, ROOT, api_key=owui.admin_token)
-    owui.set_valves(PIPE, {"language": "en", "db_path": str(monitor)})
+    for fid in (PIPE, ACTION, ADMIN_ACTION):
+        owui.set_valves(fid, {"language": "en", "db_path": str(monitor)})
     try:
         yield PIPE
     finally:
-        owui.delete_function(PIPE)
-        owui.delete_function(ACTION)
+        for fid in (PIPE, ACTION, ADMIN_ACTION):
+            owui.delete_function(fid)
         owui.delete_model_record(PIPE)
+        owui.delete_model_record(ADMIN_MODEL)
 
 
 @pytest.fixture(scope="module")

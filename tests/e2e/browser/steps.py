@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[3]
 ARTIFACTS = ROOT / "test-artifacts"
 FID = "openwebui_monitor_filter"
 PIPE, ACTION = "openwebui_monitor_pipe", "admin_action"
+ADMIN_ACTION, ADMIN_MODEL = "openwebui_monitor_admin_action", "openwebui_monitor_admin"
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",

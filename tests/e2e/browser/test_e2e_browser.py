@@ -147,11 +147,11 @@ def test_admin_presses_the_dashboard_button_and_sees_the_charts(owui, monitor, r
         dialog.get_by_role("button", name="Confirm", exact=True).click()
         sync_api.expect(dialog).to_be_hidden(timeout=WAIT_MS)
 
-        sync_api.expect(page.get_by_text("Dashboard for All time is below.").first).to_be_visible(timeout=WAIT_MS)
         iframe = page.locator('[id$="-embeds-container"] iframe').first
         sync_api.expect(iframe).to_be_attached(timeout=WAIT_MS)
         embed = iframe.content_frame
         sync_api.expect(embed.get_by_text("Total cost").first).to_be_attached(timeout=WAIT_MS)
+        sync_api.expect(embed.get_by_text("All time").first).to_be_attached(timeout=WAIT_MS)  # the range typed
         svgs = embed.locator("svg")
         sync_api.expect(svgs).to_have_count(3, timeout=WAIT_MS)  # donut, ranking bars, columns per day
         for n in range(3):
