@@ -90,7 +90,7 @@ def test_an_error_is_said_in_the_language_written() -> None:
 
 
 def press(text: str, *, own: str | None = "", admin: str = "en", message_id: str = "m0") -> str:
-    """The status line of the "Usage of this message" button under a chat whose last user message is `text`."""
+    """The text of the "Usage of this message" button's answer under a chat whose last user message is `text`."""
     action = Action()
     action.valves.language = admin  # type: ignore[assignment]
     events: list[dict] = []
@@ -99,8 +99,9 @@ def press(text: str, *, own: str | None = "", admin: str = "en", message_id: str
         events.append(event)
 
     body = {"chat_id": "c", "id": message_id, "messages": [{"role": "user", "content": text}, {"role": "assistant"}]}
-    asyncio.run(action.action(body, __user__=user(own), __event_emitter__=emit, __id__="usage"))
-    return str(events[-1]["data"]["description"])
+    result = asyncio.run(action.action(body, __user__=user(own), __event_emitter__=emit, __id__="usage"))
+    assert events, "the press showed nothing"
+    return str(result["text"])
 
 
 @pytest.mark.usefixtures("store")
