@@ -264,6 +264,25 @@ MESSAGES: dict[str, str] = {
     "test_timeout": "{seconds:.0f} 秒内无回答",
     "col_latency": "延迟",
     "col_error": "错误",
+    # 图表与复数（issue 18）：中文名词不随数量变化，`_one` 与不带后缀的文本相同（见 i18n.tn）。
+    "chart_with_unit": "{chart}（{symbol}）",
+    "row_total": "合计",
+    "replies_count": "{count} 次回复",
+    "replies_count_one": "{count} 次回复",
+    "card_top_model_value_one": "{model} · {calls} 次回复",
+    "others_one": "其他（{count} 个模型）",
+    "earlier_hidden_one": "更早的 {count} 行未在此显示；图表中包含全部数据。",
+    "records_page_one": "第 {page} / {pages} 页 · 共 {total} 条记录",
+    "users_page_one": "第 {page} / {pages} 页 · 共 {total} 位用户",
+    "range_days_one": "最近 {days} 天（{first} – {last}）",
+    "prices_synced_one": "已将 {count} 个模型的连接报价固定为管理员价格：{models}。",
+    "prices_inherited_one": "已为 {count} 个工作区模型复制基础模型的价格：{models}。",
+    "catalogue_synced_one": "已为 {count} 个模型固定目录价格：{models}。`/price undo` 可撤销。",
+    "price_undone_one": "已撤销上一次价格变更（{action}），涉及 {count} 个模型：{models}。",
+    "reconcile_ok_one": "全部 {total} 个余额都与账本一致。",
+    "reconcile_found_one": "{total} 个余额中有 {count} 个与账本不一致；未做任何更改。",
+    "reconcile_holds_one": "进行中的对话有 {count} 笔预扣，共 {amount}，已记入账本。",
+    "test_done_one": "{total} 个模型中 {ok} 个有回答。",
 }
 
 
