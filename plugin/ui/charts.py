@@ -95,11 +95,16 @@ def decimals(step: int) -> int:
     return places
 
 
+# Open WebUI finds code blocks with a lazy match from ``` to the next ```, so a backtick inside the JSON could end
+# the block; and it puts Vega's SVG into the page without the DOMPurify pass it gives Mermaid's. Vega escapes text
+# itself, but no name needs `<` or `>` to reach the SVG, so they become look-alikes.
+_CHART_TEXT = str.maketrans({"`": "'", "<": "‹", ">": "›"})
+
+
 def label(value: Any, limit: int = LABEL_CAP) -> str:
-    """A name or title made safe for a chart: one printable line, at most `limit` characters, and no backtick
-    (Open WebUI finds code blocks with a lazy match from ``` to the next ```, so three inside the JSON would end
-    the block). Quotes and newlines are json.dumps's to escape; Vega draws text as text, never as markup."""
-    return plain(value, limit).replace("`", "'") or "?"
+    """A name or title made safe for a chart: one printable line, at most `limit` characters, none of
+    `_CHART_TEXT`'s characters. Quotes and backslashes are json.dumps's to escape."""
+    return plain(value, limit).translate(_CHART_TEXT) or "?"
 
 
 def _fence(spec: dict[str, Any]) -> list[str]:
