@@ -96,8 +96,8 @@ def decimals(step: int) -> int:
 
 
 # Open WebUI finds code blocks with a lazy match from ``` to the next ```, so a backtick inside the JSON could end
-# the block; and it puts Vega's SVG into the page without the DOMPurify pass it gives Mermaid's. Vega escapes text
-# itself, but no name needs `<` or `>` to reach the SVG, so they become look-alikes.
+# the block. `<` and `>` are safe already twice over (Vega escapes text, and Open WebUI's SVGPanZoom passes every
+# chart through DOMPurify), but no name needs them in a chart, so they become look-alikes: a third wall.
 _CHART_TEXT = str.maketrans({"`": "'", "<": "‹", ">": "›"})
 
 
