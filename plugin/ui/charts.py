@@ -6,8 +6,9 @@ execution queue, which serialises only `mermaid.parse` and `mermaid.render`. Mer
 module-level state: the title of every diagram type in one shared variable (commonDb's `diagramTitle`), a pie's
 slices in the pie module, an xychart's bars in the xychart module. Another block's unqueued parse that lands
 between a diagram's parse and its draw (inside `mermaid.render`) overwrites that state, so the diagram is drawn
-with the other's title, or even the other's bars; on a page load or reload, when all blocks render together,
-this happened in most tries (a pie titled "Cost per day"; a 9-day chart drawn with another answer's days). No
+with the other's title, or even the other's bars. On a page load, when all blocks render together, 4 of the 5
+loads tried while writing this drew a chart wrongly (pies titled "Cost per day", a day chart without its title, a
+9-day chart drawn with another answer's 10 days); tests/e2e/browser/test_e2e_browser_charts.py fails that way. No
 text in the Markdown can order Open WebUI's rendering, so the charts are ```vega-lite blocks instead: Open WebUI
 renders those with `new vega.View(...).toSVG()`, one View per block and no state shared between them.
 

@@ -246,8 +246,8 @@ def dashboard(
         ]
         panels.append(_panel(_t(lang, "dash_ranking"), hbars(bars, lang)))
     unit = days[0].get("unit", "day") if days else "day"
-    title = _t(lang, "chart_with_unit", chart=_t(lang, f"chart_cost_{unit}"), symbol=symbol)
-    panels.append(_panel(title, columns(days, lang, symbol), wide=True))
+    per_day = _t(lang, "chart_with_unit", chart=_t(lang, f"chart_cost_{unit}"), symbol=symbol)
+    panels.append(_panel(per_day, columns(days, lang, symbol), wide=True))
     body = cards(card_items(card, lang, symbol)) + f'<div class="grid">{"".join(panels)}</div>'
     return page(title, subtitle, body, lang)
 

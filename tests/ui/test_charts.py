@@ -178,6 +178,7 @@ def test_the_dashboard_names_its_unit_and_its_others_slice() -> None:
         symbol="€",
     )
     assert "Costo por día (€)" in page and "Otros (1 modelo)" in page and "€0.0010 · 20.0%" in page
+    assert f"<h1>{i18n.t('es', 'dash_title')}</h1>" in page  # the page keeps its own title
 
 
 # -- plurals ----------------------------------------------------------------------------------------------
