@@ -167,15 +167,12 @@ def _(result: UndoResult, lang: str, symbol: str = "$") -> str:
 
 @said.register
 def _(result: ImportResult, lang: str, symbol: str = "$") -> str:
-    text = i18n.t(
-        lang,
-        "import_done",
-        source=i18n.t(lang, f"import_source_{result.source}"),
-        users=result.counts.get("users", 0),
-        usage=result.counts.get("usage", 0),
-        prices=result.counts.get("prices", 0),
-        ledger=result.counts.get("ledger", 0),
-    )
+    counts = {
+        part: i18n.tn(lang, f"count_{part}", n, count=n)
+        for part in ("users", "usage", "prices", "ledger")
+        for n in [result.counts.get(part, 0)]
+    }
+    text = i18n.t(lang, "import_done", source=i18n.t(lang, f"import_source_{result.source}"), **counts)
     if result.backup:
         text += " " + i18n.t(lang, "import_backup", path=result.backup)
     return text

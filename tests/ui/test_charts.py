@@ -14,8 +14,9 @@ import pytest
 
 from plugin.domain.ranges import Range
 from plugin.domain.reports import OTHERS, Page, Slice
+from plugin.domain.restore import ImportResult
 from plugin.money import MICRO, money
-from plugin.ui import charts, dashboard, views
+from plugin.ui import admin_views, charts, dashboard, views
 from plugin.words import LANGUAGES, i18n
 from plugin.words.reports import REPORTS
 
@@ -248,3 +249,16 @@ def test_every_singular_has_its_plural_and_chinese_says_both_alike() -> None:
 def test_a_money_amount_in_a_chart_is_never_a_raw_float() -> None:
     (spec,) = vega(views.distribution([Slice("m", MICRO // 3)], last_days(7), "en", "$"))
     assert spec["data"]["values"][0]["name"] == "m · $0.3333 · 100.0%"
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "Imported 1 user, 2 usage records, 0 prices and 1 ledger entry from "),
+        ("es", "Se importaron 1 usuario, 2 registros de uso, 0 precios y 1 asiento desde "),
+        ("zh", "已导入 1 个用户、2 条用量记录、0 个价格和 1 条账目（来源："),
+    ],
+)
+def test_an_import_counts_each_table_with_its_own_noun(lang: str, expected: str) -> None:
+    result = ImportResult("embedded", {"users": 1, "usage": 2, "prices": 0, "ledger": 1})
+    assert admin_views.said(result, lang).startswith(expected)

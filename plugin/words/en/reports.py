@@ -191,8 +191,8 @@ MESSAGES: dict[str, str] = {
     "prices_inherited": "Copied base model prices to {count} workspace models: {models}.",
     "prices_inherited_none": "No workspace model without prices has a base model with prices; nothing changed.",
     "import_done": (
-        "Imported {users} users, {usage} usage records, {prices} prices and {ledger} ledger entries"
-        " from {source}. Everything that was here before has been replaced."
+        "Imported {users}, {usage}, {prices} and {ledger} from {source}. Everything that was here before has"
+        " been replaced."
     ),
     "import_backup": "The previous data was saved to {path}.",
     "import_source_embedded": "an OpenWebUI Monitor (embedded) export",
@@ -286,6 +286,14 @@ MESSAGES: dict[str, str] = {
     # Charts and plurals (issue 18): a `_one` key is its key's text for the count 1 (see i18n.tn).
     "chart_with_unit": "{chart} ({symbol})",
     "row_total": "Total",
+    "count_users": "{count} users",
+    "count_users_one": "{count} user",
+    "count_usage": "{count} usage records",
+    "count_usage_one": "{count} usage record",
+    "count_prices": "{count} prices",
+    "count_prices_one": "{count} price",
+    "count_ledger": "{count} ledger entries",
+    "count_ledger_one": "{count} ledger entry",
     "replies_count": "{count} replies",
     "replies_count_one": "{count} reply",
     "card_top_model_value_one": "{model} · {calls} reply",

@@ -192,8 +192,7 @@ MESSAGES: dict[str, str] = {
     "prices_inherited": ("Se copiaron los precios del modelo base a {count} modelos del espacio de trabajo: {models}."),
     "prices_inherited_none": "Ningún modelo sin precios tiene un modelo base con precios; no se cambió nada.",
     "import_done": (
-        "Se importaron {users} usuarios, {usage} registros de uso, {prices} precios y {ledger} asientos"
-        " desde {source}. Todo lo anterior ha sido reemplazado."
+        "Se importaron {users}, {usage}, {prices} y {ledger} desde {source}. Todo lo anterior ha sido reemplazado."
     ),
     "import_backup": "Los datos anteriores se guardaron en {path}.",
     "import_source_embedded": "una exportación de OpenWebUI Monitor (integrado)",
@@ -292,6 +291,14 @@ MESSAGES: dict[str, str] = {
     # Gráficos y plurales (issue 18): una clave `_one` es el texto de su clave para la cantidad 1 (ver i18n.tn).
     "chart_with_unit": "{chart} ({symbol})",
     "row_total": "Total",
+    "count_users": "{count} usuarios",
+    "count_users_one": "{count} usuario",
+    "count_usage": "{count} registros de uso",
+    "count_usage_one": "{count} registro de uso",
+    "count_prices": "{count} precios",
+    "count_prices_one": "{count} precio",
+    "count_ledger": "{count} asientos",
+    "count_ledger_one": "{count} asiento",
     "replies_count": "{count} respuestas",
     "replies_count_one": "{count} respuesta",
     "card_top_model_value_one": "{model} · {calls} respuesta",

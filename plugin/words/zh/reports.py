@@ -184,10 +184,7 @@ MESSAGES: dict[str, str] = {
     ),
     "prices_inherited": "已为 {count} 个工作区模型复制基础模型的价格：{models}。",
     "prices_inherited_none": "没有需要继承基础模型价格的工作区模型，未做更改。",
-    "import_done": (
-        "已导入 {users} 个用户、{usage} 条用量记录、{prices} 个价格和 {ledger} 条账目（来源：{source}）。"
-        "原有数据已全部替换。"
-    ),
+    "import_done": ("已导入 {users}、{usage}、{prices}和 {ledger}（来源：{source}）。原有数据已全部替换。"),
     "import_backup": "原有数据已备份到 {path}。",
     "import_source_embedded": "OpenWebUI Monitor（内嵌版）导出文件",
     "import_source_original": "OpenWebUI-Monitor 备份文件",
@@ -267,6 +264,14 @@ MESSAGES: dict[str, str] = {
     # 图表与复数（issue 18）：中文名词不随数量变化，`_one` 与不带后缀的文本相同（见 i18n.tn）。
     "chart_with_unit": "{chart}（{symbol}）",
     "row_total": "合计",
+    "count_users": "{count} 个用户",
+    "count_users_one": "{count} 个用户",
+    "count_usage": "{count} 条用量记录",
+    "count_usage_one": "{count} 条用量记录",
+    "count_prices": "{count} 个价格",
+    "count_prices_one": "{count} 个价格",
+    "count_ledger": "{count} 条账目",
+    "count_ledger_one": "{count} 条账目",
     "replies_count": "{count} 次回复",
     "replies_count_one": "{count} 次回复",
     "card_top_model_value_one": "{model} · {calls} 次回复",
