@@ -29,6 +29,7 @@ from .steps import PIPE, WAIT_MS, evidence_on_failure, keep_screenshot, log_in, 
 
 DAY = 86_400
 USED_DAYS_AGO = (0, 1, 2, 4, 6, 9, 13, 14, 17, 22, 26, 29, 35, 45, 60, 74, 85)  # with usage, within 90 days
+PEAK_DAY_AGO, PEAK = 3, 20_000  # the top day costs a round $0.02: rounding up alone would end the axis on it
 CHARTS = 'svg.marks, svg[id^="mermaid-"]'  # Vega's SVG (and Mermaid's, for the check against the old charts)
 TITLE_JS = """svg => { const t = svg.querySelector('.role-title-text text, .pieTitleText, g.chart-title text');
   return t ? t.textContent : null; }"""
@@ -51,16 +52,18 @@ GEOMETRY_JS = """svg => {
 
 @pytest.fixture(scope="module")
 def reader(owui: OpenWebUI, monitor: Path, report_model: str, make_user) -> Iterator[dict]:
-    """A person with usage on 17 of the last 90 days (two models, costs that differ day to day)."""
+    """A person with usage on 18 of the last 90 days (two models, costs that differ day to day, the highest a
+    round amount)."""
     person = make_user("charts")
     now = time.time()
-    for n, days_ago in enumerate(USED_DAYS_AGO):
+    for n, days_ago in enumerate((*USED_DAYS_AGO, PEAK_DAY_AGO)):
         when = now - days_ago * DAY
         store = Store(monitor, clock=lambda when=when: when)
         try:
             with store.immediate():
                 store.ensure_user(person["id"], person["name"], person["email"], "user")
-                for k, model in enumerate((MODEL_GPT, "demo-model")[: 1 + n % 2]):
+                peak = days_ago == PEAK_DAY_AGO
+                for k, model in enumerate((MODEL_GPT, "demo-model")[: 1 if peak else 1 + n % 2]):
                     store.save_usage(
                         {
                             "chat_id": "seeded",
@@ -70,7 +73,7 @@ def reader(owui: OpenWebUI, monitor: Path, report_model: str, make_user) -> Iter
                             "input_tokens": 100 * (n + 1),
                             "output_tokens": 50,
                             "price_source": "default",
-                            "cost": 1_000 + 700 * ((n * 7) % 11) + 300 * k,
+                            "cost": PEAK if peak else 1_000 + 700 * ((n * 7) % 11) + 300 * k,
                             "balance_after": 0,
                         }
                     )
