@@ -3,7 +3,7 @@ taking that report's data and returning translated text with tables and Vega-Lit
 columns of spend over time; charts.py says why not Mermaid). An empty period says so instead of drawing empty
 tables; a per-day table lists the days with usage and their total, not rows of zeros.
 
-Money goes through `money.money`; names through `markdown.cell` / `markdown.label` (see markdown.py for why).
+Money goes through `money.money`; names through `markdown.cell` (tables) and `charts.label` (charts).
 """
 
 from __future__ import annotations

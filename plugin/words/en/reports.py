@@ -132,7 +132,6 @@ MESSAGES: dict[str, str] = {
     "chart_cost_day": "Cost per day",
     "chart_cost_month": "Cost per month",
     "chart_cost_year": "Cost per year",
-    "chart_axis_cost": "Cost ({symbol})",
     "chart_share_cost": "Cost by model",
     "chart_share_calls": "Replies by model",
     "share_title_cost": "Model share by cost · {range}",

@@ -132,7 +132,6 @@ MESSAGES: dict[str, str] = {
     "chart_cost_day": "Costo por día",
     "chart_cost_month": "Costo por mes",
     "chart_cost_year": "Costo por año",
-    "chart_axis_cost": "Costo ({symbol})",
     "chart_share_cost": "Costo por modelo",
     "chart_share_calls": "Respuestas por modelo",
     "share_title_cost": "Reparto del costo por modelo · {range}",

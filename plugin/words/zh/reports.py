@@ -129,7 +129,6 @@ MESSAGES: dict[str, str] = {
     "chart_cost_day": "每日费用",
     "chart_cost_month": "每月费用",
     "chart_cost_year": "每年费用",
-    "chart_axis_cost": "费用（{symbol}）",
     "chart_share_cost": "各模型费用",
     "chart_share_calls": "各模型回复数",
     "share_title_cost": "模型费用占比 · {range}",
