@@ -128,20 +128,35 @@ def test_only_the_adapter_imports_open_webui() -> None:
 
 
 def is_data_table(tree: ast.Module) -> bool:
-    """A module of literals only (a docstring, imports, names bound to constants, dicts, tuples or strings)."""
+    """A module of literals only: a docstring, imports, and names bound to constants, dicts, tuples, lists or
+    strings, which may repeat a table bound above (`{**BUDGET_SCOPES, ...}`) but compute nothing."""
+    bound: set[str] = set()
     for node in tree.body:
         if isinstance(node, ast.Import | ast.ImportFrom) or (
             isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
         ):
             continue
         value = node.value if isinstance(node, ast.Assign | ast.AnnAssign) else None
-        if value is None:
+        if value is None or not _literal(value, bound):
             return False
-        try:
-            ast.literal_eval(value)
-        except ValueError:
-            return False
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]  # type: ignore[union-attr]
+        bound |= {target.id for target in targets if isinstance(target, ast.Name)}
     return True
+
+
+def _literal(node: ast.AST, bound: set[str]) -> bool:
+    if isinstance(node, ast.Name):
+        return node.id in bound
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        return isinstance(node.operand, ast.Constant)  # -1.5
+    if isinstance(node, ast.Dict):
+        keys = [k for k in node.keys if k is not None]  # None: a `**TABLE` spread, checked among the values
+        return all(_literal(part, bound) for part in (*keys, *node.values))
+    if isinstance(node, ast.Tuple | ast.List | ast.Set):
+        return all(_literal(element, bound) for element in node.elts)
+    return False
 
 
 @pytest.mark.parametrize("name", sorted(modules()))
@@ -153,3 +168,20 @@ def test_no_module_outgrows_a_reading(name: str) -> None:
     lines = len(text.splitlines())
     if lines > MAX_LINES:
         pytest.fail(f"{path.relative_to(PLUGIN.parent)} has {lines} lines (over {MAX_LINES}): split it along a seam")
+
+
+@pytest.mark.parametrize(
+    ("source", "table"),
+    [
+        ('"""Words."""\nA = {"x": ("y",)}\nB = {**A, "z": (1, -1.5, None)}\n', True),
+        ('A = {"x": ("y",)}\nB = {**A, "z": (1, -A, None)}\n', False),
+        ("B = {**A}\n", False),  # a name not bound above is not data of this module
+        ("A = (1,)\nB = A + A\n", False),
+        ("A = sorted([2, 1])\n", False),
+        ("def f():\n    return 1\n", False),
+    ],
+)
+def test_a_data_table_holds_literals_only(source: str, table: bool) -> None:
+    """The size limit spares only modules that compute nothing (the word tables): a sum, a call or a function is
+    code, which must stay small enough to read."""
+    assert is_data_table(ast.parse(source)) is table

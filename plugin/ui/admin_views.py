@@ -109,12 +109,14 @@ def _(result: PriceChange, lang: str, symbol: str = "$") -> str:
 
 @said.register
 def _(result: InheritResult, lang: str, symbol: str = "$") -> str:
-    return i18n.t(lang, result.key, count=len(result.copied), models=shown_pairs(result.copied))
+    return i18n.tn(lang, result.key, len(result.copied), count=len(result.copied), models=shown_pairs(result.copied))
 
 
 @said.register
 def _(result: SyncResult, lang: str, symbol: str = "$") -> str:
-    return i18n.t(lang, result.key, count=len(result.changed), models=shown_models(result.changed))
+    return i18n.tn(
+        lang, result.key, len(result.changed), count=len(result.changed), models=shown_models(result.changed)
+    )
 
 
 @said.register
@@ -123,7 +125,8 @@ def _(result: CatalogueSync, lang: str, symbol: str = "$") -> str:
     parts = [i18n.t(lang, "catalogue_intro", source=_shown(book.source), date=_shown(book.date))]
     if result.applied:
         key = "catalogue_synced" if result.models else "catalogue_synced_none"
-        parts.append(i18n.t(lang, key, count=len(result.models), models=shown_pairs([*result.new, *result.changed])))
+        models = shown_pairs([*result.new, *result.changed])
+        parts.append(i18n.tn(lang, key, len(result.models), count=len(result.models), models=models))
     elif not result.models:
         parts.append(i18n.t(lang, "catalogue_synced_none"))
     else:
@@ -156,22 +159,20 @@ def _(result: UndoResult, lang: str, symbol: str = "$") -> str:
         return i18n.t(lang, "price_undo_moved_on")
     if not result.models:
         return i18n.t(lang, "price_undo_none")
-    return i18n.t(
-        lang, "price_undone", action=_shown(result.action), count=len(result.models), models=shown_models(result.models)
+    count = len(result.models)
+    return i18n.tn(
+        lang, "price_undone", count, action=_shown(result.action), count=count, models=shown_models(result.models)
     )
 
 
 @said.register
 def _(result: ImportResult, lang: str, symbol: str = "$") -> str:
-    text = i18n.t(
-        lang,
-        "import_done",
-        source=i18n.t(lang, f"import_source_{result.source}"),
-        users=result.counts.get("users", 0),
-        usage=result.counts.get("usage", 0),
-        prices=result.counts.get("prices", 0),
-        ledger=result.counts.get("ledger", 0),
-    )
+    counts = {
+        part: i18n.tn(lang, f"count_{part}", n, count=n)
+        for part in ("users", "usage", "prices", "ledger")
+        for n in [result.counts.get(part, 0)]
+    }
+    text = i18n.t(lang, "import_done", source=i18n.t(lang, f"import_source_{result.source}"), **counts)
     if result.backup:
         text += " " + i18n.t(lang, "import_backup", path=result.backup)
     return text
@@ -199,9 +200,17 @@ def price_history(batches: Sequence[Sequence[Mapping[str, Any]]], lang: str, tz:
 
 def reconcile_headline(result: Reconciliation, lang: str, symbol: str = "$") -> list[str]:
     """The facts as plain sentences (no Markdown, so the CLI prints them too): the verdict, then the open holds."""
-    lines = [i18n.t(lang, result.key, count=len(result.differences), total=result.users)]
+    count, total = len(result.differences), result.users
+    # "All 3 balances agree" / "The 1 balance agrees" turns on the total, "1 of 3 balances differs" on the count;
+    # "Repaired 1 of 3 balances" reads right for every count.
+    said_of = {"reconcile_ok": total, "reconcile_found": count}
+    if result.key in said_of:
+        lines = [i18n.tn(lang, result.key, said_of[result.key], count=count, total=total)]
+    else:
+        lines = [i18n.t(lang, result.key, count=count, total=total)]
     if result.open_holds:
-        lines.append(i18n.t(lang, "reconcile_holds", count=result.open_holds, amount=money(result.held, symbol)))
+        held = money(result.held, symbol)
+        lines.append(i18n.tn(lang, "reconcile_holds", result.open_holds, count=result.open_holds, amount=held))
     return lines
 
 

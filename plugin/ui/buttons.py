@@ -78,6 +78,10 @@ class Press:
     def t(self, key: str, **params: Any) -> str:
         return self.session.t(key, **params)
 
+    def tn(self, key: str, n: int, /, **params: Any) -> str:
+        """`key` said of `n` things ("1 of 1 model answered"; see i18n.tn)."""
+        return i18n.tn(self.session.lang, key, n, **params)
+
 
 async def press(button: str, p: Press) -> Outcome:
     """Run one button. Admin buttons refuse everyone else politely, before anything is read or asked."""
@@ -416,7 +420,7 @@ async def _test_models(p: Press) -> Outcome:
         for model_id in ids
     ]
     header = [p.t("col_model"), p.t("col_status"), p.t("col_latency"), p.t("col_error")]
-    summary = p.t("test_done", ok=ok, total=len(ids))
+    summary = p.tn("test_done", len(ids), ok=ok, total=len(ids))
     page = dashboard.results_table(p.t("test_title"), summary, header, rows, p.session.lang)
     return Outcome(summary, html=page)
 

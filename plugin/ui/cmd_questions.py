@@ -11,6 +11,7 @@ from ..domain import ranges, reports
 from ..errors import UnknownModel
 from ..money import money
 from ..store import Store
+from ..words import i18n
 from .cmd_common import shown
 from .markdown import number
 from .question import Question, looks_like_model
@@ -53,9 +54,7 @@ def lead(
         with_model if model_id else plain,
         range=range_title(rng, session.lang),
         cost=money(sums["cost"], session.symbol),
-        replies=session.t(
-            "replies_one" if sums["calls"] == 1 else "replies_many", count=number(sums["calls"], session.lang)
-        ),
+        replies=i18n.tn(session.lang, "replies", sums["calls"], count=number(sums["calls"], session.lang)),
         tokens=number(sums["input_tokens"] + sums["output_tokens"], session.lang),
         input=number(sums["input_tokens"], session.lang),
         output=number(sums["output_tokens"], session.lang),

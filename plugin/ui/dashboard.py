@@ -2,7 +2,8 @@
 shows in a sandboxed iframe under a reply. Its only script is `RESIZE`: the sandbox has no same-origin access,
 so Open WebUI 0.12.4 grows the iframe only when the page posts its height (otherwise it stays ~150 px tall).
 It draws the data `reports.py` computes: the report
-card, the model distribution (a donut), the user ranking (bars) and the spend per day (columns).
+card, the model distribution (a donut), the user ranking (bars) and the spend per day (columns, with the axis
+rules of charts.py that the report model's charts follow too).
 
 Every name, e-mail and model id was typed by someone, so each one goes through `_e` (html.escape) before it
 reaches the page; numbers are formatted here, never interpolated raw. The same page shell renders the
@@ -20,8 +21,9 @@ from ..domain.ranges import Range
 from ..domain.reports import OTHERS, Slice
 from ..money import money
 from ..words import i18n
+from . import charts
 from .markdown import number
-from .views import range_title
+from .views import range_title, slice_name
 
 PALETTE = ("#3b82f6", "#10b981", "#f59e0b", "#ef4444", "#8b5cf6", "#06b6d4", "#ec4899", "#84cc16", "#64748b")
 NAME_CAP = 48  # characters of a label before it is cut (the full text stays in the SVG <title>)
@@ -117,7 +119,7 @@ def donut(slices: Sequence[Slice], lang: str, symbol: str, *, micro: bool = True
     angle = -math.pi / 2
     for n, piece in enumerate(slices):
         color = PALETTE[n % len(PALETTE)]
-        name = _t(lang, "others", count=piece.folded) if piece.label == OTHERS and piece.folded else piece.label
+        name = slice_name(piece, lang) if piece.label == OTHERS and piece.folded else piece.label
         share = piece.value / total
         amount = money(piece.value, symbol) if micro else number(piece.value, lang)
         tip = f"<title>{_e(name)}: {_e(amount)} ({100 * share:.1f}%)</title>"
@@ -175,35 +177,40 @@ def hbars(rows: Sequence[tuple[str, int, str]], lang: str) -> str:
 
 
 def columns(rows: Sequence[Mapping[str, Any]], lang: str, symbol: str) -> str:
-    """Spend per day (or month, year) as columns, with a labelled y axis and a few x labels."""
+    """Spend per day (or month, year) as columns, by charts.py's rules: the y axis ends at a round amount above
+    the highest column (`charts.axis_top`) with a money label per step and no axis title (the unit is in the
+    panel's title); the x axis labels only `charts.tick_indexes`, so labels never run together."""
     if not rows or not any(r["cost"] for r in rows):
         return _empty(lang)
-    width, height, left, bottom, top_pad = 720, 220, 64, 28, 10
+    width, height, left, bottom, top_pad = 720, 220, 72, 28, 10
     plot_w, plot_h = width - left - 10, height - bottom - top_pad
-    peak = max(r["cost"] for r in rows)
-    step = plot_w / len(rows)
-    bar_w = min(48.0, max(1.0, step * 0.7))  # one day alone is a column, not a wall
+    top, step = charts.axis_top(max(r["cost"] for r in rows))
+    slot = plot_w / len(rows)
+    bar_w = min(48.0, max(1.0, slot * 0.7))  # one day alone is a column, not a wall
     parts = []
-    for k in range(5):  # grid lines and y labels at 0, 25, 50, 75, 100 %
-        value = peak * k / 4
-        y = top_pad + plot_h - plot_h * k / 4
+    for k in range(top // step + 1):  # a grid line and a money label at every step, 0 to the top
+        y = top_pad + plot_h - plot_h * k * step / top
         parts.append(
             f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e5e7eb"></line>'
-            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{_e(money(round(value), symbol))}</text>'
+            f'<text class="ylabel" x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">'
+            f"{_e(money(k * step, symbol))}</text>"
         )
-    every = max(1, math.ceil(len(rows) / 8))
+    labelled = set(charts.tick_indexes([r["day"] for r in rows], rows[0].get("unit", "day")))
     for n, r in enumerate(rows):
-        h = plot_h * r["cost"] / peak if peak else 0
-        x = left + n * step + (step - bar_w) / 2
+        h = plot_h * r["cost"] / top
+        x = left + n * slot + (slot - bar_w) / 2
         day = r["day"].isoformat() if hasattr(r["day"], "isoformat") else str(r["day"])
         label = day[:7] if r.get("unit") == "month" else day[:4] if r.get("unit") == "year" else day[5:]
+        replies = i18n.tn(lang, "replies_count", r["calls"], count=number(r["calls"], lang))
         parts.append(
             f'<rect class="col" x="{x:.1f}" y="{top_pad + plot_h - h:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
-            f'fill="{PALETTE[1]}"><title>{_e(day)}: {_e(money(r["cost"], symbol))} · '
-            f"{_e(number(r['calls'], lang))}</title></rect>"
+            f'fill="{PALETTE[1]}"><title>{_e(day)}: {_e(money(r["cost"], symbol))} · {_e(replies)}</title></rect>'
         )
-        if n % every == 0:
-            parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{height - 10}" text-anchor="middle">{_e(label)}</text>')
+        if n in labelled:
+            parts.append(
+                f'<text class="xlabel" x="{x + bar_w / 2:.1f}" y="{height - 10}" text-anchor="middle">'
+                f"{_e(label)}</text>"
+            )
     return f'<svg viewBox="0 0 {width} {height}" width="100%" role="img">{"".join(parts)}</svg>'
 
 
@@ -252,7 +259,8 @@ def dashboard(
         ]
         panels.append(_panel(_t(lang, "dash_ranking"), hbars(bars, lang)))
     unit = days[0].get("unit", "day") if days else "day"
-    panels.append(_panel(_t(lang, f"chart_cost_{unit}"), columns(days, lang, symbol), wide=True))
+    per_day = _t(lang, "chart_with_unit", chart=_t(lang, f"chart_cost_{unit}"), symbol=symbol)
+    panels.append(_panel(per_day, columns(days, lang, symbol), wide=True))
     body = cards(card_items(card, lang, symbol)) + f'<div class="grid">{"".join(panels)}</div>'
     return page(title, subtitle, body, lang)
 

@@ -1,8 +1,9 @@
 """The report model's answers as Markdown for Open WebUI's chat: one function per report of `reports.py`, each
-taking that report's data and returning translated text with tables and Mermaid charts (a pie of model shares, a
-bar or line chart of spend over time). An empty period says so instead of drawing empty tables.
+taking that report's data and returning translated text with tables and Vega-Lite charts (a pie of model shares,
+columns of spend over time; charts.py says why not Mermaid). An empty period says so instead of drawing empty
+tables; a per-day table lists the days with usage and their total, not rows of zeros.
 
-Money goes through `money.money`; names through `markdown.cell` / `markdown.label` (see markdown.py for why).
+Money goes through `money.money`; names through `markdown.cell` (tables) and `charts.label` (charts).
 """
 
 from __future__ import annotations
@@ -15,15 +16,21 @@ from ..domain.ranges import Range
 from ..domain.reports import Page, Slice, fold
 from ..money import money
 from ..words import i18n
-from .markdown import DASH, cell, number, pie, series, table, units, when
+from . import charts
+from .markdown import DASH, cell, number, table, when
 
 ROW_CAP = 50  # rows a table shows before saying how many it left out
-DAY_ROWS = 31  # per-day table rows (the chart shows every day)
+DAY_ROWS = 31  # per-day table rows with usage (the chart shows every day)
 PRICE_ROWS = 100
 
 
 def _t(lang: str, key: str, **params: Any) -> str:
     return i18n.t(lang, key, **params)
+
+
+def _tn(lang: str, key: str, n: int, /, **params: Any) -> str:
+    """`key` said of `n` things ("1 reply", "2 replies"; see i18n.tn)."""
+    return i18n.tn(lang, key, n, **params)
 
 
 def _hidden(count: int, lang: str) -> list[str]:
@@ -48,7 +55,7 @@ def range_title(rng: Range, lang: str) -> str:
     if rng.key in ("week", "month", "last_week", "last_month"):
         return _t(lang, f"range_{rng.key}", first=first, last=last)
     if rng.key == "days":
-        return _t(lang, "range_days", days=rng.days, first=first, last=last)
+        return _tn(lang, "range_days", rng.days, days=rng.days, first=first, last=last)
     return first if first == last else _t(lang, "range_custom", first=first, last=last)
 
 
@@ -125,7 +132,13 @@ def report_card(card: Mapping[str, Any], rng: Range, lang: str, symbol: str) -> 
         rows.append(
             (
                 _t(lang, "card_top_model"),
-                _t(lang, "card_top_model_value", model=cell(top["model_id"]), calls=number(top["calls"], lang)),
+                _tn(
+                    lang,
+                    "card_top_model_value",
+                    top["calls"],
+                    model=cell(top["model_id"]),
+                    calls=number(top["calls"], lang),
+                ),
             )
         )
     if card["top_spender"]:
@@ -163,18 +176,25 @@ def by_model(rows: Sequence[Mapping[str, Any]], rng: Range, lang: str, symbol: s
         *_hidden(len(rows) - ROW_CAP, lang),
     ]
     if chart and whole:
-        lines += [
-            "",
-            *pie(_t(lang, "chart_share_cost"), _slices(fold((r["model_id"], r["cost"]) for r in rows), lang)),
-        ]
+        slices = fold((r["model_id"], r["cost"]) for r in rows)
+        lines += ["", *charts.pie(_t(lang, "chart_share_cost"), legend(slices, lang, symbol))]
     return "\n".join(lines)
 
 
-def _slices(slices: Sequence[Slice], lang: str, *, micro: bool = True) -> list[tuple[str, str]]:
+def slice_name(piece: Slice, lang: str) -> str:
+    """A slice's model id, or "Others (3 models)" for the folded rest."""
+    return _tn(lang, "others", piece.folded, count=number(piece.folded, lang)) if piece.folded else piece.label
+
+
+def legend(slices: Sequence[Slice], lang: str, symbol: str, *, micro: bool = True) -> list[tuple[str, int]]:
+    """Each slice as (legend text, value): the text carries the amount and share the way the tables print them
+    ("gpt-4o · $0.0032 · 62.4%"), where a Mermaid pie with showData printed the raw number ("[0.00318]")."""
+    whole = sum(s.value for s in slices)
     return [
         (
-            _t(lang, "others", count=s.folded) if s.folded else s.label,
-            units(s.value) if micro else str(s.value),
+            f"{charts.label(slice_name(s, lang))} · {money(s.value, symbol) if micro else number(s.value, lang)}"
+            f" · {_share(s.value, whole)}",
+            s.value,
         )
         for s in slices
     ]
@@ -186,12 +206,13 @@ def distribution(slices: Sequence[Slice], rng: Range, lang: str, symbol: str, by
     if not slices:
         return _empty(lang, key, rng)
     whole = sum(s.value for s in slices)
-    chart = pie(
-        _t(lang, f"chart_share_{'calls' if by == 'calls' else 'cost'}"), _slices(slices, lang, micro=by != "calls")
+    chart = charts.pie(
+        _t(lang, f"chart_share_{'calls' if by == 'calls' else 'cost'}"),
+        legend(slices, lang, symbol, micro=by != "calls"),
     )
     body = [
         (
-            cell(_t(lang, "others", count=s.folded) if s.folded else s.label),
+            cell(slice_name(s, lang)),
             number(s.value, lang) if by == "calls" else money(s.value, symbol),
             _share(s.value, whole),
         )
@@ -210,7 +231,8 @@ def _bucket_label(day: date, unit: str, span_years: bool) -> str:
 
 
 def by_day(rows: Sequence[Mapping[str, Any]], rng: Range, lang: str, symbol: str, *, chart: bool = True) -> str:
-    """`reports.by_day`: a bar chart of cost per day (or month, or year) and a table of the latest rows."""
+    """`reports.by_day`: columns of cost per day (or month, or year) over the whole range, and a table of the
+    latest days that had usage with the total of the range (a month of mostly idle days is not pages of zeros)."""
     unit = rows[0]["unit"] if rows else "day"
     key = f"by_day_title_{unit}"
     if not any(r["calls"] for r in rows):
@@ -219,11 +241,11 @@ def by_day(rows: Sequence[Mapping[str, Any]], rng: Range, lang: str, symbol: str
     names = [_bucket_label(r["day"], unit, span_years) for r in rows]
     lines = [_title(lang, key, rng), ""]
     if chart:
-        axis = _t(lang, "chart_axis_cost", symbol=symbol)
-        span = f"{rows[0]['day'].isoformat()} – {rows[-1]['day'].isoformat()}"
-        values = [units(r["cost"]) for r in rows]
-        lines += [*series(_t(lang, f"chart_cost_{unit}"), axis, names, values, span), ""]
-    shown = list(zip(names, rows, strict=True))[-DAY_ROWS:]
+        title = _t(lang, "chart_with_unit", chart=_t(lang, f"chart_cost_{unit}"), symbol=symbol)
+        ticks = charts.tick_indexes([r["day"] for r in rows], unit)
+        lines += [*charts.columns(title, names, [r["cost"] for r in rows], ticks), ""]
+    used = [(name, r) for name, r in zip(names, rows, strict=True) if r["calls"] or r["cost"]]
+    shown = used[-DAY_ROWS:]
     body = [
         (
             name if unit != "day" else r["day"].isoformat(),
@@ -233,10 +255,19 @@ def by_day(rows: Sequence[Mapping[str, Any]], rng: Range, lang: str, symbol: str
         )
         for name, r in shown
     ]
+    body.append(
+        (
+            f"**{_t(lang, 'row_total')}**",
+            f"**{number(sum(r['calls'] for r in rows), lang)}**",
+            f"**{number(sum(r['input_tokens'] + r['output_tokens'] for r in rows), lang)}**",
+            f"**{money(sum(r['cost'] for r in rows), symbol)}**",
+        )
+    )
     header = (_t(lang, f"col_{unit}"), _t(lang, "col_replies"), _t(lang, "col_tokens"), _t(lang, "col_cost"))
     lines += table(header, "lrrr", body)
-    if len(rows) > len(shown):
-        lines += ["", f"_{_t(lang, 'earlier_hidden', count=number(len(rows) - len(shown), lang))}_"]
+    if len(used) > len(shown):
+        hidden = len(used) - len(shown)
+        lines += ["", f"_{_tn(lang, 'earlier_hidden', hidden, count=number(hidden, lang))}_"]
     return "\n".join(lines)
 
 
@@ -276,7 +307,7 @@ def records(
             )
         )
     header = [_t(lang, k) for k in ("col_time", "col_user", "col_model", "col_tokens", "col_cost", "col_balance")]
-    footer = _t(lang, "records_page", page=page.page, pages=page.pages, total=number(page.total, lang))
+    footer = _tn(lang, "records_page", page.total, page=page.page, pages=page.pages, total=number(page.total, lang))
     return "\n".join(
         [_title(lang, "records_title", rng), "", " · ".join(notes), "", *table(header, "lllrrr", body), "", footer]
     )
@@ -339,7 +370,7 @@ def users(page: Page, lang: str, symbol: str, tz: tzinfo | None, search: str = "
         _t(lang, k)
         for k in ("col_name", "col_email", "col_role", "col_balance", "col_spent", "col_last_used", "col_status")
     ]
-    footer = _t(lang, "users_page", page=page.page, pages=page.pages, total=number(page.total, lang))
+    footer = _tn(lang, "users_page", page.total, page=page.page, pages=page.pages, total=number(page.total, lang))
     return "\n".join([title, "", *table(header, "lllrrll", body), "", footer])
 
 

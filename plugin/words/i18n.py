@@ -58,6 +58,18 @@ def language(*choices: str | None) -> str:
     return "en"
 
 
+# Languages in which the count 1 takes a singular noun ("1 reply", "1 respuesta") and every other count, 0 too,
+# the plural. Chinese nouns do not change with the count ("1 次回复", "2 次回复"): its `_one` texts are its others.
+SINGULAR_AT_ONE = frozenset({"en", "es"})
+
+
+def tn(lang: str, key: str, n: int, /, **params: Any) -> str:
+    """The message `key` said of `n` things: `<key>_one` when `lang` puts a singular noun after the count 1, else
+    `key` (the plural form). The count is shown only through `params` (formatted by the caller, often `count`)."""
+    singular = n == 1 and language(lang) in SINGULAR_AT_ONE
+    return t(lang, f"{key}_one" if singular else key, **params)
+
+
 def t(lang: str, key: str, **params: Any) -> str:
     """The message `key` in `lang` (English when the language, or its text for this key, is missing)."""
     template = MESSAGES.get(lang, MESSAGES["en"]).get(key) or MESSAGES["en"].get(key)

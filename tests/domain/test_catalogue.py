@@ -465,7 +465,7 @@ def test_report_model_previews_applies_accepts_and_undoes(store: Store, book: ca
     preview = ask(store, ADMIN, "/price catalogue")
     assert "/price catalogue apply" in preview and store.all_prices() == []
     assert ask(store, ADMIN, "/price sync catalogue") == preview
-    assert "Pinned catalogue prices for 2 model(s)" in ask(store, ADMIN, "/price catalogue apply")
+    assert "Pinned catalogue prices for 2 models" in ask(store, ADMIN, "/price catalogue apply")
     assert store.get_price("gpt-4o")["input_price"] == 2_500_000
     listed = ask(store, ADMIN, "/prices")
     assert "set by an admin" in listed
@@ -525,7 +525,7 @@ def test_prices_button_previews_the_catalogue_sync_and_undoes_it(store: Store, b
     assert press(store, ADMIN, cancelled).text == i18n.t("en", "button_cancelled")
     assert "claude-sonnet-4-5" in cancelled.asked[1]["data"]["message"] and store.all_prices() == []
     done = press(store, ADMIN, Dialog("catalogue", True))
-    assert "Pinned catalogue prices for 2 model(s)" in done.text
+    assert "Pinned catalogue prices for 2 models" in done.text
     undo = Dialog("undo", True)
     assert "Undid the last price change (catalogue)" in press(store, ADMIN, undo).text
     assert "gpt-4o" in undo.asked[1]["data"]["message"] and store.all_prices() == []

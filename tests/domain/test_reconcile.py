@@ -88,7 +88,7 @@ def test_a_corrupted_balance_is_reported_and_left_alone_without_repair(seeded: S
     assert balance(seeded, "u1") == 4_888_890
     assert ledger(seeded) == before
     text = admin_views.said(result, "en")
-    assert text.startswith("1 of 2 balances differ from the ledger; nothing was changed.")
+    assert text.startswith("1 of 2 balances differs from the ledger; nothing was changed.")
     assert "| $4.888890 | $4.888889 | +$0.000001 |" in text
     assert "/reconcile repair" in text
 
@@ -164,7 +164,7 @@ def test_admin_reconcile_in_the_chat(seeded: Store) -> None:
     # The name is quoted back through markdown.cell: no table break, no bold, no HTML.
     assert r"Alice \| \*bold\* \<b\>" in text and "<b>" not in text
     assert "| alice@example.com | $5.0000 | $4.888889 | +$0.111111 |" in text
-    assert "1 pre-charge hold(s) of open chats, $0.5000 in all" in text
+    assert "1 pre-charge hold of an open chat, $0.5000, is in the ledger already." in text
     assert balance(seeded, "u1") == 5_000_000
     repaired = ask(seeded, ADMIN, "/reconcile repair")
     assert repaired.startswith("Repaired 1 of 2 balances") and "Balance before" in repaired
@@ -176,7 +176,7 @@ def test_admin_reconcile_in_the_chat(seeded: Store) -> None:
     ("lang", "text", "agree", "found", "repaired"),
     [
         ("zh", "对账", "全部 2 个余额都与账本一致", "2 个余额中有 1 个与账本不一致", "已修复 2 个余额中的 1 个"),
-        ("es", "/conciliar", "Todos los saldos (2) coinciden", "1 de 2 saldos no coinciden", "Se repararon 1 de 2"),
+        ("es", "/conciliar", "Todos los saldos (2) coinciden", "1 de 2 saldos no coincide ", "Se repararon 1 de 2"),
     ],
 )
 def test_reconcile_is_translated(seeded: Store, lang: str, text: str, agree: str, found: str, repaired: str) -> None:
@@ -240,7 +240,7 @@ def test_cli_agreement_exits_0(db_file: Path) -> None:
     result = cli("--db", str(db_file))
     assert result.returncode == 0, result.stderr
     assert "All 2 balances agree with the ledger." in result.stdout
-    assert "1 pre-charge hold(s) of open chats, 0.5000 in all" in result.stdout
+    assert "1 pre-charge hold of an open chat, 0.5000, is in the ledger already." in result.stdout
 
 
 @pytest.fixture
@@ -259,7 +259,7 @@ def test_cli_reports_differences_with_exit_1_then_repairs_with_exit_0(seeded_tar
 
     found = cli(*where)
     assert found.returncode == 1, found.stderr
-    assert "1 of 2 balances differ from the ledger; nothing was changed." in found.stdout
+    assert "1 of 2 balances differs from the ledger; nothing was changed." in found.stdout
     assert "user u1 (Alice | *bold* <b> <alice@example.com>): cached 4.888890, ledger sum 4.888889" in found.stdout
     assert "difference +0.000001" in found.stdout and "--repair" in found.stdout
     store = reopen()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import random
 import re
 import string
@@ -503,10 +504,11 @@ def cells(line: str) -> list[str]:
     return [c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]]
 
 
-def mermaid(markdown: str) -> list[str]:
-    match = re.search(r"```mermaid\n(.*?)\n```", markdown, re.S)
-    assert match, markdown
-    return match.group(1).splitlines()
+def vega(markdown: str) -> list[dict]:
+    """Every ```vega-lite block of an answer, parsed (each is one line of JSON)."""
+    blocks = re.findall(r"```vega-lite\n(.*?)\n```", markdown, re.S)
+    assert blocks, markdown
+    return [json.loads(block) for block in blocks]
 
 
 def test_range_titles_in_three_languages() -> None:
@@ -533,34 +535,40 @@ def test_records_view_escapes_names_and_shows_money(store: Store, seeded) -> Non
 def test_by_model_view_has_a_table_a_share_and_a_pie(store: Store, seeded) -> None:
     text = views.by_model(reports.by_model(store, ALL), ALL, "en", "$")
     assert "| claude | 3 | 2,800 | 1,400 | $0.1860 | 65.3% |" in text
-    chart = mermaid(text)
-    assert chart[0] == "pie showData" and '    "claude" : 0.186' in chart and '    "gpt-4o" : 0.099' in chart
+    (chart,) = vega(text)
+    assert chart["title"] == "Cost by model" and chart["mark"]["type"] == "arc"
+    # the legend says what the table says: the amount as money() prints it, and the share
+    assert [v["name"] for v in chart["data"]["values"]] == ["claude · $0.1860 · 65.3%", "gpt-4o · $0.0990 · 34.7%"]
+    assert [v["v"] for v in chart["data"]["values"]] == [186_000, 99_000]
 
 
 def test_chart_labels_cannot_break_the_chart() -> None:
-    evil = 'evil"\nmodel`%%{init}#quot;'
+    evil = 'evil"\nmodel```%%{init}#quot;'
     slices = [reports.Slice(evil, 600_000), reports.Slice("b", 300_000), reports.Slice(reports.OTHERS, 10_000, 4)]
     text = views.distribution(slices, ALL, "es", "€")
-    chart = mermaid(text)
-    for line in chart[2:]:
-        assert re.fullmatch(r'    "[^"`\n]*" : [0-9.]+', line), line
-    assert "%%" not in "\n".join(chart) and "#quot;" not in "\n".join(chart)
-    assert '    "Otros (4 modelos)" : 0.01' in chart
-    assert text.count("```") == 2
+    assert text.count("```") == 2  # the name's backticks did not open or close a block
+    (chart,) = vega(text)
+    names = [v["name"] for v in chart["data"]["values"]]
+    assert names[0] == "evil\" model'''%%{init}#quot; · €0.6000 · 65.9%"
+    assert names[2] == "Otros (4 modelos) · €0.0100 · 1.1%"
 
 
-def test_by_day_view_draws_a_bar_chart_of_cost(store: Store, seeded) -> None:
+def test_by_day_view_draws_columns_of_cost(store: Store, seeded) -> None:
     rng = days("2026-10-24", "2026-10-27")
     text = views.by_day(reports.by_day(store, rng, MADRID), rng, "en", "$")
-    chart = mermaid(text)
-    assert chart[0] == "---" and "xychart-beta" in chart
-    assert '    x-axis ["10-24", "10-25", "10-26", "10-27"]' in chart
-    assert "    bar [0.09, 0.129, 0.03, 0.036]" in chart
+    (chart,) = vega(text)
+    assert chart["title"] == "Cost per day ($)" and chart["mark"]["type"] == "bar"
+    assert [v["x"] for v in chart["data"]["values"]] == ["10-24", "10-25", "10-26", "10-27"]
+    assert [v["y"] for v in chart["data"]["values"]] == [0.09, 0.129, 0.03, 0.036]
+    assert chart["encoding"]["x"]["axis"]["values"] == ["10-24", "10-25", "10-26", "10-27"]
+    assert chart["encoding"]["y"]["title"] is None and chart["encoding"]["y"]["scale"]["domain"] == [0, 0.15]
     assert "| 2026-10-25 | 2 | 3,150 | $0.1290 |" in text
-    autumn = days("2026-09-01", "2026-10-31")  # 61 days: too many labels, so a line over the named span
-    chart = mermaid(views.by_day(reports.by_day(store, autumn, MADRID), autumn, "en", "$"))
-    assert "      showLabel: false" in chart and any(line.startswith("    line [") for line in chart)
-    assert any(line.startswith('    x-axis "2026-09-01 – 2026-10-31" [') for line in chart)
+    assert "| **Total** | **6** | **5,860** | **$0.2850** |" in text
+    autumn = days("2026-09-01", "2026-10-31")  # 61 days: a label each Monday
+    (chart,) = vega(views.by_day(reports.by_day(store, autumn, MADRID), autumn, "en", "$"))
+    assert len(chart["data"]["values"]) == 61
+    mondays = ["09-07", "09-14", "09-21", "09-28", "10-05", "10-12", "10-19", "10-26"]
+    assert chart["encoding"]["x"]["axis"]["values"] == mondays
 
 
 def test_long_tables_say_how_many_rows_they_hide(store: Store, seeded) -> None:
@@ -569,9 +577,15 @@ def test_long_tables_say_how_many_rows_they_hide(store: Store, seeded) -> None:
     ]
     text = views.by_model(rows, ALL, "en", "$", chart=False)
     assert len(table_rows(text)) == 2 + views.ROW_CAP and "… and 10 more not shown." in text
-    month = days("2026-09-01", "2026-10-31")
-    text = views.by_day(reports.by_day(store, month, MADRID), month, "zh", "$")
-    assert len(table_rows(text)) == 2 + views.DAY_ROWS and "更早的 30 行未在此显示" in text
+    month = days("2026-09-01", "2026-10-10")
+    first = date(2026, 9, 1)
+    busy = [
+        {"day": first + timedelta(days=n), "unit": "day", "calls": 1, "input_tokens": 1, "output_tokens": 1, "cost": 10}
+        for n in range(40)
+    ]
+    text = views.by_day(busy, month, "zh", "$")
+    assert len(table_rows(text)) == 2 + views.DAY_ROWS + 1 and "更早的 9 行未在此显示" in text
+    assert table_rows(text)[-1] == "| **合计** | **40** | **80** | **$0.0004** |"  # the total counts them all
 
 
 @pytest.mark.parametrize("lang", ["en", "zh", "es"])

@@ -66,7 +66,7 @@ def test_users_and_admins_through_the_report_model(owui: OpenWebUI, monitor: Sto
     for stream in (False, True):
         report = ask(owui, alice["token"], "/usage 7d", stream=stream)
         assert "1,000" in report and "$0.0900" in report and MODEL_GPT in report, report
-        assert "```mermaid" in report
+        assert "```vega-lite" in report
         assert bob["email"] not in report and "$0.0018" not in report
     assert "$0.0900" in ask(owui, alice["token"], "how much did I spend this week")
 

@@ -43,7 +43,7 @@ def test_a_user_sees_only_their_own_numbers(store: Store) -> None:
     assert "1,000" in text or "1000" in text
     assert "0.1111" in text and "llama3:8b" in text
     assert "0.7778" not in text and "Bob" not in text
-    assert "```mermaid" in text
+    assert "```vega-lite" in text
 
 
 def test_an_admin_command_from_a_user_is_refused_with_their_own_usage(store: Store) -> None:

@@ -96,9 +96,7 @@ def lead(store: Store, lang: str, metric: str, rng: ranges.Range, model: str = "
         key,
         range=range_title(rng, lang),
         cost=money(sums["cost"], "$"),
-        replies=i18n.t(
-            lang, "replies_one" if sums["calls"] == 1 else "replies_many", count=number(sums["calls"], lang)
-        ),
+        replies=i18n.t(lang, "replies_one" if sums["calls"] == 1 else "replies", count=number(sums["calls"], lang)),
         tokens=number(sums["input_tokens"] + sums["output_tokens"], lang),
         input=number(sums["input_tokens"], lang),
         output=number(sums["output_tokens"], lang),

@@ -57,8 +57,9 @@ def _scopes(node: ast.AST, scope: ast.AST) -> dict[ast.AST, ast.AST]:
 
 def _used_keys() -> tuple[set[str], set[str]]:
     """The message keys the code names, read from plugin/ (words/ aside): literals given to `i18n.t(lang, KEY)`,
-    `_t(lang, KEY)` and `ctx.t(KEY)`, values of `key = ...`/`key=...`, and what a name given as the key was set to
-    or iterates over in the same function. Returns (whole keys, prefixes of f-string keys such as f"period_{p}")."""
+    `_t(lang, KEY)` and `ctx.t(KEY)` (and to their `tn` forms, which need `KEY_one` too), values of `key = ...`/
+    `key=...`, and what a name given as the key was set to or iterates over in the same function. Returns (whole
+    keys, prefixes of f-string keys such as f"period_{p}")."""
     keys: set[str] = set()
     prefixes: set[str] = set()
 
@@ -94,14 +95,21 @@ def _used_keys() -> tuple[set[str], set[str]]:
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute | ast.Name):
                 name = node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id
                 owner = getattr(node.func, "value", None)
-                if (name == "t" and isinstance(owner, ast.Name) and owner.id == "i18n") or name == "_t":
+                said_of_a_count = name in ("tn", "_tn")  # i18n.tn(lang, KEY, n): KEY and KEY_one
+                if (name in ("t", "tn") and isinstance(owner, ast.Name) and owner.id == "i18n") or name in (
+                    "_t",
+                    "_tn",
+                ):
                     index = 1
-                elif name == "t" and owner is not None:
+                elif name in ("t", "tn") and owner is not None:
                     index = 0  # ctx.t(KEY)
                 else:
                     index = -1
                 if 0 <= index < len(node.args):
                     collect(node.args[index], scope)
+                    literal = node.args[index]
+                    if said_of_a_count and isinstance(literal, ast.Constant) and isinstance(literal.value, str):
+                        keys.add(f"{literal.value}_one")
                 for keyword in node.keywords:
                     if keyword.arg == "key":
                         collect(keyword.value, scope)

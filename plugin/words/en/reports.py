@@ -9,7 +9,7 @@ from __future__ import annotations
 
 MESSAGES: dict[str, str] = {
     # commands
-    "prices_synced": "Pinned the connection-reported prices of {count} model(s) as admin prices: {models}.",
+    "prices_synced": "Pinned the connection-reported prices of {count} models as admin prices: {models}.",
     "prices_synced_none": "Every connection-reported price already matches the admin prices; nothing changed.",
     "prices_sync_preview": "Would pin connection-reported prices for: {models}. Send `/price sync apply` to do it.",
     "confirm_sync": "Pin the connection-reported prices as admin prices for: {models}?",
@@ -30,7 +30,7 @@ MESSAGES: dict[str, str] = {
     "answer_calls": "{range}: you got {replies} ({tokens} tokens, {cost}).",
     "answer_calls_model": "{range}: you got {replies} from {model} ({tokens} tokens, {cost}).",
     "replies_one": "{count} reply",
-    "replies_many": "{count} replies",
+    "replies": "{count} replies",
     "answer_balance": "Your balance is {balance}.",
     "question_no_model": "No model is called “{model}”, so these numbers are of all your models.",
     "range_last_week": "Last week ({first} – {last})",
@@ -149,7 +149,6 @@ MESSAGES: dict[str, str] = {
     "chart_cost_day": "Cost per day",
     "chart_cost_month": "Cost per month",
     "chart_cost_year": "Cost per year",
-    "chart_axis_cost": "Cost ({symbol})",
     "chart_share_cost": "Cost by model",
     "chart_share_calls": "Replies by model",
     "share_title_cost": "Model share by cost · {range}",
@@ -205,11 +204,11 @@ MESSAGES: dict[str, str] = {
         "Copied the prices of {source} to {model}: input {input}, output {output}, cached input {cached}"
         " per 1M tokens; per message {per_msg}."
     ),
-    "prices_inherited": "Copied base model prices to {count} workspace model(s): {models}.",
+    "prices_inherited": "Copied base model prices to {count} workspace models: {models}.",
     "prices_inherited_none": "No workspace model without prices has a base model with prices; nothing changed.",
     "import_done": (
-        "Imported {users} users, {usage} usage records, {prices} prices and {ledger} ledger entries"
-        " from {source}. Everything that was here before has been replaced."
+        "Imported {users}, {usage}, {prices} and {ledger} from {source}. Everything that was here before has"
+        " been replaced."
     ),
     "import_backup": "The previous data was saved to {path}.",
     "import_source_embedded": "an OpenWebUI Monitor (embedded) export",
@@ -224,7 +223,7 @@ MESSAGES: dict[str, str] = {
     "reconcile_repaired": (
         "Repaired {count} of {total} balances: each is now its ledger sum. The ledger was not changed."
     ),
-    "reconcile_holds": "{count} pre-charge hold(s) of open chats, {amount} in all, are in the ledger already.",
+    "reconcile_holds": "{count} pre-charge holds of open chats, {amount} in all, are in the ledger already.",
     "col_cached_balance": "Cached balance",
     "col_balance_before": "Balance before",
     "col_ledger_sum": "Ledger sum",
@@ -274,14 +273,14 @@ MESSAGES: dict[str, str] = {
         "Not in the catalogue, but similar to an entry (not priced from it until you accept one): {models}. To "
         "accept: `{example}`."
     ),
-    "catalogue_synced": "Pinned catalogue prices for {count} model(s): {models}. `/price undo` reverts.",
+    "catalogue_synced": "Pinned catalogue prices for {count} models: {models}. `/price undo` reverts.",
     "catalogue_synced_none": "Every model the catalogue names already has its catalogue price; nothing to pin.",
     "price_accepted": (
         "{model} now has the catalogue prices of {source}: input {input}, output {output}, cached input {cached} "
         "per 1M tokens."
     ),
     "price_accept_usage": "Say which model and which catalogue entry: `/price accept MODEL CATALOGUE-ID`.",
-    "price_undone": "Undid the last price change ({action}) for {count} model(s): {models}.",
+    "price_undone": "Undid the last price change ({action}) for {count} models: {models}.",
     "price_undo_none": "There is no price change to undo.",
     "price_undo_moved_on": "Another price change was made meanwhile, so nothing was undone. Press again to see it.",
     "price_history_none": "No price changes recorded yet.",
@@ -302,6 +301,33 @@ MESSAGES: dict[str, str] = {
     "test_timeout": "no answer within {seconds:.0f}s",
     "col_latency": "Latency",
     "col_error": "Error",
+    # Charts and plurals (issue 18): a `_one` key is its key's text for the count 1 (see i18n.tn).
+    "chart_with_unit": "{chart} ({symbol})",
+    "row_total": "Total",
+    "count_users": "{count} users",
+    "count_users_one": "{count} user",
+    "count_usage": "{count} usage records",
+    "count_usage_one": "{count} usage record",
+    "count_prices": "{count} prices",
+    "count_prices_one": "{count} price",
+    "count_ledger": "{count} ledger entries",
+    "count_ledger_one": "{count} ledger entry",
+    "replies_count": "{count} replies",
+    "replies_count_one": "{count} reply",
+    "card_top_model_value_one": "{model} · {calls} reply",
+    "others_one": "Others ({count} model)",
+    "earlier_hidden_one": "{count} earlier row is not shown here; the chart has it.",
+    "records_page_one": "Page {page} of {pages} · {total} record",
+    "users_page_one": "Page {page} of {pages} · {total} user",
+    "range_days_one": "Last {days} day ({first} – {last})",
+    "prices_synced_one": "Pinned the connection-reported prices of {count} model as admin prices: {models}.",
+    "prices_inherited_one": "Copied base model prices to {count} workspace model: {models}.",
+    "catalogue_synced_one": "Pinned catalogue prices for {count} model: {models}. `/price undo` reverts.",
+    "price_undone_one": "Undid the last price change ({action}) for {count} model: {models}.",
+    "reconcile_ok_one": "The {total} balance agrees with the ledger.",
+    "reconcile_found_one": "{count} of {total} balances differs from the ledger; nothing was changed.",
+    "reconcile_holds_one": "{count} pre-charge hold of an open chat, {amount}, is in the ledger already.",
+    "test_done_one": "{ok} of {total} model answered.",
 }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 MESSAGES: dict[str, str] = {
     # commands
-    "prices_synced": "Precios de la conexión fijados como precios de administrador en {count} modelo(s): {models}.",
+    "prices_synced": "Precios de la conexión fijados como precios de administrador en {count} modelos: {models}.",
     "prices_synced_none": "Los precios de la conexión ya coinciden con los del administrador; no se cambió nada.",
     "prices_sync_preview": "Se fijarían los precios de la conexión para: {models}. Envíe `/price sync apply`.",
     "confirm_sync": "¿Fijar los precios de la conexión como precios de administrador para: {models}?",
@@ -30,7 +30,7 @@ MESSAGES: dict[str, str] = {
     "answer_calls": "{range}: recibió {replies} ({tokens} tokens, {cost}).",
     "answer_calls_model": "{range}: {model} le dio {replies} ({tokens} tokens, {cost}).",
     "replies_one": "{count} respuesta",
-    "replies_many": "{count} respuestas",
+    "replies": "{count} respuestas",
     "answer_balance": "Su saldo es {balance}.",
     "question_no_model": "Ningún modelo se llama «{model}», así que estas cifras son de todos sus modelos.",
     "range_last_week": "La semana pasada ({first} – {last})",
@@ -149,7 +149,6 @@ MESSAGES: dict[str, str] = {
     "chart_cost_day": "Costo por día",
     "chart_cost_month": "Costo por mes",
     "chart_cost_year": "Costo por año",
-    "chart_axis_cost": "Costo ({symbol})",
     "chart_share_cost": "Costo por modelo",
     "chart_share_calls": "Respuestas por modelo",
     "share_title_cost": "Reparto del costo por modelo · {range}",
@@ -206,13 +205,10 @@ MESSAGES: dict[str, str] = {
         "Se copiaron los precios de {source} a {model}: entrada {input}, salida {output}, entrada en caché"
         " {cached} por 1M de tokens; por mensaje {per_msg}."
     ),
-    "prices_inherited": (
-        "Se copiaron los precios del modelo base a {count} modelo(s) del espacio de trabajo: {models}."
-    ),
+    "prices_inherited": ("Se copiaron los precios del modelo base a {count} modelos del espacio de trabajo: {models}."),
     "prices_inherited_none": "Ningún modelo sin precios tiene un modelo base con precios; no se cambió nada.",
     "import_done": (
-        "Se importaron {users} usuarios, {usage} registros de uso, {prices} precios y {ledger} asientos"
-        " desde {source}. Todo lo anterior ha sido reemplazado."
+        "Se importaron {users}, {usage}, {prices} y {ledger} desde {source}. Todo lo anterior ha sido reemplazado."
     ),
     "import_backup": "Los datos anteriores se guardaron en {path}.",
     "import_source_embedded": "una exportación de OpenWebUI Monitor (integrado)",
@@ -228,7 +224,7 @@ MESSAGES: dict[str, str] = {
         "Se repararon {count} de {total} saldos: cada uno es ahora la suma de su libro de movimientos."
         " El libro no se modificó."
     ),
-    "reconcile_holds": "{count} retención(es) de chats abiertos, {amount} en total, ya están en el libro.",
+    "reconcile_holds": "{count} retenciones de chats abiertos, {amount} en total, ya están en el libro.",
     "col_cached_balance": "Saldo en caché",
     "col_balance_before": "Saldo anterior",
     "col_ledger_sum": "Suma del libro",
@@ -280,14 +276,14 @@ MESSAGES: dict[str, str] = {
         "No están en el catálogo, pero se parecen a una entrada (sin precio de ella hasta que acepte una): "
         "{models}. Para aceptar: `{example}`."
     ),
-    "catalogue_synced": "Precios del catálogo fijados en {count} modelo(s): {models}. `/price undo` lo deshace.",
+    "catalogue_synced": "Precios del catálogo fijados en {count} modelos: {models}. `/price undo` lo deshace.",
     "catalogue_synced_none": "Todos los modelos que el catálogo nombra ya tienen su precio; nada que fijar.",
     "price_accepted": (
         "{model} tiene ahora los precios de catálogo de {source}: entrada {input}, salida {output}, entrada en "
         "caché {cached} por 1M tokens."
     ),
     "price_accept_usage": "Indique el modelo y la entrada del catálogo: `/price accept MODELO ID-CATÁLOGO`.",
-    "price_undone": "Deshecho el último cambio de precios ({action}) en {count} modelo(s): {models}.",
+    "price_undone": "Deshecho el último cambio de precios ({action}) en {count} modelos: {models}.",
     "price_undo_none": "No hay ningún cambio de precios que deshacer.",
     "price_undo_moved_on": (
         "Mientras tanto se hizo otro cambio de precios, así que no se deshizo nada. Pulse de nuevo para verlo."
@@ -310,6 +306,35 @@ MESSAGES: dict[str, str] = {
     "test_timeout": "sin respuesta en {seconds:.0f} s",
     "col_latency": "Latencia",
     "col_error": "Error",
+    # Gráficos y plurales (issue 18): una clave `_one` es el texto de su clave para la cantidad 1 (ver i18n.tn).
+    "chart_with_unit": "{chart} ({symbol})",
+    "row_total": "Total",
+    "count_users": "{count} usuarios",
+    "count_users_one": "{count} usuario",
+    "count_usage": "{count} registros de uso",
+    "count_usage_one": "{count} registro de uso",
+    "count_prices": "{count} precios",
+    "count_prices_one": "{count} precio",
+    "count_ledger": "{count} asientos",
+    "count_ledger_one": "{count} asiento",
+    "replies_count": "{count} respuestas",
+    "replies_count_one": "{count} respuesta",
+    "card_top_model_value_one": "{model} · {calls} respuesta",
+    "others_one": "Otros ({count} modelo)",
+    "earlier_hidden_one": "No se muestra {count} fila anterior; el gráfico la incluye.",
+    "records_page_one": "Página {page} de {pages} · {total} registro",
+    "users_page_one": "Página {page} de {pages} · {total} usuario",
+    "range_days_one": "Último {days} día ({first} – {last})",
+    "prices_synced_one": "Precios de la conexión fijados como precios de administrador en {count} modelo: {models}.",
+    "prices_inherited_one": (
+        "Se copiaron los precios del modelo base a {count} modelo del espacio de trabajo: {models}."
+    ),
+    "catalogue_synced_one": "Precios del catálogo fijados en {count} modelo: {models}. `/price undo` lo deshace.",
+    "price_undone_one": "Deshecho el último cambio de precios ({action}) en {count} modelo: {models}.",
+    "reconcile_ok_one": "El saldo ({total}) coincide con el libro de movimientos.",
+    "reconcile_found_one": "{count} de {total} saldos no coincide con el libro de movimientos; no se cambió nada.",
+    "reconcile_holds_one": "{count} retención de un chat abierto, {amount}, ya está en el libro.",
+    "test_done_one": "{ok} de {total} modelo respondió.",
 }
 
 
