@@ -55,7 +55,7 @@ def test_a_question_in_chinese_is_answered_in_chinese(owui, monitor, report_mode
         assert (answer.text_content() or "").strip().endswith(expected), answer.text_content()
         sync_api.expect(page.get_by_text("我的用量", exact=False).first).to_be_visible(timeout=WAIT_MS)
         assert page.get_by_text("I didn't understand").count() == 0
-        sync_api.expect(page.locator('svg[id^="mermaid-"]').first).to_be_visible(timeout=WAIT_MS)  # charts drawn
+        sync_api.expect(page.locator("svg.marks").first).to_be_visible(timeout=WAIT_MS)  # Vega-Lite charts drawn
         answer.evaluate("line => line.scrollIntoView({block: 'center'})")  # the question above, the report below
         page.wait_for_timeout(500)  # the chat's smooth scrolling settles before the picture
         keep_screenshot(page, "question-zh.png")
