@@ -73,6 +73,10 @@ def model_lookup(request: Any) -> Any:
 def is_monitor_pipe(request: Any, model: Mapping[str, Any] | None) -> bool:
     """Whether this model is our own report pipe (never billed): its loaded instance says so. A workspace model
     over the pipe (the installer's admin-only "Usage Monitor (admin)") is the pipe too: its `base_model_id` names it.
+
+    A model with a base is judged by its base alone, because that is where Open WebUI sends the chat
+    (`functions.py` replaces the model with `base_model_id` before picking the pipe): a model's own id is free
+    text, so a user's "openwebui_monitor_pipe.free" over a paid pipe must not pass for ours.
     """
     if not model or not model.get("pipe"):
         return False
@@ -81,11 +85,9 @@ def is_monitor_pipe(request: Any, model: Mapping[str, Any] | None) -> bool:
     functions = getattr(getattr(getattr(request, "app", None), "state", None), "FUNCTIONS", None) or {}
     if not isinstance(functions, Mapping):
         return False
-    for model_id in (str(model.get("id", "")), base):
-        instance = functions.get(model_id.split(".", 1)[0]) if model_id else None
-        if getattr(instance, "openwebui_monitor_role", None) == "report":
-            return True
-    return False
+    routed_to = base or str(model.get("id", ""))
+    instance = functions.get(routed_to.split(".", 1)[0]) if routed_to else None
+    return getattr(instance, "openwebui_monitor_role", None) == "report"
 
 
 def model_list(request: Any) -> list[dict[str, Any]]:

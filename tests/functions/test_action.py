@@ -105,3 +105,18 @@ def test_a_model_over_the_report_pipe_is_the_report_pipe() -> None:
     assert openwebui.is_monitor_pipe(request, pipe) and openwebui.is_monitor_pipe(request, admin_model)
     assert not openwebui.is_monitor_pipe(request, over_other)
     assert not openwebui.is_monitor_pipe(request, {"id": "gpt", "info": {"base_model_id": "openwebui_monitor_pipe"}})
+
+
+def test_a_model_named_like_the_report_pipe_over_a_paid_pipe_is_billed() -> None:
+    """A workspace model's id is free text, but Open WebUI sends its chats to its base: a user's
+    "openwebui_monitor_pipe.free" over a paid manifold (e.g. "anthropic.claude-opus") reaches the paid model and
+    must be billed like it."""
+    report, paid = SimpleNamespace(openwebui_monitor_role="report"), SimpleNamespace()
+    request = request_with(openwebui_monitor_pipe=report, anthropic=paid)
+    disguised = {
+        "id": "openwebui_monitor_pipe.free",
+        "pipe": {"type": "pipe"},
+        "info": {"base_model_id": "anthropic.claude-opus"},
+    }
+    assert not openwebui.is_monitor_pipe(request, disguised)
+    assert openwebui.is_monitor_pipe(request, {"id": "openwebui_monitor_pipe.sub", "pipe": {"type": "pipe"}})
