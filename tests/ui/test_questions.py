@@ -159,3 +159,34 @@ def test_the_help_suggests_the_closest_commands_in_the_readers_words(store: Stor
     answer = ask(store, "/usgae 7d", "zh")
     assert i18n.t("zh", "help_closest", commands="`/usage` (用量)") in answer
     assert i18n.t("zh", "help_examples") in answer
+
+
+def test_a_questions_options_are_the_commands() -> None:
+    command = parse("/usage user:bob yesterday on gpt-4o")
+    assert command.question is not None and command.question.models == ("gpt-4o",)  # "user:bob" is no model
+    assert (command.name, command.args, dict(command.options)) == ("usage", ("yesterday",), {"user": "bob"})
+    command = parse('how much did I spend today model:llama3:8b user:"Bob B"')
+    assert command.question is not None and command.question.models == ()
+    assert dict(command.options) == {"model": "llama3:8b", "user": "Bob B"}
+
+
+def test_an_admins_question_about_someone_answers_with_their_numbers(store: Store) -> None:
+    today = ranges.parse("today", now=NOW, tz=None)
+    admin = sessions.session(store, {**ALICE, "role": "admin"}, directory=[ALICE, BOB], models=MODELS)
+    answer = sessions.ask(admin, "/usage user:bob today on gpt-4o")
+    bob = next(r for r in reports.by_model(store, today, BOB["id"]) if r["model_id"] == "gpt-4o")
+    alice = next(r for r in reports.by_model(store, today, ALICE["id"]) if r["model_id"] == "gpt-4o")
+    assert bob["cost"] != alice["cost"]
+    first = answer.split("\n\n")[0]
+    assert money(bob["cost"], "$") in first and money(alice["cost"], "$") not in first
+    assert "Bob" in answer.split("\n\n")[1]  # whose numbers they are
+    # A reader's `user:` is ignored, as in `/usage user:bob`: their own numbers, and no model called "user:bob".
+    own = ask(store, "/usage user:bob today on gpt-4o", "en")
+    assert own.startswith(lead(store, "en", "cost", today, "gpt-4o") + "\n\n")
+    assert "user:bob" not in own
+
+
+def test_a_model_option_in_a_question_names_the_model(store: Store) -> None:
+    today = ranges.parse("today", now=NOW, tz=None)
+    answer = ask(store, "how much did I spend today model:llama3:8b", "en")
+    assert answer.startswith(lead(store, "en", "cost", today, "llama3:8b") + "\n\n")
