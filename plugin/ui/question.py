@@ -20,7 +20,6 @@ from ..domain import ranges
 from ..words.vocabulary import FILLER, KNOWN_WORDS, METRIC_WORDS, QUESTION_FILLER, SYNONYMS
 
 METRICS = ("balance", "tokens", "calls", "cost")  # the order they are tried: "how much money is left" is the balance
-_LETTER = "a-z0-9áéíóúñü"  # Latin words stand whole ("use" is not in "user"); Chinese ones need no spaces
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _PUNCTUATION = ",.;:!?¿¡\"'()[]{}“”‘’«»…"
 _SEPARATORS = re.compile(r"[\s\u3000-\u303f\uff00-\uffef\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
@@ -28,8 +27,8 @@ _MODEL_LIKE = re.compile(r"[a-z].*[\d\-:./_]|[\d\-:./_].*[a-z]", re.IGNORECASE)
 
 
 def _pattern(words: Iterable[str]) -> re.Pattern[str]:
-    either = "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
-    return re.compile(rf"(?<![{_LETTER}])(?:{either})(?![{_LETTER}])", re.IGNORECASE)
+    """Any of `words`, Latin-script ones whole ("use" is not in "user"), Chinese ones anywhere ("gpt-4o回复了几次")."""
+    return re.compile(ranges.whole(words), re.IGNORECASE)
 
 
 _METRIC_PATTERNS = [(key, _pattern(METRIC_WORDS[key])) for key in METRICS]

@@ -478,6 +478,12 @@ RANGE_COUNT_WORDS: dict[str, tuple[str, ...]] = {
     "weeks": ("w", "week", "weeks"),
 }
 
+# The numbers a count may be written in ("last two weeks"), by their digits; the digits need no words.
+RANGE_NUMBERS: dict[str, tuple[str, ...]] = {
+    "2": ("two",), "3": ("three",), "4": ("four",), "5": ("five",), "6": ("six",), "7": ("seven",),
+    "8": ("eight",), "9": ("nine",), "10": ("ten",),
+}
+
 # Plain questions (ui/question.py): the words that ask for one number, tried in this order (balance first: "how much
 # money is left" asks the balance, not the spend). "usage" words count as asking the spend.
 METRIC_WORDS: dict[str, tuple[str, ...]] = {

@@ -480,6 +480,12 @@ RANGE_COUNT_WORDS: dict[str, tuple[str, ...]] = {
     "weeks": ("semanas", "semana"),
 }
 
+# The numbers a count may be written in ("las últimas dos semanas"), by their digits.
+RANGE_NUMBERS: dict[str, tuple[str, ...]] = {
+    "2": ("dos",), "3": ("tres",), "4": ("cuatro",), "5": ("cinco",), "6": ("seis",), "7": ("siete",),
+    "8": ("ocho",), "9": ("nueve",), "10": ("diez",),
+}
+
 # Plain questions (ui/question.py): the words that ask for one number (balance first: "¿cuánto me queda?").
 METRIC_WORDS: dict[str, tuple[str, ...]] = {
     "balance": ("saldo", "queda", "quedan", "resta", "restante", "crédito", "credito", "disponible"),
