@@ -119,13 +119,13 @@ def parse(text: str) -> Command:
     if found is None or not _settled(*found):
         # Not a command as typed ("/usage 7d", "用量 7天", "balance add bob 5"): perhaps a plain question. Its
         # `name:value` options ("/usage user:bob yesterday on gpt-4o") are the command's, not words of the question.
-        said, options = _options_in(line)
+        said, typed = _options_in(line)
         asked = read(said)
         if asked is not None:
             question, phrase = asked
             if question.metric == "balance":
-                return Command("balance", options=options, raw=raw, question=question)
-            return Command("usage", args=tuple(phrase.split()), options=options, raw=raw, question=question)
+                return Command("balance", options=typed, raw=raw, question=question)
+            return Command("usage", args=tuple(phrase.split()), options=typed, raw=raw, question=question)
     if found is None:
         found = _match_prefix(_strip_filler(line), SYNONYMS)
     if found is None:
