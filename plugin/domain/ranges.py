@@ -24,7 +24,7 @@ MAX_DAYS = 36_600  # a hundred years: anything longer is a typo, not a report
 class Range:
     """[start, end) in epoch seconds (None = unbounded); `key` names it for titles, `first`/`last` its days."""
 
-    key: str  # today, yesterday, week, last_week, month, last_month, days, all, custom
+    key: str  # today, yesterday, day_before, week, last_week, month, last_month, days, all, custom
     start: float | None
     end: float | None
     first: date | None = None
@@ -133,6 +133,8 @@ def parse(text: str | None, *, now: float, tz: tzinfo | None, default: str = "30
         return between(day, day, tz, "today")
     if key == "yesterday":
         return between(day - timedelta(days=1), day - timedelta(days=1), tz, "yesterday")
+    if key == "day_before":
+        return between(day - timedelta(days=2), day - timedelta(days=2), tz, "day_before")
     if key == "week":
         return between(day - timedelta(days=day.weekday()), day, tz, "week")
     if key == "month":

@@ -41,6 +41,8 @@ NOW = 1_795_900_000.0  # 2026-11-28
         ("最近三天", "最近三天", "days", 3),
         ("过去两周", "过去两周", "days", 14),
         ("这个星期", "这个星期", "week", 0),
+        ("what did I spend the day before yesterday", "day before yesterday", "day_before", 0),
+        ("¿cuánto gasté anteayer?", "anteayer", "day_before", 0),  # not "ayer"
     ],
 )
 def test_a_range_inside_a_sentence(text: str, phrase: str, key: str, days: int) -> None:

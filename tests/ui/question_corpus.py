@@ -74,6 +74,7 @@ ENGLISH = (
     ("last two weeks spend", "usage", "cost", "days", 14, ""),  # counts in words
     ("how much did I spend in the last three days", "usage", "cost", "days", 3, ""),
     ("tokens in the past ten days", "usage", "tokens", "days", 10, ""),
+    ("how much did I spend the day before yesterday", "usage", "cost", "day_before", 0, ""),
 )
 
 CHINESE = (
@@ -150,6 +151,8 @@ CHINESE = (
     ("过去两周的花费", "usage", "cost", "days", 14, ""),
     ("过去二周花了多少", "usage", "cost", "days", 14, ""),
     ("最近十天", "usage", "cost", "days", 10, ""),
+    ("前天花了多少", "usage", "cost", "day_before", 0, ""),
+    ("gpt-4o前天用了多少token", "usage", "tokens", "day_before", 0, "gpt-4o"),
 )
 
 SPANISH = (
@@ -219,6 +222,7 @@ SPANISH = (
     ("¿cuánto gasté en las últimas dos semanas?", "usage", "cost", "days", 14, ""),  # counts in words
     ("¿cuántos tokens en los últimos tres días?", "usage", "tokens", "days", 3, ""),
     ("los últimos diez días", "usage", "cost", "days", 10, ""),
+    ("¿cuánto gasté anteayer?", "usage", "cost", "day_before", 0, ""),
 )
 
 # Texts that are no question about usage: the help's fallback answers them, in the language they are written in

@@ -119,6 +119,8 @@ def test_a_question_leads_with_the_number_asked_in_the_readers_language(store: S
     assert "input 1,010, output 520" in answer.split("\n")[0]
     answer = ask(store, "what did I spend last week", "en")  # a range of its own name, not two bare dates
     assert answer.startswith("**Last week (2026-11-16 – 2026-11-22): you spent $0.0000 on 0 replies (0 tokens).**")
+    answer = ask(store, "前天花了多少", "zh")
+    assert answer.startswith("**前天（2026-11-26）")
 
 
 def test_a_question_naming_a_model_answers_for_that_model(store: Store) -> None:

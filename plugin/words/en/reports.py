@@ -93,6 +93,7 @@ MESSAGES: dict[str, str] = {
     "their groups', and among groups the largest amount wins. Refills happen at the first request of a period.",
     "range_today": "Today ({day})",
     "range_yesterday": "Yesterday ({day})",
+    "range_day_before": "Day before yesterday ({day})",
     "range_week": "This week ({first} – {last})",
     "range_month": "This month ({first} – {last})",
     "range_days": "Last {days} days ({first} – {last})",
@@ -461,6 +462,7 @@ ALLOWANCE_WORDS: tuple[str, ...] = ("allowance", "refill")
 RANGE_NAMES: dict[str, tuple[str, ...]] = {
     "today": ("today", "day"),
     "yesterday": ("yesterday",),
+    "day_before": ("day before yesterday",),
     "week": ("week", "this week"),
     "month": ("month", "this month"),
     "last_week": ("last week", "previous week"),

@@ -93,6 +93,7 @@ MESSAGES: dict[str, str] = {
     "gana a la de sus grupos, y entre grupos gana el mayor importe. Se recarga en la primera petición del periodo.",
     "range_today": "Hoy ({day})",
     "range_yesterday": "Ayer ({day})",
+    "range_day_before": "Anteayer ({day})",
     "range_week": "Esta semana ({first} – {last})",
     "range_month": "Este mes ({first} – {last})",
     "range_days": "Últimos {days} días ({first} – {last})",
@@ -463,6 +464,7 @@ ALLOWANCE_WORDS: tuple[str, ...] = ("asignación", "asignacion", "recarga")
 RANGE_NAMES: dict[str, tuple[str, ...]] = {
     "today": ("hoy",),
     "yesterday": ("ayer",),
+    "day_before": ("anteayer", "antier"),
     "week": ("semana", "esta semana"),
     "month": ("mes", "este mes"),
     "last_week": ("semana pasada", "la semana pasada"),

@@ -89,6 +89,7 @@ MESSAGES: dict[str, str] = {
     "多个用户组之间取金额最大者。额度在每个周期的第一次请求时补充。",
     "range_today": "今天（{day}）",
     "range_yesterday": "昨天（{day}）",
+    "range_day_before": "前天（{day}）",
     "range_week": "本周（{first} – {last}）",
     "range_month": "本月（{first} – {last}）",
     "range_days": "最近 {days} 天（{first} – {last}）",
@@ -412,6 +413,7 @@ ALLOWANCE_WORDS: tuple[str, ...] = ("额度", "补充")
 RANGE_NAMES: dict[str, tuple[str, ...]] = {
     "today": ("今天", "今日"),
     "yesterday": ("昨天", "昨日"),
+    "day_before": ("前天",),
     "week": ("本周", "这周", "周", "这星期", "本星期", "这个星期"),
     "month": ("本月", "这个月", "月"),
     "last_week": ("上周", "上星期", "上个星期"),
