@@ -21,7 +21,7 @@ from ..words.vocabulary import FILLER, KNOWN_WORDS, METRIC_WORDS, QUESTION_FILLE
 
 METRICS = ("balance", "tokens", "calls", "cost")  # the order they are tried: "how much money is left" is the balance
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_PUNCTUATION = ",.;:!?¿¡\"'()[]{}“”‘’«»…"
+_PUNCTUATION = ",.;:!?¿¡\"'()[]{}“”‘’«»…`*"  # and Markdown's marks: `gpt-4o`, **gpt-4o**
 _SEPARATORS = re.compile(r"[\s\u3000-\u303f\uff00-\uffef\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _MODEL_LIKE = re.compile(r"[a-z].*[\d\-:./_]|[\d\-:./_].*[a-z]", re.IGNORECASE)
 

@@ -75,6 +75,8 @@ ENGLISH = (
     ("how much did I spend in the last three days", "usage", "cost", "days", 3, ""),
     ("tokens in the past ten days", "usage", "tokens", "days", 10, ""),
     ("how much did I spend the day before yesterday", "usage", "cost", "day_before", 0, ""),
+    ("what did I spend yesterday on `gpt-4o`", "usage", "cost", "yesterday", 0, "gpt-4o"),  # Markdown's marks
+    ("how much did **gpt-4o** cost me this week?", "usage", "cost", "week", 0, "gpt-4o"),
 )
 
 CHINESE = (
@@ -153,6 +155,7 @@ CHINESE = (
     ("最近十天", "usage", "cost", "days", 10, ""),
     ("前天花了多少", "usage", "cost", "day_before", 0, ""),
     ("gpt-4o前天用了多少token", "usage", "tokens", "day_before", 0, "gpt-4o"),
+    ("昨天 `llama3:8b` 花了多少", "usage", "cost", "yesterday", 0, "llama3:8b"),
 )
 
 SPANISH = (
@@ -223,6 +226,7 @@ SPANISH = (
     ("¿cuántos tokens en los últimos tres días?", "usage", "tokens", "days", 3, ""),
     ("los últimos diez días", "usage", "cost", "days", 10, ""),
     ("¿cuánto gasté anteayer?", "usage", "cost", "day_before", 0, ""),
+    ("¿cuánto gasté ayer en *gpt-4o*?", "usage", "cost", "yesterday", 0, "gpt-4o"),
 )
 
 # Texts that are no question about usage: the help's fallback answers them, in the language they are written in

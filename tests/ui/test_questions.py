@@ -132,6 +132,8 @@ def test_a_question_naming_a_model_answers_for_that_model(store: Store) -> None:
     by_name = ask(store, "what did I spend this week on llama", "en")  # a display name resolves too
     assert by_name.startswith(lead(store, "en", "cost", week, "llama3:8b"))
     assert "you spent $0.0022 on llama3:8b, in 1 reply (30 tokens)." in by_name.split("\n")[0]  # one, not "1 replies"
+    marked = ask(store, "what did I spend this week on **`llama3:8b`**", "en")  # Markdown's marks are no part of it
+    assert marked.startswith(lead(store, "en", "cost", week, "llama3:8b") + "\n\n")
 
 
 def test_a_word_that_names_no_model_does_not_break_the_answer(store: Store) -> None:
