@@ -486,6 +486,10 @@ RANGE_NUMBERS: dict[str, tuple[str, ...]] = {
     "8": ("eight",), "9": ("nine",), "10": ("ten",),
 }
 
+# Everyday English words that another language's typed words also spell ("base", "panel", "con"): no sign of that
+# language in an English sentence (words/detect.py; the words of two letters or fewer are no sign at all).
+SHARED_WORDS: tuple[str, ...] = ("base", "panel", "con", "favor", "dime", "todo", "para", "dos")
+
 # Plain questions (ui/question.py): the words that ask for one number, tried in this order (balance first: "how much
 # money is left" asks the balance, not the spend). "usage" words count as asking the spend.
 METRIC_WORDS: dict[str, tuple[str, ...]] = {

@@ -488,6 +488,9 @@ RANGE_NUMBERS: dict[str, tuple[str, ...]] = {
     "8": ("ocho",), "9": ("nueve",), "10": ("diez",),
 }
 
+# Everyday Spanish words that another language's typed words also spell (none yet; see the English table).
+SHARED_WORDS: tuple[str, ...] = ()
+
 # Plain questions (ui/question.py): the words that ask for one number (balance first: "¿cuánto me queda?").
 METRIC_WORDS: dict[str, tuple[str, ...]] = {
     "balance": ("saldo", "queda", "quedan", "resta", "restante", "crédito", "credito", "disponible"),

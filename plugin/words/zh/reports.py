@@ -437,6 +437,9 @@ RANGE_NUMBERS: dict[str, tuple[str, ...]] = {
     "9": ("九",), "10": ("十",),
 }
 
+# Everyday Chinese words that another language's typed words also spell (none: Chinese is told by its characters).
+SHARED_WORDS: tuple[str, ...] = ()
+
 # Plain questions (ui/question.py): the words that ask for one number (balance first: "还剩多少钱" asks the balance).
 METRIC_WORDS: dict[str, tuple[str, ...]] = {
     "balance": ("余额", "剩", "额度"),
