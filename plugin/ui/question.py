@@ -86,6 +86,9 @@ def read(line: str) -> tuple[Question, str] | None:
     return Question(metric, tuple(models)), phrase
 
 
+_COMPARED = 50  # the words of a message the commands' words are compared with
+
+
 def closest(text: str, allowed: Callable[[str], bool]) -> list[str]:
     """The commands (keys, at most three, closest first) whose words look most like a word of `text`, among those
     `allowed`: "/usgae" → usage, "用亮" → usage."""
@@ -95,14 +98,29 @@ def closest(text: str, allowed: Callable[[str], bool]) -> list[str]:
             if len(word) > 1 and allowed(key):
                 words.setdefault(word, key)
     found: list[str] = []
-    han = "".join(ch if _HAN.match(ch) else " " for ch in text).split()
+    # A long message's first words are enough to suggest from, and each word compared costs (difflib is slow): the
+    # first _COMPARED distinct Latin words and the first _COMPARED Chinese characters.
+    latin = list(dict.fromkeys(w.lower() for w in _tokens(text)))[:_COMPARED]
+    han = dict.fromkeys(piece for run in _han_runs(text, _COMPARED) for piece in _pairs(run))
     # A Latin word may be a typo of a command's; two Chinese characters share one at best, so only the best one.
-    pieces = [(w.lower(), 3, 0.75) for w in _tokens(text)] + [(w, 1, 0.5) for run in han for w in _pairs(run)]
+    pieces = [(w, 3, 0.75) for w in latin] + [(w, 1, 0.5) for w in han]
+    candidates = list(words)
     for piece, count, cutoff in pieces:
-        for match in difflib.get_close_matches(piece, list(words), n=count, cutoff=cutoff):
+        for match in difflib.get_close_matches(piece, candidates, n=count, cutoff=cutoff):
             if words[match] not in found:
                 found.append(words[match])
     return found[:3]
+
+
+def _han_runs(text: str, most: int) -> list[str]:
+    """The runs of Chinese characters in `text`, as far as its first `most` Chinese characters."""
+    runs: list[str] = []
+    for run in "".join(ch if _HAN.match(ch) else " " for ch in text).split():
+        if most <= 0:
+            break
+        runs.append(run[:most])
+        most -= len(run)
+    return runs
 
 
 def _pairs(run: str) -> list[str]:

@@ -194,3 +194,19 @@ def test_a_model_option_in_a_question_names_the_model(store: Store) -> None:
     today = ranges.parse("today", now=NOW, tz=None)
     answer = ask(store, "how much did I spend today model:llama3:8b", "en")
     assert answer.startswith(lead(store, "en", "cost", today, "llama3:8b") + "\n\n")
+
+
+def test_the_closest_commands_compare_a_long_messages_first_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    latin = " ".join(f"zq{i}" for i in range(60))  # sixty distinct words, none like a command's
+    assert question.closest(latin + " usgae", lambda key: True) == question.closest(latin, lambda key: True)
+    assert question.closest(" ".join(f"zq{i}" for i in range(40)) + " usgae", lambda key: True) == ["usage"]
+    han = "".join(chr(0x4E00 + 7 * i) for i in range(60))
+    assert question.closest(han + "用亮", lambda key: True) == question.closest(han, lambda key: True)
+    compared: list[str] = []
+    close = question.difflib.get_close_matches
+    monkeypatch.setattr(
+        question.difflib, "get_close_matches", lambda w, *a, **k: compared.append(w) or close(w, *a, **k)
+    )
+    long = "".join(chr(0x4E00 + (37 * i) % 20_000) for i in range(2_000)) + " ".join(f"w{i}" for i in range(400))
+    question.closest(long[:4_000], lambda key: True)
+    assert 0 < len(compared) <= 2 * 50 + 1  # at most fifty words and fifty characters' pairs, not thousands
