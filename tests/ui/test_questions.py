@@ -210,3 +210,15 @@ def test_the_closest_commands_compare_a_long_messages_first_words(monkeypatch: p
     long = "".join(chr(0x4E00 + (37 * i) % 20_000) for i in range(2_000)) + " ".join(f"w{i}" for i in range(400))
     question.closest(long[:4_000], lambda key: True)
     assert 0 < len(compared) <= 2 * 50 + 1  # at most fifty words and fifty characters' pairs, not thousands
+
+
+def test_an_admins_balance_question_about_someone_answers_with_theirs(store: Store) -> None:
+    admin = sessions.session(store, {**ALICE, "role": "admin"}, directory=[ALICE, BOB], models=MODELS)
+    answer = sessions.ask(admin, "how much is left user:bob")
+    assert parse("how much is left user:bob").question is not None
+    bob = store.get_user(BOB["id"])
+    assert bob is not None and bob["balance"] != 5_000_000 - 113_333
+    assert answer.startswith("**Bob") and money(bob["balance"], "$") in answer  # Bob's summary, Bob's balance
+    assert i18n.t("en", "answer_balance", balance=money(5_000_000 - 113_333, "$")) not in answer  # not the admin's
+    own = ask(store, "how much is left user:bob", "en")  # a reader's `user:` is ignored
+    assert own.startswith(f"**{i18n.t('en', 'answer_balance', balance=money(5_000_000 - 113_333, '$'))}**")
