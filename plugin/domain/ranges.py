@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ..errors import InvalidRange
 from ..words.vocabulary import RANGE_COUNT_WORDS as _COUNTED  # "last", days and weeks, all languages at once
 from ..words.vocabulary import RANGE_NAMES as _NAMED  # the words for each named range, all languages at once
+from ..words.vocabulary import RANGE_NUMBERS as _NUMBERS  # the words for the numbers of a count, all languages
 
 MAX_DAYS = 36_600  # a hundred years: anything longer is a typo, not a report
 
@@ -23,7 +24,7 @@ MAX_DAYS = 36_600  # a hundred years: anything longer is a typo, not a report
 class Range:
     """[start, end) in epoch seconds (None = unbounded); `key` names it for titles, `first`/`last` its days."""
 
-    key: str  # today, yesterday, week, last_week, month, last_month, days, all, custom
+    key: str  # today, yesterday, day_before, week, last_week, month, last_month, days, all, custom
     start: float | None
     end: float | None
     first: date | None = None
@@ -63,40 +64,54 @@ def between(first: date, last: date, tz: tzinfo | None, key: str = "custom", day
 
 
 _WORD_TO_KEY = {word: key for key, words in _NAMED.items() for word in words}
+_NUMBER_WORDS = {word: int(digits) for digits, words in _NUMBERS.items() for word in words}  # "two", "dos", "两"
 
 
-def _either(words: Iterable[str]) -> str:
-    """A regex alternation of `words`, the longest first (so "la semana pasada" wins over "semana")."""
-    return "|".join(re.escape(word) for word in sorted(set(words), key=len, reverse=True))
+# Inside a sentence, a Latin-script word must stand whole ("day" is not in "yesterday", "4o" is no count of days);
+# Chinese needs no spaces, not even after a model's name ("gpt-4o上个月花了多少").
+_LETTER = r"a-z0-9áéíóúñü"
+_IS_LETTER = re.compile(rf"[{_LETTER}]", re.IGNORECASE)
 
 
-# A count of days or weeks: "7d", "last 7 days", "最近3天", "últimos 10 días", "2w" (the words are the languages').
+def whole(words: Iterable[str], *, start: bool = True, end: bool = True) -> str:
+    """A regex alternation of `words`, the longest first (so "la semana pasada" wins over "semana"), each bounded
+    where it begins (if `start`) or ends (if `end`) with a Latin letter or a digit, and only there."""
+    bounded = []
+    for word in sorted(set(words), key=len, reverse=True):
+        before = rf"(?<![{_LETTER}])" if start and _IS_LETTER.match(word[:1]) else ""
+        after = rf"(?![{_LETTER}])" if end and _IS_LETTER.match(word[-1:]) else ""
+        bounded.append(f"{before}{re.escape(word)}{after}")
+    return "|".join(bounded)
+
+
+# A count of days or weeks: "7d", "last 7 days", "最近3天", "últimos 10 días", "2w", "last two weeks", "最近三天"
+# (the words are the languages'); a number with no word before it stands apart from a Latin word ("llama3天"), and
+# the words around a number may touch it ("last7d").
 _COUNT = (
-    rf"(?:(?:{_either(_COUNTED['last'])})\s*)?(\d{{1,6}})\s*"
-    rf"(?:(?P<days>{_either(_COUNTED['days'])})|(?P<weeks>{_either(_COUNTED['weeks'])}))"
+    rf"(?:(?:{whole(_COUNTED['last'], end=False)})\s*|(?<![{_LETTER}]))(\d{{1,6}}|{whole(_NUMBER_WORDS)})\s*"
+    rf"(?:(?P<days>{whole(_COUNTED['days'], start=False)})|(?P<weeks>{whole(_COUNTED['weeks'], start=False)}))"
 )
 _COUNTED_RANGE = re.compile(rf"^{_COUNT}$", re.IGNORECASE)
 _DATE = r"(\d{4})-(\d{1,2})-(\d{1,2})"
 _SPAN = re.compile(rf"^{_DATE}\s*(?:\.\.|~|to|至|到|al?|hasta|-)\s*{_DATE}$", re.IGNORECASE)
 _ONE_DAY = re.compile(rf"^{_DATE}$")
-# Inside a sentence, a Latin-script phrase must stand as whole words ("day" is not in "yesterday"); Chinese needs
-# no spaces ("我这周花了多少").
-_LETTER = r"a-z0-9áéíóúñü"
 _IN_TEXT = re.compile(
-    rf"(?<![{_LETTER}])(?:{_DATE}(?:\s*(?:\.\.|~|至|到)\s*|\s+(?:to|al?|hasta)\s+){_DATE}|{_DATE}|{_COUNT}"
-    rf"|{_either(_WORD_TO_KEY)})(?![{_LETTER}])",
+    rf"(?<![{_LETTER}])(?:{_DATE}(?:\s*(?:\.\.|~|至|到)\s*|\s+(?:to|al?|hasta)\s+){_DATE}|{_DATE})(?![{_LETTER}])"
+    rf"|{_COUNT}|{whole(_WORD_TO_KEY)}",
     re.IGNORECASE,
 )
 
 
 def find(text: str) -> tuple[int, int] | None:
     """Where a sentence names a range ("how much did I spend last week", "过去10天", "la semana pasada"): the
-    [start, end) of its longest range phrase (the first of equals), which `parse` reads; None when it names none."""
-    best: tuple[int, int] | None = None
+    [start, end) of its longest range phrase (the first of equals), which `parse` reads; None when it names none.
+    A range of its own beats all time, however long its words: "total spend today" asks for today's total."""
+    best: tuple[bool, int, int] | None = None
     for match in _IN_TEXT.finditer(text[:4_000]):
-        if best is None or match.end() - match.start() > best[1] - best[0]:
-            best = match.span()
-    return best
+        found = (_WORD_TO_KEY.get(match.group(0).lower()) != "all", match.end() - match.start(), -match.start())
+        if best is None or found > best:
+            best = found
+    return (-best[2], -best[2] + best[1]) if best else None
 
 
 def _date(y: str, m: str, d: str, text: str) -> date:
@@ -118,6 +133,8 @@ def parse(text: str | None, *, now: float, tz: tzinfo | None, default: str = "30
         return between(day, day, tz, "today")
     if key == "yesterday":
         return between(day - timedelta(days=1), day - timedelta(days=1), tz, "yesterday")
+    if key == "day_before":
+        return between(day - timedelta(days=2), day - timedelta(days=2), tz, "day_before")
     if key == "week":
         return between(day - timedelta(days=day.weekday()), day, tz, "week")
     if key == "month":
@@ -132,7 +149,8 @@ def parse(text: str | None, *, now: float, tz: tzinfo | None, default: str = "30
         return Range("all", None, None)
     match = _COUNTED_RANGE.match(phrase)
     if match:
-        count = int(match.group(1)) * (7 if match.group("weeks") else 1)
+        said = match.group(1)
+        count = (int(said) if said.isdigit() else _NUMBER_WORDS[said]) * (7 if match.group("weeks") else 1)
         if not 1 <= count <= MAX_DAYS:
             raise InvalidRange(text=raw)
         return between(day - timedelta(days=count - 1), day, tz, "days", days=count)

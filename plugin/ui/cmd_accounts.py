@@ -7,7 +7,7 @@ from ..app.session import Session
 from ..errors import InvalidAmount
 from ..money import parse_amount
 from . import admin_views, cmd_budgets, cmd_questions, cmd_reports
-from .cmd_common import help_text, shown
+from .cmd_common import help_text, shown, target_user
 from .parse import Command
 
 
@@ -26,6 +26,11 @@ async def balance(session: Session, command: Command) -> str:
         return admin_views.said(change, session.lang, session.symbol)
     if command.args and session.is_admin:
         return await cmd_reports.users(session, command)
+    _, named = await target_user(session, command)
+    if named:  # an admin's `user:NAME` (a question's too): that person's summary, under their name
+        return await cmd_reports.usage(
+            session, Command("usage", args=("today",), options={"user": command.options["user"]})
+        )
     answer = await cmd_reports.usage(session, Command("usage", args=("today",)))
     if command.question is not None:  # "我还剩多少钱": the balance first, in a line
         line = await session.store.run(cmd_questions.balance_line, session.store, session)

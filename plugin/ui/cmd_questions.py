@@ -25,10 +25,13 @@ _LINES = {
 }
 
 
-async def model_of(session: Session, question: Question | None) -> tuple[str, str]:
-    """(the id of the first word that names a model, "") or ("", the first model-shaped word that names none)."""
+async def model_of(session: Session, question: Question | None, named: str = "") -> tuple[str, str]:
+    """(the id of the first word that names a model, "") or ("", the first model-shaped word that names none).
+    A model `named` by a `model:ID` option comes first, and must be one (as in `/records model:ID`)."""
     if question is None:
         return "", ""
+    if named:
+        return await session.resolve_model(named), ""
     for word in question.models:
         try:
             return await session.resolve_model(word), ""

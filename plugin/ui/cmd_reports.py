@@ -20,7 +20,7 @@ async def usage(session: Session, command: Command) -> str:
     user_id, who = await target_user(session, command)
     lang, symbol = session.lang, session.symbol
     question = command.question
-    model_id, unknown = await cmd_questions.model_of(session, question)
+    model_id, unknown = await cmd_questions.model_of(session, question, command.options.get("model", ""))
 
     def build(store: Store) -> str:
         if question is not None and model_id:
@@ -28,6 +28,7 @@ async def usage(session: Session, command: Command) -> str:
             return "\n\n".join(
                 [
                     cmd_questions.lead(store, session, question, rng, user_id, model_id, unknown),
+                    *([f"**{shown(who)}**"] if who else []),
                     views.by_model(reports.by_model(store, rng, user_id), rng, lang, symbol),
                     views.records(page, rng, lang, symbol, session.tz, sort="time", descending=True, model=model_id),
                 ]

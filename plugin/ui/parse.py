@@ -117,13 +117,15 @@ def parse(text: str) -> Command:
         return Command("help", raw=raw)
     found = _match_prefix(line, SYNONYMS)
     if found is None or not _settled(*found):
-        # Not a command as typed ("/usage 7d", "用量 7天", "balance add bob 5"): perhaps a plain question.
-        asked = read(line)
+        # Not a command as typed ("/usage 7d", "用量 7天", "balance add bob 5"): perhaps a plain question. Its
+        # `name:value` options ("/usage user:bob yesterday on gpt-4o") are the command's, not words of the question.
+        said, typed = _options_in(line)
+        asked = read(said)
         if asked is not None:
             question, phrase = asked
             if question.metric == "balance":
-                return Command("balance", raw=raw, question=question)
-            return Command("usage", args=tuple(phrase.split()), raw=raw, question=question)
+                return Command("balance", options=typed, raw=raw, question=question)
+            return Command("usage", args=tuple(phrase.split()), options=typed, raw=raw, question=question)
     if found is None:
         found = _match_prefix(_strip_filler(line), SYNONYMS)
     if found is None:
@@ -152,6 +154,24 @@ def parse(text: str) -> Command:
         else:
             args.append(word)
     return Command(name, sub, tuple(args), options, raw)
+
+
+_OPTION_IN_TEXT = re.compile(r"(?<!\S)([a-z_\u4e00-\u9fff]+)[:=](\"[^\"]+\"|'[^']+'|\S+)", re.IGNORECASE)
+
+
+def _options_in(line: str) -> tuple[str, dict[str, str]]:
+    """The known `name:value` options of a sentence (a value may be quoted: `user:"Ana María"`) and the sentence
+    without them."""
+    options: dict[str, str] = {}
+
+    def take(match: re.Match[str]) -> str:
+        key = _OPTION_KEYS.get(match.group(1).lower())
+        if key is None:
+            return match.group(0)
+        options[key] = match.group(2).strip("\"'")
+        return " "
+
+    return _OPTION_IN_TEXT.sub(take, line), options
 
 
 def _scan(line: str) -> tuple[str, str] | None:

@@ -20,16 +20,15 @@ from ..domain import ranges
 from ..words.vocabulary import FILLER, KNOWN_WORDS, METRIC_WORDS, QUESTION_FILLER, SYNONYMS
 
 METRICS = ("balance", "tokens", "calls", "cost")  # the order they are tried: "how much money is left" is the balance
-_LETTER = "a-z0-9áéíóúñü"  # Latin words stand whole ("use" is not in "user"); Chinese ones need no spaces
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_PUNCTUATION = ",.;:!?¿¡\"'()[]{}“”‘’«»…"
+_PUNCTUATION = ",.;:!?¿¡\"'()[]{}“”‘’«»…`*"  # and Markdown's marks: `gpt-4o`, **gpt-4o**
 _SEPARATORS = re.compile(r"[\s\u3000-\u303f\uff00-\uffef\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _MODEL_LIKE = re.compile(r"[a-z].*[\d\-:./_]|[\d\-:./_].*[a-z]", re.IGNORECASE)
 
 
 def _pattern(words: Iterable[str]) -> re.Pattern[str]:
-    either = "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
-    return re.compile(rf"(?<![{_LETTER}])(?:{either})(?![{_LETTER}])", re.IGNORECASE)
+    """Any of `words`, Latin-script ones whole ("use" is not in "user"), Chinese ones anywhere ("gpt-4o回复了几次")."""
+    return re.compile(ranges.whole(words), re.IGNORECASE)
 
 
 _METRIC_PATTERNS = [(key, _pattern(METRIC_WORDS[key])) for key in METRICS]
@@ -87,6 +86,9 @@ def read(line: str) -> tuple[Question, str] | None:
     return Question(metric, tuple(models)), phrase
 
 
+_COMPARED = 50  # the words of a message the commands' words are compared with
+
+
 def closest(text: str, allowed: Callable[[str], bool]) -> list[str]:
     """The commands (keys, at most three, closest first) whose words look most like a word of `text`, among those
     `allowed`: "/usgae" → usage, "用亮" → usage."""
@@ -96,14 +98,29 @@ def closest(text: str, allowed: Callable[[str], bool]) -> list[str]:
             if len(word) > 1 and allowed(key):
                 words.setdefault(word, key)
     found: list[str] = []
-    han = "".join(ch if _HAN.match(ch) else " " for ch in text).split()
+    # A long message's first words are enough to suggest from, and each word compared costs (difflib is slow): the
+    # first _COMPARED distinct Latin words and the first _COMPARED Chinese characters.
+    latin = list(dict.fromkeys(w.lower() for w in _tokens(text)))[:_COMPARED]
+    han = dict.fromkeys(piece for run in _han_runs(text, _COMPARED) for piece in _pairs(run))
     # A Latin word may be a typo of a command's; two Chinese characters share one at best, so only the best one.
-    pieces = [(w.lower(), 3, 0.75) for w in _tokens(text)] + [(w, 1, 0.5) for run in han for w in _pairs(run)]
+    pieces = [(w, 3, 0.75) for w in latin] + [(w, 1, 0.5) for w in han]
+    candidates = list(words)
     for piece, count, cutoff in pieces:
-        for match in difflib.get_close_matches(piece, list(words), n=count, cutoff=cutoff):
+        for match in difflib.get_close_matches(piece, candidates, n=count, cutoff=cutoff):
             if words[match] not in found:
                 found.append(words[match])
     return found[:3]
+
+
+def _han_runs(text: str, most: int) -> list[str]:
+    """The runs of Chinese characters in `text`, as far as its first `most` Chinese characters."""
+    runs: list[str] = []
+    for run in "".join(ch if _HAN.match(ch) else " " for ch in text).split():
+        if most <= 0:
+            break
+        runs.append(run[:most])
+        most -= len(run)
+    return runs
 
 
 def _pairs(run: str) -> list[str]:

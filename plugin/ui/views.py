@@ -50,7 +50,7 @@ def range_title(rng: Range, lang: str) -> str:
     first, last = (rng.first.isoformat() if rng.first else ""), (rng.last.isoformat() if rng.last else "")
     if rng.key == "all" or not first:
         return _t(lang, "range_all")
-    if rng.key in ("today", "yesterday"):
+    if rng.key in ("today", "yesterday", "day_before"):
         return _t(lang, f"range_{rng.key}", day=first)
     if rng.key in ("week", "month", "last_week", "last_month"):
         return _t(lang, f"range_{rng.key}", first=first, last=last)

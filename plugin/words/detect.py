@@ -3,10 +3,11 @@ Chinese characters, Spanish when its words are more Spanish than English, otherw
 to the admin's valve).
 
 English is never "detected": `/usage 7d` and `gpt-4o` are as much a command or a name as English, so a message
-without a clear sign of another language keeps the admin's choice. The Spanish signs are the words of the Spanish
-typed-word tables that English's do not share ("semana", "gasté", "saldo") and Spanish letters (¿ ¡ ñ á é í ó ú ü);
-English's own words ("spend", "week") count against them, so "usage hoy" stays undecided. Pure: text in, a code or
-None out.
+without a clear sign of another language keeps the admin's choice. The Spanish signs are Spanish letters (¿ ¡ ñ á é
+í ó ú ü) and the words of the Spanish typed-word tables that English's do not share ("semana", "gasté", "saldo"),
+save the words of two letters or fewer ("he", "la", "es", "mi": English too, or too short to tell) and the English
+words the Spanish tables spell ("base", "panel": English's `SHARED_WORDS`). English's own words ("spend", "week")
+count against them, so "usage hoy" stays undecided. Pure: text in, a code or None out.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from __future__ import annotations
 import re
 
 from . import Language
-from .vocabulary import WORDS_BY_LANGUAGE
+from .vocabulary import SHARED_WORDS, WORDS_BY_LANGUAGE
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _SPANISH_LETTERS = re.compile(r"[¿¡ñáéíóúü]", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")  # letters only: "gpt-4o" gives "gpt" and "o", never a number
-_SPANISH = WORDS_BY_LANGUAGE["es"] - WORDS_BY_LANGUAGE["en"]
+_SPANISH = frozenset(
+    word for word in WORDS_BY_LANGUAGE["es"] - WORDS_BY_LANGUAGE["en"] - SHARED_WORDS["en"] if len(word) > 2
+)
 _ENGLISH = WORDS_BY_LANGUAGE["en"] - WORDS_BY_LANGUAGE["es"]
 
 

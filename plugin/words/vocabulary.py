@@ -54,9 +54,12 @@ PART_WORDS: dict[str, tuple[str, ...]] = {"init": INIT_WORDS, "allowance": _join
 # Named time ranges (domain/ranges.py).
 RANGE_NAMES = _joined_tables(m.RANGE_NAMES for m in _ALL)
 RANGE_COUNT_WORDS = _joined_tables(m.RANGE_COUNT_WORDS for m in _ALL)
+RANGE_NUMBERS = _joined_tables(m.RANGE_NUMBERS for m in _ALL)
 # Plain questions (ui/question.py): the words asking for each number, and the words that say nothing.
 METRIC_WORDS = _joined_tables(m.METRIC_WORDS for m in _ALL)
 QUESTION_FILLER = frozenset(_joined(m.QUESTION_FILLER for m in _ALL))
+# Each language's everyday words that another's typed words also spell: no sign of that other language.
+SHARED_WORDS: dict[str, frozenset[str]] = {lang: frozenset(m.SHARED_WORDS) for lang, m in _BY_LANGUAGE.items()}
 # Each language's command words apart, to suggest the closest commands in the reader's own words.
 SYNONYMS_BY_LANGUAGE: dict[str, dict[str, tuple[str, ...]]] = {
     lang: dict(m.SYNONYMS) for lang, m in _BY_LANGUAGE.items()

@@ -68,6 +68,15 @@ ENGLISH = (
     ("how many tokens have I used so far", "usage", "tokens", "days", 30, ""),
     ("how much money is remaining", "balance", "balance", "", 0, ""),
     ("what did I spend previous month", "usage", "cost", "last_month", 0, ""),
+    ("total spend today", "usage", "cost", "today", 0, ""),  # a range of its own beats "total" (all time)
+    ("total tokens today", "usage", "tokens", "today", 0, ""),
+    ("what's my total for the week", "usage", "cost", "week", 0, ""),
+    ("last two weeks spend", "usage", "cost", "days", 14, ""),  # counts in words
+    ("how much did I spend in the last three days", "usage", "cost", "days", 3, ""),
+    ("tokens in the past ten days", "usage", "tokens", "days", 10, ""),
+    ("how much did I spend the day before yesterday", "usage", "cost", "day_before", 0, ""),
+    ("what did I spend yesterday on `gpt-4o`", "usage", "cost", "yesterday", 0, "gpt-4o"),  # Markdown's marks
+    ("how much did **gpt-4o** cost me this week?", "usage", "cost", "week", 0, "gpt-4o"),
 )
 
 CHINESE = (
@@ -132,6 +141,21 @@ CHINESE = (
     ("这个月还剩多少钱", "balance", "balance", "", 0, ""),
     ("统计一下这周", "usage", "cost", "week", 0, ""),
     ("我花了多少钱", "usage", "cost", "days", 30, ""),
+    ("gpt-4o上个月花了多少", "usage", "cost", "last_month", 0, "gpt-4o"),  # a range right after a Latin word
+    ("claude上周花了多少", "usage", "cost", "last_week", 0, ""),
+    ("gpt-4o今天花了多少", "usage", "cost", "today", 0, "gpt-4o"),
+    ("用gpt-4o昨天花了多少", "usage", "cost", "yesterday", 0, "gpt-4o"),
+    ("最近7天gpt-4o花了多少", "usage", "cost", "days", 7, "gpt-4o"),  # ... and right before one
+    ("今天gpt-4o回复多少条", "usage", "calls", "today", 0, "gpt-4o"),  # the number asked right after one
+    ("这个星期花了多少", "usage", "cost", "week", 0, ""),
+    ("上个星期用了多少钱", "usage", "cost", "last_week", 0, ""),
+    ("最近三天花了多少", "usage", "cost", "days", 3, ""),  # counts in words
+    ("过去两周的花费", "usage", "cost", "days", 14, ""),
+    ("过去二周花了多少", "usage", "cost", "days", 14, ""),
+    ("最近十天", "usage", "cost", "days", 10, ""),
+    ("前天花了多少", "usage", "cost", "day_before", 0, ""),
+    ("gpt-4o前天用了多少token", "usage", "tokens", "day_before", 0, "gpt-4o"),
+    ("昨天 `llama3:8b` 花了多少", "usage", "cost", "yesterday", 0, "llama3:8b"),
 )
 
 SPANISH = (
@@ -197,6 +221,12 @@ SPANISH = (
     ("¿cuánto consumí este mes?", "usage", "cost", "month", 0, ""),
     ("¿cuánto gasté en las últimas 2 semanas con llama3:8b?", "usage", "cost", "days", 14, "llama3:8b"),
     ("mi uso de ayer", "usage", "cost", "yesterday", 0, ""),
+    ("¿cuánto he gastado en total hoy?", "usage", "cost", "today", 0, ""),  # a range of its own beats "total"
+    ("¿cuánto gasté en las últimas dos semanas?", "usage", "cost", "days", 14, ""),  # counts in words
+    ("¿cuántos tokens en los últimos tres días?", "usage", "tokens", "days", 3, ""),
+    ("los últimos diez días", "usage", "cost", "days", 10, ""),
+    ("¿cuánto gasté anteayer?", "usage", "cost", "day_before", 0, ""),
+    ("¿cuánto gasté ayer en *gpt-4o*?", "usage", "cost", "yesterday", 0, "gpt-4o"),
 )
 
 # Texts that are no question about usage: the help's fallback answers them, in the language they are written in

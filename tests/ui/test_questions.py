@@ -119,6 +119,8 @@ def test_a_question_leads_with_the_number_asked_in_the_readers_language(store: S
     assert "input 1,010, output 520" in answer.split("\n")[0]
     answer = ask(store, "what did I spend last week", "en")  # a range of its own name, not two bare dates
     assert answer.startswith("**Last week (2026-11-16 – 2026-11-22): you spent $0.0000 on 0 replies (0 tokens).**")
+    answer = ask(store, "前天花了多少", "zh")
+    assert answer.startswith("**前天（2026-11-26）")
 
 
 def test_a_question_naming_a_model_answers_for_that_model(store: Store) -> None:
@@ -130,6 +132,8 @@ def test_a_question_naming_a_model_answers_for_that_model(store: Store) -> None:
     by_name = ask(store, "what did I spend this week on llama", "en")  # a display name resolves too
     assert by_name.startswith(lead(store, "en", "cost", week, "llama3:8b"))
     assert "you spent $0.0022 on llama3:8b, in 1 reply (30 tokens)." in by_name.split("\n")[0]  # one, not "1 replies"
+    marked = ask(store, "what did I spend this week on **`llama3:8b`**", "en")  # Markdown's marks are no part of it
+    assert marked.startswith(lead(store, "en", "cost", week, "llama3:8b") + "\n\n")
 
 
 def test_a_word_that_names_no_model_does_not_break_the_answer(store: Store) -> None:
@@ -159,3 +163,62 @@ def test_the_help_suggests_the_closest_commands_in_the_readers_words(store: Stor
     answer = ask(store, "/usgae 7d", "zh")
     assert i18n.t("zh", "help_closest", commands="`/usage` (用量)") in answer
     assert i18n.t("zh", "help_examples") in answer
+
+
+def test_a_questions_options_are_the_commands() -> None:
+    command = parse("/usage user:bob yesterday on gpt-4o")
+    assert command.question is not None and command.question.models == ("gpt-4o",)  # "user:bob" is no model
+    assert (command.name, command.args, dict(command.options)) == ("usage", ("yesterday",), {"user": "bob"})
+    command = parse('how much did I spend today model:llama3:8b user:"Bob B"')
+    assert command.question is not None and command.question.models == ()
+    assert dict(command.options) == {"model": "llama3:8b", "user": "Bob B"}
+
+
+def test_an_admins_question_about_someone_answers_with_their_numbers(store: Store) -> None:
+    today = ranges.parse("today", now=NOW, tz=None)
+    admin = sessions.session(store, {**ALICE, "role": "admin"}, directory=[ALICE, BOB], models=MODELS)
+    answer = sessions.ask(admin, "/usage user:bob today on gpt-4o")
+    bob = next(r for r in reports.by_model(store, today, BOB["id"]) if r["model_id"] == "gpt-4o")
+    alice = next(r for r in reports.by_model(store, today, ALICE["id"]) if r["model_id"] == "gpt-4o")
+    assert bob["cost"] != alice["cost"]
+    first = answer.split("\n\n")[0]
+    assert money(bob["cost"], "$") in first and money(alice["cost"], "$") not in first
+    assert "Bob" in answer.split("\n\n")[1]  # whose numbers they are
+    # A reader's `user:` is ignored, as in `/usage user:bob`: their own numbers, and no model called "user:bob".
+    own = ask(store, "/usage user:bob today on gpt-4o", "en")
+    assert own.startswith(lead(store, "en", "cost", today, "gpt-4o") + "\n\n")
+    assert "user:bob" not in own
+
+
+def test_a_model_option_in_a_question_names_the_model(store: Store) -> None:
+    today = ranges.parse("today", now=NOW, tz=None)
+    answer = ask(store, "how much did I spend today model:llama3:8b", "en")
+    assert answer.startswith(lead(store, "en", "cost", today, "llama3:8b") + "\n\n")
+
+
+def test_the_closest_commands_compare_a_long_messages_first_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    latin = " ".join(f"zq{i}" for i in range(60))  # sixty distinct words, none like a command's
+    assert question.closest(latin + " usgae", lambda key: True) == question.closest(latin, lambda key: True)
+    assert question.closest(" ".join(f"zq{i}" for i in range(40)) + " usgae", lambda key: True) == ["usage"]
+    han = "".join(chr(0x4E00 + 7 * i) for i in range(60))
+    assert question.closest(han + "用亮", lambda key: True) == question.closest(han, lambda key: True)
+    compared: list[str] = []
+    close = question.difflib.get_close_matches
+    monkeypatch.setattr(
+        question.difflib, "get_close_matches", lambda w, *a, **k: compared.append(w) or close(w, *a, **k)
+    )
+    long = "".join(chr(0x4E00 + (37 * i) % 20_000) for i in range(2_000)) + " ".join(f"w{i}" for i in range(400))
+    question.closest(long[:4_000], lambda key: True)
+    assert 0 < len(compared) <= 2 * 50 + 1  # at most fifty words and fifty characters' pairs, not thousands
+
+
+def test_an_admins_balance_question_about_someone_answers_with_theirs(store: Store) -> None:
+    admin = sessions.session(store, {**ALICE, "role": "admin"}, directory=[ALICE, BOB], models=MODELS)
+    answer = sessions.ask(admin, "how much is left user:bob")
+    assert parse("how much is left user:bob").question is not None
+    bob = store.get_user(BOB["id"])
+    assert bob is not None and bob["balance"] != 5_000_000 - 113_333
+    assert answer.startswith("**Bob") and money(bob["balance"], "$") in answer  # Bob's summary, Bob's balance
+    assert i18n.t("en", "answer_balance", balance=money(5_000_000 - 113_333, "$")) not in answer  # not the admin's
+    own = ask(store, "how much is left user:bob", "en")  # a reader's `user:` is ignored
+    assert own.startswith(f"**{i18n.t('en', 'answer_balance', balance=money(5_000_000 - 113_333, '$'))}**")

@@ -25,6 +25,16 @@ from plugin.words.detect import written_in
         ("/usage 7d", None),  # a command carries no language
         ("/balance add alice@example.com 10", None),
         ("usage hoy", None),  # one word each: undecided
+        ("he asked about the base panel", None),  # English words the Spanish tables also spell are no sign
+        ("a la carte", None),  # nor are words of two letters
+        ("es la base", None),
+        ("un panel con la base", None),
+        ("todo list for the panel", None),
+        ("DOS", None),
+        ("mi uso de hoy", "es"),  # Spanish words of three letters or more still are
+        ("ver mi saldo", "es"),
+        ("dime el gasto de la semana", "es"),
+        ("los ultimos dos dias", "es"),
         ("gpt-4o", None),
         ("", None),
         ("   ", None),

@@ -93,6 +93,7 @@ MESSAGES: dict[str, str] = {
     "their groups', and among groups the largest amount wins. Refills happen at the first request of a period.",
     "range_today": "Today ({day})",
     "range_yesterday": "Yesterday ({day})",
+    "range_day_before": "Day before yesterday ({day})",
     "range_week": "This week ({first} – {last})",
     "range_month": "This month ({first} – {last})",
     "range_days": "Last {days} days ({first} – {last})",
@@ -461,6 +462,7 @@ ALLOWANCE_WORDS: tuple[str, ...] = ("allowance", "refill")
 RANGE_NAMES: dict[str, tuple[str, ...]] = {
     "today": ("today", "day"),
     "yesterday": ("yesterday",),
+    "day_before": ("day before yesterday",),
     "week": ("week", "this week"),
     "month": ("month", "this month"),
     "last_week": ("last week", "previous week"),
@@ -477,6 +479,16 @@ RANGE_COUNT_WORDS: dict[str, tuple[str, ...]] = {
     "days": ("d", "day", "days"),
     "weeks": ("w", "week", "weeks"),
 }
+
+# The numbers a count may be written in ("last two weeks"), by their digits; the digits need no words.
+RANGE_NUMBERS: dict[str, tuple[str, ...]] = {
+    "2": ("two",), "3": ("three",), "4": ("four",), "5": ("five",), "6": ("six",), "7": ("seven",),
+    "8": ("eight",), "9": ("nine",), "10": ("ten",),
+}
+
+# Everyday English words that another language's typed words also spell ("base", "panel", "con"): no sign of that
+# language in an English sentence (words/detect.py; the words of two letters or fewer are no sign at all).
+SHARED_WORDS: tuple[str, ...] = ("base", "panel", "con", "favor", "dime", "todo", "para", "dos")
 
 # Plain questions (ui/question.py): the words that ask for one number, tried in this order (balance first: "how much
 # money is left" asks the balance, not the spend). "usage" words count as asking the spend.

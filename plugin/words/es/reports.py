@@ -93,6 +93,7 @@ MESSAGES: dict[str, str] = {
     "gana a la de sus grupos, y entre grupos gana el mayor importe. Se recarga en la primera petición del periodo.",
     "range_today": "Hoy ({day})",
     "range_yesterday": "Ayer ({day})",
+    "range_day_before": "Anteayer ({day})",
     "range_week": "Esta semana ({first} – {last})",
     "range_month": "Este mes ({first} – {last})",
     "range_days": "Últimos {days} días ({first} – {last})",
@@ -463,6 +464,7 @@ ALLOWANCE_WORDS: tuple[str, ...] = ("asignación", "asignacion", "recarga")
 RANGE_NAMES: dict[str, tuple[str, ...]] = {
     "today": ("hoy",),
     "yesterday": ("ayer",),
+    "day_before": ("anteayer", "antier"),
     "week": ("semana", "esta semana"),
     "month": ("mes", "este mes"),
     "last_week": ("semana pasada", "la semana pasada"),
@@ -479,6 +481,15 @@ RANGE_COUNT_WORDS: dict[str, tuple[str, ...]] = {
     "days": ("días", "dias", "día", "dia"),
     "weeks": ("semanas", "semana"),
 }
+
+# The numbers a count may be written in ("las últimas dos semanas"), by their digits.
+RANGE_NUMBERS: dict[str, tuple[str, ...]] = {
+    "2": ("dos",), "3": ("tres",), "4": ("cuatro",), "5": ("cinco",), "6": ("seis",), "7": ("siete",),
+    "8": ("ocho",), "9": ("nueve",), "10": ("diez",),
+}
+
+# Everyday Spanish words that another language's typed words also spell (none yet; see the English table).
+SHARED_WORDS: tuple[str, ...] = ()
 
 # Plain questions (ui/question.py): the words that ask for one number (balance first: "¿cuánto me queda?").
 METRIC_WORDS: dict[str, tuple[str, ...]] = {

@@ -89,6 +89,7 @@ MESSAGES: dict[str, str] = {
     "多个用户组之间取金额最大者。额度在每个周期的第一次请求时补充。",
     "range_today": "今天（{day}）",
     "range_yesterday": "昨天（{day}）",
+    "range_day_before": "前天（{day}）",
     "range_week": "本周（{first} – {last}）",
     "range_month": "本月（{first} – {last}）",
     "range_days": "最近 {days} 天（{first} – {last}）",
@@ -412,9 +413,10 @@ ALLOWANCE_WORDS: tuple[str, ...] = ("额度", "补充")
 RANGE_NAMES: dict[str, tuple[str, ...]] = {
     "today": ("今天", "今日"),
     "yesterday": ("昨天", "昨日"),
-    "week": ("本周", "这周", "周", "这星期", "本星期"),
+    "day_before": ("前天",),
+    "week": ("本周", "这周", "周", "这星期", "本星期", "这个星期"),
     "month": ("本月", "这个月", "月"),
-    "last_week": ("上周", "上星期"),
+    "last_week": ("上周", "上星期", "上个星期"),
     "last_month": ("上月", "上个月"),
     "all": ("全部", "所有", "总计", "一共", "总共"),
 }
@@ -428,6 +430,15 @@ RANGE_COUNT_WORDS: dict[str, tuple[str, ...]] = {
     "days": ("天", "日"),
     "weeks": ("周", "星期"),
 }
+
+# The numbers a count may be written in ("最近三天", "过去两周"), by their digits ("一" is none: "这一周" is this week).
+RANGE_NUMBERS: dict[str, tuple[str, ...]] = {
+    "2": ("两", "二"), "3": ("三",), "4": ("四",), "5": ("五",), "6": ("六",), "7": ("七",), "8": ("八",),
+    "9": ("九",), "10": ("十",),
+}
+
+# Everyday Chinese words that another language's typed words also spell (none: Chinese is told by its characters).
+SHARED_WORDS: tuple[str, ...] = ()
 
 # Plain questions (ui/question.py): the words that ask for one number (balance first: "还剩多少钱" asks the balance).
 METRIC_WORDS: dict[str, tuple[str, ...]] = {
