@@ -382,3 +382,12 @@ def test_sync_undo_export_and_model_test_cards_have_no_escapes(typed: Store, mon
     assert "or/a_b*c" in tested.html and "&lt;b&gt;no&lt;/b&gt; a_b" in tested.html
     for page in (synced.html, undone.html, exported.html, tested.html):
         assert_once_escaped(page)
+
+
+def test_a_catalogue_card_has_a_line_per_paragraph_and_commands_as_code(typed: Store, monkeypatch) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "MODELS", [*MODELS, {"id": "gpt-4o-mini_x", "name": "X"}])
+    page = press(typed, ADMIN, "prices", Dialog("catalogue", True)).html
+    assert "<code>/price undo</code> reverts.</li>" in page
+    assert "<code>/price accept gpt-4o-mini_x gpt-4o-mini</code>" in page
+    assert page.count("<li>") == 3
+    assert_once_escaped(page)
