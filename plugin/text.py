@@ -13,7 +13,10 @@ from typing import Any
 QUOTE_CAP = 80  # characters of typed text quoted back in a message
 
 # Characters with a meaning in Markdown (or GFM tables, or Open WebUI's $...$ math) that a name must not trigger.
-_MARKDOWN = re.compile(r"([\\`*_\[\]<>|~$&])")
+# `ESCAPED` reads them back: an HTML card (`ui.dashboard.note`) shows the character, not its backslash.
+SPECIAL = r"\\`*_\[\]<>|~$&"
+_MARKDOWN = re.compile(f"([{SPECIAL}])")
+ESCAPED = re.compile(rf"\\([{SPECIAL}])")
 
 
 def plain(value: Any, limit: int) -> str:

@@ -326,7 +326,11 @@ class Installer:
     def ensure_admin_model(self) -> str:
         """The admin-only model the admin's buttons are attached to: a workspace model over the pipe (so it answers
         the same questions) with no access grants, listing the admin's Function in `meta.actionIds`. An existing
-        record keeps its other fields and the grants an admin gave it."""
+        record keeps its other fields and the grants an admin gave it.
+
+        An existing record that is not an admin's is refused (InstallError, naming its owner), never taken over:
+        its owner may edit it, and Open WebUI 0.12.4 has no way to hand a model to someone else, so taking it over
+        would mean deleting what someone made. The admin deletes it (Workspace → Models) and installs again."""
         path = "/api/v1/models/model"
         response = self.call("GET", path, params={"id": ADMIN_MODEL_ID}, ok=(200, 404))
         if response.status_code == 404 or response.content.strip() in (b"", b"null"):
@@ -342,6 +346,7 @@ class Installer:
             self.json("POST", "/api/v1/models/create", json=form)
             return f"model record {ADMIN_MODEL_ID}: created, admins only, with the admin buttons"
         record = response.json()
+        self.refuse_unless_admins(record)
         meta = dict(record.get("meta") or {})
         action_ids = list(meta.get("actionIds") or [])
         if ADMIN_ACTION.id in action_ids and record.get("base_model_id") == PIPE.id:
@@ -356,6 +361,20 @@ class Installer:
         }
         self.json("POST", f"{path}/update", json=form)
         return f"model record {ADMIN_MODEL_ID}: updated (admin buttons attached)"
+
+    def refuse_unless_admins(self, record: dict[str, Any]) -> None:
+        """Stop unless the admin model's existing record belongs to an admin: a user who made a record with its id
+        first owns it and could edit it, so the admin buttons would show under a model they control."""
+        owner = str(record.get("user_id") or "")
+        info = self.call("GET", f"/api/v1/users/{owner}/info", ok=(200, 400, 404)) if owner else None
+        person = info.json() if info is not None and info.status_code == 200 else {}
+        if person.get("role") == "admin":
+            return
+        who = f"{person.get('email') or '?'}, role {person.get('role')}" if person else "not a known user"
+        raise InstallError(
+            f"model record {ADMIN_MODEL_ID}: refused, its owner {owner or '?'} ({who}) is not an admin and could "
+            "edit it; delete that model (Workspace → Models) and install again"
+        )
 
     def refresh_models(self) -> str:
         """Rebuild the server's model list so the pipe is served at once, and prove it is listed."""

@@ -23,6 +23,7 @@ from ..domain import price_admin, reports
 from ..errors import InvalidAmount, MonitorError
 from ..money import money, parse_amount
 from ..store import Store
+from ..text import quoted
 from ..words import i18n
 from ..words.vocabulary import SET_PREFIXES as _SET
 from ..words.vocabulary import SUBCOMMANDS, SYNONYMS
@@ -42,6 +43,7 @@ TEST_PROMPT = "Reply with the single word: ok"
 TEST_TIMEOUT = 30.0  # seconds one model may take before it is reported as timed out
 TEST_CONCURRENCY = 4  # models asked at once: enough to be quick, few enough not to flood a provider
 ERROR_CAP = 300  # characters of an upstream error kept for the table
+MODEL_CAP = 200  # characters of a model id on a usage card
 
 
 class DialogUnavailable(MonitorError):
@@ -54,6 +56,8 @@ class DialogUnavailable(MonitorError):
 class Outcome:
     """What a button leaves behind: its answer in words (`text`, or `lines` when it has several parts), the page
     shown under the reply (`html`; `press` makes one from the words when a handler has none), downloadable files.
+    The words are the pipe's (`admin_views.said`, errors' messages): Markdown with everything typed escaped,
+    which `dashboard.note` shows as it reads, so a usage line quotes its model id the same way.
     A cancelled press leaves nothing under the reply: the front-end only says so in passing."""
 
     text: str
@@ -160,7 +164,7 @@ def usage_lines(record: Mapping[str, Any], lang: str, symbol: str, tz: Any = Non
     if record["estimated"]:
         tokens += t(lang, "estimated")
     items = [
-        str(record["model_id"]),
+        quoted(record["model_id"], MODEL_CAP),
         tokens,
         t(lang, "cost", amount=money(record["cost"], symbol, exact=True)),
         t(lang, "usage_price_source", source=views.price_source(str(record["price_source"]), lang)),

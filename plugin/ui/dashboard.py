@@ -6,7 +6,8 @@ card, the model distribution (a donut), the user ranking (bars) and the spend pe
 rules of charts.py that the report model's charts follow too).
 
 Every name, e-mail and model id was typed by someone, so each one goes through `_e` (html.escape) before it
-reaches the page; numbers are formatted here, never interpolated raw. The same page shell renders the
+reaches the page, once: raw data as it is, a button's answer in words (`note`) with its Markdown escapes read
+back first; numbers are formatted here, never interpolated raw. The same page shell renders the
 "test all models" result table.
 """
 
@@ -14,9 +15,11 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .. import text
 from ..domain.ranges import Range
 from ..domain.reports import OTHERS, Slice
 from ..money import money
@@ -87,9 +90,44 @@ def page(title: str, subtitle: str, body: str, lang: str) -> str:
 
 def note(title: str, lines: Sequence[str], lang: str) -> str:
     """A button's answer as a small card under the reply: one line per item, wrapped, never cut (a status line is
-    one clamped line, and it belongs to the reply's cost notice)."""
-    items = "".join(f"<li>{_e(line)}</li>" for line in lines)
+    one clamped line, and it belongs to the reply's cost notice).
+
+    `lines` are the answer as the pipe says it: Markdown in which everything typed was escaped (`text.quoted`).
+    Each is shown as it reads (`_inline`), and each line of a several-line answer (paragraphs, a "- " list of
+    candidates) is an item of its own."""
+    parts = (part.strip() for line in lines for part in line.splitlines())
+    items = "".join(f"<li>{_inline(part.removeprefix('- '))}</li>" for part in parts if part)
     return page(title, "", f'<ul class="lines">{items}</ul>', lang)
+
+
+_INLINE = re.compile(rf"{text.ESCAPED.pattern}|\*\*|`")
+
+
+def _inline(markdown: str) -> str:
+    """One line of an answer's Markdown as HTML: an escaped character (`\\<`, `\\_`) is that character, `code`
+    and **bold** are tags; every character of text goes through html.escape exactly once, so a name reads as
+    typed and stays text. A tag left open at the end is closed."""
+    markdown = " ".join(markdown.split())
+    out: list[str] = []
+    opened: list[str] = []
+    pos = 0
+    for match in _INLINE.finditer(markdown):
+        out.append(html.escape(markdown[pos : match.start()], quote=True))
+        pos = match.end()
+        token = match.group(0)
+        tag = {"`": "code", "**": "b"}.get(token)
+        if tag is None:  # an escaped character
+            out.append(html.escape(match.group(1), quote=True))
+        elif opened and opened[-1] == tag:
+            out.append(f"</{opened.pop()}>")
+        elif "code" in opened:  # inside code, ** is text
+            out.append(html.escape(token, quote=True))
+        else:
+            opened.append(tag)
+            out.append(f"<{tag}>")
+    out.append(html.escape(markdown[pos:], quote=True))
+    out.extend(f"</{tag}>" for tag in reversed(opened))
+    return "".join(out)
 
 
 def cards(items: Sequence[tuple[str, str]]) -> str:

@@ -40,6 +40,10 @@ class FakeOpenWebUI:
         self.functions: dict[str, dict[str, Any]] = {}
         self.models: dict[str, dict[str, Any]] = {}
         self.groups = [{"id": "grp-1", "name": "Finance"}, {"id": "grp-2", "name": "Staff"}]
+        self.users = {
+            "admin-1": {"id": "admin-1", "name": "Ada", "email": "admin@example.com", "role": "admin"},
+            "user-1": {"id": "user-1", "name": "Uma", "email": "user@example.com", "role": "user"},
+        }
         self.calls: list[str] = []
 
     def transport(self) -> httpx.MockTransport:
@@ -67,6 +71,9 @@ class FakeOpenWebUI:
             return httpx.Response(401, json={"detail": "You do not have permission to access this resource."})
         if path == "/api/v1/groups/":
             return httpx.Response(200, json=self.groups)
+        if match := re.fullmatch(r"/api/v1/users/([\w-]+)/info", path):
+            person = self.users.get(match.group(1))
+            return httpx.Response(200, json=person) if person else httpx.Response(400, json={"detail": "not found"})
         if path.startswith("/api/v1/functions"):
             return self.function_endpoint(method, path.removeprefix("/api/v1/functions"), body)
         if path.startswith("/api/v1/models"):
@@ -125,7 +132,8 @@ class FakeOpenWebUI:
         if path == "/create":
             if body["id"] in self.models:
                 return httpx.Response(401, json={"detail": "Uh-oh! This model id is already registered."})
-            self.models[body["id"]] = {**body, "access_grants": _grants(body.get("access_grants") or [])}
+            grants = _grants(body.get("access_grants") or [])
+            self.models[body["id"]] = {**body, "user_id": "admin-1", "access_grants": grants}  # the caller owns it
             return httpx.Response(200, json=self.models[body["id"]])
         record = self.models.get((body or {}).get("id"))
         if record is None:
@@ -256,6 +264,36 @@ def test_upgrade_gives_the_admin_buttons_the_valves_of_everyones(fake: FakeOpenW
     fake.calls.clear()
     run(fake, repo)
     assert fake.mutations() == []
+
+
+@pytest.mark.parametrize(("owner", "who"), [("user-1", "user@example.com, role user"), ("gone", "not a known user")])
+def test_an_admin_model_record_a_user_made_first_is_refused(
+    fake: FakeOpenWebUI, repo: Path, owner: str, who: str
+) -> None:
+    """A user who created a record with the admin model's id owns it and may edit it: the installer stops rather
+    than attach the admin buttons to it, and leaves it as it is for the admin to delete."""
+    squatted = {
+        "id": ADMIN_MODEL,
+        "user_id": owner,
+        "base_model_id": "openwebui_monitor_pipe",
+        "name": "Usage Monitor (admin)",
+        "meta": {"description": "mine"},
+        "params": {},
+        "access_grants": [],
+    }
+    fake.models[ADMIN_MODEL] = dict(squatted)
+    message = (
+        f"model record {ADMIN_MODEL}: refused, its owner {owner} ({who}) is not an admin and could edit it; "
+        "delete that model (Workspace → Models) and install again"
+    )
+    with pytest.raises(InstallError, match=re.escape(message)):
+        run(fake, repo)
+    assert fake.models[ADMIN_MODEL] == squatted
+    assert not [c for c in fake.mutations() if "/api/v1/models/model/" in c]  # no update, no grant, no delete
+    del fake.models[ADMIN_MODEL]  # the admin deletes it: the next install makes the admins' own
+    summary = run(fake, repo)
+    assert f"model record {ADMIN_MODEL}: created, admins only, with the admin buttons" in summary
+    assert fake.models[ADMIN_MODEL]["user_id"] == "admin-1" and fake.models[ADMIN_MODEL]["access_grants"] == []
 
 
 def test_valves_merge_keeps_admin_values_and_overlays_the_json(fake: FakeOpenWebUI, repo: Path, tmp_path: Path) -> None:

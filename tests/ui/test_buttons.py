@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -289,3 +290,104 @@ def test_sync_pins_connection_prices_after_confirmation(store: Store, monkeypatc
         15_000_000,
     )
     assert "nothing changed" in press(store, ADMIN, "prices", Dialog("sync")).text
+
+
+# -- cards show what was typed --------------------------------------------------------------------------------
+
+# The words a button answers with are the pipe's Markdown, where typed text is escaped (`\<`, `\_`); a card is
+# HTML, so it shows each typed character as it was typed, through html.escape exactly once.
+ANGLED = {"id": "u1", "name": "Bob <bob@example.com>", "email": "bob@example.com", "role": "user"}
+SCRIPT = {"id": "u2", "name": "<script>alert(1)</script>", "email": "eve@example.com", "role": "user"}
+IMG = {"id": "u3", "name": '"><img src=x onerror=alert(1)>', "email": "mal@example.com", "role": "user"}
+STARRED = "gpt_4o*mini"
+HOSTILE = ("<script>alert(1)</script>", '"><img src=x onerror=alert(1)>')
+
+
+@pytest.fixture
+def typed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+    """Alice's second message on `gpt_4o*mini`, users named with angle brackets and markup, all in the directory
+    and the model list the buttons read."""
+    store = seeded_store(tmp_path / "m.db", ANGLED, SCRIPT, second_model=STARRED, details=True)
+    store.ensure_user(IMG["id"], IMG["name"], IMG["email"], IMG["role"])
+    module = sys.modules[__name__]
+    monkeypatch.setattr(module, "DIRECTORY", [ADMIN, ANGLED, SCRIPT, IMG])
+    monkeypatch.setattr(module, "MODELS", [*MODELS, {"id": STARRED, "name": "GPT 4o mini"}])
+    yield store
+    store.close()
+
+
+def card_text(page: str) -> str:
+    """The card's items with their HTML entities read once: what the reader sees."""
+    return html.unescape(" ".join(re.findall(r"<li>(.*?)</li>", page)))
+
+
+def assert_once_escaped(page: str) -> None:
+    assert "\\" not in page, page  # no Markdown escape reaches the reader
+    assert "&amp;lt;" not in page and "&amp;gt;" not in page, page  # nothing escaped twice
+    for hostile in HOSTILE:
+        assert hostile not in page, page
+    assert page.count("<script") == 1  # only the fixed height message (dashboard.RESIZE)
+
+
+def test_a_balance_card_names_the_person_as_typed(typed: Store) -> None:
+    outcome = press(typed, ADMIN, "topup", Dialog("bob@example.com", "5", True))
+    assert "Added $5.0000 to the balance of Bob &lt;bob@example.com&gt; (bob@example.com)" in outcome.html
+    assert "Added $5.0000 to the balance of Bob <bob@example.com> (bob@example.com)" in card_text(outcome.html)
+    assert_once_escaped(outcome.html)
+
+
+@pytest.mark.parametrize(("email", "name"), [(SCRIPT["email"], SCRIPT["name"]), (IMG["email"], IMG["name"])])
+def test_a_hostile_name_on_a_card_stays_text(typed: Store, email: str, name: str) -> None:
+    blocked = press(typed, ADMIN, "topup", Dialog(email, "block", True))
+    assert html.escape(name, quote=True) in blocked.html and name in card_text(blocked.html)
+    assert_once_escaped(blocked.html)
+    unknown = press(typed, ADMIN, "topup", Dialog(name + "x", "5", True))  # the query quoted in an error
+    assert "No user matches" in unknown.html and f"“{name}x”" in card_text(unknown.html)
+    assert_once_escaped(unknown.html)
+
+
+def test_several_matches_are_one_line_each_as_typed(typed: Store) -> None:
+    page = press(typed, ADMIN, "topup", Dialog("example.com")).html
+    assert "<li>Bob &lt;bob@example.com&gt; &lt;bob@example.com&gt;</li>" in page
+    assert_once_escaped(page)
+
+
+def test_usage_and_price_cards_show_the_model_as_typed(typed: Store) -> None:
+    usage = press(typed, ANGLED, "usage", message_id="m1")
+    assert f"<li>{STARRED}</li>" in usage.html
+    assert_once_escaped(usage.html)
+    price = press(typed, ADMIN, "prices", Dialog(STARRED, "1 2", True))
+    assert f"Prices of {STARRED}" in card_text(price.html)
+    assert_once_escaped(price.html)
+    with typed.immediate():
+        typed.conn.execute("UPDATE usage SET price_source = ? WHERE message_id = 'm1'", (f"admin:{STARRED}",))
+    inherited = press(typed, ANGLED, "usage", message_id="m1")
+    assert STARRED in card_text(inherited.html).split("price:")[1]
+    assert_once_escaped(inherited.html)
+
+
+def test_sync_undo_export_and_model_test_cards_have_no_escapes(typed: Store, monkeypatch) -> None:
+    reported = {"id": "or/a_b*c", "name": "C", "pricing": {"prompt": "0.000003", "completion": "0.000015"}}
+    monkeypatch.setattr(sys.modules[__name__], "MODELS", [*MODELS, reported])
+    synced = press(typed, ADMIN, "prices", Dialog("sync", True))
+    assert "or/a_b*c" in card_text(synced.html)
+    undone = press(typed, ADMIN, "prices", Dialog("undo", True))
+    assert "or/a_b*c" in card_text(undone.html)
+    exported = press(typed, ADMIN, "export")
+
+    async def complete(model_id: str, prompt: str) -> str:
+        raise RuntimeError("<b>no</b> a_b")
+
+    tested = press(typed, ADMIN, "test_models", complete=complete)
+    assert "or/a_b*c" in tested.html and "&lt;b&gt;no&lt;/b&gt; a_b" in tested.html
+    for page in (synced.html, undone.html, exported.html, tested.html):
+        assert_once_escaped(page)
+
+
+def test_a_catalogue_card_has_a_line_per_paragraph_and_commands_as_code(typed: Store, monkeypatch) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "MODELS", [*MODELS, {"id": "gpt-4o-mini_x", "name": "X"}])
+    page = press(typed, ADMIN, "prices", Dialog("catalogue", True)).html
+    assert "<code>/price undo</code> reverts.</li>" in page
+    assert "<code>/price accept gpt-4o-mini_x gpt-4o-mini</code>" in page
+    assert page.count("<li>") == 3
+    assert_once_escaped(page)

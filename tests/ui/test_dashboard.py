@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date
 
 from plugin.domain.ranges import Range
 from plugin.domain.reports import OTHERS, Slice
+from plugin.text import quoted
 from plugin.ui import dashboard
 
 HOSTILE = '<img src=x onerror="alert(1)">&\'"'
@@ -90,3 +92,17 @@ def test_empty_period_says_so_and_user_dashboard_has_no_ranking() -> None:
 def test_results_table_escapes_cells() -> None:
     page = dashboard.results_table("T", "s", ["Model"], [(HOSTILE, ("ok", "ok"))], "en")
     assert "<img" not in page and '<td class="ok">ok</td>' in page
+
+
+def test_a_note_shows_markdown_words_as_they_read() -> None:
+    """A button's words are Markdown with typed text escaped: the card shows the typed characters (each escaped
+    for HTML once), the words' `code` and **bold** as tags, and each line of a several-line answer as an item."""
+    typed = quoted("Bob <bob@example.com> gpt_4o*mini `x` a\\b [l](u) | ~ $ &")
+    page = dashboard.note("T", [f"Send `/price undo` for **{typed}**", "one\n\n- two", "open `code"], "en")
+    assert (
+        "<li>Send <code>/price undo</code> for <b>Bob &lt;bob@example.com&gt; gpt_4o*mini `x` a\\b [l](u) | ~ $ "
+        "&amp;</b></li><li>one</li><li>two</li><li>open <code>code</code></li>"
+    ) in page
+    for hostile in ("<script>alert(1)</script>", '"><img src=x onerror=alert(1)>'):
+        shown = dashboard.note("T", [quoted(hostile), hostile], "en")
+        assert hostile not in shown and shown.count(html.escape(hostile, quote=True)) == 2
