@@ -13,16 +13,15 @@ from __future__ import annotations
 import logging
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field
 
 from .. import openwebui
 from ..app.session import open_session
-from ..domain import ranges
 from ..ui import buttons
-from ..ui.parse import message_text
-from ..words import Language, OptionalLanguage, detect, i18n
+from ..words import i18n
 from ..words.reports import REPORTS
-from .valves import DatabaseUrl, store_target
+from .report_valves import ReaderValves, ReportValves, reader_language
+from .valves import store_target
 
 i18n.load(REPORTS)  # the report model's and the buttons' messages: this front-end speaks them
 
@@ -65,33 +64,10 @@ ADMIN_ACTIONS: list[dict[str, str]] = [
 class Action:
     actions: ClassVar[list[dict[str, str]]] = EVERYONE_ACTIONS  # this Function answers these buttons only
 
-    class Valves(BaseModel):
+    class Valves(ReportValves):
         priority: int = Field(default=0, ge=-1000, le=1000, description="Order among action buttons.")
-        language: Language = Field(default="en", description="Language of the messages.")
-        currency_symbol: str = Field(default="$", max_length=8, description="Shown before every amount.")
-        timezone: str = Field(
-            default="",
-            max_length=64,
-            description="IANA time zone for days on the dashboard (e.g. Asia/Shanghai); empty = the server's.",
-        )
-        db_path: str = Field(
-            default="",
-            max_length=4096,
-            description="SQLite file of the monitor; empty means DATA_DIR/openwebui_monitor/monitor.db.",
-        )
-        database_url: DatabaseUrl = ""
 
-        @field_validator("timezone")
-        @classmethod
-        def _known_zone(cls, value: str) -> str:
-            ranges.zone(value)  # raises for an unknown zone, so the admin sees it when saving
-            return value.strip()
-
-    class UserValves(BaseModel):
-        language: OptionalLanguage = Field(
-            default="",
-            description="Your language for the buttons' messages; empty: the language you write in, else the admin's.",
-        )
+    UserValves = ReaderValves
 
     def __init__(self) -> None:
         self.valves = self.Valves()
@@ -107,9 +83,7 @@ class Action:
     ) -> dict[str, Any]:
         user = __user__ if isinstance(__user__, dict) else {}
         body = body if isinstance(body, dict) else {}
-        # The reader's own setting, else the language of their last message in this chat, else the admin's.
-        written = detect.written_in(message_text(body))
-        lang = i18n.language(getattr(user.get("valves"), "language", None), written, self.valves.language)
+        lang = reader_language(user, body, self.valves.language)
 
         async def emit(event: dict[str, Any]) -> None:
             if __event_emitter__ is not None:

@@ -9,17 +9,17 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field
 
 from .. import openwebui
 from ..app.session import open_session
-from ..domain import ranges
 from ..errors import MonitorError
 from ..ui import commands
 from ..ui.parse import message_text
-from ..words import Language, OptionalLanguage, detect, i18n
+from ..words import i18n
 from ..words.reports import REPORTS
-from .valves import DatabaseUrl, store_target
+from .report_valves import ReaderValves, ReportValves, reader_language
+from .valves import store_target
 
 i18n.load(REPORTS)  # the report model's and the buttons' messages: this front-end speaks them
 
@@ -32,33 +32,10 @@ class Pipe:
     # The billing filter reads this to never charge for talking to the monitor itself.
     openwebui_monitor_role = "report"
 
-    class Valves(BaseModel):
-        language: Language = Field(default="en", description="Language of the answers.")
-        currency_symbol: str = Field(default="$", max_length=8, description="Shown before every amount.")
-        timezone: str = Field(
-            default="",
-            max_length=64,
-            description="IANA time zone for days in reports (e.g. Asia/Shanghai); empty = the server's.",
-        )
+    class Valves(ReportValves):
         page_size: int = Field(default=20, ge=1, le=100, description="Records per page.")
-        db_path: str = Field(
-            default="",
-            max_length=4096,
-            description="SQLite file of the monitor; empty means DATA_DIR/openwebui_monitor/monitor.db.",
-        )
-        database_url: DatabaseUrl = ""
 
-        @field_validator("timezone")
-        @classmethod
-        def _known_zone(cls, value: str) -> str:
-            ranges.zone(value)  # raises for an unknown zone, so the admin sees it when saving
-            return value.strip()
-
-    class UserValves(BaseModel):
-        language: OptionalLanguage = Field(
-            default="",
-            description="Your language for answers; empty: the language you write in, else the admin's.",
-        )
+    UserValves = ReaderValves
 
     def __init__(self) -> None:
         self.valves = self.Valves()
@@ -73,9 +50,7 @@ class Pipe:
         __request__: Any = None,
     ) -> AsyncIterator[str] | str:
         user = __user__ if isinstance(__user__, dict) else {}
-        # The reader's own setting, else the language they wrote in ("我这周花了多少"), else the admin's.
-        written = detect.written_in(message_text(body))
-        lang = i18n.language(getattr(user.get("valves"), "language", None), written, self.valves.language)
+        lang = reader_language(user, body, self.valves.language)
         if __task__:
             # Open WebUI asks the chat's model for titles, tags and follow-ups: answer cheaply, never a report.
             return _task_answer(str(__task__), lang)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import queue
 import shutil
 import time
@@ -34,14 +33,6 @@ socketio = pytest.importorskip("socketio")
 PER_TOKEN = 60  # micro-units per token at the default 60 per 1M
 EVERYONE = ("usage", "dashboard")
 ADMINS = ("test_models", "topup", "prices", "export")
-CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="module")
@@ -245,7 +236,8 @@ def test_admin_buttons_with_dialogs(
 
 def screenshot(page: str, tmp_path: Path) -> None:
     """Render the stored dashboard in headless Chromium: the charts are there and have a size."""
-    sync_api = pytest.importorskip("playwright.sync_api")
+    from .browser.steps import CHROMIUM, CHROMIUM_ARGS, sync_api  # skips without playwright
+
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM}")
     with sync_api.sync_playwright() as playwright:

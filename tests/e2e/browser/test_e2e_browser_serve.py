@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
-from .steps import ROOT, WAIT_MS, evidence_on_failure, keep_screenshot, sync_api
+from .steps import ROOT, WAIT_MS, evidence_on_failure, keep_screenshot, log_in, sync_api
 
 START_TIMEOUT_S = 900  # a first start runs Open WebUI's migrations; on 2 busy cores that can take minutes
 BANNER = "OpenWebUI Monitor is running"
@@ -114,12 +114,7 @@ def _chat_in_browser(browser: Any, served: Served, email: str, password: str, sh
     page = context.new_page()
     try:
         with evidence_on_failure(page, tmp_path):
-            page.add_locator_handler(page.get_by_role("button", name="Okay, Let's Go!"), lambda b: b.click())
-            page.goto("/auth")
-            page.locator('input[name="email"]').fill(email)
-            page.locator('input[type="password"]').fill(password)
-            page.locator('input[type="password"]').press("Enter")
-            sync_api.expect(page.locator("#chat-input")).to_be_visible()
+            log_in(page, {"email": email, "password": password})
             page.goto("/?models=demo-model")
             sync_api.expect(page.locator("#model-selector-model-button")).to_contain_text(DEMO_NAME)
             page.locator("#chat-input").click()
