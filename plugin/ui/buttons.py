@@ -145,11 +145,6 @@ async def _usage(p: Press) -> Outcome:
     return Outcome(" | ".join(lines), lines=lines)
 
 
-def usage_text(record: Mapping[str, Any], lang: str, symbol: str, tz: Any = None) -> str:
-    """One line: model, the four token counts, cost, price source, balance after, time and speed, when."""
-    return " | ".join(usage_lines(record, lang, symbol, tz))
-
-
 def usage_lines(record: Mapping[str, Any], lang: str, symbol: str, tz: Any = None) -> list[str]:
     """The parts of a message's record, one per line of its card."""
     t = i18n.t
