@@ -17,10 +17,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ..domain import ranges
+from ..words.detect import HAN
 from ..words.vocabulary import FILLER, KNOWN_WORDS, METRIC_WORDS, QUESTION_FILLER, SYNONYMS
 
 METRICS = ("balance", "tokens", "calls", "cost")  # the order they are tried: "how much money is left" is the balance
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _PUNCTUATION = ",.;:!?¿¡\"'()[]{}“”‘’«»…`*"  # and Markdown's marks: `gpt-4o`, **gpt-4o**
 _SEPARATORS = re.compile(r"[\s\u3000-\u303f\uff00-\uffef\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _MODEL_LIKE = re.compile(r"[a-z].*[\d\-:./_]|[\d\-:./_].*[a-z]", re.IGNORECASE)
@@ -34,7 +34,7 @@ def _pattern(words: Iterable[str]) -> re.Pattern[str]:
 _METRIC_PATTERNS = [(key, _pattern(METRIC_WORDS[key])) for key in METRICS]
 # The Chinese words a question may hold besides its range: what is left after removing them is not a question's.
 _HAN_WORDS = sorted(
-    {w for w in (*QUESTION_FILLER, *FILLER, *(w for ws in METRIC_WORDS.values() for w in ws)) if _HAN.search(w)},
+    {w for w in (*QUESTION_FILLER, *FILLER, *(w for ws in METRIC_WORDS.values() for w in ws)) if HAN.search(w)},
     key=len,
     reverse=True,
 )
@@ -62,7 +62,7 @@ def _tokens(text: str) -> list[str]:
 
 def _han_left(text: str) -> str:
     """The Chinese characters of `text` that are not a question's words."""
-    han = "".join(ch if _HAN.match(ch) else " " for ch in text)
+    han = "".join(ch if HAN.match(ch) else " " for ch in text)
     for word in _HAN_WORDS:
         han = han.replace(word, " ")
     return "".join(han.split())
@@ -115,7 +115,7 @@ def closest(text: str, allowed: Callable[[str], bool]) -> list[str]:
 def _han_runs(text: str, most: int) -> list[str]:
     """The runs of Chinese characters in `text`, as far as its first `most` Chinese characters."""
     runs: list[str] = []
-    for run in "".join(ch if _HAN.match(ch) else " " for ch in text).split():
+    for run in "".join(ch if HAN.match(ch) else " " for ch in text).split():
         if most <= 0:
             break
         runs.append(run[:most])

@@ -17,7 +17,7 @@ import re
 from . import Language
 from .vocabulary import SHARED_WORDS, WORDS_BY_LANGUAGE
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")  # Chinese characters (also ui/question.py's)
 _SPANISH_LETTERS = re.compile(r"[¿¡ñáéíóúü]", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")  # letters only: "gpt-4o" gives "gpt" and "o", never a number
 _SPANISH = frozenset(
@@ -29,7 +29,7 @@ _ENGLISH = WORDS_BY_LANGUAGE["en"] - WORDS_BY_LANGUAGE["es"]
 def written_in(text: str | None) -> Language | None:
     """The language `text` shows: "zh" with Chinese characters, "es" when it reads Spanish, else None."""
     text = (text or "")[:4_000]
-    if _HAN.search(text):
+    if HAN.search(text):
         return "zh"
     words = [word.lower() for word in _WORD.findall(text) if len(word) > 1]  # "7d", "4o": units, not words
     spanish = sum(word in _SPANISH for word in words) + (1 if _SPANISH_LETTERS.search(text) else 0)
