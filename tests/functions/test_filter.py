@@ -284,6 +284,42 @@ def test_exempt_models_and_our_own_pipe_are_never_billed(flt: Filter) -> None:
     assert open_store(target_of(flt)).get_user("u-1") is None
 
 
+def test_a_model_over_the_report_pipe_is_free_and_one_only_named_like_it_is_billed(flt: Filter) -> None:
+    """Through the Filter, as Open WebUI calls it: the installer's "Usage Monitor (admin)" (a workspace model whose
+    base is the report pipe) is never billed; a user's model named "monitor.free" whose base is a paid pipe goes to
+    that paid model (Open WebUI routes by the base), so it is billed like any chat."""
+    functions = {"monitor": types.SimpleNamespace(openwebui_monitor_role="report"), "paid": types.SimpleNamespace()}
+    request = types.SimpleNamespace(app=types.SimpleNamespace(state=types.SimpleNamespace(FUNCTIONS=functions)))
+
+    def turn(model: dict, user: dict, message_id: str) -> None:
+        metadata = {"chat_id": "c-" + message_id, "message_id": message_id, "model": model}
+        body = {"model": model["id"], "messages": [{"role": "user", "content": "hi"}], "metadata": metadata}
+        hooks = {"__user__": user, "__metadata__": metadata, "__model__": model, "__request__": request}
+        run(flt.inlet(body, **hooks))
+        reply = {
+            "role": "assistant",
+            "content": "Hi.",
+            "id": message_id,
+            "usage": {"input_tokens": 1000, "output_tokens": 1000},
+        }
+        out = {
+            "model": model["id"],
+            "chat_id": "c-" + message_id,
+            "id": message_id,
+            "messages": [*body["messages"], reply],
+        }
+        run(finished(flt, out, **hooks))
+
+    pipe = {"type": "pipe"}
+    admin_model = {"id": "monitor_admin", "pipe": pipe, "info": {"base_model_id": "monitor"}}
+    disguised = {"id": "monitor.free", "pipe": pipe, "info": {"base_model_id": "paid.claude"}}
+    turn(admin_model, USER, "m-admin")
+    assert open_store(target_of(flt)).get_user(USER["id"]) is None  # never admitted, never charged
+    other = {**USER, "id": "u-2", "email": "two@example.com"}
+    turn(disguised, other, "m-disguised")
+    assert balance(flt, "u-2") == 1_000_000 - 2000 * 60  # 2,000 tokens at the default 60 per 1M tokens
+
+
 def test_malformed_bodies_lose_nothing(flt: Filter) -> None:
     assert run(flt.inlet("not a dict", __user__=USER)) == "not a dict"
     assert run(finished(flt, {"messages": "nope"}, __user__=USER)) == {"messages": "nope"}
