@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import tzinfo
 from pathlib import Path
@@ -23,7 +23,7 @@ from typing import Any
 from .. import openwebui
 from ..domain import accounts, budget_admin, budgets, exchange, price_admin, ranges, reports, restore
 from ..domain.pricing import Price
-from ..errors import AdminOnly
+from ..errors import AdminOnly, UnknownModel
 from ..store import Store, open_store_async
 from ..words import i18n
 
@@ -144,6 +144,22 @@ class Session:
         """The model id `query` names (`UnknownModel` otherwise)."""
         model_id, _entry = await self.run(price_admin.resolve_model, self.models(), query)
         return str(model_id)
+
+    async def first_model(self, words: Iterable[str]) -> str:
+        """The id of the first of `words` that names a model, "" when none does: every word tried in one trip to
+        the store's thread over one copy of the model list (a long question may hold hundreds of such words)."""
+        models = self.models()
+
+        def first(store: Store) -> str:
+            for word in words:
+                try:
+                    return str(price_admin.resolve_model(store, models, word)[0])
+                except UnknownModel:
+                    continue
+            return ""
+
+        found: str = await self.run(first)
+        return found
 
     async def price_of(self, model_id: str) -> dict[str, Any] | None:
         """The admin's prices row for a model, None when there is none."""

@@ -8,7 +8,6 @@ from typing import Any
 
 from ..app.session import Session
 from ..domain import ranges, reports
-from ..errors import UnknownModel
 from ..money import money
 from ..store import Store
 from ..words import i18n
@@ -32,11 +31,9 @@ async def model_of(session: Session, question: Question | None, named: str = "")
         return "", ""
     if named:
         return await session.resolve_model(named), ""
-    for word in question.models:
-        try:
-            return await session.resolve_model(word), ""
-        except UnknownModel:
-            continue
+    found = await session.first_model(question.models)
+    if found:
+        return found, ""
     return "", next((word for word in question.models if looks_like_model(word)), "")
 
 
