@@ -143,7 +143,8 @@ async def _converse(session: Session, assistant: Assistant, exchange: _Exchange,
             return
         answered = []
         for tool_call in reply.tool_calls:
-            result = await assistant_tools.call(session, tool_call.name, tool_call.arguments, assistant.visible)
+            context = assistant_tools.Context(assistant.visible, ledger.hold)
+            result = await assistant_tools.call(session, tool_call.name, tool_call.arguments, context)
             exchange.results.append(result)
             answered.append((tool_call, result.json()))
         exchange.conversation.add_round(reply, answered)
@@ -198,6 +199,7 @@ class _Ledger:
         self.member = billing.Member(*(session.user.get(k, "") for k in ("id", "name", "email", "role")))
         self.terms = billing.Terms(self.member)
         self.closed = False
+        self.hold = 0
 
     @classmethod
     async def open(
@@ -246,6 +248,7 @@ class _Ledger:
         if isinstance(result, billing.Refusal):
             reason = terms.refusal_text(result, session.lang, session.symbol)
             raise AssistantFailed(reason=session.t("assistant_refused", reason=reason))
+        ledger.hold = result.hold
         return ledger
 
     async def progress(self, exchange: _Exchange) -> None:
