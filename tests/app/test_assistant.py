@@ -333,3 +333,34 @@ def test_a_failure_is_raised_as_assistant_failed_with_the_reason(store: Store) -
     with pytest.raises(AssistantFailed) as failed:
         asyncio.run(assistant_app.ask(asker, QUESTION, helper))
     assert "nope" in failed.value.params["reason"]
+
+
+def test_a_process_that_dies_mid_question_leaves_what_the_sweep_charges_for_the_rounds_answered(
+    store: Store,
+) -> None:
+    seed(store, (ALICE, 5_000_000))
+    second_round = asyncio.Event()
+    seen: list[dict[str, Any] | None] = []
+
+    async def dying() -> dict[str, Any]:
+        seen.append(store.get_request("chat", "msg"))  # what a sweep in another process would find now
+        second_round.set()
+        await asyncio.sleep(3600)
+        return saying("never")
+
+    model = Scripted(calling(tool_call("balance", {})), dying)
+
+    async def crash() -> None:
+        asker = session(store, ALICE, directory=DIRECTORY, models=MODELS, default=PRICE, message=QUESTION)
+        task = asyncio.create_task(commands.reply(asker, Assistant(model=HELPER, complete=model, message_id="msg",
+                                                                   chat_id="chat")))  # fmt: skip
+        await second_round.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(crash())
+    pending = seen[0]
+    assert pending is not None and pending["status"] == "open"
+    assert pending["output_tokens"] == 20  # the first round's output, saved before the second was asked
+    assert pending["model_id"] == HELPER and pending["price"]
