@@ -94,6 +94,7 @@ class Pipe:
             billing_valves=openwebui.billing_valves,
             chat_id=str(ids.get("chat_id") or ""),
             message_id=str(ids.get("message_id") or ""),
+            itself=openwebui.is_monitor_pipe(request, openwebui.model_lookup(request)(model)),
         )
 
     async def _stream(
