@@ -63,6 +63,7 @@ class Assistant:
     billing_valves: Callable[[], Awaitable[Mapping[str, Any]]] | None = None
     chat_id: str = ""
     message_id: str = ""
+    itself: bool = False  # the model named is this report model (it would ask itself, round after round)
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,8 @@ async def ask(session: Session, question: str, assistant: Assistant) -> Answer:
     models = {str(m.get("id")): m for m in session.models() if m.get("id")}
     if assistant.model not in models:
         raise AssistantFailed(reason=session.t("assistant_missing", model=assistant.model[:80]))
+    if assistant.itself:
+        raise AssistantFailed(reason=session.t("assistant_itself", model=assistant.model[:80]))
     exchange = _Exchange(Conversation([_system(session), {"role": "user", "content": question}]))
     ledger = await _Ledger.open(session, assistant, models.get(assistant.model), exchange)
     try:
