@@ -20,9 +20,10 @@ from typing import Any
 
 from ..domain import accounts, ranges, reports
 from ..domain.pricing import Price
-from ..errors import MonitorError
+from ..errors import InvalidRange, MonitorError
 from ..money import from_micro
 from ..store import Store
+from ..words.vocabulary import FILLER
 from .session import Models, Session
 
 MAX_ROWS = 50  # rows of a list sent to the model (records, prices, users, days): enough to answer, not a dump
@@ -190,7 +191,21 @@ def _amount(micro: int | None) -> float | None:
 
 
 def _range(session: Session, args: Mapping[str, str], default: str) -> ranges.Range:
-    return session.range(args.get("range", ""), default)
+    """The period as `/usage` reads it: the words alone ("7d", "上周"), without filler ("the last 7 days", "los
+    últimos 10 días"), or a range phrase inside a longer text ("spending for last week please")."""
+    text = args.get("range", "").strip()
+    try:
+        return session.range(text, default)
+    except InvalidRange:
+        pass
+    plain = " ".join(word for word in text.split() if word.lower() not in FILLER)
+    try:
+        return session.range(plain, default)
+    except InvalidRange:
+        found = ranges.find(text)
+        if found is None:
+            raise
+    return session.range(text[found[0] : found[1]], default)
 
 
 def _range_data(rng: ranges.Range) -> dict[str, Any]:
