@@ -64,6 +64,7 @@ class Assistant:
     chat_id: str = ""
     message_id: str = ""
     itself: bool = False  # the model named is this report model (it would ask itself, round after round)
+    status: Callable[[str, bool], Awaitable[None]] | None = None  # the line above the answer while it works
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,14 @@ async def ask(session: Session, question: str, assistant: Assistant) -> Answer:
     exchange = _Exchange(Conversation([_system(session), {"role": "user", "content": question}]))
     ledger = await _Ledger.open(session, assistant, models.get(assistant.model), exchange)
     try:
+        return await _answered(session, assistant, exchange, ledger)
+    finally:
+        await _say(assistant, "", done=True)
+
+
+async def _answered(session: Session, assistant: Assistant, exchange: _Exchange, ledger: _Ledger) -> Answer:
+    """The rounds within the time limit, then the charge settled once, whatever ended them."""
+    try:
         await asyncio.wait_for(_converse(session, assistant, exchange, ledger), timeout=assistant.timeout)
     except TimeoutError:
         await ledger.close(exchange)
@@ -128,7 +137,8 @@ async def ask(session: Session, question: str, assistant: Assistant) -> Answer:
 
 async def _converse(session: Session, assistant: Assistant, exchange: _Exchange, ledger: _Ledger) -> None:
     tools = assistant_tools.schemas(session.is_admin)
-    for _ in range(MAX_ROUNDS):
+    for number in range(1, MAX_ROUNDS + 1):
+        await _say(assistant, session.t("assistant_working", model=assistant.model[:80], round=number))
         form: dict[str, Any] = {
             "model": assistant.model,
             "messages": list(exchange.conversation.messages),
@@ -152,6 +162,17 @@ async def _converse(session: Session, assistant: Assistant, exchange: _Exchange,
             answered.append((tool_call, result.json()))
         exchange.conversation.add_round(reply, answered)
     raise AssistantFailed(reason=session.t("assistant_rounds", rounds=MAX_ROUNDS))
+
+
+async def _say(assistant: Assistant, text: str, *, done: bool = False) -> None:
+    """The status line while the model works ("Looking it up with gpt-4o… (2)"), hidden when done; a status that
+    cannot be shown never stops the answer."""
+    if assistant.status is None:
+        return
+    try:
+        await assistant.status(text, done)
+    except Exception:  # broad on purpose: Open WebUI's event channel; the answer matters, not its progress line
+        log.debug("openwebui_monitor: assistant status not shown", exc_info=True)
 
 
 def _estimate(messages: list[dict[str, Any]], reply: Reply) -> Usage:

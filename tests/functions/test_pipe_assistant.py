@@ -132,3 +132,37 @@ def test_the_report_pipe_is_never_its_own_assistant(
     pipe.valves.assistant_model = "openwebui_monitor_pipe"
     text = ask(pipe, QUESTION)
     assert "is the Usage Monitor itself" in text and fake.calls == []
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_the_status_line_shows_the_rounds_and_is_hidden_at_the_end(
+    model: tuple[Model, Store], monkeypatch: pytest.MonkeyPatch, fails: bool
+) -> None:
+    if fails:
+
+        async def broken(request: Any, user_id: str, form: dict[str, Any]) -> dict[str, Any]:
+            raise RuntimeError("upstream down")
+
+        monkeypatch.setattr(openwebui, "chat_completion", broken)
+    events: list[dict[str, Any]] = []
+
+    async def emit(event: dict[str, Any]) -> None:
+        events.append(event)
+
+    pipe = Pipe()
+    pipe.valves.assistant_model = HELPER
+
+    async def go() -> str:
+        out = await pipe.pipe(
+            {"messages": [{"role": "user", "content": QUESTION}]},
+            __user__=dict(ALICE),
+            __metadata__={"chat_id": "chat-9", "message_id": "m-2"},
+            __event_emitter__=emit,
+        )
+        return out if isinstance(out, str) else "".join([piece async for piece in out])
+
+    text = asyncio.run(go())
+    assert ("upstream down" in text) is fails
+    shown = [e["data"] for e in events if e["type"] == "status"]
+    assert shown[0]["description"] == "Looking it up with helper-model… (1)" and not shown[0]["done"]
+    assert shown[-1]["done"] and shown[-1]["hidden"]
