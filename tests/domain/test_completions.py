@@ -333,10 +333,5 @@ def test_a_reply_read_from_a_stream_round_trips_into_the_next_request() -> None:
     assert sent[1]["tool_calls"][0]["id"] == sent[2]["tool_call_id"] == "call_1"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: `read` takes any text holding 'data:' for an event stream, so a pipe's plain answer mentioning"
-    " 'data:' raises CompletionError('no chunk in the stream') instead of becoming the content",
-)
 def test_plain_text_that_mentions_data_colon_is_still_the_content() -> None:
     assert completions.read("Your usage data: $1.23 this week.") == Reply(content="Your usage data: $1.23 this week.")
