@@ -12,7 +12,7 @@ from ..app.session import Session
 from ..money import money
 from . import views
 from .cmd_common import help_text, shown
-from .markdown import number
+from .markdown import number, prose
 from .parse import MAX_INPUT, Command
 
 
@@ -28,8 +28,8 @@ async def answer(session: Session, command: Command, assistant: Assistant) -> st
 
 
 def render(session: Session, said: Answer, assistant: Assistant) -> str:
-    """Words, tables, footer."""
-    parts = [said.words or session.t("assistant_no_words")]
+    """Words (made inert: a name or a question may have put Markdown in them), tables, footer."""
+    parts = [prose(said.words) or session.t("assistant_no_words")]
     for result in said.results:
         table = table_of(session, result)
         if table:

@@ -8,6 +8,7 @@ text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Any
@@ -20,6 +21,30 @@ NAME_CAP = 60  # characters of a name or model id in a table cell
 def cell(value: Any, limit: int = NAME_CAP) -> str:
     """Text safe inside a Markdown table cell: one line, Markdown characters escaped, never empty."""
     return escaped(value, limit) or DASH
+
+
+PROSE_CAP = 8_000  # characters of a model's words shown
+
+# What would make a model's words act rather than read: HTML (an <img> loads a URL), images and links (inline or by
+# reference), code fences (Open WebUI draws ```vega-lite, ```mermaid and ```html blocks, and a Vega spec may load
+# data from any URL) and $...$ math. Each is written so it shows as the characters it is.
+_INERT = (
+    (re.compile(r"[<>]"), lambda m: "&lt;" if m.group() == "<" else "&gt;"),
+    (re.compile(r"!\["), lambda m: "!\\["),
+    (re.compile(r"\]\s*[(\[]"), lambda m: "\\]" + m.group()[1:].replace("(", "\\(").replace("[", "\\[")),
+    (re.compile(r"^(\s*)\[(?=[^\]\n]*\]:)", re.M), lambda m: m.group(1) + "\\["),
+    (re.compile(r"`{3,}|~{3,}"), lambda m: "".join("\\" + ch for ch in m.group())),
+    (re.compile(r"\$"), lambda m: "\\$"),
+)
+
+
+def prose(text: str, limit: int = PROSE_CAP) -> str:
+    """A model's words, kept as paragraphs, lists and emphasis, made inert: no HTML, image, link, code fence or
+    math survives as such, so words a name or a question injected cannot make the reader's browser fetch a URL."""
+    kept = "\n".join("".join(ch for ch in line if ch.isprintable() or ch == "\t") for line in text[:limit].splitlines())
+    for pattern, inert in _INERT:
+        kept = pattern.sub(inert, kept)
+    return kept.strip()
 
 
 def number(value: int, lang: str) -> str:
