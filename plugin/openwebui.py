@@ -277,24 +277,38 @@ async def read_file(file_id: str, user: Any) -> bytes:
     return await asyncio.to_thread(load)
 
 
-# -- calling a model (the action's model test) ------------------------------------------------------------
+# -- calling a model (the action's model test, the assistant) ----------------------------------------------
 
 
 async def complete(request: Any, user_id: str, model_id: str, prompt: str) -> str:
-    """One non-streamed reply from `model_id` through Open WebUI's own internal chat completion (the routing
-    users reach: connections, Ollama, pipes). `bypass_filter=True` skips the per-model access check (an admin
-    tests every model) and, as on every internal call, no Filter function runs, so a test is never billed.
-    Raises with the upstream's error text when the model fails."""
+    """One non-streamed reply from `model_id` (the action's model test), its text; raises with the upstream's
+    error text when the model fails."""
+    form = {"model": model_id, "messages": [{"role": "user", "content": prompt}], "stream": False}
+    result = await chat_completion(request, user_id, form)
+    if isinstance(result, Mapping):
+        choices = result.get("choices") or [{}]
+        return str(((choices[0] or {}).get("message") or {}).get("content") or "")
+    return result
+
+
+async def chat_completion(request: Any, user_id: str, form: dict[str, Any]) -> Mapping[str, Any] | str:
+    """One request to a model through Open WebUI's own internal chat completion (the routing users reach:
+    connections, Ollama, pipes; `tools` pass through to an OpenAI-compatible connection). `bypass_filter=True`
+    skips the per-model access check (the admin chose the model: a model test, the assistant) and, as on every
+    internal call, no Filter function runs, so the caller records the usage itself.
+
+    Returns the decoded JSON reply, or the text of an event stream (a streamed request, or a pipe that streams
+    although asked not to). Raises with the upstream's error text when the model fails."""
     from open_webui.models.users import Users
     from open_webui.utils.chat import generate_chat_completion
 
     user = await Users.get_user_by_id(user_id)
     if user is None:
         raise LookupError(f"no Open WebUI user {user_id}")
-    form = {"model": model_id, "messages": [{"role": "user", "content": prompt}], "stream": False}
-    result = await generate_chat_completion(request, form, user, bypass_filter=True)
+    result = await generate_chat_completion(request, dict(form), user, bypass_filter=True)
     status = getattr(result, "status_code", 200)
-    if hasattr(result, "body_iterator"):  # a stream although none was asked for (some pipes): read it all
+    text: str
+    if hasattr(result, "body_iterator"):
         chunks = [chunk async for chunk in result.body_iterator]
         text = "".join(c.decode("utf-8", "replace") if isinstance(c, bytes) else str(c) for c in chunks)
     elif hasattr(result, "body"):  # JSONResponse / PlainTextResponse carrying an upstream error
@@ -302,13 +316,23 @@ async def complete(request: Any, user_id: str, model_id: str, prompt: str) -> st
     elif isinstance(result, Mapping):
         if result.get("error"):
             raise RuntimeError(str(result["error"]))
-        choices = result.get("choices") or [{}]
-        text = str(((choices[0] or {}).get("message") or {}).get("content") or "")
+        return result
     else:
         text = str(result or "")
     if status >= 400:
         raise RuntimeError(f"HTTP {status}: {text}")
     return text
+
+
+async def visible_models(request: Any, user_id: str) -> list[dict[str, Any]]:
+    """The models of the merged list that this user may open, as Open WebUI filters its own model list."""
+    from open_webui.models.users import Users
+    from open_webui.utils.models import get_filtered_models
+
+    user = await Users.get_user_by_id(user_id)
+    if user is None:
+        return []
+    return [dict(m) for m in await get_filtered_models(model_list(request), user) if isinstance(m, Mapping)]
 
 
 async def billing_settings() -> tuple[pricing.Price, int]:

@@ -1,5 +1,6 @@
 """The "Usage Monitor" model: people chat with it for their usage; admins also for everyone's, and to manage
-balances, blocks and prices. Open WebUI arguments in, a streamed Markdown answer out: this opens the `Session`
+balances, blocks and prices; with an `assistant_model`, questions the commands do not understand go to it.
+Open WebUI arguments in, a streamed Markdown answer out: this opens the `Session`
 and hands the message to `commands.reply`, which does the work."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 from pydantic import Field
 
 from .. import openwebui
+from ..app.assistant import Assistant
 from ..app.session import open_session
 from ..errors import MonitorError
 from ..ui import commands
@@ -34,6 +36,23 @@ class Pipe:
 
     class Valves(ReportValves):
         page_size: int = Field(default=20, ge=1, le=100, description="Records per page.")
+        assistant_model: str = Field(
+            default="",
+            max_length=256,
+            description="Model id that answers questions the commands do not understand, through read-only report"
+            " tools (empty: off, the help answers them).",
+        )
+        assistant_timeout: int = Field(
+            default=60, ge=5, le=600, description="Seconds the assistant may take for one question, all rounds."
+        )
+        assistant_free: bool = Field(
+            default=False,
+            description="Record the assistant's tokens as the asker's usage without charging them.",
+        )
+        assistant_stream: bool = Field(
+            default=False,
+            description="Ask the assistant model for a streamed reply (for providers or pipes that only stream).",
+        )
 
     UserValves = ReaderValves
 
@@ -48,20 +67,45 @@ class Pipe:
         __task__: str | None = None,
         __files__: list | None = None,
         __request__: Any = None,
+        __metadata__: dict | None = None,
     ) -> AsyncIterator[str] | str:
         user = __user__ if isinstance(__user__, dict) else {}
         lang = reader_language(user, body, self.valves.language)
         if __task__:
             # Open WebUI asks the chat's model for titles, tags and follow-ups: answer cheaply, never a report.
             return _task_answer(str(__task__), lang)
-        return self._stream(body, user, lang, __files__, __request__)
+        assistant = self._assistant(user, __request__, __metadata__)
+        return self._stream(body, user, lang, __files__, __request__, assistant)
 
-    async def _stream(self, body: Any, user: dict, lang: str, files: Any, request: Any) -> AsyncIterator[str]:
-        text = await self._answer(body, user, lang, files, request)
+    def _assistant(self, user: dict, request: Any, metadata: Any) -> Assistant | None:
+        """The admin's assistant for this message (None when off); its usage is recorded under the message."""
+        model = self.valves.assistant_model.strip()
+        if not model or not user.get("id"):
+            return None
+        ids = metadata if isinstance(metadata, dict) else {}
+        user_id = str(user["id"])
+        return Assistant(
+            model=model,
+            complete=lambda form: openwebui.chat_completion(request, user_id, form),
+            timeout=float(self.valves.assistant_timeout),
+            free=self.valves.assistant_free,
+            stream=self.valves.assistant_stream,
+            visible=lambda: openwebui.visible_models(request, user_id),
+            billing_valves=openwebui.billing_valves,
+            chat_id=str(ids.get("chat_id") or ""),
+            message_id=str(ids.get("message_id") or ""),
+        )
+
+    async def _stream(
+        self, body: Any, user: dict, lang: str, files: Any, request: Any, assistant: Assistant | None
+    ) -> AsyncIterator[str]:
+        text = await self._answer(body, user, lang, files, request, assistant)
         for start in range(0, len(text), CHUNK):
             yield text[start : start + CHUNK]
 
-    async def _answer(self, body: Any, user: dict, lang: str, files: Any, request: Any) -> str:
+    async def _answer(
+        self, body: Any, user: dict, lang: str, files: Any, request: Any, assistant: Assistant | None
+    ) -> str:
         if not user.get("id"):
             return i18n.t(lang, "error_generic")
         try:
@@ -76,7 +120,7 @@ class Pipe:
                 attachments=lambda: _attachments(files, user),
                 message=message_text(body),
             )
-            return await commands.reply(session)
+            return await commands.reply(session, assistant)
         except MonitorError as exc:
             return exc.message(lang)
         except Exception:

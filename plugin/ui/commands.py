@@ -1,5 +1,6 @@
 """The pipe's one entry point: a message in, the Markdown answer out. `parse` reads the command; a handler by
-topic (`cmd_reports`, `cmd_accounts`, `cmd_budgets`, `cmd_prices`, `cmd_exchange`) answers it in a `Session`;
+topic (`cmd_reports`, `cmd_accounts`, `cmd_budgets`, `cmd_prices`, `cmd_exchange`) answers it in a `Session`,
+or, when the admin set an assistant model, a message not understood goes to it (`cmd_assistant`);
 our own errors become their translated message, and a non-admin asking for an admin command is told so and
 shown their own usage.
 """
@@ -8,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ..app.assistant import Assistant
 from ..app.session import Session
 from ..errors import AdminOnly, MonitorError
-from . import cmd_accounts, cmd_budgets, cmd_exchange, cmd_prices, cmd_reports
+from . import cmd_accounts, cmd_assistant, cmd_budgets, cmd_exchange, cmd_prices, cmd_reports
 from .cmd_common import ADMIN, PUBLIC, Handler, help_text
 from .parse import Command, parse
 
@@ -43,17 +45,20 @@ def admin_only(command: Command) -> bool:
     return command.name in ADMIN or (command.name == "balance" and bool(command.sub))
 
 
-async def reply(session: Session) -> str:
-    """The answer to the session's message (the pipe's whole job)."""
-    return await answer(session, parse(session.message), session.message)
+async def reply(session: Session, assistant: Assistant | None = None) -> str:
+    """The answer to the session's message (the pipe's whole job). With the admin's `assistant`, a message the
+    parser did not understand goes to it instead of the help."""
+    return await answer(session, parse(session.message), session.message, assistant)
 
 
-async def answer(session: Session, command: Command, text: str = "") -> str:
+async def answer(session: Session, command: Command, text: str = "", assistant: Assistant | None = None) -> str:
     """The Markdown answer to one command."""
     if admin_only(command) and not session.is_admin:
         return AdminOnly().message(session.lang) + "\n\n" + await cmd_reports.usage(session, Command("usage"))
     session = replace(session, message=session.message or text or command.raw)
     try:
+        if assistant is not None and assistant.model and command.name == "help" and command.args:
+            return await cmd_assistant.answer(session, command, assistant)
         return await HANDLERS[command.name](session, command)
     except MonitorError as exc:
         return exc.message(session.lang)

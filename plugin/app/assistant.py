@@ -1,0 +1,296 @@
+"""The assistant: a question the command parser did not understand, answered by a model the admin chose
+(`assistant_model`), through Open WebUI's own chat completion, with our read-only report functions as its tools.
+
+One question is at most `MAX_ROUNDS` requests to the model within `timeout` seconds; the model's words come back
+with every tool result it used (`assistant_tools.ToolResult`), which the UI renders from our own records.
+
+The assistant's tokens are the asker's usage, billed as a chat is (`domain/billing`: admitted with a hold before
+the first request, the progress saved after each round, settled once at the end, even when the model failed, the
+time ran out or the reader hung up), at the assistant model's price as the Filter would resolve it; with
+`free` the usage is recorded and nothing is taken from the balance (billing's EXEMPT policy). A round whose
+request was cut off (a timeout, a hang-up) reported no usage and is not charged; a round without reported usage
+is estimated, as the Filter estimates one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from ..domain import billing, catalogue, completions, pricing, tokens
+from ..domain.completions import Conversation, Reply
+from ..domain.tokens import Usage
+from ..errors import MonitorError
+from ..money import to_micro
+from ..store import Store
+from ..words import i18n
+from . import assistant_tools, terms
+from .assistant_tools import ToolResult, Visible
+from .groups import Groups
+from .session import Session
+
+log = logging.getLogger(__name__)
+
+MAX_ROUNDS = 4  # requests to the model per question: tool rounds and the answer together
+OUTPUT_ALLOWANCE = 1_000  # output tokens held per question when the Filter's valve cannot be read
+
+Complete = Callable[[dict[str, Any]], Awaitable[Mapping[str, Any] | str]]
+
+
+class AssistantFailed(MonitorError):
+    """The assistant could not answer; `reason` is already in the reader's words. The help follows it."""
+
+    key = "assistant_failed"
+
+
+@dataclass(frozen=True)
+class Assistant:
+    """The admin's assistant valves and what one question needs from Open WebUI: `complete` sends one request to
+    the model (the adapter's internal chat completion), `visible` lists the models the asker may use,
+    `billing_valves` reads the Filter's valves (its policy), and the ids the usage is recorded under."""
+
+    model: str
+    complete: Complete
+    timeout: float = 60.0
+    free: bool = False
+    stream: bool = False
+    visible: Visible | None = None
+    billing_valves: Callable[[], Awaitable[Mapping[str, Any]]] | None = None
+    chat_id: str = ""
+    message_id: str = ""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The model's words, the tool results it used (in order, repeats dropped), and what the question cost."""
+
+    words: str
+    results: tuple[ToolResult, ...]
+    usage: Usage
+    cost: int
+    charged: bool  # False: recorded only (assistant_free, an exempt admin)
+    rounds: int
+
+
+@dataclass
+class _Exchange:
+    """One question's running state: what the model was sent, its usage so far, the tool results."""
+
+    conversation: Conversation
+    usage: Usage = field(default_factory=lambda: Usage(0, 0))
+    results: list[ToolResult] = field(default_factory=list)
+    rounds: int = 0
+    words: str = ""
+
+
+async def ask(session: Session, question: str, assistant: Assistant) -> Answer:
+    """Answer `question` with the model and our tools; `AssistantFailed` (with the reason) when it cannot."""
+    models = {str(m.get("id")): m for m in session.models() if m.get("id")}
+    if assistant.model not in models:
+        raise AssistantFailed(reason=session.t("assistant_missing", model=assistant.model[:80]))
+    exchange = _Exchange(Conversation([_system(session), {"role": "user", "content": question}]))
+    ledger = await _Ledger.open(session, assistant, models.get(assistant.model), exchange)
+    try:
+        await asyncio.wait_for(_converse(session, assistant, exchange, ledger), timeout=assistant.timeout)
+    except TimeoutError:
+        await ledger.close(exchange)
+        raise AssistantFailed(reason=session.t("assistant_timeout", seconds=int(assistant.timeout))) from None
+    except completions.CompletionError as exc:
+        await ledger.close(exchange)
+        raise AssistantFailed(reason=session.t("assistant_error", detail=str(exc)[:200])) from None
+    except AssistantFailed:
+        await ledger.close(exchange)
+        raise
+    except BaseException as exc:  # broad on purpose: a hang-up (CancelledError) or a failure still settles
+        await asyncio.shield(ledger.close(exchange))
+        if isinstance(exc, Exception) and not isinstance(exc, MonitorError):
+            log.warning("openwebui_monitor: assistant model %s failed", assistant.model, exc_info=True)
+            raise AssistantFailed(reason=session.t("assistant_error", detail=str(exc)[:200])) from None
+        raise
+    settled = await ledger.close(exchange)
+    return Answer(
+        words=exchange.words,
+        results=tuple(_distinct(exchange.results)),
+        usage=exchange.usage,
+        cost=settled.cost if settled else 0,
+        charged=ledger.charged,
+        rounds=exchange.rounds,
+    )
+
+
+async def _converse(session: Session, assistant: Assistant, exchange: _Exchange, ledger: _Ledger) -> None:
+    tools = assistant_tools.schemas(session.is_admin)
+    for _ in range(MAX_ROUNDS):
+        form: dict[str, Any] = {
+            "model": assistant.model,
+            "messages": list(exchange.conversation.messages),
+            "tools": tools,
+            "stream": assistant.stream,
+        }
+        if assistant.stream:
+            form["stream_options"] = {"include_usage": True}
+        reply = completions.read(await assistant.complete(form))
+        exchange.rounds += 1
+        exchange.usage = exchange.usage + (reply.usage or _estimate(form["messages"], reply))
+        await ledger.progress(exchange)
+        if not reply.tool_calls:
+            exchange.words = reply.content.strip()
+            return
+        answered = []
+        for tool_call in reply.tool_calls:
+            result = await assistant_tools.call(session, tool_call.name, tool_call.arguments, assistant.visible)
+            exchange.results.append(result)
+            answered.append((tool_call, result.json()))
+        exchange.conversation.add_round(reply, answered)
+    raise AssistantFailed(reason=session.t("assistant_rounds", rounds=MAX_ROUNDS))
+
+
+def _estimate(messages: list[dict[str, Any]], reply: Reply) -> Usage:
+    """A round the model reported no usage for: the prompt and the reply counted as the Filter counts them."""
+    said = reply.content + "".join(call.name + call.arguments for call in reply.tool_calls)
+    return Usage(tokens.prompt_tokens(messages), tokens.heuristic_count(said), estimated=True)
+
+
+def _distinct(results: list[ToolResult]) -> list[ToolResult]:
+    seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
+    kept = []
+    for result in results:
+        key = (result.name, tuple(sorted(result.arguments.items())))
+        if key not in seen:
+            seen.add(key)
+            kept.append(result)
+    return kept
+
+
+def _system(session: Session) -> dict[str, str]:
+    """The instructions: what the tools are for, whose data they read, and the reader's language. They grant
+    nothing: the tools' scope is enforced by `assistant_tools` whatever the model makes of them."""
+    now = datetime.fromtimestamp(session.now, session.tz)
+    scope = (
+        "The person is an admin: the tools read everyone's usage, or one person's with `user`."
+        if session.is_admin
+        else "The person is a user: the tools read only their own usage."
+    )
+    text = (
+        "You answer questions about usage of Open WebUI: spending, tokens, replies, balance and model prices."
+        " Use the tools for every number; never invent one. Tables of the tool results are shown under your"
+        " answer, so answer briefly, in a few sentences, and do not repeat whole tables."
+        f" {scope} Amounts are in {session.symbol}. Today is {now.date().isoformat()}."
+        f" Answer in {i18n.t(session.lang, 'assistant_language')}."
+        " If the question is not about usage, say in one sentence what you can answer."
+    )
+    return {"role": "system", "content": text}
+
+
+class _Ledger:
+    """The question's charge, kept in our store the way a chat's is: admitted before the first request (refused
+    like a chat when the balance cannot cover the hold), its progress saved after each round, settled once."""
+
+    def __init__(
+        self, session: Session, key: tuple[str, str], model_id: str, price: pricing.Price, charged: bool
+    ) -> None:
+        self.session, self.key, self.model_id, self.price, self.charged = session, key, model_id, price, charged
+        self.member = billing.Member(*(session.user.get(k, "") for k in ("id", "name", "email", "role")))
+        self.terms = billing.Terms(self.member)
+        self.closed = False
+
+    @classmethod
+    async def open(
+        cls, session: Session, assistant: Assistant, model: Mapping[str, Any] | None, exchange: _Exchange
+    ) -> _Ledger:
+        valves = await _billing_valves(assistant)
+        fallback, init_balance = await session.billing()
+        minimum = _micro(valves.get("min_charge"))
+        policy = _policy(valves, session.user.get("role", ""))
+        if assistant.free:
+            policy = billing.EXEMPT
+        models = {str(m.get("id")): m for m in session.models() if m.get("id")}
+
+        def price(store: Store) -> pricing.Price:
+            found = pricing.resolve(
+                assistant.model,
+                model,
+                admin_price=store.get_price,
+                lookup_model=models.get,
+                fallback=fallback,
+                catalogue=catalogue.price_for,
+            )
+            return replace(found, minimum=minimum) if minimum else found
+
+        key = (assistant.chat_id or f"assistant:{uuid.uuid4()}", assistant.message_id or str(uuid.uuid4()))
+        store = session.store
+        ledger = cls(session, key, assistant.model, await session.run(price), policy.charge)
+        plan = await Groups().plan(store, ledger.member)
+        ledger.terms = billing.Terms(ledger.member, init_balance, plan, policy)
+        allowance = _whole(valves.get("reserve_output_tokens"), OUTPUT_ALLOWANCE)
+        input_tokens = tokens.prompt_tokens(exchange.conversation.messages)
+        hold = billing.reserve(ledger.price, input_tokens, allowance)
+        result = await session.run(
+            billing.admit,
+            ledger.member,
+            chat_id=key[0],
+            message_id=key[1],
+            model_id=assistant.model,
+            hold=hold,
+            init_balance=init_balance,
+            plan=plan,
+            policy=policy,
+            price=ledger.price,
+            input_tokens=input_tokens,
+        )
+        if isinstance(result, billing.Refusal):
+            reason = terms.refusal_text(result, session.lang, session.symbol)
+            raise AssistantFailed(reason=session.t("assistant_refused", reason=reason))
+        return ledger
+
+    async def progress(self, exchange: _Exchange) -> None:
+        """The output so far, on the pending row: a process that dies now is settled for it by the sweep."""
+        await self.session.run(billing.progress, self.member.id, self.key[0], self.key[1], exchange.usage.output_tokens)
+
+    async def close(self, exchange: _Exchange) -> billing.Settlement | None:
+        """Settle the question once: the rounds the model answered, at the price resolved at admission; nothing
+        answered (the first request failed) releases the hold."""
+        if self.closed:
+            return None
+        self.closed = True
+        usage = exchange.usage
+        if usage.output_tokens <= 0:
+            await self.session.run(billing.abandon, self.member.id, *self.key, why="assistant: no answer")
+            return None
+        settlement: billing.Settlement = await self.session.run(
+            billing.settle, self.terms, billing.Round(*self.key, self.model_id, usage, self.price)
+        )
+        return settlement
+
+
+async def _billing_valves(assistant: Assistant) -> Mapping[str, Any]:
+    if assistant.billing_valves is None:
+        return {}
+    try:
+        return await assistant.billing_valves()
+    except Exception:  # broad on purpose: Open WebUI's function table; the defaults then apply
+        log.warning("openwebui_monitor: could not read the billing filter's valves", exc_info=True)
+        return {}
+
+
+def _policy(valves: Mapping[str, Any], role: str) -> billing.Policy:
+    """The Filter's `exempt_admins` and `tracking_only`, as `terms.policy` reads them from its own valves."""
+    if valves.get("exempt_admins") is True and role == "admin":
+        return billing.EXEMPT
+    return billing.TRACK_ONLY if valves.get("tracking_only") is True else billing.ENFORCE
+
+
+def _micro(value: Any) -> int:
+    try:
+        return max(0, to_micro(float(value))) if value is not None else 0
+    except (TypeError, ValueError):
+        return 0
+
+
+def _whole(value: Any, default: int) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else default
