@@ -323,3 +323,48 @@ def test_a_question_in_a_saved_chat_is_answered_in_its_language_and_billed_under
     assert (record["chat_id"], record["message_id"]) == (result["chat_id"], result["assistant_id"]), record
     assert (record["input_tokens"], record["output_tokens"], record["cost"]) == (2000, 1000, cost(2)), record
     assert store.query("SELECT id FROM usage WHERE id > ? AND model_id = ?", (before, PIPE)) == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="product bug: assistant_model = the Usage Monitor's own pipe recurses, a hold and a charge per level"
+    " (72 levels in 1.2 s drained $4.18 of $5), and the pipe that must never be billed is",
+)
+def test_the_usage_monitor_itself_as_assistant_model_neither_recurses_nor_bills(
+    owui: OpenWebUI, monitor: Store, make_user: Callable[..., dict]
+) -> None:
+    store = monitor
+    user = person(owui, make_user, "loopback")
+    owui.set_valves(PIPE, {**owui.get_valves(PIPE), "assistant_model": PIPE, "assistant_timeout": 10})
+    text, _nonce = question("Tell me a joke, friend", f"[call balance] {ROUND}")
+    try:
+        started = time.monotonic()
+        answer = ask(owui, user["token"], text)
+        assert time.monotonic() - started < 10 and HELP in answer, answer
+        billed = store.query("SELECT cost FROM usage WHERE user_id = ? AND model_id = ?", (user["id"], PIPE))
+        assert billed == [] and balance(store, user) == 5_000_000, (len(billed), balance(store, user))
+    finally:  # other modules hold that the pipe is never billed: its rows from this bug must not outlive the test
+        store.conn.execute("DELETE FROM usage WHERE user_id = ? AND model_id = ?", (user["id"], PIPE))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="product bug: the model's words are rendered as they come, so Markdown from tool data (a name a user"
+    " chose) becomes an image the reader's browser fetches; our own tables escape it",
+)
+def test_markdown_in_a_users_name_reaches_no_reader_as_markup(
+    owui: OpenWebUI, monitor: Store, fake_upstream: FakeUpstream, make_user: Callable[..., dict]
+) -> None:
+    assistant(owui)
+    eve = make_user("eve")
+    image = "![pixel](http://127.0.0.1:9/leak?who=eve)"
+    profile = {"name": f"Eve {image}", "profile_image_url": "/user.png"}
+    owui._json("POST", "/api/v1/auths/update/profile", token=eve["token"], json=profile)
+    ask(owui, owui.admin_token, f"/balance add {ADMIN_EMAIL} 1")
+    text, nonce = question("Who is around here?", f"[call users search={eve['email']}] {ROUND}")
+
+    answer = ask(owui, owui.admin_token, text)
+
+    [found] = tool_messages(fake_upstream, nonce)
+    assert [row["name"] for row in found["users"]] == [f"Eve {image}"], found  # the model did read the name
+    assert image not in answer, answer
