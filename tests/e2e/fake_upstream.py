@@ -54,7 +54,7 @@ index k is the number of assistant messages carrying ``tool_calls`` after the la
 Streamed, a tool call is a role chunk (content null), a delta with the call's id, type and name (arguments
 ``""``), the arguments in at least two ``{"tool_calls": [{"index": 0, "function": {"arguments": ...}}]}``
 deltas, the ``finish_reason: "tool_calls"`` chunk, the usage chunk (with ``include_usage``) and ``[DONE]``.
-Use :func:`tool_calls` and :func:`tool_round` in tests to know what a round answers.
+Use :func:`tool_calls`, :func:`tool_round` and :func:`tools_answer` in tests to know what a round answers.
 
 Every chat request body is recorded in :attr:`FakeUpstream.requests` (with metadata such as
 ``include_usage`` in :attr:`FakeUpstream.records`; thread-safe), including task-like requests

@@ -297,7 +297,9 @@ def test_with_assistant_free_the_usage_is_recorded_and_nothing_charged(
     footer = answer.rstrip().splitlines()[-1]
     assert MODEL_TOOLS in footer and "not charged" in footer, footer
     [record] = assistant_usage(store, user, before)
-    assert (record["input_tokens"], record["output_tokens"]) == (2000, 1000), record
+    assert (record["input_tokens"], record["output_tokens"], record["cost"]) == (2000, 1000, cost(2)), (
+        record
+    )  # recorded
     assert balance(store, user) == held and len(store.ledger_for(user["id"])) == ledger
 
 
