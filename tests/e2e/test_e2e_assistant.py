@@ -296,10 +296,8 @@ def test_with_assistant_free_the_usage_is_recorded_and_nothing_charged(
     assert (result["user"], result["balance"]) == (user["id"], 5.0), result
     footer = answer.rstrip().splitlines()[-1]
     assert MODEL_TOOLS in footer and "not charged" in footer, footer
-    [record] = assistant_usage(store, user, before)
-    assert (record["input_tokens"], record["output_tokens"], record["cost"]) == (2000, 1000, cost(2)), (
-        record
-    )  # recorded
+    [record] = assistant_usage(store, user, before)  # recorded at its price, as an exempt admin's chat is
+    assert (record["input_tokens"], record["output_tokens"], record["cost"]) == (2000, 1000, cost(2)), record
     assert balance(store, user) == held and len(store.ledger_for(user["id"])) == ledger
 
 
