@@ -63,6 +63,8 @@ class Assistant:
     billing_valves: Callable[[], Awaitable[Mapping[str, Any]]] | None = None
     chat_id: str = ""
     message_id: str = ""
+    itself: bool = False  # the model named is this report model (it would ask itself, round after round)
+    status: Callable[[str, bool], Awaitable[None]] | None = None  # the line above the answer while it works
 
 
 @dataclass(frozen=True)
@@ -93,8 +95,18 @@ async def ask(session: Session, question: str, assistant: Assistant) -> Answer:
     models = {str(m.get("id")): m for m in session.models() if m.get("id")}
     if assistant.model not in models:
         raise AssistantFailed(reason=session.t("assistant_missing", model=assistant.model[:80]))
+    if assistant.itself:
+        raise AssistantFailed(reason=session.t("assistant_itself", model=assistant.model[:80]))
     exchange = _Exchange(Conversation([_system(session), {"role": "user", "content": question}]))
     ledger = await _Ledger.open(session, assistant, models.get(assistant.model), exchange)
+    try:
+        return await _answered(session, assistant, exchange, ledger)
+    finally:
+        await _say(assistant, "", done=True)
+
+
+async def _answered(session: Session, assistant: Assistant, exchange: _Exchange, ledger: _Ledger) -> Answer:
+    """The rounds within the time limit, then the charge settled once, whatever ended them."""
     try:
         await asyncio.wait_for(_converse(session, assistant, exchange, ledger), timeout=assistant.timeout)
     except TimeoutError:
@@ -125,7 +137,8 @@ async def ask(session: Session, question: str, assistant: Assistant) -> Answer:
 
 async def _converse(session: Session, assistant: Assistant, exchange: _Exchange, ledger: _Ledger) -> None:
     tools = assistant_tools.schemas(session.is_admin)
-    for _ in range(MAX_ROUNDS):
+    for number in range(1, MAX_ROUNDS + 1):
+        await _say(assistant, session.t("assistant_working", model=assistant.model[:80], round=number))
         form: dict[str, Any] = {
             "model": assistant.model,
             "messages": list(exchange.conversation.messages),
@@ -143,11 +156,23 @@ async def _converse(session: Session, assistant: Assistant, exchange: _Exchange,
             return
         answered = []
         for tool_call in reply.tool_calls:
-            result = await assistant_tools.call(session, tool_call.name, tool_call.arguments, assistant.visible)
+            context = assistant_tools.Context(assistant.visible, ledger.hold)
+            result = await assistant_tools.call(session, tool_call.name, tool_call.arguments, context)
             exchange.results.append(result)
             answered.append((tool_call, result.json()))
         exchange.conversation.add_round(reply, answered)
     raise AssistantFailed(reason=session.t("assistant_rounds", rounds=MAX_ROUNDS))
+
+
+async def _say(assistant: Assistant, text: str, *, done: bool = False) -> None:
+    """The status line while the model works ("Looking it up with gpt-4o… (2)"), hidden when done; a status that
+    cannot be shown never stops the answer."""
+    if assistant.status is None:
+        return
+    try:
+        await assistant.status(text, done)
+    except Exception:  # broad on purpose: Open WebUI's event channel; the answer matters, not its progress line
+        log.debug("openwebui_monitor: assistant status not shown", exc_info=True)
 
 
 def _estimate(messages: list[dict[str, Any]], reply: Reply) -> Usage:
@@ -198,6 +223,7 @@ class _Ledger:
         self.member = billing.Member(*(session.user.get(k, "") for k in ("id", "name", "email", "role")))
         self.terms = billing.Terms(self.member)
         self.closed = False
+        self.hold = 0
 
     @classmethod
     async def open(
@@ -246,6 +272,7 @@ class _Ledger:
         if isinstance(result, billing.Refusal):
             reason = terms.refusal_text(result, session.lang, session.symbol)
             raise AssistantFailed(reason=session.t("assistant_refused", reason=reason))
+        ledger.hold = result.hold
         return ledger
 
     async def progress(self, exchange: _Exchange) -> None:

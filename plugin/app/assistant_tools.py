@@ -20,9 +20,10 @@ from typing import Any
 
 from ..domain import accounts, ranges, reports
 from ..domain.pricing import Price
-from ..errors import MonitorError
+from ..errors import InvalidRange, MonitorError
 from ..money import from_micro
 from ..store import Store
+from ..words.vocabulary import FILLER
 from .session import Models, Session
 
 MAX_ROWS = 50  # rows of a list sent to the model (records, prices, users, days): enough to answer, not a dump
@@ -124,10 +125,19 @@ ADMIN_TOOLS = frozenset({"top", "users"})
 Visible = Callable[[], Awaitable[Models]]
 
 
-async def call(session: Session, name: str, arguments: str, visible: Visible | None = None) -> ToolResult:
+@dataclass(frozen=True)
+class Context:
+    """What the tools know of the question beyond the session: the models the asker may open (`visible`, for a
+    non-admin's prices; None: none) and what this very question holds of their balance (shown without it)."""
+
+    visible: Visible | None = None
+    held: int = 0
+
+
+async def call(session: Session, name: str, arguments: str, context: Context | None = None) -> ToolResult:
     """Run one tool the model asked for. Arguments are the model's JSON text; anything wrong with them (bad JSON,
     an unknown tool, a range we cannot read, a person not found) is an `error` result the model can read and
-    correct, never an exception. `visible` lists the models the asker may use (prices for a non-admin)."""
+    correct, never an exception."""
     args = _arguments(arguments)
     if args is None:
         return _error(name, {}, "arguments are not a JSON object")
@@ -136,7 +146,7 @@ async def call(session: Session, name: str, arguments: str, visible: Visible | N
     if name in ADMIN_TOOLS and not session.is_admin:
         return _error(name, args, "only admins may use this tool; it shows other people's data")
     try:
-        return await _TOOLS[name](session, args, visible)
+        return await _TOOLS[name](session, args, context or Context())
     except MonitorError as exc:
         return _error(name, args, exc.message("en"))
 
@@ -181,7 +191,21 @@ def _amount(micro: int | None) -> float | None:
 
 
 def _range(session: Session, args: Mapping[str, str], default: str) -> ranges.Range:
-    return session.range(args.get("range", ""), default)
+    """The period as `/usage` reads it: the words alone ("7d", "上周"), without filler ("the last 7 days", "los
+    últimos 10 días"), or a range phrase inside a longer text ("spending for last week please")."""
+    text = args.get("range", "").strip()
+    try:
+        return session.range(text, default)
+    except InvalidRange:
+        pass
+    plain = " ".join(word for word in text.split() if word.lower() not in FILLER)
+    try:
+        return session.range(plain, default)
+    except InvalidRange:
+        found = ranges.find(text)
+        if found is None:
+            raise
+    return session.range(text[found[0] : found[1]], default)
 
 
 def _range_data(rng: ranges.Range) -> dict[str, Any]:
@@ -201,7 +225,7 @@ def _sums(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-async def _usage_report(session: Session, args: Mapping[str, str], _visible: Visible | None) -> ToolResult:
+async def _usage_report(session: Session, args: Mapping[str, str], _context: Context) -> ToolResult:
     data: dict[str, Any] = {}
     user_id, who = await _whose(session, args, data)
     model_id = await _model(session, args)
@@ -237,7 +261,7 @@ async def _usage_report(session: Session, args: Mapping[str, str], _visible: Vis
     return ToolResult("usage_report", args, data, "usage", rows)
 
 
-async def _records(session: Session, args: Mapping[str, str], _visible: Visible | None) -> ToolResult:
+async def _records(session: Session, args: Mapping[str, str], _context: Context) -> ToolResult:
     data: dict[str, Any] = {}
     user_id, who = await _whose(session, args, data)
     model_id = await _model(session, args)
@@ -281,11 +305,13 @@ async def _records(session: Session, args: Mapping[str, str], _visible: Visible 
     return ToolResult("records", args, data, "records", rows)
 
 
-async def _balance(session: Session, args: Mapping[str, str], _visible: Visible | None) -> ToolResult:
+async def _balance(session: Session, args: Mapping[str, str], context: Context) -> ToolResult:
     data: dict[str, Any] = {}
     user_id, who = await _whose(session, args, data)
     user_id = user_id or session.user["id"]
     row = await session.run(Store.get_user, user_id)
+    if row is not None and user_id == session.user["id"] and context.held:
+        row = {**row, "balance": row["balance"] + context.held}  # as it is without this question's own hold
     data.update(
         {
             "user": user_id,
@@ -298,11 +324,11 @@ async def _balance(session: Session, args: Mapping[str, str], _visible: Visible 
     return ToolResult("balance", args, data, "balance", {"user": row, "who": who})
 
 
-async def _prices(session: Session, args: Mapping[str, str], visible: Visible | None) -> ToolResult:
+async def _prices(session: Session, args: Mapping[str, str], context: Context) -> ToolResult:
     if session.is_admin:
         models = session.models()
     else:  # only the models this person may use: the list names none they cannot open
-        models = await visible() if visible is not None else []
+        models = await context.visible() if context.visible is not None else []
     fallback, _init = await session.billing()
     rows = await session.run(reports.price_list, models, fallback)
     if not session.is_admin:
@@ -328,7 +354,7 @@ def _price(price: Price) -> dict[str, Any]:
     }
 
 
-async def _top(session: Session, args: Mapping[str, str], _visible: Visible | None) -> ToolResult:
+async def _top(session: Session, args: Mapping[str, str], _context: Context) -> ToolResult:
     rng = _range(session, args, "30d")
     ranked = await session.run(reports.ranking, rng, "cost")
     data = {
@@ -342,7 +368,7 @@ async def _top(session: Session, args: Mapping[str, str], _visible: Visible | No
     return ToolResult("top", args, data, "top", {"range": rng, "ranking": ranked})
 
 
-async def _users(session: Session, args: Mapping[str, str], _visible: Visible | None) -> ToolResult:
+async def _users(session: Session, args: Mapping[str, str], _context: Context) -> ToolResult:
     directory = await session.directory()
     search = args.get("search", "").strip()
     page = await session.run(reports.users, directory, search, page=1, page_size=MAX_ROWS)
@@ -369,13 +395,13 @@ async def _users(session: Session, args: Mapping[str, str], _visible: Visible | 
     return ToolResult("users", args, data, "users", {"page": page, "search": search})
 
 
-_TOOLS: dict[str, Callable[[Session, Mapping[str, str], Visible | None], Awaitable[ToolResult]]] = {
+_TOOLS: dict[str, Callable[[Session, Mapping[str, str], Context], Awaitable[ToolResult]]] = {
+    "balance": _balance,
     "usage_report": _usage_report,
     "records": _records,
-    "balance": _balance,
     "prices": _prices,
     "top": _top,
     "users": _users,
 }
 
-__all__ = ["ADMIN_TOOLS", "ToolResult", "Visible", "call", "schemas"]
+__all__ = ["ADMIN_TOOLS", "Context", "ToolResult", "Visible", "call", "schemas"]

@@ -68,16 +68,17 @@ class Pipe:
         __files__: list | None = None,
         __request__: Any = None,
         __metadata__: dict | None = None,
+        __event_emitter__: Any = None,
     ) -> AsyncIterator[str] | str:
         user = __user__ if isinstance(__user__, dict) else {}
         lang = reader_language(user, body, self.valves.language)
         if __task__:
             # Open WebUI asks the chat's model for titles, tags and follow-ups: answer cheaply, never a report.
             return _task_answer(str(__task__), lang)
-        assistant = self._assistant(user, __request__, __metadata__)
+        assistant = self._assistant(user, __request__, __metadata__, __event_emitter__)
         return self._stream(body, user, lang, __files__, __request__, assistant)
 
-    def _assistant(self, user: dict, request: Any, metadata: Any) -> Assistant | None:
+    def _assistant(self, user: dict, request: Any, metadata: Any, emitter: Any) -> Assistant | None:
         """The admin's assistant for this message (None when off); its usage is recorded under the message."""
         model = self.valves.assistant_model.strip()
         if not model or not user.get("id"):
@@ -94,6 +95,8 @@ class Pipe:
             billing_valves=openwebui.billing_valves,
             chat_id=str(ids.get("chat_id") or ""),
             message_id=str(ids.get("message_id") or ""),
+            itself=openwebui.is_monitor_pipe(request, openwebui.model_lookup(request)(model)),
+            status=_status(emitter),
         )
 
     async def _stream(
@@ -126,6 +129,17 @@ class Pipe:
         except Exception:
             log.exception("openwebui_monitor: report failed")
             return i18n.t(lang, "error_generic")
+
+
+def _status(emitter: Any) -> Any:
+    """The assistant's progress as Open WebUI status events (None without an event emitter)."""
+    if not callable(emitter):
+        return None
+
+    async def status(text: str, done: bool) -> None:
+        await emitter({"type": "status", "data": {"description": text, "done": done, "hidden": done}})
+
+    return status
 
 
 def _task_answer(task: str, lang: str) -> str:

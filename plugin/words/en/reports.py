@@ -35,6 +35,8 @@ MESSAGES: dict[str, str] = {
     "question_no_model": "No model is called “{model}”, so these numbers are of all your models.",
     "assistant_failed": "The assistant could not answer: {reason}",
     "assistant_missing": "there is no model “{model}” (the admin's assistant_model setting).",
+    "assistant_itself": "“{model}” is the Usage Monitor itself; the assistant must be another model.",
+    "assistant_working": "Looking it up with {model}… ({round})",
     "assistant_timeout": "it took longer than {seconds} seconds.",
     "assistant_error": "the model failed ({detail}).",
     "assistant_rounds": "it was still looking things up after {rounds} rounds.",

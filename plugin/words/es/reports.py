@@ -35,6 +35,8 @@ MESSAGES: dict[str, str] = {
     "question_no_model": "Ningún modelo se llama «{model}», así que estas cifras son de todos sus modelos.",
     "assistant_failed": "El asistente no pudo responder: {reason}",
     "assistant_missing": "no hay ningún modelo «{model}» (el ajuste assistant_model del administrador).",
+    "assistant_itself": "«{model}» es el propio Monitor de uso; el asistente debe ser otro modelo.",
+    "assistant_working": "Consultando con {model}… ({round})",
     "assistant_timeout": "tardó más de {seconds} segundos.",
     "assistant_error": "el modelo falló ({detail}).",
     "assistant_rounds": "seguía consultando datos después de {rounds} rondas.",

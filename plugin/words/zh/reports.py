@@ -34,6 +34,8 @@ MESSAGES: dict[str, str] = {
     "question_no_model": "没有叫“{model}”的模型，所以这些数字是你所有模型的。",
     "assistant_failed": "助手无法回答：{reason}",
     "assistant_missing": "没有名为“{model}”的模型（管理员的 assistant_model 设置）。",
+    "assistant_itself": "“{model}” 就是用量监控本身；助手必须是另一个模型。",
+    "assistant_working": "正在用 {model} 查询…（{round}）",
     "assistant_timeout": "用时超过 {seconds} 秒。",
     "assistant_error": "模型出错（{detail}）。",
     "assistant_rounds": "查询了 {rounds} 轮仍未完成。",
