@@ -165,7 +165,6 @@ def test_each_user_gets_their_own_exact_totals_and_pays_for_the_assistant(
 def test_a_forged_user_argument_reads_only_the_askers_own_data(
     owui: OpenWebUI, monitor: Store, fake_upstream: FakeUpstream, make_user: Callable[..., dict], stream: bool
 ) -> None:
-    store = monitor
     assistant(owui, stream=stream)
     alice, mallory = person(owui, make_user, "alice", chats=True), person(owui, make_user, "mallory")
     script = (
@@ -183,9 +182,7 @@ def test_a_forged_user_argument_reads_only_the_askers_own_data(
         assert alice["id"] not in json.dumps(result) and alice["email"] not in json.dumps(result), result
     assert (report["total_cost"], report["replies"], report["by_model"]) == (0, 0, []), report
     assert (records["total"], records["records"]) == (0, []), records
-    # Her $5, less at most this question's own hold (taken at admission, so the tool reads the balance under it).
-    hold = -sum(row["amount"] for row in store.ledger_for(mallory["id"]) if row["kind"] == "hold")
-    assert 0 < hold < 50_000 and 5_000_000 - hold <= held["balance"] * 1e6 <= 5_000_000, (held, hold)
+    assert held["balance"] == 5.0, held  # her $5, not less this question's own hold
     assert alice["email"] not in answer and money(GPT_COST, "$") not in answer, answer
 
 
@@ -325,26 +322,25 @@ def test_a_question_in_a_saved_chat_is_answered_in_its_language_and_billed_under
     assert store.query("SELECT id FROM usage WHERE id > ? AND model_id = ?", (before, PIPE)) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: assistant_model = the Usage Monitor's own pipe recurses, a hold and a charge per level"
-    " (72 levels in 1.2 s drained $4.18 of $5), and the pipe that must never be billed is",
-)
+@pytest.mark.parametrize("model", [PIPE, ADMIN_MODEL], ids=["pipe", "admin-model-over-it"])
 def test_the_usage_monitor_itself_as_assistant_model_neither_recurses_nor_bills(
-    owui: OpenWebUI, monitor: Store, make_user: Callable[..., dict]
+    owui: OpenWebUI, monitor: Store, make_user: Callable[..., dict], model: str
 ) -> None:
+    """Before the check, one question recursed 72 levels in 1.2 s, each a hold and a charge of the pipe that must
+    never be billed: $4.18 of the asker's $5."""
     store = monitor
     user = person(owui, make_user, "loopback")
-    owui.set_valves(PIPE, {**owui.get_valves(PIPE), "assistant_model": PIPE, "assistant_timeout": 10})
+    owui.set_valves(PIPE, {**owui.get_valves(PIPE), "assistant_model": model, "assistant_timeout": 10})
     text, _nonce = question("Tell me a joke, friend", f"[call balance] {ROUND}")
     try:
         started = time.monotonic()
         answer = ask(owui, user["token"], text)
-        assert time.monotonic() - started < 10 and HELP in answer, answer
-        billed = store.query("SELECT cost FROM usage WHERE user_id = ? AND model_id = ?", (user["id"], PIPE))
+        assert time.monotonic() - started < 5 and HELP in answer, answer
+        assert answer.startswith(f"{FAILED}“{model}” is the Usage Monitor itself"), answer
+        billed = store.query("SELECT model_id FROM usage WHERE user_id = ?", (user["id"],))
         assert billed == [] and balance(store, user) == 5_000_000, (len(billed), balance(store, user))
-    finally:  # other modules hold that the pipe is never billed: its rows from this bug must not outlive the test
-        store.conn.execute("DELETE FROM usage WHERE user_id = ? AND model_id = ?", (user["id"], PIPE))
+    finally:  # other modules hold that the pipe is never billed: rows of a regression must not outlive the test
+        store.conn.execute("DELETE FROM usage WHERE user_id = ? AND model_id = ?", (user["id"], model))
 
 
 @pytest.mark.xfail(
