@@ -316,6 +316,9 @@ def test_a_question_in_a_saved_chat_is_answered_in_its_language_and_billed_under
     assert (report["user"], report["total_cost"]) == (lin["id"], GPT_COST / 1e6), report
     answer = result["message"]["content"]
     assert answer.startswith("Fake assistant read: ") and f"由 {MODEL_TOOLS} 回答" in answer, answer
+    statuses = result["message"].get("statusHistory") or []
+    assert any(f"正在用 {MODEL_TOOLS} 查询" in s.get("description", "") for s in statuses), statuses  # progress
+    assert statuses[-1].get("done") and statuses[-1].get("hidden"), statuses  # gone once the answer came
     [record] = assistant_usage(store, lin, before)
     assert (record["chat_id"], record["message_id"]) == (result["chat_id"], result["assistant_id"]), record
     assert (record["input_tokens"], record["output_tokens"], record["cost"]) == (2000, 1000, cost(2)), record
