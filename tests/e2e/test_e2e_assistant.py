@@ -216,11 +216,13 @@ def test_admin_tools_are_refused_to_a_user_whatever_the_question_and_an_admin_se
     # An admin's question about everyone (the admin pays for it like anyone): both people, in what the model read
     # and in our table under its words.
     ask(owui, owui.admin_token, f"/balance add {ADMIN_EMAIL} 5")
-    text, nonce = question("Who has been busy around here?", f"[call top range=all] {ROUND}")
+    script = f"[call top range=all] [call usage_report range=all user={alice['email']}] {ROUND}"
+    text, nonce = question("Who has been busy around here?", script)
     answer = ask(owui, owui.admin_token, text)
     tools = offered(rounds(fake_upstream, nonce)[0])
     assert set(tools) == ADMIN_TOOLS and "user" in tools["usage_report"], tools
-    [top] = tool_messages(fake_upstream, nonce)
+    top, report = tool_messages(fake_upstream, nonce)
+    assert (report["user"], report["total_cost"], report["replies"]) == (alice["id"], GPT_COST / 1e6, 1), report
     people = {row["user"] for row in top["people"]}
     assert {alice["email"], mallory["email"]} <= people, top
     table = answer.partition("\n\n")[2]
@@ -248,7 +250,7 @@ def test_a_model_that_loops_is_stopped_after_four_rounds_and_billed_for_them(
     assert balance(store, user) == held - cost(4)
 
 
-def test_a_refused_failing_or_slow_model_gets_the_help_with_the_reason_and_costs_nothing(
+def test_a_refused_failing_or_slow_model_gets_the_help_with_the_reason_and_pays_only_rounds_answered(
     owui: OpenWebUI, monitor: Store, fake_upstream: FakeUpstream, make_user: Callable[..., dict]
 ) -> None:
     store = monitor
@@ -276,6 +278,14 @@ def test_a_refused_failing_or_slow_model_gets_the_help_with_the_reason_and_costs
     assert len(rounds(fake_upstream, nonce)) == 1
 
     assert assistant_usage(store, user, before, wait=1) == [] and balance(store, user) == held
+
+    # Out of time in the second round: the first, answered, is paid for; the one cut off is not.
+    text, nonce = question("Take your time, friend", f"[delay 3] [call balance] {ROUND}")
+    answer = ask(owui, user["token"], text)
+    assert answer.startswith(FAILED + "it took longer than 5 seconds.") and len(rounds(fake_upstream, nonce)) == 2
+    [record] = assistant_usage(store, user, before)
+    assert (record["input_tokens"], record["output_tokens"], record["cost"]) == (1000, 500, cost(1)), record
+    assert balance(store, user) == held - cost(1)
 
 
 def test_with_assistant_free_the_usage_is_recorded_and_nothing_charged(
