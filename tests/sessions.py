@@ -66,6 +66,14 @@ def seeded_store(
     gpt-4o, m1: Alice on `second_model`, m2: Bob on gpt-4o). `details` adds cached and reasoning tokens to m0
     and a two-second reply time to each, for the views that show them."""
     store = Store(path, clock=lambda: NOW - 3600)
+    seed(store, alice, bob, second_model=second_model, details=details)
+    return store
+
+
+def seed(
+    store: Store, alice: Mapping[str, str], bob: Mapping[str, str], *, second_model: str, details: bool = False
+) -> None:
+    """`seeded_store`'s rows in a store of either backend (open it with the clock at `NOW - 3600`)."""
     with store.immediate():
         for user, balance in ((alice, 5_000_000), (bob, 7_000_000)):
             store.ensure_user(user["id"], user["name"], user["email"], user["role"])
@@ -92,7 +100,6 @@ def seeded_store(
             if details:
                 record.update(cached_tokens=40 if n == 0 else 0, reasoning_tokens=3 if n == 0 else 0, elapsed_ms=2000)
             store.save_usage(record)
-    return store
 
 
 class Dialog:

@@ -233,7 +233,8 @@ class _Ledger:
         fallback, init_balance = await session.billing()
         minimum = _micro(valves.get("min_charge"))
         policy = _policy(valves, session.user.get("role", ""))
-        if assistant.free:
+        exempt = {m.strip() for m in str(valves.get("exempt_models") or "").split(",") if m.strip()}
+        if assistant.free or assistant.model in exempt:  # the admin's "never billed" for this model holds here too
             policy = billing.EXEMPT
         models = {str(m.get("id")): m for m in session.models() if m.get("id")}
 

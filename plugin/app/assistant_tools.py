@@ -20,7 +20,7 @@ from typing import Any
 
 from ..domain import accounts, ranges, reports
 from ..domain.pricing import Price
-from ..errors import InvalidRange, MonitorError
+from ..errors import InvalidRange, MonitorError, UnknownModel
 from ..money import from_micro
 from ..store import Store
 from ..words.vocabulary import FILLER
@@ -182,8 +182,27 @@ async def _whose(session: Session, args: Mapping[str, str], data: dict[str, Any]
     return str(person["id"]), str(person.get("name") or person.get("email") or person["id"])
 
 
-async def _model(session: Session, args: Mapping[str, str]) -> str:
-    return await session.resolve_model(args["model"]) if args.get("model", "").strip() else ""
+async def _model(session: Session, args: Mapping[str, str], context: Context) -> str:
+    """The model a `model` argument names. An admin's is any model; a user's only one they may open or have used,
+    so a name cannot tell them the id of a model hidden from them."""
+    query = args.get("model", "").strip()
+    if not query:
+        return ""
+    if session.is_admin:
+        return await session.resolve_model(query)
+    listed = await context.visible() if context.visible is not None else []
+    used = await session.run(reports.by_model, ranges.Range("all", None, None), session.user["id"])
+    candidates = [*listed, *({"id": row["model_id"]} for row in used)]
+    folded = query.casefold()
+    for rule in (
+        lambda m: str(m.get("id")) == query,
+        lambda m: str(m.get("id")).casefold() == folded,
+        lambda m: str(m.get("name") or "").casefold() == folded,
+    ):
+        found = {str(m["id"]) for m in candidates if m.get("id") and rule(m)}
+        if len(found) == 1:
+            return found.pop()
+    raise UnknownModel(model=query[:80])
 
 
 def _amount(micro: int | None) -> float | None:
@@ -225,19 +244,18 @@ def _sums(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-async def _usage_report(session: Session, args: Mapping[str, str], _context: Context) -> ToolResult:
+async def _usage_report(session: Session, args: Mapping[str, str], context: Context) -> ToolResult:
     data: dict[str, Any] = {}
     user_id, who = await _whose(session, args, data)
-    model_id = await _model(session, args)
+    model_id = await _model(session, args, context)
     rng = _range(session, args, "30d")
 
     def read(store: Store) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
         models = reports.by_model(store, rng, user_id)
-        if model_id:
+        if model_id:  # one model's sums; the days are of every model, so none are sent
             models = [row for row in models if row["model_id"] == model_id]
-            days = reports.by_day(store, rng, session.tz, user_id, now=session.now) if not models else []
             sums = models[0] if models else {"calls": 0, "input_tokens": 0, "output_tokens": 0, "cost": 0}
-            return dict(sums), models, days
+            return dict(sums), models, []
         days = reports.by_day(store, rng, session.tz, user_id, now=session.now)
         return reports.totals(store, rng, user_id), models, days
 
@@ -261,15 +279,16 @@ async def _usage_report(session: Session, args: Mapping[str, str], _context: Con
     return ToolResult("usage_report", args, data, "usage", rows)
 
 
-async def _records(session: Session, args: Mapping[str, str], _context: Context) -> ToolResult:
+async def _records(session: Session, args: Mapping[str, str], context: Context) -> ToolResult:
     data: dict[str, Any] = {}
     user_id, who = await _whose(session, args, data)
-    model_id = await _model(session, args)
+    model_id = await _model(session, args, context)
     rng = _range(session, args, "all")
     sort = args.get("sort", "time").strip().lower() or "time"
     if sort not in ("time", "cost", "tokens"):
         return _error("records", args, "sort must be one of time, cost, tokens")
-    page_number = int(args["page"]) if args.get("page", "").strip().isdigit() else 1
+    typed = args.get("page", "").strip()
+    page_number = int(typed) if typed.isascii() and typed.isdigit() else 1
     page = await session.run(
         reports.records,
         rng,

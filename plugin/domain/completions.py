@@ -61,8 +61,9 @@ def read(raw: Mapping[str, Any] | str) -> Reply:
             decoded = None
         if isinstance(decoded, Mapping):
             return read_json(decoded)
-    if "data:" in text:
-        return read_stream(text.splitlines())
+    lines = text.splitlines()
+    if any(line.lstrip().startswith("data:") for line in lines):  # events, not words that mention "data:"
+        return read_stream(lines)
     if not text:
         raise CompletionError("empty reply")
     return Reply(content=raw)  # a pipe that answers plain text

@@ -13,12 +13,12 @@ from ..money import money
 from . import views
 from .cmd_common import help_text, shown
 from .markdown import number
-from .parse import Command
+from .parse import MAX_INPUT, Command
 
 
 async def answer(session: Session, command: Command, assistant: Assistant) -> str:
     """The assistant's answer to the session's message, or the help led by why there is none."""
-    question = (session.message or command.raw).strip()
+    question = (session.message or command.raw).strip()[:MAX_INPUT]  # a question, not a document to pay for
     try:
         said = await assistant_app.ask(session, question, assistant)
     except AssistantFailed as exc:

@@ -364,3 +364,24 @@ def test_a_process_that_dies_mid_question_leaves_what_the_sweep_charges_for_the_
     assert pending is not None and pending["status"] == "open"
     assert pending["output_tokens"] == 20  # the first round's output, saved before the second was asked
     assert pending["model_id"] == HELPER and pending["price"]
+
+
+def test_a_model_the_filter_exempts_is_recorded_and_not_charged(store: Store) -> None:
+    seed(store, (ALICE, 5_000_000))
+
+    async def valves() -> dict[str, Any]:
+        return {"exempt_models": f"gpt-4o, {HELPER}"}
+
+    ask_as(store, ALICE, Scripted(saying("Hello.")), billing_valves=valves)
+    assert balance(store, ALICE) == 5_000_000
+    record = store.get_usage("chat", "msg")
+    assert record is not None and record["cost"] == cost(150, 10)
+
+
+def test_a_long_question_is_cut_to_a_commands_length_before_the_model_reads_it(store: Store) -> None:
+    seed(store, (ALICE, 5_000_000))
+    model = Scripted(saying("Hello."))
+    long = "tell me a story " * 2_000
+    asker = session(store, ALICE, directory=DIRECTORY, models=MODELS, default=PRICE, message=long)
+    asyncio.run(commands.reply(asker, Assistant(model=HELPER, complete=model, chat_id="chat", message_id="msg")))
+    assert len(model.forms[0]["messages"][1]["content"]) <= 4_000
