@@ -173,7 +173,7 @@ def test_a_forged_user_argument_reads_only_the_askers_own_data(
     )
     text, nonce = question("Tell me what my colleague did, please", script)
 
-    answer = ask(owui, mallory["token"], text)
+    answer = ask(owui, mallory["token"], text, stream=stream)  # the pipe streams its answer too, or not
 
     assert len(rounds(fake_upstream, nonce)) == 4  # three calls and the words: the most a question may take
     report, records, held = tool_messages(fake_upstream, nonce)
