@@ -7,6 +7,9 @@ Models (``GET /v1/models``):
 * ``fake-gpt``      - normal model, reports usage.
 * ``fake-priced``   - same, and carries OpenRouter-style per-token ``pricing`` strings.
 * ``fake-nousage``  - never reports usage (no ``usage`` key, no usage chunk).
+* ``fake-tools``    - emits OpenAI tool calls (see below). Listed only when :attr:`FakeUpstream.tools_model` is
+  true (``FakeUpstream(tools_model=True)``, or set it on the shared fixture and refresh Open WebUI's models), so
+  the other tests' model lists (and "Test all models") are unchanged; its chat requests are answered either way.
 
 A test can make a listed model fail on purpose: add its id to :attr:`FakeUpstream.failing` and every chat
 request for it answers HTTP 500 (the model list is unchanged, so tests counting models are unaffected).
@@ -36,6 +39,23 @@ Streaming sends a role chunk, content chunks, a ``finish_reason: "stop"`` chunk,
 only if the request had ``stream_options.include_usage`` true and the model is not
 ``fake-nousage`` - ONE ``{"choices": [], "usage": {...}}`` chunk, then ``data: [DONE]``.
 
+``fake-tools`` (only it) reads a script from the last user message and answers round by round. The round
+index k is the number of assistant messages carrying ``tool_calls`` after the last user message:
+
+* ``[call NAME key=value key="a value" ...]`` (zero or more, in order) -> round k < number of calls answers ONE
+  tool call of the k-th: id ``call_<k>_<hex>``, ``function.name`` NAME, ``function.arguments`` the JSON object of
+  the pairs (every value a string), ``finish_reason: "tool_calls"``, content null (streamed: no content delta);
+  once the calls are used up it answers the text :data:`TOOLS_READ` + the content of the request's last
+  ``role: "tool"`` message (or :data:`NO_TOOL_RESULT`), cut to 300 characters, ``finish_reason: "stop"``.
+* ``[loop]``  -> every round is a tool call of ``balance`` with ``{}`` (it never stops).
+* ``[fail]``  -> HTTP 500 with an OpenAI error body.
+* ``[delay S]`` sleeps before every round; ``[usage P C]`` (or the default usage) is reported by every round.
+
+Streamed, a tool call is a role chunk (content null), a delta with the call's id, type and name (arguments
+``""``), the arguments in at least two ``{"tool_calls": [{"index": 0, "function": {"arguments": ...}}]}``
+deltas, the ``finish_reason: "tool_calls"`` chunk, the usage chunk (with ``include_usage``) and ``[DONE]``.
+Use :func:`tool_calls`, :func:`tool_round` and :func:`tools_answer` in tests to know what a round answers.
+
 Every chat request body is recorded in :attr:`FakeUpstream.requests` (with metadata such as
 ``include_usage`` in :attr:`FakeUpstream.records`; thread-safe), including task-like requests
 (title/tags/follow-ups), which get the same answer.
@@ -62,6 +82,10 @@ MODEL_GPT = "fake-gpt"
 MODEL_NOUSAGE = "fake-nousage"
 MODEL_PRICED = "fake-priced"
 MODEL_IDS = (MODEL_GPT, MODEL_NOUSAGE, MODEL_PRICED)
+MODEL_TOOLS = "fake-tools"  # listed only with FakeUpstream.tools_model; see the module docstring
+TOOLS_READ = "Fake assistant read: "
+NO_TOOL_RESULT = "no tool result"
+TOOLS_READ_LIMIT = 300  # characters of the last tool message that the text answer quotes
 # OpenRouter style: USD per token, as strings.
 PRICED_PRICING = {"prompt": "0.000001", "completion": "0.000002"}
 
@@ -74,6 +98,9 @@ _CHUNKS_RE = re.compile(r"\[chunks\s+(\d+)\s+([0-9]*\.?[0-9]+)\]")
 # One piece of a ``[chunks N gap]`` reply: one token by cl100k_base and by the heuristic (4 characters a token).
 CHUNK_PIECE = " tok"
 CHUNK_TOKENS = 1
+_CALL_RE = re.compile(r'\[call\s+([A-Za-z_][\w.-]*)((?:\s+[A-Za-z_]\w*=(?:"[^"]*"|[^\s"\]]*))*)\s*\]')
+_ARG_RE = re.compile(r'([A-Za-z_]\w*)=(?:"([^"]*)"|([^\s"\]]*))')
+_LOOP, _FAIL = "[loop]", "[fail]"
 
 
 @dataclass
@@ -144,6 +171,45 @@ def expected_usage(text: str = "", continuation: bool = False) -> dict:
     return usage
 
 
+def tool_calls(text: str) -> list[tuple[str, dict[str, str]]]:
+    """The ``[call NAME key=value ...]`` markers of ``text``, in order: (NAME, {key: value})."""
+    return [
+        (m.group(1), {key: quoted or bare for key, quoted, bare in _ARG_RE.findall(m.group(2))})
+        for m in _CALL_RE.finditer(text)
+    ]
+
+
+def tool_round(messages: list[dict]) -> int:
+    """How many assistant messages carrying ``tool_calls`` follow the last user message."""
+    rounds = 0
+    for message in reversed(messages or []):
+        if not isinstance(message, dict) or message.get("role") == "user":
+            break
+        if message.get("role") == "assistant" and message.get("tool_calls"):
+            rounds += 1
+    return rounds
+
+
+def last_tool_text(messages: list[dict]) -> str | None:
+    """The content of the request's last ``role: "tool"`` message, or None."""
+    for message in reversed(messages or []):
+        if isinstance(message, dict) and message.get("role") == "tool":
+            return _text_of(message.get("content"))
+    return None
+
+
+def tools_answer(messages: list[dict]) -> tuple[str, dict[str, str]] | str:
+    """What ``fake-tools`` answers this request: a tool call (NAME, arguments) or the text of its reply."""
+    text = last_user_text(messages)
+    if _LOOP in text:
+        return ("balance", {})
+    calls, k = tool_calls(text), tool_round(messages)
+    if k < len(calls):
+        return calls[k]
+    read = last_tool_text(messages)
+    return TOOLS_READ + (NO_TOOL_RESULT if read is None else read[:TOOLS_READ_LIMIT])
+
+
 TASK_HINTS = ("### Task:", "Generate a concise", "Generate 1-3 broad tags", "follow-up questions")
 
 
@@ -168,10 +234,10 @@ class RecordedRequest:
         return any(hint in self.last_user for hint in TASK_HINTS)
 
 
-def _models_payload() -> dict:
+def _models_payload(tools_model: bool = False) -> dict:
     created = 1700000000
     data = []
-    for model_id in MODEL_IDS:
+    for model_id in (*MODEL_IDS, MODEL_TOOLS) if tools_model else MODEL_IDS:
         entry: dict[str, Any] = {"id": model_id, "object": "model", "created": created, "owned_by": "fake"}
         if model_id == MODEL_PRICED:
             entry["pricing"] = dict(PRICED_PRICING)
@@ -208,7 +274,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0].rstrip("/")
         if path in ("/v1/models", "/models"):
-            self._send_json(200, _models_payload())
+            self._send_json(200, _models_payload(self.server.owner.tools_model))
         elif path in ("", "/", "/health"):
             self._send_json(200, {"status": True})
         else:
@@ -238,11 +304,15 @@ class _Handler(BaseHTTPRequestHandler):
             headers={k.lower(): v for k, v in self.headers.items()},
         )
         self.server.owner._record(record)
-        if model not in MODEL_IDS:
+        if model not in (*MODEL_IDS, MODEL_TOOLS):
             self._send_json(404, {"error": {"message": f"model {model!r} not found", "type": "invalid_request"}})
             return
         if model in self.server.owner.failing:
             self._send_json(500, {"error": {"message": f"fake upstream failure for {model}", "type": "server_error"}})
+            return
+
+        if model == MODEL_TOOLS and _FAIL in last_user:
+            self._send_json(500, {"error": {"message": "fake tools model failure", "type": "server_error"}})
             return
 
         markers = parse_markers(last_user, continuation)
@@ -252,6 +322,13 @@ class _Handler(BaseHTTPRequestHandler):
         completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
         created = int(time.time())
         pieces = (CHUNK_PIECE,) * markers.chunks if markers.chunks else REPLY_CHUNKS
+        if model == MODEL_TOOLS:
+            answer = tools_answer(messages)
+            if isinstance(answer, str):
+                pieces = (answer[: len(answer) // 2], answer[len(answer) // 2 :])
+            else:
+                self._tool_call(completion_id, created, model, usage, answer, tool_round(messages), body, record)
+                return
         if stream:
             self._stream(
                 completion_id, created, model, usage if include_usage else None, pieces, markers.chunk_gap, record
@@ -274,6 +351,54 @@ class _Handler(BaseHTTPRequestHandler):
                 payload["usage"] = usage
             self._send_json(200, payload)
 
+    def _tool_call(
+        self,
+        completion_id: str,
+        created: int,
+        model: str,
+        usage: dict | None,
+        call: tuple[str, dict[str, str]],
+        k: int,
+        body: dict,
+        record: RecordedRequest,
+    ) -> None:
+        """Answer one tool call, streamed as OpenAI streams one (arguments in pieces) or as one message."""
+        name, arguments = call
+        call_id = f"call_{k}_{uuid.uuid4().hex[:8]}"
+        args = json.dumps(arguments)
+        if not body.get("stream"):
+            message = {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [{"id": call_id, "type": "function", "function": {"name": name, "arguments": args}}],
+            }
+            payload = {
+                "id": completion_id,
+                "object": "chat.completion",
+                "created": created,
+                "model": model,
+                "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls"}],
+                "usage": usage,
+            }
+            self._send_json(200, payload)
+            return
+        half = max(1, len(args) // 2)
+        start = {"index": 0, "id": call_id, "type": "function", "function": {"name": name, "arguments": ""}}
+        deltas = [{"tool_calls": [start]}] + [
+            {"tool_calls": [{"index": 0, "function": {"arguments": piece}}]} for piece in (args[:half], args[half:])
+        ]
+        self._stream(
+            completion_id,
+            created,
+            model,
+            usage if record.include_usage else None,
+            (),
+            0.0,
+            record,
+            deltas=deltas,
+            finish_reason="tool_calls",
+        )
+
     def _stream(
         self,
         completion_id: str,
@@ -283,7 +408,11 @@ class _Handler(BaseHTTPRequestHandler):
         pieces: tuple[str, ...],
         gap: float,
         record: RecordedRequest,
+        *,
+        deltas: list[dict] | None = None,
+        finish_reason: str = "stop",
     ) -> None:
+        """Stream ``pieces`` as content deltas, or ``deltas`` as they are (a tool call: no content at all)."""
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")
@@ -302,8 +431,11 @@ class _Handler(BaseHTTPRequestHandler):
             }
             return f"data: {json.dumps(obj)}\n\n".encode()
 
-        head = [chunk([{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}])]
-        tail = [chunk([{"index": 0, "delta": {}, "finish_reason": "stop"}])]
+        role = {"role": "assistant", "content": None if deltas is not None else ""}
+        head = [chunk([{"index": 0, "delta": role, "finish_reason": None}])]
+        tail = [chunk([{"index": 0, "delta": {}, "finish_reason": finish_reason}])]
+        if deltas is None:
+            deltas = [{"content": piece} for piece in pieces]
         if usage is not None:
             tail.append(chunk([], usage=usage))
         tail.append(b"data: [DONE]\n\n")
@@ -311,10 +443,10 @@ class _Handler(BaseHTTPRequestHandler):
             for part in head:
                 self.wfile.write(part)
                 self.wfile.flush()
-            for n, piece in enumerate(pieces):
+            for n, delta in enumerate(deltas):
                 if n and gap:
                     time.sleep(gap)
-                self.wfile.write(chunk([{"index": 0, "delta": {"content": piece}, "finish_reason": None}]))
+                self.wfile.write(chunk([{"index": 0, "delta": delta, "finish_reason": None}]))
                 self.wfile.flush()
                 record.sent += 1
             for part in tail:
@@ -334,7 +466,7 @@ class _Server(ThreadingHTTPServer):
 class FakeUpstream:
     """OpenAI-compatible fake on 127.0.0.1:<free port>. ``base_url`` ends with ``/v1``."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, tools_model: bool = False) -> None:
         self._host = host
         self._port = port
         self._lock = threading.Lock()
@@ -342,6 +474,7 @@ class FakeUpstream:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.failing: set[str] = set()  # model ids whose chat requests answer HTTP 500
+        self.tools_model = tools_model  # list MODEL_TOOLS in GET /v1/models (its chats are answered regardless)
 
     # --- lifecycle -------------------------------------------------------------------------
     def start(self) -> FakeUpstream:
