@@ -356,11 +356,6 @@ def test_the_usage_monitor_itself_as_assistant_model_neither_recurses_nor_bills(
         store.conn.execute("DELETE FROM usage WHERE user_id = ? AND model_id = ?", (user["id"], model))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: the model's words are rendered as they come, so Markdown from tool data (a name a user"
-    " chose) becomes an image the reader's browser fetches; our own tables escape it",
-)
 def test_markdown_in_a_users_name_reaches_no_reader_as_markup(
     owui: OpenWebUI, monitor: Store, fake_upstream: FakeUpstream, make_user: Callable[..., dict]
 ) -> None:
