@@ -291,14 +291,17 @@ async def complete(request: Any, user_id: str, model_id: str, prompt: str) -> st
     return result
 
 
-async def chat_completion(request: Any, user_id: str, form: dict[str, Any]) -> Mapping[str, Any] | str:
+async def chat_completion(
+    request: Any, user_id: str, form: dict[str, Any], received: list[str] | None = None
+) -> Mapping[str, Any] | str:
     """One request to a model through Open WebUI's own internal chat completion (the routing users reach:
     connections, Ollama, pipes; `tools` pass through to an OpenAI-compatible connection). `bypass_filter=True`
     skips the per-model access check (the admin chose the model: a model test, the assistant) and, as on every
     internal call, no Filter function runs, so the caller records the usage itself.
 
     Returns the decoded JSON reply, or the text of an event stream (a streamed request, or a pipe that streams
-    although asked not to). Raises with the upstream's error text when the model fails."""
+    although asked not to); a stream's text is also appended to `received` as it arrives, so a caller cut off
+    midway knows what was produced. Raises with the upstream's error text when the model fails."""
     from open_webui.models.users import Users
     from open_webui.utils.chat import generate_chat_completion
 
@@ -309,8 +312,16 @@ async def chat_completion(request: Any, user_id: str, form: dict[str, Any]) -> M
     status = getattr(result, "status_code", 200)
     text: str
     if hasattr(result, "body_iterator"):
-        chunks = [chunk async for chunk in result.body_iterator]
-        text = "".join(c.decode("utf-8", "replace") if isinstance(c, bytes) else str(c) for c in chunks)
+        sink = received if received is not None else []
+        stream = result.body_iterator
+        try:
+            async for chunk in stream:
+                sink.append(chunk.decode("utf-8", "replace") if isinstance(chunk, bytes) else str(chunk))
+        finally:  # cut off or not, the upstream connection is let go now, not when the garbage collector comes
+            close = getattr(stream, "aclose", None)
+            if close is not None:
+                await close()
+        text = "".join(sink)
     elif hasattr(result, "body"):  # JSONResponse / PlainTextResponse carrying an upstream error
         text = bytes(result.body).decode("utf-8", "replace")
     elif isinstance(result, Mapping):

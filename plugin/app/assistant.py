@@ -15,6 +15,7 @@ is estimated, as the Filter estimates one.
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -28,6 +29,7 @@ from ..domain.tokens import Usage
 from ..errors import MonitorError
 from ..money import to_micro
 from ..store import Store
+from ..text import quoted
 from ..words import i18n
 from . import assistant_tools, terms
 from .assistant_tools import ToolResult, Visible
@@ -39,7 +41,12 @@ log = logging.getLogger(__name__)
 MAX_ROUNDS = 4  # requests to the model per question: tool rounds and the answer together
 OUTPUT_ALLOWANCE = 1_000  # output tokens held per question when the Filter's valve cannot be read
 
-Complete = Callable[[dict[str, Any]], Awaitable[Mapping[str, Any] | str]]
+# One request to the model: the form, and a list the reply's streamed text is appended to as it arrives (what a round
+# cut off by the time limit or a hang-up had produced, which is charged as the Filter charges a stopped reply).
+Complete = Callable[[dict[str, Any], list[str]], Awaitable[Mapping[str, Any] | str]]
+
+# `assistant_free`: recorded, never charged, never refused for the balance; a blocked user stays blocked.
+FREE = billing.Policy(refuse_empty=False, refuse_blocked=True, charge=False)
 
 
 class AssistantFailed(MonitorError):
@@ -88,15 +95,31 @@ class _Exchange:
     results: list[ToolResult] = field(default_factory=list)
     rounds: int = 0
     words: str = ""
+    sent: list[dict[str, Any]] = field(default_factory=list)  # the messages of the round in flight
+    received: list[str] = field(default_factory=list)  # what the round in flight has streamed so far
+
+    def cut_off(self) -> None:
+        """Count the round in flight as far as it came (a time limit, a hang-up): what it streamed is output, read
+        as far as it goes, its prompt as the Filter counts one; a round that sent nothing back costs nothing."""
+        received, self.received = self.received, []
+        if not received:
+            return
+        try:
+            reply = completions.read_stream("".join(received).split("\n"))
+        except completions.CompletionError:
+            return
+        usage = reply.usage or _estimate(self.sent, reply)
+        if usage.output_tokens > 0:
+            self.usage = self.usage + usage
 
 
 async def ask(session: Session, question: str, assistant: Assistant) -> Answer:
     """Answer `question` with the model and our tools; `AssistantFailed` (with the reason) when it cannot."""
     models = {str(m.get("id")): m for m in session.models() if m.get("id")}
     if assistant.model not in models:
-        raise AssistantFailed(reason=session.t("assistant_missing", model=assistant.model[:80]))
+        raise AssistantFailed(reason=session.t("assistant_missing", model=quoted(assistant.model)))
     if assistant.itself:
-        raise AssistantFailed(reason=session.t("assistant_itself", model=assistant.model[:80]))
+        raise AssistantFailed(reason=session.t("assistant_itself", model=quoted(assistant.model)))
     exchange = _Exchange(Conversation([_system(session), {"role": "user", "content": question}]))
     ledger = await _Ledger.open(session, assistant, models.get(assistant.model), exchange)
     try:
@@ -106,33 +129,44 @@ async def ask(session: Session, question: str, assistant: Assistant) -> Answer:
 
 
 async def _answered(session: Session, assistant: Assistant, exchange: _Exchange, ledger: _Ledger) -> Answer:
-    """The rounds within the time limit, then the charge settled once, whatever ended them."""
+    """The rounds within the time limit, then the charge settled once, whatever ended them (shielded: a hang-up
+    while it is written does not leave the hold open)."""
+    failure: AssistantFailed | None = None
     try:
         await asyncio.wait_for(_converse(session, assistant, exchange, ledger), timeout=assistant.timeout)
     except TimeoutError:
-        await ledger.close(exchange)
-        raise AssistantFailed(reason=session.t("assistant_timeout", seconds=int(assistant.timeout))) from None
-    except completions.CompletionError as exc:
-        await ledger.close(exchange)
-        raise AssistantFailed(reason=session.t("assistant_error", detail=str(exc)[:200])) from None
-    except AssistantFailed:
-        await ledger.close(exchange)
-        raise
-    except BaseException as exc:  # broad on purpose: a hang-up (CancelledError) or a failure still settles
+        failure = AssistantFailed(reason=session.t("assistant_timeout", seconds=int(assistant.timeout)))
+    except AssistantFailed as exc:
+        failure = exc
+    except Exception as exc:  # broad on purpose: the model, Open WebUI or a reply we cannot read; still settled
+        failure = AssistantFailed(reason=_failed(session, assistant, exc))
+    except BaseException:  # a hang-up (CancelledError): what was answered is settled, then the cancel goes on
+        exchange.cut_off()
         await asyncio.shield(ledger.close(exchange))
-        if isinstance(exc, Exception) and not isinstance(exc, MonitorError):
-            log.warning("openwebui_monitor: assistant model %s failed", assistant.model, exc_info=True)
-            raise AssistantFailed(reason=session.t("assistant_error", detail=str(exc)[:200])) from None
         raise
-    settled = await ledger.close(exchange)
+    exchange.cut_off()
+    await asyncio.shield(ledger.close(exchange))
+    if failure is not None:
+        raise failure
     return Answer(
         words=exchange.words,
         results=tuple(_distinct(exchange.results)),
         usage=exchange.usage,
-        cost=settled.cost if settled else 0,
+        cost=ledger.cost,
         charged=ledger.charged,
         rounds=exchange.rounds,
     )
+
+
+def _failed(session: Session, assistant: Assistant, exc: Exception) -> str:
+    """Why the model failed, for the reader: our own errors in their words; the upstream's text to an admin only
+    (it may name hosts or keys), a plain reason to a user; the whole error in the log."""
+    if isinstance(exc, MonitorError):
+        return exc.message(session.lang)
+    log.warning("openwebui_monitor: assistant model %s failed", assistant.model, exc_info=exc)
+    if not session.is_admin:
+        return session.t("assistant_error_hidden")
+    return session.t("assistant_error", detail=quoted(str(exc), 200))
 
 
 async def _converse(session: Session, assistant: Assistant, exchange: _Exchange, ledger: _Ledger) -> None:
@@ -141,13 +175,18 @@ async def _converse(session: Session, assistant: Assistant, exchange: _Exchange,
         await _say(assistant, session.t("assistant_working", model=assistant.model[:80], round=number))
         form: dict[str, Any] = {
             "model": assistant.model,
-            "messages": list(exchange.conversation.messages),
+            "messages": exchange.conversation.messages,
             "tools": tools,
             "stream": assistant.stream,
         }
         if assistant.stream:
             form["stream_options"] = {"include_usage": True}
-        reply = completions.read(await assistant.complete(form))
+        # A copy per request: Open WebUI adds a model's own system prompt to the messages in place, which must not
+        # pile up round after round (and be paid for each time).
+        form = copy.deepcopy(form)
+        exchange.sent, exchange.received = form["messages"], []
+        reply = completions.read(await assistant.complete(form, exchange.received))
+        exchange.received = []
         exchange.rounds += 1
         exchange.usage = exchange.usage + (reply.usage or _estimate(form["messages"], reply))
         await ledger.progress(exchange)
@@ -224,6 +263,7 @@ class _Ledger:
         self.terms = billing.Terms(self.member)
         self.closed = False
         self.hold = 0
+        self.cost = 0  # what this question cost (charged, or only recorded), for the footer
 
     @classmethod
     async def open(
@@ -234,8 +274,10 @@ class _Ledger:
         minimum = _micro(valves.get("min_charge"))
         policy = _policy(valves, session.user.get("role", ""))
         exempt = {m.strip() for m in str(valves.get("exempt_models") or "").split(",") if m.strip()}
-        if assistant.free or assistant.model in exempt:  # the admin's "never billed" for this model holds here too
+        if assistant.model in exempt:  # the admin's "never billed" for this model holds here too
             policy = billing.EXEMPT
+        elif assistant.free:
+            policy = FREE
         models = {str(m.get("id")): m for m in session.models() if m.get("id")}
 
         def price(store: Store) -> pricing.Price:
@@ -257,19 +299,27 @@ class _Ledger:
         allowance = _whole(valves.get("reserve_output_tokens"), OUTPUT_ALLOWANCE)
         input_tokens = tokens.prompt_tokens(exchange.conversation.messages)
         hold = billing.reserve(ledger.price, input_tokens, allowance)
-        result = await session.run(
-            billing.admit,
-            ledger.member,
-            chat_id=key[0],
-            message_id=key[1],
-            model_id=assistant.model,
-            hold=hold,
-            init_balance=init_balance,
-            plan=plan,
-            policy=policy,
-            price=ledger.price,
-            input_tokens=input_tokens,
+        admitting = asyncio.ensure_future(
+            session.run(
+                billing.admit,
+                ledger.member,
+                chat_id=key[0],
+                message_id=key[1],
+                model_id=assistant.model,
+                hold=hold,
+                init_balance=init_balance,
+                plan=plan,
+                policy=policy,
+                price=ledger.price,
+                input_tokens=input_tokens,
+            )
         )
+        try:
+            result = await asyncio.shield(admitting)
+        except asyncio.CancelledError:  # a hang-up while the admission commits: its hold goes back at once
+            if isinstance(await admitting, billing.Admission):
+                await session.run(billing.abandon, ledger.member.id, *key, why="assistant: hung up")
+            raise
         if isinstance(result, billing.Refusal):
             reason = terms.refusal_text(result, session.lang, session.symbol)
             raise AssistantFailed(reason=session.t("assistant_refused", reason=reason))
@@ -293,6 +343,15 @@ class _Ledger:
         settlement: billing.Settlement = await self.session.run(
             billing.settle, self.terms, billing.Round(*self.key, self.model_id, usage, self.price)
         )
+        # This question's round, not the message's running total (a Continue of the message adds to its record).
+        if settlement.charged or not self.charged:
+            self.cost = self.price.cost(
+                usage.input_tokens,
+                usage.output_tokens,
+                usage.cached_tokens,
+                usage.reasoning_tokens,
+                usage.cache_write_tokens,
+            )
         return settlement
 
 

@@ -155,7 +155,7 @@ def _arguments(text: str) -> dict[str, str] | None:
     """The model's arguments as short strings (numbers kept as their text), or None when not a JSON object."""
     try:
         raw = json.loads(text) if text.strip() else {}
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past what the parser follows
         return None
     if not isinstance(raw, dict):
         return None

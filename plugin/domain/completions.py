@@ -57,11 +57,11 @@ def read(raw: Mapping[str, Any] | str) -> Reply:
     if text.startswith("{"):  # a JSON body carried as text (an error response, a pipe returning a string)
         try:
             decoded = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             decoded = None
         if isinstance(decoded, Mapping):
             return read_json(decoded)
-    lines = text.splitlines()
+    lines = text.split("\n")  # not splitlines(): U+2028 inside a JSON string is no line break
     if any(line.lstrip().startswith("data:") for line in lines):  # events, not words that mention "data:"
         return read_stream(lines)
     if not text:
@@ -88,7 +88,8 @@ def read_stream(lines: Iterable[str]) -> Reply:
     """Server-sent events: content deltas joined, tool-call deltas joined by their index (the id and name come in
     the first, the arguments in pieces), the usage chunk if the stream sent one."""
     content: list[str] = []
-    calls: dict[int, dict[str, Any]] = {}
+    calls: list[dict[str, Any]] = []  # in the order they began; read back by index, then that order
+    slots: dict[int, int] = {}  # a delta's index -> the call it continues
     usage: Usage | None = None
     seen = False
     for line in lines:
@@ -100,7 +101,7 @@ def read_stream(lines: Iterable[str]) -> Reply:
             break
         try:
             chunk = json.loads(data)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue  # a keep-alive or a provider's comment: not ours to fail on
         if not isinstance(chunk, Mapping):
             continue
@@ -112,9 +113,15 @@ def read_stream(lines: Iterable[str]) -> Reply:
             content.append(_text(delta.get("content")))
             for item in _list(delta.get("tool_calls")):
                 index = item["index"] if isinstance(item.get("index"), int) else len(calls)
-                if index not in calls and len(calls) >= MAX_TOOL_CALLS:
-                    continue
-                call = calls.setdefault(index, {"id": "", "name": "", "arguments": []})
+                named = str(item.get("id") or "")
+                if index in slots and named and calls[slots[index]]["id"] and calls[slots[index]]["id"] != named:
+                    del slots[index]  # a new call at a reused index (providers that send every whole call at 0)
+                if index not in slots:
+                    if len(calls) >= MAX_TOOL_CALLS:
+                        continue
+                    slots[index] = len(calls)
+                    calls.append({"index": index, "id": "", "name": "", "arguments": []})
+                call = calls[slots[index]]
                 function = _map(item.get("function"))
                 call["id"] = call["id"] or str(item.get("id") or "")
                 call["name"] = call["name"] or str(function.get("name") or "")
@@ -123,23 +130,23 @@ def read_stream(lines: Iterable[str]) -> Reply:
     if not seen:
         raise CompletionError("no chunk in the stream")
     tool_calls = tuple(
-        _call(call["id"], call["name"], "".join(call["arguments"]), index)
-        for index, call in sorted(calls.items())
+        _call(call["id"], call["name"], "".join(call["arguments"]), n)
+        for n, call in enumerate(sorted(calls, key=lambda c: int(c["index"])))
         if call["name"]
     )
     return Reply(content="".join(content), tool_calls=tool_calls, usage=usage)
 
 
 def _call(call_id: Any, name: Any, arguments: Any, index: int) -> ToolCall:
-    if not isinstance(arguments, str):
-        arguments = json.dumps(arguments) if isinstance(arguments, Mapping) else ""
+    if not isinstance(arguments, str):  # an object instead of its JSON text; anything else reads as no object
+        arguments = json.dumps(arguments) if isinstance(arguments, Mapping) else json.dumps(arguments, default=str)
     return ToolCall(id=str(call_id or f"call_{index}"), name=str(name or ""), arguments=arguments)
 
 
 def _raise_error(body: Mapping[str, Any]) -> None:
     error = body.get("error")
     if error:
-        detail = error.get("message") if isinstance(error, Mapping) else error
+        detail = (error.get("message") or error.get("detail") or error) if isinstance(error, Mapping) else error
         raise CompletionError(str(detail)[:300])
 
 

@@ -87,7 +87,7 @@ class Pipe:
         user_id = str(user["id"])
         return Assistant(
             model=model,
-            complete=lambda form: openwebui.chat_completion(request, user_id, form),
+            complete=lambda form, received: openwebui.chat_completion(request, user_id, form, received),
             timeout=float(self.valves.assistant_timeout),
             free=self.valves.assistant_free,
             stream=self.valves.assistant_stream,

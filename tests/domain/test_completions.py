@@ -87,10 +87,11 @@ def test_json_arguments_given_as_an_object_become_json_text() -> None:
     assert json.loads(call.arguments) == {"sort": "cost", "page": 2}
 
 
-def test_json_arguments_neither_text_nor_object_become_empty_and_a_missing_id_is_made_up() -> None:
+def test_json_arguments_neither_text_nor_object_stay_their_json_and_a_missing_id_is_made_up() -> None:
+    """A list is kept as its JSON text, so the tool answers "not a JSON object" rather than running with none."""
     item = {"type": "function", "function": {"name": "balance", "arguments": ["not", "an", "object"]}}
     reply = completions.read_json(body({"tool_calls": [item]}))
-    assert reply.tool_calls == (ToolCall("call_0", "balance", ""),)
+    assert reply.tool_calls == (ToolCall("call_0", "balance", '["not", "an", "object"]'),)
 
 
 def test_content_as_a_list_of_text_parts_is_joined_and_other_parts_are_skipped() -> None:

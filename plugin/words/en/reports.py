@@ -39,6 +39,7 @@ MESSAGES: dict[str, str] = {
     "assistant_working": "Looking it up with {model}… ({round})",
     "assistant_timeout": "it took longer than {seconds} seconds.",
     "assistant_error": "the model failed ({detail}).",
+    "assistant_error_hidden": "the model failed (the admin can see why in Open WebUI's log).",
     "assistant_rounds": "it was still looking things up after {rounds} rounds.",
     "assistant_refused": "{reason}",
     "assistant_language": "English",

@@ -39,6 +39,7 @@ MESSAGES: dict[str, str] = {
     "assistant_working": "Consultando con {model}… ({round})",
     "assistant_timeout": "tardó más de {seconds} segundos.",
     "assistant_error": "el modelo falló ({detail}).",
+    "assistant_error_hidden": "el modelo falló (el administrador puede ver el motivo en el registro de Open WebUI).",
     "assistant_rounds": "seguía consultando datos después de {rounds} rondas.",
     "assistant_refused": "{reason}",
     "assistant_language": "español (Spanish)",

@@ -38,6 +38,7 @@ MESSAGES: dict[str, str] = {
     "assistant_working": "正在用 {model} 查询…（{round}）",
     "assistant_timeout": "用时超过 {seconds} 秒。",
     "assistant_error": "模型出错（{detail}）。",
+    "assistant_error_hidden": "模型出错（管理员可以在 Open WebUI 的日志中查看原因）。",
     "assistant_rounds": "查询了 {rounds} 轮仍未完成。",
     "assistant_refused": "{reason}",
     "assistant_language": "简体中文 (Simplified Chinese)",
