@@ -13,10 +13,18 @@ from typing import Any
 QUOTE_CAP = 80  # characters of typed text quoted back in a message
 
 # Characters with a meaning in Markdown (or GFM tables, or Open WebUI's $...$ math) that a name must not trigger.
-# `ESCAPED` reads them back: an HTML card (`ui.dashboard.note`) shows the character, not its backslash.
-SPECIAL = r"\\`*_\[\]<>|~$&"
+# `ESCAPED` reads them back: an HTML card (`ui.dashboard.note`) shows the character, not its backslash. An opening
+# `[` is left alone: Open WebUI 0.12.4 draws `\[...\]` as a KaTeX formula (seen in Chromium), and an escaped `]`
+# alone already stops every link, image and reference.
+SPECIAL = r"\\`*_\]<>|~$&"
 _MARKDOWN = re.compile(f"([{SPECIAL}])")
 ESCAPED = re.compile(rf"\\([{SPECIAL}])")
+
+# What Markdown would still act on without a special character: a bare address becomes a link (GFM autolinks) and
+# `{{HTML_FILE_ID_x}}` an embedded file (Open WebUI replaces it before Markdown). A zero-width space breaks each,
+# invisibly and without a backslash for `ESCAPED` to read back.
+_ACTIVE = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?<=\{)(?=\{)", re.IGNORECASE)
+INERT = "\u200b"
 
 
 def plain(value: Any, limit: int) -> str:
@@ -27,7 +35,7 @@ def plain(value: Any, limit: int) -> str:
 
 def escaped(value: Any, limit: int) -> str:
     """One line, at most `limit` characters, with every character Markdown would read escaped (may be "")."""
-    return _MARKDOWN.sub(r"\\\1", plain(value, limit))
+    return _ACTIVE.sub(INERT, _MARKDOWN.sub(r"\\\1", plain(value, limit)))
 
 
 DASH = "—"  # what a name made only of invisible characters is shown as

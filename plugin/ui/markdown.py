@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
-from ..text import DASH, escaped
+from ..text import DASH, INERT, escaped
 
 NAME_CAP = 60  # characters of a name or model id in a table cell
 
@@ -25,16 +25,16 @@ def cell(value: Any, limit: int = NAME_CAP) -> str:
 
 PROSE_CAP = 8_000  # characters of a model's words shown
 
-# What would make a model's words act rather than read: HTML (an <img> loads a URL), images and links (inline or by
-# reference), code fences (Open WebUI draws ```vega-lite, ```mermaid and ```html blocks, and a Vega spec may load
-# data from any URL) and $...$ math. Each is written so it shows as the characters it is.
+# What would make a model's words act rather than read, in Open WebUI 0.12.4's renderer (checked in Chromium): HTML,
+# images, links (inline, by reference, bare addresses), code fences (it draws ```vega-lite, ```mermaid and ```html
+# blocks, and a Vega spec may load data from any URL), `:::` blocks, KaTeX math (`$...$`, and `\[...\]`, `\(...\)`,
+# `\begin`: so every backslash is escaped first), and `{{HTML_FILE_ID_x}}` embeds. Each is written so it shows as
+# the characters it is; `[` and `(` stay as they are, since `\[` and `\(` would open math.
 _INERT = (
-    (re.compile(r"[<>]"), lambda m: "&lt;" if m.group() == "<" else "&gt;"),
-    (re.compile(r"!\["), lambda m: "!\\["),
-    (re.compile(r"\]\s*[(\[]"), lambda m: "\\]" + m.group()[1:].replace("(", "\\(").replace("[", "\\[")),
-    (re.compile(r"^(\s*)\[(?=[^\]\n]*\]:)", re.M), lambda m: m.group(1) + "\\["),
-    (re.compile(r"`{3,}|~{3,}"), lambda m: "".join("\\" + ch for ch in m.group())),
-    (re.compile(r"\$"), lambda m: "\\$"),
+    (re.compile(r"\\"), lambda m: "\\\\"),
+    (re.compile(r"[<>\]$]"), lambda m: "\\" + m.group()),
+    (re.compile(r"`{3,}|~{3,}|:{3,}"), lambda m: "".join("\\" + ch for ch in m.group())),
+    (re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?<=\{)(?=\{)", re.IGNORECASE), lambda m: INERT),
 )
 
 
