@@ -48,6 +48,8 @@ index k is the number of assistant messages carrying ``tool_calls`` after the la
   once the calls are used up it answers the text :data:`TOOLS_READ` + the content of the request's last
   ``role: "tool"`` message (or :data:`NO_TOOL_RESULT`), cut to 300 characters, ``finish_reason: "stop"``.
 * ``[loop]``  -> every round is a tool call of ``balance`` with ``{}`` (it never stops).
+* ``[say TEXT]`` -> once the calls are done, the answer is TEXT (up to the ``]``) instead of what the last tool
+  returned.
 * ``[fail]``  -> HTTP 500 with an OpenAI error body.
 * ``[delay S]`` sleeps before every round; ``[usage P C]`` (or the default usage) is reported by every round.
 
@@ -98,6 +100,7 @@ _CHUNKS_RE = re.compile(r"\[chunks\s+(\d+)\s+([0-9]*\.?[0-9]+)\]")
 # One piece of a ``[chunks N gap]`` reply: one token by cl100k_base and by the heuristic (4 characters a token).
 CHUNK_PIECE = " tok"
 CHUNK_TOKENS = 1
+_SAY_RE = re.compile(r"\[say\s+([^\]]+)\]")
 _CALL_RE = re.compile(r'\[call\s+([A-Za-z_][\w.-]*)((?:\s+[A-Za-z_]\w*=(?:"[^"]*"|[^\s"\]]*))*)\s*\]')
 _ARG_RE = re.compile(r'([A-Za-z_]\w*)=(?:"([^"]*)"|([^\s"\]]*))')
 _LOOP, _FAIL = "[loop]", "[fail]"
@@ -206,6 +209,9 @@ def tools_answer(messages: list[dict]) -> tuple[str, dict[str, str]] | str:
     calls, k = tool_calls(text), tool_round(messages)
     if k < len(calls):
         return calls[k]
+    said = _SAY_RE.search(text)
+    if said:  # the words a test wants its answer to show (a picture for the README)
+        return said.group(1)
     read = last_tool_text(messages)
     return TOOLS_READ + (NO_TOOL_RESULT if read is None else read[:TOOLS_READ_LIMIT])
 

@@ -3,8 +3,8 @@ into the "Usage Monitor" chat, is answered by the admin's `assistant_model`, the
 `fake-tools`: its words, our own table of the tool result it used and the footer naming the model, with the
 status line "Looking it up with fake-tools… (N)" while it works, gone once the answer came. And a user's name
 carrying Markdown and HTML images reaches the admin's browser inert: no `img` to that address in the page, and no
-request to it. That the name also reads as typed (no KaTeX formula of `[pixel]`, no link to the address, no `&lt;`
-in the model's words) is three product bugs, each a strict xfail below until it is fixed.
+request to it; and the name reads as typed: no KaTeX formula of `[pixel]`, no link to the address, no `&lt;` in the
+model's words (three bugs this test found, fixed in `text.escaped` and `markdown.prose`).
 
 The parser reads a message's first line only: each question is prose on its first line (the parser's help,
 checked) and the fake's markers on the second, typed after Shift+Enter as a person starts a new line. The fixtures
@@ -113,6 +113,10 @@ def keep_answer(page: Any, answer: Any, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / name), clip=clip)
 
 
+# The fake model's words in the picture: what a model would say after reading the report (its numbers are ours).
+WORDS = "So far you have had one reply, from fake-gpt, for $0.0010 in all; the tables below have the details."
+
+
 def bounding(element: Any) -> dict:
     box = element.bounding_box()
     assert box, element
@@ -125,7 +129,8 @@ def test_a_question_in_the_chat_is_answered_by_the_assistant_with_our_table(
     asker = make_user("curious")
     owui.chat_api(asker["token"], MODEL_GPT, "something to ask about")  # usage for the report to read
     first, script, nonce = question(
-        "Could you explain my account to me, friend?", f"[delay 2] [call usage_report range=all] {ROUND}"
+        "Could you explain my account to me, friend?",
+        f"[delay 2] [call usage_report range=all] {ROUND} [say {WORDS}]",
     )
 
     with evidence_on_failure(page, tmp_path):
@@ -135,7 +140,7 @@ def test_a_question_in_the_chat_is_answered_by_the_assistant_with_our_table(
         sync_api.expect(working).to_be_visible(timeout=WAIT_MS)  # each round waits 2 s: time to see it
 
         answer = answer_of(page)
-        sync_api.expect(answer.get_by_text(TOOLS_READ, exact=False).first).to_be_visible()  # the model's words
+        sync_api.expect(answer.get_by_text(WORDS, exact=True).first).to_be_visible()  # the model's words
         sync_api.expect(answer.get_by_text("Usage by model", exact=False).first).to_be_visible()  # our table
         cell = answer.locator("table td", has_text=re.compile(f"^{MODEL_GPT}$")).first
         sync_api.expect(cell).to_be_visible()
@@ -216,29 +221,15 @@ def test_markup_in_a_users_name_loads_nothing_in_the_admins_browser(eve_answer: 
     assert not [url for url in eve_answer.requested if LEAK in url], eve_answer.requested
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: `text.escaped` and `markdown.prose` escape `[pixel]` as `\\[pixel\\]`, which Open WebUI"
-    " 0.12.4 draws as KaTeX display math, so the name's word shows as a formula, not as the characters typed",
-)
 def test_brackets_in_a_users_name_show_as_typed_not_as_math(eve_answer: Seen) -> None:
     assert eve_answer.math == 0, (eve_answer.words, eve_answer.cell)
     assert "![pixel](" in eve_answer.words and "![pixel](" in eve_answer.cell, (eve_answer.words, eve_answer.cell)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: a bare URL in a name (or in the model's words) is left as it is, and Open WebUI 0.12.4"
-    " links it (GFM autolinks), so a user's name puts a clickable link to any address in an admin's answer",
-)
 def test_a_url_in_a_users_name_is_no_link(eve_answer: Seen) -> None:
     assert not [href for href in eve_answer.links if LEAK in href], eve_answer.links
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: `markdown.prose` writes `<` and `>` as `&lt;` and `&gt;`, which Open WebUI 0.12.4 shows as"
-    " those very characters, so the model's words read `&lt;img src=...&gt;` (our tables' `\\<` reads `<`)",
-)
 def test_html_in_the_models_words_shows_as_typed(eve_answer: Seen) -> None:
-    assert "&lt;" not in eve_answer.words and '<img src="' in eve_answer.words, eve_answer.words
+    # The fake echoes the tool's JSON, so the quote after `src=` is a JSON-escaped one.
+    assert "&lt;" not in eve_answer.words and '<img src=\\"' in eve_answer.words, eve_answer.words
