@@ -16,7 +16,7 @@ from . import cmd_accounts, cmd_assistant, cmd_budgets, cmd_exchange, cmd_prices
 from .cmd_common import ADMIN, PUBLIC, Handler, help_text
 from .parse import Command, parse
 
-__all__ = ["ADMIN", "HANDLERS", "PUBLIC", "admin_only", "answer", "reply"]
+__all__ = ["ADMIN", "HANDLERS", "PUBLIC", "admin_only", "answer", "for_the_assistant", "reply"]
 
 # Each command's handler; who may use it (`PUBLIC`, `ADMIN`) is in `cmd_common`, which the help's suggestions read.
 
@@ -45,6 +45,12 @@ def admin_only(command: Command) -> bool:
     return command.name in ADMIN or (command.name == "balance" and bool(command.sub))
 
 
+def for_the_assistant(command: Command) -> bool:
+    """A message that is neither a command nor a question we read, nor a command mistyped (`/blance`, `/help me`):
+    those get the free help with the closest commands; only words the parser found nothing in go to the model."""
+    return not command.understood and not command.raw.lstrip().startswith(("/", "／"))
+
+
 async def reply(session: Session, assistant: Assistant | None = None) -> str:
     """The answer to the session's message (the pipe's whole job). With the admin's `assistant`, a message the
     parser did not understand goes to it instead of the help."""
@@ -57,7 +63,7 @@ async def answer(session: Session, command: Command, text: str = "", assistant: 
         return AdminOnly().message(session.lang) + "\n\n" + await cmd_reports.usage(session, Command("usage"))
     session = replace(session, message=session.message or text or command.raw)
     try:
-        if assistant is not None and assistant.model and command.name == "help" and command.args:
+        if assistant is not None and assistant.model and for_the_assistant(command):
             return await cmd_assistant.answer(session, command, assistant)
         return await HANDLERS[command.name](session, command)
     except MonitorError as exc:

@@ -31,6 +31,7 @@ class Command:
     options: Mapping[str, str] = field(default_factory=dict)
     raw: str = ""
     question: Question | None = None  # set when the message was a plain question ("我这周花了多少")
+    understood: bool = True  # False: no command word or question was found (the help, or the assistant, answers)
 
     @property
     def rest(self) -> str:
@@ -131,7 +132,7 @@ def parse(text: str) -> Command:
     if found is None:
         found = _scan(line)
     if found is None:
-        return Command("help", args=tuple(_split(line)), raw=raw)
+        return Command("help", args=tuple(_split(line)), raw=raw, understood=False)
     name, rest = found
     sub = ""
     table = SUBCOMMANDS.get(name)

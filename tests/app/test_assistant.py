@@ -287,7 +287,7 @@ def test_a_missing_assistant_model_gives_the_help_with_the_reason_and_writes_not
 def test_a_command_the_parser_understands_never_reaches_the_assistant(store: Store) -> None:
     seed(store, (ALICE, 5_000_000))
     model = Scripted(saying("Hello."))
-    for text in ("/usage 7d", "how much did I spend this week", "我的余额", "/help"):
+    for text in ("/usage 7d", "how much did I spend this week", "我的余额", "/help", "/blance", "/help me", "help me"):
         asker = session(store, ALICE, directory=DIRECTORY, models=MODELS, default=PRICE, message=text)
         asyncio.run(commands.reply(asker, Assistant(model=HELPER, complete=model)))
     assert model.forms == []
