@@ -20,6 +20,7 @@ import pytest
 
 from plugin.money import money
 from plugin.store import Store
+from plugin.text import quoted
 from plugin.ui.parse import parse
 
 from .fake_upstream import MODEL_GPT, MODEL_PRICED, MODEL_TOOLS, FakeUpstream, RecordedRequest
@@ -349,7 +350,7 @@ def test_the_usage_monitor_itself_as_assistant_model_neither_recurses_nor_bills(
         started = time.monotonic()
         answer = ask(owui, user["token"], text)
         assert time.monotonic() - started < 5 and HELP in answer, answer
-        assert answer.startswith(f"{FAILED}“{model}” is the Usage Monitor itself"), answer
+        assert answer.startswith(f"{FAILED}“{quoted(model)}” is the Usage Monitor itself"), answer  # as typed, inert
         billed = store.query("SELECT model_id FROM usage WHERE user_id = ?", (user["id"],))
         assert billed == [] and balance(store, user) == 5_000_000, (len(billed), balance(store, user))
     finally:  # other modules hold that the pipe is never billed: rows of a regression must not outlive the test
