@@ -133,9 +133,9 @@ async def _answered(session: Session, assistant: Assistant, exchange: _Exchange,
     while it is written does not leave the hold open)."""
     failure: AssistantFailed | None = None
     try:
-        await asyncio.wait_for(_converse(session, assistant, exchange, ledger), timeout=assistant.timeout)
+        await asyncio.wait_for(_converse(session, assistant, exchange, ledger), timeout=ledger.time_limit)
     except TimeoutError:
-        failure = AssistantFailed(reason=session.t("assistant_timeout", seconds=int(assistant.timeout)))
+        failure = AssistantFailed(reason=session.t("assistant_timeout", seconds=max(1, round(ledger.time_limit))))
     except AssistantFailed as exc:
         failure = exc
     except Exception as exc:  # broad on purpose: the model, Open WebUI or a reply we cannot read; still settled
@@ -264,6 +264,7 @@ class _Ledger:
         self.closed = False
         self.hold = 0
         self.cost = 0  # what this question cost (charged, or only recorded), for the footer
+        self.time_limit = 60.0  # seconds the question may take (see `open`)
 
     @classmethod
     async def open(
@@ -296,6 +297,9 @@ class _Ledger:
         ledger = cls(session, key, assistant.model, await session.run(price), policy.charge)
         plan = await Groups().plan(store, ledger.member)
         ledger.terms = billing.Terms(ledger.member, init_balance, plan, policy)
+        # Within the Filter's sweep window: a question still running when the sweep takes its pending row for dead
+        # would have its later rounds go uncharged (an admin may set hold_timeout_minutes below assistant_timeout).
+        ledger.time_limit = min(assistant.timeout, _sweep_window(valves))
         allowance = _whole(valves.get("reserve_output_tokens"), OUTPUT_ALLOWANCE)
         input_tokens = tokens.prompt_tokens(exchange.conversation.messages)
         hold = billing.reserve(ledger.price, input_tokens, allowance)
@@ -370,6 +374,14 @@ def _policy(valves: Mapping[str, Any], role: str) -> billing.Policy:
     if valves.get("exempt_admins") is True and role == "admin":
         return billing.EXEMPT
     return billing.TRACK_ONLY if valves.get("tracking_only") is True else billing.ENFORCE
+
+
+def _sweep_window(valves: Mapping[str, Any]) -> float:
+    """Nine tenths of the Filter's `hold_timeout_minutes` (30 by default), in seconds."""
+    minutes = valves.get("hold_timeout_minutes", 30)
+    if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or minutes <= 0:
+        minutes = 30
+    return float(minutes) * 60 * 0.9
 
 
 def _micro(value: Any) -> int:

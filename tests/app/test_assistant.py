@@ -517,3 +517,21 @@ def test_the_same_tool_asked_twice_the_same_way_is_one_table(store: Store) -> No
     twice = calling(tool_call("balance", {}, 0), tool_call("balance", {}, 1))
     text = ask_as(store, ALICE, Scripted(twice, saying("Five.")))
     assert text.count("Your balance is") == 1
+
+
+def test_a_question_ends_before_the_filters_sweep_would_take_it_for_dead(store: Store) -> None:
+    """An admin's hold_timeout_minutes below assistant_timeout bounds the question: the sweep never settles a live
+    question (its later rounds would go uncharged)."""
+    seed(store, (ALICE, 5_000_000))
+
+    async def slow(received: list[str]) -> dict[str, Any]:
+        await asyncio.sleep(30)
+        return saying("late")
+
+    async def valves() -> dict[str, Any]:
+        return {"hold_timeout_minutes": 0.01}  # 0.6 s, of which nine tenths for the question
+
+    started = time.monotonic()
+    text = ask_as(store, ALICE, Scripted(calling(tool_call("balance", {})), slow), billing_valves=valves)
+    assert time.monotonic() - started < 5 and "longer than 1 seconds" in text
+    assert balance(store, ALICE) == 5_000_000 - cost(100, 20) and no_pending(store)

@@ -497,9 +497,10 @@ def test_concurrent_chats_across_replicas_never_overdraw_at_default_valves(deplo
     try:
         user = new_user(dep, "overdraw")
         token = user["token"]
-        # Each reply takes 2 s: every one of the 32 inlets has run before the first reply ends and gives back the
-        # part of its hold it did not use, so no more than the balance covers at once can be served.
-        text = "burst [usage 1001 101] [delay 2]"
+        # Each reply takes 6 s: every one of the 32 inlets has run before the first reply ends and gives back the
+        # part of its hold it did not use, so no more than the balance covers at once can be served. (With 2 s, a
+        # full run on 2 cores once let 3 replies end before the last inlets ran: 8 served, each within the balance.)
+        text = "burst [usage 1001 101] [delay 6]"
         # A first chat learns the hold (its ledger's 'hold' row) and gives the initial balance; then the balance is
         # set to about five holds.
         chat(dep, "a", token, text, "api", False)
