@@ -23,7 +23,7 @@ ESCAPED = re.compile(rf"\\([{SPECIAL}])")
 # What Markdown would still act on without a special character: a bare address becomes a link (GFM autolinks) and
 # `{{HTML_FILE_ID_x}}` an embedded file (Open WebUI replaces it before Markdown). A zero-width space breaks each,
 # invisibly and without a backslash for `ESCAPED` to read back.
-_ACTIVE = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?<=\{)(?=\{)", re.IGNORECASE)
+ACTIVE = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?<=\{)(?=\{)", re.IGNORECASE)
 INERT = "\u200b"
 
 
@@ -35,7 +35,7 @@ def plain(value: Any, limit: int) -> str:
 
 def escaped(value: Any, limit: int) -> str:
     """One line, at most `limit` characters, with every character Markdown would read escaped (may be "")."""
-    return _ACTIVE.sub(INERT, _MARKDOWN.sub(r"\\\1", plain(value, limit)))
+    return ACTIVE.sub(INERT, _MARKDOWN.sub(r"\\\1", plain(value, limit)))
 
 
 DASH = "—"  # what a name made only of invisible characters is shown as

@@ -261,7 +261,6 @@ class _Ledger:
         self.session, self.key, self.model_id, self.price, self.charged = session, key, model_id, price, charged
         self.member = billing.Member(*(session.user.get(k, "") for k in ("id", "name", "email", "role")))
         self.terms = billing.Terms(self.member)
-        self.closed = False
         self.hold = 0
         self.cost = 0  # what this question cost (charged, or only recorded), for the footer
         self.time_limit = 60.0  # seconds the question may take (see `open`)
@@ -337,9 +336,6 @@ class _Ledger:
     async def close(self, exchange: _Exchange) -> billing.Settlement | None:
         """Settle the question once: the rounds the model answered, at the price resolved at admission; nothing
         answered (the first request failed) releases the hold."""
-        if self.closed:
-            return None
-        self.closed = True
         usage = exchange.usage
         if usage.output_tokens <= 0:
             await self.session.run(billing.abandon, self.member.id, *self.key, why="assistant: no answer")

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
-from ..text import DASH, INERT, escaped
+from ..text import ACTIVE, DASH, INERT, escaped
 
 NAME_CAP = 60  # characters of a name or model id in a table cell
 
@@ -34,7 +34,7 @@ _INERT = (
     (re.compile(r"\\"), lambda m: "\\\\"),
     (re.compile(r"[<>\]$]"), lambda m: "\\" + m.group()),
     (re.compile(r"`{3,}|~{3,}|:{3,}"), lambda m: "".join("\\" + ch for ch in m.group())),
-    (re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?<=\{)(?=\{)", re.IGNORECASE), lambda m: INERT),
+    (ACTIVE, lambda m: INERT),  # bare addresses and file embeds, broken as in names (`text.escaped`)
 )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -18,7 +19,7 @@ from sessions import session
 from plugin.app import assistant as assistant_app
 from plugin.app.assistant import MAX_ROUNDS, Assistant, AssistantFailed
 from plugin.app.session import Session
-from plugin.domain import pricing, tokens
+from plugin.domain import billing, pricing, tokens
 from plugin.money import money
 from plugin.store import Store
 from plugin.ui import commands
@@ -535,3 +536,36 @@ def test_a_question_ends_before_the_filters_sweep_would_take_it_for_dead(store: 
     text = ask_as(store, ALICE, Scripted(calling(tool_call("balance", {})), slow), billing_valves=valves)
     assert time.monotonic() - started < 5 and "longer than 1 seconds" in text
     assert balance(store, ALICE) == 5_000_000 - cost(100, 20) and no_pending(store)
+
+
+def test_a_reader_hanging_up_while_the_question_is_admitted_gets_the_hold_back_at_once(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The admission commits on the store's thread and cannot be cancelled: a hang-up landing meanwhile waits for
+    it and gives its hold back, rather than leaving it to the sweep (half an hour by default)."""
+    seed(store, (ALICE, 5_000_000))
+    admitting = threading.Event()
+    admit = billing.admit
+
+    def slow_admit(*args: Any, **kwargs: Any) -> Any:
+        admitting.set()
+        time.sleep(0.3)  # the hang-up lands while this commits
+        return admit(*args, **kwargs)
+
+    monkeypatch.setattr(billing, "admit", slow_admit)
+    model = Scripted(saying("Hello."))
+
+    async def hang_up() -> None:
+        asker = session(store, ALICE, directory=DIRECTORY, models=MODELS, default=PRICE, message=QUESTION)
+        task = asyncio.create_task(commands.reply(asker, Assistant(model=HELPER, complete=model, chat_id="chat",
+                                                                   message_id="msg")))  # fmt: skip
+        while not admitting.is_set():
+            await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(hang_up())
+    row = store.get_request("chat", "msg")
+    assert row is not None and row["status"] == "released"  # admitted, then its hold given back
+    assert model.forms == [] and balance(store, ALICE) == 5_000_000
