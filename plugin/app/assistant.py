@@ -272,7 +272,9 @@ class _Ledger:
         valves = await _billing_valves(assistant)
         fallback, init_balance = await session.billing()
         minimum = _micro(valves.get("min_charge"))
-        policy = _policy(valves, session.user.get("role", ""))
+        policy = terms.policy_of(
+            valves.get("exempt_admins") is True, valves.get("tracking_only") is True, session.user.get("role", "")
+        )
         exempt = {m.strip() for m in str(valves.get("exempt_models") or "").split(",") if m.strip()}
         if assistant.model in exempt:  # the admin's "never billed" for this model holds here too
             policy = billing.EXEMPT
@@ -363,13 +365,6 @@ async def _billing_valves(assistant: Assistant) -> Mapping[str, Any]:
     except Exception:  # broad on purpose: Open WebUI's function table; the defaults then apply
         log.warning("openwebui_monitor: could not read the billing filter's valves", exc_info=True)
         return {}
-
-
-def _policy(valves: Mapping[str, Any], role: str) -> billing.Policy:
-    """The Filter's `exempt_admins` and `tracking_only`, as `terms.policy` reads them from its own valves."""
-    if valves.get("exempt_admins") is True and role == "admin":
-        return billing.EXEMPT
-    return billing.TRACK_ONLY if valves.get("tracking_only") is True else billing.ENFORCE
 
 
 def _sweep_window(valves: Mapping[str, Any]) -> float:

@@ -127,9 +127,15 @@ _holds = functools.lru_cache(maxsize=64)(pricing.parse_cost_on_inlet)
 
 
 def policy(valves: Settings, member: billing.Member) -> billing.Policy:
-    if valves.exempt_admins and member.role == "admin":
+    return policy_of(valves.exempt_admins, valves.tracking_only, member.role)
+
+
+def policy_of(exempt_admins: bool, tracking_only: bool, role: str) -> billing.Policy:
+    """What billing enforces for someone of `role` under the Filter's `exempt_admins` and `tracking_only` (the
+    assistant reads them from the Filter's saved valves)."""
+    if exempt_admins and role == "admin":
         return billing.EXEMPT
-    return billing.TRACK_ONLY if valves.tracking_only else billing.ENFORCE
+    return billing.TRACK_ONLY if tracking_only else billing.ENFORCE
 
 
 def price_of(values: Derived, model_id: str, model: dict | None, request: Any) -> Callable[[Store], pricing.Price]:
