@@ -20,7 +20,7 @@ CREATE INDEX users_email ON users (email);
 CREATE TABLE ledger (
     id INTEGER PRIMARY KEY,
     user_id TEXT NOT NULL REFERENCES users (id),
-    kind TEXT NOT NULL CHECK (kind IN ('hold', 'charge', 'release', 'topup', 'set', 'adjust', 'reset')),
+    kind TEXT NOT NULL CHECK (kind IN ('hold', 'charge', 'release', 'topup', 'set', 'adjust', 'reset', 'redeem')),
     amount INTEGER NOT NULL,
     balance_after INTEGER NOT NULL,
     actor TEXT NOT NULL,
@@ -289,3 +289,32 @@ END;
 CREATE TRIGGER budgets_changed_delete AFTER DELETE ON budgets BEGIN
     UPDATE budget_version SET version = version + 1;
 END;
+
+-- Redemption codes an admin minted. Only a digest of each code is kept (SHA-256 of its twelve letters, shown once
+-- at minting) and its last group, to tell codes apart in lists. A code is redeemed once: redeemed_by is set in the
+-- transaction that credits the ledger, by an UPDATE only an unredeemed, unrevoked, unexpired code matches.
+CREATE TABLE codes (
+    id INTEGER PRIMARY KEY,
+    digest TEXT NOT NULL UNIQUE,
+    tail TEXT NOT NULL,
+    amount INTEGER NOT NULL CHECK (amount > 0),
+    note TEXT NOT NULL DEFAULT '',
+    batch INTEGER NOT NULL,
+    expires_at REAL,
+    created_by TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    revoked_at REAL,
+    revoked_by TEXT,
+    redeemed_by TEXT REFERENCES users (id),
+    redeemed_at REAL
+);
+CREATE INDEX codes_batch ON codes (batch);
+
+-- Wrong codes typed (well-formed, but no such code), one row each: after 5 in 10 minutes a user is told to wait.
+-- What was typed is not kept. Rows older than a day are removed as new ones come.
+CREATE TABLE code_failures (
+    id INTEGER PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE INDEX code_failures_user ON code_failures (user_id, created_at);

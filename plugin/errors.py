@@ -142,3 +142,51 @@ class AmbiguousGroup(MonitorError):
     """Params: query, candidates (already formatted, one per line)."""
 
     key = "ambiguous_group"
+
+
+class NotACode(MonitorError):
+    """Params: text (quoted): not shaped like a code at all (not counted as a guess)."""
+
+    key = "code_not_a_code"
+
+
+class UnknownCode(MonitorError):
+    """Params: code (masked): well-formed, but no such code (counted as a guess)."""
+
+    key = "code_unknown"
+
+
+class CodeUsed(MonitorError):
+    """Params: code (masked): someone else redeemed it."""
+
+    key = "code_used"
+
+
+class CodeYoursAlready(MonitorError):
+    """Params: code (masked): the reader redeemed it before."""
+
+    key = "code_yours_already"
+
+
+class CodeRevoked(MonitorError):
+    """Params: code (masked)."""
+
+    key = "code_revoked"
+
+
+class CodeExpired(MonitorError):
+    """Params: code (masked)."""
+
+    key = "code_expired"
+
+
+class TooManyCodeGuesses(MonitorError):
+    """Params: minutes until the next try is heard."""
+
+    key = "code_too_many_guesses"
+
+
+class InvalidCodeCount(MonitorError):
+    """Params: count (as typed), most."""
+
+    key = "code_invalid_count"

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import openwebui
-from ..domain import accounts, budget_admin, budgets, exchange, price_admin, ranges, reports, restore
+from ..domain import accounts, budget_admin, budgets, codes, exchange, price_admin, ranges, reports, restore
 from ..domain.pricing import Price
 from ..errors import AdminOnly, UnknownModel
 from ..store import Store, open_store_async
@@ -92,14 +92,18 @@ class Session:
         (their groups' largest initial balance, else the filter's `init_balance`)."""
         self._admin()
         directory = await self.directory()
-        _price, init_balance = await self.billing()
         person = await self.run(lambda store: accounts.pick_user(directory, store, query))
+        result: dict[str, Any] = await self.run(accounts.adopt_user, person, await self.initial_balance(person["id"]))
+        return result
+
+    async def initial_balance(self, user_id: str) -> int:
+        """What a user's first contact grants: their groups' largest initial balance, else the filter's."""
+        _price, init_balance = await self.billing()
         config = await self.run(budgets.load)
         if self.member_groups is not None and any(row["init_balance"] is not None for row in config.groups.values()):
-            own = config.plan(person["id"], await self.groups_of(person["id"])).init_balance
+            own = config.plan(user_id, await self.groups_of(user_id)).init_balance
             init_balance = init_balance if own is None else own
-        result: dict[str, Any] = await self.run(accounts.adopt_user, person, init_balance)
-        return result
+        return int(init_balance)
 
     async def groups_of(self, user_id: str) -> list[str]:
         """A user's Open WebUI group ids; none when they cannot be read (their own budget still applies)."""
@@ -261,6 +265,41 @@ class Session:
         """Whether there was a budget to clear."""
         self._admin()
         return bool(await self.run(budget_admin.clear, scope, target, part))
+
+    # -- redemption codes ---------------------------------------------------------------------------------
+
+    async def mint_codes(self, amount: int, count: int, note: str, expires_at: float | None) -> codes.Minted:
+        self._admin()
+        minted: codes.Minted = await self.run(
+            codes.mint, amount, count, actor=self.actor, note=note, expires_at=expires_at
+        )
+        log.info(
+            "openwebui_monitor: %s minted %d codes of %d micro-units (batch %d)",
+            self.actor,
+            len(minted.codes),
+            amount,
+            minted.batch,
+        )
+        return minted
+
+    async def revoke_codes(self, target: str) -> codes.Revoked:
+        self._admin()
+        revoked: codes.Revoked = await self.run(codes.revoke, target, actor=self.actor)
+        return revoked
+
+    async def code_listing(self, search: str, page: int) -> codes.Listing:
+        self._admin()
+        listing: codes.Listing = await self.run(codes.listing, search, page=page, size=self.page_size, now=time.time())
+        return listing
+
+    async def redeem(self, text: str) -> codes.Redeemed:
+        """Credit a code to the asker (anyone may); their first contact also grants their initial balance."""
+        person = {key: str(self.user.get(key) or "") for key in ("id", "name", "email", "role")}
+        init_balance = await self.initial_balance(person["id"])
+        redeemed: codes.Redeemed = await self.run(
+            codes.redeem, person, text, init_balance=init_balance, now=time.time()
+        )
+        return redeemed
 
     # -- export and import --------------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ How it is built:
 * `sqlite.py` (+ `sqlite_commit.py`, its group commit) and `postgres.py` — the two engines, side by side; neither
   imports the other.
 * The records, each written once over the engine in SQLite's SQL (PostgreSQL's engine translates it):
-  `users.py`, `ledger.py`, `requests.py`, `usage.py`, `prices.py`, `budgets.py`, `export.py` (whole tables:
+  `users.py`, `ledger.py`, `requests.py`, `usage.py`, `prices.py`, `budgets.py`, `codes.py`, `export.py` (whole tables:
   backups, restores, the move to PostgreSQL), and `reports.py` (the reports' and rollups' reads, kept out of
   `Store` so that the Filter's file does not carry them: `reports.reads(store)`).
 * `Store` (below) composes an engine with the record groups; `open_store` keeps one per database and process.
@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 
 from ..errors import StoreUnavailable
 from .budgets import BudgetRecords
+from .codes import CodeRecords
 from .engine import BUSY_TIMEOUT_MS, TABLES, URL_SCHEMES, Engine, RestoreError, is_url
 from .export import COPIED, HISTORY_COLUMNS, Restores, Snapshots
 from .ledger import LedgerChecks, LedgerRecords
@@ -78,6 +79,7 @@ class Store(
     UsageRecords,
     PriceRecords,
     BudgetRecords,
+    CodeRecords,
     Restores,
 ):
     """One database: an engine (`engine`), the record groups over it, and the clock they stamp rows with.

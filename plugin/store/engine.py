@@ -23,7 +23,7 @@ BUSY_TIMEOUT_MS = 10_000
 URL_SCHEMES = ("postgresql://", "postgres://")
 
 # Every table of the monitor, parents before children (the order a restore inserts them in).
-TABLES = ("users", "prices", "budgets", "ledger", "requests", "usage", "allowance_periods")
+TABLES = ("users", "prices", "budgets", "ledger", "requests", "usage", "allowance_periods", "codes")
 # Tables whose columns an engine describes (`Engine.columns`): the monitor's, and the price undo history that a
 # database move copies too.
 DESCRIBED = (*TABLES, "price_history")

@@ -351,6 +351,59 @@ ALTER TABLE requests ADD COLUMN seen_at REAL;
 """
 
 
+# Redemption codes (issue 20): the ledger accepts `redeem` rows (SQLite cannot alter a CHECK, so the table is rebuilt
+# as SQLite's documentation describes: rows and ids kept, indexes made again; nothing else refers to it), the codes
+# an admin minted, and the wrong codes users typed (the guessing limit, counted here so that every worker agrees).
+M006_CODES = """
+ALTER TABLE ledger RENAME TO ledger_m005;
+CREATE TABLE ledger (
+    id INTEGER PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users (id),
+    kind TEXT NOT NULL CHECK (kind IN ('hold', 'charge', 'release', 'topup', 'set', 'adjust', 'reset', 'redeem')),
+    amount INTEGER NOT NULL,
+    balance_after INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    reference TEXT NOT NULL DEFAULT '',
+    created_at REAL NOT NULL
+);
+INSERT INTO ledger (id, user_id, kind, amount, balance_after, actor, reason, reference, created_at)
+SELECT id, user_id, kind, amount, balance_after, actor, reason, reference, created_at FROM ledger_m005;
+DROP TABLE ledger_m005;
+CREATE INDEX ledger_user ON ledger (user_id, id);
+CREATE INDEX ledger_reference ON ledger (reference);
+
+-- Redemption codes an admin minted. Only a digest of each code is kept (SHA-256 of its twelve letters, shown once
+-- at minting) and its last group, to tell codes apart in lists. A code is redeemed once: redeemed_by is set in the
+-- transaction that credits the ledger, by an UPDATE only an unredeemed, unrevoked, unexpired code matches.
+CREATE TABLE codes (
+    id INTEGER PRIMARY KEY,
+    digest TEXT NOT NULL UNIQUE,
+    tail TEXT NOT NULL,
+    amount INTEGER NOT NULL CHECK (amount > 0),
+    note TEXT NOT NULL DEFAULT '',
+    batch INTEGER NOT NULL,
+    expires_at REAL,
+    created_by TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    revoked_at REAL,
+    revoked_by TEXT,
+    redeemed_by TEXT REFERENCES users (id),
+    redeemed_at REAL
+);
+CREATE INDEX codes_batch ON codes (batch);
+
+-- Wrong codes typed (well-formed, but no such code), one row each: after 5 in 10 minutes a user is told to wait.
+-- What was typed is not kept. Rows older than a day are removed as new ones come.
+CREATE TABLE code_failures (
+    id INTEGER PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE INDEX code_failures_user ON code_failures (user_id, created_at);
+"""
+
+
 def schema_sql() -> str:
     """The schema text, read beside the package in a checkout: the fresh-database truth the migrations must
     reproduce (tests compare them). A database is only ever built by the migrations, so the generated Function
@@ -408,6 +461,13 @@ def m004_budgets(db: sqlite_utils.Database) -> None:
 def m005_pending_requests(db: sqlite_utils.Database) -> None:
     """What a pending request needs to be settled without an outlet (see M005_PENDING)."""
     for sql in statements(M005_PENDING):
+        db.conn.execute(sql)
+
+
+@MIGRATIONS()
+def m006_codes(db: sqlite_utils.Database) -> None:
+    """Redemption codes: the ledger's `redeem` kind, the codes, the wrong guesses (see M006_CODES)."""
+    for sql in statements(M006_CODES):
         db.conn.execute(sql)
 
 

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NS = pg_schema.SCHEMA_NAME
 # SQLite's declared type -> PostgreSQL's information_schema data_type.
 TYPES = {"INTEGER": "bigint", "REAL": "double precision", "TEXT": "text"}
-ALL_STEPS = ["pg001_initial", "pg002_pending_requests"]  # every released step, in order
+ALL_STEPS = ["pg001_initial", "pg002_pending_requests", "pg003_codes"]  # every released step, in order
 
 
 def connect(url: str):
@@ -213,7 +213,7 @@ def test_apply_twice_applies_nothing_the_second_time(pg_url):
     with psycopg.connect(pg_url, autocommit=True, cursor_factory=psycopg.ClientCursor) as conn:
         assert pg_schema.version(conn) is None
         assert pg_schema.apply(conn) == ALL_STEPS
-        assert pg_schema.version(conn) == "pg002_pending_requests"
+        assert pg_schema.version(conn) == "pg003_codes"
         assert conn.execute("SHOW search_path").fetchone() == (NS,)
         assert conn.execute("SELECT id, version FROM budget_version").fetchall() == [(1, 0)]
     with connect(pg_url) as conn:
@@ -222,7 +222,7 @@ def test_apply_twice_applies_nothing_the_second_time(pg_url):
         assert conn.execute(f"SELECT name FROM {NS}._migrations ORDER BY name").fetchall() == [
             (name,) for name in ALL_STEPS
         ]
-        assert pg_schema.version(conn) == "pg002_pending_requests"
+        assert pg_schema.version(conn) == "pg003_codes"
 
 
 def test_a_database_at_pg001_gets_only_the_later_steps_and_keeps_its_open_requests(pg_url, monkeypatch):
@@ -238,7 +238,7 @@ def test_a_database_at_pg001_gets_only_the_later_steps_and_keeps_its_open_reques
         )
     monkeypatch.undo()
     with connect(pg_url) as conn:
-        assert pg_schema.apply(conn) == ["pg002_pending_requests"]
+        assert pg_schema.apply(conn) == ["pg002_pending_requests", "pg003_codes"]
         row = conn.execute(
             "SELECT status, hold, input_tokens, output_tokens, price, charge, seen_at FROM requests"
         ).fetchall()
