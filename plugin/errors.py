@@ -190,3 +190,9 @@ class InvalidCodeCount(MonitorError):
     """Params: count (as typed), most."""
 
     key = "code_invalid_count"
+
+
+class InvalidExpiry(MonitorError):
+    """Params: text (quoted): an expiry that is no date to come."""
+
+    key = "code_bad_expiry"

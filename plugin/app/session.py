@@ -289,16 +289,14 @@ class Session:
 
     async def code_listing(self, search: str, page: int) -> codes.Listing:
         self._admin()
-        listing: codes.Listing = await self.run(codes.listing, search, page=page, size=self.page_size, now=time.time())
+        listing: codes.Listing = await self.run(codes.listing, search, page=page, size=self.page_size, now=self.now)
         return listing
 
     async def redeem(self, text: str) -> codes.Redeemed:
         """Credit a code to the asker (anyone may); their first contact also grants their initial balance."""
         person = {key: str(self.user.get(key) or "") for key in ("id", "name", "email", "role")}
         init_balance = await self.initial_balance(person["id"])
-        redeemed: codes.Redeemed = await self.run(
-            codes.redeem, person, text, init_balance=init_balance, now=time.time()
-        )
+        redeemed: codes.Redeemed = await self.run(codes.redeem, person, text, init_balance=init_balance, now=self.now)
         return redeemed
 
     # -- export and import --------------------------------------------------------------------------------

@@ -16,8 +16,10 @@ SHOWN_CAP = 80  # characters of typed text quoted back in an answer
 
 # Who may use each command: everyone (a user sees their own data), or only an Open WebUI admin (`commands.py`
 # registers the handlers; the help's suggestions need the same split, so it is kept here, below both).
-PUBLIC = frozenset({"usage", "models", "days", "records", "balance", "help"})
-ADMIN = frozenset({"users", "top", "prices", "price", "block", "unblock", "export", "import", "reconcile", "budget"})
+PUBLIC = frozenset({"usage", "models", "days", "records", "balance", "help", "redeem"})
+ADMIN = frozenset(
+    {"users", "top", "prices", "price", "block", "unblock", "export", "import", "reconcile", "budget", "codes"}
+)
 
 Handler = Callable[[Session, Command], Awaitable[str]]
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..domain import ranges
+from ..domain import codes, ranges
 from ..domain.tokens import CJK
 from ..errors import InvalidRange
 from ..words.vocabulary import FILLER, OPTION_NAMES, QUALIFIERS, SUBCOMMANDS, SYNONYMS
@@ -131,9 +131,13 @@ def parse(text: str) -> Command:
         found = _match_prefix(_strip_filler(line), SYNONYMS)
     if found is None:
         found = _scan(line)
+    if found is None and (code := _CODE_IN_TEXT.search(line)):
+        found = ("redeem", code.group())  # "here is my code OWM-…": nothing else to do with it
     if found is None:
         return Command("help", args=tuple(_split(line)), raw=raw, understood=False)
     name, rest = found
+    if name == "codes" and codes.letters_of(rest) is not None:
+        name = "redeem"  # "兑换码 OWM-…", "code OWM-…": a code to redeem, not the admin's list
     sub = ""
     table = SUBCOMMANDS.get(name)
     if table:
@@ -157,6 +161,7 @@ def parse(text: str) -> Command:
     return Command(name, sub, tuple(args), options, raw)
 
 
+_CODE_IN_TEXT = re.compile(r"\bOWM[-\s]?(?:[0-9A-Z]{4}[-\s]?){2}[0-9A-Z]{4}\b", re.IGNORECASE)
 _OPTION_IN_TEXT = re.compile(r"(?<!\S)([a-z_\u4e00-\u9fff]+)[:=](\"[^\"]+\"|'[^']+'|\S+)", re.IGNORECASE)
 
 

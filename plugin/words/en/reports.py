@@ -46,6 +46,51 @@ MESSAGES: dict[str, str] = {
     "assistant_no_words": "The assistant gave no words; here is what it looked up.",
     "assistant_footer": "Answered by {model} · {tokens} tokens · {cost}",
     "assistant_footer_free": "Answered by {model} · {tokens} tokens · {cost}, not charged",
+    # Redemption codes (issue 20)
+    "code_not_a_code": "“{text}” is not a code: codes look like OWM-XXXX-XXXX-XXXX.",
+    "code_unknown": "There is no code {code}: check it and try again.",
+    "code_used": "The code {code} has already been used.",
+    "code_yours_already": "You have already redeemed the code {code}.",
+    "code_revoked": "The code {code} was revoked by an administrator.",
+    "code_expired": "The code {code} has expired.",
+    "code_too_many_guesses": "Too many wrong codes: try again in {minutes} min.",
+    "code_invalid_count": "{count}: mint between 1 and {most} codes at a time.",
+    "code_bad_expiry": "{text} is not a day to come: write expires:YYYY-MM-DD.",
+    "code_redeemed": "Code {code} redeemed: {amount} added. Your balance is {balance}.",
+    "redeem_usage": "Redeem a code with `/redeem OWM-XXXX-XXXX-XXXX`.",
+    "codes_minted": "**{count} new codes worth {amount} each**",
+    "codes_minted_one": "**{count} new code worth {amount}**",
+    "codes_valid_through": "valid through {date}",
+    "codes_with_note": "note: {note}",
+    "codes_shown_once": "These codes are shown only now (only their last group is kept): hand them out or keep {link}.",
+    "codes_mint_usage": "Mint codes with `/codes mint AMOUNT [count:N] [expires:YYYY-MM-DD] [note:TEXT]`.",
+    "codes_revoke_usage": "Revoke a code with `/codes revoke CODE`, or a batch with `/codes revoke note:TEXT`.",
+    "codes_revoke_none": "No code and no note matches {target}.",
+    "codes_revoke_nothing_open": "Nothing to revoke: those codes were already redeemed or revoked.",
+    "codes_revoked": "Revoked {count} of {found} codes.",
+    "codes_revoked_one": "Revoked {count} of {found} codes.",
+    "codes_title": "Redemption codes · {total}",
+    "codes_title_search": "Redemption codes matching {search} · {total}",
+    "codes_none": "No codes. Mint some with `/codes mint 5 count:10`.",
+    "codes_page": "Page {page} of {pages} · {total} codes",
+    "codes_page_one": "Page {page} of {pages} · {total} code",
+    "codes_guessers_title": "Wrong codes in the last {minutes} minutes",
+    "codes_guesser": "{user}: {count} wrong, last at {when}",
+    "codes_guesser_locked": "{user}: {count} wrong, last at {when}, told to wait",
+    "code_status_open": "open",
+    "code_status_redeemed": "redeemed",
+    "code_status_revoked": "revoked",
+    "code_status_expired": "expired",
+    "col_code": "Code",
+    "col_amount": "Amount",
+    "col_note": "Note",
+    "col_expires": "Valid through",
+    "col_redeemed_by": "Redeemed by",
+    "col_redeemed_at": "Redeemed at",
+    "codes_button_prompt": (
+        "Mint codes: the amount of each, then options, for example 5 count:10 expires:2027-01-31 note:spring"
+    ),
+    "confirm_mint": "Mint {count} codes worth {amount} each?",
     "range_last_week": "Last week ({first} – {last})",
     "range_last_month": "Last month ({first} – {last})",
     "help_user": (
@@ -55,6 +100,7 @@ MESSAGES: dict[str, str] = {
         "| `/days [range]` | your spend per day |\n"
         "| `/records [range] [sort:time/cost/tokens/balance] [asc] [page:N]` | your latest replies |\n"
         "| `/balance` | your balance |\n"
+        "| `/redeem CODE` | add a redemption code's credit to your balance |\n"
         "| `/help` | this list |"
     ),
     "help_admin": (
@@ -78,7 +124,10 @@ MESSAGES: dict[str, str] = {
         "their ledger sum |\n"
         "| `/budget`, `/budget group NAME init AMOUNT` | list budgets; a group's initial balance |\n"
         "| `/budget group NAME daily/weekly/monthly reset/add AMOUNT`, `/budget user EMAIL …` | an allowance |\n"
-        "| `/budget clear group NAME [init/allowance]`, `/budget clear user EMAIL` | remove a budget |"
+        "| `/budget clear group NAME [init/allowance]`, `/budget clear user EMAIL` | remove a budget |\n"
+        "| `/codes [search]` | redemption codes (masked), who redeemed them, wrong guesses |\n"
+        "| `/codes mint AMOUNT [count:N] [expires:YYYY-MM-DD] [note:TEXT]` | new codes, shown once, and a CSV file |\n"
+        "| `/codes revoke CODE`, `/codes revoke note:TEXT` | revoke a code, or a batch by its note |"
     ),
     "summary_title": "**Your usage** · balance {balance}",
     "summary_header": "| Period | Replies | Input tokens | Output tokens | Cost |",
@@ -257,7 +306,7 @@ MESSAGES: dict[str, str] = {
     "dash_ranking": "Top users by cost",
     "dash_done": "Dashboard for {range} is below.",
     "topup_title": "Balance or block",
-    "topup_user_prompt": "Which user? Type an e-mail or a name.",
+    "topup_user_prompt": "Which user? Type an e-mail or a name (or type codes to mint redemption codes).",
     "topup_amount_prompt": (
         "{user}: balance {balance}, {state}. Type an amount to add (5), a negative amount to deduct (-2),"
         " =10 to set the balance, or block / unblock."
@@ -370,6 +419,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "import": ("import", "restore"),
     "reconcile": ("reconcile", "reconciliation"),
     "budget": ("budget", "budgets", "allowance", "allowances"),
+    "codes": ("codes", "code", "vouchers", "voucher"),
+    "redeem": ("redeem", "claim", "use code"),
 }
 
 # Filler people put around a command: "show me my usage for the last 7 days".
@@ -420,6 +471,7 @@ SUBCOMMANDS: dict[str, dict[str, tuple[str, ...]]] = {
     "reconcile": {"repair": ("repair", "fix")},
     "budget": {**BUDGET_SCOPES, "clear": ("clear", "remove", "delete", "unset")},
     "export": {"csv": ("csv", "records", "usage"), "json": ("json", "database", "db", "all")},
+    "codes": {"mint": ("mint", "new", "create", "generate"), "revoke": ("revoke", "void", "cancel")},
 }
 
 # `name:value` options (`user:ana`, `sort:cost`).
@@ -436,6 +488,9 @@ OPTION_NAMES: dict[str, tuple[str, ...]] = {
     "msg": ("msg", "message", "per_msg", "permsg"),
     "reasoning": ("reasoning", "think"),
     "request": ("request", "req", "per_request"),
+    "count": ("count", "n", "quantity"),
+    "expires": ("expires", "expiry", "until"),
+    "note": ("note", "memo"),
 }
 
 # Words that qualify a report rather than name its range: "/top 30d by calls", "/records 7d cost asc".

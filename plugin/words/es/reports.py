@@ -46,6 +46,56 @@ MESSAGES: dict[str, str] = {
     "assistant_no_words": "El asistente no dio ninguna respuesta escrita; esto es lo que consultó.",
     "assistant_footer": "Respondido por {model} · {tokens} tokens · {cost}",
     "assistant_footer_free": "Respondido por {model} · {tokens} tokens · {cost}, sin cargo",
+    # Códigos de canje (issue 20)
+    "code_not_a_code": "“{text}” no es un código: los códigos tienen la forma OWM-XXXX-XXXX-XXXX.",
+    "code_unknown": "No existe el código {code}: revíselo e inténtelo de nuevo.",
+    "code_used": "El código {code} ya se ha usado.",
+    "code_yours_already": "Ya canjeó el código {code}.",
+    "code_revoked": "Un administrador revocó el código {code}.",
+    "code_expired": "El código {code} ha caducado.",
+    "code_too_many_guesses": "Demasiados códigos erróneos: inténtelo de nuevo en {minutes} min.",
+    "code_invalid_count": "{count}: cree entre 1 y {most} códigos cada vez.",
+    "code_bad_expiry": "{text} no es un día futuro: escriba caduca:AAAA-MM-DD.",
+    "code_redeemed": "Código {code} canjeado: se añadieron {amount}. Su saldo es {balance}.",
+    "redeem_usage": "Canjee un código con `/canjear OWM-XXXX-XXXX-XXXX`.",
+    "codes_minted": "**{count} códigos nuevos de {amount} cada uno**",
+    "codes_minted_one": "**{count} código nuevo de {amount}**",
+    "codes_valid_through": "válidos hasta el {date}",
+    "codes_with_note": "nota: {note}",
+    "codes_shown_once": (
+        "Estos códigos solo se muestran ahora (solo se guarda su último grupo): repártalos o guarde {link}."
+    ),
+    "codes_mint_usage": "Cree códigos con `/códigos crear IMPORTE [cantidad:N] [caduca:AAAA-MM-DD] [nota:TEXTO]`.",
+    "codes_revoke_usage": (
+        "Revoque un código con `/códigos revocar CÓDIGO`, o un lote con `/códigos revocar nota:TEXTO`."
+    ),
+    "codes_revoke_none": "Ningún código ni nota coincide con {target}.",
+    "codes_revoke_nothing_open": "Nada que revocar: esos códigos ya se canjearon o revocaron.",
+    "codes_revoked": "Revocados {count} de {found} códigos.",
+    "codes_revoked_one": "Revocado {count} de {found} códigos.",
+    "codes_title": "Códigos de canje · {total}",
+    "codes_title_search": "Códigos de canje que coinciden con {search} · {total}",
+    "codes_none": "No hay códigos. Cree algunos con `/códigos crear 5 cantidad:10`.",
+    "codes_page": "Página {page} de {pages} · {total} códigos",
+    "codes_page_one": "Página {page} de {pages} · {total} código",
+    "codes_guessers_title": "Códigos erróneos en los últimos {minutes} minutos",
+    "codes_guesser": "{user}: {count} erróneos, el último a las {when}",
+    "codes_guesser_locked": "{user}: {count} erróneos, el último a las {when}, debe esperar",
+    "code_status_open": "disponible",
+    "code_status_redeemed": "canjeado",
+    "code_status_revoked": "revocado",
+    "code_status_expired": "caducado",
+    "col_code": "Código",
+    "col_amount": "Importe",
+    "col_note": "Nota",
+    "col_expires": "Válido hasta",
+    "col_redeemed_by": "Canjeado por",
+    "col_redeemed_at": "Canjeado el",
+    "codes_button_prompt": (
+        "Crear códigos: el importe de cada uno y luego opciones, por ejemplo"
+        " 5 cantidad:10 caduca:2027-01-31 nota:primavera"
+    ),
+    "confirm_mint": "¿Crear {count} códigos de {amount} cada uno?",
     "range_last_week": "La semana pasada ({first} – {last})",
     "range_last_month": "El mes pasado ({first} – {last})",
     "help_user": (
@@ -55,6 +105,7 @@ MESSAGES: dict[str, str] = {
         "| `/días [periodo]` | su gasto por día |\n"
         "| `/registros [periodo] [sort:time/cost/tokens/balance] [asc] [page:N]` | sus últimas respuestas |\n"
         "| `/saldo` | su saldo |\n"
+        "| `/canjear CÓDIGO` | suma a su saldo el crédito de un código |\n"
         "| `/ayuda` | esta lista |"
     ),
     "help_admin": (
@@ -78,7 +129,11 @@ MESSAGES: dict[str, str] = {
         "| `/reconcile [repair]` | comprobar cada saldo con el libro; `repair` fija los distintos en su suma |\n"
         "| `/budget`, `/budget group NOMBRE init IMPORTE` | ver presupuestos; saldo inicial de un grupo |\n"
         "| `/budget group NOMBRE daily/weekly/monthly reset/add IMPORTE`, `/budget user CORREO …` | asignación |\n"
-        "| `/budget clear group NOMBRE [init/allowance]`, `/budget clear user CORREO` | quitar un presupuesto |"
+        "| `/budget clear group NOMBRE [init/allowance]`, `/budget clear user CORREO` | quitar un presupuesto |\n"
+        "| `/códigos [búsqueda]` | códigos de canje (enmascarados), quién los canjeó, intentos erróneos |\n"
+        "| `/códigos crear IMPORTE [cantidad:N] [caduca:AAAA-MM-DD] [nota:TEXTO]` | códigos nuevos, mostrados una"
+        " vez, y un CSV |\n"
+        "| `/códigos revocar CÓDIGO`, `/códigos revocar nota:TEXTO` | revoca un código, o un lote por su nota |"
     ),
     "summary_title": "**Su uso** · saldo {balance}",
     "summary_header": "| Periodo | Respuestas | Tokens de entrada | Tokens de salida | Costo |",
@@ -258,7 +313,7 @@ MESSAGES: dict[str, str] = {
     "dash_ranking": "Usuarios con más gasto",
     "dash_done": "El panel de {range} está abajo.",
     "topup_title": "Saldo o bloqueo",
-    "topup_user_prompt": "¿Qué usuario? Escribe un correo o un nombre.",
+    "topup_user_prompt": "¿Qué usuario? Escribe un correo o un nombre (o escriba códigos para crear códigos de canje).",
     "topup_amount_prompt": (
         "{user}: saldo {balance}, {state}. Escribe un importe a sumar (5), uno negativo a restar (-2),"
         " =10 para fijar el saldo, o block / unblock."
@@ -377,6 +432,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "import": ("importar", "restaurar"),
     "reconcile": ("conciliar", "conciliación", "conciliacion"),
     "budget": ("presupuesto", "presupuestos", "asignación", "asignacion"),
+    "codes": ("códigos", "codigos", "código", "codigo", "cupones", "cupón", "cupon"),
+    "redeem": ("canjear", "canjea", "canje", "usar código", "usar codigo"),
 }
 
 # Filler people put around a command: "show me my usage for the last 7 days".
@@ -420,6 +477,7 @@ SUBCOMMANDS: dict[str, dict[str, tuple[str, ...]]] = {
     "reconcile": {"repair": ("reparar", "corregir")},
     "budget": {**BUDGET_SCOPES, "clear": ("borrar", "quitar")},
     "export": {"csv": ("registros",), "json": ("base de datos", "todo")},
+    "codes": {"mint": ("crear", "generar", "emitir"), "revoke": ("revocar", "anular")},
 }
 
 # `name:value` options (`user:ana`, `sort:cost`).
@@ -436,6 +494,9 @@ OPTION_NAMES: dict[str, tuple[str, ...]] = {
     "msg": ("mensaje",),
     "reasoning": ("razonamiento",),
     "request": ("solicitud",),
+    "count": ("cantidad",),
+    "expires": ("caduca", "vence", "hasta"),
+    "note": ("nota",),
 }
 
 # Words that qualify a report rather than name its range: "/top 30d by calls", "/records 7d cost asc".

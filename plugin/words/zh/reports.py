@@ -45,6 +45,49 @@ MESSAGES: dict[str, str] = {
     "assistant_no_words": "助手没有给出文字；以下是它查询到的数据。",
     "assistant_footer": "由 {model} 回答 · {tokens} 个 token · {cost}",
     "assistant_footer_free": "由 {model} 回答 · {tokens} 个 token · {cost}，不扣费",
+    # 兑换码（issue 20）
+    "code_not_a_code": "“{text}”不是兑换码：兑换码的格式是 OWM-XXXX-XXXX-XXXX。",
+    "code_unknown": "没有兑换码 {code}：请检查后重试。",
+    "code_used": "兑换码 {code} 已被使用。",
+    "code_yours_already": "你已经兑换过 {code}。",
+    "code_revoked": "兑换码 {code} 已被管理员作废。",
+    "code_expired": "兑换码 {code} 已过期。",
+    "code_too_many_guesses": "错误的兑换码太多：请 {minutes} 分钟后再试。",
+    "code_invalid_count": "{count}：每次可生成 1 到 {most} 个兑换码。",
+    "code_bad_expiry": "{text} 不是将来的日期：请写 过期:YYYY-MM-DD。",
+    "code_redeemed": "已兑换 {code}：增加 {amount}。当前余额 {balance}。",
+    "redeem_usage": "兑换方式：`/兑换 OWM-XXXX-XXXX-XXXX`。",
+    "codes_minted": "**新生成 {count} 个兑换码，每个 {amount}**",
+    "codes_minted_one": "**新生成 {count} 个兑换码，金额 {amount}**",
+    "codes_valid_through": "有效期至 {date}",
+    "codes_with_note": "备注：{note}",
+    "codes_shown_once": "这些兑换码只显示这一次（只保存最后一组字符）：请现在发放，或保存 {link}。",
+    "codes_mint_usage": "生成兑换码：`/兑换码 生成 金额 [数量:N] [过期:YYYY-MM-DD] [备注:文字]`。",
+    "codes_revoke_usage": "作废兑换码：`/兑换码 作废 兑换码`，或整批：`/兑换码 作废 备注:文字`。",
+    "codes_revoke_none": "没有与 {target} 匹配的兑换码或备注。",
+    "codes_revoke_nothing_open": "没有可作废的：这些兑换码已被兑换或已作废。",
+    "codes_revoked": "已作废 {count} 个（共 {found} 个）。",
+    "codes_revoked_one": "已作废 {count} 个（共 {found} 个）。",
+    "codes_title": "兑换码 · {total}",
+    "codes_title_search": "匹配 {search} 的兑换码 · {total}",
+    "codes_none": "还没有兑换码。生成：`/兑换码 生成 5 数量:10`。",
+    "codes_page": "第 {page} / {pages} 页 · 共 {total} 个兑换码",
+    "codes_page_one": "第 {page} / {pages} 页 · 共 {total} 个兑换码",
+    "codes_guessers_title": "最近 {minutes} 分钟内输错的兑换码",
+    "codes_guesser": "{user}：输错 {count} 次，最近一次 {when}",
+    "codes_guesser_locked": "{user}：输错 {count} 次，最近一次 {when}，已被要求等待",
+    "code_status_open": "未使用",
+    "code_status_redeemed": "已兑换",
+    "code_status_revoked": "已作废",
+    "code_status_expired": "已过期",
+    "col_code": "兑换码",
+    "col_amount": "金额",
+    "col_note": "备注",
+    "col_expires": "有效期至",
+    "col_redeemed_by": "兑换人",
+    "col_redeemed_at": "兑换时间",
+    "codes_button_prompt": "生成兑换码：先写每个的金额，再写选项，例如 5 数量:10 过期:2027-01-31 备注:春季",
+    "confirm_mint": "生成 {count} 个兑换码，每个 {amount}？",
     "range_last_week": "上周（{first} – {last}）",
     "range_last_month": "上个月（{first} – {last}）",
     "help_user": (
@@ -54,6 +97,7 @@ MESSAGES: dict[str, str] = {
         "| `/每天 [范围]` | 每日花费 |\n"
         "| `/记录 [范围] [sort:time/cost/tokens/balance] [asc] [page:N]` | 最近的回复记录 |\n"
         "| `/余额` | 当前余额 |\n"
+        "| `/兑换 兑换码` | 把兑换码的金额加到余额 |\n"
         "| `/帮助` | 本列表 |"
     ),
     "help_admin": (
@@ -74,7 +118,10 @@ MESSAGES: dict[str, str] = {
         "| `/reconcile [repair]` | 按账本核对每个余额；`repair` 把不一致的余额设为账本合计 |\n"
         "| `/budget`、`/budget group 名称 init 金额` | 列出预算；用户组的初始余额 |\n"
         "| `/budget group 名称 daily/weekly/monthly reset/add 金额`、`/budget user 邮箱 …` | 周期额度 |\n"
-        "| `/budget clear group 名称 [init/allowance]`、`/budget clear user 邮箱` | 删除预算 |"
+        "| `/budget clear group 名称 [init/allowance]`、`/budget clear user 邮箱` | 删除预算 |\n"
+        "| `/兑换码 [搜索]` | 兑换码（隐去大部分字符）、兑换人、输错记录 |\n"
+        "| `/兑换码 生成 金额 [数量:N] [过期:YYYY-MM-DD] [备注:文字]` | 生成兑换码，只显示一次，附 CSV 文件 |\n"
+        "| `/兑换码 作废 兑换码`、`/兑换码 作废 备注:文字` | 作废一个兑换码，或按备注作废一批 |"
     ),
     "summary_title": "**我的用量** · 余额 {balance}",
     "summary_header": "| 时段 | 回复数 | 输入 Token | 输出 Token | 费用 |",
@@ -243,7 +290,7 @@ MESSAGES: dict[str, str] = {
     "dash_ranking": "花费最多的用户",
     "dash_done": "{range} 的仪表盘见下方。",
     "topup_title": "余额或封禁",
-    "topup_user_prompt": "哪个用户？输入邮箱或名字。",
+    "topup_user_prompt": "哪个用户？输入邮箱或名字（或输入 兑换码 来生成兑换码）。",
     "topup_amount_prompt": (
         "{user}：余额 {balance}，{state}。输入要增加的金额（5）、要扣除的负数（-2）、=10 设置余额，或 block / unblock。"
     ),
@@ -347,6 +394,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "import": ("导入", "恢复"),
     "reconcile": ("对账", "核对余额"),
     "budget": ("预算", "配额"),
+    "codes": ("兑换码", "卡密", "兑换码列表"),
+    "redeem": ("兑换", "使用兑换码", "兑换卡密"),
 }
 
 # Filler people put around a command: "show me my usage for the last 7 days".
@@ -372,6 +421,7 @@ SUBCOMMANDS: dict[str, dict[str, tuple[str, ...]]] = {
     "reconcile": {"repair": ("修复",)},
     "budget": {**BUDGET_SCOPES, "clear": ("清除", "删除")},
     "export": {"csv": ("记录",), "json": ("数据库", "全部")},
+    "codes": {"mint": ("生成", "创建", "新建"), "revoke": ("作废", "撤销")},
 }
 
 # `name:value` options (`user:ana`, `sort:cost`).
@@ -388,6 +438,9 @@ OPTION_NAMES: dict[str, tuple[str, ...]] = {
     "msg": ("每条",),
     "reasoning": ("推理",),
     "request": ("每次请求",),
+    "count": ("数量", "个数"),
+    "expires": ("过期", "有效期", "到期"),
+    "note": ("备注",),
 }
 
 # Words that qualify a report rather than name its range: "/top 30d by calls", "/records 7d cost asc".
