@@ -96,6 +96,14 @@ class Filter:
         show_balance: bool = Field(default=True, description="Show the balance left.")
         show_time_spent: bool = Field(default=True, description="Show the time from request to last token.")
         show_tokens_per_sec: bool = Field(default=True, description="Show output tokens per second.")
+        low_balance_warning: float = Field(
+            default=0.0,
+            ge=0,
+            le=1_000_000_000,
+            description="Warn in the notice of each charged reply that leaves the balance under this amount, with"
+            " how to get more (the next refill, or a code to redeem); shown even when show_balance is off. Never"
+            " for exempt admins or under tracking_only (the balance refuses them nothing). 0: off.",
+        )
         db_path: str = Field(
             default="",
             max_length=4096,
@@ -134,6 +142,7 @@ class Filter:
         show_balance: bool = Field(default=True, description="Show your balance.")
         show_time_spent: bool = Field(default=True, description="Show the reply's time.")
         show_tokens_per_sec: bool = Field(default=True, description="Show tokens per second.")
+        low_balance_warning: bool = Field(default=True, description="Warn me when my balance runs low.")
 
     def __init__(self) -> None:
         self.valves = self.Valves()

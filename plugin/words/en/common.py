@@ -20,6 +20,8 @@ MESSAGES: dict[str, str] = {
     "balance": "Balance: {amount}",
     "time": "Time: {seconds}s",
     "speed": "{rate} T/s",
+    "low_balance_refill": "⚠ Low balance — next refill {when}",
+    "low_balance_redeem": "⚠ Low balance — redeem a code: /redeem CODE in Usage Monitor",
     "insufficient_balance": (
         "Insufficient balance: this reply needs up to {needed} set aside to start, and your balance is {balance}."
         " Unused, it is given back when the reply ends. Please ask an administrator to top up your account."

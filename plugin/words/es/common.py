@@ -18,6 +18,8 @@ MESSAGES: dict[str, str] = {
     "balance": "Saldo: {amount}",
     "time": "Tiempo: {seconds}s",
     "speed": "{rate} T/s",
+    "low_balance_refill": "⚠ Saldo bajo — próxima recarga {when}",
+    "low_balance_redeem": "⚠ Saldo bajo — canjee un código: /redeem CÓDIGO en Usage Monitor",
     "insufficient_balance": (
         "Saldo insuficiente: esta respuesta necesita reservar hasta {needed} para empezar y su saldo es {balance}."
         " Lo no usado se devuelve al terminar la respuesta. Pida a un administrador que recargue su cuenta."

@@ -18,6 +18,8 @@ MESSAGES: dict[str, str] = {
     "balance": "余额: {amount}",
     "time": "耗时: {seconds}s",
     "speed": "{rate} T/s",
+    "low_balance_refill": "⚠ 余额偏低 — 下次补充 {when}",
+    "low_balance_redeem": "⚠ 余额偏低 — 兑换充值码：在 Usage Monitor 中发送 /redeem 兑换码",
     "insufficient_balance": (
         "余额不足：本次回复开始前需要预留最多 {needed}，当前余额为 {balance}。未用完的部分会在回复结束时退回。"
         "请联系管理员充值。"
