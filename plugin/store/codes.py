@@ -83,9 +83,9 @@ class CodeRecords(Records):
     # -- wrong guesses ----------------------------------------------------------------------------------------
 
     def code_failures(self, user_id: str, since: float) -> list[float]:
-        """When the user typed a wrong code since `since`, oldest first."""
+        """When the user typed a wrong code after `since`, oldest first."""
         rows = self.engine.query(
-            "SELECT created_at FROM code_failures WHERE user_id = ? AND created_at >= ? ORDER BY created_at",
+            "SELECT created_at FROM code_failures WHERE user_id = ? AND created_at > ? ORDER BY created_at",
             (user_id, since),
         )
         return [float(row["created_at"]) for row in rows]
@@ -99,6 +99,6 @@ class CodeRecords(Records):
         return self.engine.query(
             "SELECT f.user_id, COALESCE(u.name, '') AS name, COALESCE(u.email, '') AS email, COUNT(*) AS failures,"
             " MAX(f.created_at) AS last_at FROM code_failures f LEFT JOIN users u ON u.id = f.user_id"
-            " WHERE f.created_at >= ? GROUP BY f.user_id, u.name, u.email ORDER BY failures DESC, last_at DESC",
+            " WHERE f.created_at > ? GROUP BY f.user_id, u.name, u.email ORDER BY failures DESC, last_at DESC",
             (since,),
         )
