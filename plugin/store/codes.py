@@ -6,7 +6,7 @@ it, whatever the backend (both serialise `immediate()`, and the condition would 
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from .engine import Records
 
@@ -62,14 +62,14 @@ class CodeRecords(Records):
     def code_list(self, search: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
         """A page of codes, newest first, with the redeemer's name and e-mail; `search` matches the note, the last
         group, or the redeemer's name or e-mail (any case). Returns (rows, total)."""
-        where, params = "", cast(tuple[str, ...], ())
+        where, params = "", tuple[str, ...]()
         if search:
             like = "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             where = (
                 " WHERE lower(c.note) LIKE ? ESCAPE '\\' OR lower(c.tail) LIKE ? ESCAPE '\\'"
                 " OR lower(COALESCE(u.name, '')) LIKE ? ESCAPE '\\' OR lower(COALESCE(u.email, '')) LIKE ? ESCAPE '\\'"
             )
-            params = (like, like, like, like)
+            params = (like,) * 4
         source = " FROM codes c LEFT JOIN users u ON u.id = c.redeemed_by" + where
         total = self.engine.one("SELECT COUNT(*) AS n" + source, params)
         rows = self.engine.query(

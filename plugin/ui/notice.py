@@ -1,5 +1,5 @@
 """The line under each reply: `Tokens: 120+80 | Cost: $0.0120 | Balance: $9.9880 | Time: 1.42s | 56.3 T/s`,
-with `Next refill: 2026-11-30 00:00 UTC` after the balance when the user has an allowance, and last a warning when
+with `Next refill: 2026-11-30 00:00 UTC` after the balance when the user has an allowance, and first a warning when
 a charged reply leaves the balance under the admin's `low_balance_warning`, saying how to get more."""
 
 from __future__ import annotations
@@ -43,7 +43,9 @@ def render(settlement: Settlement, *, lang: str, symbol: str, parts: Parts) -> s
     if parts.speed and elapsed:
         items.append(i18n.t(lang, "speed", rate=f"{usage.output_tokens / elapsed:.1f}"))
     if parts.low_balance and settlement.charged > 0 and settlement.balance < parts.low_balance:
-        items.append(_low_balance(settlement, lang))
+        # First: Open WebUI 0.12.4 clamps a status to one line (StatusItem.svelte, line-clamp-1), so the end of a
+        # long notice may not show on a narrow window; the warning is the one item that must.
+        items.insert(0, _low_balance(settlement, lang))
     return " | ".join(items)
 
 

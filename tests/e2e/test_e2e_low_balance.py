@@ -49,8 +49,8 @@ def test_the_reply_that_crosses_the_threshold_carries_the_warning(owui: OpenWebU
 
     above, crossing, below = reply(), reply(), reply()
     assert "Balance: $0.8800" in above and "⚠" not in above, above
-    assert "Balance: $0.7600" in crossing and crossing.endswith(" | " + WARNING), crossing
-    assert "Balance: $0.6400" in below and below.endswith(" | " + WARNING), below
+    assert "Balance: $0.7600" in crossing and crossing.startswith(WARNING + " | "), crossing
+    assert "Balance: $0.6400" in below and below.startswith(WARNING + " | "), below
 
     # The user silences it in their own valves (Settings → Functions): the next reply has no warning.
     path = f"/api/v1/functions/id/{FID}/valves/user"

@@ -55,8 +55,8 @@ def notices(flt: Filter, count: int, user: dict = USER, mine: object = None) -> 
 def test_the_warning_shows_under_the_crossing_reply_and_every_one_after(flt: Filter) -> None:
     above, crossing, below = notices(flt, 3)
     assert "Balance: $0.7000" in above and "⚠" not in above
-    assert "Balance: $0.4000" in crossing and crossing.endswith(" | " + REDEEM)
-    assert "Balance: $0.1000" in below and below.endswith(" | " + REDEEM)
+    assert "Balance: $0.4000" in crossing and crossing.startswith(REDEEM + " | ")
+    assert "Balance: $0.1000" in below and below.startswith(REDEEM + " | ")
 
 
 def test_the_users_own_valve_silences_it(flt: Filter) -> None:
@@ -78,7 +78,7 @@ def test_an_exempt_admin_is_never_warned(flt: Filter) -> None:
     (admins,) = notices(flt, 1, user=ADMIN)
     assert "Balance: $1.0000" in admins and "⚠" not in admins
     (users,) = notices(flt, 1)
-    assert users.endswith(" | " + REDEEM)
+    assert users.startswith(REDEEM + " | ")
 
 
 def test_with_an_allowance_the_warning_names_the_next_refill(flt: Filter) -> None:
@@ -89,7 +89,7 @@ def test_with_an_allowance_the_warning_names_the_next_refill(flt: Filter) -> Non
     above, crossing = notices(flt, 2)
     assert "⚠" not in above
     assert "| Balance: $0.4000 | Next refill: 2026-12-01 00:00 UTC |" in crossing
-    assert crossing.endswith(" | ⚠ Low balance — next refill 2026-12-01 00:00 UTC")
+    assert crossing.startswith("⚠ Low balance — next refill 2026-12-01 00:00 UTC | ")
 
 
 @pytest.mark.parametrize(
@@ -102,7 +102,7 @@ def test_with_an_allowance_the_warning_names_the_next_refill(flt: Filter) -> Non
 def test_the_warning_in_the_users_language(flt: Filter, lang: str, warning: str) -> None:
     above, crossing = notices(flt, 2, mine=Filter.UserValves(language=lang))
     assert "⚠" not in above
-    assert crossing.endswith(" | " + warning)
+    assert crossing.startswith(warning + " | ")
 
 
 def test_a_stopped_reply_that_crosses_the_threshold_warns_under_its_stopped_notice(
@@ -142,5 +142,4 @@ def test_a_stopped_reply_that_crosses_the_threshold_warns_under_its_stopped_noti
 
     run(stopped())
     (line,) = emitter.descriptions
-    assert line.startswith("Stopped: ") and "Balance: $0.4000" in line
-    assert line.endswith(" | " + REDEEM)
+    assert line.startswith("Stopped: " + REDEEM + " | ") and "Balance: $0.4000" in line

@@ -32,9 +32,10 @@ def line(settlement: Settlement, lang: str = "en", mine: object = None, **valves
     return notice.under_reply(settlement, lang, Filter.Valves(**{"low_balance_warning": 0.5, **valves}), mine)
 
 
-def test_a_charged_reply_leaving_the_balance_under_the_threshold_warns_last_on_the_same_line() -> None:
+def test_a_charged_reply_leaving_the_balance_under_the_threshold_warns_first_on_the_same_line() -> None:
+    """First: Open WebUI clamps a status to one line, so the end of a long notice may not show."""
     warning = "⚠ Low balance — redeem a code: /redeem CODE in Usage Monitor"
-    assert line(settled(499_999)) == "Tokens: 11+5 | Cost: $0.000960 | Balance: $0.5000 | " + warning
+    assert line(settled(499_999)) == warning + " | Tokens: 11+5 | Cost: $0.000960 | Balance: $0.5000"
 
 
 def test_the_threshold_itself_is_not_under_it() -> None:
@@ -51,7 +52,8 @@ def test_a_threshold_of_a_tenth_is_read_exactly() -> None:
 
 def test_the_warning_names_the_next_refill_when_the_user_has_an_allowance() -> None:
     text = line(settled(10_000, next_refill=REFILL))
-    assert text.endswith(" | Next refill: 2026-12-01 00:00 UTC | ⚠ Low balance — next refill 2026-12-01 00:00 UTC")
+    assert text.startswith("⚠ Low balance — next refill 2026-12-01 00:00 UTC | ")
+    assert text.endswith(" | Next refill: 2026-12-01 00:00 UTC")
 
 
 def test_a_negative_balance_warns_too() -> None:
@@ -74,7 +76,7 @@ def test_no_warning(why: str, settlement: Settlement, valves: dict, mine: object
 def test_the_users_other_settings_keep_it_on() -> None:
     mine = Filter.UserValves(show_balance=False, show_tokens=False)
     assert line(settled(0), mine=mine) == (
-        "Cost: $0.000960 | ⚠ Low balance — redeem a code: /redeem CODE in Usage Monitor"
+        "⚠ Low balance — redeem a code: /redeem CODE in Usage Monitor | Cost: $0.000960"
     )
 
 
@@ -99,6 +101,6 @@ def test_it_shows_when_the_admin_hides_the_balance() -> None:
     ],
 )
 def test_the_warning_in_chinese_and_spanish(lang: str, redeem: str, refill: str) -> None:
-    assert line(settled(0), lang).endswith(" | " + redeem)
-    assert line(settled(0, next_refill=REFILL), lang).endswith(" | " + refill)
+    assert line(settled(0), lang).startswith(redeem + " | ")
+    assert line(settled(0, next_refill=REFILL), lang).startswith(refill + " | ")
     assert i18n.t(lang, "low_balance_redeem") == redeem
