@@ -24,10 +24,12 @@ MESSAGES: dict[str, str] = {
     "low_balance_redeem": "⚠ Low balance — redeem a code: /redeem CODE in Usage Monitor",
     "insufficient_balance": (
         "Insufficient balance: this reply needs up to {needed} set aside to start, and your balance is {balance}."
-        " Unused, it is given back when the reply ends. Please ask an administrator to top up your account."
+        " Unused, it is given back when the reply ends. Please ask an administrator to top up your account, or"
+        " redeem a code: /redeem CODE in Usage Monitor."
     ),
     "empty_balance": (
-        "Insufficient balance: your balance is used up ({balance}). Please ask an administrator to top up your account."
+        "Insufficient balance: your balance is used up ({balance}). Please ask an administrator to top up your account,"
+        " or redeem a code: /redeem CODE in Usage Monitor."
     ),
     "user_blocked": "Your account is blocked from chatting. Please contact an administrator.",
     "reply_in_progress": "This reply is still being written. Please wait a moment, then try again.",

@@ -22,10 +22,12 @@ MESSAGES: dict[str, str] = {
     "low_balance_redeem": "⚠ Saldo bajo — canjee un código: /redeem CÓDIGO en Usage Monitor",
     "insufficient_balance": (
         "Saldo insuficiente: esta respuesta necesita reservar hasta {needed} para empezar y su saldo es {balance}."
-        " Lo no usado se devuelve al terminar la respuesta. Pida a un administrador que recargue su cuenta."
+        " Lo no usado se devuelve al terminar la respuesta. Pida a un administrador que recargue su cuenta, o canjee"
+        " un código: /redeem CÓDIGO en Usage Monitor."
     ),
     "empty_balance": (
-        "Saldo insuficiente: su saldo se ha agotado ({balance}). Pida a un administrador que recargue su cuenta."
+        "Saldo insuficiente: su saldo se ha agotado ({balance}). Pida a un administrador que recargue su cuenta,"
+        " o canjee un código: /redeem CÓDIGO en Usage Monitor."
     ),
     "user_blocked": "Su cuenta tiene bloqueado el chat. Póngase en contacto con un administrador.",
     "reply_in_progress": "Esta respuesta todavía se está escribiendo. Espere un momento e inténtelo de nuevo.",

@@ -22,9 +22,11 @@ MESSAGES: dict[str, str] = {
     "low_balance_redeem": "⚠ 余额偏低 — 兑换充值码：在 Usage Monitor 中发送 /redeem 兑换码",
     "insufficient_balance": (
         "余额不足：本次回复开始前需要预留最多 {needed}，当前余额为 {balance}。未用完的部分会在回复结束时退回。"
-        "请联系管理员充值。"
+        "请联系管理员充值，或在 Usage Monitor 中发送 /redeem 兑换码。"
     ),
-    "empty_balance": "余额不足：您的余额已用完（{balance}）。请联系管理员充值。",
+    "empty_balance": (
+        "余额不足：您的余额已用完（{balance}）。请联系管理员充值，或在 Usage Monitor 中发送 /redeem 兑换码。"
+    ),
     "user_blocked": "您的账户已被禁止使用对话，请联系管理员。",
     "reply_in_progress": "这条回复仍在生成中，请稍候再试。",
     "message_not_yours": "这条消息属于另一个对话，请新建对话。",
