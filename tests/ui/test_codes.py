@@ -232,6 +232,18 @@ def test_a_user_redeems_a_code_once_and_sees_the_stores_balance(store: Store) ->
     assert store.reconcile() == []
 
 
+def test_the_loser_of_a_race_is_told_the_code_was_used(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bob read the code before Alice claimed it (another worker): the claim itself must refuse him."""
+    code = mint(store)[0]
+    stale = store.code_by_digest(codes.digest(codes.letters_of(code) or ""))
+    assert stale is not None and stale["redeemed_by"] is None
+    assert "redeemed" in ask(store, ALICE, f"/redeem {code}")
+    monkeypatch.setattr(store, "code_by_digest", lambda digest: dict(stale))
+    assert ask(store, BOB, f"/redeem {code}") == f"The code OWM-••••-••••-{code[-4:]} has already been used."
+    assert (balance(store, ALICE), balance(store, BOB)) == (5_000_000, 0)
+    assert [row["redeemed_by"] for row in store.query("SELECT redeemed_by FROM codes")] == ["u1"]
+
+
 def test_a_revoked_or_expired_code_is_refused(store: Store) -> None:
     revoked, kept = mint(store, "count:2")
     assert ask(store, ADMIN, f"/codes revoke {revoked}") == "Revoked 1 of 1 codes."
