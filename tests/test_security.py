@@ -333,7 +333,8 @@ def test_every_command_is_classified_and_the_public_ones_are_pinned() -> None:
     assert handlers == commands.PUBLIC | commands.ADMIN and not commands.PUBLIC & commands.ADMIN
     assert set(parse.SYNONYMS) == handlers
     # Widening what everyone may run is a security decision: change this line only on purpose.
-    assert commands.PUBLIC == {"usage", "models", "days", "records", "balance", "help"}
+    # `redeem` (issue 20) credits only the asker, only with a code an admin minted, once per code.
+    assert commands.PUBLIC == {"usage", "models", "days", "records", "balance", "help", "redeem"}
     # A sub-command of a public command (`/balance set`) is always an admin's.
     for (_name, sub), text in FORMS.items():
         if sub:

@@ -62,7 +62,8 @@ class CodeRecords(Records):
     def code_list(self, search: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
         """A page of codes, newest first, with the redeemer's name and e-mail; `search` matches the note, the last
         group, or the redeemer's name or e-mail (any case). Returns (rows, total)."""
-        where, params = "", tuple[str, ...]()
+        where = ""
+        params: tuple[str, ...] = ()
         if search:
             like = "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             where = (

@@ -27,9 +27,8 @@ from ..text import quoted
 from ..words import i18n
 from ..words.vocabulary import SET_PREFIXES as _SET
 from ..words.vocabulary import SUBCOMMANDS, SYNONYMS
-from . import admin_views, cmd_codes, dashboard, views
+from . import admin_views, code_views, dashboard, views
 from .admin_views import person_label, said, shown_models
-from .parse import parse
 
 ADMIN_BUTTONS = frozenset({"test_models", "topup", "prices", "export"})  # the dashboard: own data for users
 TITLES = {  # the card's heading per button: the words of the button itself
@@ -276,18 +275,15 @@ async def _mint(p: Press) -> Outcome:
     confirmation; the codes are shown once, in the card and in a CSV file under the reply."""
     session = p.session
     typed = await _input(p, p.t("topup_title"), p.t("codes_button_prompt"), "5 count:10")
-    if not typed:
+    wanted = code_views.form(session, typed or "")
+    if wanted is None:
         return _cancelled(p)
-    command = parse(f"/codes mint {' '.join(typed.split())}")
-    if command.name != "codes" or command.sub != "mint" or not command.args:
-        return Outcome(p.t("codes_mint_usage"))
-    amount, count, note, expires_at = cmd_codes.mint_terms(session, command)
-    question = p.t("confirm_mint", count=count, amount=money(amount, session.symbol, exact=True))
-    if not await _confirm(p, p.t("topup_title"), question):
+    amount = money(wanted.amount, session.symbol, exact=True)
+    if not await _confirm(p, p.t("topup_title"), p.t("confirm_mint", count=wanted.count, amount=amount)):
         return _cancelled(p)
-    minted = await session.mint_codes(amount, count, note, expires_at)
-    name, saved = await cmd_codes.save_csv(session, minted)
-    lines = [cmd_codes.minted_head(session, minted), *(f"`{code}`" for code in minted.codes)]
+    minted = await session.mint_codes(wanted.amount, wanted.count, wanted.note, wanted.expires_at)
+    name, saved = await code_views.save_csv(session, minted)
+    lines = [code_views.minted_head(session, minted), *(f"`{code}`" for code in minted.codes)]
     lines.append(p.t("codes_shown_once", link=saved["filename"] if saved else name))
     return Outcome("\n".join(lines), files=[saved] if saved else [], lines=lines)
 

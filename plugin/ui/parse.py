@@ -129,21 +129,24 @@ def parse(text: str) -> Command:
             return Command("usage", args=tuple(phrase.split()), options=typed, raw=raw, question=question)
     if found is None:
         found = _match_prefix(_strip_filler(line), SYNONYMS)
+    scanned = found is None
     if found is None:
         found = _scan(line)
     if found is None and (code := _CODE_IN_TEXT.search(line)):
-        found = ("redeem", code.group())  # "here is my code OWM-…": nothing else to do with it
+        found = ("redeem", code.group())  # "my code is OWM-…": nothing else to do with it
     if found is None:
         return Command("help", args=tuple(_split(line)), raw=raw, understood=False)
     name, rest = found
-    if name == "codes" and codes.letters_of(rest) is not None:
-        name = "redeem"  # "兑换码 OWM-…", "code OWM-…": a code to redeem, not the admin's list
     sub = ""
     table = SUBCOMMANDS.get(name)
     if table:
         matched = _match_prefix(rest, table)
         if matched:
             sub, rest = matched
+    if name in ("codes", "redeem") and not sub:
+        redeeming = _redeeming(name, line if scanned else rest, raw, scanned=scanned)
+        if redeeming is not None:
+            return redeeming
     if name == "price" and not sub:
         name = "prices"  # "/price" alone is the list
     if name == "export" and not sub:
@@ -161,7 +164,26 @@ def parse(text: str) -> Command:
     return Command(name, sub, tuple(args), options, raw)
 
 
+def _redeeming(name: str, text: str, raw: str, *, scanned: bool) -> Command | None:
+    """A code word with a code: the code to redeem, whatever words and punctuation surround it ("/redeem CODE.",
+    "兑换码：CODE", "redeem code CODE please"). Inside a sentence without a code, "codes" is no command and
+    "redeem" asks how. None: the command as typed (the admin's list or search, `/redeem` and its words)."""
+    code = _CODE_IN_TEXT.search(text) or (_BARE_CODE.search(text) if name == "redeem" else None)
+    if code is not None:
+        return Command("redeem", args=(code.group(),), raw=raw)
+    if name == "codes" and codes.letters_of(text) is not None:
+        return Command("redeem", args=(text,), raw=raw)  # "/codes k7qxm2pd9hwc": a code, not a search
+    if scanned and name == "codes":
+        return Command("help", args=tuple(_split(text)), raw=raw, understood=False)
+    if scanned:
+        return Command("redeem", raw=raw)
+    return None
+
+
 _CODE_IN_TEXT = re.compile(r"\bOWM[-\s]?(?:[0-9A-Z]{4}[-\s]?){2}[0-9A-Z]{4}\b", re.IGNORECASE)
+_BARE_CODE = re.compile(  # twelve letters of the alphabet, grouped or not, not part of a longer dashed token
+    r"(?<![0-9A-Z])(?<![0-9A-Z]-)(?:[2-9A-HJ-NP-Z]{4}[-\s]?){2}[2-9A-HJ-NP-Z]{4}(?!-?[0-9A-Z])", re.IGNORECASE
+)
 _OPTION_IN_TEXT = re.compile(r"(?<!\S)([a-z_\u4e00-\u9fff]+)[:=](\"[^\"]+\"|'[^']+'|\S+)", re.IGNORECASE)
 
 

@@ -18,17 +18,18 @@ import sqlite_utils
 from backends import is_postgres, open_target, plain_rows
 
 from plugin.domain import codes, exchange, restore
-from plugin.errors import (
+from plugin.domain.codes import (
+    BalanceFull,
     CodeExpired,
     CodeRevoked,
     CodeUsed,
     CodeYoursAlready,
-    InvalidAmount,
     InvalidCodeCount,
     NotACode,
     TooManyCodeGuesses,
     UnknownCode,
 )
+from plugin.errors import InvalidAmount
 from plugin.money import MAX_MICRO
 from plugin.store import Store
 from plugin.store import sqlite_schema as migrations
@@ -166,7 +167,7 @@ def test_revoked_expired_and_unknown_codes_are_refused_and_move_no_money(store: 
 
 def test_a_redemption_that_would_pass_the_largest_balance_is_refused(store: Store) -> None:
     code = codes.mint(store, MAX_MICRO, 1, actor="admin").codes[0]
-    with pytest.raises(InvalidAmount):
+    with pytest.raises(BalanceFull):
         redeem(store, person("ann"), code, init=1)
     assert store.get_user("uann")["balance"] == 1
     assert store.query("SELECT redeemed_by FROM codes") == [{"redeemed_by": None}]
@@ -222,7 +223,7 @@ def test_many_users_racing_for_one_code_on_the_stores_threads_credit_it_once(sto
 WORKER = """
 import sys
 from plugin.domain import codes
-from plugin.errors import CodeUsed
+from plugin.domain.codes import CodeUsed
 from plugin.store import PgStore, Store, is_url
 path, worker, *wanted = sys.argv[1:]
 s = (PgStore if is_url(path) else Store)(path)
@@ -264,7 +265,7 @@ def test_processes_racing_for_the_same_codes_credit_each_exactly_once(db_target:
 GUESSER = """
 import sys
 from plugin.domain import codes
-from plugin.errors import TooManyCodeGuesses, UnknownCode
+from plugin.domain.codes import TooManyCodeGuesses, UnknownCode
 from plugin.store import PgStore, Store, is_url
 path, worker = sys.argv[1:]
 s = (PgStore if is_url(path) else Store)(path)

@@ -15,7 +15,7 @@ import pytest
 from backends import table_names
 from conftest import FakeClock
 
-from plugin.domain import accounts, billing, budgets, exchange, price_admin, pricing, restore
+from plugin.domain import accounts, billing, budgets, codes, exchange, price_admin, pricing, restore
 from plugin.domain.ranges import Range
 from plugin.domain.tokens import Usage
 from plugin.errors import InvalidImport
@@ -77,6 +77,14 @@ def populate(store: Store, clock: FakeClock) -> None:
         store.set_budget_allowance("group", "g-1", 'Team, "A"', "week", "add", 1_500_000, ADMIN)
         store.set_budget_allowance("user", "u-zh", "u-zh@example.com", "day", "reset", 3_000_000, ADMIN)
         budgets.refill(store, "u-zh", budgets.load(store).plan("u-zh").allowance)
+    # Redemption codes: one redeemed (a ledger row), one revoked, one open with an expiry and a note.
+    spent, revoked, _open = codes.mint(
+        store, 2_000_000, 3, actor=ADMIN, note='Spring, "A"', expires_at=1_900_000_000.0
+    ).codes
+    zh = store.get_user("u-zh")
+    person = {key: zh[key] for key in ("id", "name", "email", "role")}  # as they are: a redemption refreshes them
+    codes.redeem(store, person, spent, init_balance=0, now=clock())
+    codes.revoke(store, revoked, actor=ADMIN)
     assert store.reconcile() == []
 
 
@@ -180,12 +188,13 @@ def test_json_round_trip_restores_every_column(store: Store, clock: FakeClock, t
     assert {t: len(rows) for t, rows in document["tables"].items()} == {
         "users": 6,
         "prices": 2,
-        # top-ups; hold, release, charge per reply; the open hold; block; set; one allowance
-        "ledger": 6 + 3 * 3 + 1 + 1 + 1 + 1,
+        # top-ups; hold, release, charge per reply; the open hold; block; set; one allowance; one redemption
+        "ledger": 6 + 3 * 3 + 1 + 1 + 1 + 1 + 1,
         "requests": 4,
         "usage": 3,
         "budgets": 2,
         "allowance_periods": 1,
+        "codes": 3,
     }
     fresh = Store(tmp_path / "fresh" / "monitor.db", clock=FakeClock(1_900_000_000.0))
     try:

@@ -18,7 +18,7 @@ import sqlite_utils
 from conftest import FakeClock
 
 from plugin.__main__ import main
-from plugin.domain import billing, rollups
+from plugin.domain import billing, codes, rollups
 from plugin.domain.billing import Member
 from plugin.domain.pricing import Price
 from plugin.domain.tokens import Usage
@@ -117,6 +117,13 @@ def populate(path: Path) -> None:
             input_tokens=9,
         )
         billing.abandon(store, ANN.id, "c5", "m5", output_tokens=7, why="stopped")  # an estimate, status 'expired'
+        # Redemption codes: one redeemed (a ledger row), one revoked, one open with an expiry and a note.
+        spent, revoked, _open = codes.mint(
+            store, 2_000_000, 3, actor="admin", note='Spring, "A"', expires_at=START + 86_400 * 30
+        ).codes
+        codes.redeem(store, {"id": BOB.id, "name": BOB.name, "email": BOB.email, "role": BOB.role}, spent,
+                     init_balance=0, now=clock())  # fmt: skip
+        codes.revoke(store, revoked, actor="admin")
     finally:
         store.close()
 
@@ -215,8 +222,8 @@ def closed_port() -> int:
 def test_every_row_is_copied_exactly_and_verified(source: Path, pg_url: str) -> None:
     want, want_rollups = read(source)
     assert {table: len(rows) for table, rows in want.items()} == {
-        "users": 3, "prices": 2, "budgets": 2, "ledger": 18, "requests": 7, "usage": 6, "allowance_periods": 1,
-        "price_history": 1,
+        "users": 3, "prices": 2, "budgets": 2, "ledger": 19, "requests": 7, "usage": 6, "allowance_periods": 1,
+        "codes": 3, "price_history": 1,
     }  # fmt: skip
     assert any(row["created_at"] % 1 for row in want["usage"].values())
     requests = list(want["requests"].values())
@@ -419,7 +426,7 @@ def test_an_older_schema_is_refused_and_not_migrated(tmp_path: Path, pg_url: str
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.strip() == (
         f"migrate-to-postgres failed: {path} has an older schema (m004_budgets; this version needs"
-        " m005_pending_requests): open it once with this version (start Open WebUI with the current functions), or"
+        " m006_codes): open it once with this version (start Open WebUI with the current functions), or"
         " migrate a copy, then run this again"
     )
     assert digest(path) == before

@@ -56,6 +56,7 @@ MESSAGES: dict[str, str] = {
     "code_too_many_guesses": "Too many wrong codes: try again in {minutes} min.",
     "code_invalid_count": "{count}: mint between 1 and {most} codes at a time.",
     "code_bad_expiry": "{text} is not a day to come: write expires:YYYY-MM-DD.",
+    "code_balance_full": "The code {code} would take your balance past the largest amount kept; ask an administrator.",
     "code_redeemed": "Code {code} redeemed: {amount} added. Your balance is {balance}.",
     "redeem_usage": "Redeem a code with `/redeem OWM-XXXX-XXXX-XXXX`.",
     "codes_minted": "**{count} new codes worth {amount} each**",
@@ -419,7 +420,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "import": ("import", "restore"),
     "reconcile": ("reconcile", "reconciliation"),
     "budget": ("budget", "budgets", "allowance", "allowances"),
-    "codes": ("codes", "code", "vouchers", "voucher"),
+    "codes": ("codes", "vouchers"),
     "redeem": ("redeem", "claim", "use code"),
 }
 

@@ -56,6 +56,7 @@ MESSAGES: dict[str, str] = {
     "code_too_many_guesses": "Demasiados códigos erróneos: inténtelo de nuevo en {minutes} min.",
     "code_invalid_count": "{count}: cree entre 1 y {most} códigos cada vez.",
     "code_bad_expiry": "{text} no es un día futuro: escriba caduca:AAAA-MM-DD.",
+    "code_balance_full": "El código {code} llevaría su saldo más allá del máximo; consulte a un administrador.",
     "code_redeemed": "Código {code} canjeado: se añadieron {amount}. Su saldo es {balance}.",
     "redeem_usage": "Canjee un código con `/canjear OWM-XXXX-XXXX-XXXX`.",
     "codes_minted": "**{count} códigos nuevos de {amount} cada uno**",
@@ -432,7 +433,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "import": ("importar", "restaurar"),
     "reconcile": ("conciliar", "conciliación", "conciliacion"),
     "budget": ("presupuesto", "presupuestos", "asignación", "asignacion"),
-    "codes": ("códigos", "codigos", "código", "codigo", "cupones", "cupón", "cupon"),
+    "codes": ("códigos", "codigos", "cupones"),
     "redeem": ("canjear", "canjea", "canje", "usar código", "usar codigo"),
 }
 

@@ -98,11 +98,6 @@ def test_a_code_pasted_in_a_sentence_is_redeemed(text: str) -> None:
     assert command.name == "redeem" and codes.letters_of("".join(command.args)) == "ABCDEFGHJKLM", command
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parse: a sentence with the word code/兑换码/código before the code (`my code is OWM-…`, `code: OWM-…`)"
-    " becomes the admin's `/codes` list searching for the rest, not a redemption",
-)
 @pytest.mark.parametrize(
     "text",
     [f"my code is {TYPED}", f"code: {TYPED}", f"兑换码：{TYPED}", f"mi código es {TYPED}", f"here is my code: {TYPED}"],
@@ -131,11 +126,6 @@ def test_a_sentence_without_a_code_stays_not_understood(text: str) -> None:
     assert command.name == "help" and not command.understood, command
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parse: `_scan` finds the word code/código anywhere, so any sentence mentioning code becomes the admin's"
-    " `/codes` (a user is told it is for administrators; the assistant model never gets the question)",
-)
 @pytest.mark.parametrize(
     "text", ["can you review my code", "my code has a bug", "how do I write python code", "¿puedes revisar mi código?"]
 )
@@ -273,11 +263,6 @@ def test_revoking_by_note_spares_redeemed_codes(store: Store) -> None:
     assert ask(store, ADMIN, "/codes revoke note:autumn") == "No code and no note matches autumn."
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cmd_codes.redeem joins every word after the command into the code, so a code with words or punctuation"
-    " around it (`/redeem CODE.`, `redeem code CODE`, `/redeem `CODE``) is refused as not a code",
-)
 @pytest.mark.parametrize(
     "text",
     [
