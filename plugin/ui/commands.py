@@ -12,7 +12,7 @@ from dataclasses import replace
 from ..app.assistant import Assistant
 from ..app.session import Session
 from ..errors import AdminOnly, MonitorError
-from . import cmd_accounts, cmd_assistant, cmd_budgets, cmd_exchange, cmd_prices, cmd_reports
+from . import cmd_accounts, cmd_assistant, cmd_budgets, cmd_exchange, cmd_prices, cmd_reports, cmd_statement
 from .cmd_common import ADMIN, PUBLIC, Handler, help_text
 from .parse import Command, parse
 
@@ -37,6 +37,7 @@ HANDLERS: dict[str, Handler] = {
     "import": cmd_exchange.restore,
     "reconcile": cmd_accounts.reconcile,
     "budget": cmd_budgets.budget,
+    "statement": cmd_statement.statement,
 }
 
 

@@ -55,6 +55,8 @@ MESSAGES: dict[str, str] = {
         "| `/días [periodo]` | su gasto por día |\n"
         "| `/registros [periodo] [sort:time/cost/tokens/balance] [asc] [page:N]` | sus últimas respuestas |\n"
         "| `/saldo` | su saldo |\n"
+        "| `/extracto [AAAA-MM]` | su extracto mensual: saldo inicial, recargas, asignaciones, gasto por modelo, "
+        "saldo final, con un CSV (administradores: `/extracto USUARIO AAAA-MM`) |\n"
         "| `/ayuda` | esta lista |"
     ),
     "help_admin": (
@@ -349,6 +351,40 @@ MESSAGES: dict[str, str] = {
     "reconcile_found_one": "{count} de {total} saldos no coincide con el libro de movimientos; no se cambió nada.",
     "reconcile_holds_one": "{count} retención de un chat abierto, {amount}, ya está en el libro.",
     "test_done_one": "{ok} de {total} modelo respondió.",
+    # Statements (issue 20)
+    "statement_title": "**Extracto · {month}**",
+    "statement_title_user": "**Extracto · {month}** · {user}",
+    "statement_in_progress": "Este mes aún no ha terminado: el saldo final es el saldo hasta ahora.",
+    "statement_opening": "Saldo inicial el {day}: **{amount}**",
+    "statement_closing": "Saldo final: **{amount}**",
+    "statement_no_entries": "Ninguna recarga, canje, asignación ni otro cambio este mes.",
+    "statement_spend_title": "**Gasto en chats por modelo**",
+    "statement_no_spend": "Ningún gasto en chats este mes.",
+    "statement_col_entry": "Movimiento",
+    "statement_col_detail": "Detalle",
+    "statement_col_by": "Por",
+    "statement_col_requests": "Solicitudes",
+    "statement_col_amount": "Importe",
+    "statement_kind_initial": "Saldo inicial",
+    "statement_kind_topup": "Recarga",
+    "statement_kind_redemption": "Código canjeado",
+    "statement_kind_refill": "Asignación recargada",
+    "statement_kind_reset": "Asignación restablecida",
+    "statement_kind_set": "Saldo fijado",
+    "statement_kind_deduction": "Deducción",
+    "statement_kind_block": "Bloqueo",
+    "statement_kind_unblock": "Desbloqueo",
+    "statement_kind_other": "Otro cambio",
+    "statement_system": "sistema",
+    "statement_unknown_model": "(modelo sin registro)",
+    "statement_opening_row": "Saldo inicial",
+    "statement_closing_row": "Saldo final",
+    "statement_chat_row": "Gasto en chats",
+    "statement_zone": "Las horas están en {zone}.",
+    "statement_server_zone": "la zona horaria del servidor",
+    "statement_csv": "Las mismas líneas en CSV: {link}",
+    "statement_bad_month": "«{text}» no es un mes del que pueda hacer un extracto: escríbalo como AAAA-MM, por "
+    "ejemplo `/extracto 2026-11`.",
 }
 
 
@@ -377,6 +413,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "import": ("importar", "restaurar"),
     "reconcile": ("conciliar", "conciliación", "conciliacion"),
     "budget": ("presupuesto", "presupuestos", "asignación", "asignacion"),
+    "statement": ("extracto", "extractos", "estado de cuenta", "extracto mensual"),
 }
 
 # Filler people put around a command: "show me my usage for the last 7 days".
