@@ -110,7 +110,7 @@ def render(result: statements.Statement, session: Session, month: str, label: st
             ]
             for line in result.lines
         ]
-        parts.append("\n".join(markdown.table(header, "lllll", rows)))
+        parts.append("\n".join(markdown.table(header, "llllr", rows)))
     else:
         parts.append(session.t("statement_no_entries"))
     if result.spend:
