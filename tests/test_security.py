@@ -301,7 +301,12 @@ PUBLIC_ARGS: dict[tuple[str, str], str] = {
     ("records", ""): "user:bob-secret@example.com model:gpt-4o",
     ("balance", ""): "Bob",
     ("help", ""): "",
+    ("statement", ""): "bob-secret@example.com 2026-11",
 }
+# Public commands that hand the asker a file: their own (the statement's CSV), never with anyone else's data.
+OWN_FILES = {("statement", "")}
+# Public commands that tell a user naming someone else it is for admins, then answer with the user's own.
+SAYS_ADMIN_ONLY = {("statement", "")}
 NON_ADMINS = [
     pytest.param(ALICE, id="user"),
     pytest.param({**ALICE, "role": "pending"}, id="pending"),
@@ -333,7 +338,7 @@ def test_every_command_is_classified_and_the_public_ones_are_pinned() -> None:
     assert handlers == commands.PUBLIC | commands.ADMIN and not commands.PUBLIC & commands.ADMIN
     assert set(parse.SYNONYMS) == handlers
     # Widening what everyone may run is a security decision: change this line only on purpose.
-    assert commands.PUBLIC == {"usage", "models", "days", "records", "balance", "help"}
+    assert commands.PUBLIC == {"usage", "models", "days", "records", "balance", "help", "statement"}
     # A sub-command of a public command (`/balance set`) is always an admin's.
     for (_name, sub), text in FORMS.items():
         if sub:
@@ -385,10 +390,14 @@ def test_public_commands_write_nothing_and_show_only_the_askers_data(
     world.document = export_document()
     before = snapshot(store)
     text = world.say(user, typed(key, PUBLIC_ARGS), files=[{"id": "file-1"}])
-    assert not text.startswith(REFUSED)
+    assert text.startswith(REFUSED) == (key in SAYS_ADMIN_ONLY)
     assert BOB["name"] not in text and BOB["email"] not in text and BOB_COST not in text
     assert snapshot(store) == before
-    assert (world.saved, world.read) == ([], [])
+    assert world.read == []
+    assert len(world.saved) == (1 if key in OWN_FILES else 0)
+    for owner, _name, data, _kind in world.saved:
+        assert owner == ALICE["id"]
+        assert BOB["name"] not in data.decode() and BOB["email"] not in data.decode() and BOB_COST not in data.decode()
 
 
 # What an admin answers in each button's dialogs to make it act; a user's press must never get to ask.
