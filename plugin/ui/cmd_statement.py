@@ -13,7 +13,7 @@ from datetime import datetime, tzinfo
 from ..app.session import Session
 from ..domain import ranges, statements
 from ..domain.exchange import decimal_text
-from ..errors import AdminOnly
+from ..errors import AdminOnly, InvalidRange
 from ..money import money
 from . import markdown
 from .admin_views import person_label
@@ -27,10 +27,14 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def read_month(text: str, now: float, tz: tzinfo | None) -> tuple[int, int] | None:
-    """(year, month) as typed, this month when nothing is; None when the text is no month a statement covers."""
+    """(year, month) as typed (2026-11, or a month's name: "last month", "上个月", "el mes pasado"), this month when
+    nothing is; None when the text is no month a statement covers."""
     if not text.strip():
         day = ranges.today(now, tz)
         return day.year, day.month
+    named = _named(text, now, tz)
+    if named is not None:
+        return named
     match = _MONTH.match(text.strip())
     if match is None:
         return None
@@ -40,11 +44,29 @@ def read_month(text: str, now: float, tz: tzinfo | None) -> tuple[int, int] | No
     return year, month
 
 
+def _named(text: str, now: float, tz: tzinfo | None) -> tuple[int, int] | None:
+    """The month a range's name means ("month", "last month", in every language), else None."""
+    try:
+        rng = ranges.parse(text, now=now, tz=tz)
+    except InvalidRange:
+        return None
+    if rng.key not in ("month", "last_month") or rng.first is None:
+        return None
+    return rng.first.year, rng.first.month
+
+
 def split_args(command: Command) -> tuple[str, str]:
-    """(who, month text): the month is the last word when it holds a digit; the words before it (or `user:NAME`)
-    name a person."""
+    """(who, month text): the month is the last word when it holds a digit, or the longest last words that name a
+    month ("bob last month"); the words before it (or `user:NAME`) name a person."""
     words = list(command.args)
-    month = words.pop() if words and any(ch.isdigit() for ch in words[-1]) else ""
+    month = ""
+    if words and any(ch.isdigit() for ch in words[-1]):
+        month = words.pop()
+    else:
+        for start in range(len(words)):
+            if _named(" ".join(words[start:]), 0.0, None) is not None:
+                words, month = words[:start], " ".join(words[start:])
+                break
     who = command.options.get("user") or " ".join(words)
     return who.strip(), month
 

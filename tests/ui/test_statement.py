@@ -141,6 +141,21 @@ def test_a_month_as_typed(text: str, month: tuple[int, int]) -> None:
     assert cmd_statement.read_month(text, NOW, None) == month
 
 
+MONTH_NAMES = [
+    ("month", (2026, 11)),
+    ("this month", (2026, 11)),
+    ("last month", (2026, 10)),
+    ("上个月", (2026, 10)),
+    ("el mes pasado", (2026, 10)),
+    ("本月", (2026, 11)),
+]
+
+
+@pytest.mark.parametrize(("text", "month"), MONTH_NAMES)
+def test_a_month_by_its_name(text: str, month: tuple[int, int]) -> None:
+    assert cmd_statement.read_month(text, NOW, UTC) == month
+
+
 @pytest.mark.parametrize("text", ["2026-13", "2026-0", "13-2026", "2026-11-05", "1969-12", "nov", "2026-1x"])
 def test_what_is_no_month(text: str) -> None:
     assert cmd_statement.read_month(text, NOW, None) is None
@@ -157,6 +172,12 @@ def test_the_person_and_the_month_apart() -> None:
     assert cmd_statement.split_args(parse("/statement bob")) == ("bob", "")
     assert cmd_statement.split_args(parse("/statement user:bob 2026-11")) == ("bob", "2026-11")
     assert cmd_statement.split_args(parse("/statement 2026-13")) == ("", "2026-13")
+    assert cmd_statement.split_args(parse("/statement last month")) == ("", "last month")
+    assert cmd_statement.split_args(parse("/statement bob@example.com el mes pasado")) == (
+        "bob@example.com",
+        "el mes pasado",
+    )
+    assert cmd_statement.split_args(parse("/对账单 上个月")) == ("", "上个月")
 
 
 # -- the answer ---------------------------------------------------------------------------------------------
@@ -238,6 +259,12 @@ def test_the_month_is_the_readers(store: Store, clock: Clock) -> None:
     december = ask(store, ALICE, "/statement 2026-12", tz=shanghai)
     assert "late" in december and "2026-12-01 04:00" in december and "Asia/Shanghai" in december
     assert "late" in ask(store, ALICE, "/statement 2026-11", tz=UTC)
+
+
+def test_last_month_by_name_is_octobers(store: Store) -> None:
+    text = ask(store, ALICE, "/statement last month")
+    assert text.startswith("**Statement · 2026-10**") and "october" in text
+    assert "Closing balance: **$2.0000**" in text
 
 
 def test_a_month_with_nothing_and_one_before_everything(store: Store) -> None:
