@@ -41,7 +41,7 @@ import pytest
 
 from plugin import openwebui
 from plugin.app import session as session_module
-from plugin.domain import exchange, pricing
+from plugin.domain import codes, exchange, pricing
 from plugin.errors import AdminOnly
 from plugin.functions import action as action_module
 from plugin.functions import admin_action as admin_action_module
@@ -100,6 +100,7 @@ def seed(store: Store) -> None:
         store.set_price("llama3:8b", input_price=1_000_000, output_price=2_000_000, name="Llama", actor="a1")
         store.set_budget_allowance("group", "g-staff", "Staff", "day", "reset", 1_000_000, "a1")
         store.conn.execute("UPDATE users SET balance = balance + 1 WHERE id = ?", (CAROL["id"],))
+    codes.mint(store, 1_000_000, 1, actor="a1", note="seed")  # so `/codes revoke note:seed` has work
 
 
 @pytest.fixture
@@ -283,6 +284,9 @@ ADMIN_ARGS: dict[tuple[str, str], str] = {
     ("budget", "group"): "Staff weekly add 2",
     ("budget", "user"): "alice@example.com daily reset 3",
     ("budget", "clear"): "group Staff",
+    ("codes", ""): "",
+    ("codes", "mint"): "5 count:2 note:sec",
+    ("codes", "revoke"): "note:seed",
 }
 WRITES = {key for key in ADMIN_ARGS if key[0] in ("balance", "block", "unblock", "price", "import")} - {
     ("price", "history")
@@ -291,8 +295,10 @@ WRITES = {key for key in ADMIN_ARGS if key[0] in ("balance", "block", "unblock",
     ("budget", "group"),
     ("budget", "user"),
     ("budget", "clear"),
+    ("codes", "mint"),
+    ("codes", "revoke"),
 }
-EXPORTS = {("export", "csv"), ("export", "json")}
+EXPORTS = {("export", "csv"), ("export", "json"), ("codes", "mint")}
 # Public commands try to reach someone else's data; they must still write nothing and show nothing of Bob's.
 PUBLIC_ARGS: dict[tuple[str, str], str] = {
     ("usage", ""): "all user:bob-secret@example.com",
@@ -301,7 +307,15 @@ PUBLIC_ARGS: dict[tuple[str, str], str] = {
     ("records", ""): "user:bob-secret@example.com model:gpt-4o",
     ("balance", ""): "Bob",
     ("help", ""): "",
+    ("statement", ""): "bob-secret@example.com 2026-11",
+    ("redeem", ""): "OWM-2222-3333-4444 user:bob-secret@example.com",
 }
+# Public commands that write, and the one table they may write to: only rows of the asker's own.
+OWN_WRITES = {("redeem", ""): "code_failures"}  # a wrong code is counted against its typist (the guessing limit)
+# Public commands that hand the asker a file: their own (the statement's CSV), never with anyone else's data.
+OWN_FILES = {("statement", "")}
+# Public commands that tell a user naming someone else it is for admins, then answer with the user's own.
+SAYS_ADMIN_ONLY = {("statement", "")}
 NON_ADMINS = [
     pytest.param(ALICE, id="user"),
     pytest.param({**ALICE, "role": "pending"}, id="pending"),
@@ -334,7 +348,7 @@ def test_every_command_is_classified_and_the_public_ones_are_pinned() -> None:
     assert set(parse.SYNONYMS) == handlers
     # Widening what everyone may run is a security decision: change this line only on purpose.
     # `redeem` (issue 20) credits only the asker, only with a code an admin minted, once per code.
-    assert commands.PUBLIC == {"usage", "models", "days", "records", "balance", "help", "redeem"}
+    assert commands.PUBLIC == {"usage", "models", "days", "records", "balance", "help", "redeem", "statement"}
     # A sub-command of a public command (`/balance set`) is always an admin's.
     for (_name, sub), text in FORMS.items():
         if sub:
@@ -386,10 +400,19 @@ def test_public_commands_write_nothing_and_show_only_the_askers_data(
     world.document = export_document()
     before = snapshot(store)
     text = world.say(user, typed(key, PUBLIC_ARGS), files=[{"id": "file-1"}])
-    assert not text.startswith(REFUSED)
+    assert text.startswith(REFUSED) == (key in SAYS_ADMIN_ONLY)
     assert BOB["name"] not in text and BOB["email"] not in text and BOB_COST not in text
-    assert snapshot(store) == before
-    assert (world.saved, world.read) == ([], [])
+    after = snapshot(store)
+    if key in OWN_WRITES:
+        table = OWN_WRITES[key]
+        added = [row for row in after[1].pop(table) if row not in before[1].pop(table)]
+        assert added and {row["user_id"] for row in added} == {ALICE["id"]}
+    assert after == before
+    assert world.read == []
+    assert len(world.saved) == (1 if key in OWN_FILES else 0)
+    for owner, _name, data, _kind in world.saved:
+        assert owner == ALICE["id"]
+        assert BOB["name"] not in data.decode() and BOB["email"] not in data.decode() and BOB_COST not in data.decode()
 
 
 # What an admin answers in each button's dialogs to make it act; a user's press must never get to ask.

@@ -192,7 +192,11 @@ def redeem(store: Store, person: dict[str, str], text: str, *, init_balance: int
     refusal: Exception | None = None
     result: Redeemed | None = None
     with store.immediate():
-        created = store.ensure_user(user_id, person["name"], person["email"], person["role"])
+        # Only a first contact writes the user's row (with its initial balance); a known profile is the Filter's to
+        # refresh, so a redemption writes nothing of the user's but the credit.
+        created = store.get_user(user_id) is None and store.ensure_user(
+            user_id, person["name"], person["email"], person["role"]
+        )
         if created and init_balance:
             store.append_ledger(user_id, "topup", init_balance, actor="system", reason="initial balance")
         guesses = store.code_failures(user_id, now - GUESS_WINDOW_S)

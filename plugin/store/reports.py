@@ -112,6 +112,20 @@ _PAGE_USAGE = (
     " (SELECT MAX(u.created_at) FROM usage u WHERE u.user_id = p.id) AS at FROM p"
 )
 
+# A statement's ledger: the sum before the month as one row, then the month's rows (ledger_user narrows to the user).
+_LEDGER_MONTH = (
+    "SELECT 0 AS part, 0 AS id, 'opening' AS kind, COALESCE(SUM(amount), 0) AS amount, '' AS actor, '' AS reason,"
+    " '' AS reference, :lo AS created_at FROM ledger WHERE user_id = :user_id AND created_at < :lo"
+    " UNION ALL SELECT 1 AS part, id, kind, amount, actor, reason, reference, created_at FROM ledger"
+    " WHERE user_id = :user_id AND created_at >= :lo AND created_at < :hi"
+    " ORDER BY part, created_at, id"
+)
+# Chat ledger rows name their request; its model is in requests. {values} is only placeholders.
+_REQUEST_MODELS = (
+    "WITH k(chat_id, message_id) AS (VALUES {values}) SELECT r.chat_id, r.message_id, r.model_id FROM k"
+    " JOIN requests r ON r.chat_id = k.chat_id AND r.message_id = k.message_id WHERE r.user_id = ?"
+)
+
 
 class ReportRecords(ReadRecords):
     """The statements behind `domain/reports.py` and `domain/rollups.py`, over one store's engine.
@@ -236,6 +250,33 @@ class ReportRecords(ReadRecords):
             return []
         values = ", ".join("(?)" for _ in ids)  # only the number of people on the page shapes the text
         return self.engine.query(_PAGE_USAGE.format(values=values), ids)
+
+    # -- statements -----------------------------------------------------------------------------------------
+
+    def ledger_month(self, user_id: str, lo: float, hi: float) -> list[dict[str, Any]]:
+        """One user's ledger as a statement reads it, in one statement (so one snapshot on both backends): first a
+        row of kind 'opening' whose amount is the sum of every row before `lo`, then each row in [lo, hi) in
+        order of time, then id."""
+        return self.engine.query(_LEDGER_MONTH, {"user_id": user_id, "lo": lo, "hi": hi})
+
+    def ledger_sum_before(self, user_id: str, moment: float) -> int:
+        """The sum of one user's ledger rows before `moment`: their balance at that moment."""
+        row = self.engine.one(
+            "SELECT COALESCE(SUM(amount), 0) AS total FROM ledger WHERE user_id = ? AND created_at < ?",
+            (user_id, moment),
+        )
+        return int(row["total"]) if row else 0
+
+    def request_models(self, user_id: str, keys: list[tuple[str, str]]) -> list[dict[str, Any]]:
+        """chat_id, message_id and model_id of the user's requests among `keys` ((chat_id, message_id) pairs that
+        may not exist), each found by the requests' primary key."""
+        rows: list[dict[str, Any]] = []
+        for n in range(0, len(keys), _CHUNK):
+            chunk = keys[n : n + _CHUNK]
+            values = ", ".join("(?, ?)" for _ in chunk)  # only the number of keys shapes the text
+            params = [value for key in chunk for value in key]
+            rows += self.engine.query(_REQUEST_MODELS.format(values=values), [*params, user_id])
+        return rows
 
 
 def reads(store: Any) -> ReportRecords:

@@ -57,10 +57,8 @@ async def revoke(session: Session, command: Command) -> str:
         return session.t("codes_revoke_none", target=shown(target))
     if not result.revoked:
         return session.t("codes_revoke_nothing_open")
-    return i18n.tn(
-        session.lang,
+    return session.t(
         "codes_revoked",
-        result.revoked,
         count=code_views.number_of(result.revoked, session),
         found=code_views.number_of(result.found, session),
     )

@@ -12,7 +12,16 @@ from dataclasses import replace
 from ..app.assistant import Assistant
 from ..app.session import Session
 from ..errors import AdminOnly, MonitorError
-from . import cmd_accounts, cmd_assistant, cmd_budgets, cmd_codes, cmd_exchange, cmd_prices, cmd_reports
+from . import (
+    cmd_accounts,
+    cmd_assistant,
+    cmd_budgets,
+    cmd_codes,
+    cmd_exchange,
+    cmd_prices,
+    cmd_reports,
+    cmd_statement,
+)
 from .cmd_common import ADMIN, PUBLIC, Handler, help_text
 from .parse import Command, parse
 
@@ -39,6 +48,7 @@ HANDLERS: dict[str, Handler] = {
     "budget": cmd_budgets.budget,
     "codes": cmd_codes.codes_command,
     "redeem": cmd_codes.redeem,
+    "statement": cmd_statement.statement,
 }
 
 

@@ -82,7 +82,7 @@ def populate(store: Store, clock: FakeClock) -> None:
         store, 2_000_000, 3, actor=ADMIN, note='Spring, "A"', expires_at=1_900_000_000.0
     ).codes
     zh = store.get_user("u-zh")
-    person = {key: zh[key] for key in ("id", "name", "email", "role")}  # as they are: a redemption refreshes them
+    person = {key: zh[key] for key in ("id", "name", "email", "role")}
     codes.redeem(store, person, spent, init_balance=0, now=clock())
     codes.revoke(store, revoked, actor=ADMIN)
     assert store.reconcile() == []

@@ -238,7 +238,8 @@ def test_every_row_is_copied_exactly_and_verified(source: Path, pg_url: str) -> 
     assert lines[0] == f"source: {source}"
     assert lines[1] == f"target: {pg_url}"
     assert lines[2] == (
-        "copied: users 3, prices 2, budgets 2, ledger 18, requests 7, usage 6, allowance_periods 1, price_history 1"
+        "copied: users 3, prices 2, budgets 2, ledger 19, requests 7, usage 6, allowance_periods 1, codes 3,"
+        " price_history 1"
     )
     balances = sum(row["balance"] for row in want["users"].values())
     assert lines[3] == f"users: 3, total balance {balances // 1_000_000}.{balances % 1_000_000:06d}"

@@ -69,7 +69,6 @@ MESSAGES: dict[str, str] = {
     "codes_revoke_none": "No code and no note matches {target}.",
     "codes_revoke_nothing_open": "Nothing to revoke: those codes were already redeemed or revoked.",
     "codes_revoked": "Revoked {count} of {found} codes.",
-    "codes_revoked_one": "Revoked {count} of {found} codes.",
     "codes_title": "Redemption codes · {total}",
     "codes_title_search": "Redemption codes matching {search} · {total}",
     "codes_none": "No codes. Mint some with `/codes mint 5 count:10`.",
@@ -102,6 +101,8 @@ MESSAGES: dict[str, str] = {
         "| `/records [range] [sort:time/cost/tokens/balance] [asc] [page:N]` | your latest replies |\n"
         "| `/balance` | your balance |\n"
         "| `/redeem CODE` | add a redemption code's credit to your balance |\n"
+        "| `/statement [YYYY-MM]` | your monthly statement: opening balance, top-ups, refills, spend per model, "
+        "closing balance, with a CSV (admins: `/statement USER YYYY-MM`) |\n"
         "| `/help` | this list |"
     ),
     "help_admin": (
@@ -392,6 +393,40 @@ MESSAGES: dict[str, str] = {
     "reconcile_found_one": "{count} of {total} balances differs from the ledger; nothing was changed.",
     "reconcile_holds_one": "{count} pre-charge hold of an open chat, {amount}, is in the ledger already.",
     "test_done_one": "{ok} of {total} model answered.",
+    # Statements (issue 20)
+    "statement_title": "**Statement · {month}**",
+    "statement_title_user": "**Statement · {month}** · {user}",
+    "statement_in_progress": "This month is not over yet: the closing balance is the balance so far.",
+    "statement_opening": "Opening balance on {day}: **{amount}**",
+    "statement_closing": "Closing balance: **{amount}**",
+    "statement_no_entries": "No top-ups, redemptions, refills or other changes this month.",
+    "statement_spend_title": "**Chat spend by model**",
+    "statement_no_spend": "No chat spend this month.",
+    "statement_col_entry": "Entry",
+    "statement_col_detail": "Detail",
+    "statement_col_by": "By",
+    "statement_col_requests": "Requests",
+    "statement_col_amount": "Amount",
+    "statement_kind_initial": "Initial balance",
+    "statement_kind_topup": "Top-up",
+    "statement_kind_redemption": "Code redeemed",
+    "statement_kind_refill": "Allowance refill",
+    "statement_kind_reset": "Allowance reset",
+    "statement_kind_set": "Balance set",
+    "statement_kind_deduction": "Deduction",
+    "statement_kind_block": "Blocked",
+    "statement_kind_unblock": "Unblocked",
+    "statement_kind_other": "Other change",
+    "statement_system": "system",
+    "statement_unknown_model": "(model not on record)",
+    "statement_opening_row": "Opening balance",
+    "statement_closing_row": "Closing balance",
+    "statement_chat_row": "Chat spend",
+    "statement_zone": "Times are in {zone}.",
+    "statement_server_zone": "the server's time zone",
+    "statement_csv": "The same lines as CSV: {link}",
+    "statement_bad_month": "“{text}” is not a month I can make a statement for: write it as YYYY-MM, for example "
+    "`/statement 2026-11`.",
 }
 
 
@@ -422,6 +457,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "budget": ("budget", "budgets", "allowance", "allowances"),
     "codes": ("codes", "vouchers"),
     "redeem": ("redeem", "claim", "use code"),
+    "statement": ("statement", "statements", "monthly statement", "account statement"),
 }
 
 # Filler people put around a command: "show me my usage for the last 7 days".

@@ -73,7 +73,6 @@ MESSAGES: dict[str, str] = {
     "codes_revoke_none": "Ningún código ni nota coincide con {target}.",
     "codes_revoke_nothing_open": "Nada que revocar: esos códigos ya se canjearon o revocaron.",
     "codes_revoked": "Revocados {count} de {found} códigos.",
-    "codes_revoked_one": "Revocado {count} de {found} códigos.",
     "codes_title": "Códigos de canje · {total}",
     "codes_title_search": "Códigos de canje que coinciden con {search} · {total}",
     "codes_none": "No hay códigos. Cree algunos con `/códigos crear 5 cantidad:10`.",
@@ -107,6 +106,8 @@ MESSAGES: dict[str, str] = {
         "| `/registros [periodo] [sort:time/cost/tokens/balance] [asc] [page:N]` | sus últimas respuestas |\n"
         "| `/saldo` | su saldo |\n"
         "| `/canjear CÓDIGO` | suma a su saldo el crédito de un código |\n"
+        "| `/extracto [AAAA-MM]` | su extracto mensual: saldo inicial, recargas, asignaciones, gasto por modelo, "
+        "saldo final, con un CSV (administradores: `/extracto USUARIO AAAA-MM`) |\n"
         "| `/ayuda` | esta lista |"
     ),
     "help_admin": (
@@ -405,6 +406,40 @@ MESSAGES: dict[str, str] = {
     "reconcile_found_one": "{count} de {total} saldos no coincide con el libro de movimientos; no se cambió nada.",
     "reconcile_holds_one": "{count} retención de un chat abierto, {amount}, ya está en el libro.",
     "test_done_one": "{ok} de {total} modelo respondió.",
+    # Statements (issue 20)
+    "statement_title": "**Extracto · {month}**",
+    "statement_title_user": "**Extracto · {month}** · {user}",
+    "statement_in_progress": "Este mes aún no ha terminado: el saldo final es el saldo hasta ahora.",
+    "statement_opening": "Saldo inicial el {day}: **{amount}**",
+    "statement_closing": "Saldo final: **{amount}**",
+    "statement_no_entries": "Ninguna recarga, canje, asignación ni otro cambio este mes.",
+    "statement_spend_title": "**Gasto en chats por modelo**",
+    "statement_no_spend": "Ningún gasto en chats este mes.",
+    "statement_col_entry": "Movimiento",
+    "statement_col_detail": "Detalle",
+    "statement_col_by": "Por",
+    "statement_col_requests": "Solicitudes",
+    "statement_col_amount": "Importe",
+    "statement_kind_initial": "Saldo inicial",
+    "statement_kind_topup": "Recarga",
+    "statement_kind_redemption": "Código canjeado",
+    "statement_kind_refill": "Asignación recargada",
+    "statement_kind_reset": "Asignación restablecida",
+    "statement_kind_set": "Saldo fijado",
+    "statement_kind_deduction": "Deducción",
+    "statement_kind_block": "Bloqueo",
+    "statement_kind_unblock": "Desbloqueo",
+    "statement_kind_other": "Otro cambio",
+    "statement_system": "sistema",
+    "statement_unknown_model": "(modelo sin registro)",
+    "statement_opening_row": "Saldo inicial",
+    "statement_closing_row": "Saldo final",
+    "statement_chat_row": "Gasto en chats",
+    "statement_zone": "Las horas están en {zone}.",
+    "statement_server_zone": "la zona horaria del servidor",
+    "statement_csv": "Las mismas líneas en CSV: {link}",
+    "statement_bad_month": "«{text}» no es un mes del que pueda hacer un extracto: escríbalo como AAAA-MM, por "
+    "ejemplo `/extracto 2026-11`.",
 }
 
 
@@ -435,6 +470,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "budget": ("presupuesto", "presupuestos", "asignación", "asignacion"),
     "codes": ("códigos", "codigos", "cupones"),
     "redeem": ("canjear", "canjea", "canje", "usar código", "usar codigo"),
+    "statement": ("extracto", "extractos", "estado de cuenta", "extracto mensual"),
 }
 
 # Filler people put around a command: "show me my usage for the last 7 days".

@@ -68,7 +68,6 @@ MESSAGES: dict[str, str] = {
     "codes_revoke_none": "没有与 {target} 匹配的兑换码或备注。",
     "codes_revoke_nothing_open": "没有可作废的：这些兑换码已被兑换或已作废。",
     "codes_revoked": "已作废 {count} 个（共 {found} 个）。",
-    "codes_revoked_one": "已作废 {count} 个（共 {found} 个）。",
     "codes_title": "兑换码 · {total}",
     "codes_title_search": "匹配 {search} 的兑换码 · {total}",
     "codes_none": "还没有兑换码。生成：`/兑换码 生成 5 数量:10`。",
@@ -99,6 +98,8 @@ MESSAGES: dict[str, str] = {
         "| `/记录 [范围] [sort:time/cost/tokens/balance] [asc] [page:N]` | 最近的回复记录 |\n"
         "| `/余额` | 当前余额 |\n"
         "| `/兑换 兑换码` | 把兑换码的金额加到余额 |\n"
+        "| `/对账单 [YYYY-MM]` | 月度对账单：期初余额、充值、额度补充、各模型花费、期末余额，附 CSV"
+        "（管理员：`/对账单 用户 YYYY-MM`） |\n"
         "| `/帮助` | 本列表 |"
     ),
     "help_admin": (
@@ -367,6 +368,39 @@ MESSAGES: dict[str, str] = {
     "reconcile_found_one": "{total} 个余额中有 {count} 个与账本不一致；未做任何更改。",
     "reconcile_holds_one": "进行中的对话有 {count} 笔预扣，共 {amount}，已记入账本。",
     "test_done_one": "{total} 个模型中 {ok} 个有回答。",
+    # Statements (issue 20)
+    "statement_title": "**对账单 · {month}**",
+    "statement_title_user": "**对账单 · {month}** · {user}",
+    "statement_in_progress": "本月尚未结束：期末余额为目前的余额。",
+    "statement_opening": "{day} 期初余额：**{amount}**",
+    "statement_closing": "期末余额：**{amount}**",
+    "statement_no_entries": "本月没有充值、兑换、额度补充或其他变动。",
+    "statement_spend_title": "**各模型对话花费**",
+    "statement_no_spend": "本月没有对话花费。",
+    "statement_col_entry": "项目",
+    "statement_col_detail": "说明",
+    "statement_col_by": "操作人",
+    "statement_col_requests": "请求数",
+    "statement_col_amount": "金额",
+    "statement_kind_initial": "初始余额",
+    "statement_kind_topup": "充值",
+    "statement_kind_redemption": "兑换码",
+    "statement_kind_refill": "额度补充",
+    "statement_kind_reset": "额度重置",
+    "statement_kind_set": "余额设定",
+    "statement_kind_deduction": "扣除",
+    "statement_kind_block": "封禁",
+    "statement_kind_unblock": "解封",
+    "statement_kind_other": "其他变动",
+    "statement_system": "系统",
+    "statement_unknown_model": "（无记录的模型）",
+    "statement_opening_row": "期初余额",
+    "statement_closing_row": "期末余额",
+    "statement_chat_row": "对话花费",
+    "statement_zone": "时间按 {zone} 显示。",
+    "statement_server_zone": "服务器时区",
+    "statement_csv": "同样内容的 CSV：{link}",
+    "statement_bad_month": "“{text}”不是可以出具对账单的月份：请写成 YYYY-MM，例如 `/对账单 2026-11`。",
 }
 
 
@@ -397,6 +431,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "budget": ("预算", "配额"),
     "codes": ("兑换码", "卡密", "兑换码列表"),
     "redeem": ("兑换", "使用兑换码", "兑换卡密"),
+    "statement": ("对账单", "月账单", "月度账单", "月结单"),
 }
 
 # Filler people put around a command: "show me my usage for the last 7 days".
