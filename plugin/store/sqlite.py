@@ -30,7 +30,7 @@ import sqlite_utils
 
 from . import sqlite_schema as migrations
 from .engine import BUSY_TIMEOUT_MS, DESCRIBED, CursorReads, RestoreError
-from .sqlite_commit import GroupCommit, is_busy
+from .sqlite_commit import WAL_LIMIT_BYTES, GroupCommit, is_busy
 
 T = TypeVar("T")
 
@@ -194,6 +194,7 @@ class SqliteEngine(GroupCommit, _Reads):
                     raise
                 time.sleep(0.002)
         conn.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+        conn.execute(f"PRAGMA journal_size_limit={WAL_LIMIT_BYTES}")
         conn.execute("PRAGMA foreign_keys=ON")
         # NORMAL in WAL mode survives a crash of the process; only a power loss can drop the last commits.
         conn.execute("PRAGMA synchronous=NORMAL")
