@@ -17,6 +17,7 @@ from sessions import NOW, Dialog
 from plugin.domain import codes
 from plugin.store import Store
 from plugin.ui import buttons
+from plugin.ui.commands import for_the_assistant
 from plugin.ui.parse import parse
 
 ADMIN = {"id": "a1", "name": "Ada Admin", "email": "ada@example.com", "role": "admin"}
@@ -132,6 +133,26 @@ def test_a_sentence_without_a_code_stays_not_understood(text: str) -> None:
 def test_a_sentence_that_merely_mentions_code_stays_not_understood(text: str) -> None:
     command = parse(text)
     assert command.name == "help" and not command.understood, command
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="review20: parse reads only the first line and needs OWM (or a redeem word) to see a code, so these go to"
+    " the assistant model (another provider) with a code in full or all but one letter",
+)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "here is my code:\nOWM-K7QX-M2PD-9HWC",  # a code on the second line
+        "I got this from the admin\n\nOWM K7QX M2PD 9HWC",
+        "my code is K7QX-M2PD-9HWC",  # no prefix after a code word (letters_of takes it)
+        "K7QX-M2PD-9HWC",
+        "OWM-K7QX-M2PD-9HW",  # one letter short: nearly a code
+        "OWM–K7QX–M2PD–9HWC",  # en dashes, as a word processor pastes them (letters_of takes them)
+    ],
+)
+def test_a_message_holding_a_code_never_goes_to_the_assistant(text: str) -> None:
+    assert not for_the_assistant(parse(text)), parse(text)
 
 
 # -- minting --------------------------------------------------------------------------------------------------
@@ -261,6 +282,19 @@ def test_revoking_by_note_spares_redeemed_codes(store: Store) -> None:
         assert "revoked" in ask(store, BOB, f"/redeem {code}")
     assert balance(store, ALICE) == 5_000_000
     assert ask(store, ADMIN, "/codes revoke note:autumn") == "No code and no note matches autumn."
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="review20: a note whose letters make twelve of the code alphabet ('staff batch 22') is taken for a code:"
+    " revoke note: finds nothing and the admin's search is a wrong guess (domain/codes.py revoke, ui/parse.py"
+    " _redeeming)",
+)
+def test_a_note_that_spells_twelve_code_letters_is_still_a_note(store: Store) -> None:
+    mint(store, "count:2 note:staff batch 22")
+    assert ask(store, ADMIN, "/codes revoke note:staff batch 22") == "Revoked 2 of 2 codes."
+    assert "staff batch 22" in ask(store, ADMIN, "/codes staff batch 22")
+    assert count(store, "code_failures") == 0
 
 
 @pytest.mark.parametrize(
