@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 from backends import is_postgres, open_target, plain_rows
+from conftest import FakeClock
 
 from plugin.domain import budgets, codes, exchange, restore
 from plugin.domain.codes import (
@@ -150,7 +151,7 @@ def test_a_code_credits_once_with_a_redeem_row_naming_it_and_the_first_contact_g
     reason="review20: a 'reset' allowance sets the balance to the allowance at the next period (budgets.refill:"
     " amount = allowance - balance - holds), so a redeemed (paid-for) credit is wiped the next day",
 )
-def test_a_redeemed_credit_outlives_the_next_reset_of_an_allowance(store: Store, clock) -> None:
+def test_a_redeemed_credit_outlives_the_next_reset_of_an_allowance(store: Store, clock: FakeClock) -> None:
     daily = budgets.Allowance("day", "reset", 1_000_000, "user")
     code = codes.mint(store, FIVE, 1, actor="admin").codes[0]
     ann = person("ann")
