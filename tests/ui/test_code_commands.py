@@ -168,6 +168,24 @@ def test_a_user_asking_about_codes_is_not_told_it_is_for_admins(store: Store, te
 # -- minting --------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="review20: the codes are committed before the CSV is saved (cmd_codes.mint, buttons._mint); when Open"
+    " WebUI's file store fails the answer is an error, so codes that were never shown stay open, unrevocable"
+    " without a note",
+)
+def test_a_file_store_that_fails_does_not_lose_the_minted_codes(store: Store) -> None:
+    async def broken(user_id: str, name: str, data: bytes, kind: str) -> dict:
+        raise OSError("storage provider unavailable")
+
+    context = sessions.session(store, ADMIN, directory=DIRECTORY, save_file=broken)
+    try:
+        answer = sessions.ask(context, "/codes mint 5 count:3")
+    except Exception:  # the pipe would answer its generic error
+        answer = ""
+    assert count(store) == 0 or len(ANY_CODE.findall(answer)) == 3
+
+
 def test_minted_codes_are_shown_once_distinct_and_saved_as_csv(store: Store) -> None:
     saved: list[tuple] = []
     answer = ask(store, ADMIN, "/codes mint 5 count:3 expires:2030-01-01 note:promo", saved)
