@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 from backends import is_postgres, open_target, plain_rows
+from conftest import FakeClock
 
-from plugin.domain import codes, exchange, restore
+from plugin.domain import budgets, codes, exchange, restore
 from plugin.domain.codes import (
     BalanceFull,
     CodeExpired,
@@ -143,6 +144,25 @@ def test_a_code_credits_once_with_a_redeem_row_naming_it_and_the_first_contact_g
     assert (later.balance, later.created) == (11_000_000, False)
     assert [r["kind"] for r in store.ledger_for("uann")].count("topup") == 1
     assert store.reconcile() == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="review20: a 'reset' allowance sets the balance to the allowance at the next period (budgets.refill:"
+    " amount = allowance - balance - holds), so a redeemed (paid-for) credit is wiped the next day",
+)
+def test_a_redeemed_credit_outlives_the_next_reset_of_an_allowance(store: Store, clock: FakeClock) -> None:
+    daily = budgets.Allowance("day", "reset", 1_000_000, "user")
+    code = codes.mint(store, FIVE, 1, actor="admin").codes[0]
+    ann = person("ann")
+    with store.immediate():
+        store.ensure_user("uann", ann["name"], ann["email"], "user")
+        budgets.refill(store, "uann", daily)  # today's allowance: 1.00
+    assert redeem(store, ann, code, now=clock.now).balance == 1_000_000 + FIVE
+    clock.advance(86_400)
+    with store.immediate():
+        budgets.refill(store, "uann", daily)  # tomorrow's reset
+    assert store.get_user("uann")["balance"] >= FIVE  # the code's 5.00 is the user's own money
 
 
 def test_revoked_expired_and_unknown_codes_are_refused_and_move_no_money(store: Store) -> None:

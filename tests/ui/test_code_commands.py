@@ -17,6 +17,7 @@ from sessions import NOW, Dialog
 from plugin.domain import codes
 from plugin.store import Store
 from plugin.ui import buttons
+from plugin.ui.commands import for_the_assistant
 from plugin.ui.parse import parse
 
 ADMIN = {"id": "a1", "name": "Ada Admin", "email": "ada@example.com", "role": "admin"}
@@ -134,7 +135,55 @@ def test_a_sentence_that_merely_mentions_code_stays_not_understood(text: str) ->
     assert command.name == "help" and not command.understood, command
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="review20: parse reads only the first line and needs OWM (or a redeem word) to see a code, so these go to"
+    " the assistant model (another provider) with a code in full or all but one letter",
+)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "here is my code:\nOWM-K7QX-M2PD-9HWC",  # a code on the second line
+        "I got this from the admin\n\nOWM K7QX M2PD 9HWC",
+        "my code is K7QX-M2PD-9HWC",  # no prefix after a code word (letters_of takes it)
+        "K7QX-M2PD-9HWC",
+        "OWM-K7QX-M2PD-9HW",  # one letter short: nearly a code
+        "OWM–K7QX–M2PD–9HWC",  # en dashes, as a word processor pastes them (letters_of takes them)
+    ],
+)
+def test_a_message_holding_a_code_never_goes_to_the_assistant(text: str) -> None:
+    assert not for_the_assistant(parse(text)), parse(text)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="review20: a sentence that starts with a codes word ('vouchers', '卡密', '兑换码') is the admin's /codes"
+    " search, so a user asking where to get one is told the command is for administrators",
+)
+@pytest.mark.parametrize("text", ["vouchers for amazon?", "卡密是什么", "兑换码在哪里买", "兑换码怎么用"])
+def test_a_user_asking_about_codes_is_not_told_it_is_for_admins(store: Store, text: str) -> None:
+    assert "for administrators" not in ask(store, ALICE, text)
+
+
 # -- minting --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="review20: the codes are committed before the CSV is saved (cmd_codes.mint, buttons._mint); when Open"
+    " WebUI's file store fails the answer is an error, so codes that were never shown stay open, unrevocable"
+    " without a note",
+)
+def test_a_file_store_that_fails_does_not_lose_the_minted_codes(store: Store) -> None:
+    async def broken(user_id: str, name: str, data: bytes, kind: str) -> dict:
+        raise OSError("storage provider unavailable")
+
+    context = sessions.session(store, ADMIN, directory=DIRECTORY, save_file=broken)
+    try:
+        answer = sessions.ask(context, "/codes mint 5 count:3")
+    except Exception:  # the pipe would answer its generic error
+        answer = ""
+    assert count(store) == 0 or len(ANY_CODE.findall(answer)) == 3
 
 
 def test_minted_codes_are_shown_once_distinct_and_saved_as_csv(store: Store) -> None:
@@ -261,6 +310,19 @@ def test_revoking_by_note_spares_redeemed_codes(store: Store) -> None:
         assert "revoked" in ask(store, BOB, f"/redeem {code}")
     assert balance(store, ALICE) == 5_000_000
     assert ask(store, ADMIN, "/codes revoke note:autumn") == "No code and no note matches autumn."
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="review20: a note whose letters make twelve of the code alphabet ('staff batch 22') is taken for a code:"
+    " revoke note: finds nothing and the admin's search is a wrong guess (domain/codes.py revoke, ui/parse.py"
+    " _redeeming)",
+)
+def test_a_note_that_spells_twelve_code_letters_is_still_a_note(store: Store) -> None:
+    mint(store, "count:2 note:staff batch 22")
+    assert ask(store, ADMIN, "/codes revoke note:staff batch 22") == "Revoked 2 of 2 codes."
+    assert "staff batch 22" in ask(store, ADMIN, "/codes staff batch 22")
+    assert count(store, "code_failures") == 0
 
 
 @pytest.mark.parametrize(
@@ -443,6 +505,17 @@ def test_typing_codes_at_the_top_up_button_mints_after_confirming(store: Store) 
     assert count(store) == 2
     for code in shown:
         assert code in outcome.html
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="review20: confirm_mint has no singular form (buttons._mint uses p.t, not i18n.tn): 'Mint 1 codes worth"
+    " $5.0000 each?'",
+)
+def test_the_button_asks_to_mint_one_code_in_the_singular(store: Store) -> None:
+    dialog = Dialog("codes", "5", False)
+    press(store, ADMIN, dialog, [])
+    assert dialog.asked[2]["data"]["message"] == "Mint 1 code worth $5.0000?"
 
 
 @pytest.mark.parametrize(

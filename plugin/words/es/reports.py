@@ -315,7 +315,7 @@ MESSAGES: dict[str, str] = {
     "dash_ranking": "Usuarios con más gasto",
     "dash_done": "El panel de {range} está abajo.",
     "topup_title": "Saldo o bloqueo",
-    "topup_user_prompt": "¿Qué usuario? Escribe un correo o un nombre (o escriba códigos para crear códigos de canje).",
+    "topup_user_prompt": "¿Qué usuario? Escribe un correo o un nombre (o escribe códigos para crear códigos de canje).",
     "topup_amount_prompt": (
         "{user}: saldo {balance}, {state}. Escribe un importe a sumar (5), uno negativo a restar (-2),"
         " =10 para fijar el saldo, o block / unblock."
