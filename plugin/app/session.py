@@ -282,9 +282,9 @@ class Session:
         )
         return minted
 
-    async def revoke_codes(self, target: str) -> codes.Revoked:
+    async def revoke_codes(self, target: str, *, note: bool = False) -> codes.Revoked:
         self._admin()
-        revoked: codes.Revoked = await self.run(codes.revoke, target, actor=self.actor)
+        revoked: codes.Revoked = await self.run(codes.revoke, target, actor=self.actor, note=note)
         return revoked
 
     async def code_listing(self, search: str, page: int) -> codes.Listing:

@@ -252,15 +252,13 @@ class Revoked:
     tails: tuple[str, ...]
 
 
-def revoke(store: Store, target: str, *, actor: str) -> Revoked:
-    """Revoke one code (typed in full), or every code minted with the note `target`; redeemed ones stay."""
-    letters = letters_of(target)
+def revoke(store: Store, target: str, *, actor: str, note: bool = False) -> Revoked:
+    """Revoke one code (typed in full), or every code minted with the note `target` (with `note`, only that: a
+    note may spell twelve letters of a code, "staff batch 22"); redeemed ones stay."""
+    letters = None if note else letters_of(target)
     with store.immediate():
-        if letters is not None:
-            row = store.code_by_digest(digest(letters))
-            rows = [row] if row is not None else []
-        else:
-            rows = store.codes_with_note(" ".join(target.split()))
+        row = store.code_by_digest(digest(letters)) if letters is not None else None
+        rows = [row] if row is not None else store.codes_with_note(" ".join(target.split()))
         revoked = store.revoke_codes([row["id"] for row in rows], actor)
     return Revoked(len(rows), revoked, tuple(row["tail"] for row in rows))
 

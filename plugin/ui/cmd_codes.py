@@ -52,7 +52,7 @@ async def revoke(session: Session, command: Command) -> str:
     target = " ".join([command.options.get("note", ""), command.rest]).strip()  # note:spring promo, unquoted
     if not target.strip():
         return session.t("codes_revoke_usage")
-    result = await session.revoke_codes(target)
+    result = await session.revoke_codes(target, note="note" in command.options)
     if not result.found:
         return session.t("codes_revoke_none", target=shown(target))
     if not result.revoked:

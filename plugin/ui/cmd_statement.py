@@ -15,6 +15,8 @@ from ..domain import ranges, statements
 from ..domain.exchange import decimal_text
 from ..errors import AdminOnly, InvalidRange
 from ..money import money
+from ..words.vocabulary import FILLER
+from ..words.vocabulary import FILLER
 from . import markdown
 from .admin_views import person_label
 from .cmd_common import shown
@@ -55,6 +57,15 @@ def _named(text: str, now: float, tz: tzinfo | None) -> tuple[int, int] | None:
     return rng.first.year, rng.first.month
 
 
+_FILLER = FILLER | {"for", "of", "from", "del", "de", "para", "en"}
+
+
+def _names_someone(command: Command, who: str) -> bool:
+    """Whether a user's words name another person (an e-mail, or `user:NAME`), so they must be told it is for
+    admins: other words around the command are a sentence, not a name."""
+    return "user" in command.options or "@" in who
+
+
 def split_args(command: Command) -> tuple[str, str]:
     """(who, month text): the month is the last word when it holds a digit, or the longest last words that name a
     month ("bob last month"); the words before it (or `user:NAME`) name a person."""
@@ -67,6 +78,7 @@ def split_args(command: Command) -> tuple[str, str]:
             if _named(" ".join(words[start:]), 0.0, None) is not None:
                 words, month = words[:start], " ".join(words[start:])
                 break
+    words = [word for word in words if word.lower().strip(",.?¿!¡") not in _FILLER]  # "for last month", "del mes"
     who = command.options.get("user") or " ".join(words)
     return who.strip(), month
 
@@ -76,6 +88,8 @@ async def statement(session: Session, command: Command) -> str:
     month = read_month(month_text, session.now, session.tz)
     if month is None:
         return session.t("statement_bad_month", text=shown(month_text))
+    if who and not session.is_admin and not _names_someone(command, who):
+        who = ""  # "what is a statement?", "对账单是什么": words, not a person; the reader's own statement
     if who and not session.is_admin:
         own = await statement(session, Command("statement", args=(month_text,) if month_text else ()))
         return AdminOnly().message(session.lang) + "\n\n" + own

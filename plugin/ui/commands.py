@@ -71,6 +71,8 @@ async def reply(session: Session, assistant: Assistant | None = None) -> str:
 
 async def answer(session: Session, command: Command, text: str = "", assistant: Assistant | None = None) -> str:
     """The Markdown answer to one command."""
+    if command.name == "codes" and not command.sub and not session.is_admin:
+        command = Command("redeem", raw=command.raw)  # "兑换码怎么用", "vouchers?": a user asking is told how to redeem
     if admin_only(command) and not session.is_admin:
         return AdminOnly().message(session.lang) + "\n\n" + await cmd_reports.usage(session, Command("usage"))
     session = replace(session, message=session.message or text or command.raw)

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..domain import codes, ranges
+from ..domain import ranges
 from ..domain.tokens import CJK
 from ..errors import InvalidRange
 from ..words.vocabulary import FILLER, OPTION_NAMES, QUALIFIERS, SUBCOMMANDS, SYNONYMS
@@ -117,6 +117,10 @@ def parse(text: str) -> Command:
     if not line:
         return Command("help", raw=raw)
     found = _match_prefix(line, SYNONYMS)
+    if found is None and (inside := _scan(line)) is not None and inside[0] in _NOT_QUESTIONS:
+        # "my statement for last month", "上个月的对账单", "please redeem OWM-…": the command the sentence names, not
+        # a question about usage (the question reader would find a range in it and answer with /usage).
+        return _in_sentence(inside[0], line, raw)
     if found is None or not _settled(*found):
         # Not a command as typed ("/usage 7d", "用量 7天", "balance add bob 5"): perhaps a plain question. Its
         # `name:value` options ("/usage user:bob yesterday on gpt-4o") are the command's, not words of the question.
@@ -132,8 +136,9 @@ def parse(text: str) -> Command:
     scanned = found is None
     if found is None:
         found = _scan(line)
-    if found is None and (code := _CODE_IN_TEXT.search(line)):
-        found = ("redeem", code.group())  # "my code is OWM-…": nothing else to do with it
+    if found is None and (code := _code_in(raw)):
+        # "my code is OWM-…", a code on the message's second line, a code alone: never for the assistant model.
+        return Command("redeem", args=(code,), raw=raw)
     if found is None:
         return Command("help", args=tuple(_split(line)), raw=raw, understood=False)
     name, rest = found
@@ -168,11 +173,9 @@ def _redeeming(name: str, text: str, raw: str, *, scanned: bool) -> Command | No
     """A code word with a code: the code to redeem, whatever words and punctuation surround it ("/redeem CODE.",
     "兑换码：CODE", "redeem code CODE please"). Inside a sentence without a code, "codes" is no command and
     "redeem" asks how. None: the command as typed (the admin's list or search, `/redeem` and its words)."""
-    code = _CODE_IN_TEXT.search(text) or (_BARE_CODE.search(text) if name == "redeem" else None)
-    if code is not None:
-        return Command("redeem", args=(code.group(),), raw=raw)
-    if name == "codes" and codes.letters_of(text) is not None:
-        return Command("redeem", args=(text,), raw=raw)  # "/codes k7qxm2pd9hwc": a code, not a search
+    code = _code_in(text) or (_bare_code(text) if name == "redeem" else "")
+    if code:
+        return Command("redeem", args=(code,), raw=raw)
     if scanned and name == "codes":
         return Command("help", args=tuple(_split(text)), raw=raw, understood=False)
     if scanned:
@@ -180,7 +183,40 @@ def _redeeming(name: str, text: str, raw: str, *, scanned: bool) -> Command | No
     return None
 
 
-_CODE_IN_TEXT = re.compile(r"\bOWM[-\s]?(?:[0-9A-Z]{4}[-\s]?){2}[0-9A-Z]{4}\b", re.IGNORECASE)
+def _in_sentence(name: str, line: str, raw: str) -> Command:
+    """A command named inside a sentence: a statement for the month it names (or this month), never for a person
+    (`user:NAME` aside); a redemption of the code it holds, or how to redeem."""
+    if name == "statement":
+        said, typed = _options_in(line)
+        where = ranges.find(said)
+        return Command("statement", args=(said[where[0] : where[1]],) if where else (), options=typed, raw=raw)
+    code = _code_in(raw) or _bare_code(line)
+    return Command("redeem", args=(code,) if code else (), raw=raw)
+
+
+# Something that is, or nearly is, a code: the prefix and three groups of four (the last one may be a letter short
+# or long, as typed; any dash a word processor pastes), or three dashed groups of the code's own letters in capitals.
+_DASHES = "-\u2010-\u2015\u2212"
+_CODE_IN_TEXT = re.compile(
+    rf"(?<![0-9A-Z])OWM[{_DASHES}\s]?(?:[0-9A-Z]{{4}}[{_DASHES}\s]?){{2}}[0-9A-Z]{{3,5}}(?![0-9A-Z])", re.IGNORECASE
+)
+_GROUPED_CODE = re.compile(
+    rf"(?<![0-9A-Za-z])(?:[2-9A-HJ-NP-Z]{{4}}[{_DASHES}]){{2}}[2-9A-HJ-NP-Z]{{4}}(?![0-9A-Za-z])"
+)
+
+
+def _code_in(text: str) -> str:
+    """The first code (or near code) anywhere in `text`, every line of it; "" when there is none."""
+    found = _CODE_IN_TEXT.search(text) or _GROUPED_CODE.search(text)
+    return found.group() if found else ""
+
+
+def _bare_code(text: str) -> str:
+    """Twelve letters of the code's alphabet after a redeem word ("/redeem k7qxm2pd9hwc"), grouped or not."""
+    found = _BARE_CODE.search(text)
+    return found.group() if found else ""
+
+
 _BARE_CODE = re.compile(  # twelve letters of the alphabet, grouped or not, not part of a longer dashed token
     r"(?<![0-9A-Z])(?<![0-9A-Z]-)(?:[2-9A-HJ-NP-Z]{4}[-\s]?){2}[2-9A-HJ-NP-Z]{4}(?!-?[0-9A-Z])", re.IGNORECASE
 )
@@ -215,6 +251,7 @@ def _scan(line: str) -> tuple[str, str] | None:
 
 
 _RANGED = frozenset({"usage", "models", "days", "records", "top"})  # the reports whose words are a range
+_NOT_QUESTIONS = frozenset({"statement", "redeem"})  # named inside a sentence, these are what it asks for
 
 
 def _is_range(rest: str) -> bool:
