@@ -299,6 +299,8 @@ WRITES = {key for key in ADMIN_ARGS if key[0] in ("balance", "block", "unblock",
     ("codes", "revoke"),
 }
 EXPORTS = {("export", "csv"), ("export", "json"), ("codes", "mint")}
+# Admin forms a user's words may also mean something of their own: answered with that, never with the admin's data.
+ANSWERED_INSTEAD = {("codes", ""): "Redeem a code with `/redeem OWM-XXXX-XXXX-XXXX`."}  # "兑换码怎么用", "vouchers?"
 # Public commands try to reach someone else's data; they must still write nothing and show nothing of Bob's.
 PUBLIC_ARGS: dict[tuple[str, str], str] = {
     ("usage", ""): "all user:bob-secret@example.com",
@@ -367,7 +369,7 @@ def test_a_non_admin_is_refused_every_admin_command_and_nothing_changes(
     world.document = export_document()
     before = snapshot(store)
     text = world.say(user, typed(key, ADMIN_ARGS), files=[{"id": "file-1"}])
-    assert text.startswith(REFUSED), text
+    assert text.startswith(REFUSED) or text == ANSWERED_INSTEAD.get(key), text
     assert BOB["name"] not in text and BOB["email"] not in text and BOB_COST not in text
     assert snapshot(store) == before
     assert (world.saved, world.read, world.completed) == ([], [], [])  # no export, no attachment read

@@ -23,7 +23,7 @@ from typing import Any
 from .. import openwebui
 from ..domain import accounts, budget_admin, budgets, codes, exchange, price_admin, ranges, reports, restore
 from ..domain.pricing import Price
-from ..errors import AdminOnly, UnknownModel
+from ..errors import AdminOnly, InvalidRange, UnknownModel
 from ..store import Store, open_store_async
 from ..words import i18n
 
@@ -320,6 +320,18 @@ class Session:
         return time.strftime("%Y%m%d-%H%M%S", time.gmtime(self.now))
 
 
+def reader_zone(user: Mapping[str, Any], timezone: str) -> tzinfo | None:
+    """The reader's own time zone (Open WebUI keeps the one their browser reports, in `__user__["timezone"]`), else
+    the admin's `timezone` valve (empty: the server's): a day, a month, a statement are the reader's."""
+    own = str(user.get("timezone") or "").strip()
+    if own:
+        try:
+            return ranges.zone(own)
+        except InvalidRange:
+            log.info("openwebui_monitor: user %s has an unknown time zone %r", user.get("id"), own[:64])
+    return ranges.zone(timezone)
+
+
 async def open_session(
     target: tuple[str, Path | None],
     user: Mapping[str, Any],
@@ -340,7 +352,7 @@ async def open_session(
         user={key: str(user.get(key) or "") for key in ("id", "name", "email", "role")},
         lang=lang,
         symbol=symbol,
-        tz=ranges.zone(timezone),
+        tz=reader_zone(user, timezone),
         now=time.time(),
         directory=openwebui.list_users,
         models=lambda: openwebui.model_list(request),

@@ -25,6 +25,12 @@ log = logging.getLogger(__name__)
 
 MAX_CANDIDATES = 10
 
+# Where an admin's balance change came from, as the ledger's reason when the admin gave none: written by the monitor,
+# not typed by a person, so a statement shows no words for them (`statements.detail`).
+VIA_PIPE = "report model"
+VIA_BUTTON = "action button"
+SOURCE_REASONS = frozenset({VIA_PIPE, VIA_BUTTON, "balance set by admin", "topup by admin", "adjust by admin"})
+
 
 # -- users ------------------------------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..store import Store
 from ..store.reports import reads
-from . import ranges
+from . import accounts, ranges
 
 CHAT_KINDS = frozenset({"hold", "charge", "release"})  # billing's rows, each naming its request
 SYSTEM = "system"  # the actor of what no person did (initial balances, refills, the sweep)
@@ -96,7 +96,7 @@ def detail(row: Mapping[str, Any], kind: str) -> str:
         return reference.rsplit(":", 1)[-1]  # "day:2026-11-29" -> "2026-11-29"
     if kind == "redemption":
         return reason.removeprefix("code ")
-    return reason
+    return "" if reason in accounts.SOURCE_REASONS else reason
 
 
 def request_keys(reference: str) -> list[tuple[str, str]]:

@@ -23,8 +23,8 @@ class ReportValves(BaseModel):
     timezone: str = Field(
         default="",
         max_length=64,
-        description="IANA time zone for days in reports and on the dashboard (e.g. Asia/Shanghai); empty = the"
-        " server's.",
+        description="IANA time zone for days in reports and on the dashboard (e.g. Asia/Shanghai) of readers whose own"
+        " zone Open WebUI does not know (it keeps the one each browser reports); empty = the server's.",
     )
     db_path: str = Field(
         default="",

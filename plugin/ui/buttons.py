@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from ..app.session import Session
-from ..domain import price_admin, reports
+from ..domain import accounts, price_admin, reports
 from ..errors import InvalidAmount, MonitorError
 from ..money import money, parse_amount
 from ..store import Store
@@ -257,7 +257,7 @@ async def _topup(p: Press) -> Outcome:
             question = p.t(key, user=label, amount=money(abs(amount), session.symbol, exact=True))
     if not await _confirm(p, p.t("topup_title"), question):
         return _cancelled(p)
-    reason = "action button"
+    reason = accounts.VIA_BUTTON
     if op in ("block", "unblock"):
         change: Any = await session.block(person["id"], op == "block")
     elif op == "set":
@@ -279,12 +279,13 @@ async def _mint(p: Press) -> Outcome:
     if wanted is None:
         return _cancelled(p)
     amount = money(wanted.amount, session.symbol, exact=True)
-    if not await _confirm(p, p.t("topup_title"), p.t("confirm_mint", count=wanted.count, amount=amount)):
+    question = p.tn("confirm_mint", wanted.count, count=wanted.count, amount=amount)
+    if not await _confirm(p, p.t("topup_title"), question):
         return _cancelled(p)
     minted = await session.mint_codes(wanted.amount, wanted.count, wanted.note, wanted.expires_at)
     name, saved = await code_views.save_csv(session, minted)
     lines = [code_views.minted_head(session, minted), *(f"`{code}`" for code in minted.codes)]
-    lines.append(p.t("codes_shown_once", link=saved["filename"] if saved else name))
+    lines.append(code_views.shown_once(session, name, saved, link=False))
     return Outcome("\n".join(lines), files=[saved] if saved else [], lines=lines)
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from ..app.session import Session
+from ..domain import accounts
 from ..errors import InvalidAmount
 from ..money import parse_amount
 from . import admin_views, cmd_budgets, cmd_questions, cmd_reports
@@ -20,9 +21,9 @@ async def balance(session: Session, command: Command) -> str:
         amount = parse_amount(amount_text, allow_negative=command.sub == "add")
         person = await session.find_person(" ".join(who))
         if command.sub == "set":
-            change = await session.set_balance(person["id"], amount, "report model")
+            change = await session.set_balance(person["id"], amount, accounts.VIA_PIPE)
         else:
-            change = await session.add_balance(person["id"], amount, "report model")
+            change = await session.add_balance(person["id"], amount, accounts.VIA_PIPE)
         return admin_views.said(change, session.lang, session.symbol)
     if command.args and session.is_admin:
         return await cmd_reports.users(session, command)

@@ -31,7 +31,6 @@ async def mint(session: Session, command: Command) -> str:
     wanted = code_views.terms(session, command.args[0], command.options, command.args[1:])
     minted = await session.mint_codes(wanted.amount, wanted.count, wanted.note, wanted.expires_at)
     name, saved = await code_views.save_csv(session, minted)
-    link = f"[{name}]({saved['url']})" if saved else name
     return "\n".join(
         [
             code_views.minted_head(session, minted),
@@ -40,7 +39,7 @@ async def mint(session: Session, command: Command) -> str:
             *minted.codes,
             "```",
             "",
-            session.t("codes_shown_once", link=link),
+            code_views.shown_once(session, name, saved, link=True),
         ]
     )
 
@@ -57,8 +56,10 @@ async def revoke(session: Session, command: Command) -> str:
         return session.t("codes_revoke_none", target=shown(target))
     if not result.revoked:
         return session.t("codes_revoke_nothing_open")
-    return session.t(
+    return i18n.tn(
+        session.lang,
         "codes_revoked",
+        result.found,
         count=code_views.number_of(result.revoked, session),
         found=code_views.number_of(result.found, session),
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import replace
 from datetime import datetime, tzinfo
 
 from ..app.session import Session
@@ -15,7 +16,6 @@ from ..domain import ranges, statements
 from ..domain.exchange import decimal_text
 from ..errors import AdminOnly, InvalidRange
 from ..money import money
-from ..words.vocabulary import FILLER
 from ..words.vocabulary import FILLER
 from . import markdown
 from .admin_views import person_label
@@ -100,6 +100,7 @@ async def statement(session: Session, command: Command) -> str:
     rng = statements.month_range(*month, session.tz)
     assert rng.start is not None and rng.end is not None
     result: statements.Statement = await session.run(statements.statement, user_id, rng.start, rng.end)
+    result = await _named_actors(session, result)
     name = f"{month[0]:04d}-{month[1]:02d}"
     parts = [render(result, session, name, label)]
     data = to_csv(result, session)
@@ -108,6 +109,16 @@ async def statement(session: Session, command: Command) -> str:
         saved = await session.save_file(session.actor, file_name, data.encode("utf-8"), "text/csv")
         parts.append(session.t("statement_csv", link=f"[{file_name}]({saved['url']})"))
     return "\n\n".join(parts)
+
+
+async def _named_actors(session: Session, result: statements.Statement) -> statements.Statement:
+    """Actors our table does not know (an admin who never chatted) named from Open WebUI's directory."""
+    missing = {line.actor for line in result.lines if line.actor != statements.SYSTEM} - set(result.names)
+    if not missing:
+        return result
+    people = {str(p.get("id")): str(p.get("name") or p.get("email") or "") for p in await session.directory()}
+    found = {actor: people[actor] for actor in missing if people.get(actor)}
+    return replace(result, names={**result.names, **found})
 
 
 def _category(session: Session, key: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from ..money import from_micro, money, parse_amount
 from ..words import i18n
 from ..words.vocabulary import OPTION_NAMES
 from . import markdown
+
+log = logging.getLogger(__name__)
 
 _DATE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
 _OPTION = re.compile(r"^([^\s:=]+)[:=](.+)$")
@@ -142,11 +145,25 @@ def minted_head(session: Session, minted: codes.Minted) -> str:
 
 
 async def save_csv(session: Session, minted: codes.Minted) -> tuple[str, dict[str, Any] | None]:
-    """The new codes as a CSV file in Open WebUI's file store (the admin's own): its name, and the saved file."""
+    """The new codes as a CSV file in Open WebUI's file store (the admin's own): its name, and the saved file; None
+    when there is no file store or it failed. The codes are minted already: they must be shown whatever happens
+    here, so a failure is logged (without the codes) and the answer says to copy them instead."""
     name = f"openwebui-monitor-codes-{session.export_stamp()}-{minted.batch}.csv"
     if session.save_file is None:
         return name, None
-    return name, await session.save_file(session.actor, name, csv_of(minted, session).encode("utf-8"), "text/csv")
+    try:
+        return name, await session.save_file(session.actor, name, csv_of(minted, session).encode("utf-8"), "text/csv")
+    except Exception:  # broad on purpose: Open WebUI's file store (a disk, S3, ...); the codes are shown anyway
+        log.warning("openwebui_monitor: the CSV of code batch %d could not be saved", minted.batch, exc_info=True)
+        return name, None
+
+
+def shown_once(session: Session, name: str, saved: dict[str, Any] | None, *, link: bool) -> str:
+    """The line under new codes: where their file is, or, without one, that they must be copied now."""
+    if saved is None:
+        return session.t("codes_shown_once_no_file")
+    where = f"[{name}]({saved['url']})" if link else str(saved.get("filename") or name)
+    return session.t("codes_shown_once", link=where)
 
 
 def number_of(count: int, session: Session) -> str:

@@ -200,8 +200,9 @@ _DASHES = "-\u2010-\u2015\u2212"
 _CODE_IN_TEXT = re.compile(
     rf"(?<![0-9A-Z])OWM[{_DASHES}\s]?(?:[0-9A-Z]{{4}}[{_DASHES}\s]?){{2}}[0-9A-Z]{{3,5}}(?![0-9A-Z])", re.IGNORECASE
 )
-_GROUPED_CODE = re.compile(
-    rf"(?<![0-9A-Za-z])(?:[2-9A-HJ-NP-Z]{{4}}[{_DASHES}]){{2}}[2-9A-HJ-NP-Z]{{4}}(?![0-9A-Za-z])"
+_GROUPED_CODE = re.compile(  # not part of a longer dashed token: "ABCD-EFGH-JKLM-NPQR" is no code
+    rf"(?<![0-9A-Za-z])(?<![0-9A-Za-z][{_DASHES}])(?:[2-9A-HJ-NP-Z]{{4}}[{_DASHES}]){{2}}[2-9A-HJ-NP-Z]{{4}}"
+    rf"(?![{_DASHES}]?[0-9A-Za-z])"
 )
 
 

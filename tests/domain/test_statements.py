@@ -274,7 +274,7 @@ def test_each_kind_lands_in_its_category(store: Store, clock) -> None:
     ]
     details = {line.category: line.detail for line in got.lines}
     assert details["initial"] == details["block"] == details["unblock"] == ""
-    assert details["topup"] == "report model"
+    assert details["topup"] == ""  # where the change came from is the monitor's label, not words to show
     assert details["redemption"].startswith("OWM-") and "code" not in details["redemption"]
     # The allowance's period, from its reference: the day of the refill (UTC, as budgets count days).
     assert details["refill"] == budgets.period_key("day", t + 6 * DAY).removeprefix("day:")

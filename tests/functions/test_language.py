@@ -113,11 +113,6 @@ def test_the_action_answers_in_the_language_of_the_chat() -> None:
     assert "价格来源" in press("写一首诗")  # Alice's own billed message, in Chinese
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review20: the statement's month and times use the admin's `timezone` valve (or the server's) for every"
-    " reader; Open WebUI 0.12.4 passes each user's own zone in __user__['timezone'], which is never read",
-)
 def test_a_statement_is_in_the_readers_own_time_zone(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     async def save_file(user_id: str, name: str, data: bytes, kind: str) -> dict:
         return {"id": "f1", "filename": name, "url": "/api/v1/files/f1/content"}

@@ -180,11 +180,6 @@ def test_the_person_and_the_month_apart() -> None:
     assert cmd_statement.split_args(parse("/对账单 上个月")) == ("", "上个月")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review20: a preposition before the month is read as a person (a user is told the command is for admins),"
-    " and '上个月的对账单', '我的对账单', 'my statement for last month' are answered as /usage",
-)
 @pytest.mark.parametrize(
     ("text", "month"),
     [
@@ -208,11 +203,6 @@ def test_a_statement_asked_in_a_sentence_is_the_askers_for_that_month(text: str,
 # -- the answer ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review20: a question about statements is scanned as /statement and its other words taken for a person,"
-    " so a user asking what a statement is is told the command is for administrators (cmd_statement.split_args)",
-)
 @pytest.mark.parametrize(
     "text", ["what is a statement?", "what does my statement show?", "¿qué es un extracto?", "对账单是什么"]
 )

@@ -3,8 +3,8 @@ Open WebUI 0.12.4: the admin mints codes in the "Usage Monitor" chat and reads t
 the CSV file's link; a user redeems one and their next reply's notice counts it; the Filter's `low_balance_warning`
 is the first thing in the status line, inside the one line Open WebUI shows of it (`line-clamp-1`) in a 900-pixel
 window; and `/statement` answers a user whose language is Chinese in Chinese, closing at their stored balance.
-Two product bugs the statement shows are pinned by strict xfails: a top-up's detail is the untranslated source label
-"report model", and an admin the monitor never billed is named by their raw user id.
+The statement shows no untranslated source label as a detail (it showed "report model") and names an admin the
+monitor never billed by their name in Open WebUI (it showed their raw user id).
 
 The fixtures (`monitor`: the filter with its own SQLite file and `init_balance` 1.0; `report_model`: the three
 functions installed, the pipe reading that file, its valve set to English) are this folder's `conftest.py`; the
@@ -306,21 +306,11 @@ def topup_line(seen: Statement) -> list[str]:
     return line
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: a top-up's detail is the source label the pipe records as its reason, 'report model'"
-    " ('action button' from the button), shown untranslated in a Chinese statement",
-)
 def test_a_top_ups_detail_in_the_statement_is_in_the_readers_language(statement_zh) -> None:
     _when, _entry, detail, _by, _amount = line = topup_line(statement_zh)
     assert not re.search(r"[A-Za-z]", detail), line  # no English words in a Chinese line
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: who topped the reader up is shown as the admin's raw user id when the admin is not in the"
-    " monitor's users table (an admin who never chatted with a billed model), not by their name",
-)
 def test_the_statement_names_the_admin_who_topped_up(statement_zh) -> None:
     _when, _entry, _detail, by, _amount = line = topup_line(statement_zh)
     assert by == statement_zh.admin, line  # the admin's name, as Open WebUI knows it, never an id
