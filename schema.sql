@@ -267,11 +267,13 @@ CREATE TABLE budgets (
 
 -- The allowance period last applied to each user ('day:2026-11-29', 'week:2026-W48', 'month:2026-11'), written
 -- in the transaction of the refill itself: a refill happens once per user and period, whatever runs at once.
+-- credit (m006): what redeemed codes added that was not spent at the last reset, plus the codes redeemed since: a
+-- reset allowance keeps it (a code's credit is spent last), so a daily reset does not take what a user paid for.
 CREATE TABLE allowance_periods (
     user_id TEXT PRIMARY KEY REFERENCES users (id),
     period TEXT NOT NULL,
     applied_at REAL NOT NULL
-);
+, credit INTEGER NOT NULL DEFAULT 0 CHECK (credit >= 0));
 
 -- A counter every change of budgets bumps (triggers, so a restore bumps it too): a process compares it with the
 -- version it cached instead of reading the budgets at every chat.

@@ -281,6 +281,7 @@ ALTER TABLE requests ADD COLUMN seen_at DOUBLE PRECISION;
 ALTER TABLE ledger DROP CONSTRAINT ledger_kind_check;
 ALTER TABLE ledger ADD CONSTRAINT ledger_kind_check
     CHECK (kind IN ('hold', 'charge', 'release', 'topup', 'set', 'adjust', 'reset', 'redeem'));
+ALTER TABLE allowance_periods ADD COLUMN credit BIGINT NOT NULL DEFAULT 0 CHECK (credit >= 0);
 
 -- Redemption codes an admin minted. Only a digest of each code is kept (SHA-256 of its twelve letters, shown once
 -- at minting) and its last group, to tell codes apart in lists. A code is redeemed once: redeemed_by is set in the

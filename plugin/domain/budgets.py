@@ -237,11 +237,15 @@ def refill(store: Store, user_id: str, allowance: Allowance | None) -> int | Non
     if store.has_ledger_reference(user_id, reference):
         store.mark_allowance(user_id, allowance.key(now))
         return None
+    credit: int | None = None
     if allowance.mode == "reset":
         user = store.get_user(user_id)
         assert user is not None
         # Pre-charges still held are part of what the user has: their release must not add to the new allowance.
-        kind, amount = "reset", allowance.amount - user["balance"] - store.open_hold(user_id)
+        has = user["balance"] + store.open_hold(user_id)
+        # What redeemed codes added and was not spent is the user's own (paid for): kept, spent after the allowance.
+        credit = max(0, min(store.redeemed_credit(user_id), has))
+        kind, amount = "reset", allowance.amount + credit - has
     else:
         kind, amount = "topup", allowance.amount
     balance = store.append_ledger(
@@ -252,5 +256,5 @@ def refill(store: Store, user_id: str, allowance: Allowance | None) -> int | Non
         reason=allowance.reason(now),
         reference=reference,
     )
-    store.mark_allowance(user_id, allowance.key(now))
+    store.mark_allowance(user_id, allowance.key(now), credit)
     return balance

@@ -222,6 +222,7 @@ def redeem(store: Store, person: dict[str, str], text: str, *, init_balance: int
                     reason=f"code {masked(row['tail'])}",
                     reference=f"code:{row['id']}",
                 )
+                store.add_redeemed_credit(user_id, row["amount"])  # a reset allowance keeps it while unspent
                 result = Redeemed(row["amount"], balance, row["tail"], created)
             elif refusal is None:  # not claimable although it looked so: only another transaction's doing
                 refusal = CodeUsed(code=masked(row["tail"]))

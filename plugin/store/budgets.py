@@ -70,10 +70,29 @@ class BudgetRecords(Records):
         row = self.engine.one("SELECT period FROM allowance_periods WHERE user_id = ?", (user_id,))
         return row["period"] if row else None
 
-    def mark_allowance(self, user_id: str, period: str) -> None:
-        """Record the allowance period just applied to a user (inside the refill's own transaction)."""
+    def mark_allowance(self, user_id: str, period: str, credit: int | None = None) -> None:
+        """Record the allowance period just applied to a user (inside the refill's own transaction), and with
+        `credit` the redeemed credit a reset kept (else it stays as it was; a new row starts from every code the user
+        ever redeemed)."""
         self.engine.execute(
-            "INSERT INTO allowance_periods (user_id, period, applied_at) VALUES (?, ?, ?)"
-            " ON CONFLICT (user_id) DO UPDATE SET period = excluded.period, applied_at = excluded.applied_at",
-            (user_id, period, self.clock()),
+            "INSERT INTO allowance_periods (user_id, period, applied_at, credit) VALUES (?, ?, ?, COALESCE(?, ("
+            "SELECT COALESCE(SUM(amount), 0) FROM ledger WHERE user_id = ? AND kind = 'redeem')))"
+            " ON CONFLICT (user_id) DO UPDATE SET period = excluded.period, applied_at = excluded.applied_at,"
+            " credit = COALESCE(?, allowance_periods.credit)",
+            (user_id, period, self.clock(), credit, user_id, credit),
         )
+
+    def redeemed_credit(self, user_id: str) -> int:
+        """The redeemed credit a reset keeps: as of the user's last reset plus the codes redeemed since (every code
+        they ever redeemed, before their first allowance)."""
+        row = self.engine.one("SELECT credit FROM allowance_periods WHERE user_id = ?", (user_id,))
+        if row is not None:
+            return int(row["credit"])
+        row = self.engine.one(
+            "SELECT COALESCE(SUM(amount), 0) AS credit FROM ledger WHERE user_id = ? AND kind = 'redeem'", (user_id,)
+        )
+        return int(row["credit"]) if row else 0
+
+    def add_redeemed_credit(self, user_id: str, amount: int) -> None:
+        """A code redeemed (inside its transaction): the next reset keeps it, if unspent."""
+        self.engine.execute("UPDATE allowance_periods SET credit = credit + ? WHERE user_id = ?", (amount, user_id))

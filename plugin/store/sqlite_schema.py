@@ -352,8 +352,9 @@ ALTER TABLE requests ADD COLUMN seen_at REAL;
 
 
 # Redemption codes (issue 20): the ledger accepts `redeem` rows (SQLite cannot alter a CHECK, so the table is rebuilt
-# as SQLite's documentation describes: rows and ids kept, indexes made again; nothing else refers to it), the codes
-# an admin minted, and the wrong codes users typed (the guessing limit, counted here so that every worker agrees).
+# as SQLite's documentation describes: rows and ids kept, indexes made again; nothing else refers to it), a reset
+# allowance keeps the unspent credit of redeemed codes (allowance_periods.credit), the codes an admin minted, and the
+# wrong codes users typed (the guessing limit, counted here so that every worker agrees).
 M006_CODES = """
 ALTER TABLE ledger RENAME TO ledger_m005;
 CREATE TABLE ledger (
@@ -372,6 +373,7 @@ SELECT id, user_id, kind, amount, balance_after, actor, reason, reference, creat
 DROP TABLE ledger_m005;
 CREATE INDEX ledger_user ON ledger (user_id, id);
 CREATE INDEX ledger_reference ON ledger (reference);
+ALTER TABLE allowance_periods ADD COLUMN credit INTEGER NOT NULL DEFAULT 0 CHECK (credit >= 0);
 
 -- Redemption codes an admin minted. Only a digest of each code is kept (SHA-256 of its twelve letters, shown once
 -- at minting) and its last group, to tell codes apart in lists. A code is redeemed once: redeemed_by is set in the

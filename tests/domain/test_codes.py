@@ -146,11 +146,6 @@ def test_a_code_credits_once_with_a_redeem_row_naming_it_and_the_first_contact_g
     assert store.reconcile() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review20: a 'reset' allowance sets the balance to the allowance at the next period (budgets.refill:"
-    " amount = allowance - balance - holds), so a redeemed (paid-for) credit is wiped the next day",
-)
 def test_a_redeemed_credit_outlives_the_next_reset_of_an_allowance(store: Store, clock: FakeClock) -> None:
     daily = budgets.Allowance("day", "reset", 1_000_000, "user")
     code = codes.mint(store, FIVE, 1, actor="admin").codes[0]
@@ -162,7 +157,62 @@ def test_a_redeemed_credit_outlives_the_next_reset_of_an_allowance(store: Store,
     clock.advance(86_400)
     with store.immediate():
         budgets.refill(store, "uann", daily)  # tomorrow's reset
-    assert store.get_user("uann")["balance"] >= FIVE  # the code's 5.00 is the user's own money
+    assert store.get_user("uann")["balance"] == 1_000_000 + FIVE  # the code's 5.00 is the user's own money
+
+
+def spend(store: Store, user_id: str, amount: int) -> None:
+    with store.immediate():
+        store.append_ledger(user_id, "charge", -amount, actor="filter", reference=f"spent-{amount}")
+
+
+def test_a_reset_keeps_what_is_left_of_redeemed_credit_spent_after_the_allowance(
+    store: Store, clock: FakeClock
+) -> None:
+    """The allowance is spent first, a code's credit last: a reset keeps min(credit, what the user has), across
+    several periods, and codes redeemed before the user's first allowance count too."""
+    daily = budgets.Allowance("day", "reset", 1_000_000, "user")
+    first, second = codes.mint(store, FIVE, 2, actor="admin").codes
+    ann = person("ann")
+    redeem(store, ann, first, now=clock.now)  # before any allowance: 5.00
+    with store.immediate():
+        budgets.refill(store, "uann", daily)
+    assert store.get_user("uann")["balance"] == 1_000_000 + FIVE
+    spend(store, "uann", 2_500_000)  # the day's 1.00, then 1.50 of the code's credit
+    clock.advance(86_400)
+    with store.immediate():
+        budgets.refill(store, "uann", daily)
+    assert store.get_user("uann")["balance"] == 1_000_000 + 3_500_000
+    redeem(store, ann, second, now=clock.now)
+    spend(store, "uann", 500_000)  # within the day's allowance: the credit is whole
+    clock.advance(86_400)
+    with store.immediate():
+        budgets.refill(store, "uann", daily)
+    assert store.get_user("uann")["balance"] == 1_000_000 + 3_500_000 + FIVE
+    spend(store, "uann", 1_000_000 + 3_500_000 + FIVE)  # everything
+    clock.advance(86_400)
+    with store.immediate():
+        budgets.refill(store, "uann", daily)
+    assert store.get_user("uann")["balance"] == 1_000_000  # no credit left: the allowance alone
+    assert store.reconcile() == []
+
+
+def test_an_add_allowance_and_an_admin_top_up_are_as_before(store: Store, clock: FakeClock) -> None:
+    """Only redeemed credit outlives a reset (an admin who wants a top-up kept uses an `add` allowance)."""
+    daily = budgets.Allowance("day", "reset", 1_000_000, "user")
+    ann = person("ann")
+    with store.immediate():
+        store.ensure_user("uann", ann["name"], ann["email"], "user")
+        budgets.refill(store, "uann", daily)
+        store.append_ledger("uann", "topup", 2_000_000, actor="admin")
+    clock.advance(86_400)
+    with store.immediate():
+        budgets.refill(store, "uann", daily)
+    assert store.get_user("uann")["balance"] == 1_000_000
+    weekly_add = budgets.Allowance("week", "add", 3_000_000, "user")
+    clock.advance(7 * 86_400)
+    with store.immediate():
+        budgets.refill(store, "uann", weekly_add)
+    assert store.get_user("uann")["balance"] == 4_000_000
 
 
 def test_revoked_expired_and_unknown_codes_are_refused_and_move_no_money(store: Store) -> None:
