@@ -164,9 +164,12 @@ def fails_open(valves: Settings, exc: BaseException) -> bool:
 
 
 def refusal_text(refusal: billing.Refusal, lang: str, symbol: str) -> str:
-    """Why a chat is refused, in the user's language, with the amounts, and when their allowance next refills."""
+    """Why a chat is refused, in the user's language, with the amounts, how to get more (a code to redeem, where
+    an admin minted some), and when their allowance next refills."""
     refusal.error.params.update(balance=money(refusal.balance, symbol), needed=money(refusal.needed, symbol))
     text = refusal.error.message(lang)
+    if refusal.redeemable:
+        text += " " + i18n.t(lang, "refusal_redeem")
     if refusal.next_refill is not None and not isinstance(refusal.error, UserBlocked):
         text += " " + i18n.t(lang, "refusal_next_refill", when=budgets.when(refusal.next_refill))
     return text

@@ -31,6 +31,10 @@ class CodeRecords(Records):
         assert row is not None
         return int(row["id"])
 
+    def has_codes(self) -> bool:
+        """Whether an admin ever minted a code here (a refusal then says one can be redeemed)."""
+        return self.engine.one("SELECT 1 AS found FROM codes LIMIT 1") is not None
+
     def code_by_digest(self, digest: str) -> dict[str, Any] | None:
         return self.engine.one("SELECT * FROM codes WHERE digest = ?", (digest,))
 

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from plugin import openwebui
 from plugin.app import follow, requests
-from plugin.domain import billing, budgets, tokens
+from plugin.domain import billing, budgets, codes, tokens
 from plugin.functions.filter import Filter
 from plugin.store import open_store
 from plugin.store import sqlite as store_module
@@ -102,6 +102,18 @@ def test_an_empty_balance_is_refused_plainly_in_the_users_language(flt: Filter) 
     with pytest.raises(Exception, match=r"您的余额已用完（\$0\.0000）"):
         chat(flt, usage={"input_tokens": 1, "output_tokens": 1}, lang_valves=Filter.UserValves(language="zh"))
     assert open_store(target_of(flt)).one("SELECT COUNT(*) AS n FROM requests")["n"] == 0
+
+
+def test_a_refusal_says_a_code_can_be_redeemed_once_an_admin_minted_codes(flt: Filter) -> None:
+    flt.valves = flt.valves.model_copy(update={"init_balance": 0.0})
+    with pytest.raises(Exception) as refused:
+        chat(flt, usage={"input_tokens": 1, "output_tokens": 1})
+    assert "/redeem" not in str(refused.value)  # no codes here: nothing to redeem
+    codes.mint(open_store(target_of(flt)), 1_000_000, 1, actor="admin")
+    for lang, hint in (("en", "Or redeem a code: /redeem CODE in Usage Monitor."), ("zh", "/redeem 兑换码")):
+        with pytest.raises(Exception) as refused:
+            chat(flt, usage={"input_tokens": 1, "output_tokens": 1}, lang_valves=Filter.UserValves(language=lang))
+        assert str(refused.value).endswith(hint) or hint in str(refused.value), str(refused.value)
 
 
 def test_a_balance_short_of_the_hold_is_refused_naming_the_hold_and_the_balance(flt: Filter) -> None:

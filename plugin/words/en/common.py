@@ -24,12 +24,10 @@ MESSAGES: dict[str, str] = {
     "low_balance_redeem": "⚠ Low balance — redeem a code: /redeem CODE in Usage Monitor",
     "insufficient_balance": (
         "Insufficient balance: this reply needs up to {needed} set aside to start, and your balance is {balance}."
-        " Unused, it is given back when the reply ends. Please ask an administrator to top up your account, or"
-        " redeem a code: /redeem CODE in Usage Monitor."
+        " Unused, it is given back when the reply ends. Please ask an administrator to top up your account."
     ),
     "empty_balance": (
-        "Insufficient balance: your balance is used up ({balance}). Please ask an administrator to top up your account,"
-        " or redeem a code: /redeem CODE in Usage Monitor."
+        "Insufficient balance: your balance is used up ({balance}). Please ask an administrator to top up your account."
     ),
     "user_blocked": "Your account is blocked from chatting. Please contact an administrator.",
     "reply_in_progress": "This reply is still being written. Please wait a moment, then try again.",
@@ -41,6 +39,7 @@ MESSAGES: dict[str, str] = {
     " Please try again in a moment or tell an administrator.",
     # budgets
     "next_refill": "Next refill: {when}",
+    "refusal_redeem": "Or redeem a code: /redeem CODE in Usage Monitor.",
     "refusal_next_refill": "Your allowance refills at {when}.",
     "not_recorded": "Not recorded: the usage database was unavailable, so this reply was not billed.",
     "invalid_budget": "I can't read the budget “{text}”. Try `/budget group NAME init 5`, "

@@ -22,12 +22,10 @@ MESSAGES: dict[str, str] = {
     "low_balance_redeem": "⚠ Saldo bajo — canjee un código: /redeem CÓDIGO en Usage Monitor",
     "insufficient_balance": (
         "Saldo insuficiente: esta respuesta necesita reservar hasta {needed} para empezar y su saldo es {balance}."
-        " Lo no usado se devuelve al terminar la respuesta. Pida a un administrador que recargue su cuenta, o canjee"
-        " un código: /redeem CÓDIGO en Usage Monitor."
+        " Lo no usado se devuelve al terminar la respuesta. Pida a un administrador que recargue su cuenta."
     ),
     "empty_balance": (
-        "Saldo insuficiente: su saldo se ha agotado ({balance}). Pida a un administrador que recargue su cuenta,"
-        " o canjee un código: /redeem CÓDIGO en Usage Monitor."
+        "Saldo insuficiente: su saldo se ha agotado ({balance}). Pida a un administrador que recargue su cuenta."
     ),
     "user_blocked": "Su cuenta tiene bloqueado el chat. Póngase en contacto con un administrador.",
     "reply_in_progress": "Esta respuesta todavía se está escribiendo. Espere un momento e inténtelo de nuevo.",
@@ -43,6 +41,7 @@ MESSAGES: dict[str, str] = {
     ),
     # budgets
     "next_refill": "Próxima recarga: {when}",
+    "refusal_redeem": "O canjee un código: /redeem CÓDIGO en Usage Monitor.",
     "refusal_next_refill": "Tu asignación se recarga el {when}.",
     "not_recorded": (
         "No registrado: la base de datos de uso no estaba disponible, así que esta respuesta no se cobró."

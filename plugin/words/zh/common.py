@@ -22,11 +22,9 @@ MESSAGES: dict[str, str] = {
     "low_balance_redeem": "⚠ 余额偏低 — 兑换充值码：在 Usage Monitor 中发送 /redeem 兑换码",
     "insufficient_balance": (
         "余额不足：本次回复开始前需要预留最多 {needed}，当前余额为 {balance}。未用完的部分会在回复结束时退回。"
-        "请联系管理员充值，或在 Usage Monitor 中发送 /redeem 兑换码。"
+        "请联系管理员充值。"
     ),
-    "empty_balance": (
-        "余额不足：您的余额已用完（{balance}）。请联系管理员充值，或在 Usage Monitor 中发送 /redeem 兑换码。"
-    ),
+    "empty_balance": "余额不足：您的余额已用完（{balance}）。请联系管理员充值。",
     "user_blocked": "您的账户已被禁止使用对话，请联系管理员。",
     "reply_in_progress": "这条回复仍在生成中，请稍候再试。",
     "message_not_yours": "这条消息属于另一个对话，请新建对话。",
@@ -36,6 +34,7 @@ MESSAGES: dict[str, str] = {
     "db_unavailable": "计费已暂停：用量数据库暂时无法写入，消息未发送。请稍后重试或告知管理员。",
     # budgets
     "next_refill": "下次补充: {when}",
+    "refusal_redeem": "或在 Usage Monitor 中发送 /redeem 兑换码。",
     "refusal_next_refill": "你的额度将于 {when} 补充。",
     "not_recorded": "未记录：用量数据库暂时不可用，本条回复未计费。",
     "invalid_budget": "无法识别预算“{text}”。试试 `/budget group 名称 init 5`、`/budget group 名称 daily reset 1`、"
