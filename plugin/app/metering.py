@@ -85,6 +85,8 @@ class Meter:
         values = terms.derived(valves)
         if terms.exempt(values, model_id, call.model, call.request):
             return body
+        if requests.code_in_prompt(body):
+            raise Exception(i18n.t(lang, "code_in_chat"))  # never to another model's provider, admins' included
         metadata = call.metadata if isinstance(call.metadata, dict) else body.get("metadata")
         key = chat_id, message_id = requests.start_key(metadata)
         try:

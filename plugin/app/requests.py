@@ -15,13 +15,24 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import openwebui
-from ..domain import billing, tokens
+from ..domain import billing, code_format, tokens
 
 log = logging.getLogger(__name__)
 
 KEY = "openwebui_monitor"  # where the inlet leaves the request key for the outlet, in the request's own metadata
 
 Key = tuple[str, str]  # (chat_id, message_id)
+
+
+def code_in_prompt(body: dict) -> bool:
+    """Whether the user's new message holds a redemption code (or nearly one): it is redeemed in the Usage Monitor,
+    and sent to any other model it would reach that model's provider, in full."""
+    messages = body.get("messages")
+    last = messages[-1] if isinstance(messages, list) and messages and isinstance(messages[-1], dict) else {}
+    if last.get("role") != "user":
+        return False
+    text, _ = tokens.message_text(last)
+    return bool(code_format.code_in(text[:20_000]))
 
 
 def model_id(body: dict, model: dict | None) -> str:

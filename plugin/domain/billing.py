@@ -66,6 +66,7 @@ class Refusal:
     balance: int
     needed: int
     next_refill: float | None = None  # when the user's allowance next refills (epoch seconds)
+    redeemable: bool = False  # an admin has minted codes here: the refusal says one can be redeemed
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,7 @@ def admit(
             return Refusal(UserBlocked(), balance, hold, _next_refill(store, plan))
         if policy.refuse_empty and (balance < hold or (hold == 0 and balance <= 0)):
             error = InsufficientBalance() if hold and balance > 0 else EmptyBalance()
-            return Refusal(error, balance, hold, _next_refill(store, plan))
+            return Refusal(error, balance, hold, _next_refill(store, plan), store.has_codes())
         opened = store.open_request(
             chat_id,
             message_id,

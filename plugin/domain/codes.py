@@ -1,9 +1,8 @@
 """Redemption codes: admins mint them, users redeem them for credit, once each.
 
-A code reads `OWM-XXXX-XXXX-XXXX`: twelve letters from an alphabet of 32 without the look-alikes 0/O and 1/I, so
-60 bits from `secrets`. It is shown once, when minted; the store keeps a SHA-256 digest of its twelve letters and
-its last group (to tell codes apart in lists), never the code. What a user types is read forgivingly: any case,
-spaces or dashes anywhere, the `OWM` prefix or not.
+A code reads `OWM-XXXX-XXXX-XXXX` (`code_format.py`), 60 bits from `secrets`. It is shown once, when minted; the
+store keeps a SHA-256 digest of its twelve letters and its last group (to tell codes apart in lists), never the
+code.
 
 Redeeming is one transaction: the user's row made if this is their first contact (with the initial balance their
 first chat would give), the guessing limit checked, the code claimed by a conditional UPDATE, and a `redeem` ledger
@@ -23,11 +22,8 @@ from ..errors import InvalidAmount, MonitorError
 from ..money import MAX_MICRO, from_micro
 from ..store import Store
 from ..text import quoted
+from .code_format import ALPHABET, GROUP, GROUPS, LETTERS, PREFIX, letters_of, shown
 
-ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # 32 letters: no 0, O, 1 or I
-GROUPS, GROUP = 3, 4
-LETTERS = GROUPS * GROUP
-PREFIX = "OWM"
 MAX_COUNT = 500  # codes in one mint
 MAX_NOTE = 100
 MAX_GUESSES = 5
@@ -104,21 +100,6 @@ def generate() -> str:
     """A new code, `OWM-XXXX-XXXX-XXXX`, 60 bits from `secrets`."""
     letters = "".join(secrets.choice(ALPHABET) for _ in range(LETTERS))
     return shown(letters)
-
-
-def shown(letters: str) -> str:
-    return "-".join([PREFIX, *(letters[i : i + GROUP] for i in range(0, LETTERS, GROUP))])
-
-
-def letters_of(text: str) -> str | None:
-    """The twelve letters of a code as typed (any case, spaces and dashes anywhere, with or without `OWM`), or None
-    when the text cannot be a code."""
-    packed = "".join(char for char in str(text or "").upper() if char not in " -_\u00a0\u2010\u2011\u2012\u2013\u2014")
-    if len(packed) == LETTERS + len(PREFIX) and packed.startswith(PREFIX):
-        packed = packed[len(PREFIX) :]
-    if len(packed) != LETTERS or any(char not in ALPHABET for char in packed):
-        return None
-    return packed
 
 
 def digest(letters: str) -> str:

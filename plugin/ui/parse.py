@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..domain import ranges
+from ..domain import code_format, ranges
 from ..domain.tokens import CJK
 from ..errors import InvalidRange
 from ..words.vocabulary import FILLER, OPTION_NAMES, QUALIFIERS, SUBCOMMANDS, SYNONYMS
@@ -136,7 +136,7 @@ def parse(text: str) -> Command:
     scanned = found is None
     if found is None:
         found = _scan(line)
-    if found is None and (code := _code_in(raw)):
+    if found is None and (code := code_format.code_in(raw)):
         # "my code is OWM-…", a code on the message's second line, a code alone: never for the assistant model.
         return Command("redeem", args=(code,), raw=raw)
     if found is None:
@@ -173,7 +173,7 @@ def _redeeming(name: str, text: str, raw: str, *, scanned: bool) -> Command | No
     """A code word with a code: the code to redeem, whatever words and punctuation surround it ("/redeem CODE.",
     "兑换码：CODE", "redeem code CODE please"). Inside a sentence without a code, "codes" is no command and
     "redeem" asks how. None: the command as typed (the admin's list or search, `/redeem` and its words)."""
-    code = _code_in(text) or (_bare_code(text) if name == "redeem" else "")
+    code = code_format.code_in(text) or (_bare_code(text) if name == "redeem" else "")
     if code:
         return Command("redeem", args=(code,), raw=raw)
     if scanned and name == "codes":
@@ -190,26 +190,8 @@ def _in_sentence(name: str, line: str, raw: str) -> Command:
         said, typed = _options_in(line)
         where = ranges.find(said)
         return Command("statement", args=(said[where[0] : where[1]],) if where else (), options=typed, raw=raw)
-    code = _code_in(raw) or _bare_code(line)
+    code = code_format.code_in(raw) or _bare_code(line)
     return Command("redeem", args=(code,) if code else (), raw=raw)
-
-
-# Something that is, or nearly is, a code: the prefix and three groups of four (the last one may be a letter short
-# or long, as typed; any dash a word processor pastes), or three dashed groups of the code's own letters in capitals.
-_DASHES = "-\u2010-\u2015\u2212"
-_CODE_IN_TEXT = re.compile(
-    rf"(?<![0-9A-Z])OWM[{_DASHES}\s]?(?:[0-9A-Z]{{4}}[{_DASHES}\s]?){{2}}[0-9A-Z]{{3,5}}(?![0-9A-Z])", re.IGNORECASE
-)
-_GROUPED_CODE = re.compile(  # not part of a longer dashed token: "ABCD-EFGH-JKLM-NPQR" is no code
-    rf"(?<![0-9A-Za-z])(?<![0-9A-Za-z][{_DASHES}])(?:[2-9A-HJ-NP-Z]{{4}}[{_DASHES}]){{2}}[2-9A-HJ-NP-Z]{{4}}"
-    rf"(?![{_DASHES}]?[0-9A-Za-z])"
-)
-
-
-def _code_in(text: str) -> str:
-    """The first code (or near code) anywhere in `text`, every line of it; "" when there is none."""
-    found = _CODE_IN_TEXT.search(text) or _GROUPED_CODE.search(text)
-    return found.group() if found else ""
 
 
 def _bare_code(text: str) -> str:

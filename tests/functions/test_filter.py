@@ -732,3 +732,25 @@ def test_a_regenerated_reply_is_a_new_message_charged_its_own_round(flt: Filter)
     assert (record["input_tokens"], record["output_tokens"], record["estimated"]) == (30, 12, 0)
     assert balance(flt) == before - 42 * PER_TOKEN
     assert store.get_usage("c1", "a1") == first
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "/redeem OWM-K7QX-M2PD-9HWC",
+        "my code is owm k7qx m2pd 9hwc, is it valid?",
+        "OWM–K7QX–M2PD–9HW",
+        "K7QX-M2PD-9HWC",
+    ],
+)
+def test_a_code_typed_into_an_ordinary_chat_never_reaches_the_model(flt: Filter, text: str) -> None:
+    """A code belongs in the Usage Monitor: sent to another model it would reach that model's provider in full."""
+    metadata = {"chat_id": "c1", "message_id": "a1", "model": {"id": "gpt"}, "user_message": {}}
+    body = {"model": "gpt", "messages": [{"role": "user", "content": text}], "stream": True, "metadata": metadata}
+    with pytest.raises(Exception, match=r"^That looks like a redemption code, so it was not sent to the model\."):
+        run(flt.inlet(body, __user__=USER, __metadata__=metadata, __model__={"id": "gpt"}))
+    assert open_store(target_of(flt)).one("SELECT COUNT(*) AS n FROM requests")["n"] == 0
+    # Words that only look alike go through: a longer dashed token, no prefix in lower case, a code in a reply.
+    for fine in ("ABCD-EFGH-JKLM-NPQR", "well-made-hats", "OWM is a name"):
+        body["messages"] = [{"role": "user", "content": fine}]
+        run(flt.inlet(body, __user__=USER, __metadata__={**metadata, "message_id": fine}, __model__={"id": "gpt"}))

@@ -39,6 +39,10 @@ MESSAGES: dict[str, str] = {
     " Please try again in a moment or tell an administrator.",
     # budgets
     "next_refill": "Next refill: {when}",
+    "code_in_chat": (
+        "That looks like a redemption code, so it was not sent to the model. Redeem it in the Usage Monitor model:"
+        " /redeem CODE."
+    ),
     "refusal_redeem": "Or redeem a code: /redeem CODE in Usage Monitor.",
     "refusal_next_refill": "Your allowance refills at {when}.",
     "not_recorded": "Not recorded: the usage database was unavailable, so this reply was not billed.",

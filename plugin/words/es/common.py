@@ -41,6 +41,10 @@ MESSAGES: dict[str, str] = {
     ),
     # budgets
     "next_refill": "Próxima recarga: {when}",
+    "code_in_chat": (
+        "Eso parece un código de canje, así que no se envió al modelo. Canjéelo en el modelo Usage Monitor:"
+        " /redeem CÓDIGO."
+    ),
     "refusal_redeem": "O canjee un código: /redeem CÓDIGO en Usage Monitor.",
     "refusal_next_refill": "Tu asignación se recarga el {when}.",
     "not_recorded": (

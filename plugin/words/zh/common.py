@@ -34,6 +34,7 @@ MESSAGES: dict[str, str] = {
     "db_unavailable": "计费已暂停：用量数据库暂时无法写入，消息未发送。请稍后重试或告知管理员。",
     # budgets
     "next_refill": "下次补充: {when}",
+    "code_in_chat": "这看起来是兑换码，因此没有发送给模型。请在 Usage Monitor 模型中兑换：/redeem 兑换码。",
     "refusal_redeem": "或在 Usage Monitor 中发送 /redeem 兑换码。",
     "refusal_next_refill": "你的额度将于 {when} 补充。",
     "not_recorded": "未记录：用量数据库暂时不可用，本条回复未计费。",
