@@ -76,7 +76,7 @@ def test_codes_are_minted_redeemed_once_revoked_and_never_kept(owui: OpenWebUI, 
     assert balance(store, reader) == after_chat and balance(store, other) == 0
 
     # The admin revokes the other code; the user is refused it.
-    assert ask(owui, owui.admin_token, f"/codes revoke {second}") == "Revoked 1 of 1 codes."
+    assert ask(owui, owui.admin_token, f"/codes revoke {second}") == "Revoked 1 of 1 code."
     refused = ask(owui, reader["token"], f"/redeem {second}")
     assert "was revoked" in refused, refused
     assert balance(store, reader) == after_chat
