@@ -63,27 +63,29 @@ def export_csv(store: Store, rng: Range | None = None, user_id: str | None = Non
         writer.writerow(
             (
                 iso(row["created_at"]),
-                _text(row["user_id"]),
-                _text(row["user_name"]),
-                _text(row["user_email"]),
-                _text(row["model_id"]),
+                csv_text(row["user_id"]),
+                csv_text(row["user_name"]),
+                csv_text(row["user_email"]),
+                csv_text(row["model_id"]),
                 row["input_tokens"],
                 row["output_tokens"],
                 row["cached_tokens"],
                 row["reasoning_tokens"],
                 "yes" if row["estimated"] else "no",
-                _text(row["price_source"]),
+                csv_text(row["price_source"]),
                 decimal_text(row["cost"]),
                 decimal_text(row["balance_after"]),
                 "" if row["elapsed_ms"] is None else f"{Decimal(row['elapsed_ms']) / 1000:.3f}",
-                _text(row["chat_id"]),
-                _text(row["message_id"]),
+                csv_text(row["chat_id"]),
+                csv_text(row["message_id"]),
             )
         )
     return ("\ufeff" if bom else "") + out.getvalue()
 
 
-def _text(value: Any) -> str:
+def csv_text(value: Any) -> str:
+    """Typed text for a CSV cell a spreadsheet will not run: a leading = + - @ or control character is quoted away
+    (every CSV of ours: the export, statements, minted codes)."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 

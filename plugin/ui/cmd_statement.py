@@ -13,7 +13,7 @@ from datetime import datetime, tzinfo
 
 from ..app.session import Session
 from ..domain import ranges, statements
-from ..domain.exchange import decimal_text
+from ..domain.exchange import csv_text, decimal_text
 from ..errors import AdminOnly, InvalidRange
 from ..money import money
 from ..words.vocabulary import FILLER
@@ -25,7 +25,6 @@ from .parse import Command
 # 2026-11, 2026/11, 2026.11, 2026年11月
 _MONTH = re.compile(r"^(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})\s*月?$")
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection): such text gets a leading '.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def read_month(text: str, now: float, tz: tzinfo | None) -> tuple[int, int] | None:
@@ -204,8 +203,8 @@ def to_csv(result: statements.Statement, session: Session) -> str:
             [
                 _iso(line.at, tz),
                 _category(session, line.category),
-                _text(line.detail),
-                _text(_actor(result, session, line.actor)),
+                csv_text(line.detail),
+                csv_text(_actor(result, session, line.actor)),
                 "",
                 decimal_text(line.amount),
             ]
@@ -215,7 +214,7 @@ def to_csv(result: statements.Statement, session: Session) -> str:
             [
                 "",
                 session.t("statement_chat_row"),
-                _text(_model(session, item.model_id)),
+                csv_text(_model(session, item.model_id)),
                 "",
                 item.requests,
                 decimal_text(item.amount),
@@ -230,7 +229,3 @@ def to_csv(result: statements.Statement, session: Session) -> str:
 def _iso(ts: float, tz: tzinfo | None) -> str:
     moment = datetime.fromtimestamp(ts, tz) if tz is not None else datetime.fromtimestamp(ts).astimezone()
     return moment.isoformat(timespec="seconds")
-
-
-def _text(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value

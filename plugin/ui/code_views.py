@@ -15,6 +15,7 @@ from typing import Any
 
 from ..app.session import Session
 from ..domain import codes, ranges
+from ..domain.exchange import csv_text
 from ..money import from_micro, money, parse_amount
 from ..words import i18n
 from ..words.vocabulary import OPTION_NAMES
@@ -107,16 +108,11 @@ def csv_of(minted: codes.Minted, session: Session) -> str:
                 code,
                 str(from_micro(minted.amount)),
                 last_day(minted.expires_at, session),
-                _cell(minted.note),
+                csv_text(minted.note),
                 minted.batch,
             ]
         )
     return out.getvalue()
-
-
-def _cell(text: str) -> str:
-    """A CSV cell a spreadsheet will not run: a leading = + - @ is quoted away."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 def last_day(expires_at: float | None, session: Session) -> str:
