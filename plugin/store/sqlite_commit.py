@@ -27,12 +27,13 @@ T = TypeVar("T")
 CHECKPOINT_EVERY = 64  # eager steps between passive WAL checkpoints (SQLite's own default is ~1000 pages)
 # The WAL file's cap. Under steady writes the log never starts over by itself (each writer begins before the last
 # checkpoint is complete), so it grew without end (83 MB after 6,000 admissions beside a 0.7 MB database); past this
-# size a checkpoint also restarts the log and cuts the file to nothing (TRUNCATE), and every connection cuts it back
-# to this size when the log starts over on its own (journal_size_limit).
+# size a checkpoint also makes the next writer start the log over (RESTART), and every connection then cuts the file
+# back to this size (journal_size_limit). Cutting it to nothing (TRUNCATE) cost 17-20% of saturated throughput,
+# the file growing again each time; RESTART about 1-5% (bench/RESULTS.md).
 WAL_LIMIT_BYTES = 4 * 1024 * 1024
-# How long the truncating checkpoint waits for other connections' readers and writers before giving up until the
+# How long the restarting checkpoint waits for other connections' readers and writers before giving up until the
 # next one: it holds the write lock while it waits, so it must stay short (writers meanwhile retry, never fail).
-TRUNCATE_WAIT_MS = 20
+RESTART_WAIT_MS = 20
 BATCH = 8  # billing steps per group commit at most
 # The event loop's time one batch's statements may take: the batch ends at the first step past it (the steps left
 # wait for the next batch), so the loop's longest stall is about this plus one step, whatever the load.
@@ -340,7 +341,7 @@ class GroupCommit:
 
     def _checkpoint(self) -> None:
         """Move the eager connection's WAL frames into the database without blocking anyone (PASSIVE); past
-        `WAL_LIMIT_BYTES`, also start the log over and cut its file (TRUNCATE), waiting at most `TRUNCATE_WAIT_MS`.
+        `WAL_LIMIT_BYTES`, also have the log start over, its file cut back (RESTART), waiting at most `RESTART_WAIT_MS`.
 
         On a connection of its own, used by nothing else: the patient one is shared with other threads (a sync
         caller's `immediate()`), and a checkpoint run inside their transaction left a statement in progress that
@@ -349,10 +350,10 @@ class GroupCommit:
         """
         try:
             if self._checkpointer is None:
-                self._checkpointer = self._connect(TRUNCATE_WAIT_MS)
+                self._checkpointer = self._connect(RESTART_WAIT_MS)
             busy, _frames, _done = self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
             if not busy and self._wal_bytes() > WAL_LIMIT_BYTES:
-                self._checkpointer.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+                self._checkpointer.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
         except sqlite3.Error:
             log.warning("openwebui_monitor: WAL checkpoint failed", exc_info=True)
         finally:

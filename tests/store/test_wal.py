@@ -1,7 +1,7 @@
 """The WAL file stays small: under steady writes SQLite never starts its log over by itself (each writer begins
 before the last checkpoint completes), so without a cap the file only grew (83 MB after 6,000 admissions beside a
-0.7 MB database). Past `WAL_LIMIT_BYTES` the checkpointer restarts the log and cuts the file, waiting only briefly
-for other connections; every connection also cuts it back when the log starts over on its own."""
+0.7 MB database). Past `WAL_LIMIT_BYTES` the checkpointer has the log start over, waiting only briefly for other
+connections, and every connection cuts the file back to that size when it does."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def test_steady_writes_keep_the_wal_under_its_cap_and_lose_nothing(tmp_path: Pat
 
 
 def test_a_reader_holding_a_snapshot_delays_the_cut_but_never_the_writes(tmp_path: Path, monkeypatch) -> None:
-    """Another process reading a long report keeps its snapshot: the cut gives up within TRUNCATE_WAIT_MS and
+    """Another process reading a long report keeps its snapshot: the cut gives up within RESTART_WAIT_MS and
     tries again later; writes go on meanwhile, and once the reader is done the file is cut back."""
     monkeypatch.setattr(sqlite_commit, "WAL_LIMIT_BYTES", LIMIT)
     path = tmp_path / "monitor.db"
