@@ -35,6 +35,9 @@ from plugin.money import MAX_MICRO
 from plugin.store import Store
 from plugin.store import sqlite_schema as migrations
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "store"))
+from test_store import schema_of
+
 ROOT = Path(__file__).resolve().parents[2]
 NOW = 1_800_000_000.0
 FIVE = 5_000_000
@@ -403,10 +406,21 @@ def test_a_backup_carries_the_codes_and_a_restore_keeps_them_spent_or_open(
         assert plain_rows(store, "SELECT COUNT(*) FROM codes") == [(3,)]
 
 
-def test_a_database_of_the_release_before_keeps_its_ledger_and_takes_redeem_rows(tmp_path: Path) -> None:
+@pytest.mark.parametrize("in_place", [True, False], ids=["in place", "copied"])
+def test_a_database_of_the_release_before_keeps_its_ledger_and_takes_redeem_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_place: bool
+) -> None:
+    """m006 widens the ledger's CHECK in place (its text in sqlite_master, instant at any size), or, where SQLite
+    refuses that, copies the table: either way ids and rows are kept, the wider CHECK holds, the schema is
+    schema.sql's, and a connection another worker opened before the upgrade reads the new CHECK too."""
+    if not in_place:
+        monkeypatch.setattr(migrations, "_widen_ledger_kinds", lambda conn: False)
     path = tmp_path / "old.db"
     db = sqlite_utils.Database(path)
     migrations.MIGRATIONS.apply(db, stop_before="m006_codes")
+    (root,) = db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'ledger'").fetchone()
+    worker = sqlite3.connect(path, isolation_level=None)
+    worker.execute("SELECT COUNT(*) FROM ledger").fetchone()  # its schema read before the upgrade
     db.execute("INSERT INTO users (id, balance, created_at, updated_at) VALUES ('ann', 7, 0, 0)")
     db.execute(
         "INSERT INTO ledger (id, user_id, kind, amount, balance_after, actor, reason, reference, created_at)"
@@ -436,9 +450,26 @@ def test_a_database_of_the_release_before_keeps_its_ledger_and_takes_redeem_rows
         ]
         code = codes.mint(migrated, FIVE, 1, actor="admin").codes[0]
         assert redeem(migrated, {"id": "ann", "name": "", "email": "", "role": "user"}, code).balance == FIVE + 7
-        assert [row["id"] for row in migrated.ledger_for("ann")] == [41, 42]
+        (now_root,) = migrated.conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'ledger'").fetchone()
+        assert (now_root == root) == in_place  # in place: the same table, not a copy
+        assert migrated.conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        with pytest.raises(sqlite3.IntegrityError):
+            migrated.conn.execute(
+                "INSERT INTO ledger (user_id, kind, amount, balance_after, actor, created_at)"
+                " VALUES ('ann', 'gift', 1, 8, 'x', 2)"
+            )
+        worker.execute(
+            "INSERT INTO ledger (user_id, kind, amount, balance_after, actor, created_at)"
+            " VALUES ('ann', 'redeem', 0, 0, 'worker', 3)"
+        )  # the old connection read the new schema (its version moved on)
+        fresh = sqlite3.connect(tmp_path / "fresh.db")
+        fresh.executescript(migrations.schema_sql())
+        assert schema_of(migrated.conn) == schema_of(fresh)
+        fresh.close()
+        assert [row["id"] for row in migrated.ledger_for("ann")] == [41, 42, 43]  # 43: the worker's
         assert migrated.reconcile() == []
     finally:
+        worker.close()
         migrated.close()
 
 
@@ -460,3 +491,28 @@ def test_a_claim_matches_only_an_open_code_whatever_was_read_before(store: Store
         assert store.claim_code(ids[timed], "a", NOW) is False
         assert store.claim_code(ids[timed], "a", NOW - 1) is True
     assert plain_rows(store, "SELECT redeemed_by FROM codes ORDER BY id") == [("a",), (None,), ("a",)]
+
+
+def test_widening_the_ledger_in_place_moves_the_schema_version_for_other_connections(tmp_path: Path) -> None:
+    """On its own (no other change of m006 to move it), the edit of the table's text must tell every connection to
+    read the schema again, or one opened before would go on refusing `redeem` rows."""
+    path = tmp_path / "old.db"
+    db = sqlite_utils.Database(path)
+    migrations.MIGRATIONS.apply(db, stop_before="m006_codes")
+    db.execute("INSERT INTO users (id, created_at, updated_at) VALUES ('ann', 0, 0)")
+    db.conn.commit()
+    worker = sqlite3.connect(path, isolation_level=None)
+    insert = (
+        "INSERT INTO ledger (user_id, kind, amount, balance_after, actor, created_at) VALUES ('ann', ?, 0, 0, 'w', 1)"
+    )
+    try:
+        with pytest.raises(sqlite3.IntegrityError):
+            worker.execute(insert, ("redeem",))
+        assert migrations._widen_ledger_kinds(db.conn) is True
+        db.conn.commit()
+        worker.execute(insert, ("redeem",))
+        with pytest.raises(sqlite3.IntegrityError):
+            worker.execute(insert, ("gift",))
+    finally:
+        worker.close()
+        db.close()
