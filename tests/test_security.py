@@ -694,6 +694,7 @@ SQL_ALLOWED: dict[tuple[str, str, str], str] = {
         "sql",
     ): "the wrapper itself: every caller's SQL is checked by this test",
     ("store/sqlite.py", "SqliteEngine._connect", "busy_timeout_ms"): "an int our code passes: BUSY_TIMEOUT_MS or 0",
+    ("store/sqlite_alter.py", "widen_ledger_kinds", "int(version)"): "SQLite's own PRAGMA schema_version, an int",
     ("store/sqlite.py", "_Reads.columns", "table"): "refused just above unless it is one of DESCRIBED",
     ("store/postgres.py", "PgEngine.execute", "sql"): (
         "the wrapper itself: every caller's SQL is checked by this test"

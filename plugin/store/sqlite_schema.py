@@ -11,6 +11,8 @@ from pathlib import Path
 
 import sqlite_utils
 
+from . import sqlite_alter
+
 MIGRATIONS = sqlite_utils.Migrations("openwebui_monitor")
 
 # schema.sql as released in 0.1.0. Never edit: a change is a new step below and the same change in schema.sql.
@@ -351,10 +353,11 @@ ALTER TABLE requests ADD COLUMN seen_at REAL;
 """
 
 
-# Redemption codes (issue 20): the ledger accepts `redeem` rows (see `_widen_ledger_kinds`; where SQLite refuses that,
-# M006_LEDGER rebuilds the table as SQLite's documentation describes: rows and ids kept, indexes made again; nothing
-# else refers to it), a reset allowance keeps the unspent credit of redeemed codes (allowance_periods.credit), the
-# codes an admin minted, and the wrong codes users typed (the guessing limit, counted here so every worker agrees).
+# Redemption codes (issue 20): the ledger accepts `redeem` rows (`sqlite_alter.widen_ledger_kinds`, in place; where
+# SQLite refuses that, M006_LEDGER rebuilds the table as SQLite's documentation describes: rows and ids kept, indexes
+# made again; nothing else refers to it), a reset allowance keeps the unspent credit of redeemed codes
+# (allowance_periods.credit), the codes an admin minted, and the wrong codes users typed (the guessing limit, counted
+# here so every worker agrees).
 M006_LEDGER = """
 ALTER TABLE ledger RENAME TO ledger_m005;
 CREATE TABLE ledger (
@@ -468,40 +471,11 @@ def m005_pending_requests(db: sqlite_utils.Database) -> None:
         db.conn.execute(sql)
 
 
-# The ledger's kinds before and after m006, as the CHECK in its CREATE TABLE text reads them.
-_KINDS_BEFORE = "'adjust', 'reset'))"
-_KINDS_AFTER = "'adjust', 'reset', 'redeem'))"
-
-
-def _widen_ledger_kinds(conn: sqlite3.Connection) -> bool:
-    """Let the ledger's CHECK accept `redeem` in place, at any size: SQLite's documented procedure for loosening a
-    constraint (every row already there satisfies the wider one) edits the table's text in sqlite_master and moves
-    the schema version on, so that every connection reads the table again. A copy of the table would take seconds
-    per million rows at the first start after the upgrade, every other worker's chats waiting. False where SQLite
-    refuses (a build that forbids editing its schema) or the text is not the one released: the caller copies."""
-    row = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'ledger'").fetchone()
-    if row is None or row[0].count(_KINDS_BEFORE) != 1:
-        return False
-    (version,) = conn.execute("PRAGMA schema_version").fetchone()
-    conn.execute("PRAGMA writable_schema = ON")
-    try:
-        conn.execute(
-            "UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'ledger'",
-            (row[0].replace(_KINDS_BEFORE, _KINDS_AFTER),),
-        )
-    except sqlite3.DatabaseError:
-        return False  # nothing was written
-    finally:
-        conn.execute("PRAGMA writable_schema = OFF")
-    conn.execute(f"PRAGMA schema_version = {int(version) + 1}")
-    return True
-
-
 @MIGRATIONS()
 def m006_codes(db: sqlite_utils.Database) -> None:
     """Redemption codes: the ledger's `redeem` kind, the codes, the wrong guesses, the credit resets keep (see
     M006_CODES)."""
-    if not _widen_ledger_kinds(db.conn):
+    if not sqlite_alter.widen_ledger_kinds(db.conn):
         for sql in statements(M006_LEDGER):
             db.conn.execute(sql)
     for sql in statements(M006_CODES):

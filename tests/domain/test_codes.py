@@ -32,7 +32,7 @@ from plugin.domain.codes import (
 )
 from plugin.errors import InvalidAmount
 from plugin.money import MAX_MICRO
-from plugin.store import Store
+from plugin.store import Store, sqlite_alter
 from plugin.store import sqlite_schema as migrations
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "store"))
@@ -414,7 +414,7 @@ def test_a_database_of_the_release_before_keeps_its_ledger_and_takes_redeem_rows
     refuses that, copies the table: either way ids and rows are kept, the wider CHECK holds, the schema is
     schema.sql's, and a connection another worker opened before the upgrade reads the new CHECK too."""
     if not in_place:
-        monkeypatch.setattr(migrations, "_widen_ledger_kinds", lambda conn: False)
+        monkeypatch.setattr(sqlite_alter, "widen_ledger_kinds", lambda conn: False)
     path = tmp_path / "old.db"
     db = sqlite_utils.Database(path)
     migrations.MIGRATIONS.apply(db, stop_before="m006_codes")
@@ -508,7 +508,7 @@ def test_widening_the_ledger_in_place_moves_the_schema_version_for_other_connect
     try:
         with pytest.raises(sqlite3.IntegrityError):
             worker.execute(insert, ("redeem",))
-        assert migrations._widen_ledger_kinds(db.conn) is True
+        assert sqlite_alter.widen_ledger_kinds(db.conn) is True
         db.conn.commit()
         worker.execute(insert, ("redeem",))
         with pytest.raises(sqlite3.IntegrityError):
