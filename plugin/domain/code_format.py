@@ -42,7 +42,15 @@ def letters_of(text: str) -> str | None:
     return packed
 
 
+# What each pattern cannot match without, found by a fast scan first: the Filter asks of every new message, and the
+# patterns above cost 0.6 ms over a 20,000-character prompt, these about 20 µs (an ASCII text has only ASCII dashes).
+_MIDDLE_ASCII = re.compile(r"-[2-9A-HJ-NP-Z]{4}-")
+_MIDDLE = re.compile(rf"[{_DASHES}][2-9A-HJ-NP-Z]{{4}}[{_DASHES}]")
+
+
 def code_in(text: str) -> str:
     """The first code (or near code) anywhere in `text`, every line of it; "" when there is none."""
-    found = NEAR_CODE.search(text) or GROUPED_CODE.search(text)
+    found = NEAR_CODE.search(text) if "owm" in text.casefold() else None
+    if found is None and (_MIDDLE_ASCII if text.isascii() else _MIDDLE).search(text):
+        found = GROUPED_CODE.search(text)
     return found.group() if found else ""
