@@ -72,14 +72,17 @@ class BudgetRecords(Records):
 
     def mark_allowance(self, user_id: str, period: str, credit: int | None = None) -> None:
         """Record the allowance period just applied to a user (inside the refill's own transaction), and with
-        `credit` the redeemed credit a reset kept (else it stays as it was; a new row starts from every code the user
-        ever redeemed)."""
+        `credit` the redeemed credit a reset kept (else it stays as it was). Only a new row reads the ledger (every
+        code the user ever redeemed): a known user's refill, inside an admission, reads nothing more."""
+        updated = self.engine.execute(
+            "UPDATE allowance_periods SET period = ?, applied_at = ?, credit = COALESCE(?, credit) WHERE user_id = ?",
+            (period, self.clock(), credit, user_id),
+        )
+        if updated.rowcount:
+            return
         self.engine.execute(
-            "INSERT INTO allowance_periods (user_id, period, applied_at, credit) VALUES (?, ?, ?, COALESCE(?, ("
-            "SELECT COALESCE(SUM(amount), 0) FROM ledger WHERE user_id = ? AND kind = 'redeem')))"
-            " ON CONFLICT (user_id) DO UPDATE SET period = excluded.period, applied_at = excluded.applied_at,"
-            " credit = COALESCE(?, allowance_periods.credit)",
-            (user_id, period, self.clock(), credit, user_id, credit),
+            "INSERT INTO allowance_periods (user_id, period, applied_at, credit) VALUES (?, ?, ?, ?)",
+            (user_id, period, self.clock(), self.redeemed_credit(user_id) if credit is None else credit),
         )
 
     def redeemed_credit(self, user_id: str) -> int:
