@@ -5,8 +5,11 @@ Imports of `open_webui` stay inside functions, so the library can be imported an
 
 from __future__ import annotations
 
+import inspect
+import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -18,6 +21,110 @@ log = logging.getLogger(__name__)
 
 # The deprecated endpoint that re-runs outlets on a body the client supplies (reference §0.1): never bill it.
 LEGACY_COMPLETED_PATHS = ("/api/chat/completed", "/api/v1/chat/completed")
+
+# The releases the end-to-end core is proven on, one per minor (tests/e2e/test_e2e_versions.py); the last is the one
+# the whole suite runs on, and the newest tested.
+TESTED_RELEASES = ("0.9.6", "0.10.2", "0.11.4", "0.12.4")
+# Before 0.9.0 Open WebUI ran outlet filters only through /api/chat/completed, whose body (the usage included) the
+# browser writes: any user could set what they are charged. The functions bill nothing there.
+OLDEST_SUPPORTED = (0, 9, 0)
+# Before 0.10.0 Open WebUI runs no outlet for a request without a saved chat (an API call): `outlet_filter_handler`
+# returns at once without a chat id. Such replies are settled from their stream when it ends.
+API_OUTLETS_SINCE = (0, 10, 0)
+
+
+def parse_version(text: str) -> tuple[int, ...]:
+    """``"0.12.4"`` -> ``(0, 12, 4)``; suffixes such as ``-dev`` or ``rc1`` are ignored."""
+    match = re.match(r"v?(\d+(?:\.\d+)*)", text.strip())
+    if not match:
+        raise ValueError(f"not a version: {text!r}")
+    return tuple(int(part) for part in match.group(1).split("."))
+
+
+NEWEST_TESTED = parse_version(TESTED_RELEASES[-1])
+
+
+def running_version() -> str:
+    """The Open WebUI release this process runs ('' outside one): its already-loaded `env` module says, else the
+    installed package's metadata."""
+    env = sys.modules.get("open_webui.env")
+    if env is not None and getattr(env, "VERSION", None):
+        return str(env.VERSION)
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+
+        return version("open-webui")
+    except (PackageNotFoundError, ValueError):
+        return ""
+
+
+def release_parts(version: str) -> tuple[int, ...] | None:
+    try:
+        return parse_version(version)
+    except ValueError:
+        return None
+
+
+def billable(version: str) -> bool:
+    """Whether the functions may bill on this release: an unknown one (a source checkout) is given the benefit."""
+    parts = release_parts(version)
+    return parts is None or parts >= OLDEST_SUPPORTED
+
+
+def api_outlets(version: str) -> bool:
+    """Whether this release runs the outlet for a request without a saved chat."""
+    parts = release_parts(version)
+    return parts is None or parts >= API_OUTLETS_SINCE
+
+
+def stream_chunks(data: Any) -> list[dict[str, Any]]:
+    """The chunks in what the `stream` hook was handed when it is not a chunk: Open WebUI 0.9 hands an API call's
+    stream hook the upstream's raw server-sent-event lines (`data: {...}`, as bytes or text), not parsed chunks."""
+    if isinstance(data, bytes | bytearray):
+        data = data.decode("utf-8", "replace")
+    if not isinstance(data, str):
+        return []
+    chunks = []
+    for line in data.splitlines():
+        line = line.strip()
+        if not line.startswith("data:") or line[5:].strip() == "[DONE]":
+            continue
+        try:
+            chunk = json.loads(line[5:])
+        except ValueError:
+            continue
+        if isinstance(chunk, dict):
+            chunks.append(chunk)
+    return chunks
+
+
+_told: set[str] = set()
+
+
+def tell_release(function: str) -> str:
+    """Log once per process and function which Open WebUI release it runs on, with a warning when that release is
+    newer than the newest tested or too old to bill on; returns the release."""
+    version = running_version()
+    if function in _told:
+        return version
+    _told.add(function)
+    parts = release_parts(version)
+    newest = ".".join(map(str, NEWEST_TESTED))
+    if not billable(version):
+        oldest = ".".join(map(str, OLDEST_SUPPORTED))
+        log.error(
+            "openwebui_monitor %s: Open WebUI %s is older than %s; nothing is billed here (before %s the outlet "
+            "runs only on a request body the browser writes, so users could set their own charges)",
+            function,
+            version,
+            oldest,
+            oldest,
+        )
+    elif parts is not None and parts > NEWEST_TESTED:
+        log.warning("openwebui_monitor %s: Open WebUI %s, newer than %s (the newest tested)", function, version, newest)
+    else:
+        log.info("openwebui_monitor %s: Open WebUI %s", function, version or "(version unknown)")
+    return version
 
 
 def data_dir_text() -> str:
@@ -140,7 +247,7 @@ async def list_users() -> list[dict[str, Any]]:
     total = 0
     skip = 0
     while True:
-        page = await Users.get_users(sort={"order_by": "created_at", "direction": "asc"}, skip=skip, limit=USER_PAGE)
+        page = await Users.get_users(**_oldest_first(Users.get_users), skip=skip, limit=USER_PAGE)
         total = int(page.get("total") or 0)
         batch = page.get("users") or []
         for user in batch:
@@ -149,9 +256,19 @@ async def list_users() -> list[dict[str, Any]]:
         if len(batch) < USER_PAGE or skip >= total:
             break
     if len(people) < total:
-        page = await Users.get_users(sort={"order_by": "created_at", "direction": "asc"})
+        page = await Users.get_users(**_oldest_first(Users.get_users))
         people = {user.id: _person(user) for user in page.get("users") or []}
     return list(people.values())
+
+
+def _oldest_first(get_users: Any) -> dict[str, Any]:
+    """`Users.get_users`'s ordering argument: `sort` from 0.11 on; before, the order rides in `filter`."""
+    order = {"order_by": "created_at", "direction": "asc"}
+    try:
+        takes_sort = "sort" in inspect.signature(get_users).parameters
+    except (TypeError, ValueError):
+        takes_sort = True
+    return {"sort": order} if takes_sort else {"filter": order}
 
 
 def _person(user: Any) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import openwebui
 from ..domain import billing, tokens
 from ..store import Store
 from ..words import i18n
@@ -50,9 +51,13 @@ class Live:
     tally: tokens.Tally = field(default_factory=tokens.Tally)
     saved: int = 0  # output tokens last saved on the pending row
     saved_at: float = 0.0  # monotonic time of that save
+    heard: float = 0.0  # monotonic time of its stream's last chunk
     task: asyncio.Task[Any] | None = None  # the task that ran its inlet
     ended: bool = False  # that task has ended (its outlet is not coming)
     stopped: bool = False  # that task was cancelled (the stop button)
+    # Output tokens charged when nothing of the reply can be seen: a non-streamed API call on a release that runs no
+    # outlet for it (Open WebUI 0.9) shows us neither its text nor its usage, so its output allowance is charged.
+    unseen: int = 0
 
 
 class Follower:
@@ -66,6 +71,7 @@ class Follower:
         self._count = count  # the token counter (chosen once by the Meter)
         self._render = render
         self._last_sweep = 0.0
+        self.api_outlets = True  # the release runs outlets for requests without a saved chat (set by the Meter)
 
     # -- following ------------------------------------------------------------------------------------------------
 
@@ -102,8 +108,13 @@ class Follower:
         key = metadata.get(KEY) if type(metadata) is dict else None
         live = self.live.get((key.get("chat_id", ""), key.get("message_id", ""))) if type(key) is dict else None
         if live is not None:
-            live.tally.add(event)
-            if live.tally.rough > live.saved and (now := time.monotonic()) - live.saved_at >= PROGRESS_EVERY:
+            if type(event) is dict:
+                live.tally.add(event)
+            else:
+                for chunk in openwebui.stream_chunks(event):
+                    live.tally.add(chunk)
+            live.heard = now = time.monotonic()
+            if live.tally.rough > live.saved and now - live.saved_at >= PROGRESS_EVERY:
                 live.saved, live.saved_at = live.tally.rough, now
                 self._save_progress(live)
         return event
@@ -134,6 +145,12 @@ class Follower:
         """Settle a reply whose outlet never came, for what its stream produced (or what Open WebUI saved of it)."""
         if self.live.get(key) is not live:
             return  # its outlet came during the grace
+        if time.monotonic() - live.heard < ABANDON_GRACE:
+            # Its stream still flows without the task that ran its inlet (an API stream may outlive it; Open WebUI
+            # 0.9 runs no outlet after one): it is over when the chunks stop.
+            loop = asyncio.get_running_loop()
+            loop.call_later(ABANDON_GRACE, self.spawn, loop, functools.partial(self._abandon, key, live))
+            return
         del self.live[key]
         chat_id, message_id = key
         count = self._count()
@@ -143,6 +160,8 @@ class Follower:
         # rounds its record holds, as the sweep's does).
         saved = await saved_output(chat_id, message_id, count) if not output and chat_id else 0
         why = "stopped" if live.stopped else "no outlet"
+        if usage is None and not output and live.unseen and not live.stopped:
+            output, why = live.unseen, "not seen: no outlet on this Open WebUI"
         try:
             settled = await asyncio.shield(
                 live.store.submit(

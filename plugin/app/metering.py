@@ -65,6 +65,9 @@ class Meter:
         self._count: Callable[[str], int] | None = None
         self._groups = Groups()
         self.follow = Follower(self.pending, self.counter, render)
+        self.release = openwebui.tell_release("filter")
+        # Outlets for requests without a saved chat (API calls): settled from their stream when the release has none.
+        self.follow.api_outlets = openwebui.api_outlets(self.release)
         # The stream hook, called once per upstream chunk: the Follower's own method, with no call in between.
         self.stream: Callable[[dict, Any], dict] = self.follow.tally
 
@@ -80,6 +83,11 @@ class Meter:
         user = call.user if isinstance(call.user, dict) else {}
         lang = terms.language(valves, user)
         if not isinstance(body, dict) or not user.get("id"):
+            return body
+        if not openwebui.billable(self.release):
+            if user.get("role") == "admin":
+                oldest = ".".join(map(str, openwebui.OLDEST_SUPPORTED))
+                await emit(call.emitter, i18n.t(lang, "release_unbilled", version=self.release, oldest=oldest))
             return body
         model_id = requests.model_id(body, call.model)
         values = terms.derived(valves)
@@ -129,6 +137,8 @@ class Meter:
             say = Say(call.emitter, lang, valves, user.get("valves"), chat_id, message_id)
             continued = requests.continued_tokens(messages, metadata, self.counter())
             watched = self.follow.watch(key, member.id, store, continued, say)
+            if watched is not None and not (self.follow.api_outlets or chat_id or body.get("stream")):
+                watched.unseen = allowance
             try:
                 result = await store.call(admit, store)
             except StoreUnavailable:
@@ -164,7 +174,7 @@ class Meter:
         body = call.body
         user = call.user if isinstance(call.user, dict) else {}
         lang = terms.language(valves, user)
-        if not isinstance(body, dict) or not user.get("id"):
+        if not isinstance(body, dict) or not user.get("id") or not openwebui.billable(self.release):
             return body
         if openwebui.is_legacy_outlet(call.request, call.metadata):
             log.info("openwebui_monitor: ignored a legacy /api/chat/completed replay from %s", user.get("id"))

@@ -71,6 +71,7 @@ class Action:
 
     def __init__(self) -> None:
         self.valves = self.Valves()
+        openwebui.tell_release("action")
 
     async def action(
         self,

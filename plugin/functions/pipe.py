@@ -58,6 +58,7 @@ class Pipe:
 
     def __init__(self) -> None:
         self.valves = self.Valves()
+        openwebui.tell_release("pipe")
         self.name = "Usage Monitor"
 
     async def pipe(

@@ -11,13 +11,13 @@ drive the installer through ``httpx.MockTransport``.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from ..openwebui import NEWEST_TESTED, OLDEST_SUPPORTED, parse_version
 from .bundle import BundleError, stale_bundles
 
 
@@ -55,9 +55,6 @@ PIPE, ADMIN_ACTION = SPECS[1], SPECS[3]
 ADMIN_MODEL_ID, ADMIN_MODEL_NAME = "openwebui_monitor_admin", "Usage Monitor (admin)"
 ADMIN_MODEL_NOTE = "the Usage Monitor for admins, with the admin buttons under its replies"
 PUBLIC_READ = {"principal_type": "user", "principal_id": "*", "permission": "read"}
-# The oldest Open WebUI this installer and the functions were verified against (the REST API, the
-# loader's rules and the model-record grants all changed across 0.x releases).
-MIN_VERSION = (0, 12, 4)
 DATA_NOTE = (
     "the monitor's data stays on the server: DATA_DIR/openwebui_monitor/monitor.db "
     "(or the file named by the db_path valve); install again to pick it up, delete the file to forget it"
@@ -394,35 +391,28 @@ def connect(
     password: str | None = None,
     timeout: float = 60.0,
     transport: httpx.BaseTransport | None = None,
-) -> httpx.Client:
-    """A client authorised as the admin: an API key / JWT as is, or a JWT from signing in."""
+) -> tuple[httpx.Client, str]:
+    """A client authorised as the admin (an API key / JWT as is, or a JWT from signing in), and Open WebUI's
+    version."""
     if not url.startswith(("http://", "https://")):
         raise InstallError(f"--url must start with http:// or https://, got {url!r}")
     if not (api_key or (email and password)):
         raise InstallError("give --api-key, or --email with --password")
     client = httpx.Client(base_url=url.rstrip("/"), timeout=timeout, transport=transport)
     try:
-        check_version(client)
+        version = check_version(client)
         if not api_key:
             api_key = _sign_in(client, email or "", password or "")
     except BaseException:
         client.close()
         raise
     client.headers["Authorization"] = f"Bearer {api_key}"
-    return client
+    return client, version
 
 
 def unreachable(client: httpx.Client, exc: httpx.HTTPError) -> str:
     """Why nothing answered, worded as what to check."""
     return f"cannot reach {client.base_url}: {exc or type(exc).__name__}; is Open WebUI running there?"
-
-
-def parse_version(text: str) -> tuple[int, ...]:
-    """``"0.12.4"`` -> ``(0, 12, 4)``; suffixes such as ``-dev`` or ``rc1`` are ignored."""
-    match = re.match(r"v?(\d+(?:\.\d+)*)", text.strip())
-    if not match:
-        raise ValueError(f"not a version: {text!r}")
-    return tuple(int(part) for part in match.group(1).split("."))
 
 
 def check_version(client: httpx.Client) -> str:
@@ -439,10 +429,23 @@ def check_version(client: httpx.Client) -> str:
         raise InstallError(
             f"{client.base_url} is not Open WebUI (GET /api/version -> {response.status_code}); check --url"
         ) from None
-    if found < MIN_VERSION:
-        oldest = ".".join(map(str, MIN_VERSION))
-        raise InstallError(f"Open WebUI {version} at {client.base_url} is older than {oldest}, the oldest supported")
+    if found < OLDEST_SUPPORTED:
+        oldest = ".".join(map(str, OLDEST_SUPPORTED))
+        raise InstallError(
+            f"Open WebUI {version} at {client.base_url} is older than {oldest}: before {oldest} outlets run only on a "
+            "request body the browser writes, so users could set their own charges; upgrade Open WebUI"
+        )
     return version
+
+
+def release_note(version: str) -> list[str]:
+    """A warning line when Open WebUI is newer than the newest release these functions were tested on."""
+    if parse_version(version) <= NEWEST_TESTED:
+        return []
+    newest = ".".join(map(str, NEWEST_TESTED))
+    return [
+        f"warning: Open WebUI {version} is newer than {newest}, the newest tested; installed, check a chat's notice"
+    ]
 
 
 def _sign_in(client: httpx.Client, email: str, password: str) -> str:
@@ -477,9 +480,10 @@ def install(
 ) -> list[str]:
     """Everything the ``install`` command does; returns the summary lines or raises InstallError."""
     valves = load_valves(valves_json)
-    client = connect(url, api_key=api_key, email=email, password=password, transport=transport)
+    client, version = connect(url, api_key=api_key, email=email, password=password, transport=transport)
     try:
-        return Installer(client, root, pipe_public=pipe_public, group=group, valves=valves).run()
+        installer = Installer(client, root, pipe_public=pipe_public, group=group, valves=valves)
+        return release_note(version) + installer.run()
     finally:
         client.close()
 
@@ -493,7 +497,7 @@ def uninstall(
     transport: httpx.BaseTransport | None = None,
 ) -> list[str]:
     """Everything the ``uninstall`` command does; idempotent, and never touches the SQLite data."""
-    client = connect(url, api_key=api_key, email=email, password=password, transport=transport)
+    client, _version = connect(url, api_key=api_key, email=email, password=password, transport=transport)
     try:
         return Installer(client, Path(".")).uninstall()
     finally:

@@ -53,10 +53,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def open_webui_executable() -> str:
-    exe = Path(sys.executable).parent / "open-webui"
+# Open WebUI releases other than the one in the test environment, one virtualenv each (built by `scripts/test`).
+OTHER_VERSIONS_DIR = Path(__file__).resolve().parents[2] / ".venv-owui"
+
+
+def open_webui_executable(version: str | None = None) -> str:
+    """The `open-webui` command of the test environment, or of the release `version` from `.venv-owui/`."""
+    exe = (OTHER_VERSIONS_DIR / version / "bin" if version else Path(sys.executable).parent) / "open-webui"
     if not exe.exists():
-        raise OpenWebUIError(f"open-webui executable not found next to {sys.executable}")
+        raise OpenWebUIError(f"open-webui executable not found: {exe}")
     return str(exe)
 
 
@@ -76,7 +81,9 @@ class OpenWebUI:
         port: int | None = None,
         start_timeout: float = 240.0,
         http_timeout: float = 60.0,
+        version: str | None = None,
     ) -> None:
+        self.executable = open_webui_executable(version)
         self.data_dir = Path(data_dir)
         self.upstream_base_url = upstream_base_url
         self.extra_env = dict(extra_env or {})
@@ -132,7 +139,7 @@ class OpenWebUI:
         self._log_file = open(self.log_path, "ab")
         started = time.monotonic()
         self._proc = subprocess.Popen(
-            [open_webui_executable(), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            [self.executable, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
             cwd=self.data_dir,
             env=self.env(),
             stdin=subprocess.DEVNULL,

@@ -487,21 +487,34 @@ def test_unknown_group_is_refused_before_any_change(fake: FakeOpenWebUI, repo: P
     assert fake.mutations() == []
 
 
-@pytest.mark.parametrize("version", ["0.12.3", "0.6.5", "0.11.99"])
+@pytest.mark.parametrize("version", ["0.8.12", "0.6.5", "0.8.99-dev"])
 def test_older_open_webui_is_refused_before_credentials_are_sent(repo: Path, version: str) -> None:
+    """Before 0.9.0 outlets run only on a body the browser writes: one line says so."""
     fake = FakeOpenWebUI(version=version)
-    with pytest.raises(InstallError, match=re.escape(f"Open WebUI {version} at {URL} is older than 0.12.4")):
+    why = f"Open WebUI {version} at {URL} is older than 0.9.0: before 0.9.0 outlets run only on a request body the "
+    with pytest.raises(InstallError, match=re.escape(why) + ".*users could set their own charges"):
         run(fake, repo)
     assert fake.calls == ["GET /api/version"]
-    with pytest.raises(InstallError, match=r"older than 0\.12\.4"):
+    with pytest.raises(InstallError, match=r"older than 0\.9\.0"):
         uninstall(URL, api_key=ADMIN, transport=fake.transport())
 
 
-@pytest.mark.parametrize("version", ["0.12.4", "0.12.10", "0.13.0-dev", "1.0"])
-def test_supported_versions_pass(repo: Path, version: str) -> None:
+@pytest.mark.parametrize("version", ["0.9.0", "0.9.6", "0.10.2", "0.11.4", "0.12.4", "0.12.4-dev"])
+def test_supported_versions_install_without_a_warning(repo: Path, version: str) -> None:
     fake = FakeOpenWebUI(version=version)
-    run(fake, repo)
+    lines = run(fake, repo)
     assert set(fake.functions) == set(IDS)
+    assert not [line for line in lines if "warning" in line], lines
+
+
+@pytest.mark.parametrize("version", ["0.12.5", "0.13.0-dev", "1.0"])
+def test_a_newer_open_webui_than_tested_installs_with_a_warning(repo: Path, version: str) -> None:
+    fake = FakeOpenWebUI(version=version)
+    lines = run(fake, repo)
+    assert set(fake.functions) == set(IDS)
+    assert lines[0] == (
+        f"warning: Open WebUI {version} is newer than 0.12.4, the newest tested; installed, check a chat's notice"
+    )
 
 
 def test_parse_version() -> None:

@@ -45,6 +45,8 @@ MESSAGES: dict[str, str] = {
     ),
     "refusal_redeem": "Or redeem a code: /redeem CODE in Usage Monitor.",
     "refusal_next_refill": "Your allowance refills at {when}.",
+    "release_unbilled": "Not billed: OpenWebUI Monitor bills nothing on Open WebUI {version}, which lets the browser"
+    " write the usage it is charged for. Upgrade Open WebUI to {oldest} or later.",
     "not_recorded": "Not recorded: the usage database was unavailable, so this reply was not billed.",
     "invalid_budget": "I can't read the budget “{text}”. Try `/budget group NAME init 5`, "
     "`/budget group NAME daily reset 1`, `/budget user EMAIL weekly add 2` or `/budget clear group NAME`.",

@@ -47,6 +47,8 @@ MESSAGES: dict[str, str] = {
     ),
     "refusal_redeem": "O canjee un código: /redeem CÓDIGO en Usage Monitor.",
     "refusal_next_refill": "Tu asignación se recarga el {when}.",
+    "release_unbilled": "Sin facturar: OpenWebUI Monitor no factura nada en Open WebUI {version}, que deja al"
+    " navegador escribir el uso que se cobra. Actualiza Open WebUI a {oldest} o posterior.",
     "not_recorded": (
         "No registrado: la base de datos de uso no estaba disponible, así que esta respuesta no se cobró."
     ),

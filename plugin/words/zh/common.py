@@ -37,6 +37,8 @@ MESSAGES: dict[str, str] = {
     "code_in_chat": "这看起来是兑换码，因此没有发送给模型。请在 Usage Monitor 模型中兑换：/redeem 兑换码。",
     "refusal_redeem": "或在 Usage Monitor 中发送 /redeem 兑换码。",
     "refusal_next_refill": "你的额度将于 {when} 补充。",
+    "release_unbilled": "未计费：Open WebUI {version} 允许浏览器填写计费用量，OpenWebUI Monitor 在此版本上不计费。"
+    "请将 Open WebUI 升级到 {oldest} 或更高版本。",
     "not_recorded": "未记录：用量数据库暂时不可用，本条回复未计费。",
     "invalid_budget": "无法识别预算“{text}”。试试 `/budget group 名称 init 5`、`/budget group 名称 daily reset 1`、"
     "`/budget user 邮箱 weekly add 2` 或 `/budget clear group 名称`。",

@@ -1,0 +1,182 @@
+"""What the functions do on each Open WebUI release: say which one they run on, bill nothing where users could write
+their own charges (before 0.9), and settle the API calls Open WebUI 0.9 runs no outlet for.
+
+The release is what the server's loaded `open_webui.env` module says, set here by a stand-in module."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import types
+from typing import Any
+
+import pytest
+from backends import target_of
+from chats import USER, Emitter, run
+
+from plugin import openwebui
+from plugin.app import follow, requests
+from plugin.functions.action import Action
+from plugin.functions.filter import Filter
+from plugin.functions.pipe import Pipe
+from plugin.store import open_store
+
+PER_TOKEN = 60  # micro-units a token at the default $60 per 1M tokens
+GPT = {"id": "gpt"}
+ADMIN = {"id": "adm", "name": "Ada", "email": "ada@example.com", "role": "admin"}
+
+
+@pytest.fixture
+def release(monkeypatch: pytest.MonkeyPatch):
+    """Run as if inside Open WebUI `version` (each test starts with no release logged yet)."""
+    monkeypatch.setattr(openwebui, "_told", set())
+
+    def use(version: str) -> None:
+        monkeypatch.setitem(sys.modules, "open_webui.env", types.SimpleNamespace(VERSION=version))
+
+    return use
+
+
+def make_filter(db_target: str, backend: str, **valves: Any) -> Filter:
+    flt = Filter()
+    where = {"db_path": db_target} if backend == "sqlite" else {"database_url": db_target}
+    flt.valves = flt.Valves(**where, init_balance=1.0, **valves)
+    return flt
+
+
+@pytest.mark.parametrize(
+    "version,level,said",
+    [
+        ("0.10.2", logging.INFO, "openwebui_monitor {f}: Open WebUI 0.10.2"),
+        ("0.12.4", logging.INFO, "openwebui_monitor {f}: Open WebUI 0.12.4"),
+        ("0.13.1", logging.WARNING, "openwebui_monitor {f}: Open WebUI 0.13.1, newer than 0.12.4 (the newest tested)"),
+        ("0.8.12", logging.ERROR, "openwebui_monitor {f}: Open WebUI 0.8.12 is older than 0.9.0; nothing is billed"),
+    ],
+)
+def test_each_function_logs_once_which_release_it_runs_on(
+    release, caplog: pytest.LogCaptureFixture, version: str, level: int, said: str
+) -> None:
+    release(version)
+    with caplog.at_level(logging.INFO):
+        for function in (Filter, Pipe, Action, Filter, Pipe):  # Open WebUI loads a function again on a change
+            function()
+    lines = [(r.levelno, r.getMessage()) for r in caplog.records if r.getMessage().startswith("openwebui_monitor ")]
+    expected = [(level, said.format(f=function)) for function in ("filter", "pipe", "action")]
+    assert len(lines) == 3, lines
+    assert [
+        (found, message[: len(text)]) for (found, message), (_, text) in zip(lines, expected, strict=True)
+    ] == expected
+
+
+def test_before_0_9_nothing_is_billed_and_admins_are_told_why(release, db_target: str, backend: str) -> None:
+    """Open WebUI 0.8 runs outlets only on a body the browser writes: the Filter leaves every chat alone (no balance
+    checked, no hold, no charge) and says so under an admin's replies, translated; a user sees nothing of it."""
+    release("0.8.12")
+    flt = make_filter(db_target, backend)
+    store = open_store(target_of(flt))
+    cases = [
+        (USER, "en", ""),
+        (ADMIN, "en", "Not billed: OpenWebUI Monitor bills nothing on Open WebUI 0.8.12, which lets the browser"),
+        (ADMIN, "zh", "未计费：Open WebUI 0.8.12 允许浏览器填写计费用量"),
+        (ADMIN, "es", "Sin facturar: OpenWebUI Monitor no factura nada en Open WebUI 0.8.12"),
+    ]
+    for who, lang, told in cases:
+        flt.valves = flt.valves.model_copy(update={"language": lang})
+        metadata = {"chat_id": "c1", "message_id": f"a-{who['id']}-{lang}", "model": GPT, "user_message": {}}
+        body = {"model": "gpt", "messages": [{"role": "user", "content": "hello"}], "stream": True}
+        emitter = Emitter()
+        sent = run(flt.inlet(dict(body), __user__=who, __metadata__=metadata, __model__=GPT, __event_emitter__=emitter))
+        assert sent == body  # not even usage asked for
+        reply = {"role": "assistant", "content": "Hi.", "usage": {"input_tokens": 5, "output_tokens": 5}}
+        out = {"model": "gpt", "chat_id": "c1", "id": metadata["message_id"], "messages": [*body["messages"], reply]}
+        run(flt.outlet(out, __user__=who, __metadata__=metadata, __model__=GPT, __event_emitter__=emitter))
+        run(flt.settled())
+        assert [line[: len(told)] for line in emitter.descriptions] == ([told] if told else [])
+        if told:
+            assert "0.9.0" in emitter.descriptions[0]
+    assert store.query("SELECT COUNT(*) AS n FROM ledger") == [{"n": 0}]
+    assert store.query("SELECT COUNT(*) AS n FROM requests") == [{"n": 0}]
+
+
+@pytest.mark.parametrize("version", ["0.9.0", "0.9.6", "0.10.2"])
+def test_a_non_streamed_api_call_without_an_outlet(
+    release, db_target: str, backend: str, monkeypatch: pytest.MonkeyPatch, version: str
+) -> None:
+    """Open WebUI 0.9 runs no outlet (and no stream hook) for a non-streamed API call: nothing of the reply can be
+    seen, so it costs its prompt and its output allowance (max_tokens here), estimated, rather than nothing. From
+    0.10 on the outlet comes; when it does not (the client hung up before any reply), nothing was produced."""
+    monkeypatch.setattr(follow, "ABANDON_GRACE", 0.05)
+    release(version)
+    flt = make_filter(db_target, backend)
+    store = open_store(target_of(flt))
+    metadata: dict[str, Any] = {"chat_id": "", "message_id": None, "model": GPT, "user_message": None}
+    messages = [{"role": "user", "content": "hello"}]
+
+    async def api_call() -> None:
+        body = {"model": "gpt", "messages": messages, "stream": False, "max_tokens": 300}
+        await asyncio.create_task(flt.inlet(body, __user__=USER, __metadata__=metadata, __model__=GPT))
+        await asyncio.sleep(0.3)
+        await flt.settled()
+
+    run(api_call())
+    ours = metadata[requests.KEY]["message_id"]
+    record = store.get_usage("", ours)
+    if version.startswith("0.9."):
+        assert store.get_request("", ours)["status"] == "expired"
+        assert (record["output_tokens"], record["estimated"]) == (300, 1)
+        cost = (record["input_tokens"] + 300) * PER_TOKEN
+        assert store.query("SELECT amount FROM ledger WHERE kind = 'charge'") == [{"amount": -cost}]
+    else:
+        assert store.get_request("", ours)["status"] == "released" and record is None
+
+
+def test_0_9_hands_an_api_streams_hook_raw_lines_and_they_are_tallied(
+    release, db_target: str, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On 0.9 an API call's stream hook gets the upstream's `data: {...}` lines (bytes), not chunks, and no outlet
+    follows: the reply is charged from the usage those lines carry, once they stop (not while they still come, after
+    the task that ran the inlet has ended)."""
+    monkeypatch.setattr(follow, "ABANDON_GRACE", 0.1)
+    release("0.9.6")
+    flt = make_filter(db_target, backend)
+    store = open_store(target_of(flt))
+    metadata: dict[str, Any] = {"chat_id": "", "message_id": None, "model": GPT, "user_message": None}
+    lines = [
+        b'data: {"id": "r1", "choices": [{"index": 0, "delta": {"content": "Hi"}}]}\n',
+        b"\n",
+        'data: {"id": "r1", "choices": [{"index": 0, "delta": {"content": " there"}}]}\n',
+        b'data: {"id": "r1", "choices": [], "usage": {"prompt_tokens": 12, "completion_tokens": 7}}\n',
+        b"data: [DONE]\n",
+        b"data: {not json\n",
+    ]
+
+    async def api_stream() -> None:
+        body = {"model": "gpt", "messages": [{"role": "user", "content": "hello"}], "stream": True}
+        await asyncio.create_task(flt.inlet(body, __user__=USER, __metadata__=metadata, __model__=GPT))  # it ends
+        for line in lines:  # slower than the grace: the stream outlives the task by far
+            assert flt.stream(line, __metadata__=metadata) is line  # passed on as it came
+            await asyncio.sleep(0.06)
+            assert store.get_usage("", metadata[requests.KEY]["message_id"]) is None
+        await asyncio.sleep(0.4)
+        await flt.settled()
+
+    run(api_stream())
+    ours = metadata[requests.KEY]["message_id"]
+    record = store.get_usage("", ours)
+    assert (record["input_tokens"], record["output_tokens"], record["estimated"]) == (12, 7, 0)
+    assert store.query("SELECT amount FROM ledger WHERE kind = 'charge'") == [{"amount": -(12 + 7) * PER_TOKEN}]
+
+
+def test_users_are_listed_oldest_first_on_every_release() -> None:
+    """`Users.get_users` takes `sort` from 0.11 on, and the same order inside `filter` before."""
+
+    async def newer(filter: dict | None = None, sort: dict | None = None, skip: int = 0, limit: int = 50) -> dict:
+        return {}
+
+    async def older(filter: dict | None = None, skip: int = 0, limit: int = 50, db: Any = None) -> dict:
+        return {}
+
+    order = {"order_by": "created_at", "direction": "asc"}
+    assert openwebui._oldest_first(newer) == {"sort": order}
+    assert openwebui._oldest_first(older) == {"filter": order}
