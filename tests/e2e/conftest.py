@@ -8,6 +8,7 @@ On a failing e2e test, the tail of the server log is attached to the report.
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -17,6 +18,9 @@ from .fake_upstream import FakeUpstream
 from .owui import OpenWebUI, OpenWebUIError, open_webui_executable
 
 E2E_DIR = Path(__file__).resolve().parent
+# The shared server's Open WebUI release: the test environment's own, unless OWUI_E2E_RELEASE names one built in
+# `.venv-owui/` (`scripts/test --owui VERSION tests/e2e` runs the whole suite there; only the core must pass on it).
+RELEASE = os.environ.get("OWUI_E2E_RELEASE") or None
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -68,7 +72,7 @@ def owui(fake_upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) 
     Tests share it: install functions / model records in module fixtures and remove them at the
     end of the module; use unique user e-mails (see ``make_user``)."""
     _require_open_webui()
-    server = OpenWebUI(tmp_path_factory.mktemp("owui"), fake_upstream.base_url)
+    server = OpenWebUI(tmp_path_factory.mktemp("owui"), fake_upstream.base_url, version=RELEASE)
     server.start()
     try:
         yield server
@@ -87,7 +91,7 @@ def owui_factory(
 
     def start(extra_env: dict[str, str] | None = None, data_dir: Path | None = None) -> OpenWebUI:
         directory = data_dir or tmp_path_factory.mktemp("owui-extra")
-        server = OpenWebUI(directory, fake_upstream.base_url, extra_env=extra_env)
+        server = OpenWebUI(directory, fake_upstream.base_url, extra_env=extra_env, version=RELEASE)
         servers.append(server)
         return server.start()
 
