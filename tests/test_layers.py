@@ -75,7 +75,11 @@ def test_the_presentation_reaches_open_webui_only_through_the_session() -> None:
     or a button through `app.session`, so a test can hand them in."""
     known = modules()
     reached = {
-        name: sorted(target for target in imports(name, path, known) if target == "plugin.openwebui")
+        name: sorted(
+            target
+            for target in imports(name, path, known)
+            if target == "plugin.openwebui" or target.startswith("plugin.openwebui.")
+        )
         for name, path in known.items()
         if layer_of(name) == "ui"
     }

@@ -29,6 +29,7 @@ from typing import Any
 from .. import openwebui
 from ..domain import billing, tokens
 from ..errors import MisconfiguredValve, StoreUnavailable
+from ..openwebui import releases
 from ..store import Store, open_store_async
 from ..words import i18n
 from . import requests, terms
@@ -65,9 +66,9 @@ class Meter:
         self._count: Callable[[str], int] | None = None
         self._groups = Groups()
         self.follow = Follower(self.pending, self.counter, render)
-        self.release = openwebui.tell_release("filter")
+        self.release = releases.tell_release("filter")
         # Outlets for requests without a saved chat (API calls): settled from their stream when the release has none.
-        self.follow.api_outlets = openwebui.api_outlets(self.release)
+        self.follow.api_outlets = releases.api_outlets(self.release)
         # The stream hook, called once per upstream chunk: the Follower's own method, with no call in between.
         self.stream: Callable[[dict, Any], dict] = self.follow.tally
 
@@ -84,9 +85,9 @@ class Meter:
         lang = terms.language(valves, user)
         if not isinstance(body, dict) or not user.get("id"):
             return body
-        if not openwebui.billable(self.release):
+        if not releases.billable(self.release):
             if user.get("role") == "admin":
-                oldest = ".".join(map(str, openwebui.OLDEST_SUPPORTED))
+                oldest = releases.dotted(releases.OLDEST_SUPPORTED)
                 await emit(call.emitter, i18n.t(lang, "release_unbilled", version=self.release, oldest=oldest))
             return body
         model_id = requests.model_id(body, call.model)
@@ -174,7 +175,7 @@ class Meter:
         body = call.body
         user = call.user if isinstance(call.user, dict) else {}
         lang = terms.language(valves, user)
-        if not isinstance(body, dict) or not user.get("id") or not openwebui.billable(self.release):
+        if not isinstance(body, dict) or not user.get("id") or not releases.billable(self.release):
             return body
         if openwebui.is_legacy_outlet(call.request, call.metadata):
             log.info("openwebui_monitor: ignored a legacy /api/chat/completed replay from %s", user.get("id"))

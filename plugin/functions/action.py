@@ -17,6 +17,7 @@ from pydantic import Field
 
 from .. import openwebui
 from ..app.session import open_session
+from ..openwebui import releases
 from ..ui import buttons
 from ..words import i18n
 from ..words.reports import REPORTS
@@ -71,7 +72,7 @@ class Action:
 
     def __init__(self) -> None:
         self.valves = self.Valves()
-        openwebui.tell_release("action")
+        releases.tell_release("action")
 
     async def action(
         self,

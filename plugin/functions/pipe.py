@@ -16,6 +16,7 @@ from .. import openwebui
 from ..app.assistant import Assistant
 from ..app.session import open_session
 from ..errors import MonitorError
+from ..openwebui import releases
 from ..ui import commands
 from ..ui.parse import message_text
 from ..words import i18n
@@ -58,7 +59,7 @@ class Pipe:
 
     def __init__(self) -> None:
         self.valves = self.Valves()
-        openwebui.tell_release("pipe")
+        releases.tell_release("pipe")
         self.name = "Usage Monitor"
 
     async def pipe(

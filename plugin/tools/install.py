@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from ..openwebui import NEWEST_TESTED, OLDEST_SUPPORTED, parse_version
+from ..openwebui.releases import NEWEST_TESTED, OLDEST_SUPPORTED, dotted, parse_version
 from .bundle import BundleError, stale_bundles
 
 
@@ -430,7 +430,7 @@ def check_version(client: httpx.Client) -> str:
             f"{client.base_url} is not Open WebUI (GET /api/version -> {response.status_code}); check --url"
         ) from None
     if found < OLDEST_SUPPORTED:
-        oldest = ".".join(map(str, OLDEST_SUPPORTED))
+        oldest = dotted(OLDEST_SUPPORTED)
         raise InstallError(
             f"Open WebUI {version} at {client.base_url} is older than {oldest}: before {oldest} outlets run only on a "
             "request body the browser writes, so users could set their own charges; upgrade Open WebUI"
@@ -440,12 +440,8 @@ def check_version(client: httpx.Client) -> str:
 
 def release_note(version: str) -> list[str]:
     """A warning line when Open WebUI is newer than the newest release these functions were tested on."""
-    if parse_version(version) <= NEWEST_TESTED:
-        return []
-    newest = ".".join(map(str, NEWEST_TESTED))
-    return [
-        f"warning: Open WebUI {version} is newer than {newest}, the newest tested; installed, check a chat's notice"
-    ]
+    newest = f"{dotted(NEWEST_TESTED)}, the newest tested; installed, check a chat's notice"
+    return [f"warning: Open WebUI {version} is newer than {newest}"] if parse_version(version) > NEWEST_TESTED else []
 
 
 def _sign_in(client: httpx.Client, email: str, password: str) -> str:

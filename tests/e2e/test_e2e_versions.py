@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from plugin.openwebui.releases import TESTED_RELEASES, parse_version
 
-from plugin.openwebui import TESTED_RELEASES, parse_version
 from plugin.store import Store
 
 from .fake_upstream import CHUNK_TOKENS, MODEL_GPT, FakeUpstream

@@ -20,6 +20,7 @@ from plugin.app import follow, requests
 from plugin.functions.action import Action
 from plugin.functions.filter import Filter
 from plugin.functions.pipe import Pipe
+from plugin.openwebui import releases
 from plugin.store import open_store
 
 PER_TOKEN = 60  # micro-units a token at the default $60 per 1M tokens
@@ -30,7 +31,7 @@ ADMIN = {"id": "adm", "name": "Ada", "email": "ada@example.com", "role": "admin"
 @pytest.fixture
 def release(monkeypatch: pytest.MonkeyPatch):
     """Run as if inside Open WebUI `version` (each test starts with no release logged yet)."""
-    monkeypatch.setattr(openwebui, "_told", set())
+    monkeypatch.setattr(releases, "_told", set())
 
     def use(version: str) -> None:
         monkeypatch.setitem(sys.modules, "open_webui.env", types.SimpleNamespace(VERSION=version))

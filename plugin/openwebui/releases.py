@@ -1,0 +1,100 @@
+"""Which Open WebUI release this is, and what each release lets the functions do.
+
+Differences between releases are decided here or in the adapter beside it (`plugin/openwebui/__init__.py`): by the
+feature where it can be seen (a method's signature, the shape of a hook's argument), else by the release number.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+
+log = logging.getLogger(__name__)
+
+# The releases the end-to-end core is proven on, one per minor (tests/e2e/test_e2e_versions.py); the last is the one
+# the whole suite runs on, and the newest tested.
+TESTED_RELEASES = ("0.9.6", "0.10.2", "0.11.4", "0.12.4")
+# Before 0.9.0 Open WebUI ran outlet filters only through /api/chat/completed, whose body (the usage included) the
+# browser writes: any user could set what they are charged. The functions bill nothing there.
+OLDEST_SUPPORTED = (0, 9, 0)
+# Before 0.10.0 Open WebUI runs no outlet for a request without a saved chat (an API call): `outlet_filter_handler`
+# returns at once without a chat id. Such replies are settled from their stream when it ends.
+API_OUTLETS_SINCE = (0, 10, 0)
+
+
+def parse_version(text: str) -> tuple[int, ...]:
+    """``"0.12.4"`` -> ``(0, 12, 4)``; suffixes such as ``-dev`` or ``rc1`` are ignored."""
+    match = re.match(r"v?(\d+(?:\.\d+)*)", text.strip())
+    if not match:
+        raise ValueError(f"not a version: {text!r}")
+    return tuple(int(part) for part in match.group(1).split("."))
+
+
+NEWEST_TESTED = parse_version(TESTED_RELEASES[-1])
+
+
+def dotted(parts: tuple[int, ...]) -> str:
+    return ".".join(map(str, parts))
+
+
+def running_version() -> str:
+    """The Open WebUI release this process runs ('' outside one): its already-loaded `env` module says, else the
+    installed package's metadata."""
+    env = sys.modules.get("open_webui.env")
+    if env is not None and getattr(env, "VERSION", None):
+        return str(env.VERSION)
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+
+        return version("open-webui")
+    except (PackageNotFoundError, ValueError):
+        return ""
+
+
+def release_parts(version: str) -> tuple[int, ...] | None:
+    try:
+        return parse_version(version)
+    except ValueError:
+        return None
+
+
+def billable(version: str) -> bool:
+    """Whether the functions may bill on this release: an unknown one (a source checkout) is given the benefit."""
+    parts = release_parts(version)
+    return parts is None or parts >= OLDEST_SUPPORTED
+
+
+def api_outlets(version: str) -> bool:
+    """Whether this release runs the outlet for a request without a saved chat."""
+    parts = release_parts(version)
+    return parts is None or parts >= API_OUTLETS_SINCE
+
+
+_told: set[str] = set()
+
+
+def tell_release(function: str) -> str:
+    """Log once per process and function which Open WebUI release it runs on, with a warning when that release is
+    newer than the newest tested or too old to bill on; returns the release."""
+    version = running_version()
+    if function in _told:
+        return version
+    _told.add(function)
+    parts = release_parts(version)
+    newest = dotted(NEWEST_TESTED)
+    if not billable(version):
+        oldest = dotted(OLDEST_SUPPORTED)
+        log.error(
+            "openwebui_monitor %s: Open WebUI %s is older than %s; nothing is billed here (before %s the outlet "
+            "runs only on a request body the browser writes, so users could set their own charges)",
+            function,
+            version,
+            oldest,
+            oldest,
+        )
+    elif parts is not None and parts > NEWEST_TESTED:
+        log.warning("openwebui_monitor %s: Open WebUI %s, newer than %s (the newest tested)", function, version, newest)
+    else:
+        log.info("openwebui_monitor %s: Open WebUI %s", function, version or "(version unknown)")
+    return version
