@@ -97,4 +97,11 @@ def tell_release(function: str) -> str:
         log.warning("openwebui_monitor %s: Open WebUI %s, newer than %s (the newest tested)", function, version, newest)
     else:
         log.info("openwebui_monitor %s: Open WebUI %s", function, version or "(version unknown)")
+    if function == "filter" and billable(version) and not api_outlets(version):
+        log.warning(
+            "openwebui_monitor filter: Open WebUI %s runs no outlet for API calls: streamed ones are charged from "
+            "their stream, others by estimate (their prompt and reserve_output_tokens); %s charges them exactly",
+            version,
+            dotted(API_OUTLETS_SINCE),
+        )
     return version

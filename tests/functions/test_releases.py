@@ -63,11 +63,34 @@ def test_each_function_logs_once_which_release_it_runs_on(
         for function in (Filter, Pipe, Action, Filter, Pipe):  # Open WebUI loads a function again on a change
             function()
     lines = [(r.levelno, r.getMessage()) for r in caplog.records if r.getMessage().startswith("openwebui_monitor ")]
+    lines = [line for line in lines if "runs no outlet for API calls" not in line[1]]  # 0.9's own, tested below
     expected = [(level, said.format(f=function)) for function in ("filter", "pipe", "action")]
     assert len(lines) == 3, lines
     assert [
         (found, message[: len(text)]) for (found, message), (_, text) in zip(lines, expected, strict=True)
     ] == expected
+
+
+@pytest.mark.parametrize("version,warned", [("0.9.6", True), ("0.10.2", False), ("0.8.12", False)])
+def test_on_0_9_the_filter_says_once_how_api_calls_are_charged(
+    release, caplog: pytest.LogCaptureFixture, version: str, warned: bool
+) -> None:
+    release(version)
+    with caplog.at_level(logging.INFO):
+        Filter(), Filter(), Pipe()
+    said = [r for r in caplog.records if "runs no outlet for API calls" in r.getMessage()]
+    assert [(r.levelno, r.getMessage()) for r in said] == (
+        [
+            (
+                logging.WARNING,
+                f"openwebui_monitor filter: Open WebUI {version} runs no outlet for API calls: streamed ones are "
+                "charged from their stream, others by estimate (their prompt and reserve_output_tokens); 0.10.0 "
+                "charges them exactly",
+            )
+        ]
+        if warned
+        else []
+    )
 
 
 def test_before_0_9_nothing_is_billed_and_admins_are_told_why(release, db_target: str, backend: str) -> None:
