@@ -52,6 +52,7 @@ class Live:
     saved: int = 0  # output tokens last saved on the pending row
     saved_at: float = 0.0  # monotonic time of that save
     heard: float = 0.0  # monotonic time of its stream's last chunk
+    finished: bool = False  # its stream has ended (seen only where no outlet follows an API stream)
     task: asyncio.Task[Any] | None = None  # the task that ran its inlet
     ended: bool = False  # that task has ended (its outlet is not coming)
     stopped: bool = False  # that task was cancelled (the stop button)
@@ -113,6 +114,10 @@ class Follower:
             else:
                 for chunk in openwebui.stream_chunks(event):
                     live.tally.add(chunk)
+                if not self.api_outlets and not live.key[0] and openwebui.stream_ended(event):
+                    # An API stream where no outlet follows (Open WebUI 0.9): over, so settled now, from its usage.
+                    live.finished = True
+                    self.spawn(asyncio.get_running_loop(), functools.partial(self._abandon, live.key, live))
             live.heard = now = time.monotonic()
             if live.tally.rough > live.saved and now - live.saved_at >= PROGRESS_EVERY:
                 live.saved, live.saved_at = live.tally.rough, now
@@ -145,7 +150,7 @@ class Follower:
         """Settle a reply whose outlet never came, for what its stream produced (or what Open WebUI saved of it)."""
         if self.live.get(key) is not live:
             return  # its outlet came during the grace
-        if time.monotonic() - live.heard < ABANDON_GRACE:
+        if not live.finished and time.monotonic() - live.heard < ABANDON_GRACE:
             # Its stream still flows without the task that ran its inlet (an API stream may outlive it; Open WebUI
             # 0.9 runs no outlet after one): it is over when the chunks stop.
             loop = asyncio.get_running_loop()

@@ -69,6 +69,8 @@ class Meter:
         self.release = releases.tell_release("filter")
         # Outlets for requests without a saved chat (API calls): settled from their stream when the release has none.
         self.follow.api_outlets = releases.api_outlets(self.release)
+        # A non-streamed Continue's outlet text: the whole reply, or (before 0.11) only the new round.
+        self.whole_continue = releases.whole_continue(self.release)
         # The stream hook, called once per upstream chunk: the Follower's own method, with no call in between.
         self.stream: Callable[[dict, Any], dict] = self.follow.tally
 
@@ -111,6 +113,7 @@ class Meter:
             input_tokens = tokens.prompt_tokens(messages, self.counter())
             allowance = requests.max_tokens(body) or valves.reserve_output_tokens
             price_of = terms.price_of(values, model_id, call.model, call.request)
+            unseen = not (self.follow.api_outlets or chat_id or body.get("stream"))
             store = await self._store(valves)
             await self.follow.settle_stopped(key)
             self.follow.sweep(store, valves.hold_timeout_minutes)
@@ -118,7 +121,10 @@ class Meter:
 
             def admit(store: Store) -> billing.Admission | billing.Refusal:
                 price = price_of(store)
-                hold = fixed or billing.reserve(price, input_tokens, allowance)
+                estimate = billing.reserve(price, input_tokens, allowance)
+                # A reply no hook will see (a non-streamed API call before 0.10) is charged this estimate at its end:
+                # a smaller fixed pre-charge would let it overdraw the balance.
+                hold = max(fixed or 0, estimate) if unseen else (fixed or estimate)
                 return billing.admit(
                     store,
                     member,
@@ -138,7 +144,7 @@ class Meter:
             say = Say(call.emitter, lang, valves, user.get("valves"), chat_id, message_id)
             continued = requests.continued_tokens(messages, metadata, self.counter())
             watched = self.follow.watch(key, member.id, store, continued, say)
-            if watched is not None and not (self.follow.api_outlets or chat_id or body.get("stream")):
+            if watched is not None and unseen:
                 watched.unseen = allowance
             try:
                 result = await store.call(admit, store)
@@ -208,7 +214,7 @@ class Meter:
             usage, output_tokens, why = requests.this_round(
                 live is not None,
                 live.tally if live else None,
-                live.continued if live else None,
+                self._continued(live),
                 messages,
                 chat_id,
                 self.counter(),
@@ -234,6 +240,15 @@ class Meter:
             with suppress(Exception):
                 await asyncio.shield(settled)
         return body
+
+    def _continued(self, live: Live | None) -> int | None:
+        """The tokens of the reply a Continue extends, to take off the outlet's text; 0 when that text is only the new
+        round (a non-streamed Continue before 0.11), so the round is still not priced from the saved usage."""
+        if live is None or live.continued is None:
+            return None
+        if not self.whole_continue and not live.tally.chunks:
+            return 0
+        return live.continued
 
     async def settled(self) -> None:
         """Wait until every outlet so far has been committed and its notice sent (its failure said), and every

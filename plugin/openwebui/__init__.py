@@ -43,6 +43,13 @@ def stream_chunks(data: Any) -> list[dict[str, Any]]:
     return chunks
 
 
+def stream_ended(data: Any) -> bool:
+    """Whether raw stream lines (see `stream_chunks`) hold the upstream's end of stream, `data: [DONE]`."""
+    if isinstance(data, bytes | bytearray):
+        return b"[DONE]" in data and any(line.strip() == b"data: [DONE]" for line in data.splitlines())
+    return isinstance(data, str) and any(line.strip() == "data: [DONE]" for line in data.splitlines())
+
+
 def data_dir_text() -> str:
     """Open WebUI's DATA_DIR as written (cheap: a key for caches on the chat's path). Read from the already-loaded
     module: inside the server it is always there, and importing it elsewhere would start Open WebUI's

@@ -21,6 +21,9 @@ OLDEST_SUPPORTED = (0, 9, 0)
 # Before 0.10.0 Open WebUI runs no outlet for a request without a saved chat (an API call): `outlet_filter_handler`
 # returns at once without a chat id. Such replies are settled from their stream when it ends.
 API_OUTLETS_SINCE = (0, 10, 0)
+# Before 0.11.0 a non-streamed Continue's outlet holds only the new round's text: `non_streaming_chat_response_handler`
+# does not join it to the reply it continues (it also saves the message with that round alone).
+WHOLE_CONTINUE_SINCE = (0, 11, 0)
 
 
 def parse_version(text: str) -> tuple[int, ...]:
@@ -69,6 +72,12 @@ def api_outlets(version: str) -> bool:
     """Whether this release runs the outlet for a request without a saved chat."""
     parts = release_parts(version)
     return parts is None or parts >= API_OUTLETS_SINCE
+
+
+def whole_continue(version: str) -> bool:
+    """Whether a non-streamed Continue's outlet holds the whole reply (the rounds before it included)."""
+    parts = release_parts(version)
+    return parts is None or parts >= WHOLE_CONTINUE_SINCE
 
 
 _told: set[str] = set()

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from backends import target_of
-from chats import USER, Emitter, run
+from chats import USER, Emitter, chat, run
 
 from plugin import openwebui
 from plugin.app import follow, requests
@@ -21,6 +21,7 @@ from plugin.functions.action import Action
 from plugin.functions.filter import Filter
 from plugin.functions.pipe import Pipe
 from plugin.openwebui import releases
+from plugin.openwebui.releases import parse_version
 from plugin.store import open_store
 
 PER_TOKEN = 60  # micro-units a token at the default $60 per 1M tokens
@@ -37,6 +38,10 @@ def release(monkeypatch: pytest.MonkeyPatch):
         monkeypatch.setitem(sys.modules, "open_webui.env", types.SimpleNamespace(VERSION=version))
 
     return use
+
+
+def balance(flt: Filter, user_id: str = "u-1") -> int:
+    return open_store(target_of(flt)).get_user(user_id)["balance"]
 
 
 def make_filter(db_target: str, backend: str, **valves: Any) -> Filter:
@@ -159,8 +164,8 @@ def test_0_9_hands_an_api_streams_hook_raw_lines_and_they_are_tallied(
     release, db_target: str, backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """On 0.9 an API call's stream hook gets the upstream's `data: {...}` lines (bytes), not chunks, and no outlet
-    follows: the reply is charged from the usage those lines carry, once they stop (not while they still come, after
-    the task that ran the inlet has ended)."""
+    follows: the reply is charged from the usage those lines carry as soon as `data: [DONE]` passes, and not before,
+    though the task that ran the inlet ended long before (the lines keep coming within the grace of each other)."""
     monkeypatch.setattr(follow, "ABANDON_GRACE", 0.1)
     release("0.9.6")
     flt = make_filter(db_target, backend)
@@ -170,20 +175,21 @@ def test_0_9_hands_an_api_streams_hook_raw_lines_and_they_are_tallied(
         b'data: {"id": "r1", "choices": [{"index": 0, "delta": {"content": "Hi"}}]}\n',
         b"\n",
         'data: {"id": "r1", "choices": [{"index": 0, "delta": {"content": " there"}}]}\n',
-        b'data: {"id": "r1", "choices": [], "usage": {"prompt_tokens": 12, "completion_tokens": 7}}\n',
-        b"data: [DONE]\n",
         b"data: {not json\n",
+        b'data: {"id": "r1", "choices": [], "usage": {"prompt_tokens": 12, "completion_tokens": 7}}\n',
     ]
 
     async def api_stream() -> None:
         body = {"model": "gpt", "messages": [{"role": "user", "content": "hello"}], "stream": True}
         await asyncio.create_task(flt.inlet(body, __user__=USER, __metadata__=metadata, __model__=GPT))  # it ends
-        for line in lines:  # slower than the grace: the stream outlives the task by far
+        ours = metadata[requests.KEY]["message_id"]
+        for line in lines * 3:  # 0.6 s of lines, 40 ms apart: the stream outlives the task and its grace
             assert flt.stream(line, __metadata__=metadata) is line  # passed on as it came
-            await asyncio.sleep(0.06)
-            assert store.get_usage("", metadata[requests.KEY]["message_id"]) is None
-        await asyncio.sleep(0.4)
+            await asyncio.sleep(0.04)
+            assert store.get_usage("", ours) is None
+        flt.stream(b"data: [DONE]\n", __metadata__=metadata)
         await flt.settled()
+        assert store.get_usage("", ours) is not None  # at once, not a grace later
 
     run(api_stream())
     ours = metadata[requests.KEY]["message_id"]
@@ -204,3 +210,62 @@ def test_users_are_listed_oldest_first_on_every_release() -> None:
     order = {"order_by": "created_at", "direction": "asc"}
     assert openwebui._oldest_first(newer) == {"sort": order}
     assert openwebui._oldest_first(older) == {"filter": order}
+
+
+@pytest.mark.parametrize("version", ["0.9.6", "0.10.2", "0.11.4", "0.12.4"])
+def test_a_non_streamed_continue_is_charged_its_round_on_every_release(
+    release, db_target: str, backend: str, version: str
+) -> None:
+    """A Continue with streaming off: before 0.11 its outlet's message holds only the new round's text (Open WebUI
+    does not join it to the reply it continues), from 0.11 the whole reply. Either way the round costs the same
+    estimate of its prompt and its new text (give or take a token where the texts join); taking the earlier reply's
+    tokens off the new round alone made it free."""
+    release(version)
+    flt = make_filter(db_target, backend)
+    store = open_store(target_of(flt))
+    first, more = "Hi there, friend.", " Foxes are small omnivores of the dog family, found on every continent."
+    chat(flt, usage={"input_tokens": 11, "output_tokens": 5}, stream=False)  # the first round: c1/a1
+    before = balance(flt)
+    metadata = {"chat_id": "c1", "message_id": "a1", "model": GPT, "user_message": {}, "assistant_message_id": "a1"}
+    messages = [{"role": "user", "content": "hello"}, {"role": "assistant", "content": first}]
+    whole = parse_version(version) >= (0, 11)
+    reply = {"role": "assistant", "content": first + more if whole else more, "id": "a1"}
+
+    async def continued() -> None:
+        body = {"model": "gpt", "messages": messages, "stream": False, "metadata": metadata}
+        await flt.inlet(body, __user__=USER, __metadata__=metadata, __model__=GPT)
+        out = {"model": "gpt", "chat_id": "c1", "id": "a1", "messages": [*messages, reply]}
+        await flt.outlet(out, __user__=USER, __metadata__=metadata, __model__=GPT, __event_emitter__=Emitter())
+        await flt.settled()
+
+    run(continued())
+    count = flt._meter.counter()
+    record = store.get_usage("c1", "a1")
+    request = store.get_request("c1", "a1")
+    new_tokens = count(first + more) - count(first) if whole else count(more)
+    assert new_tokens > 10
+    charged = before - balance(flt)
+    assert charged == (request["input_tokens"] + new_tokens) * PER_TOKEN, (charged, request["input_tokens"], new_tokens)
+    assert record["estimated"] == 1
+
+
+@pytest.mark.parametrize("version,refused", [("0.9.6", True), ("0.10.2", False)])
+def test_on_0_9_a_non_streamed_api_calls_hold_covers_its_estimate_not_only_cost_on_inlet(
+    release, db_target: str, backend: str, version: str, refused: bool
+) -> None:
+    """The admin's `cost_on_inlet` sets a fixed pre-charge; on 0.9 a non-streamed API call is charged its estimate
+    (prompt and output allowance) at its end, so it is held at least that much, else it could overdraw."""
+    release(version)
+    flt = make_filter(db_target, backend, cost_on_inlet="gpt:0.01")
+    flt.valves = flt.valves.model_copy(update={"init_balance": 0.05})  # 50,000: the estimate is about 60,000
+    metadata: dict[str, Any] = {"chat_id": "", "message_id": None, "model": GPT, "user_message": None}
+    body = {"model": "gpt", "messages": [{"role": "user", "content": "hello"}], "stream": False}
+    store = open_store(target_of(flt))
+    if refused:
+        with pytest.raises(Exception, match="Insufficient balance"):
+            run(flt.inlet(body, __user__=USER, __metadata__=metadata, __model__=GPT))
+        assert store.query("SELECT kind FROM ledger WHERE user_id = 'u-1' AND kind = 'hold'") == []
+    else:
+        run(flt.inlet(body, __user__=USER, __metadata__=metadata, __model__=GPT))
+        (hold,) = store.query("SELECT amount FROM ledger WHERE user_id = 'u-1' AND kind = 'hold'")
+        assert hold["amount"] == -10_000
