@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from plugin.openwebui.releases import TESTED_RELEASES, parse_version
 
+from plugin.openwebui.releases import TESTED_RELEASES, parse_version
 from plugin.store import Store
 
 from .fake_upstream import CHUNK_TOKENS, MODEL_GPT, FakeUpstream
@@ -152,6 +152,27 @@ def test_an_api_stream_longer_than_the_grace_is_charged_once_it_ends(server, mon
     assert charges(monitor, user) == [-(300 + 450) * PER_TOKEN]
     record = monitor.one("SELECT * FROM usage WHERE user_id = ?", (user["id"],))
     assert (record["input_tokens"], record["output_tokens"], record["estimated"]) == (300, 450, 0)
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "nonstream"])
+def test_a_continue_is_charged_its_own_round(server, monitor, stream: bool) -> None:
+    """Streamed, a Continue's round is the upstream's usage (12+7 here); not streamed, an estimate of its prompt and
+    its new text (Open WebUI before 0.11 hands the outlet only the new round's text), never nothing."""
+    user = new_user(server, monitor, 1_000_000)
+    first = server.chat_saved(user["token"], MODEL_GPT, "tell me more [continue 12 7]", stream=stream)
+    assert charges(monitor, user) == [-(11 + 5) * PER_TOKEN]
+    for n in (1, 2):
+        server.chat_continue(user["token"], MODEL_GPT, first["chat_id"], first["assistant_id"], stream=stream)
+        rounds = wait_for(
+            f"Continue {n} charged", lambda n=n: len(charges(monitor, user)) == 1 + n and charges(monitor, user), 15
+        )
+        if stream:
+            assert rounds[-1] == -(12 + 7) * PER_TOKEN
+        else:
+            assert -200 * PER_TOKEN < rounds[-1] < -(12 + 5) * PER_TOKEN, rounds  # its prompt, and some new text
+    record = monitor.get_usage(first["chat_id"], first["assistant_id"])
+    assert record["cost"] == -sum(charges(monitor, user)) and record["estimated"] == (0 if stream else 1)
+    assert balance(monitor, user) == 1_000_000 - record["cost"] and monitor.reconcile() == []
 
 
 def test_a_replayed_outlet_changes_nothing(server, monitor) -> None:
