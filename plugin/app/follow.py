@@ -150,9 +150,10 @@ class Follower:
         """Settle a reply whose outlet never came, for what its stream produced (or what Open WebUI saved of it)."""
         if self.live.get(key) is not live:
             return  # its outlet came during the grace
-        if not live.finished and time.monotonic() - live.heard < ABANDON_GRACE:
+        if not (live.finished or live.stopped) and time.monotonic() - live.heard < ABANDON_GRACE:
             # Its stream still flows without the task that ran its inlet (an API stream may outlive it; Open WebUI
-            # 0.9 runs no outlet after one): it is over when the chunks stop.
+            # 0.9 runs no outlet after one): it is over when the chunks stop. Not after the stop button (a Continue
+            # pressed right after it settles the stopped round at once, its stream is cut).
             loop = asyncio.get_running_loop()
             loop.call_later(ABANDON_GRACE, self.spawn, loop, functools.partial(self._abandon, key, live))
             return

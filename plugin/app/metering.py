@@ -87,17 +87,17 @@ class Meter:
         lang = terms.language(valves, user)
         if not isinstance(body, dict) or not user.get("id"):
             return body
-        if not releases.billable(self.release):
-            if user.get("role") == "admin":
-                oldest = releases.dotted(releases.OLDEST_SUPPORTED)
-                await emit(call.emitter, i18n.t(lang, "release_unbilled", version=self.release, oldest=oldest))
-            return body
         model_id = requests.model_id(body, call.model)
         values = terms.derived(valves)
         if terms.exempt(values, model_id, call.model, call.request):
             return body
         if requests.code_in_prompt(body):
             raise Exception(i18n.t(lang, "code_in_chat"))  # never to another model's provider, admins' included
+        if not releases.billable(self.release):
+            if user.get("role") == "admin":
+                oldest = releases.dotted(releases.OLDEST_SUPPORTED)
+                await emit(call.emitter, i18n.t(lang, "release_unbilled", version=self.release, oldest=oldest))
+            return body
         metadata = call.metadata if isinstance(call.metadata, dict) else body.get("metadata")
         key = chat_id, message_id = requests.start_key(metadata)
         try:
@@ -114,6 +114,9 @@ class Meter:
             allowance = requests.max_tokens(body) or valves.reserve_output_tokens
             price_of = terms.price_of(values, model_id, call.model, call.request)
             unseen = not (self.follow.api_outlets or chat_id or body.get("stream"))
+            # What such an unseen reply is charged for its output: never fewer tokens than the admin's allowance (a
+            # model's own max_tokens, applied after this inlet, overrides the client's, which must not lower a charge).
+            unseen_output = max(allowance, valves.reserve_output_tokens) if unseen else 0
             store = await self._store(valves)
             await self.follow.settle_stopped(key)
             self.follow.sweep(store, valves.hold_timeout_minutes)
@@ -121,7 +124,7 @@ class Meter:
 
             def admit(store: Store) -> billing.Admission | billing.Refusal:
                 price = price_of(store)
-                estimate = billing.reserve(price, input_tokens, allowance)
+                estimate = billing.reserve(price, input_tokens, unseen_output or allowance)
                 # A reply no hook will see (a non-streamed API call before 0.10) is charged this estimate at its end:
                 # a smaller fixed pre-charge would let it overdraw the balance.
                 hold = max(fixed or 0, estimate) if unseen else (fixed or estimate)
@@ -144,8 +147,8 @@ class Meter:
             say = Say(call.emitter, lang, valves, user.get("valves"), chat_id, message_id)
             continued = requests.continued_tokens(messages, metadata, self.counter())
             watched = self.follow.watch(key, member.id, store, continued, say)
-            if watched is not None and unseen:
-                watched.unseen = allowance
+            if watched is not None:
+                watched.unseen = unseen_output
             try:
                 result = await store.call(admit, store)
             except StoreUnavailable:

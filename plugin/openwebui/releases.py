@@ -41,25 +41,33 @@ def dotted(parts: tuple[int, ...]) -> str:
     return ".".join(map(str, parts))
 
 
+# What Open WebUI calls itself when it cannot tell (`env.py`: started other than by `open-webui serve`, e.g. by uvicorn,
+# with no package.json beside it): not a release older than 0.9.
+UNKNOWN = "0.0.0"
+
+
 def running_version() -> str:
     """The Open WebUI release this process runs ('' outside one): its already-loaded `env` module says, else the
     installed package's metadata."""
     env = sys.modules.get("open_webui.env")
-    if env is not None and getattr(env, "VERSION", None):
+    if env is not None and getattr(env, "VERSION", None) and str(env.VERSION) != UNKNOWN:
         return str(env.VERSION)
     try:
         from importlib.metadata import PackageNotFoundError, version
 
-        return version("open-webui")
+        found = version("open-webui")
     except (PackageNotFoundError, ValueError):
         return ""
+    return "" if found == UNKNOWN else found
 
 
 def release_parts(version: str) -> tuple[int, ...] | None:
+    """The release's numbers, or None when it is not known."""
     try:
-        return parse_version(version)
+        parts = parse_version(version)
     except ValueError:
         return None
+    return None if parts == parse_version(UNKNOWN) else parts
 
 
 def billable(version: str) -> bool:
@@ -69,9 +77,22 @@ def billable(version: str) -> bool:
 
 
 def api_outlets(version: str) -> bool:
-    """Whether this release runs the outlet for a request without a saved chat."""
+    """Whether this server runs the outlet for a request without a saved chat: from 0.10 on, unless its admin turned
+    API outlets off (`ENABLE_API_OUTLET_FILTERS=false`, which Open WebUI reads at start)."""
+    env = sys.modules.get("open_webui.env")
+    if env is not None and getattr(env, "ENABLE_API_OUTLET_FILTERS", True) is False:
+        return False
     parts = release_parts(version)
     return parts is None or parts >= API_OUTLETS_SINCE
+
+
+def untested(version: str) -> list[str]:
+    """Why this release was not tested here, if it was not: it does not say which it is, or it is newer."""
+    if version == UNKNOWN:
+        return [f"Open WebUI does not say its release ({UNKNOWN}: not started by `open-webui serve`)"]
+    parts = release_parts(version)
+    newer = parts is not None and parts > NEWEST_TESTED
+    return [f"Open WebUI {version} is newer than {dotted(NEWEST_TESTED)}, the newest tested"] if newer else []
 
 
 def whole_continue(version: str) -> bool:
@@ -90,8 +111,6 @@ def tell_release(function: str) -> str:
     if function in _told:
         return version
     _told.add(function)
-    parts = release_parts(version)
-    newest = dotted(NEWEST_TESTED)
     if not billable(version):
         oldest = dotted(OLDEST_SUPPORTED)
         log.error(
@@ -102,14 +121,15 @@ def tell_release(function: str) -> str:
             oldest,
             oldest,
         )
-    elif parts is not None and parts > NEWEST_TESTED:
-        log.warning("openwebui_monitor %s: Open WebUI %s, newer than %s (the newest tested)", function, version, newest)
+    elif newer := untested(version):
+        log.warning("openwebui_monitor %s: %s", function, newer[0])
     else:
         log.info("openwebui_monitor %s: Open WebUI %s", function, version or "(version unknown)")
     if function == "filter" and billable(version) and not api_outlets(version):
         log.warning(
             "openwebui_monitor filter: Open WebUI %s runs no outlet for API calls: streamed ones are charged from "
-            "their stream, others by estimate (their prompt and reserve_output_tokens); %s charges them exactly",
+            "their stream, others by estimate (their prompt and reserve_output_tokens); %s and later, with "
+            "ENABLE_API_OUTLET_FILTERS on, charge them exactly",
             version,
             dotted(API_OUTLETS_SINCE),
         )

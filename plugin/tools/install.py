@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from ..openwebui.releases import NEWEST_TESTED, OLDEST_SUPPORTED, dotted, parse_version
+from ..openwebui.releases import OLDEST_SUPPORTED, UNKNOWN, dotted, parse_version, untested
 from .bundle import BundleError, stale_bundles
 
 
@@ -429,19 +429,13 @@ def check_version(client: httpx.Client) -> str:
         raise InstallError(
             f"{client.base_url} is not Open WebUI (GET /api/version -> {response.status_code}); check --url"
         ) from None
-    if found < OLDEST_SUPPORTED:
+    if found < OLDEST_SUPPORTED and version != UNKNOWN:
         oldest = dotted(OLDEST_SUPPORTED)
         raise InstallError(
             f"Open WebUI {version} at {client.base_url} is older than {oldest}: before {oldest} outlets run only on a "
             "request body the browser writes, so users could set their own charges; upgrade Open WebUI"
         )
     return version
-
-
-def release_note(version: str) -> list[str]:
-    """A warning line when Open WebUI is newer than the newest release these functions were tested on."""
-    newest = f"{dotted(NEWEST_TESTED)}, the newest tested; installed, check a chat's notice"
-    return [f"warning: Open WebUI {version} is newer than {newest}"] if parse_version(version) > NEWEST_TESTED else []
 
 
 def _sign_in(client: httpx.Client, email: str, password: str) -> str:
@@ -479,7 +473,7 @@ def install(
     client, version = connect(url, api_key=api_key, email=email, password=password, transport=transport)
     try:
         installer = Installer(client, root, pipe_public=pipe_public, group=group, valves=valves)
-        return release_note(version) + installer.run()
+        return [f"warning: {note}; installed" for note in untested(version)] + installer.run()
     finally:
         client.close()
 

@@ -625,6 +625,46 @@ def test_an_outlet_that_comes_within_the_grace_after_its_task_ended_is_charged_a
     assert balance(flt) == 1_000_000 - (12 + 7) * PER_TOKEN
 
 
+def test_a_continue_pressed_right_after_the_stop_button_runs_and_settles_the_stopped_round_first(
+    flt: Filter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stop, then Continue at once, while the stopped stream's last chunk is still fresh: the stopped round is settled
+    then and there (for its prompt and what it streamed) and the Continue is admitted as its next round, not refused
+    as a reply still being written."""
+    monkeypatch.setattr(follow, "ABANDON_GRACE", 5.0)  # far longer than the test: only the Continue settles it
+    metadata, store = key(), open_store(target_of(flt))
+    partial = "Foxes are small omnivores "
+
+    async def stop_then_continue() -> None:
+        admitted = asyncio.Event()
+
+        async def request() -> None:
+            body = {"model": "gpt", "messages": [{"role": "user", "content": "Foxes?"}], "stream": True}
+            await flt.inlet(body, __user__=USER, __metadata__=metadata, __model__=GPT)
+            admitted.set()
+            await asyncio.Event().wait()
+
+        task = asyncio.create_task(request())
+        await admitted.wait()
+        for word in partial.split():
+            flt.stream(delta(word + " "), __metadata__=metadata)
+        task.cancel()  # the stop button
+        with suppress(asyncio.CancelledError):
+            await task
+        await asyncio.sleep(0.01)
+        again = key(continuing=True)
+        messages = [{"role": "user", "content": "Foxes?"}, {"role": "assistant", "content": partial}]
+        body = {"model": "gpt", "messages": messages, "stream": True}
+        await flt.inlet(body, __user__=USER, __metadata__=again, __model__=GPT)  # admitted: no exception
+        await flt.settled()
+
+    run(stop_then_continue())
+    kinds = [row["kind"] for row in store.query("SELECT kind FROM ledger WHERE user_id = 'u-1' ORDER BY id")]
+    assert kinds == ["topup", "hold", "release", "charge", "hold"], kinds
+    assert store.get_request("c1", "a1")["status"] == "open"  # the Continue's round
+    assert store.get_usage("c1", "a1")["output_tokens"] > 0  # the stopped round, charged
+
+
 def test_a_stop_that_lands_while_the_outlet_awaits_still_settles_the_reply(
     flt: Filter, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -34,8 +34,8 @@ def release(monkeypatch: pytest.MonkeyPatch):
     """Run as if inside Open WebUI `version` (each test starts with no release logged yet)."""
     monkeypatch.setattr(releases, "_told", set())
 
-    def use(version: str) -> None:
-        monkeypatch.setitem(sys.modules, "open_webui.env", types.SimpleNamespace(VERSION=version))
+    def use(version: str, **settings: Any) -> None:
+        monkeypatch.setitem(sys.modules, "open_webui.env", types.SimpleNamespace(VERSION=version, **settings))
 
     return use
 
@@ -56,7 +56,7 @@ def make_filter(db_target: str, backend: str, **valves: Any) -> Filter:
     [
         ("0.10.2", logging.INFO, "openwebui_monitor {f}: Open WebUI 0.10.2"),
         ("0.12.4", logging.INFO, "openwebui_monitor {f}: Open WebUI 0.12.4"),
-        ("0.13.1", logging.WARNING, "openwebui_monitor {f}: Open WebUI 0.13.1, newer than 0.12.4 (the newest tested)"),
+        ("0.13.1", logging.WARNING, "openwebui_monitor {f}: Open WebUI 0.13.1 is newer than 0.12.4, the newest tested"),
         ("0.8.12", logging.ERROR, "openwebui_monitor {f}: Open WebUI 0.8.12 is older than 0.9.0; nothing is billed"),
     ],
 )
@@ -89,8 +89,8 @@ def test_on_0_9_the_filter_says_once_how_api_calls_are_charged(
             (
                 logging.WARNING,
                 f"openwebui_monitor filter: Open WebUI {version} runs no outlet for API calls: streamed ones are "
-                "charged from their stream, others by estimate (their prompt and reserve_output_tokens); 0.10.0 "
-                "charges them exactly",
+                "charged from their stream, others by estimate (their prompt and reserve_output_tokens); 0.10.0 and "
+                "later, with ENABLE_API_OUTLET_FILTERS on, charge them exactly",
             )
         ]
         if warned
@@ -126,24 +126,47 @@ def test_before_0_9_nothing_is_billed_and_admins_are_told_why(release, db_target
             assert "0.9.0" in emitter.descriptions[0]
     assert store.query("SELECT COUNT(*) AS n FROM ledger") == [{"n": 0}]
     assert store.query("SELECT COUNT(*) AS n FROM requests") == [{"n": 0}]
+    # A redemption code still never reaches the model's provider.
+    flt.valves = flt.valves.model_copy(update={"language": "en"})
+    coded = {"model": "gpt", "messages": [{"role": "user", "content": "OWM-ABCD-EFGH-JKLM"}], "stream": True}
+    with pytest.raises(Exception, match="redemption code"):
+        run(flt.inlet(coded, __user__=USER, __metadata__={"chat_id": "c1", "message_id": "a9"}, __model__=GPT))
 
 
-@pytest.mark.parametrize("version", ["0.9.0", "0.9.6", "0.10.2"])
+@pytest.mark.parametrize(
+    "version,api_outlets,max_tokens,charged",
+    [
+        ("0.9.0", True, 3000, 3000),
+        ("0.9.6", True, 3000, 3000),
+        ("0.9.6", True, 5, 1000),
+        ("0.10.2", True, 3000, None),
+        ("0.12.4", False, 5, 1000),
+    ],
+)
 def test_a_non_streamed_api_call_without_an_outlet(
-    release, db_target: str, backend: str, monkeypatch: pytest.MonkeyPatch, version: str
+    release,
+    db_target: str,
+    backend: str,
+    monkeypatch: pytest.MonkeyPatch,
+    version: str,
+    api_outlets: bool,
+    max_tokens: int,
+    charged: int | None,
 ) -> None:
-    """Open WebUI 0.9 runs no outlet (and no stream hook) for a non-streamed API call: nothing of the reply can be
-    seen, so it costs its prompt and its output allowance (max_tokens here), estimated, rather than nothing. From
-    0.10 on the outlet comes; when it does not (the client hung up before any reply), nothing was produced."""
+    """Open WebUI 0.9 runs no outlet (and no stream hook) for a non-streamed API call, nor does a later one whose
+    admin set ENABLE_API_OUTLET_FILTERS=false: nothing of the reply can be seen, so it costs its prompt and its output
+    allowance (the call's max_tokens, never fewer than the `reserve_output_tokens` valve: a client's small max_tokens
+    may be overridden by the model's own), estimated, rather than nothing. From 0.10 on the outlet comes; when it
+    does not (the client hung up before any reply), nothing was produced."""
     monkeypatch.setattr(follow, "ABANDON_GRACE", 0.05)
-    release(version)
+    release(version, ENABLE_API_OUTLET_FILTERS=api_outlets)
     flt = make_filter(db_target, backend)
     store = open_store(target_of(flt))
     metadata: dict[str, Any] = {"chat_id": "", "message_id": None, "model": GPT, "user_message": None}
     messages = [{"role": "user", "content": "hello"}]
 
     async def api_call() -> None:
-        body = {"model": "gpt", "messages": messages, "stream": False, "max_tokens": 300}
+        body = {"model": "gpt", "messages": messages, "stream": False, "max_tokens": max_tokens}
         await asyncio.create_task(flt.inlet(body, __user__=USER, __metadata__=metadata, __model__=GPT))
         await asyncio.sleep(0.3)
         await flt.settled()
@@ -151,10 +174,10 @@ def test_a_non_streamed_api_call_without_an_outlet(
     run(api_call())
     ours = metadata[requests.KEY]["message_id"]
     record = store.get_usage("", ours)
-    if version.startswith("0.9."):
+    if charged:
         assert store.get_request("", ours)["status"] == "expired"
-        assert (record["output_tokens"], record["estimated"]) == (300, 1)
-        cost = (record["input_tokens"] + 300) * PER_TOKEN
+        assert (record["output_tokens"], record["estimated"]) == (charged, 1)
+        cost = (record["input_tokens"] + charged) * PER_TOKEN
         assert store.query("SELECT amount FROM ledger WHERE kind = 'charge'") == [{"amount": -cost}]
     else:
         assert store.get_request("", ours)["status"] == "released" and record is None
@@ -196,6 +219,30 @@ def test_0_9_hands_an_api_streams_hook_raw_lines_and_they_are_tallied(
     record = store.get_usage("", ours)
     assert (record["input_tokens"], record["output_tokens"], record["estimated"]) == (12, 7, 0)
     assert store.query("SELECT amount FROM ledger WHERE kind = 'charge'") == [{"amount": -(12 + 7) * PER_TOKEN}]
+
+
+@pytest.mark.parametrize("installed", ["0.12.4", None])
+def test_a_server_that_calls_itself_0_0_0_is_not_taken_for_an_old_release(
+    release, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch, installed: str | None
+) -> None:
+    """Open WebUI says 0.0.0 when started other than by `open-webui serve` (uvicorn, gunicorn) without a package.json
+    beside it: the installed package's version is read instead, else the release is unknown. Either way it bills."""
+    import importlib.metadata
+
+    def version(name: str) -> str:
+        if installed is None:
+            raise importlib.metadata.PackageNotFoundError(name)
+        return installed
+
+    monkeypatch.setattr(importlib.metadata, "version", version)
+    release("0.0.0")
+    with caplog.at_level(logging.INFO):
+        flt = Filter()
+    assert flt._meter.release == (installed or "")
+    assert releases.billable(flt._meter.release) and releases.api_outlets(flt._meter.release)
+    assert releases.billable("0.0.0") and releases.api_outlets("0.0.0")
+    said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("openwebui_monitor filter")]
+    assert said == [f"openwebui_monitor filter: Open WebUI {installed or '(version unknown)'}"]
 
 
 def test_users_are_listed_oldest_first_on_every_release() -> None:

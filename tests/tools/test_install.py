@@ -507,14 +507,20 @@ def test_supported_versions_install_without_a_warning(repo: Path, version: str) 
     assert not [line for line in lines if "warning" in line], lines
 
 
+def test_a_server_that_does_not_say_its_release_installs_with_a_warning(repo: Path) -> None:
+    """Open WebUI says 0.0.0 when started by uvicorn or gunicorn without its package.json: not an old release."""
+    fake = FakeOpenWebUI(version="0.0.0")
+    lines = run(fake, repo)
+    assert set(fake.functions) == set(IDS)
+    assert lines[0].startswith("warning: Open WebUI does not say its release (0.0.0")
+
+
 @pytest.mark.parametrize("version", ["0.12.5", "0.13.0-dev", "1.0"])
 def test_a_newer_open_webui_than_tested_installs_with_a_warning(repo: Path, version: str) -> None:
     fake = FakeOpenWebUI(version=version)
     lines = run(fake, repo)
     assert set(fake.functions) == set(IDS)
-    assert lines[0] == (
-        f"warning: Open WebUI {version} is newer than 0.12.4, the newest tested; installed, check a chat's notice"
-    )
+    assert lines[0] == (f"warning: Open WebUI {version} is newer than 0.12.4, the newest tested; installed")
 
 
 def test_parse_version() -> None:
