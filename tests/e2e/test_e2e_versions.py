@@ -105,7 +105,7 @@ def test_the_installer_installs_and_the_functions_say_which_release_they_run_on(
     found = server_release(server)
     for function in ("filter", "pipe", "action"):
         line = f"openwebui_monitor {function}: Open WebUI {found}"
-        wait_for(f"{line!r} in the log", lambda line=line: server.log_tail(2000).count(line) == 1, 10)
+        wait_for(f"{line!r} in the log", lambda line=line: server.log_tail(2000).count(line + "\n") == 1, 10)
 
 
 @pytest.mark.parametrize(
