@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from plugin.store import Store
 from plugin.tools.install import install
@@ -50,3 +52,20 @@ def ask(owui: OpenWebUI, token: str, text: str, *, stream: bool = False) -> str:
 def notice(message: dict) -> str:
     """The status lines Open WebUI saved under a reply (our notice among them)."""
     return " / ".join(item.get("description", "") for item in message.get("statusHistory") or [])
+
+
+def balance(store: Store, user: dict) -> int:
+    """The user's balance as stored (0 before their first contact)."""
+    row = store.get_user(user["id"])
+    return row["balance"] if row else 0
+
+
+def wait_for(what: str, probe: Callable[[], Any], timeout: float) -> Any:
+    """Poll `probe` until it answers something truthy (returned), or fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if value := probe():
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout:.0f} s: {what}")
+        time.sleep(0.05)

@@ -24,7 +24,7 @@ from plugin.text import quoted
 from plugin.ui.parse import parse
 
 from .fake_upstream import MODEL_GPT, MODEL_PRICED, MODEL_TOOLS, FakeUpstream, RecordedRequest
-from .monitor import ADMIN_MODEL, PIPE, ask, installed_monitor
+from .monitor import ADMIN_MODEL, PIPE, ask, balance, installed_monitor
 from .owui import ADMIN_EMAIL, OpenWebUI
 
 INPUT_PRICE, OUTPUT_PRICE = 3, 12  # fake-tools' admin price, per 1M tokens, so micro-units per token
@@ -106,10 +106,6 @@ def assistant_usage(store: Store, user: dict, before: int = 0, *, wait: float = 
 
 def last_usage_id(store: Store) -> int:
     return (store.one("SELECT MAX(id) AS n FROM usage") or {}).get("n") or 0
-
-
-def balance(store: Store, user: dict) -> int:
-    return store.get_user(user["id"])["balance"]
 
 
 def cost(n_rounds: int) -> int:

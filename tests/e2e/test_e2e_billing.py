@@ -18,6 +18,7 @@ import pytest
 from plugin.store import Store
 
 from .fake_upstream import MODEL_GPT, MODEL_NOUSAGE, MODEL_PRICED
+from .monitor import balance
 from .owui import OpenWebUI
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,11 +63,6 @@ def topup(db: Store, user: dict, amount: int) -> None:
     with db.immediate():
         db.ensure_user(user["id"], user.get("name", ""), user["email"], "user")
         db.append_ledger(user["id"], "topup", amount, actor="test-admin", reason="e2e setup")
-
-
-def balance(db: Store, user: dict) -> int:
-    row = db.get_user(user["id"])
-    return row["balance"] if row else 0
 
 
 def ledger(db: Store, user: dict, after_id: int = 0) -> list[dict]:

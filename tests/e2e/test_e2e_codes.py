@@ -17,7 +17,7 @@ from plugin.money import money
 from plugin.store import Store
 
 from .fake_upstream import MODEL_GPT
-from .monitor import ask, installed_monitor, notice
+from .monitor import ask, balance, installed_monitor, notice
 from .owui import OpenWebUI
 
 PER_TOKEN = 60  # micro-units per token at the default 60 per 1M
@@ -29,11 +29,6 @@ FILE_LINK = re.compile(r"\((/api/v1/files/[^)]+/content)\)")
 def monitor(owui: OpenWebUI) -> Iterator[Store]:
     with installed_monitor(owui) as store:
         yield store
-
-
-def balance(store: Store, user: dict) -> int:
-    row = store.get_user(user["id"])
-    return row["balance"] if row else 0
 
 
 def forms(code: str) -> tuple[str, str]:

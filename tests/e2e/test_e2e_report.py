@@ -20,7 +20,7 @@ from plugin.money import money
 from plugin.store import Store
 
 from .fake_upstream import MODEL_GPT
-from .monitor import PIPE, ask, installed_monitor, notice
+from .monitor import PIPE, ask, balance, installed_monitor, notice
 from .owui import OpenWebUI
 
 PER_TOKEN = 60  # micro-units per token at the default 60 per 1M
@@ -30,11 +30,6 @@ PER_TOKEN = 60  # micro-units per token at the default 60 per 1M
 def monitor(owui: OpenWebUI) -> Iterator[Store]:
     with installed_monitor(owui) as store:
         yield store
-
-
-def balance(store: Store, user: dict) -> int:
-    row = store.get_user(user["id"])
-    return row["balance"] if row else 0
 
 
 def test_users_and_admins_through_the_report_model(owui: OpenWebUI, monitor: Store, make_user) -> None:

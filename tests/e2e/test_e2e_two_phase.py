@@ -22,6 +22,7 @@ from plugin.money import money
 from plugin.store import Store
 
 from .fake_upstream import CHUNK_PIECE, CHUNK_TOKENS, MODEL_GPT, MODEL_NOUSAGE, FakeUpstream, RecordedRequest
+from .monitor import wait_for
 from .owui import OpenWebUI
 from .test_e2e_billing import (
     BASE_VALVES,
@@ -73,17 +74,6 @@ def db(owui: OpenWebUI, billing: Callable[..., None]) -> Iterator[Store]:
     store = Store(owui.data_dir.joinpath(*MONITOR_DB))
     yield store
     store.close()
-
-
-def wait_for(what: str, probe: Callable[[], Any], timeout: float) -> Any:
-    """Poll `probe` until it answers something truthy (returned), or fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if value := probe():
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout:.0f} s: {what}")
-        time.sleep(0.05)
 
 
 def upstream_request(upstream: FakeUpstream, nonce: str, sent: int = 0, timeout: float = 30.0) -> RecordedRequest:

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import itertools
 import os
-import time
 import uuid
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
@@ -23,7 +21,7 @@ from plugin.openwebui.releases import TESTED_RELEASES, parse_version
 from plugin.store import Store
 
 from .fake_upstream import CHUNK_TOKENS, MODEL_GPT, FakeUpstream
-from .monitor import ACTION, FILTER, ask, installed_monitor, notice
+from .monitor import ACTION, FILTER, ask, balance, installed_monitor, notice, wait_for
 from .owui import OTHER_VERSIONS_DIR, OpenWebUI
 
 MAIN = "0.12.4"  # the release in the test environment (pyproject's pin)
@@ -78,22 +76,8 @@ def server_release(owui: OpenWebUI) -> str:
     return owui.request("GET", "/api/version").json()["version"]
 
 
-def balance(store: Store, user: dict) -> int:
-    row = store.get_user(user["id"])
-    return row["balance"] if row else 0
-
-
 def charges(store: Store, user: dict) -> list[int]:
     return [row["amount"] for row in store.ledger_for(user["id"]) if row["kind"] == "charge"]
-
-
-def wait_for(what: str, probe: Any, timeout: float) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (value := probe()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout:.0f} s: {what}")
-        time.sleep(0.1)
-    return value
 
 
 def test_the_installer_installs_and_the_functions_say_which_release_they_run_on(server, monitor) -> None:
