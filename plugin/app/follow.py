@@ -65,14 +65,18 @@ class Follower:
     """The requests this process admitted and has not settled yet, and the sweep of those another process left."""
 
     def __init__(
-        self, pending: set[asyncio.Future[Any]], count: Callable[[], Callable[[str], int]], render: Render
+        self,
+        pending: set[asyncio.Future[Any]],
+        count: Callable[[], Callable[[str], int]],
+        render: Render,
+        api_outlets: bool = True,
     ) -> None:
         self.live: dict[Key, Live] = {}  # admitted requests of this process whose outlet has not come
         self._pending = pending  # work that outlives its hook (shared with the Meter, which waits on it)
         self._count = count  # the token counter (chosen once by the Meter)
         self._render = render
         self._last_sweep = 0.0
-        self.api_outlets = True  # the release runs outlets for requests without a saved chat (set by the Meter)
+        self.api_outlets = api_outlets  # the release runs outlets for requests without a saved chat
 
     # -- following ------------------------------------------------------------------------------------------------
 
@@ -112,9 +116,10 @@ class Follower:
             if type(event) is dict:
                 live.tally.add(event)
             else:
-                for chunk in openwebui.stream_chunks(event):
+                chunks, ended = openwebui.stream_lines(event)
+                for chunk in chunks:
                     live.tally.add(chunk)
-                if not self.api_outlets and not live.key[0] and openwebui.stream_ended(event):
+                if ended and not self.api_outlets and not live.key[0]:
                     # An API stream where no outlet follows (Open WebUI 0.9): over, so settled now, from its usage.
                     live.finished = True
                     self.spawn(asyncio.get_running_loop(), functools.partial(self._abandon, live.key, live))

@@ -65,10 +65,10 @@ class Meter:
         self._where = where
         self._count: Callable[[str], int] | None = None
         self._groups = Groups()
-        self.follow = Follower(self.pending, self.counter, render)
         self.release = releases.tell_release("filter")
+        self.billable = releases.billable(self.release)  # decided once: the release does not change under us
         # Outlets for requests without a saved chat (API calls): settled from their stream when the release has none.
-        self.follow.api_outlets = releases.api_outlets(self.release)
+        self.follow = Follower(self.pending, self.counter, render, releases.api_outlets(self.release))
         # A non-streamed Continue's outlet text: the whole reply, or (before 0.11) only the new round.
         self.whole_continue = releases.whole_continue(self.release)
         # The stream hook, called once per upstream chunk: the Follower's own method, with no call in between.
@@ -93,7 +93,7 @@ class Meter:
             return body
         if requests.code_in_prompt(body):
             raise Exception(i18n.t(lang, "code_in_chat"))  # never to another model's provider, admins' included
-        if not releases.billable(self.release):
+        if not self.billable:
             if user.get("role") == "admin":
                 oldest = releases.dotted(releases.OLDEST_SUPPORTED)
                 await emit(call.emitter, i18n.t(lang, "release_unbilled", version=self.release, oldest=oldest))
@@ -184,7 +184,7 @@ class Meter:
         body = call.body
         user = call.user if isinstance(call.user, dict) else {}
         lang = terms.language(valves, user)
-        if not isinstance(body, dict) or not user.get("id") or not releases.billable(self.release):
+        if not isinstance(body, dict) or not user.get("id") or not self.billable:
             return body
         if openwebui.is_legacy_outlet(call.request, call.metadata):
             log.info("openwebui_monitor: ignored a legacy /api/chat/completed replay from %s", user.get("id"))

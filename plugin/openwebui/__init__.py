@@ -22,32 +22,27 @@ log = logging.getLogger(__name__)
 LEGACY_COMPLETED_PATHS = ("/api/chat/completed", "/api/v1/chat/completed")
 
 
-def stream_chunks(data: Any) -> list[dict[str, Any]]:
-    """The chunks in what the `stream` hook was handed when it is not a chunk: Open WebUI 0.9 hands an API call's
-    stream hook the upstream's raw server-sent-event lines (`data: {...}`, as bytes or text), not parsed chunks."""
+def stream_lines(data: Any) -> tuple[list[dict[str, Any]], bool]:
+    """The chunks in what the `stream` hook was handed when it is not a chunk, and whether it holds the upstream's
+    end of stream (`data: [DONE]`): Open WebUI 0.9 hands an API call's stream hook the upstream's raw server-sent-event
+    lines (`data: {...}`, as bytes or text), not parsed chunks."""
     if isinstance(data, bytes | bytearray):
         data = data.decode("utf-8", "replace")
     if not isinstance(data, str):
-        return []
-    chunks = []
+        return [], False
+    chunks, ended = [], False
     for line in data.splitlines():
-        line = line.strip()
-        if not line.startswith("data:") or line[5:].strip() == "[DONE]":
-            continue
-        try:
-            chunk = json.loads(line[5:])
-        except ValueError:
-            continue
-        if isinstance(chunk, dict):
-            chunks.append(chunk)
-    return chunks
-
-
-def stream_ended(data: Any) -> bool:
-    """Whether raw stream lines (see `stream_chunks`) hold the upstream's end of stream, `data: [DONE]`."""
-    if isinstance(data, bytes | bytearray):
-        return b"[DONE]" in data and any(line.strip() == b"data: [DONE]" for line in data.splitlines())
-    return isinstance(data, str) and any(line.strip() == "data: [DONE]" for line in data.splitlines())
+        payload = line.strip()[5:].strip() if line.strip().startswith("data:") else ""
+        if payload == "[DONE]":
+            ended = True
+        elif payload:
+            try:
+                chunk = json.loads(payload)
+            except ValueError:
+                continue
+            if isinstance(chunk, dict):
+                chunks.append(chunk)
+    return chunks, ended
 
 
 def data_dir_text() -> str:

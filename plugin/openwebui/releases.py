@@ -44,6 +44,7 @@ def dotted(parts: tuple[int, ...]) -> str:
 # What Open WebUI calls itself when it cannot tell (`env.py`: started other than by `open-webui serve`, e.g. by uvicorn,
 # with no package.json beside it): not a release older than 0.9.
 UNKNOWN = "0.0.0"
+_UNKNOWN_PARTS = parse_version(UNKNOWN)
 
 
 def running_version() -> str:
@@ -67,7 +68,7 @@ def release_parts(version: str) -> tuple[int, ...] | None:
         parts = parse_version(version)
     except ValueError:
         return None
-    return None if parts == parse_version(UNKNOWN) else parts
+    return None if parts == _UNKNOWN_PARTS else parts
 
 
 def billable(version: str) -> bool:
