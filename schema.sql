@@ -320,3 +320,113 @@ CREATE TABLE code_failures (
     created_at REAL NOT NULL
 );
 CREATE INDEX code_failures_user ON code_failures (user_id, created_at);
+
+-- One user's reports (see plugin/store/user_rollups_schema.py): per (user, 15-minute slot) and per
+-- (user, UTC day, model), kept by the triggers below.
+CREATE TABLE usage_user_slots (
+    user_id TEXT NOT NULL,
+    slot INTEGER NOT NULL,
+    calls INTEGER NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    cached_tokens INTEGER NOT NULL,
+    reasoning_tokens INTEGER NOT NULL,
+    estimated INTEGER NOT NULL,
+    cost INTEGER NOT NULL,
+    PRIMARY KEY (user_id, slot)
+) WITHOUT ROWID;
+CREATE TABLE usage_user_model_days (
+    user_id TEXT NOT NULL,
+    day INTEGER NOT NULL,
+    model_id TEXT NOT NULL,
+    calls INTEGER NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    cached_tokens INTEGER NOT NULL,
+    reasoning_tokens INTEGER NOT NULL,
+    estimated INTEGER NOT NULL,
+    cost INTEGER NOT NULL,
+    PRIMARY KEY (user_id, day, model_id)
+) WITHOUT ROWID;
+
+-- A new record adds itself to each, a deleted one subtracts itself, an update does both.
+CREATE TRIGGER usage_user_rollup_insert AFTER INSERT ON usage BEGIN
+    INSERT INTO usage_user_slots VALUES (
+        NEW.user_id, CAST(NEW.created_at AS INTEGER) / 900, 1,
+        NEW.input_tokens, NEW.output_tokens, NEW.cached_tokens, NEW.reasoning_tokens, NEW.estimated, NEW.cost
+    ) ON CONFLICT (user_id, slot) DO UPDATE SET
+        calls = calls + excluded.calls, input_tokens = input_tokens + excluded.input_tokens,
+        output_tokens = output_tokens + excluded.output_tokens,
+        cached_tokens = cached_tokens + excluded.cached_tokens,
+        reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
+        estimated = estimated + excluded.estimated, cost = cost + excluded.cost;
+    INSERT INTO usage_user_model_days VALUES (
+        NEW.user_id, CAST(NEW.created_at AS INTEGER) / 86400, NEW.model_id, 1,
+        NEW.input_tokens, NEW.output_tokens, NEW.cached_tokens, NEW.reasoning_tokens, NEW.estimated, NEW.cost
+    ) ON CONFLICT (user_id, day, model_id) DO UPDATE SET
+        calls = calls + excluded.calls, input_tokens = input_tokens + excluded.input_tokens,
+        output_tokens = output_tokens + excluded.output_tokens,
+        cached_tokens = cached_tokens + excluded.cached_tokens,
+        reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
+        estimated = estimated + excluded.estimated, cost = cost + excluded.cost;
+END;
+CREATE TRIGGER usage_user_rollup_delete AFTER DELETE ON usage BEGIN
+    INSERT INTO usage_user_slots VALUES (
+        OLD.user_id, CAST(OLD.created_at AS INTEGER) / 900, -1,
+        -OLD.input_tokens, -OLD.output_tokens, -OLD.cached_tokens, -OLD.reasoning_tokens, -OLD.estimated, -OLD.cost
+    ) ON CONFLICT (user_id, slot) DO UPDATE SET
+        calls = calls + excluded.calls, input_tokens = input_tokens + excluded.input_tokens,
+        output_tokens = output_tokens + excluded.output_tokens,
+        cached_tokens = cached_tokens + excluded.cached_tokens,
+        reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
+        estimated = estimated + excluded.estimated, cost = cost + excluded.cost;
+    INSERT INTO usage_user_model_days VALUES (
+        OLD.user_id, CAST(OLD.created_at AS INTEGER) / 86400, OLD.model_id, -1,
+        -OLD.input_tokens, -OLD.output_tokens, -OLD.cached_tokens, -OLD.reasoning_tokens, -OLD.estimated, -OLD.cost
+    ) ON CONFLICT (user_id, day, model_id) DO UPDATE SET
+        calls = calls + excluded.calls, input_tokens = input_tokens + excluded.input_tokens,
+        output_tokens = output_tokens + excluded.output_tokens,
+        cached_tokens = cached_tokens + excluded.cached_tokens,
+        reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
+        estimated = estimated + excluded.estimated, cost = cost + excluded.cost;
+END;
+CREATE TRIGGER usage_user_rollup_update AFTER UPDATE OF
+    created_at, user_id, model_id, input_tokens, output_tokens, cached_tokens, reasoning_tokens, estimated, cost
+ON usage BEGIN
+    INSERT INTO usage_user_slots VALUES (
+        OLD.user_id, CAST(OLD.created_at AS INTEGER) / 900, -1,
+        -OLD.input_tokens, -OLD.output_tokens, -OLD.cached_tokens, -OLD.reasoning_tokens, -OLD.estimated, -OLD.cost
+    ) ON CONFLICT (user_id, slot) DO UPDATE SET
+        calls = calls + excluded.calls, input_tokens = input_tokens + excluded.input_tokens,
+        output_tokens = output_tokens + excluded.output_tokens,
+        cached_tokens = cached_tokens + excluded.cached_tokens,
+        reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
+        estimated = estimated + excluded.estimated, cost = cost + excluded.cost;
+    INSERT INTO usage_user_model_days VALUES (
+        OLD.user_id, CAST(OLD.created_at AS INTEGER) / 86400, OLD.model_id, -1,
+        -OLD.input_tokens, -OLD.output_tokens, -OLD.cached_tokens, -OLD.reasoning_tokens, -OLD.estimated, -OLD.cost
+    ) ON CONFLICT (user_id, day, model_id) DO UPDATE SET
+        calls = calls + excluded.calls, input_tokens = input_tokens + excluded.input_tokens,
+        output_tokens = output_tokens + excluded.output_tokens,
+        cached_tokens = cached_tokens + excluded.cached_tokens,
+        reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
+        estimated = estimated + excluded.estimated, cost = cost + excluded.cost;
+    INSERT INTO usage_user_slots VALUES (
+        NEW.user_id, CAST(NEW.created_at AS INTEGER) / 900, 1,
+        NEW.input_tokens, NEW.output_tokens, NEW.cached_tokens, NEW.reasoning_tokens, NEW.estimated, NEW.cost
+    ) ON CONFLICT (user_id, slot) DO UPDATE SET
+        calls = calls + excluded.calls, input_tokens = input_tokens + excluded.input_tokens,
+        output_tokens = output_tokens + excluded.output_tokens,
+        cached_tokens = cached_tokens + excluded.cached_tokens,
+        reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
+        estimated = estimated + excluded.estimated, cost = cost + excluded.cost;
+    INSERT INTO usage_user_model_days VALUES (
+        NEW.user_id, CAST(NEW.created_at AS INTEGER) / 86400, NEW.model_id, 1,
+        NEW.input_tokens, NEW.output_tokens, NEW.cached_tokens, NEW.reasoning_tokens, NEW.estimated, NEW.cost
+    ) ON CONFLICT (user_id, day, model_id) DO UPDATE SET
+        calls = calls + excluded.calls, input_tokens = input_tokens + excluded.input_tokens,
+        output_tokens = output_tokens + excluded.output_tokens,
+        cached_tokens = cached_tokens + excluded.cached_tokens,
+        reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
+        estimated = estimated + excluded.estimated, cost = cost + excluded.cost;
+END;

@@ -311,3 +311,91 @@ CREATE TABLE code_failures (
     created_at DOUBLE PRECISION NOT NULL
 );
 CREATE INDEX code_failures_user ON code_failures (user_id, created_at);
+
+-- step pg004_user_rollups
+-- One user's reports: per (user, 15-minute slot) and per (user, UTC day, model), kept by usage_rollup_add.
+LOCK TABLE usage IN SHARE ROW EXCLUSIVE MODE;
+CREATE TABLE usage_user_slots (
+    user_id TEXT NOT NULL,
+    slot BIGINT NOT NULL,
+    calls BIGINT NOT NULL,
+    input_tokens BIGINT NOT NULL,
+    output_tokens BIGINT NOT NULL,
+    cached_tokens BIGINT NOT NULL,
+    reasoning_tokens BIGINT NOT NULL,
+    estimated BIGINT NOT NULL,
+    cost BIGINT NOT NULL,
+    PRIMARY KEY (user_id, slot)
+);
+CREATE TABLE usage_user_model_days (
+    user_id TEXT NOT NULL,
+    day BIGINT NOT NULL,
+    model_id TEXT NOT NULL,
+    calls BIGINT NOT NULL,
+    input_tokens BIGINT NOT NULL,
+    output_tokens BIGINT NOT NULL,
+    cached_tokens BIGINT NOT NULL,
+    reasoning_tokens BIGINT NOT NULL,
+    estimated BIGINT NOT NULL,
+    cost BIGINT NOT NULL,
+    PRIMARY KEY (user_id, day, model_id)
+);
+CREATE OR REPLACE FUNCTION usage_rollup_add(r usage, delta BIGINT) RETURNS void
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+    INSERT INTO usage_slots VALUES (
+        trunc(r.created_at)::bigint / 900, delta, delta * r.input_tokens, delta * r.output_tokens,
+        delta * r.cached_tokens, delta * r.reasoning_tokens, delta * r.estimated, delta * r.cost
+    ) ON CONFLICT (slot) DO UPDATE SET calls = usage_slots.calls + excluded.calls,
+        input_tokens = usage_slots.input_tokens + excluded.input_tokens,
+        output_tokens = usage_slots.output_tokens + excluded.output_tokens,
+        cached_tokens = usage_slots.cached_tokens + excluded.cached_tokens,
+        reasoning_tokens = usage_slots.reasoning_tokens + excluded.reasoning_tokens,
+        estimated = usage_slots.estimated + excluded.estimated, cost = usage_slots.cost + excluded.cost;
+    INSERT INTO usage_model_days VALUES (
+        trunc(r.created_at)::bigint / 86400, r.model_id, delta, delta * r.input_tokens, delta * r.output_tokens,
+        delta * r.cost
+    ) ON CONFLICT (day, model_id) DO UPDATE SET calls = usage_model_days.calls + excluded.calls,
+        input_tokens = usage_model_days.input_tokens + excluded.input_tokens,
+        output_tokens = usage_model_days.output_tokens + excluded.output_tokens,
+        cost = usage_model_days.cost + excluded.cost;
+    INSERT INTO usage_user_days VALUES (
+        trunc(r.created_at)::bigint / 86400, r.user_id, delta, delta * r.input_tokens, delta * r.output_tokens,
+        delta * r.cost
+    ) ON CONFLICT (day, user_id) DO UPDATE SET calls = usage_user_days.calls + excluded.calls,
+        input_tokens = usage_user_days.input_tokens + excluded.input_tokens,
+        output_tokens = usage_user_days.output_tokens + excluded.output_tokens,
+        cost = usage_user_days.cost + excluded.cost;
+    INSERT INTO usage_user_slots VALUES (
+        r.user_id, trunc(r.created_at)::bigint / 900, delta,
+        delta * r.input_tokens, delta * r.output_tokens, delta * r.cached_tokens, delta * r.reasoning_tokens,
+        delta * r.estimated, delta * r.cost
+    ) ON CONFLICT (user_id, slot) DO UPDATE SET
+        calls = usage_user_slots.calls + excluded.calls,
+        input_tokens = usage_user_slots.input_tokens + excluded.input_tokens,
+        output_tokens = usage_user_slots.output_tokens + excluded.output_tokens,
+        cached_tokens = usage_user_slots.cached_tokens + excluded.cached_tokens,
+        reasoning_tokens = usage_user_slots.reasoning_tokens + excluded.reasoning_tokens,
+        estimated = usage_user_slots.estimated + excluded.estimated, cost = usage_user_slots.cost + excluded.cost;
+    INSERT INTO usage_user_model_days VALUES (
+        r.user_id, trunc(r.created_at)::bigint / 86400, r.model_id, delta,
+        delta * r.input_tokens, delta * r.output_tokens, delta * r.cached_tokens, delta * r.reasoning_tokens,
+        delta * r.estimated, delta * r.cost
+    ) ON CONFLICT (user_id, day, model_id) DO UPDATE SET
+        calls = usage_user_model_days.calls + excluded.calls,
+        input_tokens = usage_user_model_days.input_tokens + excluded.input_tokens,
+        output_tokens = usage_user_model_days.output_tokens + excluded.output_tokens,
+        cached_tokens = usage_user_model_days.cached_tokens + excluded.cached_tokens,
+        reasoning_tokens = usage_user_model_days.reasoning_tokens + excluded.reasoning_tokens,
+        estimated = usage_user_model_days.estimated + excluded.estimated,
+        cost = usage_user_model_days.cost + excluded.cost;
+END
+$$;
+INSERT INTO usage_user_slots
+SELECT user_id, trunc(created_at)::bigint / 900, COUNT(*), SUM(input_tokens), SUM(output_tokens),
+    SUM(cached_tokens), SUM(reasoning_tokens), SUM(estimated), SUM(cost)
+FROM usage GROUP BY 1, 2;
+INSERT INTO usage_user_model_days
+SELECT user_id, trunc(created_at)::bigint / 86400, model_id, COUNT(*), SUM(input_tokens), SUM(output_tokens),
+    SUM(cached_tokens), SUM(reasoning_tokens), SUM(estimated), SUM(cost)
+FROM usage GROUP BY 1, 2, 3;

@@ -65,11 +65,10 @@ def totals(store: Store, rng: Range, user_id: str | None = None) -> dict[str, in
 def by_model(store: Store, rng: Range, user_id: str | None = None) -> list[dict[str, Any]]:
     """Per model: model_id, calls, input_tokens, output_tokens, cost; by cost, then calls, descending."""
     if user_id is not None:
-        lo, hi = rollups.span(rng)
-        groups = {row["key"]: row for row in reads(store).user_models(user_id, lo, hi)}
+        groups = rollups.user_models(store, rng, user_id)
     else:
         groups = rollups.grouped(store, rng, "model_id")
-    rows = [{"model_id": k, **{c: v[c] for c in rollups.GROUPED}} for k, v in groups.items()]
+    rows: list[dict[str, Any]] = [{"model_id": k, **{c: v[c] for c in rollups.GROUPED}} for k, v in groups.items()]
     rows.sort(key=lambda r: (-r["cost"], -r["calls"], r["model_id"]))
     return rows
 
@@ -237,8 +236,10 @@ def records(
         total = totals(store, rng)["calls"]
     elif user_id is None:
         total = rollups.grouped(store, rng, "model_id").get(model_id, {}).get("calls", 0)  # type: ignore[arg-type]
-    else:  # one user's rows, counted in their covering index
-        total = reads(store).record_count(lo, hi, user_id=user_id, model_id=model_id)
+    elif model_id is None:  # one user's rows, counted from their rollups
+        total = rollups.user_totals(store, lo, hi, user_id)["calls"]
+    else:
+        total = rollups.user_models(store, rng, user_id).get(model_id, {}).get("calls", 0)
     pages = max(1, math.ceil(total / page_size))
     page = max(1, min(pages, int(page)))
     # A large unfiltered range sorted by cost, tokens or balance walks that sort's index; a filtered one sorts in

@@ -5,8 +5,8 @@ The rollups hold running sums per 15-minute slot, and per UTC day for each model
 `CAST(created_at AS INTEGER) / width` (integer division, so a bucket edge and a `created_at < edge` comparison
 always agree). A range [start, end) is read as the whole buckets inside it, from a rollup, plus the partial buckets
 at its edges, from `usage` itself: exact for any range in any time zone, while a year of a busy server is thousands
-of rollup rows instead of millions of records. One user's sums read `usage_user_created`, an index holding every
-column they need.
+of rollup rows instead of millions of records. One user's sums read the same way from m007's per-user rollups
+(per slot, and per UTC day and model: `store/user_rollups_schema.py`), their edges from `usage_user_created`.
 
 The statements are the store's (`store/reports.py`); which buckets and edges a range reads is decided here.
 """
@@ -65,7 +65,7 @@ def totals(store: Store, rng: Range, user_id: str | None = None) -> dict[str, in
     """Calls, input / output / cached / reasoning tokens, cost and estimated calls in the range."""
     lo, hi = span(rng)
     if user_id is not None:
-        return reads(store).user_totals(user_id, lo, hi)
+        return user_totals(store, lo, hi, user_id)
     slots, edges = split(lo, hi, SLOT)
     result = zero()
     if slots:
@@ -73,6 +73,28 @@ def totals(store: Store, rng: Range, user_id: str | None = None) -> dict[str, in
     for edge in edges:
         add(result, reads(store).raw_totals(*edge) or {}, TOTALS)
     return result
+
+
+def user_totals(store: Store, lo: float, hi: float, user_id: str) -> dict[str, int]:
+    """One user's totals in [lo, hi): whole UTC days from usage_user_model_days, whole slots at the day edges from
+    usage_user_slots, the rest (under 15 minutes at each slot edge) from their records; one statement."""
+    days, day_edges = split(lo, hi, DAY)
+    slots: list[tuple[int, int]] = []
+    raw: list[tuple[float, float]] = []
+    for day_lo, day_hi in day_edges:
+        edge_slots, edges = split(day_lo, day_hi, SLOT)
+        slots += [edge_slots] if edge_slots else []
+        raw += edges
+    row = reads(store).user_rolled_totals(user_id, days, slots, raw)
+    return {key: int(row[key] or 0) for key in TOTALS}
+
+
+def user_models(store: Store, rng: Range, user_id: str) -> dict[str, dict[str, int]]:
+    """One user's sums per model: whole UTC days from usage_user_model_days, the two edges (under a day each)
+    from their records; one statement."""
+    days, edges = split(*span(rng), DAY)
+    groups = {row["key"]: row for row in reads(store).user_rolled_models(user_id, days, edges)}
+    return {k: {c: int(v[c] or 0) for c in GROUPED} for k, v in groups.items() if v["calls"]}
 
 
 def grouped(store: Store, rng: Range, key: str) -> dict[str, dict[str, int]]:
@@ -88,12 +110,18 @@ def grouped(store: Store, rng: Range, key: str) -> dict[str, dict[str, int]]:
 
 
 def bucket_sums(store: Store, bounds: list[float], user_id: str | None) -> list[dict[str, int]]:
-    """Sums per [bounds[i], bounds[i+1]): whole 15-minute slots from the rollup, the rest from raw usage
-    (everything, for one user: their index holds every column needed)."""
+    """Sums per [bounds[i], bounds[i+1]): whole 15-minute slots from the rollup (everyone's, or one user's), the
+    rest from raw usage."""
     sums = [zero(GROUPED) for _ in bounds[:-1]]
     raw: list[tuple[float, float]] = []
-    if user_id is not None:
-        raw.append((bounds[0], bounds[-1]))
+    if user_id is not None:  # each bucket's whole slots summed in SQL (one index seek per bucket), its edges raw
+        slot_pieces: list[tuple[int, int, int]] = []
+        for i in range(len(sums)):
+            slots, edges = split(bounds[i], bounds[i + 1], SLOT)
+            slot_pieces += [(i, *slots)] if slots else []
+            raw += edges
+        for row in reads(store).user_slot_buckets(user_id, slot_pieces):
+            add(sums[row["i"]], row, GROUPED)
     else:
         slots, raw = split(bounds[0], bounds[-1], SLOT)
         if slots:

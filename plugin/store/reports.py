@@ -1,4 +1,4 @@
-"""The reports' reads: sums of usage (raw, or from the rollups m002's triggers keep), pages of records, people.
+"""The reports' reads: sums of usage (raw, or from the rollups of m002 and m007), pages of records, people.
 
 Only statements live here; what to sum over which range, and how to fold and sort it, is `domain/rollups.py`'s
 and `domain/reports.py`'s. Nothing typed by a user reaches SQL text: sorts map to fixed fragments, values are
@@ -56,6 +56,48 @@ _RAW_BUCKETS = (
 _RAW_USER_BUCKETS = _RAW_BUCKETS.replace(" ON ", " ON u.user_id = ? AND ")
 _CHUNK = 250  # buckets per statement: 3 parameters each stays under old SQLite's 999-parameter limit
 
+# One user's sums from the per-user rollups of m007 (`store/user_rollups_schema.py`), each in one statement (one
+# round trip to a database server) of fixed text: the pieces a range splits into are parameters, an absent piece an
+# empty span. Totals: whole UTC days, then whole slots at each day edge, then raw records at each slot edge.
+_PARTS = (
+    "SUM(calls) AS calls, SUM(input_tokens) AS i, SUM(output_tokens) AS o, SUM(cached_tokens) AS c,"
+    " SUM(reasoning_tokens) AS r, SUM(cost) AS cost, SUM(estimated) AS e"
+)
+_RAW_PARTS = _PARTS.replace("SUM(calls)", "COUNT(*)")
+_USER_ROLLED_TOTALS = (
+    "SELECT COALESCE(SUM(calls), 0) AS calls, COALESCE(SUM(i), 0) AS input_tokens,"
+    " COALESCE(SUM(o), 0) AS output_tokens, COALESCE(SUM(c), 0) AS cached_tokens,"
+    " COALESCE(SUM(r), 0) AS reasoning_tokens, COALESCE(SUM(cost), 0) AS cost, COALESCE(SUM(e), 0) AS estimated_calls"
+    f" FROM (SELECT {_PARTS} FROM usage_user_model_days WHERE user_id = :user_id AND day >= :d0 AND day < :d1"
+    + "".join(
+        f" UNION ALL SELECT {_PARTS} FROM usage_user_slots WHERE user_id = :user_id AND slot >= :s{n} AND slot < :t{n}"
+        for n in range(2)
+    )
+    + "".join(
+        f" UNION ALL SELECT {_RAW_PARTS} FROM usage"
+        f" WHERE user_id = :user_id AND created_at >= :r{n} AND created_at < :q{n}"
+        for n in range(4)
+    )
+    + ") parts"
+)
+# Per model: whole UTC days from usage_user_model_days, the raw records of the two edges (under a day each).
+_USER_ROLLED_MODELS = (
+    f"SELECT key, {_ROLLUP_SUMS} FROM (SELECT model_id AS key, {_ROLLUP_SUMS} FROM usage_user_model_days"
+    " WHERE user_id = :user_id AND day >= :d0 AND day < :d1 GROUP BY model_id"
+    + "".join(
+        f" UNION ALL SELECT model_id AS key, {GROUP_SUMS} FROM usage"
+        f" WHERE user_id = :user_id AND created_at >= :r{n} AND created_at < :q{n} GROUP BY model_id"
+        for n in range(2)
+    )
+    + ") parts GROUP BY key"
+)
+# Per bucket (i, first slot, stop slot): one user's whole slots. {values} is only placeholders.
+_USER_SLOT_BUCKETS = (
+    "WITH b(i, lo, hi) AS (VALUES {values}) SELECT b.i AS i, " + _ROLLUP_SUMS + " FROM b JOIN usage_user_slots s"
+    " ON s.user_id = ? AND s.slot >= b.lo AND s.slot < b.hi GROUP BY b.i"
+)
+_EMPTY = (0, 0)  # an absent piece: an empty span
+
 # Each rollup table: (its sums recomputed from usage, its own rows), both keyed by k.
 _ROLLUP_CHECKS = {
     "usage_slots": (
@@ -75,6 +117,22 @@ _ROLLUP_CHECKS = {
         f"SELECT (CAST(created_at AS INTEGER) / 86400) || ' ' || user_id AS k, {GROUP_SUMS} FROM usage"
         " GROUP BY CAST(created_at AS INTEGER) / 86400, user_id",
         f"SELECT day || ' ' || user_id AS k, {_ROLLUP_SUMS} FROM usage_user_days GROUP BY day, user_id",
+    ),
+    "usage_user_slots": (
+        "SELECT user_id || ' ' || (CAST(created_at AS INTEGER) / 900) AS k, COUNT(*) AS calls,"
+        " SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens, SUM(cached_tokens) AS cached_tokens,"
+        " SUM(reasoning_tokens) AS reasoning_tokens, SUM(estimated) AS estimated, SUM(cost) AS cost"
+        " FROM usage GROUP BY user_id, CAST(created_at AS INTEGER) / 900",
+        "SELECT user_id || ' ' || slot AS k, calls, input_tokens, output_tokens, cached_tokens, reasoning_tokens,"
+        " estimated, cost FROM usage_user_slots",
+    ),
+    "usage_user_model_days": (
+        "SELECT user_id || ' ' || (CAST(created_at AS INTEGER) / 86400) || ' ' || model_id AS k, COUNT(*) AS calls,"
+        " SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens, SUM(cached_tokens) AS cached_tokens,"
+        " SUM(reasoning_tokens) AS reasoning_tokens, SUM(estimated) AS estimated, SUM(cost) AS cost"
+        " FROM usage GROUP BY user_id, CAST(created_at AS INTEGER) / 86400, model_id",
+        "SELECT user_id || ' ' || day || ' ' || model_id AS k, calls, input_tokens, output_tokens, cached_tokens,"
+        " reasoning_tokens, estimated, cost FROM usage_user_model_days",
     ),
 }
 
@@ -180,6 +238,45 @@ class ReportRecords(ReadRecords):
             params = [value for piece in chunk for value in piece]
             sql = _RAW_BUCKETS if user_id is None else _RAW_USER_BUCKETS
             rows += self.engine.query(sql.format(values=values), [*params, user_id] if user_id is not None else params)
+        return rows
+
+    def user_rolled_totals(
+        self,
+        user_id: str,
+        days: tuple[int, int] | None,
+        slots: list[tuple[int, int]],
+        raw: list[tuple[float, float]],
+    ) -> dict[str, Any]:
+        """`raw_totals` of one user from the per-user rollups: UTC days [first, stop) of usage_user_model_days,
+        up to two slot spans of usage_user_slots, up to four raw spans of their records."""
+        params: dict[str, Any] = {"user_id": user_id}
+        params["d0"], params["d1"] = days or _EMPTY
+        for n, (first, stop) in enumerate([*slots, _EMPTY, _EMPTY][:2]):
+            params[f"s{n}"], params[f"t{n}"] = first, stop
+        for n, (lo, hi) in enumerate([*raw, _EMPTY, _EMPTY, _EMPTY, _EMPTY][:4]):
+            params[f"r{n}"], params[f"q{n}"] = lo, hi
+        return self.engine.one(_USER_ROLLED_TOTALS, params)  # type: ignore[return-value]
+
+    def user_rolled_models(
+        self, user_id: str, days: tuple[int, int] | None, raw: list[tuple[float, float]]
+    ) -> list[dict[str, Any]]:
+        """One user's sums per model ("key"): UTC days [first, stop) of usage_user_model_days plus up to two raw
+        spans of their records."""
+        params: dict[str, Any] = {"user_id": user_id}
+        params["d0"], params["d1"] = days or _EMPTY
+        for n, (lo, hi) in enumerate([*raw, _EMPTY, _EMPTY][:2]):
+            params[f"r{n}"], params[f"q{n}"] = lo, hi
+        return self.engine.query(_USER_ROLLED_MODELS, params)
+
+    def user_slot_buckets(self, user_id: str, pieces: list[tuple[int, int, int]]) -> list[dict[str, Any]]:
+        """One user's sums per piece (bucket index i, first slot, stop slot) from usage_user_slots: rows of i and
+        sums (a bucket without a call may have no row)."""
+        rows: list[dict[str, Any]] = []
+        for n in range(0, len(pieces), _CHUNK):
+            chunk = pieces[n : n + _CHUNK]
+            values = ", ".join("(?, ?, ?)" for _ in chunk)  # only the number of buckets shapes the text
+            params = [value for piece in chunk for value in piece]
+            rows += self.engine.query(_USER_SLOT_BUCKETS.format(values=values), [*params, user_id])
         return rows
 
     def rollup_checks(self) -> dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]]:

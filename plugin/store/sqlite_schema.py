@@ -11,7 +11,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from . import sqlite_alter
+from . import sqlite_alter, user_rollups_schema
 
 MIGRATIONS = sqlite_utils.Migrations("openwebui_monitor")
 
@@ -479,6 +479,17 @@ def m006_codes(db: sqlite_utils.Database) -> None:
         for sql in statements(M006_LEDGER):
             db.conn.execute(sql)
     for sql in statements(M006_CODES):
+        db.conn.execute(sql)
+
+
+@MIGRATIONS()
+def m007_user_rollups(db: sqlite_utils.Database) -> None:
+    """Per-user rollups (see `user_rollups_schema`), filled from the usage already there, in the migration's
+    transaction: SQLite's one writer keeps every charge out until they are complete."""
+    for script in (user_rollups_schema.SQLITE_TABLES, user_rollups_schema.SQLITE_BACKFILL):
+        for sql in statements(script):
+            db.conn.execute(sql)
+    for sql in statements(user_rollups_schema.SQLITE_TRIGGERS):
         db.conn.execute(sql)
 
 

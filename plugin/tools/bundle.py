@@ -358,6 +358,25 @@ PG_SCHEMA_SOURCE = "plugin/store/postgres_schema.py"
 PG_SCHEMA_FILE = "schema_postgres.sql"
 
 
+def _assignment(node: ast.stmt) -> tuple[str | None, ast.expr | None]:
+    """(name, value) of a module-level `name = value` or `name: T = value`, else (None, None)."""
+    if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+        return node.targets[0].id, node.value
+    if isinstance(node, ast.AnnAssign) and node.value is not None and isinstance(node.target, ast.Name):
+        return node.target.id, node.value
+    return None, None
+
+
+def _string_constants(path: Path) -> dict[str, str]:
+    """The module-level string constants of a Python file, read without importing it."""
+    texts: dict[str, str] = {}
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        name, value = _assignment(node)
+        if name and isinstance(value, ast.Constant) and isinstance(value.value, str):
+            texts[name] = value.value
+    return texts
+
+
 def postgres_schema(root: Path) -> dict[str, str]:
     """`schema_postgres.sql`: the PostgreSQL steps of `store/postgres_schema.py` (its `STEPS`, in order), for people
     to read beside `schema.sql`. Written from the code so the schema is written once per backend; read statically,
@@ -365,30 +384,28 @@ def postgres_schema(root: Path) -> dict[str, str]:
     source = root / PG_SCHEMA_SOURCE
     if not source.is_file():
         return {}
-    texts: dict[str, str] = {}
+    texts = _string_constants(source)
     steps: list[tuple[str, str]] = []
     for node in ast.parse(source.read_text(encoding="utf-8")).body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target, value = node.targets[0], node.value
-        elif isinstance(node, ast.AnnAssign) and node.value is not None:
-            target, value = node.target, node.value
-        else:
+        target, value = _assignment(node)
+        if target != "STEPS" or not isinstance(value, ast.Tuple):
             continue
-        if not isinstance(target, ast.Name):
-            continue
-        if isinstance(value, ast.Constant) and isinstance(value.value, str):
-            texts[target.id] = value.value
-        elif target.id == "STEPS" and isinstance(value, ast.Tuple):
-            for step in value.elts:
-                if not (
-                    isinstance(step, ast.Tuple)
-                    and len(step.elts) == 2
-                    and isinstance(step.elts[0], ast.Constant)
-                    and isinstance(step.elts[1], ast.Name)
-                    and step.elts[1].id in texts
-                ):
-                    raise BundleError(f'{source}: each of STEPS must be ("name", TEXT) with TEXT a string above it')
-                steps.append((str(step.elts[0].value), texts[step.elts[1].id]))
+        for step in value.elts:
+            text = None
+            name = step.elts[0] if isinstance(step, ast.Tuple) and len(step.elts) == 2 else None
+            if isinstance(step, ast.Tuple) and isinstance(name, ast.Constant):
+                ref = step.elts[1]
+                if isinstance(ref, ast.Name):
+                    text = texts.get(ref.id)
+                elif isinstance(ref, ast.Attribute) and isinstance(ref.value, ast.Name):
+                    sibling = source.parent / f"{ref.value.id}.py"  # a module beside it: `from . import name`
+                    text = _string_constants(sibling).get(ref.attr) if sibling.is_file() else None
+            if text is None:
+                raise BundleError(
+                    f'{source}: each of STEPS must be ("name", TEXT) with TEXT a string above it or in a module'
+                    " beside it (module.TEXT)"
+                )
+            steps.append((str(name.value), text))  # type: ignore[union-attr]  # a Constant when text is set
     if not steps:
         raise BundleError(f"{source}: no STEPS found")
     header = (

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NS = pg_schema.SCHEMA_NAME
 # SQLite's declared type -> PostgreSQL's information_schema data_type.
 TYPES = {"INTEGER": "bigint", "REAL": "double precision", "TEXT": "text"}
-ALL_STEPS = ["pg001_initial", "pg002_pending_requests", "pg003_codes"]  # every released step, in order
+ALL_STEPS = ["pg001_initial", "pg002_pending_requests", "pg003_codes", "pg004_user_rollups"]  # every released step, in order
 
 
 def connect(url: str):
@@ -57,6 +57,11 @@ def normalised(sql: str) -> str:
     return " ".join(sql.split())
 
 
+# SQLite's m007 triggers, whose upserts PostgreSQL's pg004 adds to usage_rollup_add, which pg001's usage triggers
+# call (test_rollup_triggers_keep_the_same_rollups_as_sqlite proves the same rows).
+FOLDED_TRIGGERS = {("usage", f"usage_user_rollup_{event}") for event in ("insert", "delete", "update")}
+
+
 def sqlite_structure(db: sqlite_utils.Database) -> dict:
     tables = [
         name
@@ -81,6 +86,7 @@ def sqlite_structure(db: sqlite_utils.Database) -> dict:
             elif origin == "c":
                 indexes[index] = (table, bool(unique), cols)
     triggers = set(db.execute("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'").fetchall())
+    triggers -= FOLDED_TRIGGERS
     return {
         "columns": columns,
         "pks": pks,
@@ -213,7 +219,7 @@ def test_apply_twice_applies_nothing_the_second_time(pg_url):
     with psycopg.connect(pg_url, autocommit=True, cursor_factory=psycopg.ClientCursor) as conn:
         assert pg_schema.version(conn) is None
         assert pg_schema.apply(conn) == ALL_STEPS
-        assert pg_schema.version(conn) == "pg003_codes"
+        assert pg_schema.version(conn) == "pg004_user_rollups"
         assert conn.execute("SHOW search_path").fetchone() == (NS,)
         assert conn.execute("SELECT id, version FROM budget_version").fetchall() == [(1, 0)]
     with connect(pg_url) as conn:
@@ -222,7 +228,7 @@ def test_apply_twice_applies_nothing_the_second_time(pg_url):
         assert conn.execute(f"SELECT name FROM {NS}._migrations ORDER BY name").fetchall() == [
             (name,) for name in ALL_STEPS
         ]
-        assert pg_schema.version(conn) == "pg003_codes"
+        assert pg_schema.version(conn) == "pg004_user_rollups"
 
 
 def test_a_database_at_pg001_gets_only_the_later_steps_and_keeps_its_open_requests(pg_url, monkeypatch):
@@ -238,7 +244,7 @@ def test_a_database_at_pg001_gets_only_the_later_steps_and_keeps_its_open_reques
         )
     monkeypatch.undo()
     with connect(pg_url) as conn:
-        assert pg_schema.apply(conn) == ["pg002_pending_requests", "pg003_codes"]
+        assert pg_schema.apply(conn) == ["pg002_pending_requests", "pg003_codes", "pg004_user_rollups"]
         row = conn.execute(
             "SELECT status, hold, input_tokens, output_tokens, price, charge, seen_at FROM requests"
         ).fetchall()
@@ -306,6 +312,8 @@ ROLLUPS = {
     "usage_slots": "SELECT * FROM usage_slots ORDER BY slot",
     "usage_model_days": "SELECT * FROM usage_model_days ORDER BY day, model_id",
     "usage_user_days": "SELECT * FROM usage_user_days ORDER BY day, user_id",
+    "usage_user_slots": "SELECT * FROM usage_user_slots ORDER BY user_id, slot",
+    "usage_user_model_days": "SELECT * FROM usage_user_model_days ORDER BY user_id, day, model_id",
 }
 
 
@@ -435,13 +443,18 @@ def test_every_sqlite_step_is_covered_by_one_postgres_step():
 
 
 def test_pg_schema_imports_without_psycopg_or_sqlite():
-    """The schema module stands alone (loaded as a file: importing it through the package would run the store's
-    `__init__`, which opens SQLite files), and the whole store imports without psycopg (a SQLite deployment)."""
+    """The schema module stands alone (loaded from a bare package of the store's folder: importing it through the
+    real package would run the store's `__init__`, which opens SQLite files; its sibling user_rollups_schema comes
+    along), and the whole store imports without psycopg (a SQLite deployment)."""
     alone = (
-        "import importlib.util, sys\n"
+        "import importlib, sys, types\n"
         "for name in ('psycopg', 'sqlite3', '_sqlite3', 'sqlite_utils'): sys.modules[name] = None\n"
-        "spec = importlib.util.spec_from_file_location('pg_schema_alone', 'plugin/store/postgres_schema.py')\n"
-        "spec.loader.exec_module(importlib.util.module_from_spec(spec))\n"
+        "package = types.ModuleType('alone')\n"
+        "package.__path__ = ['plugin/store']\n"
+        "sys.modules['alone'] = package\n"
+        "schema = importlib.import_module('alone.postgres_schema')\n"
+        "assert 'usage_user_slots' in dict(schema.STEPS)['pg004_user_rollups']\n"
+        "assert set(sys.modules) & {'alone.sqlite', 'alone.engine', 'alone.postgres'} == set()\n"
     )
     subprocess.run([sys.executable, "-c", alone], cwd=ROOT, check=True)
     store = "import sys\nsys.modules['psycopg'] = None\nimport plugin.store\nimport plugin.store.postgres_schema\n"

@@ -1,0 +1,211 @@
+"""One user's reports from the per-user rollups (m007 / pg004) equal brute-force sums over the records, for any
+range and time zone, through inserts, Continues, moves and deletions, on both backends."""
+
+from __future__ import annotations
+
+import random
+import re
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from backends import sqlite_only
+
+from plugin.domain import reports, rollups
+from plugin.domain.ranges import Range, between
+from plugin.store import Store
+
+ZONES = [
+    ZoneInfo(name)
+    for name in (
+        "UTC",
+        "Europe/Madrid",
+        "America/St_Johns",  # -3:30 / -2:30
+        "Asia/Kolkata",  # +5:30
+        "Asia/Kathmandu",  # +5:45
+        "Australia/Eucla",  # +8:45
+        "Pacific/Chatham",  # +12:45 / +13:45
+        "America/Los_Angeles",
+    )
+]
+USERS = ("heavy", "light", "other")
+MODELS = ("gpt", "claude", "llama", "mistral")
+BASE = datetime(2026, 3, 20).timestamp()  # Madrid's DST change (2026-03-29) and others fall inside
+SPAN = 40 * 86_400
+INSERT = (
+    "INSERT INTO usage (chat_id, message_id, user_id, model_id, input_tokens, output_tokens, cached_tokens,"
+    " reasoning_tokens, estimated, price_source, cost, balance_after, created_at, updated_at)"
+    " VALUES ('c', ?, ?, ?, ?, ?, ?, ?, ?, 'default', ?, 0, ?, ?)"
+)
+COLUMNS = ("user", "model", "input_tokens", "output_tokens", "cached_tokens", "reasoning_tokens", "estimated", "cost")
+
+
+def random_time(rnd: random.Random) -> float:
+    """Anywhere in SPAN, a tenth of them exactly on a slot or day edge, some a hair before one."""
+    when = BASE + rnd.randrange(SPAN)
+    kind = rnd.random()
+    if kind < 0.05:
+        return float(int(when) // 900 * 900)
+    if kind < 0.1:
+        return float(int(when) // 86_400 * 86_400)
+    if kind < 0.15:
+        return int(when) // 900 * 900 - 0.001
+    return when + rnd.choice((0, 0.25, 0.999))
+
+
+@pytest.fixture
+def history(store: Store) -> dict[int, dict]:
+    """About 1,500 records of three users (one with most of them) through the triggers, then Continues (sums
+    changed), moves in time, to another user and another model, and deletions; returns the rows as they end."""
+    rnd = random.Random(23)
+    with store.immediate():
+        for user in USERS:
+            store.ensure_user(user, user.title(), f"{user}@example.com", "user")
+    rows: dict[int, dict] = {}
+    with store.immediate():
+        for n in range(1500):
+            row = {
+                "user": rnd.choices(USERS, weights=(8, 1, 1))[0],
+                "model": rnd.choice(MODELS),
+                "input_tokens": rnd.randrange(2000),
+                "output_tokens": rnd.randrange(800),
+                "cached_tokens": rnd.randrange(50),
+                "reasoning_tokens": rnd.randrange(30),
+                "estimated": int(rnd.random() < 0.2),
+                "cost": rnd.randrange(100_000),
+                "at": random_time(rnd),
+            }
+            store.conn.execute(INSERT, (f"m{n}", *(row[c] for c in COLUMNS), row["at"], row["at"]))
+            rows[n] = row
+    ids = {n: store.get_usage("c", f"m{n}")["id"] for n in rows}
+    with store.immediate():
+        for n in rnd.sample(sorted(rows), 300):
+            row, change = rows[n], rnd.randrange(4)
+            if change == 0:  # a Continue: the same record, larger sums
+                row["output_tokens"] += 100
+                row["cost"] += 5_000
+                sql, params = (
+                    "UPDATE usage SET output_tokens = ?, cost = ? WHERE id = ?",
+                    (row["output_tokens"], row["cost"]),
+                )
+            elif change == 1:
+                row["at"] += rnd.choice((3600.5, -899.75, 86_400, 0.5))
+                sql, params = "UPDATE usage SET created_at = ? WHERE id = ?", (row["at"],)
+            elif change == 2:
+                row["user"] = rnd.choice(USERS)
+                sql, params = "UPDATE usage SET user_id = ? WHERE id = ?", (row["user"],)
+            else:
+                row["model"] = rnd.choice(MODELS)
+                sql, params = "UPDATE usage SET model_id = ? WHERE id = ?", (row["model"],)
+            store.conn.execute(sql, (*params, ids[n]))
+        for n in [n for n in sorted(rows) if n % 23 == 0 or rows[n]["at"] < BASE + 3 * 86_400]:
+            store.conn.execute("DELETE FROM usage WHERE id = ?", (ids[n],))
+            del rows[n]
+    return rows
+
+
+def brute(rows: dict[int, dict], user: str, lo: float, hi: float, model: str | None = None) -> dict[str, int]:
+    picked = [
+        r for r in rows.values() if r["user"] == user and lo <= r["at"] < hi and (model is None or r["model"] == model)
+    ]
+    sums = {c: sum(r[c] for r in picked) for c in COLUMNS[2:]}
+    return {"calls": len(picked), **sums}
+
+
+def random_range(rnd: random.Random) -> Range:
+    """Unbounded, open at one end, under a slot, under a day, many days, on slot or day edges, or not."""
+    edges = [None, BASE - 86_400, BASE + 3 * 86_400, BASE + SPAN + 86_400]
+    lo = rnd.choice(edges) if rnd.random() < 0.3 else BASE + rnd.uniform(0, SPAN)
+    if lo is not None and rnd.random() < 0.3:
+        lo = float(int(lo) // rnd.choice((900, 86_400)) * rnd.choice((900, 86_400)) // 900 * 900)
+    width = rnd.choice((60.5, 899.0, 900.0, 5000.25, 86_400.0, 3 * 86_400 + 17.5, 20 * 86_400.0))
+    hi = rnd.choice(edges) if rnd.random() < 0.3 else (lo if lo is not None else BASE) + width
+    if lo is not None and hi is not None and hi < lo:
+        lo, hi = hi, lo
+    return Range("custom", lo, hi)
+
+
+def test_rollups_equal_the_records_after_every_kind_of_change(store: Store, history) -> None:
+    assert reports.rollup_mismatches(store) == []
+
+
+def test_totals_by_model_and_records_count_equal_brute_force_for_any_range(store: Store, history) -> None:
+    rnd = random.Random(7)
+    for _ in range(250):
+        rng, user = random_range(rnd), rnd.choice(USERS)
+        lo, hi = rollups.span(rng)
+        want = brute(history, user, lo, hi)
+        got = reports.totals(store, rng, user)
+        assert {k: got[k] for k in want if k != "estimated"} == {k: v for k, v in want.items() if k != "estimated"}
+        assert got["estimated_calls"] == want["estimated"], (lo, hi)
+        by_model = {r["model_id"]: r for r in reports.by_model(store, rng, user)}
+        for model in MODELS:
+            one = brute(history, user, lo, hi, model)
+            row = by_model.get(model, {"calls": 0, "input_tokens": 0, "output_tokens": 0, "cost": 0})
+            assert (row["calls"], row["input_tokens"], row["output_tokens"], row["cost"]) == (
+                one["calls"],
+                one["input_tokens"],
+                one["output_tokens"],
+                one["cost"],
+            ), (user, model, lo, hi)
+        model = rnd.choice(MODELS)
+        assert reports.records(store, rng, user_id=user).total == want["calls"]
+        assert (
+            reports.records(store, rng, user_id=user, model_id=model).total
+            == brute(history, user, lo, hi, model)["calls"]
+        )
+
+
+@pytest.mark.parametrize("tz", ZONES, ids=lambda z: str(z))
+def test_by_day_in_any_zone_equals_brute_force(store: Store, history, tz: ZoneInfo) -> None:
+    rnd = random.Random(str(tz))
+    start = datetime.fromtimestamp(BASE, tz).date()
+    for _ in range(6):
+        first = start + timedelta(days=rnd.randrange(40))
+        last = first + timedelta(days=rnd.choice((0, 1, 6, 30)))
+        user = rnd.choice(USERS)
+        rng = Range("custom", between(first, first, tz).start, between(last, last, tz).end, first=first, last=last)
+        series = reports.by_day(store, rng, tz, user)
+        assert series and all(isinstance(row["day"], date) for row in series)
+        for n, row in enumerate(series):
+            lo = between(row["day"], row["day"], tz).start
+            hi = between(series[n + 1]["day"], series[n + 1]["day"], tz).start if n + 1 < len(series) else rng.end
+            want = brute(history, user, lo, hi)
+            assert (row["calls"], row["cost"], row["input_tokens"]) == (
+                want["calls"],
+                want["cost"],
+                want["input_tokens"],
+            ), (tz, row["day"])
+
+
+def test_bucket_sums_with_bounds_off_every_slot_edge_equal_brute_force(store: Store, history) -> None:
+    rnd = random.Random(11)
+    for _ in range(20):
+        user = rnd.choice(USERS)
+        bounds = sorted(BASE + rnd.uniform(0, SPAN) for _ in range(rnd.randrange(2, 12)))
+        for got, lo, hi in zip(rollups.bucket_sums(store, bounds, user), bounds, bounds[1:], strict=False):
+            want = brute(history, user, lo, hi)
+            assert (got["calls"], got["cost"], got["output_tokens"]) == (
+                want["calls"],
+                want["cost"],
+                want["output_tokens"],
+            )
+
+
+@sqlite_only  # SQLite's plans; PostgreSQL's planner picks by statistics
+def test_a_users_reports_read_the_rollups_not_their_records(store: Store, history, monkeypatch) -> None:
+    """All-time totals and by-model read no usage row: one range of a per-user rollup's primary key each."""
+    plans: list[str] = []
+    for name in ("query", "one"):
+        real = getattr(store.engine, name)
+
+        def explained(sql, params=(), real=real):
+            plans.extend(row[-1] for row in store.conn.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall())
+            return real(sql, params)
+
+        monkeypatch.setattr(store.engine, name, explained)
+    reports.totals(store, Range("all", None, None), "heavy")
+    reports.by_model(store, Range("all", None, None), "heavy")
+    text = "\n".join(plans)
+    assert text.count("usage_user_model_days USING PRIMARY KEY (user_id=? AND day>? AND day<?)") == 2, text
+    assert not re.search(r"SCAN usage\b", text), text  # (SCAN parts: the statement's own few rows)
