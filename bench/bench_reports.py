@@ -26,7 +26,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from plugin.domain import pricing, ranges, reports
-from plugin.store import Store
+from plugin.store import Store, user_rollups_schema
 from plugin.store import sqlite_schema as migrations
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC).timestamp()
@@ -59,12 +59,17 @@ def p50_ms(fn: Callable[[], Any], runs: int) -> float:
 
 def generate(path: Path, rows: int, users: int, models: int, days: int, seed: int) -> dict[str, Any]:
     """Create the schema through Store (so it is exactly a migrated database), then bulk-load usage with the
-    rollup triggers off and fill the rollups the way m002 does for an existing database, then put the triggers
-    back. Users and models are skewed (a few heavy users, a few popular models), times spread over `days`."""
+    rollup triggers off and fill the rollups the way m002 and m007 do for an existing database, then put the
+    triggers back. Users and models are skewed (a few heavy users, a few popular models), times spread over `days`."""
     Store(path).close()
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA synchronous=OFF")
-    triggers = [sql for sql in migrations.statements(migrations.M002_SCHEMA) if sql.startswith("CREATE TRIGGER")]
+    triggers = [
+        sql
+        for script in (migrations.M002_SCHEMA, user_rollups_schema.SQLITE_TRIGGERS)
+        for sql in migrations.statements(script)
+        if sql.startswith("CREATE TRIGGER")
+    ]
     rng = random.Random(seed)
     start = NOW - days * 86_400
     user_ids = [f"user-{n:04d}" for n in range(users)]
@@ -121,8 +126,9 @@ def generate(path: Path, rows: int, users: int, models: int, days: int, seed: in
         records(),
     )
     loaded = time.perf_counter() - t0
-    for sql in migrations.statements(migrations.M002_BACKFILL):
-        conn.execute(sql)
+    for script in (migrations.M002_BACKFILL, user_rollups_schema.SQLITE_BACKFILL):
+        for sql in migrations.statements(script):
+            conn.execute(sql)
     for sql in triggers:
         conn.execute(sql)
     conn.execute("COMMIT")

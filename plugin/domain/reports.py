@@ -242,10 +242,9 @@ def records(
         total = rollups.user_models(store, rng, user_id).get(model_id, {}).get("calls", 0)
     pages = max(1, math.ceil(total / page_size))
     page = max(1, min(pages, int(page)))
-    # A large unfiltered range sorted by cost, tokens or balance walks that sort's index; a filtered one sorts in
-    # the filter's covering index (walking the sort's index could pass most of the table when, say, the model
-    # asked for is the cheapest).
-    steer = sort != "time" and total > STEER and user_id is None and model_id is None
+    # Many records sorted by cost, tokens or balance: walk that sort's index (everyone's, the user's, the model's);
+    # few: sort them (walking a sort index to find a narrow range's few records could pass all of a user's).
+    steer = sort != "time" and total > STEER
     rows = reads(store).record_page(
         lo,
         hi,

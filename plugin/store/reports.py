@@ -69,27 +69,23 @@ _USER_ROLLED_TOTALS = (
     " COALESCE(SUM(o), 0) AS output_tokens, COALESCE(SUM(c), 0) AS cached_tokens,"
     " COALESCE(SUM(r), 0) AS reasoning_tokens, COALESCE(SUM(cost), 0) AS cost, COALESCE(SUM(e), 0) AS estimated_calls"
     f" FROM (SELECT {_PARTS} FROM usage_user_model_days WHERE user_id = :user_id AND day >= :d0 AND day < :d1"
-    + "".join(
-        f" UNION ALL SELECT {_PARTS} FROM usage_user_slots WHERE user_id = :user_id AND slot >= :s{n} AND slot < :t{n}"
-        for n in range(2)
-    )
-    + "".join(
-        f" UNION ALL SELECT {_RAW_PARTS} FROM usage"
-        f" WHERE user_id = :user_id AND created_at >= :r{n} AND created_at < :q{n}"
-        for n in range(4)
-    )
-    + ") parts"
+    f" UNION ALL SELECT {_PARTS} FROM usage_user_slots WHERE user_id = :user_id AND slot >= :s0 AND slot < :t0"
+    f" UNION ALL SELECT {_PARTS} FROM usage_user_slots WHERE user_id = :user_id AND slot >= :s1 AND slot < :t1"
+    f" UNION ALL SELECT {_RAW_PARTS} FROM usage WHERE user_id = :user_id AND created_at >= :r0 AND created_at < :q0"
+    f" UNION ALL SELECT {_RAW_PARTS} FROM usage WHERE user_id = :user_id AND created_at >= :r1 AND created_at < :q1"
+    f" UNION ALL SELECT {_RAW_PARTS} FROM usage WHERE user_id = :user_id AND created_at >= :r2 AND created_at < :q2"
+    f" UNION ALL SELECT {_RAW_PARTS} FROM usage WHERE user_id = :user_id AND created_at >= :r3 AND created_at < :q3"
+    ") parts"
 )
 # Per model: whole UTC days from usage_user_model_days, the raw records of the two edges (under a day each).
 _USER_ROLLED_MODELS = (
     f"SELECT key, {_ROLLUP_SUMS} FROM (SELECT model_id AS key, {_ROLLUP_SUMS} FROM usage_user_model_days"
     " WHERE user_id = :user_id AND day >= :d0 AND day < :d1 GROUP BY model_id"
-    + "".join(
-        f" UNION ALL SELECT model_id AS key, {GROUP_SUMS} FROM usage"
-        f" WHERE user_id = :user_id AND created_at >= :r{n} AND created_at < :q{n} GROUP BY model_id"
-        for n in range(2)
-    )
-    + ") parts GROUP BY key"
+    f" UNION ALL SELECT model_id AS key, {GROUP_SUMS} FROM usage"
+    " WHERE user_id = :user_id AND created_at >= :r0 AND created_at < :q0 GROUP BY model_id"
+    f" UNION ALL SELECT model_id AS key, {GROUP_SUMS} FROM usage"
+    " WHERE user_id = :user_id AND created_at >= :r1 AND created_at < :q1 GROUP BY model_id"
+    ") parts GROUP BY key"
 )
 # Per bucket (i, first slot, stop slot): one user's whole slots. {values} is only placeholders.
 _USER_SLOT_BUCKETS = (
@@ -148,10 +144,17 @@ RECORD_ORDERS = {
     ("balance", True): "u.balance_after DESC, u.created_at DESC, u.id DESC",
     ("balance", False): "u.balance_after ASC, u.created_at ASC, u.id ASC",
 }
-# The range filter, plain or steered: the steered form's unary `+` keeps the planner off usage_created, so it
-# walks the sort's own index (which holds created_at too, so rows outside the range are skipped in the index).
+# A page sorted by cost, tokens or balance is found one of two ways, chosen by how many records match (`steer`):
+# - steered (many): walk the sort's own index (usage_cost, usage_user_cost, usage_model_cost, ...), which holds
+#   created_at (and model_id, in a user's) so records outside the range or of another model are skipped in the
+#   index. The range's and the model's terms are written so that no index can serve them (`+x`, `x || ''`), which
+#   leaves the planner the sort's index alone;
+# - plain (few): read the range through the filter's index and sort it. The sort's leading term gets a unary `+`,
+#   so no index can give the order and the planner does not walk a sort index past the whole user or model to find
+#   a narrow range's few records.
 _RANGE = ("u.created_at >= :lo AND u.created_at < :hi", "+u.created_at >= :lo AND +u.created_at < :hi")
 _FILTERS = {"user_id": "u.user_id = :user_id", "model_id": "u.model_id = :model_id"}
+_STEERED_MODEL = "u.model_id || '' = :model_id"  # with a user: the user's sort index picks it out in the index
 # A page is chosen by id first, in an index alone where one covers the filter and the sort (usage_user_created,
 # usage_model_created, or a sort index), and only its rows are read in full.
 _RECORDS = (
@@ -320,10 +323,14 @@ class ReportRecords(ReadRecords):
         offset: int,
     ) -> list[dict[str, Any]]:
         """One page of records in [lo, hi), sorted by one of RECORD_ORDERS' keys (KeyError for any other), with
-        the user's current name and email. `steer`: walk the sort's index rather than the range's (see _RANGE)."""
+        the user's current name and email. `steer`: walk the sort's index rather than sort the range (see _RANGE)."""
         order = RECORD_ORDERS[(sort, descending)]
         params: dict[str, Any] = {"lo": lo, "hi": hi, "user_id": user_id, "model_id": model_id}
         filters = [_FILTERS[name] for name in ("user_id", "model_id") if params[name] is not None]
+        if steer and user_id is not None and model_id is not None:
+            filters[-1] = _STEERED_MODEL
+        if sort != "time" and not steer:
+            order = "+" + order
         where = " AND ".join([_RANGE[1 if steer else 0], *filters])
         params.update(limit=limit, offset=offset)
         return self.engine.query(_RECORDS.format(where=where, order=order), params)

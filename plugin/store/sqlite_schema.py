@@ -484,13 +484,10 @@ def m006_codes(db: sqlite_utils.Database) -> None:
 
 @MIGRATIONS()
 def m007_user_rollups(db: sqlite_utils.Database) -> None:
-    """Per-user rollups (see `user_rollups_schema`), filled from the usage already there, in the migration's
-    transaction: SQLite's one writer keeps every charge out until they are complete."""
-    for script in (user_rollups_schema.SQLITE_TABLES, user_rollups_schema.SQLITE_BACKFILL):
-        for sql in statements(script):
+    """Per-user rollups, filled before their triggers exist, and records' sort indexes (`user_rollups_schema`)."""
+    for script in ("SQLITE_TABLES", "SQLITE_BACKFILL", "SQLITE_TRIGGERS"):
+        for sql in statements(getattr(user_rollups_schema, script)):
             db.conn.execute(sql)
-    for sql in statements(user_rollups_schema.SQLITE_TRIGGERS):
-        db.conn.execute(sql)
 
 
 def apply(db: sqlite_utils.Database) -> None:

@@ -96,7 +96,9 @@ def rollups_follow_usage(store: Store) -> bool:
     """The report rollups (kept by triggers) add up to the usage table, after deletes and inserts."""
     want = store.one("SELECT COUNT(*) AS calls, COALESCE(SUM(cost), 0) AS cost FROM usage")
     rollups = sorted(name for name in table_names(store) if name.startswith("usage_"))
-    assert rollups == ["usage_model_days", "usage_slots", "usage_user_days"]
+    assert rollups == [
+        *("usage_model_days", "usage_slots", "usage_user_days", "usage_user_model_days", "usage_user_slots"),
+    ]
     for table in rollups:
         got = store.one(f"SELECT COALESCE(SUM(calls), 0) AS calls, COALESCE(SUM(cost), 0) AS cost FROM {table}")
         if got != want:

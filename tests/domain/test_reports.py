@@ -405,9 +405,22 @@ def test_sorted_records_are_chosen_in_an_index(store: Store, seeded, monkeypatch
     plan = plan_of_records(store, sort="tokens")
     assert "SCAN u USING COVERING INDEX usage_tokens" in plan
     assert plan.count("TEMP B-TREE FOR ORDER BY") == 1  # only the chosen page is sorted again, never the range
+    # Many records of one model or one user: the model's or the user's own sort index, walked in order.
     plan = plan_of_records(store, sort="balance", model_id="claude")
-    assert "COVERING INDEX usage_model_created" in plan
-    assert "COVERING INDEX usage_user_created" in plan_of_records(store, sort="cost", user_id="u-bob")
+    assert "COVERING INDEX usage_model_balance (model_id=?)" in plan
+    assert "COVERING INDEX usage_user_cost (user_id=?)" in plan_of_records(store, sort="cost", user_id="u-bob")
+    plan = plan_of_records(store, sort="tokens", user_id="u-bob", model_id="claude")
+    assert "INDEX usage_user_tokens (user_id=?)" in plan  # the model picked out in the index
+    assert plan.count("TEMP B-TREE FOR ORDER BY") == 1
+    # Few: read the range through the filter's index and sort it (a narrow range never walks a whole user).
+    monkeypatch.setattr(reports, "STEER", 10**9)
+    plan = plan_of_records(store, sort="balance", model_id="claude")
+    assert "COVERING INDEX usage_model_created (model_id=? AND created_at>? AND created_at<?)" in plan
+    plan = plan_of_records(store, sort="cost", user_id="u-bob")
+    assert "COVERING INDEX usage_user_created (user_id=? AND created_at>? AND created_at<?)" in plan
+    assert plan.count("TEMP B-TREE FOR ORDER BY") == 2  # the range, then the page
+    plan = plan_of_records(store, sort="time", user_id="u-bob", model_id="claude")
+    assert "INDEX usage_user_model_created (user_id=? AND model_id=? AND created_at>? AND created_at<?)" in plan
 
 
 # -- people and prices ----------------------------------------------------------------------------------------

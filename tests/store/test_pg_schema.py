@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parents[2]
 NS = pg_schema.SCHEMA_NAME
 # SQLite's declared type -> PostgreSQL's information_schema data_type.
 TYPES = {"INTEGER": "bigint", "REAL": "double precision", "TEXT": "text"}
-ALL_STEPS = ["pg001_initial", "pg002_pending_requests", "pg003_codes", "pg004_user_rollups"]  # every released step, in order
+# Every released step, in order.
+ALL_STEPS = ["pg001_initial", "pg002_pending_requests", "pg003_codes", "pg004_user_rollups"]
 
 
 def connect(url: str):
