@@ -55,7 +55,7 @@ SETTLE_N = 500  # charges one at a time, for the latency figure
 WARMUP = 100
 ROUND_TRIPS = 2000  # `SELECT 1`s for the round-trip figure
 REPLICAS = 2
-ROLLUP_TABLES = ("usage_slots", "usage_model_days", "usage_user_days")
+ROLLUP_TABLES = ("usage_slots", "usage_model_days", "usage_user_days", "usage_user_slots", "usage_user_model_days")
 # Rows per COPY transaction. The rollup rows a chunk adds to are updated once per usage row, and the versions one
 # transaction leaves cannot be pruned before it ends: one COPY of 1M rows ran at half the rate of 100k.
 COPY_CHUNK = 10_000
@@ -547,8 +547,17 @@ def report_list(
         ("user totals (heavy user)", lambda r: reports.totals(db, r, heavy)),
         ("user by_model (heavy)", lambda r: reports.by_model(db, r, heavy)),
         ("user by_day (heavy)", lambda r: reports.by_day(db, r, tz, heavy)),
+        ("user records time (heavy)", lambda r: reports.records(db, r, user_id=heavy)),
         ("user records cost (heavy)", lambda r: reports.records(db, r, user_id=heavy, sort="cost")),
+        ("user records tokens (heavy)", lambda r: reports.records(db, r, user_id=heavy, sort="tokens")),
+        (
+            "user records model+cost (heavy)",
+            lambda r: reports.records(db, r, user_id=heavy, model_id="model-00", sort="cost"),
+        ),
+        ("user records rare model+time", lambda r: reports.records(db, r, user_id=heavy, model_id="model-29")),
+        ("admin records rare model+cost", lambda r: reports.records(db, r, model_id="model-29", sort="cost")),
         ("user totals (median user)", lambda r: reports.totals(db, r, light)),
+        ("user by_model (median)", lambda r: reports.by_model(db, r, light)),
         ("user by_day (median)", lambda r: reports.by_day(db, r, tz, light)),
     ]
     three = [
@@ -596,7 +605,7 @@ def reports_section(tmp: Path, target: Target, rows: int, runs: int, tz_name: st
     vacuum = time.perf_counter() - t0
     print(
         f"  PostgreSQL ({target.label}): COPY of every table {load:.1f} s in transactions of {COPY_CHUNK:,} rows,"
-        f" usage {s_usage:.1f} s ({n_usage / s_usage if s_usage else 0:,.0f} rows/s, 3 rollup upserts per row in"
+        f" usage {s_usage:.1f} s ({n_usage / s_usage if s_usage else 0:,.0f} rows/s, 5 rollup upserts per row in"
         f" its trigger); then VACUUM FULL of the rollups ({bloated:,.1f} -> {compact:,.1f} MiB) and VACUUM ANALYZE"
         f" {vacuum:.1f} s; database {pg_size:,.0f} MiB"
     )
@@ -605,7 +614,8 @@ def reports_section(tmp: Path, target: Target, rows: int, runs: int, tz_name: st
     pg = PgStore(url, clock=lambda: br.NOW)
     problems: list[str] = []
     for table in (*TABLES, *ROLLUP_TABLES):
-        order = "1, 2" if table in ("usage_model_days", "usage_user_days") else "1"
+        order = {"usage_model_days": "1, 2", "usage_user_days": "1, 2", "usage_user_slots": "1, 2"}.get(table, "1")
+        order = "1, 2, 3" if table == "usage_user_model_days" else order
         a, b = sq.query(f"SELECT * FROM {table} ORDER BY {order}"), pg.query(f"SELECT * FROM {table} ORDER BY {order}")
         if normal(a) != normal(b):
             problems.append(f"table {table}: {len(a)} rows in SQLite, {len(b)} in PostgreSQL, contents differ")
