@@ -341,14 +341,17 @@ CREATE TABLE usage_user_model_days (
     PRIMARY KEY (user_id, day, model_id)
 );
 -- One user's or one model's records sorted by cost, tokens or balance walk these instead of sorting (model_id at
--- the end: a user's records of one model are picked out in the index), and one user's records of one model by time.
+-- the end: a user's records of one model are picked out in the index); a user's records of one model, read and
+-- sorted in an index when they are few, or walked by time.
 CREATE INDEX usage_user_cost ON usage (user_id, cost, created_at, model_id);
 CREATE INDEX usage_user_tokens ON usage (user_id, (input_tokens + output_tokens), created_at, model_id);
 CREATE INDEX usage_user_balance ON usage (user_id, balance_after, created_at, model_id);
 CREATE INDEX usage_model_cost ON usage (model_id, cost, created_at);
 CREATE INDEX usage_model_tokens ON usage (model_id, (input_tokens + output_tokens), created_at);
 CREATE INDEX usage_model_balance ON usage (model_id, balance_after, created_at);
-CREATE INDEX usage_user_model_created ON usage (user_id, model_id, created_at);
+CREATE INDEX usage_user_model_created ON usage (
+    user_id, model_id, created_at, cost, input_tokens, output_tokens, balance_after
+);
 CREATE OR REPLACE FUNCTION usage_rollup_add(r usage, delta BIGINT) RETURNS void
 LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN

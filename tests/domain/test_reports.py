@@ -419,8 +419,9 @@ def test_sorted_records_are_chosen_in_an_index(store: Store, seeded, monkeypatch
     plan = plan_of_records(store, sort="cost", user_id="u-bob")
     assert "COVERING INDEX usage_user_created (user_id=? AND created_at>? AND created_at<?)" in plan
     assert plan.count("TEMP B-TREE FOR ORDER BY") == 2  # the range, then the page
-    plan = plan_of_records(store, sort="time", user_id="u-bob", model_id="claude")
-    assert "INDEX usage_user_model_created (user_id=? AND model_id=? AND created_at>? AND created_at<?)" in plan
+    for sort in ("time", "cost"):  # a user's few records of one model: in their own index, never all the user's
+        plan = plan_of_records(store, sort=sort, user_id="u-bob", model_id="claude")
+        assert "COVERING INDEX usage_user_model_created (user_id=? AND model_id=? AND created_at>? AND" in plan
 
 
 # -- people and prices ----------------------------------------------------------------------------------------
