@@ -194,7 +194,8 @@ def test_bucket_sums_with_bounds_off_every_slot_edge_equal_brute_force(store: St
 
 @sqlite_only  # SQLite's plans; PostgreSQL's planner picks by statistics
 def test_a_users_reports_read_the_rollups_not_their_records(store: Store, history, monkeypatch) -> None:
-    """All-time totals and by-model read no usage row: one range of a per-user rollup's primary key each."""
+    """All-time totals and by-model read no usage row: one range of a per-user rollup's primary key each, and their
+    (empty) edges a span of the user's records each, never all of them."""
     plans: list[str] = []
     for name in ("query", "one"):
         real = getattr(store.engine, name)
@@ -207,6 +208,8 @@ def test_a_users_reports_read_the_rollups_not_their_records(store: Store, histor
     reports.totals(store, Range("all", None, None), "heavy")
     reports.by_model(store, Range("all", None, None), "heavy")
     text = "\n".join(plans)
+    raw = [line for line in plans if line.startswith("SEARCH usage ")]  # the edges: only their own span
+    assert raw and all("created_at>? AND created_at<?" in line for line in raw), text
     assert text.count("usage_user_model_days USING PRIMARY KEY (user_id=? AND day>? AND day<?)") == 2, text
     assert not re.search(r"SCAN usage\b", text), text  # (SCAN parts: the statement's own few rows)
 
