@@ -286,7 +286,8 @@ def run_size(args: argparse.Namespace, rows: int) -> tuple[dict[str, float], boo
             f"data: {args.rows:,} records, {args.users} users, {args.models} models, {args.days} days;"
             f" loaded in {data['load_s']:.1f} s, rollups filled and m007's indexes built in {data['backfill_s']:.1f} s;"
             f" {size:,.0f} MiB;"
-            f" day boundaries in {args.tz}; p50 of {args.runs} runs\n"
+            f" day boundaries in {args.tz}; p50 of {args.runs} runs;"
+            f" load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n"
         )
         store = Store(path, clock=lambda: NOW)
         mismatches = reports.rollup_mismatches(store) if args.rows <= 1_000_000 else []
@@ -407,7 +408,8 @@ def run_size(args: argparse.Namespace, rows: int) -> tuple[dict[str, float], boo
         store.close()
 
     verdict = "OK" if worst < TARGET_MS else "OVER TARGET"
-    print(f"\nslowest report p50 {worst:.1f} ms (target < {TARGET_MS:g} ms): {verdict}")
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"\nslowest report p50 {worst:.1f} ms (target < {TARGET_MS:g} ms): {verdict}; load average {load}")
     if args.rows <= 1_000_000:
         print(f"rollups == usage: {'OK' if not mismatches else f'{len(mismatches)} MISMATCHES'}")
     return all_time, bool(mismatches)
