@@ -65,11 +65,9 @@ def totals(store: Store, rng: Range, user_id: str | None = None) -> dict[str, in
 def by_model(store: Store, rng: Range, user_id: str | None = None) -> list[dict[str, Any]]:
     """Per model: model_id, calls, input_tokens, output_tokens, cost; by cost, then calls, descending."""
     if user_id is not None:
-        return _model_rows(rollups.user_models(store, rng, user_id))
-    return _model_rows(rollups.grouped(store, rng, "model_id"))
-
-
-def _model_rows(groups: dict[str, dict[str, int]]) -> list[dict[str, Any]]:
+        groups = rollups.user_models(store, rng, user_id)
+    else:
+        groups = rollups.grouped(store, rng, "model_id")
     rows: list[dict[str, Any]] = [{"model_id": k, **{c: v[c] for c in rollups.GROUPED}} for k, v in groups.items()]
     rows.sort(key=lambda r: (-r["cost"], -r["calls"], r["model_id"]))
     return rows
@@ -111,8 +109,8 @@ def report_card(store: Store, rng: Range) -> dict[str, Any]:
     """The admin's overview: cost, calls, tokens, active users, models used, the most used model (by calls) and
     the top spender (by cost); the last two are None for an empty range."""
     total = totals(store, rng)
-    model_groups, users = rollups.grouped_both(store, rng)
-    models = _model_rows(model_groups)
+    models = by_model(store, rng)
+    users = rollups.grouped(store, rng, "user_id")
     top_model = min(models, key=lambda r: (-r["calls"], -r["cost"], r["model_id"]), default=None)
     spender = min(users.items(), key=lambda kv: (-kv[1]["cost"], -kv[1]["calls"], kv[0]), default=None)
     top_spender = None

@@ -109,22 +109,6 @@ def grouped(store: Store, rng: Range, key: str) -> dict[str, dict[str, int]]:
     return {k: v for k, v in groups.items() if v["calls"]}  # a rollup row can be left at 0 by deletions
 
 
-def grouped_both(store: Store, rng: Range) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]]:
-    """`grouped` by model and by user at once: the whole days from each day rollup, the edges' records read once
-    for both (the edges are the expensive part: up to two partial days of everyone's records)."""
-    days, edges = split(*span(rng), DAY)
-    result: tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]] = ({}, {})
-    for key, groups in zip(("model_id", "user_id"), result, strict=True):
-        for row in reads(store).grouped_days(key, *days) if days else []:
-            add(groups.setdefault(row["key"], zero(GROUPED)), row, GROUPED)
-    for edge in edges:
-        for row in reads(store).grouped_raw_pairs(*edge):
-            add(result[0].setdefault(row["model_id"], zero(GROUPED)), row, GROUPED)
-            add(result[1].setdefault(row["user_id"], zero(GROUPED)), row, GROUPED)
-    models, users = ({k: v for k, v in groups.items() if v["calls"]} for groups in result)
-    return models, users
-
-
 def bucket_sums(store: Store, bounds: list[float], user_id: str | None) -> list[dict[str, int]]:
     """Sums per [bounds[i], bounds[i+1]): whole 15-minute slots from the rollup (everyone's, or one user's), the
     rest from raw usage."""

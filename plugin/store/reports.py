@@ -30,10 +30,6 @@ _SLOT_TOTALS = (
 GROUP_SUMS = (
     "COUNT(*) AS calls, SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens, SUM(cost) AS cost"
 )
-_RAW_PAIRS = (
-    f"SELECT model_id, user_id, {GROUP_SUMS} FROM usage WHERE created_at >= ? AND created_at < ?"
-    " GROUP BY model_id, user_id"
-)
 _ROLLUP_SUMS = (
     "SUM(calls) AS calls, SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens, SUM(cost) AS cost"
 )
@@ -221,10 +217,6 @@ class ReportRecords(ReadRecords):
     def grouped_days(self, key: str, first: int, stop: int) -> list[dict[str, Any]]:
         """Sums per `key` over the UTC days [first, stop), from the day rollups."""
         return self.engine.query(_GROUPS[key][1], (first, stop))
-
-    def grouped_raw_pairs(self, lo: float, hi: float) -> list[dict[str, Any]]:
-        """Sums per (model_id, user_id) of the usage rows in [lo, hi): both groupings from one read."""
-        return self.engine.query(_RAW_PAIRS, (lo, hi))
 
     def slot_sums(self, first: int, stop: int) -> list[dict[str, Any]]:
         """The usage_slots rows in [first, stop) that count a call."""

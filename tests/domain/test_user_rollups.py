@@ -250,19 +250,3 @@ def test_records_pages_of_a_user_or_model_equal_brute_force_either_way(store: St
         # Compare the sort's keys in order, then the rows as sets (the last key, time, may tie).
         assert [SORT_KEYS[sort](history[n]) for n in got] == [SORT_KEYS[sort](history[n]) for n in want]
         assert sorted(got) == sorted(want)
-
-
-def test_both_groupings_at_once_equal_each_grouping_and_brute_force(store: Store, history) -> None:
-    """The report card reads the edges once for both groupings: the same sums as each grouping alone."""
-    rnd = random.Random(17)
-    for _ in range(40):
-        rng = random_range(rnd)
-        lo, hi = rollups.span(rng)
-        models, users = rollups.grouped_both(store, rng)
-        assert models == rollups.grouped(store, rng, "model_id")
-        assert users == rollups.grouped(store, rng, "user_id")
-        for user in USERS:
-            want = brute(history, user, lo, hi)
-            assert users.get(user, {}).get("cost", 0) == want["cost"]
-        card = reports.report_card(store, rng)
-        assert card["active_users"] == len(users) and card["models_used"] == len(models)
