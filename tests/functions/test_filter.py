@@ -246,6 +246,33 @@ def test_api_calls_get_a_key_of_their_own_even_with_a_reused_id(flt: Filter) -> 
     assert store.one("SELECT COUNT(*) AS n FROM requests WHERE status = 'open'")["n"] == 0
 
 
+def test_an_api_calls_charge_words_no_notice_it_could_not_send(flt: Filter, monkeypatch) -> None:
+    # An outlet without an event emitter (Open WebUI's API path) has nobody to show a notice to: the charge is
+    # recorded, and the notice is not even worded (its rendering was ~50 µs of every API call's outlet).
+    worded: list[str] = []
+    render = flt._meter._render
+
+    def counting(*args, **kwargs):
+        worded.append("x")
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(flt._meter, "_render", counting)
+    metadata = {"chat_id": "", "message_id": "m-api", "model": {}, "user_message": None}
+    body = {"model": "gpt", "messages": [{"role": "user", "content": "hi"}], "stream": False}
+    run(flt.inlet(body, __user__=USER, __metadata__=metadata))
+    out = {
+        "model": "gpt",
+        "chat_id": "",
+        "id": "m-api",
+        "messages": [{"role": "assistant", "content": "x", "usage": {"input_tokens": 11, "output_tokens": 5}}],
+    }
+    run(finished(flt, out, __user__=USER, __metadata__=metadata))
+    assert balance(flt) == 1_000_000 - 960
+    assert worded == []
+    chat(flt, usage={"input_tokens": 11, "output_tokens": 5}, message_id="m-ui")  # a UI chat's notice is worded
+    assert worded == ["x"]
+
+
 def test_cost_on_inlet_per_model_with_colons(flt: Filter) -> None:
     flt.valves = flt.valves.model_copy(update={"cost_on_inlet": "llama3:8b:0.5,default:0"})
     metadata = {"chat_id": "c1", "message_id": "a1", "model": {}, "user_message": {}}
