@@ -6,7 +6,8 @@ server: it times Open WebUI's per-hook filter work and our functions' work in CP
 per chat. Configurations take turns (A ours, B the no-op filter, B2 the no-op with our settings' shape, and the
 diagnostic ones below); per configuration the medians over the rounds of each cause and of each thread's CPU.
 
-- B4: B2 whose outlet does not name `__user__` (Open WebUI then reads no user valves for it; our outlet since e2efast)
+- B2u: B2 with `__user__` named by both hooks (our outlet named it before e2efast; Open WebUI then reads the user's
+  valves before the outlet too)
 - B3: B2 without `__user__` in either hook (Open WebUI applies the Valves only)
 - P: the no-op filter padded with comments to our filter's size (Open WebUI reads and compares a filter's whole
   source several times per chat)
@@ -39,20 +40,20 @@ sys.path.insert(0, str(ROOT / "bench"))
 import bench_e2e as e2e  # noqa: E402  (this folder is on sys.path when a bench runs as a script)
 from tables import Table  # noqa: E402
 
-CONFIGS = ("A", "B", "B2", "B4", "B3", "P", "F")
+CONFIGS = ("A", "B", "B2", "B2u", "B3", "P", "F")
 EXTRA = {
+    "B2u": ("bench_b2u_filter", "no-op, our Valves/UserValves, __user__ at both hooks"),
     "B3": ("bench_b3_filter", "no-op, our Valves, no __user__"),
-    "B4": ("bench_b4_filter", "no-op, our Valves/UserValves, __user__ at inlet only"),
 }
 CLK = os.sysconf("SC_CLK_TCK")
 
 
-def variant(source: str, outlet_only: bool) -> str:
-    """B2's source without `__user__` in its outlet (and its inlet unless `outlet_only`)."""
-    for hook in ("outlet",) if outlet_only else ("inlet", "outlet"):
-        named = f"    def {hook}(self, body: dict, __user__: Optional[dict] = None) -> dict:"
-        assert named in source
-        source = source.replace(named, f"    def {hook}(self, body: dict) -> dict:")
+def variant(source: str, user: bool) -> str:
+    """B2's source with both hooks naming `__user__` (`user`), or neither."""
+    params = "body: dict, __user__: Optional[dict] = None" if user else "body: dict"
+    hook = re.compile(r"    def (inlet|outlet)\(self, [^)]*\) -> dict:")
+    source, hooks = hook.subn(rf"    def \1(self, {params}) -> dict:", source)
+    assert hooks == 2
     return source
 
 
@@ -119,8 +120,8 @@ def main() -> int:
             sources = {
                 e2e.NOOP_ID: e2e.NOOP_SOURCE,
                 e2e.SHAPED_ID: shaped,
-                EXTRA["B4"][0]: variant(shaped, outlet_only=True),
-                EXTRA["B3"][0]: variant(shaped, outlet_only=False),
+                EXTRA["B2u"][0]: variant(shaped, user=True),
+                EXTRA["B3"][0]: variant(shaped, user=False),
                 e2e.PADDED_ID: e2e.NOOP_SOURCE + padding * max(0, (size - len(e2e.NOOP_SOURCE)) // len(padding)),
             }
             for fid, text in sources.items():
