@@ -72,8 +72,16 @@ SHAPED_ID = "bench_shaped_noop_filter"  # B2: no-op with our filter's Valves/Use
 
 def shaped_noop_source() -> str:
     """B2's source: NOOP_SOURCE's filter plus pydantic Valves/UserValves with the same fields, types and defaults
-    as plugin/functions/filter.py's (no validators), and hooks taking __user__ so Open WebUI applies user valves."""
+    as plugin/functions/filter.py's (no validators), and hooks taking __user__ where ours do (the inlet; since
+    e2efast not the outlet), so Open WebUI applies the user's valves where it does for ours."""
+    import inspect
+
     from plugin.functions.filter import Filter
+
+    def hook(name: str) -> str:
+        user = "__user__" in inspect.signature(getattr(Filter, name)).parameters
+        params = "body: dict, __user__: Optional[dict] = None" if user else "body: dict"
+        return f"    def {name}(self, {params}) -> dict:\n        return body\n"
 
     def fields(model: Any) -> str:
         out = []
@@ -89,8 +97,7 @@ def shaped_noop_source() -> str:
         f"    class Valves(BaseModel):\n{fields(Filter.Valves)}\n\n"
         f"    class UserValves(BaseModel):\n{fields(Filter.UserValves)}\n\n"
         "    def __init__(self):\n        self.valves = self.Valves()\n\n"
-        "    def inlet(self, body: dict, __user__: Optional[dict] = None) -> dict:\n        return body\n\n"
-        "    def outlet(self, body: dict, __user__: Optional[dict] = None) -> dict:\n        return body\n"
+        f"{hook('inlet')}\n{hook('outlet')}"
     )
 
 

@@ -48,6 +48,8 @@ class Live:
     continued: int | None  # a Continue: the tokens of the reply it extends (billed in an earlier round); else None
     started: float  # monotonic
     say: Say  # where and how a settlement without an outlet is shown
+    # Open WebUI's `__user__` at the inlet (their record and valves): the outlet bills and words its notice for it.
+    user: dict[str, Any] = field(default_factory=dict)
     tally: tokens.Tally = field(default_factory=tokens.Tally)
     saved: int = 0  # output tokens last saved on the pending row
     saved_at: float = 0.0  # monotonic time of that save
@@ -80,13 +82,23 @@ class Follower:
 
     # -- following ------------------------------------------------------------------------------------------------
 
-    def watch(self, key: Key, user_id: str, store: Store, continued: int | None, say: Say) -> Live | None:
+    def watch(
+        self, key: Key, user_id: str, store: Store, continued: int | None, say: Say, user: dict[str, Any] | None = None
+    ) -> Live | None:
         """Follow a request being admitted until its outlet: if the task that ran its inlet ends first (the stop
         button cancels it; an API client hanging up ends it), the reply is settled as abandoned. None when a round of
         the same message is followed already (this admission will be refused: the one followed stays so)."""
         if (earlier := self.live.get(key)) is not None and not earlier.ended:
             return None
-        live = Live(key=key, user_id=user_id, store=store, continued=continued, started=time.monotonic(), say=say)
+        live = Live(
+            key=key,
+            user_id=user_id,
+            store=store,
+            continued=continued,
+            started=time.monotonic(),
+            say=say,
+            user=user or {},
+        )
         self.live[key] = live
         live.task = asyncio.current_task()
         if live.task is not None:

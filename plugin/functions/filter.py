@@ -146,7 +146,7 @@ class Filter:
 
     def __init__(self) -> None:
         self.valves = self.Valves()
-        self._meter = metering.Meter(render=notice.under_reply, where=store_target)
+        self._meter = metering.Meter(render=notice.under_reply, where=store_target, user_valves=self.UserValves)
 
     async def inlet(
         self,
@@ -168,14 +168,20 @@ class Filter:
     async def outlet(
         self,
         body: dict,
-        __user__: dict | None = None,
         __metadata__: dict | None = None,
         __model__: dict | None = None,
         __request__: Any = None,
         __event_emitter__: Any = None,
+        __id__: str | None = None,
+        **given: Any,
     ) -> dict:
-        """Charge the round (its notice follows once the charge commits)."""
-        call = metering.Call(body, __user__, __metadata__, __model__, __request__, __event_emitter__)
+        """Charge the round (its notice follows once the charge commits).
+
+        `__user__` is deliberately not named: Open WebUI passes a hook only the parameters it names, and reads the
+        user's valves from its database before every hook that names `__user__`. The outlet bills the user its inlet
+        was given (`metering.Meter._outlet_user`); a caller may still pass `__user__` (tests, other hosts)."""
+        user = given.get("__user__")
+        call = metering.Call(body, user, __metadata__, __model__, __request__, __event_emitter__, __id__)
         return await self._meter.outlet(self.valves, call)
 
     async def settled(self) -> None:

@@ -29,12 +29,17 @@ import base64
 import json
 import sys
 
+from pydantic import BaseModel
+
 REPO = __REPO__
 if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
 
 class Pipe:
+    class UserValves(BaseModel):
+        language: str = ""
+
     async def pipe(self, body, __user__=None):
         from plugin import openwebui as ow
 
@@ -47,6 +52,9 @@ class Pipe:
                     result = await ow.list_users()
                 finally:
                     ow.USER_PAGE = page
+            elif op == "hook_user":
+                user = await ow.hook_user(command["user_id"], command["function_id"], self.UserValves)
+                result = {**user, "valves": user["valves"].model_dump()} if user else user
             elif op == "user_groups":
                 result = await ow.user_groups(command["user_ids"])
             elif op == "save_file":
@@ -96,6 +104,26 @@ def test_list_users_and_groups(owui: OpenWebUI, make_user: Callable[..., dict], 
 
     groups = probe(op="user_groups", user_ids=[ann["id"], bob["id"], "no-such-user"])
     assert groups == {ann["id"]: ["Adapter team"], bob["id"]: [], "no-such-user": []}
+
+
+def test_hook_user_is_what_open_webui_hands_a_hook_that_names_user(
+    owui: OpenWebUI, make_user: Callable[..., dict], probe
+) -> None:
+    # The Filter's outlet does not name `__user__` (so Open WebUI reads no user valves for it); when its inlet ran
+    # elsewhere it reads the user itself: their record, with their own valves of the Function.
+    ann = make_user("adapterhook")
+    path = f"/api/v1/functions/id/{PROBE_ID}/valves/user/update"
+    owui.request("POST", path, token=ann["token"], json={"language": "zh"})
+    got = probe(op="hook_user", user_id=ann["id"], function_id=PROBE_ID)
+    assert {k: got[k] for k in ("id", "name", "email", "role", "valves")} == {
+        "id": ann["id"],
+        "name": ann["name"],
+        "email": ann["email"],
+        "role": "user",
+        "valves": {"language": "zh"},
+    }
+    assert probe(op="hook_user", user_id=ann["id"], function_id=None)["valves"] == {"language": ""}
+    assert probe(op="hook_user", user_id="no-such-user", function_id=PROBE_ID) == {}
 
 
 def test_save_file_is_owned_downloadable_and_not_processed(

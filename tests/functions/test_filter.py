@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
 import time
 import types
 from contextlib import suppress
@@ -244,6 +245,79 @@ def test_api_calls_get_a_key_of_their_own_even_with_a_reused_id(flt: Filter) -> 
     assert balance(flt) == 1_000_000 - 2 * 960
     store = open_store(target_of(flt))
     assert store.one("SELECT COUNT(*) AS n FROM requests WHERE status = 'open'")["n"] == 0
+
+
+def test_an_api_calls_charge_words_no_notice_it_could_not_send(flt: Filter, monkeypatch) -> None:
+    # An outlet without an event emitter (Open WebUI's API path) has nobody to show a notice to: the charge is
+    # recorded, and the notice is not even worded (its rendering was ~50 µs of every API call's outlet).
+    worded: list[str] = []
+    render = flt._meter._render
+
+    def counting(*args, **kwargs):
+        worded.append("x")
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(flt._meter, "_render", counting)
+    metadata = {"chat_id": "", "message_id": "m-api", "model": {}, "user_message": None}
+    body = {"model": "gpt", "messages": [{"role": "user", "content": "hi"}], "stream": False}
+    run(flt.inlet(body, __user__=USER, __metadata__=metadata))
+    out = {
+        "model": "gpt",
+        "chat_id": "",
+        "id": "m-api",
+        "messages": [{"role": "assistant", "content": "x", "usage": {"input_tokens": 11, "output_tokens": 5}}],
+    }
+    run(finished(flt, out, __user__=USER, __metadata__=metadata))
+    assert balance(flt) == 1_000_000 - 960
+    assert worded == []
+    chat(flt, usage={"input_tokens": 11, "output_tokens": 5}, message_id="m-ui")  # a UI chat's notice is worded
+    assert worded == ["x"]
+
+
+def test_the_outlet_does_not_name_user_so_open_webui_reads_no_user_valves_for_it() -> None:
+    # Open WebUI reads the user's valves from its database before every hook that names `__user__` (and passes a
+    # hook only the parameters it names): the inlet needs them, the outlet takes its inlet's.
+    assert "__user__" in inspect.signature(Filter.inlet).parameters
+    outlet = inspect.signature(Filter.outlet).parameters
+    assert "__user__" not in outlet and "__metadata__" in outlet and "__id__" in outlet
+
+
+def test_an_outlet_without_user_bills_the_user_its_inlet_was_given_with_their_valves(flt: Filter) -> None:
+    who = dict(USER, valves=Filter.UserValves(language="es", show_time_spent=False, show_tokens_per_sec=False))
+    metadata = {"chat_id": "c1", "message_id": "a1", "model": {"id": "gpt"}, "user_message": {}, "user_id": "u-1"}
+    body = {"model": "gpt", "messages": [{"role": "user", "content": "hello"}], "stream": True, "metadata": metadata}
+    run(flt.inlet(body, __user__=who, __metadata__=metadata, __model__={"id": "gpt"}))
+    reply = {"role": "assistant", "content": "Hi.", "id": "a1", "usage": {"input_tokens": 11, "output_tokens": 5}}
+    out = {"model": "gpt", "chat_id": "c1", "id": "a1", "messages": [*body["messages"], reply]}
+    emitter = Emitter()
+    run(finished(flt, out, __metadata__=metadata, __model__={"id": "gpt"}, __event_emitter__=emitter))  # as 0.12.4
+    assert balance(flt) == 1_000_000 - 960
+    assert emitter.descriptions == ["Tokens: 11+5 | Costo: $0.000960 | Saldo: $0.9990"]
+
+
+def test_an_outlet_whose_inlet_this_process_did_not_follow_reads_the_user_from_open_webui(
+    flt: Filter, monkeypatch
+) -> None:
+    asked: list[tuple] = []
+
+    async def hook_user(user_id: str, function_id: str | None, user_valves) -> dict:
+        asked.append((user_id, function_id, user_valves))
+        return dict(USER, valves=user_valves(language="es"))
+
+    monkeypatch.setattr(openwebui, "hook_user", hook_user)
+    metadata = {"chat_id": "c1", "message_id": "a9", "model": {"id": "gpt"}, "user_message": {}, "user_id": "u-1"}
+    body = {"model": "gpt", "messages": [{"role": "user", "content": "hello"}], "stream": True, "metadata": metadata}
+    run(flt.inlet(body, __user__=USER, __metadata__=metadata, __model__={"id": "gpt"}))
+    flt._meter.follow.live.clear()  # its inlet ran in another process (the pending charge is in the database)
+    reply = {"role": "assistant", "content": "Hi.", "id": "a9", "usage": {"input_tokens": 11, "output_tokens": 5}}
+    out = {"model": "gpt", "chat_id": "c1", "id": "a9", "messages": [*body["messages"], reply]}
+    emitter = Emitter()
+    run(finished(flt, out, __metadata__=metadata, __event_emitter__=emitter, __id__="openwebui_monitor_filter"))
+    assert asked == [("u-1", "openwebui_monitor_filter", Filter.UserValves)]
+    store = open_store(target_of(flt))
+    assert store.get_request("c1", "a9")["status"] == "settled"  # estimated: its stream was not followed here
+    assert balance(flt) == 1_000_000 - store.get_usage("c1", "a9")["cost"] < 1_000_000
+    assert " | Costo: $" in emitter.descriptions[0]  # worded with the valves Open WebUI has for the user
 
 
 def test_cost_on_inlet_per_model_with_colons(flt: Filter) -> None:
