@@ -1,8 +1,6 @@
-"""Schema versions: small ordered steps, recorded by sqlite-utils in `_sqlite_migrations`.
-
-A released step is never edited; a change of schema is a new step plus the same change in `schema.sql`,
-and `tests/store/test_store.py` proves that migrating the oldest database yields exactly `schema.sql`.
-"""
+"""Schema versions: small ordered steps, recorded by sqlite-utils in `_sqlite_migrations`. A released step is never
+edited; a change is a new step plus the same change in `schema.sql`, and `tests/store/test_store.py` proves that
+migrating the oldest database yields exactly `schema.sql`."""
 
 from __future__ import annotations
 
@@ -11,7 +9,8 @@ from pathlib import Path
 
 import sqlite_utils
 
-from . import sqlite_alter, user_rollups_schema
+from . import sqlite_alter
+from .user_rollups_schema import SQLITE_BACKFILL, SQLITE_TABLES, SQLITE_TRIGGERS
 
 MIGRATIONS = sqlite_utils.Migrations("openwebui_monitor")
 
@@ -485,8 +484,8 @@ def m006_codes(db: sqlite_utils.Database) -> None:
 @MIGRATIONS()
 def m007_user_rollups(db: sqlite_utils.Database) -> None:
     """Per-user rollups, filled before their triggers exist, and records' sort indexes (`user_rollups_schema`)."""
-    for script in ("SQLITE_TABLES", "SQLITE_BACKFILL", "SQLITE_TRIGGERS"):
-        for sql in statements(getattr(user_rollups_schema, script)):
+    for script in (SQLITE_TABLES, SQLITE_BACKFILL, SQLITE_TRIGGERS):
+        for sql in statements(script):
             db.conn.execute(sql)
 
 
