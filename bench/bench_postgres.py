@@ -6,7 +6,7 @@ and measures, in one run, side by side with SQLite:
 1. ledger throughput: 64 users settling charges back to back through `store.call(billing.settle, ...)` (bench_billing's
    4c), on `Store` and on `PgStore`, beside each backend's floor (a bare transaction that inserts a ledger row and
    updates a balance) and, for PostgreSQL, the replica case: two processes, each with its own `PgStore`, charging
-   the same 64 users at once;
+   the same 64 users at once, and the same with 1, 16 and 64 users (issue 23's proof), each against the floor;
 2. report times: bench_reports' data (generated once into SQLite, then copied to PostgreSQL with COPY, the rollup
    triggers firing row by row), every report bench_reports times, p50 on each backend, and the answers compared.
 
@@ -55,6 +55,8 @@ SETTLE_N = 500  # charges one at a time, for the latency figure
 WARMUP = 100
 ROUND_TRIPS = 2000  # `SELECT 1`s for the round-trip figure
 REPLICAS = 2
+SWEEP = (1, 16, 64)  # users charged by REPLICAS processes at once (PostgreSQL), each printed against the floor
+SWEEP_CHARGES = 960  # charges per process at least, whatever the users (1 user: 960 one after another)
 ROLLUP_TABLES = ("usage_slots", "usage_model_days", "usage_user_days", "usage_user_slots", "usage_user_model_days")
 # Rows per COPY transaction. The rollup rows a chunk adds to are updated once per usage row, and the versions one
 # transaction leaves cannot be pruned before it ends: one COPY of 1M rows ran at half the rate of 100k.
@@ -283,9 +285,9 @@ def admit(db: Store, member: billing.Member, chat_id: str, message_id: str) -> N
     assert isinstance(admitted, billing.Admission), admitted
 
 
-def settle_latency(db: Store, n: int) -> tuple[float, float]:
+def settle_latency(db: Store, n: int) -> tuple[float, float, float | None]:
     """`billing.settle` called directly, one charge at a time, for one existing user: (p50 s, statements per
-    charge: on PostgreSQL each is one round trip to the server). Each request is admitted first, untimed."""
+    charge, round trips per charge on PostgreSQL). Each request is admitted first, untimed."""
     member = billing.Member(id="direct", name="Direct")
     for i in range(WARMUP + n):
         admit(db, member, "c", f"m{i}")
@@ -301,13 +303,15 @@ def settle_latency(db: Store, n: int) -> tuple[float, float]:
         charge(i)
     seen: list[str] = []
     db.conn.set_trace_callback(seen.append)
+    trips = getattr(db.conn, "round_trips", None)
     samples = []
     for i in range(WARMUP, WARMUP + n):
         t = time.perf_counter()
         charge(i)
         samples.append(time.perf_counter() - t)
     db.conn.set_trace_callback(None)
-    return bb.pct(samples, 50), len(seen) / n
+    per = (db.conn.round_trips - trips) / n if trips is not None else None  # older code: one per statement
+    return bb.pct(samples, 50), len(seen) / n, per
 
 
 async def charge_all(db: Store, users: int, per_user: int, tag: str) -> float:
@@ -365,14 +369,14 @@ def pg_single(url: str) -> tuple[float, list[str]]:
         db.close()
 
 
-def replica_child(kind: str, target: str, proc: int, per_user: int, barrier: Any, out: Any) -> None:
+def replica_child(kind: str, target: str, proc: int, users: int, per_user: int, barrier: Any, out: Any) -> None:
     """One replica: its own store on the shared database, charging the same users as the other."""
     db: Store = PgStore(target) if kind == "pg" else Store(target)
     try:
-        asyncio.run(admit_all(db, USERS, per_user, f"r{proc}-"))
+        asyncio.run(admit_all(db, users, per_user, f"r{proc}-"))
         barrier.wait()
         t0 = time.monotonic()
-        asyncio.run(charge_all(db, USERS, per_user, f"r{proc}-"))
+        asyncio.run(charge_all(db, users, per_user, f"r{proc}-"))
         out.put((proc, t0, time.monotonic(), None))
     except BaseException as exc:
         out.put((proc, 0.0, 0.0, repr(exc)))
@@ -381,13 +385,17 @@ def replica_child(kind: str, target: str, proc: int, per_user: int, barrier: Any
         db.close()
 
 
-def replicas(kind: str, target: str) -> tuple[float, list[float], list[str]]:
-    """REPLICAS processes (spawned) charging the same USERS at once: (total charges/s from the first start to the
-    last end, each process's own charges/s, problems)."""
+def replicas(kind: str, target: str, users: int = USERS, per_user: int = 0) -> tuple[float, list[float], list[str]]:
+    """REPLICAS processes (spawned) charging the same `users` at once, `per_user` charges each (PER_USER): (total
+    charges/s from the first start to the last end, each process's own charges/s, problems)."""
+    per_user = per_user or PER_USER
     (PgStore(target) if kind == "pg" else Store(target)).close()  # schema in place before they start
     ctx = multiprocessing.get_context("spawn")
     barrier, out = ctx.Barrier(REPLICAS), ctx.Queue()
-    procs = [ctx.Process(target=replica_child, args=(kind, target, k, PER_USER, barrier, out)) for k in range(REPLICAS)]
+    procs = [
+        ctx.Process(target=replica_child, args=(kind, target, k, users, per_user, barrier, out))
+        for k in range(REPLICAS)
+    ]
     for proc in procs:
         proc.start()
     results = [out.get(timeout=600) for _ in procs]
@@ -397,13 +405,13 @@ def replicas(kind: str, target: str) -> tuple[float, list[float], list[str]]:
     if errors:
         return 0.0, [], errors
     wall = max(r[2] for r in results) - min(r[1] for r in results)
-    each = [USERS * PER_USER / (r[2] - r[1]) for r in sorted(results)]
+    each = [users * per_user / (r[2] - r[1]) for r in sorted(results)]
     db = PgStore(target) if kind == "pg" else Store(target)
     try:
-        problems = ledger_problems(db, USERS, PER_USER, REPLICAS)
+        problems = ledger_problems(db, users, per_user, REPLICAS)
     finally:
         db.close()
-    return REPLICAS * USERS * PER_USER / wall, each, problems
+    return REPLICAS * users * per_user / wall, each, problems
 
 
 def ledger_section(tmp: Path, targets: list[Target]) -> list[str]:
@@ -419,7 +427,7 @@ def ledger_section(tmp: Path, targets: list[Target]) -> list[str]:
     # SQLite.
     cells = sqlite_floors(tmp)
     db = Store(tmp / "settle.db")
-    p50, statements = settle_latency(db, SETTLE_N)
+    p50, statements, _ = settle_latency(db, SETTLE_N)
     db.close()
     cells["settle"], cells["statements"] = bb.us(p50), f"{statements:.1f}"
     for key, batch in (("4c", sqlite_commit.BATCH), ("4c-1", 1)):
@@ -437,10 +445,11 @@ def ledger_section(tmp: Path, targets: list[Target]) -> list[str]:
         cells = pg_floors(target)
         url = target.database()
         db = PgStore(url)
-        p50, statements = settle_latency(db, SETTLE_N)
+        p50, statements, trips = settle_latency(db, SETTLE_N)
         db.close()
         target.server.drop_database(url)
         cells["settle"], cells["statements"] = bb.us(p50), f"{statements:.1f}"
+        cells["trips"] = f"{trips if trips is not None else statements:.1f}"
         url = target.database()
         rate, wrong = pg_single(url)
         target.server.drop_database(url)
@@ -453,6 +462,13 @@ def ledger_section(tmp: Path, targets: list[Target]) -> list[str]:
         cells["replicas"] = f"{rate:,.0f}" + ("" if not wrong else " MISMATCH")
         cells["replica each"] = " + ".join(f"{r:,.0f}" for r in each)
         problems += wrong
+        floor = float(cells["bare 4"].replace(",", ""))
+        for users in SWEEP:  # the issue's proof: 1, 16 and 64 users across two processes, against the floor
+            url = target.database()
+            rate, _, wrong = replicas("pg", url, users, max(PER_USER, SWEEP_CHARGES // users))
+            target.server.drop_database(url)
+            cells[f"sweep {users}"] = f"{rate:,.0f} ({rate / floor:.2f})" + ("" if not wrong else " MISMATCH")
+            problems += wrong
         columns.append(cells)
         print(f"  {target.label} done; {loadavg()}")
 
@@ -464,11 +480,19 @@ def ledger_section(tmp: Path, targets: list[Target]) -> list[str]:
         (f"floor, {FLOOR_THREADS} threads x own connection, own user: txn/s", "bare 4"),
         (f"floor + advisory locks, {FLOOR_THREADS} threads: txn/s", "locked 4"),
         ("billing.settle, one charge at a time: p50 µs", "settle"),
-        ("  statements per charge (PostgreSQL: round trips)", "statements"),
+        ("  statements per charge", "statements"),
+        ("  round trips per charge (PostgreSQL)", "trips"),
         (f"{USERS} users via store.call: charges/s", "4c"),
         ("  one transaction per charge (SQLite: BATCH=1)", "4c-1"),
         (f"{REPLICAS} processes, same {USERS} users: charges/s", "replicas"),
         ("  each process's own charges/s", "replica each"),
+        *(
+            (
+                f"{REPLICAS} processes, same {users} user{'s' if users > 1 else ''}: charges/s (x floor, 4 threads)",
+                f"sweep {users}",
+            )
+            for users in SWEEP
+        ),
     )
     table = Table()
     for label, key in rows:
@@ -718,7 +742,7 @@ def median(values: list[float]) -> float:
 
 
 def main() -> int:
-    global PER_USER, FLOOR_N, SETTLE_N
+    global PER_USER, FLOOR_N, SETTLE_N, SWEEP_CHARGES
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=br.count, default=100_000, help="usage records for the reports (100k)")
     parser.add_argument("--runs", type=int, default=5, help="timed runs per report (p50 is printed)")
@@ -732,6 +756,7 @@ def main() -> int:
     PER_USER = max(2, round(PER_USER * args.scale))
     FLOOR_N = max(FLOOR_THREADS * 10, round(FLOOR_N * args.scale))
     SETTLE_N = max(10, round(SETTLE_N * args.scale))
+    SWEEP_CHARGES = max(10, round(SWEEP_CHARGES * args.scale))
     started = time.perf_counter()
     problems: list[str] = []
     servers: list[PgServer] = []

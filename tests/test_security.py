@@ -664,6 +664,8 @@ SQL_METHODS = {
     "executescript": 0,
     "query": 0,
     "one": 0,
+    "execute_unread": 0,
+    "defer": 0,
     "_cursor": 0,
     "execute_returning_dicts": 0,
     "rows_where": 0,
@@ -704,6 +706,16 @@ SQL_ALLOWED: dict[tuple[str, str, str], str] = {
         "_Connection.run",
         "translate(sql)",
     ): "the wrapper itself, translating a caller's checked SQL",
+    ("store/sqlite.py", "SqliteEngine.execute_unread", "sql"): "the wrapper itself: every caller's SQL is checked",
+    ("store/postgres.py", "PgEngine.execute_unread", "sql"): "the wrapper itself: every caller's SQL is checked",
+    ("store/engine.py", "CursorReads.ones", "statements"): (
+        "the wrapper itself, running each (sql, params) through `one`; its one caller, RequestRecords.get_round,"
+        " passes two constant statements"
+    ),
+    ("store/postgres.py", "_Connection._send", "batch"): "the wrapper itself: translated statements of callers above",
+    ("store/postgres.py", "_Connection._send", "cursor.mogrify(sql, params)"): (
+        "those statements with their parameters bound by psycopg's client-side binding (quoted as for one statement)"
+    ),
     ("store/export.py", "Snapshots.dump", "table"): (
         "self.primary_key(table) ran first, through the engine's `columns`, which raised unless it is one of DESCRIBED"
     ),

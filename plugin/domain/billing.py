@@ -211,8 +211,7 @@ def settle(store: Store, terms: Terms, round_: Round) -> Settlement:
     chat_id, message_id = round_.chat_id, round_.message_id
     with store.immediate(user=member.id):
         _ensure_member(store, member, terms.init_balance, plan)
-        request = store.get_request(chat_id, message_id)
-        previous = store.get_usage(chat_id, message_id)
+        request, previous = store.get_round(chat_id, message_id)
         if request is not None and request["status"] == "released" and request["user_id"] == member.id:
             # Voided without an outlet (nothing seen of it when the sweep looked: a long reply streaming no text, a
             # worker that stopped saving progress), then its outlet came after all: nothing was charged for this

@@ -80,7 +80,7 @@ class BudgetRecords(Records):
         )
         if updated.rowcount:
             return
-        self.engine.execute(
+        self.engine.execute_unread(
             "INSERT INTO allowance_periods (user_id, period, applied_at, credit) VALUES (?, ?, ?, ?)",
             (user_id, period, self.clock(), self.redeemed_credit(user_id) if credit is None else credit),
         )

@@ -55,6 +55,10 @@ class Reader(Protocol):
         """The first row of a statement (the statement is finished at once), or None."""
         ...
 
+    def ones(self, statements: list[tuple[str, tuple | list | dict]]) -> list[dict[str, Any] | None]:
+        """`one` of each statement, in order (PostgreSQL sends them in one round trip)."""
+        ...
+
     def columns(self, table: str) -> list[dict[str, Any]]:
         """A table's columns as SQLite's `PRAGMA table_info` gives them (name, type, notnull, dflt_value, pk);
         ValueError unless `table` is one of DESCRIBED."""
@@ -83,6 +87,9 @@ class CursorReads:
         finally:
             cursor.close()
 
+    def ones(self, statements: list[tuple[str, tuple | list | dict]]) -> list[dict[str, Any] | None]:
+        return [self.one(sql, params) for sql, params in statements]
+
 
 class Engine(Reader, Protocol):
     """One database: its connections, its transactions, and the event loop's ways into it."""
@@ -106,6 +113,12 @@ class Engine(Reader, Protocol):
 
     def execute(self, sql: str, params: tuple | list | dict = ()) -> Cursor:
         """One statement on the running thread's connection."""
+        ...
+
+    def execute_unread(self, sql: str, params: tuple | list | dict = ()) -> None:
+        """A statement whose result the caller never reads (not even its row count). Inside a transaction the
+        engine may send it later, with the next statement or the COMMIT (PostgreSQL: one round trip for several);
+        its failure then fails that statement, and the step. SQLite runs it at once."""
         ...
 
     def immediate(self, user: str | None = None) -> AbstractContextManager[None]:

@@ -40,7 +40,7 @@ class LedgerRecords(LedgerChecks, Records):
         if row is None:
             raise LookupError(f"no such user: {user_id}")
         balance = row["balance"]
-        self.engine.execute(
+        self.engine.execute_unread(
             "INSERT INTO ledger (user_id, kind, amount, balance_after, actor, reason, reference, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (user_id, kind, amount, balance, actor, reason, reference, self.clock()),

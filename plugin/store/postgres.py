@@ -116,16 +116,24 @@ def translate(sql: str) -> str:
 class _Connection:
     """One thread's psycopg connection, answering `execute` as a sqlite3 connection does for the records.
 
+    Round trips. Inside a transaction a statement whose result nobody reads (`defer`: BEGIN and its locks, a ledger
+    row, a usage record, a closed request) waits for the next statement that is read, or for the COMMIT, and goes
+    with it in one query string: a billing step costs a round trip per read that decides something, plus its COMMIT.
+    A deferred statement that fails fails the one it went with, and the step (its transaction is rolled back).
+
     A connection the server dropped (a restart, a failover, an idle timeout) is opened again before a statement
-    that runs outside a transaction, and that statement is run once more if it was the one to find the
-    connection dead: nothing ran on it, so nothing can be doubled. Inside a transaction the statement fails
-    (`StoreUnavailable`), and so does the whole step: its writes went with the connection.
+    outside a transaction or the first sent of one (with its BEGIN), and that statement is run once more if it was
+    the one to find the connection dead: nothing ran on it, so nothing can be doubled. Later in a transaction the
+    statement fails (`StoreUnavailable`), and so does the whole step: its writes went with the connection.
     """
 
     def __init__(self, engine: PgEngine) -> None:
         self.engine = engine
         self.raw = engine._connect()
         self.trace: Callable[[str], object] | None = None
+        self.deferred: list[tuple[str, Any]] = []  # (translated statement, parameters), not yet sent
+        self.fresh = False  # the open transaction's BEGIN is still among `deferred`: nothing of it was sent
+        self.round_trips = 0  # for benchmarks and tests
 
     def set_trace_callback(self, trace: Callable[[str], object] | None) -> None:
         """As sqlite3's: `trace` sees every statement this connection runs (for tests and debugging)."""
@@ -138,23 +146,59 @@ class _Connection:
     def execute(self, sql: str, params: tuple | list | dict = ()) -> Any:
         return self.run(sql, params)
 
-    def run(self, sql: str, params: tuple | list | dict, row_factory: Any = None) -> Any:
+    def defer(self, sql: str, params: tuple | list | dict = ()) -> None:
+        """A statement whose result is never read: inside a transaction it goes with the next one that is (see
+        the class docstring); outside one it runs at once."""
+        if not getattr(self.engine._local, "depth", 0) and not self.fresh:
+            self.run(sql, params)
+            return
         if self.trace is not None:
             self.trace(sql)
-        idle = not getattr(self.engine._local, "depth", 0)
+        self.deferred.append((translate(sql), params))
+
+    def discard(self) -> None:
+        """Forget the deferred statements (their transaction, or savepoint, is being rolled back)."""
+        self.deferred.clear()
+        self.fresh = False
+
+    def run(self, sql: str, params: tuple | list | dict, row_factory: Any = None, *, last: bool = False) -> Any:
+        """One statement, the deferred ones before it; `last` for a COMMIT (a batch that may have committed is
+        never sent again)."""
+        return self.run_all([(sql, params)], row_factory, last=last)[-1]
+
+    def run_all(self, statements: list[tuple[str, Any]], row_factory: Any = None, *, last: bool = False) -> list:
+        """Statements whose results are read, sent with the deferred ones in one round trip; their cursors."""
+        if self.trace is not None:
+            for sql, _ in statements:
+                self.trace(sql)
+        batch = [*self.deferred, *((translate(sql), params) for sql, params in statements)]
+        idle = (not getattr(self.engine._local, "depth", 0) or self.fresh) and not last
+        self.deferred, self.fresh = [], False
         for attempt in (1, 2):
             try:
                 if self.lost:
                     if not idle:
                         raise StoreUnavailable()
                     self.raw = self.engine._connect()
-                cursor = self.raw.cursor() if row_factory is None else self.raw.cursor(row_factory=row_factory)
-                return cursor.execute(translate(sql), params)
+                return self._send(batch, len(statements), row_factory)
             except _unavailable_errors() as exc:
                 if attempt == 1 and idle and self.lost:
                     continue
                 _raise_unavailable(exc)
         raise AssertionError("unreachable")
+
+    def _send(self, batch: list[tuple[str, Any]], read: int, row_factory: Any) -> list:
+        """One round trip: the statements bound here (client-side, as for one) and sent as one query string, which
+        the server runs in order, stopping at the first that fails; a cursor on each result of the last `read`."""
+        raw = self.raw
+        self.round_trips += 1
+        cursor = raw.cursor() if row_factory is None else raw.cursor(row_factory=row_factory)
+        if len(batch) == 1 and read == 1:
+            return [cursor.execute(*batch[0])]
+        cursor.execute("; ".join(cursor.mogrify(sql, params) for sql, params in batch))
+        for _ in range(len(batch) - read):
+            cursor.nextset()
+        return [cursor] * read
 
 
 def _unavailable_errors() -> tuple[type[BaseException], ...]:
@@ -268,6 +312,23 @@ class PgEngine(CursorReads):
     def execute(self, sql: str, params: tuple | list | dict = ()) -> Any:
         return self.conn.execute(sql, params)
 
+    def execute_unread(self, sql: str, params: tuple | list | dict = ()) -> None:
+        self.conn.defer(sql, params)
+
+    def ones(self, statements: list[tuple[str, tuple | list | dict]]) -> list[dict[str, Any] | None]:
+        """The first row of each statement, all sent in one round trip (with any deferred before them)."""
+        from psycopg.rows import dict_row
+
+        cursors = self.conn.run_all(statements, dict_row)
+        found = []
+        try:
+            for cursor in cursors:  # one cursor on consecutive results when several went in one round trip
+                found.append(cursor.fetchone())
+                cursor.nextset()
+        finally:
+            cursors[0].close()
+        return found
+
     @property
     def target(self) -> str:
         return self.url  # `path` is the URL without its password, for messages and logs
@@ -298,6 +359,7 @@ class PgEngine(CursorReads):
             try:
                 yield
             except BaseException:
+                conn.discard()  # sent after the SAVEPOINT: rolled back with it
                 conn.execute("ROLLBACK TO SAVEPOINT step")
                 conn.execute("RELEASE SAVEPOINT step")
                 raise
@@ -306,26 +368,25 @@ class PgEngine(CursorReads):
             finally:
                 self._local.depth = depth
             return
-        try:  # one round trip: BEGIN and the locks (a connection found dead here is opened again: nothing ran)
-            if user is None:
-                conn.execute("BEGIN; SELECT pg_advisory_xact_lock(?)", (LOCK_KEY,))
-            else:
-                conn.execute(
-                    "BEGIN; SELECT pg_advisory_xact_lock_shared(?), pg_advisory_xact_lock(?)",
-                    (LOCK_KEY, user_key(user)),
-                )
-        except BaseException:
-            self._rollback(conn)  # a lock waited for past the busy timeout leaves the BEGIN open, aborted
-            raise
+        # BEGIN and the locks go with the step's first read (a connection found dead then is opened again: nothing
+        # of the transaction had reached the server).
+        conn.fresh = True
+        conn.defer("BEGIN")
+        if user is None:
+            conn.defer("SELECT pg_advisory_xact_lock(?)", (LOCK_KEY,))
+        else:
+            conn.defer("SELECT pg_advisory_xact_lock_shared(?), pg_advisory_xact_lock(?)", (LOCK_KEY, user_key(user)))
         self._local.depth = 1
         try:
             yield
         except BaseException:
-            self._rollback(conn)
+            self._rollback(conn)  # a lock waited for past the busy timeout fails the first read: the same
             raise
         else:
             try:
-                conn.execute("COMMIT")
+                if conn.fresh:  # nothing read: the writes go first, where a dead connection may still be replaced
+                    conn.run_all([])
+                conn.run("COMMIT", (), last=True)
             except BaseException:
                 self._rollback(conn)
                 raise
@@ -334,8 +395,11 @@ class PgEngine(CursorReads):
 
     @staticmethod
     def _rollback(conn: _Connection) -> None:
-        """End a failed transaction; a connection the server dropped was rolled back by the server already."""
-        if not conn.lost:
+        """End a failed transaction; a connection the server dropped was rolled back by the server already, and a
+        transaction none of which was sent has nothing to roll back."""
+        sent = not conn.fresh
+        conn.discard()
+        if sent and not conn.lost:
             with suppress(StoreUnavailable):
                 conn.execute("ROLLBACK")
 

@@ -16,6 +16,18 @@ class RequestRecords(Records):
             (chat_id, message_id),
         )
 
+    def get_round(self, chat_id: str, message_id: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """A message's pending request and its usage record so far (`get_request`, `get_usage`), read together:
+        one round trip on PostgreSQL."""
+        key = (chat_id, message_id)
+        request, usage = self.engine.ones(
+            [
+                ("SELECT * FROM requests WHERE chat_id = ? AND message_id = ?", key),
+                ("SELECT * FROM usage WHERE chat_id = ? AND message_id = ?", key),
+            ]
+        )
+        return request, usage
+
     def open_request(
         self,
         chat_id: str,
@@ -47,14 +59,14 @@ class RequestRecords(Records):
 
     def record_progress(self, chat_id: str, message_id: str, output_tokens: int) -> None:
         """The output a pending request's stream has produced so far, for settling it if its process dies."""
-        self.engine.execute(
+        self.engine.execute_unread(
             "UPDATE requests SET output_tokens = ?, seen_at = ?"
             " WHERE chat_id = ? AND message_id = ? AND status = 'open' AND output_tokens < ?",
             (output_tokens, self.clock(), chat_id, message_id, output_tokens),
         )
 
     def close_request(self, chat_id: str, message_id: str, status: str) -> None:
-        self.engine.execute(
+        self.engine.execute_unread(
             "UPDATE requests SET status = ?, hold = 0, finished_at = ? WHERE chat_id = ? AND message_id = ?",
             (status, self.clock(), chat_id, message_id),
         )

@@ -208,6 +208,9 @@ class SqliteEngine(GroupCommit, _Reads):
     def execute(self, sql: str, params: tuple | list | dict = ()) -> sqlite3.Cursor:
         return self.conn.execute(sql, params)
 
+    def execute_unread(self, sql: str, params: tuple | list | dict = ()) -> None:
+        self.conn.execute(sql, params)
+
     # -- transactions and threads -------------------------------------------------------------
 
     @contextmanager

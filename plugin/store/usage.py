@@ -33,7 +33,7 @@ class UsageRecords(Records):
                 f"INSERT INTO usage ({columns}) VALUES ({marks})"
                 f" ON CONFLICT (chat_id, message_id) DO UPDATE SET {updates}"
             )
-        self.engine.execute(sql, row)
+        self.engine.execute_unread(sql, row)
 
     def usage_rows(
         self, *, start: float | None = None, end: float | None = None, user_id: str | None = None

@@ -22,7 +22,7 @@ class UserRecords(Records):
         )
         if cur.rowcount:
             return True
-        self.engine.execute(
+        self.engine.execute_unread(
             "UPDATE users SET name = ?, email = ?, role = ?, updated_at = ?"
             " WHERE id = ? AND (name IS NOT ? OR email IS NOT ? OR role IS NOT ?)",
             (name, email, role, now, user_id, name, email, role),

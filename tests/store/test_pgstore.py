@@ -290,13 +290,15 @@ def test_a_charge_the_server_dropped_is_queued_again_on_the_same_database(
 
 
 def _kill_inside_ensure_member(monkeypatch: pytest.MonkeyPatch, other: psycopg.Connection) -> dict[str, int]:
-    """Arm kills of the next steps' own connections inside their transactions (after BEGIN and the locks): set
-    `armed["on"]` to how many steps in a row lose theirs (True: one)."""
+    """Arm kills of the next steps' own connections inside their transactions (after BEGIN and the locks reached
+    the server: they go with a step's first read): set `armed["on"]` to how many steps in a row lose theirs (True:
+    one)."""
     real, armed = billing._ensure_member, {"on": 0}
 
     def ensure_member(store, *args, **kwargs):
         if armed["on"]:
             armed["on"] -= 1
+            store.one("SELECT 1 AS begun")
             other.execute("SELECT pg_terminate_backend(%s)", (store.conn.raw.info.backend_pid,))
         return real(store, *args, **kwargs)
 
