@@ -261,7 +261,7 @@ def growth(results: dict[int, dict[str, float]]) -> None:
         cells = [results[size].get(name, float("nan")) for size in sizes]
         ratio = cells[-1] / cells[0] if cells[0] else float("nan")
         print(f"  {name:<{width}}" + "".join(f"{ms:>14.2f}" for ms in cells) + f"{ratio:>9.1f}x")
-    print(f"  (the slowest report in any range at each size is on its table's last line above)")
+    print("  (the slowest report in any range at each size is on its table's last line above)")
 
 
 def run_size(args: argparse.Namespace, rows: int) -> tuple[dict[str, float], bool]:
