@@ -701,11 +701,6 @@ SQL_ALLOWED: dict[tuple[str, str, str], str] = {
     ("store/postgres.py", "PgEngine.execute", "sql"): (
         "the wrapper itself: every caller's SQL is checked by this test"
     ),
-    (
-        "store/postgres.py",
-        "_Connection.run",
-        "translate(sql)",
-    ): "the wrapper itself, translating a caller's checked SQL",
     ("store/sqlite.py", "SqliteEngine.execute_unread", "sql"): "the wrapper itself: every caller's SQL is checked",
     ("store/postgres.py", "PgEngine.execute_unread", "sql"): "the wrapper itself: every caller's SQL is checked",
     ("store/engine.py", "CursorReads.ones", "statements"): (

@@ -97,7 +97,7 @@ class Follower:
             continued=continued,
             started=time.monotonic(),
             say=say,
-            user=user or {},
+            user=dict(user or {}),  # a copy: Open WebUI sets each later filter's own user valves on the same dict
         )
         self.live[key] = live
         live.task = asyncio.current_task()

@@ -10,7 +10,7 @@ from contextlib import suppress
 import pytest
 from backends import plain_execute, sqlite_only, target_of
 from chats import USER, Emitter, chat, finished, run
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from plugin import openwebui
 from plugin.app import follow, requests
@@ -292,6 +292,26 @@ def test_an_outlet_without_user_bills_the_user_its_inlet_was_given_with_their_va
     emitter = Emitter()
     run(finished(flt, out, __metadata__=metadata, __model__={"id": "gpt"}, __event_emitter__=emitter))  # as 0.12.4
     assert balance(flt) == 1_000_000 - 960
+    assert emitter.descriptions == ["Tokens: 11+5 | Costo: $0.000960 | Saldo: $0.9990"]
+
+
+def test_a_later_filter_in_the_chain_does_not_change_the_valves_the_outlet_words_with(flt: Filter) -> None:
+    """Open WebUI hands every filter of the inlet chain one `__user__` dict and sets each filter's own user valves
+    on it: a filter after ours overwrites them. The outlet words the notice with the valves our inlet was given."""
+
+    class OtherUserValves(BaseModel):  # another installed filter's
+        language: str = "zh"
+        show_cost: bool = False
+
+    shared = dict(USER, valves=Filter.UserValves(language="es", show_time_spent=False, show_tokens_per_sec=False))
+    metadata = {"chat_id": "c1", "message_id": "a1", "model": {"id": "gpt"}, "user_message": {}, "user_id": "u-1"}
+    body = {"model": "gpt", "messages": [{"role": "user", "content": "hello"}], "stream": True, "metadata": metadata}
+    run(flt.inlet(body, __user__=shared, __metadata__=metadata, __model__={"id": "gpt"}))
+    shared["valves"] = OtherUserValves()  # what the next filter's inlet does to the same dict
+    reply = {"role": "assistant", "content": "Hi.", "id": "a1", "usage": {"input_tokens": 11, "output_tokens": 5}}
+    out = {"model": "gpt", "chat_id": "c1", "id": "a1", "messages": [*body["messages"], reply]}
+    emitter = Emitter()
+    run(finished(flt, out, __metadata__=metadata, __model__={"id": "gpt"}, __event_emitter__=emitter))
     assert emitter.descriptions == ["Tokens: 11+5 | Costo: $0.000960 | Saldo: $0.9990"]
 
 
