@@ -121,7 +121,13 @@ def test_every_chat_is_charged_exactly(server, monitor, path: str, stream: bool)
     assert balance(monitor, user) == 1_000_000 - cost
     if path != "api":
         assert (record["chat_id"], record["message_id"]) == (result["chat_id"], result["assistant_id"])
-        shown = notice(server.wait_message(user["token"], result["chat_id"], result["assistant_id"]))
+        # The notice is saved by its own status event, which may land a moment after the reply (seen on 0.9.6 with
+        # the machine busy): wait for it rather than read it once.
+        shown = wait_for(
+            "the notice under the reply",
+            lambda: notice(server.wait_message(user["token"], result["chat_id"], result["assistant_id"])),
+            10,
+        )
         assert f"Balance: ${(1_000_000 - cost) / 1e6:.4f}" in shown, shown
     assert monitor.reconcile() == []
 
