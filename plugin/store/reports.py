@@ -20,7 +20,6 @@ _RAW_TOTALS = (
     " COALESCE(SUM(reasoning_tokens), 0) AS reasoning_tokens, COALESCE(SUM(cost), 0) AS cost,"
     " COALESCE(SUM(estimated), 0) AS estimated_calls FROM usage"
 )
-_RAW_USER_TOTALS = _RAW_TOTALS + " WHERE user_id = ? AND created_at >= ? AND created_at < ?"
 _SLOT_TOTALS = (
     "SELECT COALESCE(SUM(calls), 0) AS calls, COALESCE(SUM(input_tokens), 0) AS input_tokens,"
     " COALESCE(SUM(output_tokens), 0) AS output_tokens, COALESCE(SUM(cached_tokens), 0) AS cached_tokens,"
@@ -202,10 +201,6 @@ class ReportRecords(ReadRecords):
         """Calls, tokens, cost and estimated calls of the usage rows in [lo, hi)."""
         return self.engine.one(_RAW_TOTALS + " WHERE created_at >= ? AND created_at < ?", (lo, hi))
 
-    def user_totals(self, user_id: str, lo: float, hi: float) -> dict[str, Any]:
-        """`raw_totals` of one user (their covering index)."""
-        return self.engine.one(_RAW_USER_TOTALS, (user_id, lo, hi))  # type: ignore[return-value]
-
     def slot_totals(self, first: int, stop: int) -> dict[str, Any] | None:
         """`raw_totals` of the 15-minute slots [first, stop), from usage_slots."""
         return self.engine.one(_SLOT_TOTALS, (first, stop))
@@ -296,13 +291,6 @@ class ReportRecords(ReadRecords):
         return lo, hi
 
     # -- records --------------------------------------------------------------------------------------------
-
-    def record_count(self, lo: float, hi: float, *, user_id: str | None, model_id: str | None) -> int:
-        """How many records in [lo, hi) match the filters given (one user's: counted in their covering index)."""
-        params: dict[str, Any] = {"lo": lo, "hi": hi, "user_id": user_id, "model_id": model_id}
-        filters = [_FILTERS[name] for name in ("user_id", "model_id") if params[name] is not None]
-        where = " AND ".join([_RANGE[0], *filters])
-        return self.engine.one(f"SELECT COUNT(*) AS n FROM usage u WHERE {where}", params)["n"]  # type: ignore[index]
 
     def record_page(
         self,
