@@ -708,6 +708,14 @@ SQL_ALLOWED: dict[tuple[str, str, str], str] = {
         " passes two constant statements"
     ),
     ("store/postgres.py", "_Connection._send", "batch"): "the wrapper itself: translated statements of callers above",
+    ("store/postgres.py", "_Connection._send", "self.prepared.swap(sql, params)"): (
+        "each of those statements, or `EXECUTE name(%s, ...)` for it: a hash of its text and its placeholders, bound"
+        " by psycopg below as before"
+    ),
+    ("store/postgres_sql.py", "Prepared.prepare", "plan(sql)"): (
+        "`PREPARE name AS` one of those statements (a billing step's, checked above), its placeholders numbered $1..$n"
+        " and no value in it"
+    ),
     ("store/postgres.py", "_Connection._send", "cursor.mogrify(sql, params)"): (
         "those statements with their parameters bound by psycopg's client-side binding (quoted as for one statement)"
     ),

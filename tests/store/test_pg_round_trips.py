@@ -30,23 +30,26 @@ def other(pg_url: str) -> Iterator[psycopg.Connection]:
         yield conn
 
 
-def _admit(store: PgStore, message_id: str) -> None:
+def _admit(store: PgStore, message_id: str, member: billing.Member = ANN) -> None:
     admitted = billing.admit(
-        store, ANN, chat_id="c", message_id=message_id, model_id="gpt", hold=10, init_balance=1_000, price=PRICE
+        store, member, chat_id="c", message_id=message_id, model_id="gpt", hold=10, init_balance=1_000, price=PRICE
     )
     assert isinstance(admitted, billing.Admission)
 
 
-def _settle(store: PgStore, message_id: str) -> billing.Settlement:
+def _settle(store: PgStore, message_id: str, member: billing.Member = ANN) -> billing.Settlement:
     usage = tokens.Usage(input_tokens=1000, output_tokens=1000)
     return billing.settle(
         store,
-        billing.Terms(ANN, init_balance=1_000),
+        billing.Terms(member, init_balance=1_000),
         billing.Round(chat_id="c", message_id=message_id, model_id="gpt", usage=usage, price=PRICE),
     )
 
 
 def test_a_charge_is_five_round_trips_its_writes_going_with_the_commit(store: PgStore) -> None:
+    bob = billing.Member("bob", "Bob", "bob@example.com")
+    _admit(store, "m0", bob)
+    _settle(store, "m0", bob)  # a connection's first charges also PREPARE their statements (test_pg_prepared.py)
     _admit(store, "m1")
     seen: list[str] = []
     before = store.conn.round_trips
