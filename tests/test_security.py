@@ -704,8 +704,8 @@ SQL_ALLOWED: dict[tuple[str, str, str], str] = {
     ("store/sqlite.py", "SqliteEngine.execute_unread", "sql"): "the wrapper itself: every caller's SQL is checked",
     ("store/postgres.py", "PgEngine.execute_unread", "sql"): "the wrapper itself: every caller's SQL is checked",
     ("store/engine.py", "CursorReads.ones", "statements"): (
-        "the wrapper itself, running each (sql, params) through `one`; its one caller, RequestRecords.get_round,"
-        " passes two constant statements"
+        "the wrapper itself, running each (sql, params) through `one`; its one caller, RequestRecords.get_member_round,"
+        " passes three constant statements"
     ),
     ("store/postgres.py", "_Connection._send", "batch"): "the wrapper itself: translated statements of callers above",
     ("store/postgres.py", "_Connection._send", "self.prepared.swap(sql, params)"): (
