@@ -4,7 +4,7 @@ Translated. The record modules' SQL is written once, for SQLite; here it becomes
 statement (placeholders, `INSERT OR IGNORE`, `IS NOT ?`, SQLite's truncating `CAST(... AS INTEGER)`), once per text.
 
 Prepared. Parsing, analysing and planning the same dozen statements for every chat was a third of a charge's CPU
-on the server (1,045 µs a charge; 715-740 µs prepared: bench/RESULTS.md, 2026-12-07 "prepared statements"). A
+on the server (975-1,050 µs a charge; 690-740 µs prepared: bench/RESULTS.md, 2026-12-07 "prepared statements"). A
 step's statements go as one query string per round trip (`postgres._Connection`), which psycopg cannot prepare (it
 prepares one statement at a time, and only after five runs of it). SQL's own PREPARE and EXECUTE can: a statement
 a billing step ran is PREPAREd on that connection before its next step begins (its own round trip, outside any
