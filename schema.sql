@@ -443,3 +443,45 @@ ON usage BEGIN
         reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
         estimated = estimated + excluded.estimated, cost = cost + excluded.cost;
 END;
+
+-- Everyone's sums per (15-minute slot, model), kept by the triggers below (see
+-- plugin/store/model_slots_schema.py): a range's cut days read as whole slots.
+CREATE TABLE usage_model_slots (
+    slot INTEGER NOT NULL,
+    model_id TEXT NOT NULL,
+    calls INTEGER NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    cost INTEGER NOT NULL,
+    PRIMARY KEY (slot, model_id)
+) WITHOUT ROWID;
+
+-- A new record adds itself, a deleted one subtracts itself, an update does both.
+CREATE TRIGGER usage_model_slot_insert AFTER INSERT ON usage BEGIN
+    INSERT INTO usage_model_slots VALUES (
+        CAST(NEW.created_at AS INTEGER) / 900, NEW.model_id, 1, NEW.input_tokens, NEW.output_tokens, NEW.cost
+    ) ON CONFLICT (slot, model_id) DO UPDATE SET calls = calls + excluded.calls,
+        input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+        cost = cost + excluded.cost;
+END;
+CREATE TRIGGER usage_model_slot_delete AFTER DELETE ON usage BEGIN
+    INSERT INTO usage_model_slots VALUES (
+        CAST(OLD.created_at AS INTEGER) / 900, OLD.model_id, -1, -OLD.input_tokens, -OLD.output_tokens, -OLD.cost
+    ) ON CONFLICT (slot, model_id) DO UPDATE SET calls = calls + excluded.calls,
+        input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+        cost = cost + excluded.cost;
+END;
+CREATE TRIGGER usage_model_slot_update AFTER UPDATE OF
+    created_at, user_id, model_id, input_tokens, output_tokens, cached_tokens, reasoning_tokens, estimated, cost
+ON usage BEGIN
+    INSERT INTO usage_model_slots VALUES (
+        CAST(OLD.created_at AS INTEGER) / 900, OLD.model_id, -1, -OLD.input_tokens, -OLD.output_tokens, -OLD.cost
+    ) ON CONFLICT (slot, model_id) DO UPDATE SET calls = calls + excluded.calls,
+        input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+        cost = cost + excluded.cost;
+    INSERT INTO usage_model_slots VALUES (
+        CAST(NEW.created_at AS INTEGER) / 900, NEW.model_id, 1, NEW.input_tokens, NEW.output_tokens, NEW.cost
+    ) ON CONFLICT (slot, model_id) DO UPDATE SET calls = calls + excluded.calls,
+        input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+        cost = cost + excluded.cost;
+END;

@@ -26,7 +26,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from plugin.domain import pricing, ranges, reports
-from plugin.store import Store, user_rollups_schema
+from plugin.store import Store, model_slots_schema, user_rollups_schema
 from plugin.store import sqlite_schema as migrations
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC).timestamp()
@@ -59,14 +59,14 @@ def p50_ms(fn: Callable[[], Any], runs: int) -> float:
 
 def generate(path: Path, rows: int, users: int, models: int, days: int, seed: int) -> dict[str, Any]:
     """Create the schema through Store (so it is exactly a migrated database), then bulk-load usage with the
-    rollup triggers off and fill the rollups the way m002 and m007 do for an existing database, then put the
+    rollup triggers off and fill the rollups the way m002, m007 and m008 do for an existing database, then put the
     triggers back. Users and models are skewed (a few heavy users, a few popular models), times spread over `days`."""
     Store(path).close()
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA synchronous=OFF")
     triggers = [
         sql
-        for script in (migrations.M002_SCHEMA, user_rollups_schema.SQLITE_TRIGGERS)
+        for script in (migrations.M002_SCHEMA, user_rollups_schema.SQLITE_TRIGGERS, model_slots_schema.SQLITE_TRIGGERS)
         for sql in migrations.statements(script)
         if sql.startswith("CREATE TRIGGER")
     ]
@@ -133,7 +133,7 @@ def generate(path: Path, rows: int, users: int, models: int, days: int, seed: in
         records(),
     )
     loaded = time.perf_counter() - t0
-    for script in (migrations.M002_BACKFILL, user_rollups_schema.SQLITE_BACKFILL):
+    for script in (migrations.M002_BACKFILL, user_rollups_schema.SQLITE_BACKFILL, model_slots_schema.SQLITE_BACKFILL):
         for sql in migrations.statements(script):
             conn.execute(sql)
     for sql in triggers + indexes:
@@ -152,19 +152,34 @@ def generate(path: Path, rows: int, users: int, models: int, days: int, seed: in
 # -- measurements --------------------------------------------------------------------------------------------
 
 
-def write_overhead(tmp: Path, n: int) -> tuple[float, float, float]:
-    """p50 µs of one billing-like usage insert in its own BEGIN IMMEDIATE, on a database without m002's and m007's
-    triggers and indexes, on one with m002's only, and on one with both; they take turns, so all see the same
-    machine."""
+def write_overhead(tmp: Path, n: int) -> tuple[float, float, float, float]:
+    """p50 µs of one billing-like usage insert in its own BEGIN IMMEDIATE, on a database without m002's, m007's and
+    m008's triggers and indexes, on one with m002's only, one without m008's, and one with all; they take turns, so
+    all see the same machine."""
     plain = Store(tmp / "write-plain.db", clock=lambda: NOW)
     m002 = Store(tmp / "write-m002.db", clock=lambda: NOW)
-    full = Store(tmp / "write-m007.db", clock=lambda: NOW)
-    with m002.immediate():  # without m007's triggers and indexes
-        for script in (user_rollups_schema.SQLITE_TABLES, user_rollups_schema.SQLITE_TRIGGERS):
-            for sql in migrations.statements(script):
-                kind, name = sql.split()[1], sql.split()[2]
-                if kind in ("TRIGGER", "INDEX"):
-                    m002.conn.execute(f"DROP {kind} {name}")
+    m007 = Store(tmp / "write-m007.db", clock=lambda: NOW)
+    full = Store(tmp / "write-m008.db", clock=lambda: NOW)
+    later = {
+        m002: (
+            user_rollups_schema.SQLITE_TABLES,
+            user_rollups_schema.SQLITE_TRIGGERS,
+            model_slots_schema.SQLITE_TRIGGERS,
+        ),
+        m007: (model_slots_schema.SQLITE_TRIGGERS,),
+        plain: (
+            user_rollups_schema.SQLITE_TABLES,
+            user_rollups_schema.SQLITE_TRIGGERS,
+            model_slots_schema.SQLITE_TRIGGERS,
+        ),
+    }
+    for store, scripts in later.items():  # without the later steps' triggers and indexes
+        with store.immediate():
+            for script in scripts:
+                for sql in migrations.statements(script):
+                    kind, name = sql.split()[1], sql.split()[2]
+                    if kind in ("TRIGGER", "INDEX"):
+                        store.conn.execute(f"DROP {kind} {name}")
     with plain.immediate():
         for sql in migrations.statements(migrations.M002_SCHEMA):
             kind, name = sql.split()[1], sql.split()[2]
@@ -176,7 +191,7 @@ def write_overhead(tmp: Path, n: int) -> tuple[float, float, float]:
         ):
             plain.conn.execute(f"DROP INDEX {name}")
             plain.conn.execute(f"CREATE INDEX {name} ON usage {sql}")  # as 0.1.0 had them
-    samples: dict[Store, list[float]] = {plain: [], m002: [], full: []}
+    samples: dict[Store, list[float]] = {plain: [], m002: [], m007: [], full: []}
     for store in samples:
         with store.immediate():
             store.ensure_user("u", "U", "u@example.com", "user")
@@ -380,11 +395,12 @@ def run_size(args: argparse.Namespace, rows: int) -> tuple[dict[str, float], boo
             ms = p50_ms(lambda sql=sql: store.conn.execute(sql).fetchall(), max(1, args.runs // 2))
             print(f"  {name:<{width}}{ms:>16.2f}")
 
-        plain, rolled, per_user = write_overhead(tmp, WRITES)
+        plain, rolled, per_user, model_slots = write_overhead(tmp, WRITES)
         print(
             f"\nwrite: one usage insert in its own BEGIN IMMEDIATE, p50: {plain:.1f} µs with 0.1.0's schema,"
             f" {rolled:.1f} µs with m002's rollup triggers and indexes ({rolled - plain:+.1f} µs),"
-            f" {per_user:.1f} µs with m007's per-user rollups and records indexes too ({per_user - rolled:+.1f} µs)"
+            f" {per_user:.1f} µs with m007's per-user rollups and records indexes too ({per_user - rolled:+.1f} µs),"
+            f" {model_slots:.1f} µs with m008's per-model slots too ({model_slots - per_user:+.1f} µs)"
         )
 
         print("\nquery plans (range 30d):")

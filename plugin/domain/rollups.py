@@ -5,7 +5,8 @@ The rollups hold running sums per 15-minute slot, and per UTC day for each model
 `CAST(created_at AS INTEGER) / width` (integer division, so a bucket edge and a `created_at < edge` comparison
 always agree). A range [start, end) is read as the whole buckets inside it, from a rollup, plus the partial buckets
 at its edges, from `usage` itself: exact for any range in any time zone, while a year of a busy server is thousands
-of rollup rows instead of millions of records. One user's sums read the same way from m007's per-user rollups
+of rollup rows instead of millions of records. Per model and per user, a cut day is read as whole slots too (m008's
+`usage_model_slots`, m007's `usage_user_slots`). One user's sums read the same way from m007's per-user rollups
 (per slot, and per UTC day and model: `store/user_rollups_schema.py`), their edges from `usage_user_created`.
 
 The statements are the store's (`store/reports.py`); which buckets and edges a range reads is decided here.
@@ -98,11 +99,16 @@ def user_models(store: Store, rng: Range, user_id: str) -> dict[str, dict[str, i
 
 
 def grouped(store: Store, rng: Range, key: str) -> dict[str, dict[str, int]]:
-    """Sums per model or per user over every record in the range (rollup days plus raw edges)."""
-    days, edges = split(*span(rng), DAY)
+    """Sums per model or per user over every record in the range: whole UTC days from the day rollups, whole slots
+    of a cut day from the slot rollups (per model, m008's; per user, m007's), the rest (under 15 minutes at each
+    end) from the records."""
+    days, day_edges = split(*span(rng), DAY)
     rows = reads(store).grouped_days(key, *days) if days else []
-    for edge in edges:
-        rows += reads(store).grouped_raw(key, *edge)
+    for day_edge in day_edges:
+        slots, edges = split(*day_edge, SLOT)
+        rows += reads(store).grouped_slots(key, *slots) if slots else []
+        for edge in edges:
+            rows += reads(store).grouped_raw(key, *edge)
     groups: dict[str, dict[str, int]] = {}
     for row in rows:
         add(groups.setdefault(row["key"], zero(GROUPED)), row, GROUPED)

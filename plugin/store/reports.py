@@ -32,15 +32,21 @@ GROUP_SUMS = (
 _ROLLUP_SUMS = (
     "SUM(calls) AS calls, SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens, SUM(cost) AS cost"
 )
-# Group key -> (raw query over one span, rollup query over whole UTC days); fixed text, chosen by our own code.
+# Group key -> (raw query over one span, rollup query over whole UTC days, rollup query over whole slots); fixed
+# text, chosen by our own code. Per user, the slots are m007's per-user rollup, read for each user with a day row
+# in the slots' UTC days (a seek per user: that table is keyed by user first).
 _GROUPS = {
     "model_id": (
         f"SELECT model_id AS key, {GROUP_SUMS} FROM usage WHERE created_at >= ? AND created_at < ? GROUP BY model_id",
         f"SELECT model_id AS key, {_ROLLUP_SUMS} FROM usage_model_days WHERE day >= ? AND day < ? GROUP BY model_id",
+        f"SELECT model_id AS key, {_ROLLUP_SUMS} FROM usage_model_slots WHERE slot >= ? AND slot < ? GROUP BY model_id",
     ),
     "user_id": (
         f"SELECT user_id AS key, {GROUP_SUMS} FROM usage WHERE created_at >= ? AND created_at < ? GROUP BY user_id",
         f"SELECT user_id AS key, {_ROLLUP_SUMS} FROM usage_user_days WHERE day >= ? AND day < ? GROUP BY user_id",
+        f"SELECT user_id AS key, {_ROLLUP_SUMS} FROM usage_user_slots"
+        " WHERE user_id IN (SELECT user_id FROM usage_user_days WHERE day >= ? AND day < ?)"
+        " AND slot >= ? AND slot < ? GROUP BY user_id",
     ),
 }
 # Sums per bucket over raw usage, the buckets given as VALUES rows (i, lo, hi); {values} is only placeholders.
@@ -128,6 +134,11 @@ _ROLLUP_CHECKS = {
         "SELECT user_id || ' ' || day || ' ' || model_id AS k, calls, input_tokens, output_tokens, cached_tokens,"
         " reasoning_tokens, estimated, cost FROM usage_user_model_days",
     ),
+    "usage_model_slots": (
+        f"SELECT (CAST(created_at AS INTEGER) / 900) || ' ' || model_id AS k, {GROUP_SUMS} FROM usage"
+        " GROUP BY CAST(created_at AS INTEGER) / 900, model_id",
+        f"SELECT slot || ' ' || model_id AS k, {_ROLLUP_SUMS} FROM usage_model_slots GROUP BY slot, model_id",
+    ),
 }
 
 # records: (sort, descending) -> ORDER BY text. Ties fall back to time, then id, so pages never overlap; each
@@ -212,6 +223,13 @@ class ReportRecords(ReadRecords):
     def grouped_days(self, key: str, first: int, stop: int) -> list[dict[str, Any]]:
         """Sums per `key` over the UTC days [first, stop), from the day rollups."""
         return self.engine.query(_GROUPS[key][1], (first, stop))
+
+    def grouped_slots(self, key: str, first: int, stop: int) -> list[dict[str, Any]]:
+        """Sums per `key` over the 15-minute slots [first, stop), from the slot rollups."""
+        if key == "model_id":
+            return self.engine.query(_GROUPS[key][2], (first, stop))
+        days = (first * 900 // 86_400, -(-stop * 900 // 86_400))  # the UTC days the slots fall in
+        return self.engine.query(_GROUPS[key][2], (*days, first, stop))
 
     def slot_sums(self, first: int, stop: int) -> list[dict[str, Any]]:
         """The usage_slots rows in [first, stop) that count a call."""

@@ -97,7 +97,8 @@ def rollups_follow_usage(store: Store) -> bool:
     want = store.one("SELECT COUNT(*) AS calls, COALESCE(SUM(cost), 0) AS cost FROM usage")
     rollups = sorted(name for name in table_names(store) if name.startswith("usage_"))
     assert rollups == [
-        *("usage_model_days", "usage_slots", "usage_user_days", "usage_user_model_days", "usage_user_slots"),
+        *("usage_model_days", "usage_model_slots", "usage_slots", "usage_user_days", "usage_user_model_days"),
+        "usage_user_slots",
     ]
     for table in rollups:
         got = store.one(f"SELECT COALESCE(SUM(calls), 0) AS calls, COALESCE(SUM(cost), 0) AS cost FROM {table}")

@@ -156,6 +156,68 @@ def test_totals_by_model_and_records_count_equal_brute_force_for_any_range(store
         )
 
 
+def everyone(rows: dict[int, dict], key: str, lo: float, hi: float) -> dict[str, tuple[int, int, int, int]]:
+    """Brute-force (calls, input tokens, output tokens, cost) per model or per user of every record in [lo, hi)."""
+    sums: dict[str, tuple[int, int, int, int]] = {}
+    for r in rows.values():
+        if lo <= r["at"] < hi:
+            calls, i, o, cost = sums.get(r[key], (0, 0, 0, 0))
+            sums[r[key]] = (calls + 1, i + r["input_tokens"], o + r["output_tokens"], cost + r["cost"])
+    return sums
+
+
+def test_everyones_sums_per_model_and_per_user_equal_brute_force_for_any_range(store: Store, history) -> None:
+    """The admin's groupings (by model, the ranking, the report card): whole days, a cut day's whole slots (m008's
+    per-model slots, m007's per-user slots) and the records under a slot at each end add up to the records."""
+    rnd = random.Random(8)
+    for _ in range(250):
+        rng = random_range(rnd)
+        lo, hi = rollups.span(rng)
+        for key, column in (("model_id", "model"), ("user_id", "user")):
+            got = {
+                k: (v["calls"], v["input_tokens"], v["output_tokens"], v["cost"])
+                for k, v in rollups.grouped(store, rng, key).items()
+            }
+            assert got == everyone(history, column, lo, hi), (key, lo, hi)
+        card = reports.report_card(store, rng)
+        assert (card["active_users"], card["models_used"]) == (
+            len(everyone(history, "user", lo, hi)),
+            len(everyone(history, "model", lo, hi)),
+        )
+
+
+def test_a_cut_day_is_read_as_slots_and_only_minutes_from_the_records(store: Store, history, monkeypatch) -> None:
+    """Everyone's groupings over a range that cuts UTC days (any zone's today, the last 7 days from now) read the
+    records only under 15 minutes at each end: a cut day's whole slots come from the slot rollups."""
+    spans: list[float] = []
+    real = type(rollups.reads(store)).grouped_raw
+
+    def recorded(self, key, lo, hi):
+        spans.append(hi - lo)
+        return real(self, key, lo, hi)
+
+    monkeypatch.setattr(type(rollups.reads(store)), "grouped_raw", recorded)
+    for tz in ZONES:
+        day = datetime.fromtimestamp(BASE + 10 * 86_400, tz).date()
+        for rng in (between(day, day, tz), Range("custom", BASE + 9 * 86_400 + 4321.5, BASE + 16 * 86_400 + 777.25)):
+            for key in ("model_id", "user_id"):
+                rollups.grouped(store, rng, key)
+    assert spans and max(spans) < 900
+
+
+def test_a_user_only_after_midnight_is_in_a_range_across_it(store: Store) -> None:
+    """Under a day, across a UTC midnight: the per-user slots are read for the users of both days, so someone whose
+    only record is after midnight (in a whole slot) is counted."""
+    midnight = float(int(BASE) // 86_400 * 86_400 + 10 * 86_400)
+    with store.immediate():
+        for user, at in (("early", midnight - 7200.5), ("late", midnight + 1800.25)):
+            store.ensure_user(user, user, "", "user")
+            store.conn.execute(INSERT, (f"m-{user}", user, "gpt", 10, 5, 0, 0, 0, 70, at, at))
+    rng = Range("custom", midnight - 12 * 3600 + 0.5, midnight + 12 * 3600 + 0.5)
+    assert {k: v["calls"] for k, v in rollups.grouped(store, rng, "user_id").items()} == {"early": 1, "late": 1}
+    assert rollups.grouped(store, rng, "model_id")["gpt"]["cost"] == 140
+
+
 @pytest.mark.parametrize("tz", ZONES, ids=lambda z: str(z))
 def test_by_day_in_any_zone_equals_brute_force(store: Store, history, tz: ZoneInfo) -> None:
     rnd = random.Random(str(tz))

@@ -26,7 +26,9 @@ NS = pg_schema.SCHEMA_NAME
 # SQLite's declared type -> PostgreSQL's information_schema data_type.
 TYPES = {"INTEGER": "bigint", "REAL": "double precision", "TEXT": "text"}
 # Every released step, in order.
-ALL_STEPS = ["pg001_initial", "pg002_pending_requests", "pg003_codes", "pg004_user_rollups"]
+ALL_STEPS = [
+    *("pg001_initial", "pg002_pending_requests", "pg003_codes", "pg004_user_rollups", "pg005_model_slots"),
+]
 
 
 def connect(url: str):
@@ -220,7 +222,7 @@ def test_apply_twice_applies_nothing_the_second_time(pg_url):
     with psycopg.connect(pg_url, autocommit=True, cursor_factory=psycopg.ClientCursor) as conn:
         assert pg_schema.version(conn) is None
         assert pg_schema.apply(conn) == ALL_STEPS
-        assert pg_schema.version(conn) == "pg004_user_rollups"
+        assert pg_schema.version(conn) == "pg005_model_slots"
         assert conn.execute("SHOW search_path").fetchone() == (NS,)
         assert conn.execute("SELECT id, version FROM budget_version").fetchall() == [(1, 0)]
     with connect(pg_url) as conn:
@@ -229,7 +231,7 @@ def test_apply_twice_applies_nothing_the_second_time(pg_url):
         assert conn.execute(f"SELECT name FROM {NS}._migrations ORDER BY name").fetchall() == [
             (name,) for name in ALL_STEPS
         ]
-        assert pg_schema.version(conn) == "pg004_user_rollups"
+        assert pg_schema.version(conn) == "pg005_model_slots"
 
 
 def test_a_database_at_pg001_gets_only_the_later_steps_and_keeps_its_open_requests(pg_url, monkeypatch):
@@ -245,7 +247,7 @@ def test_a_database_at_pg001_gets_only_the_later_steps_and_keeps_its_open_reques
         )
     monkeypatch.undo()
     with connect(pg_url) as conn:
-        assert pg_schema.apply(conn) == ["pg002_pending_requests", "pg003_codes", "pg004_user_rollups"]
+        assert pg_schema.apply(conn) == ALL_STEPS[1:]
         row = conn.execute(
             "SELECT status, hold, input_tokens, output_tokens, price, charge, seen_at FROM requests"
         ).fetchall()
@@ -315,6 +317,7 @@ ROLLUPS = {
     "usage_user_days": "SELECT * FROM usage_user_days ORDER BY day, user_id",
     "usage_user_slots": "SELECT * FROM usage_user_slots ORDER BY user_id, slot",
     "usage_user_model_days": "SELECT * FROM usage_user_model_days ORDER BY user_id, day, model_id",
+    "usage_model_slots": "SELECT * FROM usage_model_slots ORDER BY slot, model_id",
 }
 
 
@@ -487,7 +490,7 @@ def test_pg004_fills_the_per_user_rollups_and_counts_a_charge_committed_while_it
         assert migrating.is_alive()  # waiting for the uncommitted charge
         other.commit()
         migrating.join(10)
-        assert applied == [["pg004_user_rollups"]]
+        assert applied == [["pg004_user_rollups", "pg005_model_slots"]]
         conn.execute(f"SET search_path TO {NS}")
         slots = conn.execute("SELECT user_id, slot, calls, cost FROM usage_user_slots ORDER BY 1, 2").fetchall()
         days = conn.execute("SELECT user_id, day, model_id, calls, cost FROM usage_user_model_days ORDER BY 1, 2, 3")
@@ -502,3 +505,40 @@ def test_pg004_fills_the_per_user_rollups_and_counts_a_charge_committed_while_it
             ("u2", 20833, "claude", 1, 30),  # 1800057599.7: the last second of day 20833, truncated
             ("u2", 20833, "gpt", 1, 70),
         ]
+
+
+def test_pg005_fills_the_model_slots_and_counts_a_charge_committed_while_it_waits(pg_url, monkeypatch, request):
+    """A database at pg004 with records: pg005's backfill sums them per (slot, model), truncated as SQLite's m008;
+    a charge another replica is committing meanwhile (no model-slot trigger yet on its side) is waited for by the
+    step's lock, so it is counted once, not lost. (Its CREATE TRIGGER takes a lock that holds writers out too;
+    without either before the backfill, this charge is missing: checked with the backfill moved first.)"""
+    monkeypatch.setattr(pg_schema, "STEPS", pg_schema.STEPS[:4])
+    with connect(pg_url) as conn:
+        pg_schema.apply(conn)
+        for user in ("u1", "u2"):
+            conn.execute("INSERT INTO users (id, created_at, updated_at) VALUES (%s, 0, 0)", (user,))
+        for sql, params in ROLLUP_SCRIPT[2:5]:
+            conn.execute(pg_sql(sql), params)
+    monkeypatch.undo()
+    other = psycopg.connect(pg_url)  # not autocommit: its insert stays uncommitted until told
+    request.addfinalizer(other.close)
+    other.execute(f"SET search_path TO {NS}")
+    other.execute(pg_sql(USAGE_INSERT), ("c9", "m9", "u2", "gpt", 5, 5, 0, 0, 0, 70, 1800000950.5, 1800000950.5))
+    applied: list[list[str]] = []
+    with connect(pg_url) as conn:
+        migrating = threading.Thread(target=lambda: applied.append(pg_schema.apply(conn)))
+        migrating.start()
+        migrating.join(0.5)
+        assert migrating.is_alive()  # waiting for the uncommitted charge
+        other.commit()
+        migrating.join(10)
+        assert applied == [["pg005_model_slots"]]
+        conn.execute(f"SET search_path TO {NS}")
+        slots = conn.execute("SELECT slot, model_id, calls, input_tokens, output_tokens, cost FROM usage_model_slots")
+        assert sorted(slots.fetchall()) == [
+            (2000000, "gpt", 1, 100, 50, 1000),  # 1800000899.9: truncated into slot 2000000
+            (2000001, "gpt", 2, 205, 25, 570),
+            (2000063, "claude", 1, 7, 3, 30),
+        ]
+        conn.execute(pg_sql(USAGE_INSERT), ("c8", "m8", "u1", "gpt", 1, 1, 0, 0, 0, 3, 1800000901.0, 1800000901.0))
+        assert conn.execute("SELECT calls, cost FROM usage_model_slots WHERE slot = 2000001").fetchone() == (3, 573)
