@@ -485,3 +485,24 @@ ON usage BEGIN
         input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
         cost = cost + excluded.cost;
 END;
+
+-- Lowest and highest balance_after per (user, UTC day), widened by the triggers below, never narrowed (see
+-- plugin/store/balance_bounds_schema.py): where a walk of a user's records by balance starts.
+CREATE TABLE usage_user_balance_days (
+    user_id TEXT NOT NULL,
+    day INTEGER NOT NULL,
+    low INTEGER NOT NULL,
+    high INTEGER NOT NULL,
+    PRIMARY KEY (user_id, day)
+) WITHOUT ROWID;
+
+CREATE TRIGGER usage_balance_bound_insert AFTER INSERT ON usage BEGIN
+    INSERT INTO usage_user_balance_days VALUES (
+        NEW.user_id, CAST(NEW.created_at AS INTEGER) / 86400, NEW.balance_after, NEW.balance_after
+    ) ON CONFLICT (user_id, day) DO UPDATE SET low = MIN(low, excluded.low), high = MAX(high, excluded.high);
+END;
+CREATE TRIGGER usage_balance_bound_update AFTER UPDATE OF created_at, user_id, balance_after ON usage BEGIN
+    INSERT INTO usage_user_balance_days VALUES (
+        NEW.user_id, CAST(NEW.created_at AS INTEGER) / 86400, NEW.balance_after, NEW.balance_after
+    ) ON CONFLICT (user_id, day) DO UPDATE SET low = MIN(low, excluded.low), high = MAX(high, excluded.high);
+END;

@@ -456,3 +456,29 @@ ON usage FOR EACH ROW EXECUTE FUNCTION usage_model_slot_rollup();
 INSERT INTO usage_model_slots
 SELECT trunc(created_at)::bigint / 900, model_id, COUNT(*), SUM(input_tokens), SUM(output_tokens), SUM(cost)
 FROM usage GROUP BY 1, 2;
+
+-- step pg006_balance_bounds
+-- Lowest and highest balance_after per (user, UTC day): where a walk of a user's records by balance starts.
+LOCK TABLE usage IN SHARE ROW EXCLUSIVE MODE;
+CREATE TABLE usage_user_balance_days (
+    user_id TEXT NOT NULL,
+    day BIGINT NOT NULL,
+    low BIGINT NOT NULL,
+    high BIGINT NOT NULL,
+    PRIMARY KEY (user_id, day)
+);
+CREATE FUNCTION usage_balance_bound() RETURNS trigger
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+    INSERT INTO usage_user_balance_days VALUES (
+        NEW.user_id, trunc(NEW.created_at)::bigint / 86400, NEW.balance_after, NEW.balance_after
+    ) ON CONFLICT (user_id, day) DO UPDATE SET low = LEAST(usage_user_balance_days.low, excluded.low),
+        high = GREATEST(usage_user_balance_days.high, excluded.high);
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER usage_balance_bound_insert AFTER INSERT ON usage FOR EACH ROW EXECUTE FUNCTION usage_balance_bound();
+CREATE TRIGGER usage_balance_bound_update AFTER UPDATE OF created_at, user_id, balance_after
+ON usage FOR EACH ROW EXECUTE FUNCTION usage_balance_bound();
+INSERT INTO usage_user_balance_days
+SELECT user_id, trunc(created_at)::bigint / 86400, MIN(balance_after), MAX(balance_after) FROM usage GROUP BY 1, 2;

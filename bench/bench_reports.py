@@ -26,7 +26,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from plugin.domain import pricing, ranges, reports
-from plugin.store import Store, model_slots_schema, user_rollups_schema
+from plugin.store import Store, balance_bounds_schema, model_slots_schema, user_rollups_schema
 from plugin.store import sqlite_schema as migrations
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC).timestamp()
@@ -59,14 +59,19 @@ def p50_ms(fn: Callable[[], Any], runs: int) -> float:
 
 def generate(path: Path, rows: int, users: int, models: int, days: int, seed: int) -> dict[str, Any]:
     """Create the schema through Store (so it is exactly a migrated database), then bulk-load usage with the
-    rollup triggers off and fill the rollups the way m002, m007 and m008 do for an existing database, then put the
+    rollup triggers off and fill the rollups the way m002, m007, m008 and m009 do for an existing database, then put the
     triggers back. Users and models are skewed (a few heavy users, a few popular models), times spread over `days`."""
     Store(path).close()
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA synchronous=OFF")
     triggers = [
         sql
-        for script in (migrations.M002_SCHEMA, user_rollups_schema.SQLITE_TRIGGERS, model_slots_schema.SQLITE_TRIGGERS)
+        for script in (
+            migrations.M002_SCHEMA,
+            user_rollups_schema.SQLITE_TRIGGERS,
+            model_slots_schema.SQLITE_TRIGGERS,
+            balance_bounds_schema.SQLITE_TRIGGERS,
+        )
         for sql in migrations.statements(script)
         if sql.startswith("CREATE TRIGGER")
     ]
@@ -83,17 +88,19 @@ def generate(path: Path, rows: int, users: int, models: int, days: int, seed: in
     picked_models = rng.choices(range(models), model_weights, k=rows)
 
     def records():
-        balance = 10**12
+        balances = [rng.randrange(10**8, 10**10) for _ in user_ids]  # each user's own, topped up when it runs low
         for i in range(rows):
-            m = picked_models[i]
+            m, who = picked_models[i], picked_users[i]
             created = start + (i + rng.random()) * days * 86_400 / rows
             tokens_in, tokens_out = rng.randint(20, 6000), rng.randint(0, 1500)
             cost = pricing.Price(prices[m][0], prices[m][1], "default").cost(tokens_in, tokens_out)
-            balance -= cost
+            balances[who] -= cost
+            if balances[who] < 0:
+                balances[who] += rng.randrange(10**8, 10**10)
             yield (
                 f"chat-{i // 8}",
                 f"msg-{i}",
-                user_ids[picked_users[i]],
+                user_ids[who],
                 model_ids[m],
                 tokens_in,
                 tokens_out,
@@ -104,7 +111,7 @@ def generate(path: Path, rows: int, users: int, models: int, days: int, seed: in
                 prices[m][0],
                 prices[m][1],
                 cost,
-                balance,
+                balances[who],
                 rng.randint(300, 30_000),
                 created,
                 created,
@@ -133,7 +140,13 @@ def generate(path: Path, rows: int, users: int, models: int, days: int, seed: in
         records(),
     )
     loaded = time.perf_counter() - t0
-    for script in (migrations.M002_BACKFILL, user_rollups_schema.SQLITE_BACKFILL, model_slots_schema.SQLITE_BACKFILL):
+    backfills = (
+        migrations.M002_BACKFILL,
+        user_rollups_schema.SQLITE_BACKFILL,
+        model_slots_schema.SQLITE_BACKFILL,
+        balance_bounds_schema.SQLITE_BACKFILL,
+    )
+    for script in backfills:
         for sql in migrations.statements(script):
             conn.execute(sql)
     for sql in triggers + indexes:
@@ -152,30 +165,22 @@ def generate(path: Path, rows: int, users: int, models: int, days: int, seed: in
 # -- measurements --------------------------------------------------------------------------------------------
 
 
-def write_overhead(tmp: Path, n: int) -> tuple[float, float, float, float]:
-    """p50 µs of one billing-like usage insert in its own BEGIN IMMEDIATE, on a database without m002's, m007's and
-    m008's triggers and indexes, on one with m002's only, one without m008's, and one with all; they take turns, so
-    all see the same machine."""
-    plain = Store(tmp / "write-plain.db", clock=lambda: NOW)
-    m002 = Store(tmp / "write-m002.db", clock=lambda: NOW)
-    m007 = Store(tmp / "write-m007.db", clock=lambda: NOW)
-    full = Store(tmp / "write-m008.db", clock=lambda: NOW)
-    later = {
-        m002: (
-            user_rollups_schema.SQLITE_TABLES,
-            user_rollups_schema.SQLITE_TRIGGERS,
-            model_slots_schema.SQLITE_TRIGGERS,
-        ),
-        m007: (model_slots_schema.SQLITE_TRIGGERS,),
-        plain: (
-            user_rollups_schema.SQLITE_TABLES,
-            user_rollups_schema.SQLITE_TRIGGERS,
-            model_slots_schema.SQLITE_TRIGGERS,
-        ),
-    }
-    for store, scripts in later.items():  # without the later steps' triggers and indexes
+def write_overhead(tmp: Path, n: int) -> tuple[float, ...]:
+    """p50 µs of one billing-like usage insert in its own BEGIN IMMEDIATE, on a database with 0.1.0's schema, then
+    with each later step's triggers and indexes added in turn (m002; m007; m008; m009); they take turns, so all see
+    the same machine."""
+    later = [  # each step's scripts whose triggers and indexes a database before it lacks
+        (user_rollups_schema.SQLITE_TABLES, user_rollups_schema.SQLITE_TRIGGERS),
+        (model_slots_schema.SQLITE_TRIGGERS,),
+        (balance_bounds_schema.SQLITE_TRIGGERS,),
+    ]
+    names = ("plain", "m002", "m007", "m008", "m009")
+    stores = [Store(tmp / f"write-{name}.db", clock=lambda: NOW) for name in names]
+    plain = stores[0]
+    for k, store in enumerate(stores):  # m002 and plain lack all three later steps, m007 the last two, ...
+        lacking = [script for scripts in later[max(0, k - 1) :] for script in scripts]
         with store.immediate():
-            for script in scripts:
+            for script in lacking:
                 for sql in migrations.statements(script):
                     kind, name = sql.split()[1], sql.split()[2]
                     if kind in ("TRIGGER", "INDEX"):
@@ -191,7 +196,7 @@ def write_overhead(tmp: Path, n: int) -> tuple[float, float, float, float]:
         ):
             plain.conn.execute(f"DROP INDEX {name}")
             plain.conn.execute(f"CREATE INDEX {name} ON usage {sql}")  # as 0.1.0 had them
-    samples: dict[Store, list[float]] = {plain: [], m002: [], m007: [], full: []}
+    samples: dict[Store, list[float]] = {store: [] for store in stores}
     for store in samples:
         with store.immediate():
             store.ensure_user("u", "U", "u@example.com", "user")
@@ -306,6 +311,9 @@ def run_size(args: argparse.Namespace, rows: int) -> tuple[dict[str, float], boo
         heavy, light = data["users"][0], data["users"][len(data["users"]) // 2]
         rare = data["models"][-1]  # the least used model
 
+        def heavy_records(rng: ranges.Range, sort: str, descending: bool) -> Any:
+            return reports.records(store, rng, user_id=heavy, sort=sort, descending=descending)
+
         def user_model_records(rng: ranges.Range, model_id: str, sort: str) -> Any:
             return reports.records(store, rng, user_id=heavy, model_id=model_id, sort=sort)
 
@@ -327,6 +335,7 @@ def run_size(args: argparse.Namespace, rows: int) -> tuple[dict[str, float], boo
             ("admin records cost p1", lambda r: reports.records(store, r, sort="cost")),
             ("admin records tokens p1", lambda r: reports.records(store, r, sort="tokens")),
             ("admin records balance asc p1", lambda r: reports.records(store, r, sort="balance", descending=False)),
+            ("admin records balance desc p1", lambda r: reports.records(store, r, sort="balance")),
             ("admin records cost p50", lambda r: reports.records(store, r, sort="cost", page=50)),
             ("admin records model+cost", lambda r: reports.records(store, r, model_id="model-00", sort="cost")),
             ("user totals (heavy user)", lambda r: reports.totals(store, r, heavy)),
@@ -335,7 +344,8 @@ def run_size(args: argparse.Namespace, rows: int) -> tuple[dict[str, float], boo
             ("user records time (heavy)", lambda r: reports.records(store, r, user_id=heavy)),
             ("user records cost (heavy)", lambda r: reports.records(store, r, user_id=heavy, sort="cost")),
             ("user records tokens (heavy)", lambda r: reports.records(store, r, user_id=heavy, sort="tokens")),
-            ("user records balance asc (heavy)", lambda r: reports.records(store, r, user_id=heavy, sort="balance")),
+            ("user records balance desc (heavy)", lambda r: reports.records(store, r, user_id=heavy, sort="balance")),
+            ("user records balance asc (heavy)", lambda r: heavy_records(r, "balance", False)),
             ("user records cost p50 (heavy)", lambda r: reports.records(store, r, user_id=heavy, sort="cost", page=50)),
             ("user records model+cost (heavy)", lambda r: user_model_records(r, "model-00", "cost")),
             ("user records rare model+time", lambda r: user_model_records(r, rare, "time")),
@@ -395,12 +405,13 @@ def run_size(args: argparse.Namespace, rows: int) -> tuple[dict[str, float], boo
             ms = p50_ms(lambda sql=sql: store.conn.execute(sql).fetchall(), max(1, args.runs // 2))
             print(f"  {name:<{width}}{ms:>16.2f}")
 
-        plain, rolled, per_user, model_slots = write_overhead(tmp, WRITES)
+        plain, rolled, per_user, model_slots, bounds = write_overhead(tmp, WRITES)
         print(
             f"\nwrite: one usage insert in its own BEGIN IMMEDIATE, p50: {plain:.1f} µs with 0.1.0's schema,"
             f" {rolled:.1f} µs with m002's rollup triggers and indexes ({rolled - plain:+.1f} µs),"
             f" {per_user:.1f} µs with m007's per-user rollups and records indexes too ({per_user - rolled:+.1f} µs),"
-            f" {model_slots:.1f} µs with m008's per-model slots too ({model_slots - per_user:+.1f} µs)"
+            f" {model_slots:.1f} µs with m008's per-model slots too ({model_slots - per_user:+.1f} µs),"
+            f" {bounds:.1f} µs with m009's balance bounds too ({bounds - model_slots:+.1f} µs)"
         )
 
         print("\nquery plans (range 30d):")

@@ -159,4 +159,6 @@ def mismatches(store: Store) -> list[str]:
         for key in sorted(set(want) | set(got), key=str):
             if want.get(key) != got.get(key):
                 problems.append(f"{table} {key}: rollup {got.get(key)} != usage {want.get(key)}")
+    for row in reads(store).bound_misses():
+        problems.append(f"usage_user_balance_days {row['k']}: bounds {row['low']}..{row['high']} miss {row['balance']}")
     return problems

@@ -63,6 +63,9 @@ ON usage BEGIN
 END;
 """
 
+# The whole step, in order: the table, its backfill, its triggers.
+SQLITE_STEP = SQLITE_TABLE + SQLITE_BACKFILL + SQLITE_TRIGGERS
+
 # PostgreSQL's pg005. As pg004, the lock keeps every writer of usage out from the backfill's snapshot to the step's
 # commit (another replica's charge waits, then fires the new triggers): no record missed or counted twice. The
 # triggers carry SQLite's names (tests compare the two schemas' triggers).

@@ -141,6 +141,17 @@ _ROLLUP_CHECKS = {
     ),
 }
 
+_BOUNDS = {
+    True: "SELECT MAX(high) AS bound FROM usage_user_balance_days WHERE user_id = ? AND day >= ? AND day < ?",
+    False: "SELECT MIN(low) AS bound FROM usage_user_balance_days WHERE user_id = ? AND day >= ? AND day < ?",
+}
+_BOUND_MISSES = (
+    "SELECT u.user_id || ' ' || u.day AS k, u.balance_after AS balance, b.low AS low, b.high AS high FROM"
+    " (SELECT user_id, CAST(created_at AS INTEGER) / 86400 AS day, balance_after FROM usage) u"
+    " LEFT JOIN usage_user_balance_days b ON b.user_id = u.user_id AND b.day = u.day"
+    " WHERE b.user_id IS NULL OR u.balance_after < b.low OR u.balance_after > b.high LIMIT 20"
+)
+
 # records: (sort, descending) -> ORDER BY text. Ties fall back to time, then id, so pages never overlap; each
 # order matches an index of m002 (or usage_created), so a large range is walked in order, not sorted.
 RECORD_ORDERS = {
@@ -164,6 +175,9 @@ RECORD_ORDERS = {
 _RANGE = ("u.created_at >= :lo AND u.created_at < :hi", "+u.created_at >= :lo AND +u.created_at < :hi")
 _FILTERS = {"user_id": "u.user_id = :user_id", "model_id": "u.model_id = :model_id"}
 _STEERED_MODEL = "u.model_id || '' = :model_id"  # with a user: the user's sort index picks it out in the index
+# A user's walk by balance starts at the bound of the range's balances (m009's usage_user_balance_days): a seek in
+# usage_user_balance past the records of other times, which a balance sort otherwise passes one by one.
+_BALANCE_BOUND = {True: "u.balance_after <= :bound", False: "u.balance_after >= :bound"}
 # A page is chosen by id first, in an index alone where one covers the filter and the sort (usage_user_created,
 # usage_model_created, or a sort index), and only its rows are read in full.
 _RECORDS = (
@@ -230,6 +244,17 @@ class ReportRecords(ReadRecords):
             return self.engine.query(_GROUPS[key][2], (first, stop))
         days = (first * 900 // 86_400, -(-stop * 900 // 86_400))  # the UTC days the slots fall in
         return self.engine.query(_GROUPS[key][2], (*days, first, stop))
+
+    def balance_bound(self, user_id: str, first_day: int, stop_day: int, highest: bool) -> int | None:
+        """The highest (or lowest) balance_after of the user's records in the UTC days [first_day, stop_day), or a
+        little beyond it (bounds are widened, never narrowed); None if the user has no record there."""
+        sql = _BOUNDS[highest]
+        return (self.engine.one(sql, (user_id, first_day, stop_day)) or {}).get("bound")
+
+    def bound_misses(self) -> list[dict[str, Any]]:
+        """Records whose balance lies outside their (user, day)'s bounds, or that have no bounds row (none, when
+        the triggers kept up)."""
+        return self.engine.query(_BOUND_MISSES)
 
     def slot_sums(self, first: int, stop: int) -> list[dict[str, Any]]:
         """The usage_slots rows in [first, stop) that count a call."""
@@ -322,14 +347,18 @@ class ReportRecords(ReadRecords):
         steer: bool,
         limit: int,
         offset: int,
+        bound: int | None = None,
     ) -> list[dict[str, Any]]:
         """One page of records in [lo, hi), sorted by one of RECORD_ORDERS' keys (KeyError for any other), with
-        the user's current name and email. `steer`: walk the sort's index rather than sort the range (see _RANGE)."""
+        the user's current name and email. `steer`: walk the sort's index rather than sort the range (see _RANGE);
+        `bound`: no record of the range has a balance beyond it (`balance_bound`), so a walk by balance starts there."""
         order = RECORD_ORDERS[(sort, descending)]
-        params: dict[str, Any] = {"lo": lo, "hi": hi, "user_id": user_id, "model_id": model_id}
+        params: dict[str, Any] = {"lo": lo, "hi": hi, "user_id": user_id, "model_id": model_id, "bound": bound}
         filters = [_FILTERS[name] for name in ("user_id", "model_id") if params[name] is not None]
         if steer and user_id is not None and model_id is not None:
             filters[-1] = _STEERED_MODEL
+        if bound is not None:
+            filters.append(_BALANCE_BOUND[descending])
         if sort != "time" and not steer:
             order = "+" + order
         where = " AND ".join([_RANGE[1 if steer else 0], *filters])

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from . import model_slots_schema, sqlite_alter
+from . import balance_bounds_schema, model_slots_schema, sqlite_alter
 from .user_rollups_schema import SQLITE_BACKFILL, SQLITE_TABLES, SQLITE_TRIGGERS
 
 MIGRATIONS = sqlite_utils.Migrations("openwebui_monitor")
@@ -472,13 +472,15 @@ def m007_user_rollups(db: sqlite_utils.Database) -> None:
 @MIGRATIONS()
 def m008_model_slots(db: sqlite_utils.Database) -> None:
     """Everyone's sums per (slot, model), filled before their triggers exist (`model_slots_schema`)."""
-    for script in (
-        model_slots_schema.SQLITE_TABLE,
-        model_slots_schema.SQLITE_BACKFILL,
-        model_slots_schema.SQLITE_TRIGGERS,
-    ):
-        for sql in statements(script):
-            db.conn.execute(sql)
+    for sql in statements(model_slots_schema.SQLITE_STEP):
+        db.conn.execute(sql)
+
+
+@MIGRATIONS()
+def m009_balance_bounds(db: sqlite_utils.Database) -> None:
+    """Balance bounds per (user, UTC day), filled before their triggers exist (`balance_bounds_schema`)."""
+    for sql in statements(balance_bounds_schema.SQLITE_STEP):
+        db.conn.execute(sql)
 
 
 def apply(db: sqlite_utils.Database) -> None:

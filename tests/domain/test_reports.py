@@ -199,7 +199,7 @@ def test_migrating_a_0_1_0_database_fills_the_rollups(tmp_path: Path) -> None:
     db.conn.commit()
     db.conn.close()
     store = Store(path)
-    assert migrations.version(store.db) == "m008_model_slots"  # every later step applied on the way
+    assert migrations.version(store.db) == "m009_balance_bounds"  # every later step applied on the way
     assert migrations.MIGRATIONS.pending(store.db) == []
     assert reports.rollup_mismatches(store) == []
     assert reports.totals(store, ALL)["cost"] == 23

@@ -35,7 +35,7 @@ SPAN = 40 * 86_400
 INSERT = (
     "INSERT INTO usage (chat_id, message_id, user_id, model_id, input_tokens, output_tokens, cached_tokens,"
     " reasoning_tokens, estimated, price_source, cost, balance_after, created_at, updated_at)"
-    " VALUES ('c', ?, ?, ?, ?, ?, ?, ?, ?, 'default', ?, 0, ?, ?)"
+    " VALUES ('c', ?, ?, ?, ?, ?, ?, ?, ?, 'default', ?, ?, ?, ?)"
 )
 COLUMNS = ("user", "model", "input_tokens", "output_tokens", "cached_tokens", "reasoning_tokens", "estimated", "cost")
 
@@ -73,20 +73,22 @@ def history(store: Store) -> dict[int, dict]:
                 "reasoning_tokens": rnd.randrange(30),
                 "estimated": int(rnd.random() < 0.2),
                 "cost": rnd.randrange(100_000),
+                "balance": rnd.randrange(-(10**6), 10**9),
                 "at": random_time(rnd),
             }
-            store.conn.execute(INSERT, (f"m{n}", *(row[c] for c in COLUMNS), row["at"], row["at"]))
+            store.conn.execute(INSERT, (f"m{n}", *(row[c] for c in COLUMNS), row["balance"], row["at"], row["at"]))
             rows[n] = row
     ids = {n: store.get_usage("c", f"m{n}")["id"] for n in rows}
     with store.immediate():
         for n in rnd.sample(sorted(rows), 300):
             row, change = rows[n], rnd.randrange(4)
-            if change == 0:  # a Continue: the same record, larger sums
+            if change == 0:  # a Continue: the same record, larger sums, the balance after it lower
                 row["output_tokens"] += 100
                 row["cost"] += 5_000
+                row["balance"] -= rnd.choice((5_000, 10**9))
                 sql, params = (
-                    "UPDATE usage SET output_tokens = ?, cost = ? WHERE id = ?",
-                    (row["output_tokens"], row["cost"]),
+                    "UPDATE usage SET output_tokens = ?, cost = ?, balance_after = ? WHERE id = ?",
+                    (row["output_tokens"], row["cost"], row["balance"]),
                 )
             elif change == 1:
                 row["at"] += rnd.choice((3600.5, -899.75, 86_400, 0.5))
@@ -212,7 +214,7 @@ def test_a_user_only_after_midnight_is_in_a_range_across_it(store: Store) -> Non
     with store.immediate():
         for user, at in (("early", midnight - 7200.5), ("late", midnight + 1800.25)):
             store.ensure_user(user, user, "", "user")
-            store.conn.execute(INSERT, (f"m-{user}", user, "gpt", 10, 5, 0, 0, 0, 70, at, at))
+            store.conn.execute(INSERT, (f"m-{user}", user, "gpt", 10, 5, 0, 0, 0, 70, 0, at, at))
     rng = Range("custom", midnight - 12 * 3600 + 0.5, midnight + 12 * 3600 + 0.5)
     assert {k: v["calls"] for k, v in rollups.grouped(store, rng, "user_id").items()} == {"early": 1, "late": 1}
     assert rollups.grouped(store, rng, "model_id")["gpt"]["cost"] == 140
@@ -280,6 +282,7 @@ SORT_KEYS = {
     "time": lambda r: (r["at"],),
     "cost": lambda r: (r["cost"], r["at"]),
     "tokens": lambda r: (r["input_tokens"] + r["output_tokens"], r["at"]),
+    "balance": lambda r: (r["balance"], r["at"]),
 }
 
 
@@ -312,3 +315,48 @@ def test_records_pages_of_a_user_or_model_equal_brute_force_either_way(store: St
         # Compare the sort's keys in order, then the rows as sets (the last key, time, may tie).
         assert [SORT_KEYS[sort](history[n]) for n in got] == [SORT_KEYS[sort](history[n]) for n in want]
         assert sorted(got) == sorted(want)
+
+
+def test_a_users_records_by_balance_walk_from_the_ranges_bound(store: Store, history, monkeypatch) -> None:
+    """A user's many records sorted by balance: the walk of usage_user_balance seeks to the bound of the range's
+    balances (m009's per-day bounds, widened by inserts and updates, never narrowed) and the page equals brute
+    force, either way, for ranges anywhere, after moves in time and between users and lower balances."""
+    monkeypatch.setattr(reports, "STEER", 0)
+    rnd = random.Random(5)
+    ids = {row["id"]: n for n, row in ((n, store.get_usage("c", f"m{n}")) for n in history) if row}
+    for _ in range(60):
+        user, descending, rng = rnd.choice(USERS), rnd.random() < 0.5, random_range(rnd)
+        lo, hi = rollups.span(rng)
+        want = sorted(
+            (n for n, r in history.items() if lo <= r["at"] < hi and r["user"] == user),
+            key=lambda n: SORT_KEYS["balance"](history[n]),
+            reverse=descending,
+        )[:20]
+        page = reports.records(store, rng, user_id=user, sort="balance", descending=descending)
+        assert [history[ids[row["id"]]]["balance"] for row in page.rows] == [history[n]["balance"] for n in want]
+
+
+@sqlite_only  # SQLite's plans; PostgreSQL's planner picks by statistics
+def test_a_users_walk_by_balance_seeks_to_the_bound(store: Store, history, monkeypatch) -> None:
+    monkeypatch.setattr(reports, "STEER", 0)
+    seen: list[str] = []
+    store.conn.set_trace_callback(seen.append)
+    try:
+        for descending in (True, False):
+            reports.records(
+                store,
+                Range("custom", BASE + 20 * 86_400, BASE + 27 * 86_400),
+                user_id="heavy",
+                sort="balance",
+                descending=descending,
+            )
+    finally:
+        store.conn.set_trace_callback(None)
+    plans = [
+        " ".join(row[3] for row in store.conn.execute("EXPLAIN QUERY PLAN " + sql))
+        for sql in seen
+        if sql.startswith("WITH chosen")
+    ]
+    assert len(plans) == 2
+    assert "usage_user_balance (user_id=? AND balance_after<?)" in plans[0], plans[0]
+    assert "usage_user_balance (user_id=? AND balance_after>?)" in plans[1], plans[1]

@@ -28,6 +28,7 @@ TYPES = {"INTEGER": "bigint", "REAL": "double precision", "TEXT": "text"}
 # Every released step, in order.
 ALL_STEPS = [
     *("pg001_initial", "pg002_pending_requests", "pg003_codes", "pg004_user_rollups", "pg005_model_slots"),
+    "pg006_balance_bounds",
 ]
 
 
@@ -222,7 +223,7 @@ def test_apply_twice_applies_nothing_the_second_time(pg_url):
     with psycopg.connect(pg_url, autocommit=True, cursor_factory=psycopg.ClientCursor) as conn:
         assert pg_schema.version(conn) is None
         assert pg_schema.apply(conn) == ALL_STEPS
-        assert pg_schema.version(conn) == "pg005_model_slots"
+        assert pg_schema.version(conn) == "pg006_balance_bounds"
         assert conn.execute("SHOW search_path").fetchone() == (NS,)
         assert conn.execute("SELECT id, version FROM budget_version").fetchall() == [(1, 0)]
     with connect(pg_url) as conn:
@@ -231,7 +232,7 @@ def test_apply_twice_applies_nothing_the_second_time(pg_url):
         assert conn.execute(f"SELECT name FROM {NS}._migrations ORDER BY name").fetchall() == [
             (name,) for name in ALL_STEPS
         ]
-        assert pg_schema.version(conn) == "pg005_model_slots"
+        assert pg_schema.version(conn) == "pg006_balance_bounds"
 
 
 def test_a_database_at_pg001_gets_only_the_later_steps_and_keeps_its_open_requests(pg_url, monkeypatch):
@@ -318,6 +319,7 @@ ROLLUPS = {
     "usage_user_slots": "SELECT * FROM usage_user_slots ORDER BY user_id, slot",
     "usage_user_model_days": "SELECT * FROM usage_user_model_days ORDER BY user_id, day, model_id",
     "usage_model_slots": "SELECT * FROM usage_model_slots ORDER BY slot, model_id",
+    "usage_user_balance_days": "SELECT * FROM usage_user_balance_days ORDER BY user_id, day",
 }
 
 
@@ -490,7 +492,7 @@ def test_pg004_fills_the_per_user_rollups_and_counts_a_charge_committed_while_it
         assert migrating.is_alive()  # waiting for the uncommitted charge
         other.commit()
         migrating.join(10)
-        assert applied == [["pg004_user_rollups", "pg005_model_slots"]]
+        assert applied == [["pg004_user_rollups", "pg005_model_slots", "pg006_balance_bounds"]]
         conn.execute(f"SET search_path TO {NS}")
         slots = conn.execute("SELECT user_id, slot, calls, cost FROM usage_user_slots ORDER BY 1, 2").fetchall()
         days = conn.execute("SELECT user_id, day, model_id, calls, cost FROM usage_user_model_days ORDER BY 1, 2, 3")
@@ -532,7 +534,7 @@ def test_pg005_fills_the_model_slots_and_counts_a_charge_committed_while_it_wait
         assert migrating.is_alive()  # waiting for the uncommitted charge
         other.commit()
         migrating.join(10)
-        assert applied == [["pg005_model_slots"]]
+        assert applied == [["pg005_model_slots", "pg006_balance_bounds"]]
         conn.execute(f"SET search_path TO {NS}")
         slots = conn.execute("SELECT slot, model_id, calls, input_tokens, output_tokens, cost FROM usage_model_slots")
         assert sorted(slots.fetchall()) == [
@@ -542,3 +544,25 @@ def test_pg005_fills_the_model_slots_and_counts_a_charge_committed_while_it_wait
         ]
         conn.execute(pg_sql(USAGE_INSERT), ("c8", "m8", "u1", "gpt", 1, 1, 0, 0, 0, 3, 1800000901.0, 1800000901.0))
         assert conn.execute("SELECT calls, cost FROM usage_model_slots WHERE slot = 2000001").fetchone() == (3, 573)
+
+
+def test_pg006_bounds_every_users_balances_per_day_and_widens_them(pg_url, monkeypatch):
+    """pg006's backfill takes each (user, UTC day)'s lowest and highest balance, truncated days as SQLite's m009;
+    a later record or a lowered balance widens them, a deletion leaves them."""
+    monkeypatch.setattr(pg_schema, "STEPS", pg_schema.STEPS[:5])
+    with connect(pg_url) as conn:
+        pg_schema.apply(conn)
+        for user in ("u1", "u2"):
+            conn.execute("INSERT INTO users (id, created_at, updated_at) VALUES (%s, 0, 0)", (user,))
+        for sql, params in ROLLUP_SCRIPT[2:5]:
+            conn.execute(pg_sql(sql), params)
+        conn.execute("UPDATE usage SET balance_after = 700 WHERE message_id = 'm2' AND chat_id = 'c1'")
+    monkeypatch.undo()
+    with connect(pg_url) as conn:
+        assert pg_schema.apply(conn) == ["pg006_balance_bounds"]
+        bounds = "SELECT user_id, day, low, high FROM usage_user_balance_days ORDER BY 1, 2"
+        assert conn.execute(bounds).fetchall() == [("u1", 20833, 0, 700), ("u2", 20833, 0, 0)]
+        conn.execute("UPDATE usage SET balance_after = -5 WHERE chat_id = 'c2'")
+        conn.execute("DELETE FROM usage WHERE chat_id = 'c1'")
+        conn.execute(pg_sql(USAGE_INSERT), ("c8", "m8", "u1", "gpt", 1, 1, 0, 0, 0, 3, 1800086400.5, 1800086400.5))
+        assert conn.execute(bounds).fetchall() == [("u1", 20833, 0, 700), ("u1", 20834, 0, 0), ("u2", 20833, -5, 0)]
