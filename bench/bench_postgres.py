@@ -57,7 +57,10 @@ ROUND_TRIPS = 2000  # `SELECT 1`s for the round-trip figure
 REPLICAS = 2
 SWEEP = (1, 16, 64)  # users charged by REPLICAS processes at once (PostgreSQL), each printed against the floor
 SWEEP_CHARGES = 960  # charges per process at least, whatever the users (1 user: 960 one after another)
-ROLLUP_TABLES = ("usage_slots", "usage_model_days", "usage_user_days", "usage_user_slots", "usage_user_model_days")
+ROLLUP_TABLES = (
+    *("usage_slots", "usage_model_days", "usage_user_days", "usage_user_slots", "usage_user_model_days"),
+    *("usage_model_slots", "usage_user_balance_days"),
+)
 # Rows per COPY transaction. The rollup rows a chunk adds to are updated once per usage row, and the versions one
 # transaction leaves cannot be pruned before it ends: one COPY of 1M rows ran at half the rate of 100k.
 COPY_CHUNK = 10_000
@@ -551,53 +554,6 @@ def normal(value: Any) -> Any:
     return value
 
 
-def report_list(
-    db: Store, heavy: str, light: str, tz: Any, directory: list[dict], models: list[dict], fallback: pricing.Price
-) -> tuple[list[tuple[str, Callable[[ranges.Range], Any]]], list[tuple[str, Callable[[], Any]]]]:
-    """bench_reports' reports, verbatim (its list lives inside its main()): (per range, once)."""
-    per_range: list[tuple[str, Callable[[ranges.Range], Any]]] = [
-        ("admin totals", lambda r: reports.totals(db, r)),
-        ("admin report_card", lambda r: reports.report_card(db, r)),
-        ("admin by_model", lambda r: reports.by_model(db, r)),
-        ("admin distribution", lambda r: reports.distribution(db, r)),
-        ("admin ranking", lambda r: reports.ranking(db, r, user_id=light)),
-        ("admin by_day", lambda r: reports.by_day(db, r, tz)),
-        ("admin records time p1", lambda r: reports.records(db, r)),
-        ("admin records cost p1", lambda r: reports.records(db, r, sort="cost")),
-        ("admin records tokens p1", lambda r: reports.records(db, r, sort="tokens")),
-        ("admin records balance asc p1", lambda r: reports.records(db, r, sort="balance", descending=False)),
-        ("admin records cost p50", lambda r: reports.records(db, r, sort="cost", page=50)),
-        ("admin records model+cost", lambda r: reports.records(db, r, model_id="model-00", sort="cost")),
-        ("user totals (heavy user)", lambda r: reports.totals(db, r, heavy)),
-        ("user by_model (heavy)", lambda r: reports.by_model(db, r, heavy)),
-        ("user by_day (heavy)", lambda r: reports.by_day(db, r, tz, heavy)),
-        ("user records time (heavy)", lambda r: reports.records(db, r, user_id=heavy)),
-        ("user records cost (heavy)", lambda r: reports.records(db, r, user_id=heavy, sort="cost")),
-        ("user records tokens (heavy)", lambda r: reports.records(db, r, user_id=heavy, sort="tokens")),
-        (
-            "user records model+cost (heavy)",
-            lambda r: reports.records(db, r, user_id=heavy, model_id="model-00", sort="cost"),
-        ),
-        ("user records rare model+time", lambda r: reports.records(db, r, user_id=heavy, model_id="model-29")),
-        ("admin records rare model+cost", lambda r: reports.records(db, r, model_id="model-29", sort="cost")),
-        ("user totals (median user)", lambda r: reports.totals(db, r, light)),
-        ("user by_model (median)", lambda r: reports.by_model(db, r, light)),
-        ("user by_day (median)", lambda r: reports.by_day(db, r, tz, light)),
-    ]
-    three = [
-        ranges.parse("today", now=br.NOW, tz=tz),
-        ranges.parse("30d", now=br.NOW, tz=tz),
-        ranges.parse("all", now=br.NOW, tz=tz),
-    ]
-    once: list[tuple[str, Callable[[], Any]]] = [
-        ("user_summary (3 periods, heavy)", lambda: reports.user_summary(db, heavy, three)),
-        ("users page 1 (250 people)", lambda: reports.users(db, directory)),
-        ("users search 'user 1'", lambda: reports.users(db, directory, search="user 1")),
-        ("price_list (30 models)", lambda: reports.price_list(db, models, fallback)),
-    ]
-    return per_range, once
-
-
 def reports_section(tmp: Path, target: Target, rows: int, runs: int, tz_name: str) -> list[str]:
     tz = ranges.zone(tz_name)
     print(f"\n2. reports: {rows:,} usage records, 200 users, 30 models, 90 days (bench_reports' data); {loadavg()}")
@@ -629,8 +585,8 @@ def reports_section(tmp: Path, target: Target, rows: int, runs: int, tz_name: st
     vacuum = time.perf_counter() - t0
     print(
         f"  PostgreSQL ({target.label}): COPY of every table {load:.1f} s in transactions of {COPY_CHUNK:,} rows,"
-        f" usage {s_usage:.1f} s ({n_usage / s_usage if s_usage else 0:,.0f} rows/s, 5 rollup upserts per row in"
-        f" its trigger); then VACUUM FULL of the rollups ({bloated:,.1f} -> {compact:,.1f} MiB) and VACUUM ANALYZE"
+        f" usage {s_usage:.1f} s ({n_usage / s_usage if s_usage else 0:,.0f} rows/s, 7 rollup upserts per row in"
+        f" its triggers); then VACUUM FULL of the rollups ({bloated:,.1f} -> {compact:,.1f} MiB) and VACUUM ANALYZE"
         f" {vacuum:.1f} s; database {pg_size:,.0f} MiB"
     )
 
@@ -638,7 +594,14 @@ def reports_section(tmp: Path, target: Target, rows: int, runs: int, tz_name: st
     pg = PgStore(url, clock=lambda: br.NOW)
     problems: list[str] = []
     for table in (*TABLES, *ROLLUP_TABLES):
-        order = {"usage_model_days": "1, 2", "usage_user_days": "1, 2", "usage_user_slots": "1, 2"}.get(table, "1")
+        pairs = (
+            "usage_model_days",
+            "usage_user_days",
+            "usage_user_slots",
+            "usage_model_slots",
+            "usage_user_balance_days",
+        )
+        order = "1, 2" if table in pairs else "1"
         order = "1, 2, 3" if table == "usage_user_model_days" else order
         a, b = sq.query(f"SELECT * FROM {table} ORDER BY {order}"), pg.query(f"SELECT * FROM {table} ORDER BY {order}")
         if normal(a) != normal(b):
@@ -649,14 +612,7 @@ def reports_section(tmp: Path, target: Target, rows: int, runs: int, tz_name: st
         f" rollups.mismatches(PostgreSQL) empty: {'MISMATCH' if problems else 'OK'}"
     )
 
-    heavy, light = data["users"][0], data["users"][len(data["users"]) // 2]
-    directory = [
-        {"id": uid, "name": f"User {n}", "email": f"user{n}@example.com", "role": "user"}
-        for n, uid in enumerate(data["users"])
-    ] + [{"id": f"new-{n}", "name": f"Newcomer {n}", "email": f"new{n}@example.com"} for n in range(50)]
-    models = [{"id": m, "name": m.title()} for m in data["models"]]
-    fallback = pricing.defaults(60, 60, -1)
-    lists = {db: report_list(db, heavy, light, tz, directory, models, fallback) for db in (sq, pg)}
+    lists = {db: br.report_cases(db, data, tz) for db in (sq, pg)}
     parsed = {key: ranges.parse(key, now=br.NOW, tz=tz) for key in br.RANGES}
 
     def cell(a: float, b: float) -> str:

@@ -223,6 +223,68 @@ def write_overhead(tmp: Path, n: int) -> tuple[float, ...]:
     return tuple(statistics.median(times) * 1e6 for times in samples.values())  # type: ignore[return-value]
 
 
+def report_cases(
+    db: Store, data: dict[str, Any], tz: Any
+) -> tuple[list[tuple[str, Callable[[ranges.Range], Any]]], list[tuple[str, Callable[[], Any]]]]:
+    """Every report this bench times, on `db` (SQLite here, both backends in bench_postgres): (per range, once)."""
+    heavy, light = data["users"][0], data["users"][len(data["users"]) // 2]
+    rare = data["models"][-1]  # the least used model
+
+    def heavy_records(rng: ranges.Range, sort: str, descending: bool) -> Any:
+        return reports.records(db, rng, user_id=heavy, sort=sort, descending=descending)
+
+    def user_model_records(rng: ranges.Range, model_id: str, sort: str) -> Any:
+        return reports.records(db, rng, user_id=heavy, model_id=model_id, sort=sort)
+
+    directory = [
+        {"id": uid, "name": f"User {n}", "email": f"user{n}@example.com", "role": "user"}
+        for n, uid in enumerate(data["users"])
+    ] + [{"id": f"new-{n}", "name": f"Newcomer {n}", "email": f"new{n}@example.com"} for n in range(50)]
+    model_list = [{"id": m, "name": m.title()} for m in data["models"]]
+    fallback = pricing.defaults(60, 60, -1)
+
+    reports_to_time: list[tuple[str, Callable[[ranges.Range], Any]]] = [
+        ("admin totals", lambda r: reports.totals(db, r)),
+        ("admin report_card", lambda r: reports.report_card(db, r)),
+        ("admin by_model", lambda r: reports.by_model(db, r)),
+        ("admin distribution", lambda r: reports.distribution(db, r)),
+        ("admin ranking", lambda r: reports.ranking(db, r, user_id=light)),
+        ("admin by_day", lambda r: reports.by_day(db, r, tz)),
+        ("admin records time p1", lambda r: reports.records(db, r)),
+        ("admin records cost p1", lambda r: reports.records(db, r, sort="cost")),
+        ("admin records tokens p1", lambda r: reports.records(db, r, sort="tokens")),
+        ("admin records balance asc p1", lambda r: reports.records(db, r, sort="balance", descending=False)),
+        ("admin records balance desc p1", lambda r: reports.records(db, r, sort="balance")),
+        ("admin records cost p50", lambda r: reports.records(db, r, sort="cost", page=50)),
+        ("admin records model+cost", lambda r: reports.records(db, r, model_id="model-00", sort="cost")),
+        ("user totals (heavy user)", lambda r: reports.totals(db, r, heavy)),
+        ("user by_model (heavy)", lambda r: reports.by_model(db, r, heavy)),
+        ("user by_day (heavy)", lambda r: reports.by_day(db, r, tz, heavy)),
+        ("user records time (heavy)", lambda r: reports.records(db, r, user_id=heavy)),
+        ("user records cost (heavy)", lambda r: reports.records(db, r, user_id=heavy, sort="cost")),
+        ("user records tokens (heavy)", lambda r: reports.records(db, r, user_id=heavy, sort="tokens")),
+        ("user records balance desc (heavy)", lambda r: reports.records(db, r, user_id=heavy, sort="balance")),
+        ("user records balance asc (heavy)", lambda r: heavy_records(r, "balance", False)),
+        ("user records cost p50 (heavy)", lambda r: reports.records(db, r, user_id=heavy, sort="cost", page=50)),
+        ("user records model+cost (heavy)", lambda r: user_model_records(r, "model-00", "cost")),
+        ("user records rare model+time", lambda r: user_model_records(r, rare, "time")),
+        ("user records rare model+cost", lambda r: user_model_records(r, rare, "cost")),
+        ("admin records model+tokens", lambda r: reports.records(db, r, model_id="model-00", sort="tokens")),
+        ("admin records rare model+cost", lambda r: reports.records(db, r, model_id=rare, sort="cost")),
+        ("user totals (median user)", lambda r: reports.totals(db, r, light)),
+        ("user by_model (median)", lambda r: reports.by_model(db, r, light)),
+        ("user by_day (median)", lambda r: reports.by_day(db, r, tz, light)),
+    ]
+    three = [ranges.parse(key, now=NOW, tz=tz) for key in ("today", "30d", "all")]
+    once = [
+        ("user_summary (3 periods, heavy)", lambda: reports.user_summary(db, heavy, three)),
+        ("users page 1 (250 people)", lambda: reports.users(db, directory)),
+        ("users search 'user 1'", lambda: reports.users(db, directory, search="user 1")),
+        ("price_list (30 models)", lambda: reports.price_list(db, model_list, fallback)),
+    ]
+    return reports_to_time, once
+
+
 def plans(store: Store, fn: Callable[[], Any]) -> list[tuple[str, list[str]]]:
     """The statements `fn` runs (parameters inlined by SQLite) and the plan of each."""
     seen: list[str] = []
@@ -308,54 +370,8 @@ def run_size(args: argparse.Namespace, rows: int) -> tuple[dict[str, float], boo
         )
         store = Store(path, clock=lambda: NOW)
         mismatches = reports.rollup_mismatches(store) if args.rows <= 1_000_000 else []
-        heavy, light = data["users"][0], data["users"][len(data["users"]) // 2]
-        rare = data["models"][-1]  # the least used model
-
-        def heavy_records(rng: ranges.Range, sort: str, descending: bool) -> Any:
-            return reports.records(store, rng, user_id=heavy, sort=sort, descending=descending)
-
-        def user_model_records(rng: ranges.Range, model_id: str, sort: str) -> Any:
-            return reports.records(store, rng, user_id=heavy, model_id=model_id, sort=sort)
-
-        directory = [
-            {"id": uid, "name": f"User {n}", "email": f"user{n}@example.com", "role": "user"}
-            for n, uid in enumerate(data["users"])
-        ] + [{"id": f"new-{n}", "name": f"Newcomer {n}", "email": f"new{n}@example.com"} for n in range(50)]
-        model_list = [{"id": m, "name": m.title()} for m in data["models"]]
-        fallback = pricing.defaults(60, 60, -1)
-
-        reports_to_time: list[tuple[str, Callable[[ranges.Range], Any]]] = [
-            ("admin totals", lambda r: reports.totals(store, r)),
-            ("admin report_card", lambda r: reports.report_card(store, r)),
-            ("admin by_model", lambda r: reports.by_model(store, r)),
-            ("admin distribution", lambda r: reports.distribution(store, r)),
-            ("admin ranking", lambda r: reports.ranking(store, r, user_id=light)),
-            ("admin by_day", lambda r: reports.by_day(store, r, tz)),
-            ("admin records time p1", lambda r: reports.records(store, r)),
-            ("admin records cost p1", lambda r: reports.records(store, r, sort="cost")),
-            ("admin records tokens p1", lambda r: reports.records(store, r, sort="tokens")),
-            ("admin records balance asc p1", lambda r: reports.records(store, r, sort="balance", descending=False)),
-            ("admin records balance desc p1", lambda r: reports.records(store, r, sort="balance")),
-            ("admin records cost p50", lambda r: reports.records(store, r, sort="cost", page=50)),
-            ("admin records model+cost", lambda r: reports.records(store, r, model_id="model-00", sort="cost")),
-            ("user totals (heavy user)", lambda r: reports.totals(store, r, heavy)),
-            ("user by_model (heavy)", lambda r: reports.by_model(store, r, heavy)),
-            ("user by_day (heavy)", lambda r: reports.by_day(store, r, tz, heavy)),
-            ("user records time (heavy)", lambda r: reports.records(store, r, user_id=heavy)),
-            ("user records cost (heavy)", lambda r: reports.records(store, r, user_id=heavy, sort="cost")),
-            ("user records tokens (heavy)", lambda r: reports.records(store, r, user_id=heavy, sort="tokens")),
-            ("user records balance desc (heavy)", lambda r: reports.records(store, r, user_id=heavy, sort="balance")),
-            ("user records balance asc (heavy)", lambda r: heavy_records(r, "balance", False)),
-            ("user records cost p50 (heavy)", lambda r: reports.records(store, r, user_id=heavy, sort="cost", page=50)),
-            ("user records model+cost (heavy)", lambda r: user_model_records(r, "model-00", "cost")),
-            ("user records rare model+time", lambda r: user_model_records(r, rare, "time")),
-            ("user records rare model+cost", lambda r: user_model_records(r, rare, "cost")),
-            ("admin records model+tokens", lambda r: reports.records(store, r, model_id="model-00", sort="tokens")),
-            ("admin records rare model+cost", lambda r: reports.records(store, r, model_id=rare, sort="cost")),
-            ("user totals (median user)", lambda r: reports.totals(store, r, light)),
-            ("user by_model (median)", lambda r: reports.by_model(store, r, light)),
-            ("user by_day (median)", lambda r: reports.by_day(store, r, tz, light)),
-        ]
+        reports_to_time, rest = report_cases(store, data, tz)
+        heavy = data["users"][0]
         parsed = {key: ranges.parse(key, now=NOW, tz=tz) for key in RANGES}
         baseline = {}
         for key, rng in parsed.items():
@@ -378,13 +394,6 @@ def run_size(args: argparse.Namespace, rows: int) -> tuple[dict[str, float], boo
                 cells.append(f"{ms:>8.2f} ({ms / baseline[key]:>4.1f}x)" if baseline[key] else f"{ms:>16.2f}")
             all_time[name] = ms
             print(f"  {name:<{width}}" + "".join(f"{c:>16}" for c in cells))
-        three = [parsed["today"], ranges.parse("30d", now=NOW, tz=tz), parsed["all"]]
-        rest = [
-            ("user_summary (3 periods, heavy)", lambda: reports.user_summary(store, heavy, three)),
-            ("users page 1 (250 people)", lambda: reports.users(store, directory)),
-            ("users search 'user 1'", lambda: reports.users(store, directory, search="user 1")),
-            ("price_list (30 models)", lambda: reports.price_list(store, model_list, fallback)),
-        ]
         for name, fn in rest:
             ms = p50_ms(fn, args.runs)
             worst = max(worst, ms)
