@@ -174,7 +174,12 @@ RECORD_ORDERS = {
 #   a narrow range's few records.
 _RANGE = ("u.created_at >= :lo AND u.created_at < :hi", "+u.created_at >= :lo AND +u.created_at < :hi")
 _FILTERS = {"user_id": "u.user_id = :user_id", "model_id": "u.model_id = :model_id"}
-_STEERED_MODEL = "u.model_id || '' = :model_id"  # with a user: the user's sort index picks it out in the index
+# Many records of one user and one model: walked in the model's sort index, the user checked per entry (a model's
+# price sets its records' costs, so the user's cost index passed all their pricier models' records first: 16 ms at
+# 2M records for the heavy user's most used model, 0.1 ms this way); by balance, in the user's own index (a
+# balance follows the user's time, not the model), the model picked out in the index.
+_STEERED_USER = "u.user_id || '' = :user_id"
+_STEERED_MODEL = "u.model_id || '' = :model_id"
 # A user's walk by balance starts at the bound of the range's balances (m009's usage_user_balance_days): a seek in
 # usage_user_balance past the records of other times, which a balance sort otherwise passes one by one.
 _BALANCE_BOUND = {True: "u.balance_after <= :bound", False: "u.balance_after >= :bound"}
@@ -356,7 +361,9 @@ class ReportRecords(ReadRecords):
         params: dict[str, Any] = {"lo": lo, "hi": hi, "user_id": user_id, "model_id": model_id, "bound": bound}
         filters = [_FILTERS[name] for name in ("user_id", "model_id") if params[name] is not None]
         if steer and user_id is not None and model_id is not None:
-            filters[-1] = _STEERED_MODEL
+            filters = (
+                [_FILTERS["user_id"], _STEERED_MODEL] if sort == "balance" else [_STEERED_USER, _FILTERS["model_id"]]
+            )
         if bound is not None:
             filters.append(_BALANCE_BOUND[descending])
         if sort != "time" and not steer:

@@ -410,8 +410,10 @@ def test_sorted_records_are_chosen_in_an_index(store: Store, seeded, monkeypatch
     assert "COVERING INDEX usage_model_balance (model_id=?)" in plan
     assert "COVERING INDEX usage_user_cost (user_id=?)" in plan_of_records(store, sort="cost", user_id="u-bob")
     plan = plan_of_records(store, sort="tokens", user_id="u-bob", model_id="claude")
-    assert "INDEX usage_user_tokens (user_id=?)" in plan  # the model picked out in the index
+    assert "INDEX usage_model_tokens (model_id=?)" in plan  # the user checked per entry: not the model's price
     assert plan.count("TEMP B-TREE FOR ORDER BY") == 1
+    plan = plan_of_records(store, sort="balance", user_id="u-bob", model_id="claude", descending=False)
+    assert "INDEX usage_user_balance (user_id=? AND balance_after>?)" in plan  # the model picked out in the index
     # Few: read the range through the filter's index and sort it (a narrow range never walks a whole user).
     monkeypatch.setattr(reports, "STEER", 10**9)
     plan = plan_of_records(store, sort="balance", model_id="claude")
