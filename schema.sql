@@ -486,8 +486,9 @@ ON usage BEGIN
         cost = cost + excluded.cost;
 END;
 
--- Lowest and highest balance_after per (user, UTC day), widened by the triggers below, never narrowed (see
--- plugin/store/balance_bounds_schema.py): where a walk of a user's records by balance starts.
+-- Where a walk of one user's records starts (see plugin/store/record_seeks_schema.py): the lowest and highest
+-- balance_after per (user, UTC day), widened by the triggers below, never narrowed; per (user, model) by cost and
+-- by tokens.
 CREATE TABLE usage_user_balance_days (
     user_id TEXT NOT NULL,
     day INTEGER NOT NULL,
@@ -495,6 +496,8 @@ CREATE TABLE usage_user_balance_days (
     high INTEGER NOT NULL,
     PRIMARY KEY (user_id, day)
 ) WITHOUT ROWID;
+CREATE INDEX usage_user_model_cost ON usage (user_id, model_id, cost, created_at);
+CREATE INDEX usage_user_model_tokens ON usage (user_id, model_id, (input_tokens + output_tokens), created_at);
 
 CREATE TRIGGER usage_balance_bound_insert AFTER INSERT ON usage BEGIN
     INSERT INTO usage_user_balance_days VALUES (

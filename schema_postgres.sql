@@ -457,8 +457,9 @@ INSERT INTO usage_model_slots
 SELECT trunc(created_at)::bigint / 900, model_id, COUNT(*), SUM(input_tokens), SUM(output_tokens), SUM(cost)
 FROM usage GROUP BY 1, 2;
 
--- step pg006_balance_bounds
--- Lowest and highest balance_after per (user, UTC day): where a walk of a user's records by balance starts.
+-- step pg006_record_seeks
+-- Where a walk of one user's records starts: lowest and highest balance_after per (user, UTC day), and per (user,
+-- model) by cost and by tokens.
 LOCK TABLE usage IN SHARE ROW EXCLUSIVE MODE;
 CREATE TABLE usage_user_balance_days (
     user_id TEXT NOT NULL,
@@ -467,6 +468,8 @@ CREATE TABLE usage_user_balance_days (
     high BIGINT NOT NULL,
     PRIMARY KEY (user_id, day)
 );
+CREATE INDEX usage_user_model_cost ON usage (user_id, model_id, cost, created_at);
+CREATE INDEX usage_user_model_tokens ON usage (user_id, model_id, (input_tokens + output_tokens), created_at);
 CREATE FUNCTION usage_balance_bound() RETURNS trigger
 LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN

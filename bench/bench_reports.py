@@ -26,7 +26,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from plugin.domain import pricing, ranges, reports
-from plugin.store import Store, balance_bounds_schema, model_slots_schema, user_rollups_schema
+from plugin.store import Store, model_slots_schema, record_seeks_schema, user_rollups_schema
 from plugin.store import sqlite_schema as migrations
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC).timestamp()
@@ -70,7 +70,7 @@ def generate(path: Path, rows: int, users: int, models: int, days: int, seed: in
             migrations.M002_SCHEMA,
             user_rollups_schema.SQLITE_TRIGGERS,
             model_slots_schema.SQLITE_TRIGGERS,
-            balance_bounds_schema.SQLITE_TRIGGERS,
+            record_seeks_schema.SQLITE_TRIGGERS,
         )
         for sql in migrations.statements(script)
         if sql.startswith("CREATE TRIGGER")
@@ -120,7 +120,10 @@ def generate(path: Path, rows: int, users: int, models: int, days: int, seed: in
     # m007's record indexes are built after the load too, as the migration builds them on an existing database
     # (kept during a bulk load of records in time order, they made it 4x slower at 1M: random inserts per user).
     indexes = [
-        sql for sql in migrations.statements(user_rollups_schema.SQLITE_TABLES) if sql.startswith("CREATE INDEX")
+        sql
+        for script in (user_rollups_schema.SQLITE_TABLES, record_seeks_schema.SQLITE_TABLE)
+        for sql in migrations.statements(script)
+        if sql.startswith("CREATE INDEX")
     ]
     t0 = time.perf_counter()
     conn.execute("BEGIN")
@@ -144,7 +147,7 @@ def generate(path: Path, rows: int, users: int, models: int, days: int, seed: in
         migrations.M002_BACKFILL,
         user_rollups_schema.SQLITE_BACKFILL,
         model_slots_schema.SQLITE_BACKFILL,
-        balance_bounds_schema.SQLITE_BACKFILL,
+        record_seeks_schema.SQLITE_BACKFILL,
     )
     for script in backfills:
         for sql in migrations.statements(script):
@@ -172,7 +175,7 @@ def write_overhead(tmp: Path, n: int) -> tuple[float, ...]:
     later = [  # each step's scripts whose triggers and indexes a database before it lacks
         (user_rollups_schema.SQLITE_TABLES, user_rollups_schema.SQLITE_TRIGGERS),
         (model_slots_schema.SQLITE_TRIGGERS,),
-        (balance_bounds_schema.SQLITE_TRIGGERS,),
+        (record_seeks_schema.SQLITE_TABLE, record_seeks_schema.SQLITE_TRIGGERS),
     ]
     names = ("plain", "m002", "m007", "m008", "m009")
     stores = [Store(tmp / f"write-{name}.db", clock=lambda: NOW) for name in names]
@@ -363,7 +366,7 @@ def run_size(args: argparse.Namespace, rows: int) -> tuple[dict[str, float], boo
         size = sum(f.stat().st_size for f in tmp.iterdir()) / 2**20
         print(
             f"data: {args.rows:,} records, {args.users} users, {args.models} models, {args.days} days;"
-            f" loaded in {data['load_s']:.1f} s, rollups filled and m007's indexes built in {data['backfill_s']:.1f} s;"
+            f" loaded in {data['load_s']:.1f} s, rollups filled and m007's and m009's indexes built in {data['backfill_s']:.1f} s;"
             f" {size:,.0f} MiB;"
             f" day boundaries in {args.tz}; p50 of {args.runs} runs;"
             f" load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n"

@@ -245,10 +245,9 @@ def records(
     # Many records sorted by cost, tokens or balance: walk that sort's index (everyone's, the user's, the model's);
     # few: sort them (walking a sort index to find a narrow range's few records could pass all of a user's).
     steer = sort != "time" and total > STEER
-    bound = None
+    bound_days = None
     if steer and sort == "balance" and user_id is not None:  # a user's balances follow time: seek to the range's
-        days = (math.floor(lo) // rollups.DAY, math.floor(hi) // rollups.DAY + 1)
-        bound = reads(store).balance_bound(user_id, *days, highest=bool(descending))
+        bound_days = (math.floor(lo) // rollups.DAY, (math.ceil(hi) - 1) // rollups.DAY + 1)
     rows = reads(store).record_page(
         lo,
         hi,
@@ -259,7 +258,7 @@ def records(
         steer=steer,
         limit=page_size,
         offset=(page - 1) * page_size,
-        bound=bound,
+        bound_days=bound_days,
     )
     for row in rows:
         row["estimated"] = bool(row["estimated"])

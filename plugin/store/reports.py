@@ -1,11 +1,13 @@
-"""The reports' reads: sums of usage (raw, or from the rollups of m002 and m007), pages of records, people.
+"""The reports' reads: sums of usage (raw, or from the rollups of m002, m007 and m008), pages of records (their
+walks started by m009's bounds and indexes), people.
 
 Only statements live here; what to sum over which range, and how to fold and sort it, is `domain/rollups.py`'s
 and `domain/reports.py`'s. Nothing typed by a user reaches SQL text: sorts map to fixed fragments, values are
 parameters, and a statement's shape depends only on how many values it takes.
 
 Rollup buckets are `CAST(created_at AS INTEGER) / width` (900 s slots, 86 400 s UTC days), as the triggers write
-them (`sqlite_schema.py`, `postgres_schema.py`).
+them (`sqlite_schema.py`, `postgres_schema.py`, and the steps' own modules: `user_rollups_schema.py`,
+`model_slots_schema.py`, `record_seeks_schema.py`).
 """
 
 from __future__ import annotations
@@ -141,10 +143,6 @@ _ROLLUP_CHECKS = {
     ),
 }
 
-_BOUNDS = {
-    True: "SELECT MAX(high) AS bound FROM usage_user_balance_days WHERE user_id = ? AND day >= ? AND day < ?",
-    False: "SELECT MIN(low) AS bound FROM usage_user_balance_days WHERE user_id = ? AND day >= ? AND day < ?",
-}
 _BOUND_MISSES = (
     "SELECT u.user_id || ' ' || u.day AS k, u.balance_after AS balance, b.low AS low, b.high AS high FROM"
     " (SELECT user_id, CAST(created_at AS INTEGER) / 86400 AS day, balance_after FROM usage) u"
@@ -174,15 +172,19 @@ RECORD_ORDERS = {
 #   a narrow range's few records.
 _RANGE = ("u.created_at >= :lo AND u.created_at < :hi", "+u.created_at >= :lo AND +u.created_at < :hi")
 _FILTERS = {"user_id": "u.user_id = :user_id", "model_id": "u.model_id = :model_id"}
-# Many records of one user and one model: walked in the model's sort index, the user checked per entry (a model's
-# price sets its records' costs, so the user's cost index passed all their pricier models' records first: 16 ms at
-# 2M records for the heavy user's most used model, 0.1 ms this way); by balance, in the user's own index (a
-# balance follows the user's time, not the model), the model picked out in the index.
-_STEERED_USER = "u.user_id || '' = :user_id"
+# Many records of one user and one model: by cost or tokens, in m009's (user, model, cost | tokens) indexes; by
+# balance, in the user's own index from the range's bound, the model picked out in the index.
 _STEERED_MODEL = "u.model_id || '' = :model_id"
-# A user's walk by balance starts at the bound of the range's balances (m009's usage_user_balance_days): a seek in
-# usage_user_balance past the records of other times, which a balance sort otherwise passes one by one.
-_BALANCE_BOUND = {True: "u.balance_after <= :bound", False: "u.balance_after >= :bound"}
+# A user's walk by balance starts at the bound of the range's balances (m009's usage_user_balance_days, over the UTC
+# days :first_day..:stop_day): a seek in usage_user_balance past the records of other times, which a balance sort
+# otherwise passes one by one. Read in the page's own statement, so that both see one snapshot (a Continue committed
+# between two statements could lower a balance past a bound read before it). No bounds row: no record there.
+_BALANCE_BOUND = {
+    True: "u.balance_after <= COALESCE((SELECT MAX(b.high) FROM usage_user_balance_days b WHERE b.user_id = :user_id"
+    " AND b.day >= :first_day AND b.day < :stop_day), -9223372036854775807)",
+    False: "u.balance_after >= COALESCE((SELECT MIN(b.low) FROM usage_user_balance_days b WHERE b.user_id = :user_id"
+    " AND b.day >= :first_day AND b.day < :stop_day), 9223372036854775807)",
+}
 # A page is chosen by id first, in an index alone where one covers the filter and the sort (usage_user_created,
 # usage_model_created, or a sort index), and only its rows are read in full.
 _RECORDS = (
@@ -249,12 +251,6 @@ class ReportRecords(ReadRecords):
             return self.engine.query(_GROUPS[key][2], (first, stop))
         days = (first * 900 // 86_400, -(-stop * 900 // 86_400))  # the UTC days the slots fall in
         return self.engine.query(_GROUPS[key][2], (*days, first, stop))
-
-    def balance_bound(self, user_id: str, first_day: int, stop_day: int, highest: bool) -> int | None:
-        """The highest (or lowest) balance_after of the user's records in the UTC days [first_day, stop_day), or a
-        little beyond it (bounds are widened, never narrowed); None if the user has no record there."""
-        sql = _BOUNDS[highest]
-        return (self.engine.one(sql, (user_id, first_day, stop_day)) or {}).get("bound")
 
     def bound_misses(self) -> list[dict[str, Any]]:
         """Records whose balance lies outside their (user, day)'s bounds, or that have no bounds row (none, when
@@ -352,19 +348,19 @@ class ReportRecords(ReadRecords):
         steer: bool,
         limit: int,
         offset: int,
-        bound: int | None = None,
+        bound_days: tuple[int, int] | None = None,
     ) -> list[dict[str, Any]]:
         """One page of records in [lo, hi), sorted by one of RECORD_ORDERS' keys (KeyError for any other), with
         the user's current name and email. `steer`: walk the sort's index rather than sort the range (see _RANGE);
-        `bound`: no record of the range has a balance beyond it (`balance_bound`), so a walk by balance starts there."""
+        `bound_days`: the UTC days [first, stop) of the range, whose balance bounds a user's walk by balance starts
+        at (_BALANCE_BOUND)."""
         order = RECORD_ORDERS[(sort, descending)]
-        params: dict[str, Any] = {"lo": lo, "hi": hi, "user_id": user_id, "model_id": model_id, "bound": bound}
+        params: dict[str, Any] = {"lo": lo, "hi": hi, "user_id": user_id, "model_id": model_id}
         filters = [_FILTERS[name] for name in ("user_id", "model_id") if params[name] is not None]
-        if steer and user_id is not None and model_id is not None:
-            filters = (
-                [_FILTERS["user_id"], _STEERED_MODEL] if sort == "balance" else [_STEERED_USER, _FILTERS["model_id"]]
-            )
-        if bound is not None:
+        if steer and user_id is not None and model_id is not None and sort == "balance":
+            filters[-1] = _STEERED_MODEL
+        if bound_days is not None:
+            params.update(first_day=bound_days[0], stop_day=bound_days[1])
             filters.append(_BALANCE_BOUND[descending])
         if sort != "time" and not steer:
             order = "+" + order

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from . import balance_bounds_schema, model_slots_schema, sqlite_alter
+from . import model_slots_schema, record_seeks_schema, sqlite_alter
 from .user_rollups_schema import SQLITE_BACKFILL, SQLITE_TABLES, SQLITE_TRIGGERS
 
 MIGRATIONS = sqlite_utils.Migrations("openwebui_monitor")
@@ -477,9 +477,10 @@ def m008_model_slots(db: sqlite_utils.Database) -> None:
 
 
 @MIGRATIONS()
-def m009_balance_bounds(db: sqlite_utils.Database) -> None:
-    """Balance bounds per (user, UTC day), filled before their triggers exist (`balance_bounds_schema`)."""
-    for sql in statements(balance_bounds_schema.SQLITE_STEP):
+def m009_record_seeks(db: sqlite_utils.Database) -> None:
+    """Balance bounds per (user, UTC day), filled before their triggers exist, and indexes per user and model by
+    cost and tokens (`record_seeks_schema`)."""
+    for sql in statements(record_seeks_schema.SQLITE_STEP):
         db.conn.execute(sql)
 
 

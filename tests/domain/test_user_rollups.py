@@ -360,3 +360,23 @@ def test_a_users_walk_by_balance_seeks_to_the_bound(store: Store, history, monke
     assert len(plans) == 2
     assert "usage_user_balance (user_id=? AND balance_after<?)" in plans[0], plans[0]
     assert "usage_user_balance (user_id=? AND balance_after>?)" in plans[1], plans[1]
+
+
+def test_a_balance_lowered_just_before_the_page_is_read_is_on_it(store: Store, history, monkeypatch) -> None:
+    """A Continue that lowers a record's balance_after, committed after the page's count but before its rows are
+    chosen: the bound the walk starts at is read in the page's own statement, so the lowered record is first."""
+    monkeypatch.setattr(reports, "STEER", 0)
+    rng = Range("custom", BASE + 20 * 86_400, BASE + 27 * 86_400)
+    target = next(n for n, r in sorted(history.items()) if r["user"] == "heavy" and rng.start <= r["at"] < rng.end)
+    lowest = min(r["balance"] for r in history.values()) - 1
+    real = store.engine.query
+
+    def continued_first(sql, params=()):
+        if sql.startswith("WITH chosen"):
+            with store.immediate():
+                store.conn.execute("UPDATE usage SET balance_after = ? WHERE message_id = ?", (lowest, f"m{target}"))
+        return real(sql, params)
+
+    monkeypatch.setattr(store.engine, "query", continued_first)
+    page = reports.records(store, rng, user_id="heavy", sort="balance", descending=False)
+    assert (page.rows[0]["message_id"], page.rows[0]["balance_after"]) == (f"m{target}", lowest)

@@ -1,19 +1,23 @@
-"""Balance bounds per user and UTC day (SQLite's m009, PostgreSQL's pg006): one user's records sorted by balance
-start their walk where the range's balances are.
+"""Where a walk of one user's records starts (SQLite's m009, PostgreSQL's pg006): balance bounds per user and day,
+and indexes per user and model by cost and by tokens.
 
-A user's balance falls with each reply and jumps at a top-up, so their records sorted by balance are nearly sorted
-by time: walking `usage_user_balance` from the highest balance down to a recent week passed every older record of
-theirs first (80 ms for a heavy user at ten million records). The lowest and highest balance_after of each (user,
-UTC day) bound the balances of any range's records; the walk then seeks to the bound (`reports.records`).
-
-Bounds, not sums: an insert or an update widens its day's bounds, a deletion leaves them (a bound a little wide
-stays a bound: the walk passes a few more entries, the page is the same). Kept by triggers in the usage row's own
-transaction, as the rollups are.
+A records page of many records sorted by cost, tokens or balance walks that sort's index and skips what is outside
+the range or of another model (`store/reports.py`). Two walks passed most of a user's records before the page's:
+- by balance: a user's balance falls with each reply and jumps at a top-up, so their records sorted by balance are
+  nearly sorted by time, and a walk from the highest balance down to a recent week passed every older record of
+  theirs first (80 ms for a heavy user at ten million records). The lowest and highest balance_after of each (user,
+  UTC day) bound the balances of any range's records; the walk starts at the bound. Bounds, not sums: an insert or
+  an update widens its day's, a deletion leaves them (a bound a little wide stays a bound: the walk passes a few more
+  entries, the page is the same). Kept by triggers in the usage row's own transaction, as the rollups are;
+- by cost or tokens, of one model: a model's price sets its records' costs (and some models get the long prompts),
+  so the user's cost index passed all their records of pricier models first, and the model's passed every other
+  user's; (user, model, cost) and (user, model, tokens) start at the user's records of that model.
 """
 
 from __future__ import annotations
 
-# SQLite's m009: the table, filled from the records already there, then its triggers, in one transaction.
+# SQLite's m009: the table and the indexes, the table filled from the records already there, then its triggers, in
+# one transaction.
 SQLITE_TABLE = """
 CREATE TABLE usage_user_balance_days (
     user_id TEXT NOT NULL,
@@ -22,6 +26,8 @@ CREATE TABLE usage_user_balance_days (
     high INTEGER NOT NULL,
     PRIMARY KEY (user_id, day)
 ) WITHOUT ROWID;
+CREATE INDEX usage_user_model_cost ON usage (user_id, model_id, cost, created_at);
+CREATE INDEX usage_user_model_tokens ON usage (user_id, model_id, (input_tokens + output_tokens), created_at);
 """
 
 SQLITE_BACKFILL = """
@@ -48,7 +54,8 @@ SQLITE_STEP = SQLITE_TABLE + SQLITE_BACKFILL + SQLITE_TRIGGERS
 # PostgreSQL's pg006. The lock, as pg004's and pg005's: a charge another replica is committing is waited for and
 # seen by the backfill. The triggers carry SQLite's names (tests compare the two schemas' triggers).
 PG_STEP = """\
--- Lowest and highest balance_after per (user, UTC day): where a walk of a user's records by balance starts.
+-- Where a walk of one user's records starts: lowest and highest balance_after per (user, UTC day), and per (user,
+-- model) by cost and by tokens.
 LOCK TABLE usage IN SHARE ROW EXCLUSIVE MODE;
 CREATE TABLE usage_user_balance_days (
     user_id TEXT NOT NULL,
@@ -57,6 +64,8 @@ CREATE TABLE usage_user_balance_days (
     high BIGINT NOT NULL,
     PRIMARY KEY (user_id, day)
 );
+CREATE INDEX usage_user_model_cost ON usage (user_id, model_id, cost, created_at);
+CREATE INDEX usage_user_model_tokens ON usage (user_id, model_id, (input_tokens + output_tokens), created_at);
 CREATE FUNCTION usage_balance_bound() RETURNS trigger
 LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
