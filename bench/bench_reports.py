@@ -366,7 +366,8 @@ def run_size(args: argparse.Namespace, rows: int) -> tuple[dict[str, float], boo
         size = sum(f.stat().st_size for f in tmp.iterdir()) / 2**20
         print(
             f"data: {args.rows:,} records, {args.users} users, {args.models} models, {args.days} days;"
-            f" loaded in {data['load_s']:.1f} s, rollups filled and m007's and m009's indexes built in {data['backfill_s']:.1f} s;"
+            f" loaded in {data['load_s']:.1f} s, rollups filled and m007's and m009's indexes built in"
+            f" {data['backfill_s']:.1f} s;"
             f" {size:,.0f} MiB;"
             f" day boundaries in {args.tz}; p50 of {args.runs} runs;"
             f" load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n"
@@ -423,7 +424,7 @@ def run_size(args: argparse.Namespace, rows: int) -> tuple[dict[str, float], boo
             f" {rolled:.1f} µs with m002's rollup triggers and indexes ({rolled - plain:+.1f} µs),"
             f" {per_user:.1f} µs with m007's per-user rollups and records indexes too ({per_user - rolled:+.1f} µs),"
             f" {model_slots:.1f} µs with m008's per-model slots too ({model_slots - per_user:+.1f} µs),"
-            f" {bounds:.1f} µs with m009's balance bounds too ({bounds - model_slots:+.1f} µs)"
+            f" {bounds:.1f} µs with m009's balance bounds and user-model indexes too ({bounds - model_slots:+.1f} µs)"
         )
 
         print("\nquery plans (range 30d):")
