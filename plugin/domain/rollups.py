@@ -15,7 +15,6 @@ The statements are the store's (`store/reports.py`); which buckets and edges a r
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -116,35 +115,17 @@ def grouped(store: Store, rng: Range, key: str) -> dict[str, dict[str, int]]:
 
 
 def bucket_sums(store: Store, bounds: list[float], user_id: str | None) -> list[dict[str, int]]:
-    """Sums per [bounds[i], bounds[i+1]): whole 15-minute slots from the rollup (everyone's, or one user's), the
-    rest from raw usage."""
+    """Sums per [bounds[i], bounds[i+1]) (everyone's, or one user's): each bucket's whole 15-minute slots summed in
+    SQL from the slot rollup (a range of its key per bucket: a year of slots is not carried into Python row by
+    row), the rest (under a slot at each bucket edge) from the records."""
     sums = [zero(GROUPED) for _ in bounds[:-1]]
-    raw: list[tuple[float, float]] = []
-    if user_id is not None:  # each bucket's whole slots summed in SQL (one index seek per bucket), its edges raw
-        slot_pieces: list[tuple[int, int, int]] = []
-        for i in range(len(sums)):
-            slots, edges = split(bounds[i], bounds[i + 1], SLOT)
-            slot_pieces += [(i, *slots)] if slots else []
-            raw += edges
-        for row in reads(store).user_slot_buckets(user_id, slot_pieces):
-            add(sums[row["i"]], row, GROUPED)
-    else:
-        slots, raw = split(bounds[0], bounds[-1], SLOT)
-        if slots:
-            for row in reads(store).slot_sums(*slots):
-                lo = row["slot"] * SLOT
-                i = bisect_right(bounds, lo) - 1
-                if lo + SLOT <= bounds[i + 1]:
-                    add(sums[i], row, GROUPED)
-                else:  # a slot across a midnight: only in a zone whose offset is not whole quarter-hours
-                    raw.append((lo, lo + SLOT))
-    pieces: list[tuple[int, float, float]] = []  # (bucket, lo, hi): each raw span cut at the bucket bounds it crosses
-    for lo, hi in raw:
-        i = max(0, bisect_right(bounds, lo) - 1)
-        while i < len(sums) and bounds[i] < hi:
-            pieces.append((i, max(lo, bounds[i]), min(hi, bounds[i + 1])))
-            i += 1
-    for row in reads(store).bucket_sums(pieces, user_id):
+    slot_pieces: list[tuple[int, int, int]] = []  # (bucket, first slot, stop slot)
+    raw_pieces: list[tuple[int, float, float]] = []  # (bucket, lo, hi)
+    for i in range(len(sums)):
+        slots, edges = split(bounds[i], bounds[i + 1], SLOT)
+        slot_pieces += [(i, *slots)] if slots else []
+        raw_pieces += [(i, lo, hi) for lo, hi in edges]
+    for row in reads(store).slot_buckets(slot_pieces, user_id) + reads(store).bucket_sums(raw_pieces, user_id):
         add(sums[row["i"]], row, GROUPED)
     return sums
 

@@ -94,6 +94,12 @@ _USER_ROLLED_MODELS = (
     ") parts GROUP BY key"
 )
 # Per bucket (i, first slot, stop slot): one user's whole slots. {values} is only placeholders.
+# Sums per bucket of whole slots, the buckets given as VALUES rows (i, first slot, stop slot): everyone's from
+# usage_slots, one user's from usage_user_slots (a range of the rollup's key per bucket, summed in SQL).
+_SLOT_BUCKETS = (
+    "WITH b(i, lo, hi) AS (VALUES {values}) SELECT b.i AS i, " + _ROLLUP_SUMS + " FROM b JOIN usage_slots s"
+    " ON s.slot >= b.lo AND s.slot < b.hi GROUP BY b.i"
+)
 _USER_SLOT_BUCKETS = (
     "WITH b(i, lo, hi) AS (VALUES {values}) SELECT b.i AS i, " + _ROLLUP_SUMS + " FROM b JOIN usage_user_slots s"
     " ON s.user_id = ? AND s.slot >= b.lo AND s.slot < b.hi GROUP BY b.i"
@@ -257,14 +263,6 @@ class ReportRecords(ReadRecords):
         the triggers kept up)."""
         return self.engine.query(_BOUND_MISSES)
 
-    def slot_sums(self, first: int, stop: int) -> list[dict[str, Any]]:
-        """The usage_slots rows in [first, stop) that count a call."""
-        return self.engine.query(
-            "SELECT slot, calls, input_tokens, output_tokens, cost FROM usage_slots"
-            " WHERE slot >= ? AND slot < ? AND calls != 0",
-            (first, stop),
-        )
-
     def bucket_sums(self, pieces: list[tuple[int, float, float]], user_id: str | None) -> list[dict[str, Any]]:
         """Sums of raw usage per piece (bucket index i, lo, hi), of everyone or of one user: rows of i and sums
         (a bucket that appears in several pieces has several rows)."""
@@ -305,15 +303,18 @@ class ReportRecords(ReadRecords):
             params[f"r{n}"], params[f"q{n}"] = lo, hi
         return self.engine.query(_USER_ROLLED_MODELS, params)
 
-    def user_slot_buckets(self, user_id: str, pieces: list[tuple[int, int, int]]) -> list[dict[str, Any]]:
-        """One user's sums per piece (bucket index i, first slot, stop slot) from usage_user_slots: rows of i and
-        sums (a bucket without a call may have no row)."""
+    def slot_buckets(self, pieces: list[tuple[int, int, int]], user_id: str | None) -> list[dict[str, Any]]:
+        """Sums per piece (bucket index i, first slot, stop slot), of everyone from usage_slots or of one user from
+        usage_user_slots: rows of i and sums (a bucket without a call may have no row)."""
         rows: list[dict[str, Any]] = []
         for n in range(0, len(pieces), _CHUNK):
             chunk = pieces[n : n + _CHUNK]
             values = ", ".join("(?, ?, ?)" for _ in chunk)  # only the number of buckets shapes the text
             params = [value for piece in chunk for value in piece]
-            rows += self.engine.query(_USER_SLOT_BUCKETS.format(values=values), [*params, user_id])
+            if user_id is None:
+                rows += self.engine.query(_SLOT_BUCKETS.format(values=values), params)
+            else:
+                rows += self.engine.query(_USER_SLOT_BUCKETS.format(values=values), [*params, user_id])
         return rows
 
     def rollup_checks(self) -> dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
