@@ -443,3 +443,69 @@ ON usage BEGIN
         reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
         estimated = estimated + excluded.estimated, cost = cost + excluded.cost;
 END;
+
+-- Everyone's sums per (15-minute slot, model), kept by the triggers below (see
+-- plugin/store/model_slots_schema.py): a range's cut days read as whole slots.
+CREATE TABLE usage_model_slots (
+    slot INTEGER NOT NULL,
+    model_id TEXT NOT NULL,
+    calls INTEGER NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    cost INTEGER NOT NULL,
+    PRIMARY KEY (slot, model_id)
+) WITHOUT ROWID;
+
+-- A new record adds itself, a deleted one subtracts itself, an update does both.
+CREATE TRIGGER usage_model_slot_insert AFTER INSERT ON usage BEGIN
+    INSERT INTO usage_model_slots VALUES (
+        CAST(NEW.created_at AS INTEGER) / 900, NEW.model_id, 1, NEW.input_tokens, NEW.output_tokens, NEW.cost
+    ) ON CONFLICT (slot, model_id) DO UPDATE SET calls = calls + excluded.calls,
+        input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+        cost = cost + excluded.cost;
+END;
+CREATE TRIGGER usage_model_slot_delete AFTER DELETE ON usage BEGIN
+    INSERT INTO usage_model_slots VALUES (
+        CAST(OLD.created_at AS INTEGER) / 900, OLD.model_id, -1, -OLD.input_tokens, -OLD.output_tokens, -OLD.cost
+    ) ON CONFLICT (slot, model_id) DO UPDATE SET calls = calls + excluded.calls,
+        input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+        cost = cost + excluded.cost;
+END;
+CREATE TRIGGER usage_model_slot_update AFTER UPDATE OF
+    created_at, user_id, model_id, input_tokens, output_tokens, cached_tokens, reasoning_tokens, estimated, cost
+ON usage BEGIN
+    INSERT INTO usage_model_slots VALUES (
+        CAST(OLD.created_at AS INTEGER) / 900, OLD.model_id, -1, -OLD.input_tokens, -OLD.output_tokens, -OLD.cost
+    ) ON CONFLICT (slot, model_id) DO UPDATE SET calls = calls + excluded.calls,
+        input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+        cost = cost + excluded.cost;
+    INSERT INTO usage_model_slots VALUES (
+        CAST(NEW.created_at AS INTEGER) / 900, NEW.model_id, 1, NEW.input_tokens, NEW.output_tokens, NEW.cost
+    ) ON CONFLICT (slot, model_id) DO UPDATE SET calls = calls + excluded.calls,
+        input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+        cost = cost + excluded.cost;
+END;
+
+-- Where a walk of one user's records starts (see plugin/store/record_seeks_schema.py): the lowest and highest
+-- balance_after per (user, UTC day), widened by the triggers below, never narrowed; per (user, model) by cost and
+-- by tokens.
+CREATE TABLE usage_user_balance_days (
+    user_id TEXT NOT NULL,
+    day INTEGER NOT NULL,
+    low INTEGER NOT NULL,
+    high INTEGER NOT NULL,
+    PRIMARY KEY (user_id, day)
+) WITHOUT ROWID;
+CREATE INDEX usage_user_model_cost ON usage (user_id, model_id, cost, created_at);
+CREATE INDEX usage_user_model_tokens ON usage (user_id, model_id, (input_tokens + output_tokens), created_at);
+
+CREATE TRIGGER usage_balance_bound_insert AFTER INSERT ON usage BEGIN
+    INSERT INTO usage_user_balance_days VALUES (
+        NEW.user_id, CAST(NEW.created_at AS INTEGER) / 86400, NEW.balance_after, NEW.balance_after
+    ) ON CONFLICT (user_id, day) DO UPDATE SET low = MIN(low, excluded.low), high = MAX(high, excluded.high);
+END;
+CREATE TRIGGER usage_balance_bound_update AFTER UPDATE OF created_at, user_id, balance_after ON usage BEGIN
+    INSERT INTO usage_user_balance_days VALUES (
+        NEW.user_id, CAST(NEW.created_at AS INTEGER) / 86400, NEW.balance_after, NEW.balance_after
+    ) ON CONFLICT (user_id, day) DO UPDATE SET low = MIN(low, excluded.low), high = MAX(high, excluded.high);
+END;

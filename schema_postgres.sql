@@ -411,3 +411,77 @@ INSERT INTO usage_user_model_days
 SELECT user_id, trunc(created_at)::bigint / 86400, model_id, COUNT(*), SUM(input_tokens), SUM(output_tokens),
     SUM(cached_tokens), SUM(reasoning_tokens), SUM(estimated), SUM(cost)
 FROM usage GROUP BY 1, 2, 3;
+
+-- step pg005_model_slots
+-- Everyone's sums per (15-minute slot, model): a range's cut days read as whole slots.
+LOCK TABLE usage IN SHARE ROW EXCLUSIVE MODE;
+CREATE TABLE usage_model_slots (
+    slot BIGINT NOT NULL,
+    model_id TEXT NOT NULL,
+    calls BIGINT NOT NULL,
+    input_tokens BIGINT NOT NULL,
+    output_tokens BIGINT NOT NULL,
+    cost BIGINT NOT NULL,
+    PRIMARY KEY (slot, model_id)
+);
+CREATE FUNCTION usage_model_slot_add(r usage, delta BIGINT) RETURNS void
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+    INSERT INTO usage_model_slots VALUES (
+        trunc(r.created_at)::bigint / 900, r.model_id, delta, delta * r.input_tokens, delta * r.output_tokens,
+        delta * r.cost
+    ) ON CONFLICT (slot, model_id) DO UPDATE SET calls = usage_model_slots.calls + excluded.calls,
+        input_tokens = usage_model_slots.input_tokens + excluded.input_tokens,
+        output_tokens = usage_model_slots.output_tokens + excluded.output_tokens,
+        cost = usage_model_slots.cost + excluded.cost;
+END
+$$;
+CREATE FUNCTION usage_model_slot_rollup() RETURNS trigger
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        PERFORM usage_model_slot_add(OLD, -1);
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        PERFORM usage_model_slot_add(NEW, 1);
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER usage_model_slot_insert AFTER INSERT ON usage FOR EACH ROW EXECUTE FUNCTION usage_model_slot_rollup();
+CREATE TRIGGER usage_model_slot_delete AFTER DELETE ON usage FOR EACH ROW EXECUTE FUNCTION usage_model_slot_rollup();
+CREATE TRIGGER usage_model_slot_update AFTER UPDATE OF
+    created_at, user_id, model_id, input_tokens, output_tokens, cached_tokens, reasoning_tokens, estimated, cost
+ON usage FOR EACH ROW EXECUTE FUNCTION usage_model_slot_rollup();
+INSERT INTO usage_model_slots
+SELECT trunc(created_at)::bigint / 900, model_id, COUNT(*), SUM(input_tokens), SUM(output_tokens), SUM(cost)
+FROM usage GROUP BY 1, 2;
+
+-- step pg006_record_seeks
+-- Where a walk of one user's records starts: lowest and highest balance_after per (user, UTC day), and per (user,
+-- model) by cost and by tokens.
+LOCK TABLE usage IN SHARE ROW EXCLUSIVE MODE;
+CREATE TABLE usage_user_balance_days (
+    user_id TEXT NOT NULL,
+    day BIGINT NOT NULL,
+    low BIGINT NOT NULL,
+    high BIGINT NOT NULL,
+    PRIMARY KEY (user_id, day)
+);
+CREATE INDEX usage_user_model_cost ON usage (user_id, model_id, cost, created_at);
+CREATE INDEX usage_user_model_tokens ON usage (user_id, model_id, (input_tokens + output_tokens), created_at);
+CREATE FUNCTION usage_balance_bound() RETURNS trigger
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+    INSERT INTO usage_user_balance_days VALUES (
+        NEW.user_id, trunc(NEW.created_at)::bigint / 86400, NEW.balance_after, NEW.balance_after
+    ) ON CONFLICT (user_id, day) DO UPDATE SET low = LEAST(usage_user_balance_days.low, excluded.low),
+        high = GREATEST(usage_user_balance_days.high, excluded.high);
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER usage_balance_bound_insert AFTER INSERT ON usage FOR EACH ROW EXECUTE FUNCTION usage_balance_bound();
+CREATE TRIGGER usage_balance_bound_update AFTER UPDATE OF created_at, user_id, balance_after
+ON usage FOR EACH ROW EXECUTE FUNCTION usage_balance_bound();
+INSERT INTO usage_user_balance_days
+SELECT user_id, trunc(created_at)::bigint / 86400, MIN(balance_after), MAX(balance_after) FROM usage GROUP BY 1, 2;

@@ -44,6 +44,7 @@ from plugin import store
 from plugin.domain import billing, pricing, ranges, reports, rollups, tokens
 from plugin.store import TABLES, PgStore, Store, sqlite_commit
 from plugin.store import postgres_schema as pg_schema
+from plugin.store import sqlite_schema as migrations
 from plugin.store.postgres import LOCK_KEY, THREADS, user_key
 from tests.pg_server import PgServer
 
@@ -57,10 +58,14 @@ ROUND_TRIPS = 2000  # `SELECT 1`s for the round-trip figure
 REPLICAS = 2
 SWEEP = (1, 16, 64)  # users charged by REPLICAS processes at once (PostgreSQL), each printed against the floor
 SWEEP_CHARGES = 960  # charges per process at least, whatever the users (1 user: 960 one after another)
-ROLLUP_TABLES = ("usage_slots", "usage_model_days", "usage_user_days", "usage_user_slots", "usage_user_model_days")
+ROLLUP_TABLES = (
+    *("usage_slots", "usage_model_days", "usage_user_days", "usage_user_slots", "usage_user_model_days"),
+    *("usage_model_slots", "usage_user_balance_days"),
+)
 # Rows per COPY transaction. The rollup rows a chunk adds to are updated once per usage row, and the versions one
 # transaction leaves cannot be pruned before it ends: one COPY of 1M rows ran at half the rate of 100k.
 COPY_CHUNK = 10_000
+BULK_ABOVE = 1_000_000  # usage rows: a larger load goes without triggers and indexes (`copy_to_postgres`)
 SETTINGS = (
     "server_version",
     "fsync",
@@ -510,14 +515,41 @@ def ledger_section(tmp: Path, targets: list[Target]) -> list[str]:
 # -- reports -------------------------------------------------------------------------------------------------
 
 
-def copy_to_postgres(sqlite_path: Path, url: str) -> dict[str, tuple[int, float]]:
-    """Every monitor table's rows, SQLite -> PostgreSQL, by COPY in transactions of COPY_CHUNK rows (the rollup
-    triggers fire per usage row, so the rollups are PostgreSQL's own), then the identity sequences moved on.
-    {table: (rows, seconds)}."""
+def bulk_backfill() -> list[str]:
+    """The rollups filled from the records, as the migrations fill them for an existing database: m002's
+    backfill in PostgreSQL's words (truncation, as pg001's function), then every later step's own."""
+    m002 = migrations.statements(migrations.M002_BACKFILL)
+    later = [
+        sql
+        for _, step in pg_schema.STEPS
+        for sql in pg_schema.statements(step)
+        if sql.startswith("INSERT INTO usage_") and "SELECT" in sql
+    ]
+    return [sql.replace("CAST(created_at AS INTEGER)", "trunc(created_at)::bigint") for sql in m002] + later
+
+
+def copy_to_postgres(sqlite_path: Path, url: str, bulk: bool) -> dict[str, tuple[int, float]]:
+    """Every monitor table's rows, SQLite -> PostgreSQL, by COPY in transactions of COPY_CHUNK rows, then the
+    identity sequences moved on. The rollup triggers fire per usage row (the rollups are PostgreSQL's own), or with
+    `bulk` (10M rows would take most of an hour so) usage is loaded without its triggers and secondary indexes, the
+    indexes are built after and the rollups filled by the migrations' backfills. {table: (rows, seconds)}."""
     src = sqlite3.connect(sqlite_path)
     done: dict[str, tuple[int, float]] = {}
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(f"SET search_path TO {pg_schema.SCHEMA_NAME}")
+        indexes: list[str] = []
+        if bulk:
+            indexes = [
+                sql
+                for (sql,) in conn.execute(
+                    "SELECT indexdef FROM pg_indexes i WHERE tablename = 'usage' AND schemaname = %s AND NOT EXISTS"
+                    " (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",
+                    (pg_schema.SCHEMA_NAME,),
+                ).fetchall()
+            ]
+            for sql in indexes:
+                conn.execute(f"DROP INDEX {sql.split()[2]}")
+            conn.execute("ALTER TABLE usage DISABLE TRIGGER USER")
         for table in TABLES:
             columns = ", ".join(row[1] for row in src.execute(f"PRAGMA table_info({table})"))
             n = src.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
@@ -530,6 +562,14 @@ def copy_to_postgres(sqlite_path: Path, url: str) -> dict[str, tuple[int, float]
                     for row in chunk:
                         copy.write_row(row)
             done[table] = (n, time.perf_counter() - t0)
+        if bulk:
+            t0 = time.perf_counter()
+            conn.execute("SET maintenance_work_mem = '512MB'")
+            with conn.transaction():
+                for sql in indexes + bulk_backfill():
+                    conn.execute(sql)
+                conn.execute("ALTER TABLE usage ENABLE TRIGGER USER")
+            done["indexes and backfill"] = (len(indexes), time.perf_counter() - t0)
         for sql in pg_schema.RESEQUENCE:
             conn.execute(sql)
     src.close()
@@ -551,53 +591,6 @@ def normal(value: Any) -> Any:
     return value
 
 
-def report_list(
-    db: Store, heavy: str, light: str, tz: Any, directory: list[dict], models: list[dict], fallback: pricing.Price
-) -> tuple[list[tuple[str, Callable[[ranges.Range], Any]]], list[tuple[str, Callable[[], Any]]]]:
-    """bench_reports' reports, verbatim (its list lives inside its main()): (per range, once)."""
-    per_range: list[tuple[str, Callable[[ranges.Range], Any]]] = [
-        ("admin totals", lambda r: reports.totals(db, r)),
-        ("admin report_card", lambda r: reports.report_card(db, r)),
-        ("admin by_model", lambda r: reports.by_model(db, r)),
-        ("admin distribution", lambda r: reports.distribution(db, r)),
-        ("admin ranking", lambda r: reports.ranking(db, r, user_id=light)),
-        ("admin by_day", lambda r: reports.by_day(db, r, tz)),
-        ("admin records time p1", lambda r: reports.records(db, r)),
-        ("admin records cost p1", lambda r: reports.records(db, r, sort="cost")),
-        ("admin records tokens p1", lambda r: reports.records(db, r, sort="tokens")),
-        ("admin records balance asc p1", lambda r: reports.records(db, r, sort="balance", descending=False)),
-        ("admin records cost p50", lambda r: reports.records(db, r, sort="cost", page=50)),
-        ("admin records model+cost", lambda r: reports.records(db, r, model_id="model-00", sort="cost")),
-        ("user totals (heavy user)", lambda r: reports.totals(db, r, heavy)),
-        ("user by_model (heavy)", lambda r: reports.by_model(db, r, heavy)),
-        ("user by_day (heavy)", lambda r: reports.by_day(db, r, tz, heavy)),
-        ("user records time (heavy)", lambda r: reports.records(db, r, user_id=heavy)),
-        ("user records cost (heavy)", lambda r: reports.records(db, r, user_id=heavy, sort="cost")),
-        ("user records tokens (heavy)", lambda r: reports.records(db, r, user_id=heavy, sort="tokens")),
-        (
-            "user records model+cost (heavy)",
-            lambda r: reports.records(db, r, user_id=heavy, model_id="model-00", sort="cost"),
-        ),
-        ("user records rare model+time", lambda r: reports.records(db, r, user_id=heavy, model_id="model-29")),
-        ("admin records rare model+cost", lambda r: reports.records(db, r, model_id="model-29", sort="cost")),
-        ("user totals (median user)", lambda r: reports.totals(db, r, light)),
-        ("user by_model (median)", lambda r: reports.by_model(db, r, light)),
-        ("user by_day (median)", lambda r: reports.by_day(db, r, tz, light)),
-    ]
-    three = [
-        ranges.parse("today", now=br.NOW, tz=tz),
-        ranges.parse("30d", now=br.NOW, tz=tz),
-        ranges.parse("all", now=br.NOW, tz=tz),
-    ]
-    once: list[tuple[str, Callable[[], Any]]] = [
-        ("user_summary (3 periods, heavy)", lambda: reports.user_summary(db, heavy, three)),
-        ("users page 1 (250 people)", lambda: reports.users(db, directory)),
-        ("users search 'user 1'", lambda: reports.users(db, directory, search="user 1")),
-        ("price_list (30 models)", lambda: reports.price_list(db, models, fallback)),
-    ]
-    return per_range, once
-
-
 def reports_section(tmp: Path, target: Target, rows: int, runs: int, tz_name: str) -> list[str]:
     tz = ranges.zone(tz_name)
     print(f"\n2. reports: {rows:,} usage records, 200 users, 30 models, 90 days (bench_reports' data); {loadavg()}")
@@ -611,7 +604,8 @@ def reports_section(tmp: Path, target: Target, rows: int, runs: int, tz_name: st
     url = target.database()
     PgStore(url).close()  # the schema, through the store
     t0 = time.perf_counter()
-    copied = copy_to_postgres(path, url)
+    bulk = rows > BULK_ABOVE
+    copied = copy_to_postgres(path, url, bulk)
     load = time.perf_counter() - t0
     n_usage, s_usage = copied.get("usage", (0, 0.0))
     rollup_size = "SELECT SUM(pg_total_relation_size(t::regclass)) FROM unnest(%s::text[]) AS t"
@@ -629,8 +623,14 @@ def reports_section(tmp: Path, target: Target, rows: int, runs: int, tz_name: st
     vacuum = time.perf_counter() - t0
     print(
         f"  PostgreSQL ({target.label}): COPY of every table {load:.1f} s in transactions of {COPY_CHUNK:,} rows,"
-        f" usage {s_usage:.1f} s ({n_usage / s_usage if s_usage else 0:,.0f} rows/s, 5 rollup upserts per row in"
-        f" its trigger); then VACUUM FULL of the rollups ({bloated:,.1f} -> {compact:,.1f} MiB) and VACUUM ANALYZE"
+        f" usage {s_usage:.1f} s ({n_usage / s_usage if s_usage else 0:,.0f} rows/s, "
+        + (
+            f"without its triggers and {copied['indexes and backfill'][0]} indexes: built and the rollups backfilled"
+            f" after, {copied['indexes and backfill'][1]:.1f} s"
+            if bulk
+            else "7 rollup upserts per row in its triggers"
+        )
+        + f"); then VACUUM FULL of the rollups ({bloated:,.1f} -> {compact:,.1f} MiB) and VACUUM ANALYZE"
         f" {vacuum:.1f} s; database {pg_size:,.0f} MiB"
     )
 
@@ -638,25 +638,26 @@ def reports_section(tmp: Path, target: Target, rows: int, runs: int, tz_name: st
     pg = PgStore(url, clock=lambda: br.NOW)
     problems: list[str] = []
     for table in (*TABLES, *ROLLUP_TABLES):
-        order = {"usage_model_days": "1, 2", "usage_user_days": "1, 2", "usage_user_slots": "1, 2"}.get(table, "1")
+        pairs = (
+            "usage_model_days",
+            "usage_user_days",
+            "usage_user_slots",
+            "usage_model_slots",
+            "usage_user_balance_days",
+        )
+        order = "1, 2" if table in pairs else "1"
         order = "1, 2, 3" if table == "usage_user_model_days" else order
         a, b = sq.query(f"SELECT * FROM {table} ORDER BY {order}"), pg.query(f"SELECT * FROM {table} ORDER BY {order}")
         if normal(a) != normal(b):
             problems.append(f"table {table}: {len(a)} rows in SQLite, {len(b)} in PostgreSQL, contents differ")
     problems += [f"PostgreSQL rollup: {m}" for m in rollups.mismatches(pg)[:10]]
     print(
-        "  every table equal in both (rollups: SQLite's backfill vs PostgreSQL's triggers), and"
+        f"  every table equal in both (rollups: SQLite's backfill vs PostgreSQL's"
+        f" {'backfill' if bulk else 'triggers'}), and"
         f" rollups.mismatches(PostgreSQL) empty: {'MISMATCH' if problems else 'OK'}"
     )
 
-    heavy, light = data["users"][0], data["users"][len(data["users"]) // 2]
-    directory = [
-        {"id": uid, "name": f"User {n}", "email": f"user{n}@example.com", "role": "user"}
-        for n, uid in enumerate(data["users"])
-    ] + [{"id": f"new-{n}", "name": f"Newcomer {n}", "email": f"new{n}@example.com"} for n in range(50)]
-    models = [{"id": m, "name": m.title()} for m in data["models"]]
-    fallback = pricing.defaults(60, 60, -1)
-    lists = {db: report_list(db, heavy, light, tz, directory, models, fallback) for db in (sq, pg)}
+    lists = {db: br.report_cases(db, data, tz) for db in (sq, pg)}
     parsed = {key: ranges.parse(key, now=br.NOW, tz=tz) for key in br.RANGES}
 
     def cell(a: float, b: float) -> str:

@@ -26,7 +26,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from plugin.domain import pricing, ranges, reports
-from plugin.store import Store, user_rollups_schema
+from plugin.store import Store, model_slots_schema, record_seeks_schema, user_rollups_schema
 from plugin.store import sqlite_schema as migrations
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC).timestamp()
@@ -59,14 +59,19 @@ def p50_ms(fn: Callable[[], Any], runs: int) -> float:
 
 def generate(path: Path, rows: int, users: int, models: int, days: int, seed: int) -> dict[str, Any]:
     """Create the schema through Store (so it is exactly a migrated database), then bulk-load usage with the
-    rollup triggers off and fill the rollups the way m002 and m007 do for an existing database, then put the
+    rollup triggers off and fill the rollups the way m002, m007, m008 and m009 do for an existing database, then put the
     triggers back. Users and models are skewed (a few heavy users, a few popular models), times spread over `days`."""
     Store(path).close()
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA synchronous=OFF")
     triggers = [
         sql
-        for script in (migrations.M002_SCHEMA, user_rollups_schema.SQLITE_TRIGGERS)
+        for script in (
+            migrations.M002_SCHEMA,
+            user_rollups_schema.SQLITE_TRIGGERS,
+            model_slots_schema.SQLITE_TRIGGERS,
+            record_seeks_schema.SQLITE_TRIGGERS,
+        )
         for sql in migrations.statements(script)
         if sql.startswith("CREATE TRIGGER")
     ]
@@ -83,17 +88,19 @@ def generate(path: Path, rows: int, users: int, models: int, days: int, seed: in
     picked_models = rng.choices(range(models), model_weights, k=rows)
 
     def records():
-        balance = 10**12
+        balances = [rng.randrange(10**8, 10**10) for _ in user_ids]  # each user's own, topped up when it runs low
         for i in range(rows):
-            m = picked_models[i]
+            m, who = picked_models[i], picked_users[i]
             created = start + (i + rng.random()) * days * 86_400 / rows
             tokens_in, tokens_out = rng.randint(20, 6000), rng.randint(0, 1500)
             cost = pricing.Price(prices[m][0], prices[m][1], "default").cost(tokens_in, tokens_out)
-            balance -= cost
+            balances[who] -= cost
+            if balances[who] < 0:
+                balances[who] += rng.randrange(10**8, 10**10)
             yield (
                 f"chat-{i // 8}",
                 f"msg-{i}",
-                user_ids[picked_users[i]],
+                user_ids[who],
                 model_ids[m],
                 tokens_in,
                 tokens_out,
@@ -104,7 +111,7 @@ def generate(path: Path, rows: int, users: int, models: int, days: int, seed: in
                 prices[m][0],
                 prices[m][1],
                 cost,
-                balance,
+                balances[who],
                 rng.randint(300, 30_000),
                 created,
                 created,
@@ -113,7 +120,10 @@ def generate(path: Path, rows: int, users: int, models: int, days: int, seed: in
     # m007's record indexes are built after the load too, as the migration builds them on an existing database
     # (kept during a bulk load of records in time order, they made it 4x slower at 1M: random inserts per user).
     indexes = [
-        sql for sql in migrations.statements(user_rollups_schema.SQLITE_TABLES) if sql.startswith("CREATE INDEX")
+        sql
+        for script in (user_rollups_schema.SQLITE_TABLES, record_seeks_schema.SQLITE_TABLE)
+        for sql in migrations.statements(script)
+        if sql.startswith("CREATE INDEX")
     ]
     t0 = time.perf_counter()
     conn.execute("BEGIN")
@@ -133,7 +143,13 @@ def generate(path: Path, rows: int, users: int, models: int, days: int, seed: in
         records(),
     )
     loaded = time.perf_counter() - t0
-    for script in (migrations.M002_BACKFILL, user_rollups_schema.SQLITE_BACKFILL):
+    backfills = (
+        migrations.M002_BACKFILL,
+        user_rollups_schema.SQLITE_BACKFILL,
+        model_slots_schema.SQLITE_BACKFILL,
+        record_seeks_schema.SQLITE_BACKFILL,
+    )
+    for script in backfills:
         for sql in migrations.statements(script):
             conn.execute(sql)
     for sql in triggers + indexes:
@@ -152,19 +168,26 @@ def generate(path: Path, rows: int, users: int, models: int, days: int, seed: in
 # -- measurements --------------------------------------------------------------------------------------------
 
 
-def write_overhead(tmp: Path, n: int) -> tuple[float, float, float]:
-    """p50 µs of one billing-like usage insert in its own BEGIN IMMEDIATE, on a database without m002's and m007's
-    triggers and indexes, on one with m002's only, and on one with both; they take turns, so all see the same
-    machine."""
-    plain = Store(tmp / "write-plain.db", clock=lambda: NOW)
-    m002 = Store(tmp / "write-m002.db", clock=lambda: NOW)
-    full = Store(tmp / "write-m007.db", clock=lambda: NOW)
-    with m002.immediate():  # without m007's triggers and indexes
-        for script in (user_rollups_schema.SQLITE_TABLES, user_rollups_schema.SQLITE_TRIGGERS):
-            for sql in migrations.statements(script):
-                kind, name = sql.split()[1], sql.split()[2]
-                if kind in ("TRIGGER", "INDEX"):
-                    m002.conn.execute(f"DROP {kind} {name}")
+def write_overhead(tmp: Path, n: int) -> tuple[float, ...]:
+    """p50 µs of one billing-like usage insert in its own BEGIN IMMEDIATE, on a database with 0.1.0's schema, then
+    with each later step's triggers and indexes added in turn (m002; m007; m008; m009); they take turns, so all see
+    the same machine."""
+    later = [  # each step's scripts whose triggers and indexes a database before it lacks
+        (user_rollups_schema.SQLITE_TABLES, user_rollups_schema.SQLITE_TRIGGERS),
+        (model_slots_schema.SQLITE_TRIGGERS,),
+        (record_seeks_schema.SQLITE_TABLE, record_seeks_schema.SQLITE_TRIGGERS),
+    ]
+    names = ("plain", "m002", "m007", "m008", "m009")
+    stores = [Store(tmp / f"write-{name}.db", clock=lambda: NOW) for name in names]
+    plain = stores[0]
+    for k, store in enumerate(stores):  # m002 and plain lack all three later steps, m007 the last two, ...
+        lacking = [script for scripts in later[max(0, k - 1) :] for script in scripts]
+        with store.immediate():
+            for script in lacking:
+                for sql in migrations.statements(script):
+                    kind, name = sql.split()[1], sql.split()[2]
+                    if kind in ("TRIGGER", "INDEX"):
+                        store.conn.execute(f"DROP {kind} {name}")
     with plain.immediate():
         for sql in migrations.statements(migrations.M002_SCHEMA):
             kind, name = sql.split()[1], sql.split()[2]
@@ -176,7 +199,7 @@ def write_overhead(tmp: Path, n: int) -> tuple[float, float, float]:
         ):
             plain.conn.execute(f"DROP INDEX {name}")
             plain.conn.execute(f"CREATE INDEX {name} ON usage {sql}")  # as 0.1.0 had them
-    samples: dict[Store, list[float]] = {plain: [], m002: [], full: []}
+    samples: dict[Store, list[float]] = {store: [] for store in stores}
     for store in samples:
         with store.immediate():
             store.ensure_user("u", "U", "u@example.com", "user")
@@ -201,6 +224,68 @@ def write_overhead(tmp: Path, n: int) -> tuple[float, float, float]:
     for store in samples:
         store.close()
     return tuple(statistics.median(times) * 1e6 for times in samples.values())  # type: ignore[return-value]
+
+
+def report_cases(
+    db: Store, data: dict[str, Any], tz: Any
+) -> tuple[list[tuple[str, Callable[[ranges.Range], Any]]], list[tuple[str, Callable[[], Any]]]]:
+    """Every report this bench times, on `db` (SQLite here, both backends in bench_postgres): (per range, once)."""
+    heavy, light = data["users"][0], data["users"][len(data["users"]) // 2]
+    rare = data["models"][-1]  # the least used model
+
+    def heavy_records(rng: ranges.Range, sort: str, descending: bool) -> Any:
+        return reports.records(db, rng, user_id=heavy, sort=sort, descending=descending)
+
+    def user_model_records(rng: ranges.Range, model_id: str, sort: str) -> Any:
+        return reports.records(db, rng, user_id=heavy, model_id=model_id, sort=sort)
+
+    directory = [
+        {"id": uid, "name": f"User {n}", "email": f"user{n}@example.com", "role": "user"}
+        for n, uid in enumerate(data["users"])
+    ] + [{"id": f"new-{n}", "name": f"Newcomer {n}", "email": f"new{n}@example.com"} for n in range(50)]
+    model_list = [{"id": m, "name": m.title()} for m in data["models"]]
+    fallback = pricing.defaults(60, 60, -1)
+
+    reports_to_time: list[tuple[str, Callable[[ranges.Range], Any]]] = [
+        ("admin totals", lambda r: reports.totals(db, r)),
+        ("admin report_card", lambda r: reports.report_card(db, r)),
+        ("admin by_model", lambda r: reports.by_model(db, r)),
+        ("admin distribution", lambda r: reports.distribution(db, r)),
+        ("admin ranking", lambda r: reports.ranking(db, r, user_id=light)),
+        ("admin by_day", lambda r: reports.by_day(db, r, tz)),
+        ("admin records time p1", lambda r: reports.records(db, r)),
+        ("admin records cost p1", lambda r: reports.records(db, r, sort="cost")),
+        ("admin records tokens p1", lambda r: reports.records(db, r, sort="tokens")),
+        ("admin records balance asc p1", lambda r: reports.records(db, r, sort="balance", descending=False)),
+        ("admin records balance desc p1", lambda r: reports.records(db, r, sort="balance")),
+        ("admin records cost p50", lambda r: reports.records(db, r, sort="cost", page=50)),
+        ("admin records model+cost", lambda r: reports.records(db, r, model_id="model-00", sort="cost")),
+        ("user totals (heavy user)", lambda r: reports.totals(db, r, heavy)),
+        ("user by_model (heavy)", lambda r: reports.by_model(db, r, heavy)),
+        ("user by_day (heavy)", lambda r: reports.by_day(db, r, tz, heavy)),
+        ("user records time (heavy)", lambda r: reports.records(db, r, user_id=heavy)),
+        ("user records cost (heavy)", lambda r: reports.records(db, r, user_id=heavy, sort="cost")),
+        ("user records tokens (heavy)", lambda r: reports.records(db, r, user_id=heavy, sort="tokens")),
+        ("user records balance desc (heavy)", lambda r: reports.records(db, r, user_id=heavy, sort="balance")),
+        ("user records balance asc (heavy)", lambda r: heavy_records(r, "balance", False)),
+        ("user records cost p50 (heavy)", lambda r: reports.records(db, r, user_id=heavy, sort="cost", page=50)),
+        ("user records model+cost (heavy)", lambda r: user_model_records(r, "model-00", "cost")),
+        ("user records rare model+time", lambda r: user_model_records(r, rare, "time")),
+        ("user records rare model+cost", lambda r: user_model_records(r, rare, "cost")),
+        ("admin records model+tokens", lambda r: reports.records(db, r, model_id="model-00", sort="tokens")),
+        ("admin records rare model+cost", lambda r: reports.records(db, r, model_id=rare, sort="cost")),
+        ("user totals (median user)", lambda r: reports.totals(db, r, light)),
+        ("user by_model (median)", lambda r: reports.by_model(db, r, light)),
+        ("user by_day (median)", lambda r: reports.by_day(db, r, tz, light)),
+    ]
+    three = [ranges.parse(key, now=NOW, tz=tz) for key in ("today", "30d", "all")]
+    once = [
+        ("user_summary (3 periods, heavy)", lambda: reports.user_summary(db, heavy, three)),
+        ("users page 1 (250 people)", lambda: reports.users(db, directory)),
+        ("users search 'user 1'", lambda: reports.users(db, directory, search="user 1")),
+        ("price_list (30 models)", lambda: reports.price_list(db, model_list, fallback)),
+    ]
+    return reports_to_time, once
 
 
 def plans(store: Store, fn: Callable[[], Any]) -> list[tuple[str, list[str]]]:
@@ -281,56 +366,16 @@ def run_size(args: argparse.Namespace, rows: int) -> tuple[dict[str, float], boo
         size = sum(f.stat().st_size for f in tmp.iterdir()) / 2**20
         print(
             f"data: {args.rows:,} records, {args.users} users, {args.models} models, {args.days} days;"
-            f" loaded in {data['load_s']:.1f} s, rollups filled and m007's indexes built in {data['backfill_s']:.1f} s;"
+            f" loaded in {data['load_s']:.1f} s, rollups filled and m007's and m009's indexes built in"
+            f" {data['backfill_s']:.1f} s;"
             f" {size:,.0f} MiB;"
             f" day boundaries in {args.tz}; p50 of {args.runs} runs;"
             f" load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n"
         )
         store = Store(path, clock=lambda: NOW)
         mismatches = reports.rollup_mismatches(store) if args.rows <= 1_000_000 else []
-        heavy, light = data["users"][0], data["users"][len(data["users"]) // 2]
-        rare = data["models"][-1]  # the least used model
-
-        def user_model_records(rng: ranges.Range, model_id: str, sort: str) -> Any:
-            return reports.records(store, rng, user_id=heavy, model_id=model_id, sort=sort)
-
-        directory = [
-            {"id": uid, "name": f"User {n}", "email": f"user{n}@example.com", "role": "user"}
-            for n, uid in enumerate(data["users"])
-        ] + [{"id": f"new-{n}", "name": f"Newcomer {n}", "email": f"new{n}@example.com"} for n in range(50)]
-        model_list = [{"id": m, "name": m.title()} for m in data["models"]]
-        fallback = pricing.defaults(60, 60, -1)
-
-        reports_to_time: list[tuple[str, Callable[[ranges.Range], Any]]] = [
-            ("admin totals", lambda r: reports.totals(store, r)),
-            ("admin report_card", lambda r: reports.report_card(store, r)),
-            ("admin by_model", lambda r: reports.by_model(store, r)),
-            ("admin distribution", lambda r: reports.distribution(store, r)),
-            ("admin ranking", lambda r: reports.ranking(store, r, user_id=light)),
-            ("admin by_day", lambda r: reports.by_day(store, r, tz)),
-            ("admin records time p1", lambda r: reports.records(store, r)),
-            ("admin records cost p1", lambda r: reports.records(store, r, sort="cost")),
-            ("admin records tokens p1", lambda r: reports.records(store, r, sort="tokens")),
-            ("admin records balance asc p1", lambda r: reports.records(store, r, sort="balance", descending=False)),
-            ("admin records cost p50", lambda r: reports.records(store, r, sort="cost", page=50)),
-            ("admin records model+cost", lambda r: reports.records(store, r, model_id="model-00", sort="cost")),
-            ("user totals (heavy user)", lambda r: reports.totals(store, r, heavy)),
-            ("user by_model (heavy)", lambda r: reports.by_model(store, r, heavy)),
-            ("user by_day (heavy)", lambda r: reports.by_day(store, r, tz, heavy)),
-            ("user records time (heavy)", lambda r: reports.records(store, r, user_id=heavy)),
-            ("user records cost (heavy)", lambda r: reports.records(store, r, user_id=heavy, sort="cost")),
-            ("user records tokens (heavy)", lambda r: reports.records(store, r, user_id=heavy, sort="tokens")),
-            ("user records balance asc (heavy)", lambda r: reports.records(store, r, user_id=heavy, sort="balance")),
-            ("user records cost p50 (heavy)", lambda r: reports.records(store, r, user_id=heavy, sort="cost", page=50)),
-            ("user records model+cost (heavy)", lambda r: user_model_records(r, "model-00", "cost")),
-            ("user records rare model+time", lambda r: user_model_records(r, rare, "time")),
-            ("user records rare model+cost", lambda r: user_model_records(r, rare, "cost")),
-            ("admin records model+tokens", lambda r: reports.records(store, r, model_id="model-00", sort="tokens")),
-            ("admin records rare model+cost", lambda r: reports.records(store, r, model_id=rare, sort="cost")),
-            ("user totals (median user)", lambda r: reports.totals(store, r, light)),
-            ("user by_model (median)", lambda r: reports.by_model(store, r, light)),
-            ("user by_day (median)", lambda r: reports.by_day(store, r, tz, light)),
-        ]
+        reports_to_time, rest = report_cases(store, data, tz)
+        heavy = data["users"][0]
         parsed = {key: ranges.parse(key, now=NOW, tz=tz) for key in RANGES}
         baseline = {}
         for key, rng in parsed.items():
@@ -353,13 +398,6 @@ def run_size(args: argparse.Namespace, rows: int) -> tuple[dict[str, float], boo
                 cells.append(f"{ms:>8.2f} ({ms / baseline[key]:>4.1f}x)" if baseline[key] else f"{ms:>16.2f}")
             all_time[name] = ms
             print(f"  {name:<{width}}" + "".join(f"{c:>16}" for c in cells))
-        three = [parsed["today"], ranges.parse("30d", now=NOW, tz=tz), parsed["all"]]
-        rest = [
-            ("user_summary (3 periods, heavy)", lambda: reports.user_summary(store, heavy, three)),
-            ("users page 1 (250 people)", lambda: reports.users(store, directory)),
-            ("users search 'user 1'", lambda: reports.users(store, directory, search="user 1")),
-            ("price_list (30 models)", lambda: reports.price_list(store, model_list, fallback)),
-        ]
         for name, fn in rest:
             ms = p50_ms(fn, args.runs)
             worst = max(worst, ms)
@@ -380,11 +418,13 @@ def run_size(args: argparse.Namespace, rows: int) -> tuple[dict[str, float], boo
             ms = p50_ms(lambda sql=sql: store.conn.execute(sql).fetchall(), max(1, args.runs // 2))
             print(f"  {name:<{width}}{ms:>16.2f}")
 
-        plain, rolled, per_user = write_overhead(tmp, WRITES)
+        plain, rolled, per_user, model_slots, bounds = write_overhead(tmp, WRITES)
         print(
             f"\nwrite: one usage insert in its own BEGIN IMMEDIATE, p50: {plain:.1f} µs with 0.1.0's schema,"
             f" {rolled:.1f} µs with m002's rollup triggers and indexes ({rolled - plain:+.1f} µs),"
-            f" {per_user:.1f} µs with m007's per-user rollups and records indexes too ({per_user - rolled:+.1f} µs)"
+            f" {per_user:.1f} µs with m007's per-user rollups and records indexes too ({per_user - rolled:+.1f} µs),"
+            f" {model_slots:.1f} µs with m008's per-model slots too ({model_slots - per_user:+.1f} µs),"
+            f" {bounds:.1f} µs with m009's balance bounds and user-model indexes too ({bounds - model_slots:+.1f} µs)"
         )
 
         print("\nquery plans (range 30d):")

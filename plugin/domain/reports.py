@@ -245,6 +245,9 @@ def records(
     # Many records sorted by cost, tokens or balance: walk that sort's index (everyone's, the user's, the model's);
     # few: sort them (walking a sort index to find a narrow range's few records could pass all of a user's).
     steer = sort != "time" and total > STEER
+    bound_days = None
+    if steer and sort == "balance" and user_id is not None:  # a user's balances follow time: seek to the range's
+        bound_days = (math.floor(lo) // rollups.DAY, (math.ceil(hi) - 1) // rollups.DAY + 1)
     rows = reads(store).record_page(
         lo,
         hi,
@@ -255,6 +258,7 @@ def records(
         steer=steer,
         limit=page_size,
         offset=(page - 1) * page_size,
+        bound_days=bound_days,
     )
     for row in rows:
         row["estimated"] = bool(row["estimated"])

@@ -5,7 +5,8 @@ The rollups hold running sums per 15-minute slot, and per UTC day for each model
 `CAST(created_at AS INTEGER) / width` (integer division, so a bucket edge and a `created_at < edge` comparison
 always agree). A range [start, end) is read as the whole buckets inside it, from a rollup, plus the partial buckets
 at its edges, from `usage` itself: exact for any range in any time zone, while a year of a busy server is thousands
-of rollup rows instead of millions of records. One user's sums read the same way from m007's per-user rollups
+of rollup rows instead of millions of records. Per model and per user, a cut day is read as whole slots too (m008's
+`usage_model_slots`, m007's `usage_user_slots`). One user's sums read the same way from m007's per-user rollups
 (per slot, and per UTC day and model: `store/user_rollups_schema.py`), their edges from `usage_user_created`.
 
 The statements are the store's (`store/reports.py`); which buckets and edges a range reads is decided here.
@@ -14,7 +15,6 @@ The statements are the store's (`store/reports.py`); which buckets and edges a r
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -98,11 +98,16 @@ def user_models(store: Store, rng: Range, user_id: str) -> dict[str, dict[str, i
 
 
 def grouped(store: Store, rng: Range, key: str) -> dict[str, dict[str, int]]:
-    """Sums per model or per user over every record in the range (rollup days plus raw edges)."""
-    days, edges = split(*span(rng), DAY)
+    """Sums per model or per user over every record in the range: whole UTC days from the day rollups, whole slots
+    of a cut day from the slot rollups (per model, m008's; per user, m007's), the rest (under 15 minutes at each
+    end) from the records."""
+    days, day_edges = split(*span(rng), DAY)
     rows = reads(store).grouped_days(key, *days) if days else []
-    for edge in edges:
-        rows += reads(store).grouped_raw(key, *edge)
+    for day_edge in day_edges:
+        slots, edges = split(*day_edge, SLOT)
+        rows += reads(store).grouped_slots(key, *slots) if slots else []
+        for edge in edges:
+            rows += reads(store).grouped_raw(key, *edge)
     groups: dict[str, dict[str, int]] = {}
     for row in rows:
         add(groups.setdefault(row["key"], zero(GROUPED)), row, GROUPED)
@@ -110,35 +115,17 @@ def grouped(store: Store, rng: Range, key: str) -> dict[str, dict[str, int]]:
 
 
 def bucket_sums(store: Store, bounds: list[float], user_id: str | None) -> list[dict[str, int]]:
-    """Sums per [bounds[i], bounds[i+1]): whole 15-minute slots from the rollup (everyone's, or one user's), the
-    rest from raw usage."""
+    """Sums per [bounds[i], bounds[i+1]) (everyone's, or one user's): each bucket's whole 15-minute slots summed in
+    SQL from the slot rollup (a range of its key per bucket: a year of slots is not carried into Python row by
+    row), the rest (under a slot at each bucket edge) from the records."""
     sums = [zero(GROUPED) for _ in bounds[:-1]]
-    raw: list[tuple[float, float]] = []
-    if user_id is not None:  # each bucket's whole slots summed in SQL (one index seek per bucket), its edges raw
-        slot_pieces: list[tuple[int, int, int]] = []
-        for i in range(len(sums)):
-            slots, edges = split(bounds[i], bounds[i + 1], SLOT)
-            slot_pieces += [(i, *slots)] if slots else []
-            raw += edges
-        for row in reads(store).user_slot_buckets(user_id, slot_pieces):
-            add(sums[row["i"]], row, GROUPED)
-    else:
-        slots, raw = split(bounds[0], bounds[-1], SLOT)
-        if slots:
-            for row in reads(store).slot_sums(*slots):
-                lo = row["slot"] * SLOT
-                i = bisect_right(bounds, lo) - 1
-                if lo + SLOT <= bounds[i + 1]:
-                    add(sums[i], row, GROUPED)
-                else:  # a slot across a midnight: only in a zone whose offset is not whole quarter-hours
-                    raw.append((lo, lo + SLOT))
-    pieces: list[tuple[int, float, float]] = []  # (bucket, lo, hi): each raw span cut at the bucket bounds it crosses
-    for lo, hi in raw:
-        i = max(0, bisect_right(bounds, lo) - 1)
-        while i < len(sums) and bounds[i] < hi:
-            pieces.append((i, max(lo, bounds[i]), min(hi, bounds[i + 1])))
-            i += 1
-    for row in reads(store).bucket_sums(pieces, user_id):
+    slot_pieces: list[tuple[int, int, int]] = []  # (bucket, first slot, stop slot)
+    raw_pieces: list[tuple[int, float, float]] = []  # (bucket, lo, hi)
+    for i in range(len(sums)):
+        slots, edges = split(bounds[i], bounds[i + 1], SLOT)
+        slot_pieces += [(i, *slots)] if slots else []
+        raw_pieces += [(i, lo, hi) for lo, hi in edges]
+    for row in reads(store).slot_buckets(slot_pieces, user_id) + reads(store).bucket_sums(raw_pieces, user_id):
         add(sums[row["i"]], row, GROUPED)
     return sums
 
@@ -153,4 +140,6 @@ def mismatches(store: Store) -> list[str]:
         for key in sorted(set(want) | set(got), key=str):
             if want.get(key) != got.get(key):
                 problems.append(f"{table} {key}: rollup {got.get(key)} != usage {want.get(key)}")
+    for row in reads(store).bound_misses():
+        problems.append(f"usage_user_balance_days {row['k']}: bounds {row['low']}..{row['high']} miss {row['balance']}")
     return problems

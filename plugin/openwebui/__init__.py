@@ -209,7 +209,8 @@ async def user_groups(user_ids: list[str]) -> dict[str, list[str]]:
 async def hook_user(user_id: str, function_id: str | None, user_valves: Any) -> dict[str, Any]:
     """What Open WebUI hands a hook that names `__user__`: the user's record as a dict, with their own valves of
     the Function `function_id` built by `user_valves` (its `UserValves`; the defaults without a function id). {}
-    for an unknown user. For a hook that does not name `__user__`, so that Open WebUI does not read those valves
+    for an unknown user; stored valves today's `UserValves` refuses give way to its defaults (the user is billed all
+    the same). For a hook that does not name `__user__`, so that Open WebUI does not read those valves
     from its database before every call (the Filter's outlet), when it must know the user all the same."""
     from open_webui.models.functions import Functions
     from open_webui.models.users import Users
@@ -218,7 +219,12 @@ async def hook_user(user_id: str, function_id: str | None, user_valves: Any) -> 
     if user is None:
         return {}
     stored = await Functions.get_user_valves_by_id_and_user_id(function_id, user_id) if function_id else None
-    return {**user.model_dump(), "valves": user_valves(**(stored or {}))}
+    try:
+        valves = user_valves(**(stored or {}))
+    except ValueError as error:  # stored under an older model (a language since removed): bill with the defaults
+        log.warning("user %s: stored valves of %s refused, defaults used: %s", user_id, function_id, error)
+        valves = user_valves()
+    return {**user.model_dump(), "valves": valves}
 
 
 async def member_group_ids(user_id: str) -> list[str]:

@@ -1,11 +1,13 @@
-"""The reports' reads: sums of usage (raw, or from the rollups of m002 and m007), pages of records, people.
+"""The reports' reads: sums of usage (raw, or from the rollups of m002, m007 and m008), pages of records (their
+walks started by m009's bounds and indexes), people.
 
 Only statements live here; what to sum over which range, and how to fold and sort it, is `domain/rollups.py`'s
 and `domain/reports.py`'s. Nothing typed by a user reaches SQL text: sorts map to fixed fragments, values are
 parameters, and a statement's shape depends only on how many values it takes.
 
 Rollup buckets are `CAST(created_at AS INTEGER) / width` (900 s slots, 86 400 s UTC days), as the triggers write
-them (`sqlite_schema.py`, `postgres_schema.py`).
+them (`sqlite_schema.py`, `postgres_schema.py`, and the steps' own modules: `user_rollups_schema.py`,
+`model_slots_schema.py`, `record_seeks_schema.py`).
 """
 
 from __future__ import annotations
@@ -32,15 +34,21 @@ GROUP_SUMS = (
 _ROLLUP_SUMS = (
     "SUM(calls) AS calls, SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens, SUM(cost) AS cost"
 )
-# Group key -> (raw query over one span, rollup query over whole UTC days); fixed text, chosen by our own code.
+# Group key -> (raw query over one span, rollup query over whole UTC days, rollup query over whole slots); fixed
+# text, chosen by our own code. Per user, the slots are m007's per-user rollup, read for each user with a day row
+# in the slots' UTC days (a seek per user: that table is keyed by user first).
 _GROUPS = {
     "model_id": (
         f"SELECT model_id AS key, {GROUP_SUMS} FROM usage WHERE created_at >= ? AND created_at < ? GROUP BY model_id",
         f"SELECT model_id AS key, {_ROLLUP_SUMS} FROM usage_model_days WHERE day >= ? AND day < ? GROUP BY model_id",
+        f"SELECT model_id AS key, {_ROLLUP_SUMS} FROM usage_model_slots WHERE slot >= ? AND slot < ? GROUP BY model_id",
     ),
     "user_id": (
         f"SELECT user_id AS key, {GROUP_SUMS} FROM usage WHERE created_at >= ? AND created_at < ? GROUP BY user_id",
         f"SELECT user_id AS key, {_ROLLUP_SUMS} FROM usage_user_days WHERE day >= ? AND day < ? GROUP BY user_id",
+        f"SELECT user_id AS key, {_ROLLUP_SUMS} FROM usage_user_slots"
+        " WHERE user_id IN (SELECT user_id FROM usage_user_days WHERE day >= ? AND day < ?)"
+        " AND slot >= ? AND slot < ? GROUP BY user_id",
     ),
 }
 # Sums per bucket over raw usage, the buckets given as VALUES rows (i, lo, hi); {values} is only placeholders.
@@ -86,6 +94,12 @@ _USER_ROLLED_MODELS = (
     ") parts GROUP BY key"
 )
 # Per bucket (i, first slot, stop slot): one user's whole slots. {values} is only placeholders.
+# Sums per bucket of whole slots, the buckets given as VALUES rows (i, first slot, stop slot): everyone's from
+# usage_slots, one user's from usage_user_slots (a range of the rollup's key per bucket, summed in SQL).
+_SLOT_BUCKETS = (
+    "WITH b(i, lo, hi) AS (VALUES {values}) SELECT b.i AS i, " + _ROLLUP_SUMS + " FROM b JOIN usage_slots s"
+    " ON s.slot >= b.lo AND s.slot < b.hi GROUP BY b.i"
+)
 _USER_SLOT_BUCKETS = (
     "WITH b(i, lo, hi) AS (VALUES {values}) SELECT b.i AS i, " + _ROLLUP_SUMS + " FROM b JOIN usage_user_slots s"
     " ON s.user_id = ? AND s.slot >= b.lo AND s.slot < b.hi GROUP BY b.i"
@@ -128,7 +142,19 @@ _ROLLUP_CHECKS = {
         "SELECT user_id || ' ' || day || ' ' || model_id AS k, calls, input_tokens, output_tokens, cached_tokens,"
         " reasoning_tokens, estimated, cost FROM usage_user_model_days",
     ),
+    "usage_model_slots": (
+        f"SELECT (CAST(created_at AS INTEGER) / 900) || ' ' || model_id AS k, {GROUP_SUMS} FROM usage"
+        " GROUP BY CAST(created_at AS INTEGER) / 900, model_id",
+        f"SELECT slot || ' ' || model_id AS k, {_ROLLUP_SUMS} FROM usage_model_slots GROUP BY slot, model_id",
+    ),
 }
+
+_BOUND_MISSES = (
+    "SELECT u.user_id || ' ' || u.day AS k, u.balance_after AS balance, b.low AS low, b.high AS high FROM"
+    " (SELECT user_id, CAST(created_at AS INTEGER) / 86400 AS day, balance_after FROM usage) u"
+    " LEFT JOIN usage_user_balance_days b ON b.user_id = u.user_id AND b.day = u.day"
+    " WHERE b.user_id IS NULL OR u.balance_after < b.low OR u.balance_after > b.high LIMIT 20"
+)
 
 # records: (sort, descending) -> ORDER BY text. Ties fall back to time, then id, so pages never overlap; each
 # order matches an index of m002 (or usage_created), so a large range is walked in order, not sorted.
@@ -152,7 +178,19 @@ RECORD_ORDERS = {
 #   a narrow range's few records.
 _RANGE = ("u.created_at >= :lo AND u.created_at < :hi", "+u.created_at >= :lo AND +u.created_at < :hi")
 _FILTERS = {"user_id": "u.user_id = :user_id", "model_id": "u.model_id = :model_id"}
-_STEERED_MODEL = "u.model_id || '' = :model_id"  # with a user: the user's sort index picks it out in the index
+# Many records of one user and one model: by cost or tokens, in m009's (user, model, cost | tokens) indexes; by
+# balance, in the user's own index from the range's bound, the model picked out in the index.
+_STEERED_MODEL = "u.model_id || '' = :model_id"
+# A user's walk by balance starts at the bound of the range's balances (m009's usage_user_balance_days, over the UTC
+# days :first_day..:stop_day): a seek in usage_user_balance past the records of other times, which a balance sort
+# otherwise passes one by one. Read in the page's own statement, so that both see one snapshot (a Continue committed
+# between two statements could lower a balance past a bound read before it). No bounds row: no record there.
+_BALANCE_BOUND = {
+    True: "u.balance_after <= COALESCE((SELECT MAX(b.high) FROM usage_user_balance_days b WHERE b.user_id = :user_id"
+    " AND b.day >= :first_day AND b.day < :stop_day), -9223372036854775807)",
+    False: "u.balance_after >= COALESCE((SELECT MIN(b.low) FROM usage_user_balance_days b WHERE b.user_id = :user_id"
+    " AND b.day >= :first_day AND b.day < :stop_day), 9223372036854775807)",
+}
 # A page is chosen by id first, in an index alone where one covers the filter and the sort (usage_user_created,
 # usage_model_created, or a sort index), and only its rows are read in full.
 _RECORDS = (
@@ -213,13 +251,17 @@ class ReportRecords(ReadRecords):
         """Sums per `key` over the UTC days [first, stop), from the day rollups."""
         return self.engine.query(_GROUPS[key][1], (first, stop))
 
-    def slot_sums(self, first: int, stop: int) -> list[dict[str, Any]]:
-        """The usage_slots rows in [first, stop) that count a call."""
-        return self.engine.query(
-            "SELECT slot, calls, input_tokens, output_tokens, cost FROM usage_slots"
-            " WHERE slot >= ? AND slot < ? AND calls != 0",
-            (first, stop),
-        )
+    def grouped_slots(self, key: str, first: int, stop: int) -> list[dict[str, Any]]:
+        """Sums per `key` over the 15-minute slots [first, stop), from the slot rollups."""
+        if key == "model_id":
+            return self.engine.query(_GROUPS[key][2], (first, stop))
+        days = (first * 900 // 86_400, -(-stop * 900 // 86_400))  # the UTC days the slots fall in
+        return self.engine.query(_GROUPS[key][2], (*days, first, stop))
+
+    def bound_misses(self) -> list[dict[str, Any]]:
+        """Records whose balance lies outside their (user, day)'s bounds, or that have no bounds row (none, when
+        the triggers kept up)."""
+        return self.engine.query(_BOUND_MISSES)
 
     def bucket_sums(self, pieces: list[tuple[int, float, float]], user_id: str | None) -> list[dict[str, Any]]:
         """Sums of raw usage per piece (bucket index i, lo, hi), of everyone or of one user: rows of i and sums
@@ -261,15 +303,18 @@ class ReportRecords(ReadRecords):
             params[f"r{n}"], params[f"q{n}"] = lo, hi
         return self.engine.query(_USER_ROLLED_MODELS, params)
 
-    def user_slot_buckets(self, user_id: str, pieces: list[tuple[int, int, int]]) -> list[dict[str, Any]]:
-        """One user's sums per piece (bucket index i, first slot, stop slot) from usage_user_slots: rows of i and
-        sums (a bucket without a call may have no row)."""
+    def slot_buckets(self, pieces: list[tuple[int, int, int]], user_id: str | None) -> list[dict[str, Any]]:
+        """Sums per piece (bucket index i, first slot, stop slot), of everyone from usage_slots or of one user from
+        usage_user_slots: rows of i and sums (a bucket without a call may have no row)."""
         rows: list[dict[str, Any]] = []
         for n in range(0, len(pieces), _CHUNK):
             chunk = pieces[n : n + _CHUNK]
             values = ", ".join("(?, ?, ?)" for _ in chunk)  # only the number of buckets shapes the text
             params = [value for piece in chunk for value in piece]
-            rows += self.engine.query(_USER_SLOT_BUCKETS.format(values=values), [*params, user_id])
+            if user_id is None:
+                rows += self.engine.query(_SLOT_BUCKETS.format(values=values), params)
+            else:
+                rows += self.engine.query(_USER_SLOT_BUCKETS.format(values=values), [*params, user_id])
         return rows
 
     def rollup_checks(self) -> dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
@@ -304,14 +349,20 @@ class ReportRecords(ReadRecords):
         steer: bool,
         limit: int,
         offset: int,
+        bound_days: tuple[int, int] | None = None,
     ) -> list[dict[str, Any]]:
         """One page of records in [lo, hi), sorted by one of RECORD_ORDERS' keys (KeyError for any other), with
-        the user's current name and email. `steer`: walk the sort's index rather than sort the range (see _RANGE)."""
+        the user's current name and email. `steer`: walk the sort's index rather than sort the range (see _RANGE);
+        `bound_days`: the UTC days [first, stop) of the range, whose balance bounds a user's walk by balance starts
+        at (_BALANCE_BOUND)."""
         order = RECORD_ORDERS[(sort, descending)]
         params: dict[str, Any] = {"lo": lo, "hi": hi, "user_id": user_id, "model_id": model_id}
         filters = [_FILTERS[name] for name in ("user_id", "model_id") if params[name] is not None]
-        if steer and user_id is not None and model_id is not None:
+        if steer and user_id is not None and model_id is not None and sort == "balance":
             filters[-1] = _STEERED_MODEL
+        if bound_days is not None:
+            params.update(first_day=bound_days[0], stop_day=bound_days[1])
+            filters.append(_BALANCE_BOUND[descending])
         if sort != "time" and not steer:
             order = "+" + order
         where = " AND ".join([_RANGE[1 if steer else 0], *filters])

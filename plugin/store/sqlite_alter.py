@@ -5,6 +5,28 @@ from __future__ import annotations
 
 import sqlite3
 
+# Where SQLite refuses the in-place edit, m006 copies the ledger into a table with the wider CHECK instead, as
+# SQLite's documentation describes: rows and ids kept, indexes made again; nothing else refers to it.
+M006_LEDGER = """
+ALTER TABLE ledger RENAME TO ledger_m005;
+CREATE TABLE ledger (
+    id INTEGER PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users (id),
+    kind TEXT NOT NULL CHECK (kind IN ('hold', 'charge', 'release', 'topup', 'set', 'adjust', 'reset', 'redeem')),
+    amount INTEGER NOT NULL,
+    balance_after INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    reference TEXT NOT NULL DEFAULT '',
+    created_at REAL NOT NULL
+);
+INSERT INTO ledger (id, user_id, kind, amount, balance_after, actor, reason, reference, created_at)
+SELECT id, user_id, kind, amount, balance_after, actor, reason, reference, created_at FROM ledger_m005;
+DROP TABLE ledger_m005;
+CREATE INDEX ledger_user ON ledger (user_id, id);
+CREATE INDEX ledger_reference ON ledger (reference);
+"""
+
 # The ledger's kinds before and after m006, as the CHECK in its CREATE TABLE text reads them.
 _KINDS_BEFORE = "'adjust', 'reset'))"
 _KINDS_AFTER = "'adjust', 'reset', 'redeem'))"

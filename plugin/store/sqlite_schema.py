@@ -9,7 +9,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from . import sqlite_alter
+from . import model_slots_schema, record_seeks_schema, sqlite_alter
 from .user_rollups_schema import SQLITE_BACKFILL, SQLITE_TABLES, SQLITE_TRIGGERS
 
 MIGRATIONS = sqlite_utils.Migrations("openwebui_monitor")
@@ -353,29 +353,9 @@ ALTER TABLE requests ADD COLUMN seen_at REAL;
 
 
 # Redemption codes (issue 20): the ledger accepts `redeem` rows (`sqlite_alter.widen_ledger_kinds`, in place; where
-# SQLite refuses that, M006_LEDGER rebuilds the table as SQLite's documentation describes: rows and ids kept, indexes
-# made again; nothing else refers to it), a reset allowance keeps the unspent credit of redeemed codes
-# (allowance_periods.credit), the codes an admin minted, and the wrong codes users typed (the guessing limit, counted
-# here so every worker agrees).
-M006_LEDGER = """
-ALTER TABLE ledger RENAME TO ledger_m005;
-CREATE TABLE ledger (
-    id INTEGER PRIMARY KEY,
-    user_id TEXT NOT NULL REFERENCES users (id),
-    kind TEXT NOT NULL CHECK (kind IN ('hold', 'charge', 'release', 'topup', 'set', 'adjust', 'reset', 'redeem')),
-    amount INTEGER NOT NULL,
-    balance_after INTEGER NOT NULL,
-    actor TEXT NOT NULL,
-    reason TEXT NOT NULL DEFAULT '',
-    reference TEXT NOT NULL DEFAULT '',
-    created_at REAL NOT NULL
-);
-INSERT INTO ledger (id, user_id, kind, amount, balance_after, actor, reason, reference, created_at)
-SELECT id, user_id, kind, amount, balance_after, actor, reason, reference, created_at FROM ledger_m005;
-DROP TABLE ledger_m005;
-CREATE INDEX ledger_user ON ledger (user_id, id);
-CREATE INDEX ledger_reference ON ledger (reference);
-"""
+# SQLite refuses that, `sqlite_alter.M006_LEDGER` rebuilds it), a reset allowance keeps the unspent credit of
+# redeemed codes (allowance_periods.credit), the codes an admin minted, and the wrong codes users typed (the guessing
+# limit, counted here so every worker agrees).
 M006_CODES = """
 ALTER TABLE allowance_periods ADD COLUMN credit INTEGER NOT NULL DEFAULT 0 CHECK (credit >= 0);
 
@@ -475,7 +455,7 @@ def m006_codes(db: sqlite_utils.Database) -> None:
     """Redemption codes: the ledger's `redeem` kind, the codes, the wrong guesses, the credit resets keep (see
     M006_CODES)."""
     if not sqlite_alter.widen_ledger_kinds(db.conn):
-        for sql in statements(M006_LEDGER):
+        for sql in statements(sqlite_alter.M006_LEDGER):
             db.conn.execute(sql)
     for sql in statements(M006_CODES):
         db.conn.execute(sql)
@@ -487,6 +467,21 @@ def m007_user_rollups(db: sqlite_utils.Database) -> None:
     for script in (SQLITE_TABLES, SQLITE_BACKFILL, SQLITE_TRIGGERS):
         for sql in statements(script):
             db.conn.execute(sql)
+
+
+@MIGRATIONS()
+def m008_model_slots(db: sqlite_utils.Database) -> None:
+    """Everyone's sums per (slot, model), filled before their triggers exist (`model_slots_schema`)."""
+    for sql in statements(model_slots_schema.SQLITE_STEP):
+        db.conn.execute(sql)
+
+
+@MIGRATIONS()
+def m009_record_seeks(db: sqlite_utils.Database) -> None:
+    """Balance bounds per (user, UTC day), filled before their triggers exist, and indexes per user and model by
+    cost and tokens (`record_seeks_schema`)."""
+    for sql in statements(record_seeks_schema.SQLITE_STEP):
+        db.conn.execute(sql)
 
 
 def apply(db: sqlite_utils.Database) -> None:

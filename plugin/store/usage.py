@@ -1,7 +1,8 @@
 """Usage records: one row per billed reply (chat_id, message_id), kept up to date as its rounds settle.
 
-The report rollups (usage_slots, usage_model_days, usage_user_days) follow these rows by triggers of the
-schema; their reads are `reports.py`'s.
+The report rollups (usage_slots, usage_model_days, usage_user_days; per user usage_user_slots and
+usage_user_model_days; usage_model_slots) and the balance bounds (usage_user_balance_days) follow these rows by
+triggers of the schema; their reads are `reports.py`'s.
 """
 
 from __future__ import annotations

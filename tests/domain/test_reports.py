@@ -199,7 +199,7 @@ def test_migrating_a_0_1_0_database_fills_the_rollups(tmp_path: Path) -> None:
     db.conn.commit()
     db.conn.close()
     store = Store(path)
-    assert migrations.version(store.db) == "m007_user_rollups"  # every later step applied on the way
+    assert migrations.version(store.db) == "m009_record_seeks"  # every later step applied on the way
     assert migrations.MIGRATIONS.pending(store.db) == []
     assert reports.rollup_mismatches(store) == []
     assert reports.totals(store, ALL)["cost"] == 23
@@ -409,9 +409,12 @@ def test_sorted_records_are_chosen_in_an_index(store: Store, seeded, monkeypatch
     plan = plan_of_records(store, sort="balance", model_id="claude")
     assert "COVERING INDEX usage_model_balance (model_id=?)" in plan
     assert "COVERING INDEX usage_user_cost (user_id=?)" in plan_of_records(store, sort="cost", user_id="u-bob")
-    plan = plan_of_records(store, sort="tokens", user_id="u-bob", model_id="claude")
-    assert "INDEX usage_user_tokens (user_id=?)" in plan  # the model picked out in the index
-    assert plan.count("TEMP B-TREE FOR ORDER BY") == 1
+    for sort, index in (("tokens", "usage_user_model_tokens"), ("cost", "usage_user_model_cost")):
+        plan = plan_of_records(store, sort=sort, user_id="u-bob", model_id="claude")
+        assert f"INDEX {index} (user_id=? AND model_id=?)" in plan  # their own records of the model, in order
+        assert plan.count("TEMP B-TREE FOR ORDER BY") == 1
+    plan = plan_of_records(store, sort="balance", user_id="u-bob", model_id="claude", descending=False)
+    assert "INDEX usage_user_balance (user_id=? AND balance_after>?)" in plan  # the model picked out in the index
     # Few: read the range through the filter's index and sort it (a narrow range never walks a whole user).
     monkeypatch.setattr(reports, "STEER", 10**9)
     plan = plan_of_records(store, sort="balance", model_id="claude")

@@ -35,7 +35,7 @@ SPAN = 40 * 86_400
 INSERT = (
     "INSERT INTO usage (chat_id, message_id, user_id, model_id, input_tokens, output_tokens, cached_tokens,"
     " reasoning_tokens, estimated, price_source, cost, balance_after, created_at, updated_at)"
-    " VALUES ('c', ?, ?, ?, ?, ?, ?, ?, ?, 'default', ?, 0, ?, ?)"
+    " VALUES ('c', ?, ?, ?, ?, ?, ?, ?, ?, 'default', ?, ?, ?, ?)"
 )
 COLUMNS = ("user", "model", "input_tokens", "output_tokens", "cached_tokens", "reasoning_tokens", "estimated", "cost")
 
@@ -73,20 +73,22 @@ def history(store: Store) -> dict[int, dict]:
                 "reasoning_tokens": rnd.randrange(30),
                 "estimated": int(rnd.random() < 0.2),
                 "cost": rnd.randrange(100_000),
+                "balance": rnd.randrange(-(10**6), 10**9),
                 "at": random_time(rnd),
             }
-            store.conn.execute(INSERT, (f"m{n}", *(row[c] for c in COLUMNS), row["at"], row["at"]))
+            store.conn.execute(INSERT, (f"m{n}", *(row[c] for c in COLUMNS), row["balance"], row["at"], row["at"]))
             rows[n] = row
     ids = {n: store.get_usage("c", f"m{n}")["id"] for n in rows}
     with store.immediate():
         for n in rnd.sample(sorted(rows), 300):
             row, change = rows[n], rnd.randrange(4)
-            if change == 0:  # a Continue: the same record, larger sums
+            if change == 0:  # a Continue: the same record, larger sums, the balance after it lower
                 row["output_tokens"] += 100
                 row["cost"] += 5_000
+                row["balance"] -= rnd.choice((5_000, 10**9))
                 sql, params = (
-                    "UPDATE usage SET output_tokens = ?, cost = ? WHERE id = ?",
-                    (row["output_tokens"], row["cost"]),
+                    "UPDATE usage SET output_tokens = ?, cost = ?, balance_after = ? WHERE id = ?",
+                    (row["output_tokens"], row["cost"], row["balance"]),
                 )
             elif change == 1:
                 row["at"] += rnd.choice((3600.5, -899.75, 86_400, 0.5))
@@ -104,9 +106,10 @@ def history(store: Store) -> dict[int, dict]:
     return rows
 
 
-def brute(rows: dict[int, dict], user: str, lo: float, hi: float, model: str | None = None) -> dict[str, int]:
+def brute(rows: dict[int, dict], user: str | None, lo: float, hi: float, model: str | None = None) -> dict[str, int]:
+    """Sums of one user's records (everyone's with None) in [lo, hi), of one model or all."""
     picked = [
-        r for r in rows.values() if r["user"] == user and lo <= r["at"] < hi and (model is None or r["model"] == model)
+        r for r in rows.values() if user in (None, r["user"]) and lo <= r["at"] < hi and model in (None, r["model"])
     ]
     sums = {c: sum(r[c] for r in picked) for c in COLUMNS[2:]}
     return {"calls": len(picked), **sums}
@@ -156,6 +159,68 @@ def test_totals_by_model_and_records_count_equal_brute_force_for_any_range(store
         )
 
 
+def everyone(rows: dict[int, dict], key: str, lo: float, hi: float) -> dict[str, tuple[int, int, int, int]]:
+    """Brute-force (calls, input tokens, output tokens, cost) per model or per user of every record in [lo, hi)."""
+    sums: dict[str, tuple[int, int, int, int]] = {}
+    for r in rows.values():
+        if lo <= r["at"] < hi:
+            calls, i, o, cost = sums.get(r[key], (0, 0, 0, 0))
+            sums[r[key]] = (calls + 1, i + r["input_tokens"], o + r["output_tokens"], cost + r["cost"])
+    return sums
+
+
+def test_everyones_sums_per_model_and_per_user_equal_brute_force_for_any_range(store: Store, history) -> None:
+    """The admin's groupings (by model, the ranking, the report card): whole days, a cut day's whole slots (m008's
+    per-model slots, m007's per-user slots) and the records under a slot at each end add up to the records."""
+    rnd = random.Random(8)
+    for _ in range(250):
+        rng = random_range(rnd)
+        lo, hi = rollups.span(rng)
+        for key, column in (("model_id", "model"), ("user_id", "user")):
+            got = {
+                k: (v["calls"], v["input_tokens"], v["output_tokens"], v["cost"])
+                for k, v in rollups.grouped(store, rng, key).items()
+            }
+            assert got == everyone(history, column, lo, hi), (key, lo, hi)
+        card = reports.report_card(store, rng)
+        assert (card["active_users"], card["models_used"]) == (
+            len(everyone(history, "user", lo, hi)),
+            len(everyone(history, "model", lo, hi)),
+        )
+
+
+def test_a_cut_day_is_read_as_slots_and_only_minutes_from_the_records(store: Store, history, monkeypatch) -> None:
+    """Everyone's groupings over a range that cuts UTC days (any zone's today, the last 7 days from now) read the
+    records only under 15 minutes at each end: a cut day's whole slots come from the slot rollups."""
+    spans: list[float] = []
+    real = type(rollups.reads(store)).grouped_raw
+
+    def recorded(self, key, lo, hi):
+        spans.append(hi - lo)
+        return real(self, key, lo, hi)
+
+    monkeypatch.setattr(type(rollups.reads(store)), "grouped_raw", recorded)
+    for tz in ZONES:
+        day = datetime.fromtimestamp(BASE + 10 * 86_400, tz).date()
+        for rng in (between(day, day, tz), Range("custom", BASE + 9 * 86_400 + 4321.5, BASE + 16 * 86_400 + 777.25)):
+            for key in ("model_id", "user_id"):
+                rollups.grouped(store, rng, key)
+    assert spans and max(spans) < 900
+
+
+def test_a_user_only_after_midnight_is_in_a_range_across_it(store: Store) -> None:
+    """Under a day, across a UTC midnight: the per-user slots are read for the users of both days, so someone whose
+    only record is after midnight (in a whole slot) is counted."""
+    midnight = float(int(BASE) // 86_400 * 86_400 + 10 * 86_400)
+    with store.immediate():
+        for user, at in (("early", midnight - 7200.5), ("late", midnight + 1800.25)):
+            store.ensure_user(user, user, "", "user")
+            store.conn.execute(INSERT, (f"m-{user}", user, "gpt", 10, 5, 0, 0, 0, 70, 0, at, at))
+    rng = Range("custom", midnight - 12 * 3600 + 0.5, midnight + 12 * 3600 + 0.5)
+    assert {k: v["calls"] for k, v in rollups.grouped(store, rng, "user_id").items()} == {"early": 1, "late": 1}
+    assert rollups.grouped(store, rng, "model_id")["gpt"]["cost"] == 140
+
+
 @pytest.mark.parametrize("tz", ZONES, ids=lambda z: str(z))
 def test_by_day_in_any_zone_equals_brute_force(store: Store, history, tz: ZoneInfo) -> None:
     rnd = random.Random(str(tz))
@@ -163,7 +228,7 @@ def test_by_day_in_any_zone_equals_brute_force(store: Store, history, tz: ZoneIn
     for _ in range(6):
         first = start + timedelta(days=rnd.randrange(40))
         last = first + timedelta(days=rnd.choice((0, 1, 6, 30)))
-        user = rnd.choice(USERS)
+        user = rnd.choice((None, *USERS))
         rng = Range("custom", between(first, first, tz).start, between(last, last, tz).end, first=first, last=last)
         series = reports.by_day(store, rng, tz, user)
         assert series and all(isinstance(row["day"], date) for row in series)
@@ -180,8 +245,8 @@ def test_by_day_in_any_zone_equals_brute_force(store: Store, history, tz: ZoneIn
 
 def test_bucket_sums_with_bounds_off_every_slot_edge_equal_brute_force(store: Store, history) -> None:
     rnd = random.Random(11)
-    for _ in range(20):
-        user = rnd.choice(USERS)
+    for _ in range(30):
+        user = rnd.choice((None, *USERS))  # everyone's from usage_slots, one user's from usage_user_slots
         bounds = sorted(BASE + rnd.uniform(0, SPAN) for _ in range(rnd.randrange(2, 12)))
         for got, lo, hi in zip(rollups.bucket_sums(store, bounds, user), bounds, bounds[1:], strict=False):
             want = brute(history, user, lo, hi)
@@ -218,6 +283,7 @@ SORT_KEYS = {
     "time": lambda r: (r["at"],),
     "cost": lambda r: (r["cost"], r["at"]),
     "tokens": lambda r: (r["input_tokens"] + r["output_tokens"], r["at"]),
+    "balance": lambda r: (r["balance"], r["at"]),
 }
 
 
@@ -250,3 +316,68 @@ def test_records_pages_of_a_user_or_model_equal_brute_force_either_way(store: St
         # Compare the sort's keys in order, then the rows as sets (the last key, time, may tie).
         assert [SORT_KEYS[sort](history[n]) for n in got] == [SORT_KEYS[sort](history[n]) for n in want]
         assert sorted(got) == sorted(want)
+
+
+def test_a_users_records_by_balance_walk_from_the_ranges_bound(store: Store, history, monkeypatch) -> None:
+    """A user's many records sorted by balance: the walk of usage_user_balance seeks to the bound of the range's
+    balances (m009's per-day bounds, widened by inserts and updates, never narrowed) and the page equals brute
+    force, either way, for ranges anywhere, after moves in time and between users and lower balances."""
+    monkeypatch.setattr(reports, "STEER", 0)
+    rnd = random.Random(5)
+    ids = {row["id"]: n for n, row in ((n, store.get_usage("c", f"m{n}")) for n in history) if row}
+    for _ in range(60):
+        user, descending, rng = rnd.choice(USERS), rnd.random() < 0.5, random_range(rnd)
+        lo, hi = rollups.span(rng)
+        want = sorted(
+            (n for n, r in history.items() if lo <= r["at"] < hi and r["user"] == user),
+            key=lambda n: SORT_KEYS["balance"](history[n]),
+            reverse=descending,
+        )[:20]
+        page = reports.records(store, rng, user_id=user, sort="balance", descending=descending)
+        assert [history[ids[row["id"]]]["balance"] for row in page.rows] == [history[n]["balance"] for n in want]
+
+
+@sqlite_only  # SQLite's plans; PostgreSQL's planner picks by statistics
+def test_a_users_walk_by_balance_seeks_to_the_bound(store: Store, history, monkeypatch) -> None:
+    monkeypatch.setattr(reports, "STEER", 0)
+    seen: list[str] = []
+    store.conn.set_trace_callback(seen.append)
+    try:
+        for descending in (True, False):
+            reports.records(
+                store,
+                Range("custom", BASE + 20 * 86_400, BASE + 27 * 86_400),
+                user_id="heavy",
+                sort="balance",
+                descending=descending,
+            )
+    finally:
+        store.conn.set_trace_callback(None)
+    plans = [
+        " ".join(row[3] for row in store.conn.execute("EXPLAIN QUERY PLAN " + sql))
+        for sql in seen
+        if sql.startswith("WITH chosen")
+    ]
+    assert len(plans) == 2
+    assert "usage_user_balance (user_id=? AND balance_after<?)" in plans[0], plans[0]
+    assert "usage_user_balance (user_id=? AND balance_after>?)" in plans[1], plans[1]
+
+
+def test_a_balance_lowered_just_before_the_page_is_read_is_on_it(store: Store, history, monkeypatch) -> None:
+    """A Continue that lowers a record's balance_after, committed after the page's count but before its rows are
+    chosen: the bound the walk starts at is read in the page's own statement, so the lowered record is first."""
+    monkeypatch.setattr(reports, "STEER", 0)
+    rng = Range("custom", BASE + 20 * 86_400, BASE + 27 * 86_400)
+    target = next(n for n, r in sorted(history.items()) if r["user"] == "heavy" and rng.start <= r["at"] < rng.end)
+    lowest = min(r["balance"] for r in history.values()) - 1
+    real = store.engine.query
+
+    def continued_first(sql, params=()):
+        if sql.startswith("WITH chosen"):
+            with store.immediate():
+                store.conn.execute("UPDATE usage SET balance_after = ? WHERE message_id = ?", (lowest, f"m{target}"))
+        return real(sql, params)
+
+    monkeypatch.setattr(store.engine, "query", continued_first)
+    page = reports.records(store, rng, user_id="heavy", sort="balance", descending=False)
+    assert (page.rows[0]["message_id"], page.rows[0]["balance_after"]) == (f"m{target}", lowest)

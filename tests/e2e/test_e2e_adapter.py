@@ -28,6 +28,7 @@ description: test-only pipe; runs plugin.openwebui helpers from a checkout
 import base64
 import json
 import sys
+from typing import Literal
 
 from pydantic import BaseModel
 
@@ -39,6 +40,9 @@ if REPO not in sys.path:
 class Pipe:
     class UserValves(BaseModel):
         language: str = ""
+
+    class StrictValves(BaseModel):  # a later model that refuses a stored value
+        language: Literal["", "en"] = ""
 
     async def pipe(self, body, __user__=None):
         from plugin import openwebui as ow
@@ -53,7 +57,8 @@ class Pipe:
                 finally:
                     ow.USER_PAGE = page
             elif op == "hook_user":
-                user = await ow.hook_user(command["user_id"], command["function_id"], self.UserValves)
+                valves = self.StrictValves if command.get("strict") else self.UserValves
+                user = await ow.hook_user(command["user_id"], command["function_id"], valves)
                 result = {**user, "valves": user["valves"].model_dump()} if user else user
             elif op == "user_groups":
                 result = await ow.user_groups(command["user_ids"])
@@ -123,6 +128,10 @@ def test_hook_user_is_what_open_webui_hands_a_hook_that_names_user(
         "valves": {"language": "zh"},
     }
     assert probe(op="hook_user", user_id=ann["id"], function_id=None)["valves"] == {"language": ""}
+    # Valves stored under an older model that today's refuses: the defaults, and the user all the same (an outlet
+    # whose inlet ran elsewhere still bills them).
+    strict = probe(op="hook_user", user_id=ann["id"], function_id=PROBE_ID, strict=True)
+    assert (strict["id"], strict["valves"]) == (ann["id"], {"language": ""})
     assert probe(op="hook_user", user_id="no-such-user", function_id=PROBE_ID) == {}
 
 

