@@ -704,10 +704,18 @@ SQL_ALLOWED: dict[tuple[str, str, str], str] = {
     ("store/sqlite.py", "SqliteEngine.execute_unread", "sql"): "the wrapper itself: every caller's SQL is checked",
     ("store/postgres.py", "PgEngine.execute_unread", "sql"): "the wrapper itself: every caller's SQL is checked",
     ("store/engine.py", "CursorReads.ones", "statements"): (
-        "the wrapper itself, running each (sql, params) through `one`; its one caller, RequestRecords.get_round,"
-        " passes two constant statements"
+        "the wrapper itself, running each (sql, params) through `one`; its one caller, RequestRecords.get_member_round,"
+        " passes three constant statements"
     ),
     ("store/postgres.py", "_Connection._send", "batch"): "the wrapper itself: translated statements of callers above",
+    ("store/postgres.py", "_Connection._send", "self.prepared.swap(sql, params)"): (
+        "each of those statements, or `EXECUTE name(%s, ...)` for it: a hash of its text and its placeholders, bound"
+        " by psycopg below as before"
+    ),
+    ("store/postgres_sql.py", "Prepared.prepare", "plan(sql)"): (
+        "`PREPARE name AS` one of those statements (a billing step's, checked above), its placeholders numbered $1..$n"
+        " and no value in it"
+    ),
     ("store/postgres.py", "_Connection._send", "cursor.mogrify(sql, params)"): (
         "those statements with their parameters bound by psycopg's client-side binding (quoted as for one statement)"
     ),

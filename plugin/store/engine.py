@@ -1,6 +1,6 @@
 """The engine protocol: what the record modules (`users.py`, `ledger.py`, ...) need from a database, and nothing
 else. `sqlite.py` and `postgres.py` each answer it; the records are written once, over it, in SQLite's SQL (the
-PostgreSQL engine translates each statement, see `postgres.translate`).
+PostgreSQL engine translates each statement, see `postgres_sql.translate`).
 
 Where a statement truly differs by backend the engine offers a hook here (`columns`, `key_order`,
 `restore_failure`, `restored`), never a subclass override of a record method.

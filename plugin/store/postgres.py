@@ -1,10 +1,10 @@
 """The same store on PostgreSQL, for Open WebUI deployments with several replicas sharing one database.
 
 The record modules (users, ledger, requests, usage, prices, budgets, reports) run here as they are: their SQL
-is written once, for SQLite, and translated here statement by statement (placeholders, `INSERT OR IGNORE`,
-`IS NOT ?`, SQLite's truncating `CAST(... AS INTEGER)`), once per statement text. What differs is this engine: the
-connections, the transactions and their locks, and the event loop's fast paths, which PostgreSQL does not need
-(every step runs on a thread of this engine, each with its own connection).
+is written once, for SQLite, and translated statement by statement (`postgres_sql.py`, which also prepares the
+billing steps' statements on the server). What differs is this engine: the connections, the transactions and their
+locks, and the event loop's fast paths, which PostgreSQL does not need (every step runs on a thread of this engine,
+each with its own connection).
 
 Locks. SQLite's `BEGIN IMMEDIATE` serialises every writer of a file; here the same rule is one transaction-level
 advisory lock (`LOCK_KEY`), taken exclusively by every transaction, so any step is as safe as on SQLite. The
@@ -36,6 +36,7 @@ from typing import Any, NoReturn, TypeVar
 from ..errors import StoreUnavailable
 from . import postgres_schema as pg_schema
 from .engine import BUSY_TIMEOUT_MS, DESCRIBED, CursorReads, RestoreError
+from .postgres_sql import PlansLost, Prepared, translate
 
 T = TypeVar("T")
 
@@ -65,54 +66,6 @@ def user_key(user_id: str) -> int:
     return int.from_bytes(hashlib.blake2b(user_id.encode(), digest_size=8).digest(), "big", signed=True)
 
 
-# -- SQLite's SQL, spoken to PostgreSQL -------------------------------------------------------------------------
-
-_TOKENS = re.compile(
-    r"'(?:[^']|'')*'|::|(?<=[\s(])\+(?=[A-Za-z_])|\?|:(\w+)|%"
-    r"|\bINSERT OR IGNORE\b|\bIS NOT \?|\bIS \?|\bCAST\((\w+) AS INTEGER\)"
-)
-_translated: dict[str, str] = {}
-
-
-def translate(sql: str) -> str:
-    """SQLite's statement as PostgreSQL (psycopg's `%s` / `%(name)s` placeholders) reads it; cached per text."""
-    done = _translated.get(sql)
-    if done is not None:
-        return done
-    ignore = False
-
-    def swap(match: re.Match[str]) -> str:
-        nonlocal ignore
-        token = match.group(0)
-        if token.startswith("'"):
-            return token.replace("%", "%%")
-        if token == "::":  # PostgreSQL's cast, in SQL written for it
-            return token
-        if token == "+":  # SQLite's "no index for this term" (a unary plus); PostgreSQL's planner decides alone
-            return ""
-        if token == "?":
-            return "%s"
-        if token == "%":
-            return "%%"
-        if token == "INSERT OR IGNORE":
-            ignore = True
-            return "INSERT"
-        if token == "IS NOT ?":
-            return "IS DISTINCT FROM %s"
-        if token == "IS ?":
-            return "IS NOT DISTINCT FROM %s"
-        if match.group(2):  # SQLite truncates a real to an integer; PostgreSQL would round it
-            return f"CAST(TRUNC({match.group(2)}) AS BIGINT)"
-        return f"%({match.group(1)})s"
-
-    done = _TOKENS.sub(swap, sql)
-    if ignore:
-        done += " ON CONFLICT DO NOTHING"
-    if len(_translated) < 10_000:
-        _translated[sql] = done
-    return done
-
-
 class _Connection:
     """One thread's psycopg connection, answering `execute` as a sqlite3 connection does for the records.
 
@@ -120,6 +73,7 @@ class _Connection:
     row, a usage record, a closed request) waits for the next statement that is read, or for the COMMIT, and goes
     with it in one query string: a billing step costs a round trip per read that decides something, plus its COMMIT.
     A deferred statement that fails fails the one it went with, and the step (its transaction is rolled back).
+    A billing step's statements go as EXECUTEs of statements PREPAREd on this connection (`postgres_sql.py`).
 
     A connection the server dropped (a restart, a failover, an idle timeout) is opened again before a statement
     outside a transaction or the first sent of one (with its BEGIN), and that statement is run once more if it was
@@ -134,6 +88,8 @@ class _Connection:
         self.deferred: list[tuple[str, Any]] = []  # (translated statement, parameters), not yet sent
         self.fresh = False  # the open transaction's BEGIN is still among `deferred`: nothing of it was sent
         self.round_trips = 0  # for benchmarks and tests
+        self.hot = False  # the open transaction is a billing step's: its statements run prepared
+        self.prepared = Prepared()  # see postgres_sql.py
 
     def set_trace_callback(self, trace: Callable[[str], object] | None) -> None:
         """As sqlite3's: `trace` sees every statement this connection runs (for tests and debugging)."""
@@ -180,17 +136,25 @@ class _Connection:
                     if not idle:
                         raise StoreUnavailable()
                     self.raw = self.engine._connect()
+                    self.prepared.forget()
+                if idle and (self.prepared.waiting or self.prepared.lost):
+                    self.round_trips += self.prepared.prepare(self.raw)
                 return self._send(batch, len(statements), row_factory)
             except _unavailable_errors() as exc:
                 if attempt == 1 and idle and self.lost:
                     continue
                 _raise_unavailable(exc)
+            except Exception as exc:  # marked: only looked at, then raised as it is
+                self.prepared.check(exc)
+                raise
         raise AssertionError("unreachable")
 
     def _send(self, batch: list[tuple[str, Any]], read: int, row_factory: Any) -> list:
         """One round trip: the statements bound here (client-side, as for one) and sent as one query string, which
         the server runs in order, stopping at the first that fails; a cursor on each result of the last `read`."""
         raw = self.raw
+        if self.hot:
+            batch = [self.prepared.swap(sql, params) for sql, params in batch]
         self.round_trips += 1
         cursor = raw.cursor() if row_factory is None else raw.cursor(row_factory=row_factory)
         if len(batch) == 1 and read == 1:
@@ -220,7 +184,7 @@ def _retried() -> tuple[type[BaseException], ...]:
     files the deadlock under OperationalError, not TransactionRollback)."""
     import psycopg
 
-    return (psycopg.errors.TransactionRollback, psycopg.errors.DeadlockDetected)
+    return (psycopg.errors.TransactionRollback, psycopg.errors.DeadlockDetected, PlansLost)
 
 
 def _raise_unavailable(exc: BaseException) -> NoReturn:
@@ -371,6 +335,7 @@ class PgEngine(CursorReads):
         # BEGIN and the locks go with the step's first read (a connection found dead then is opened again: nothing
         # of the transaction had reached the server).
         conn.fresh = True
+        conn.hot = user is not None  # a billing step's statements run prepared (postgres_sql.py)
         conn.defer("BEGIN")
         if user is None:
             conn.defer("SELECT pg_advisory_xact_lock(?)", (LOCK_KEY,))
@@ -392,6 +357,7 @@ class PgEngine(CursorReads):
                 raise
         finally:
             self._local.depth = 0
+            conn.hot = False
 
     @staticmethod
     def _rollback(conn: _Connection) -> None:

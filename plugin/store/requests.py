@@ -16,17 +16,20 @@ class RequestRecords(Records):
             (chat_id, message_id),
         )
 
-    def get_round(self, chat_id: str, message_id: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-        """A message's pending request and its usage record so far (`get_request`, `get_usage`), read together:
-        one round trip on PostgreSQL."""
+    def get_member_round(
+        self, user_id: str, chat_id: str, message_id: str
+    ) -> tuple[dict[str, Any] | None, dict[str, Any] | None, dict[str, Any] | None]:
+        """The user's row (`get_user`), a message's pending request (`get_request`) and its usage record so far
+        (`get_usage`), read together: an outlet's first round trip on PostgreSQL, with its BEGIN and locks."""
         key = (chat_id, message_id)
-        request, usage = self.engine.ones(
+        user, request, usage = self.engine.ones(
             [
+                ("SELECT * FROM users WHERE id = ?", (user_id,)),
                 ("SELECT * FROM requests WHERE chat_id = ? AND message_id = ?", key),
                 ("SELECT * FROM usage WHERE chat_id = ? AND message_id = ?", key),
             ]
         )
-        return request, usage
+        return user, request, usage
 
     def open_request(
         self,

@@ -29,7 +29,7 @@ EXCLUDED = ("plugin/tools/", "plugin/__main__.py")  # tools, not runtime: never 
 REWRITTEN_PHRASES = ("from utils", "from apps", "from main", "from config")
 FUNCTION_CLASSES = ("Pipe", "Filter", "Action", "Event")
 # Embedded last and marked in the contents: code that runs only when a valve names a PostgreSQL server.
-POSTGRES_ONLY = ("plugin/store/postgres.py", "plugin/store/postgres_schema.py")
+POSTGRES_ONLY = ("plugin/store/postgres.py", "plugin/store/postgres_schema.py", "plugin/store/postgres_sql.py")
 POSTGRES_NOTE = "only for database_url = postgresql://"
 
 

@@ -1,5 +1,5 @@
 """PostgreSQL's round trips: a statement whose result nobody reads goes with the next one that is read, or with
-the COMMIT; a charge is five round trips (four without a hold); what fails in a deferred statement fails its step
+the COMMIT; a charge is four round trips (three without a hold); what fails in a deferred statement fails its step
 whole; and a connection the server dropped is still replaced when nothing of the step had reached the server."""
 
 from __future__ import annotations
@@ -30,33 +30,36 @@ def other(pg_url: str) -> Iterator[psycopg.Connection]:
         yield conn
 
 
-def _admit(store: PgStore, message_id: str) -> None:
+def _admit(store: PgStore, message_id: str, member: billing.Member = ANN) -> None:
     admitted = billing.admit(
-        store, ANN, chat_id="c", message_id=message_id, model_id="gpt", hold=10, init_balance=1_000, price=PRICE
+        store, member, chat_id="c", message_id=message_id, model_id="gpt", hold=10, init_balance=1_000, price=PRICE
     )
     assert isinstance(admitted, billing.Admission)
 
 
-def _settle(store: PgStore, message_id: str) -> billing.Settlement:
+def _settle(store: PgStore, message_id: str, member: billing.Member = ANN) -> billing.Settlement:
     usage = tokens.Usage(input_tokens=1000, output_tokens=1000)
     return billing.settle(
         store,
-        billing.Terms(ANN, init_balance=1_000),
+        billing.Terms(member, init_balance=1_000),
         billing.Round(chat_id="c", message_id=message_id, model_id="gpt", usage=usage, price=PRICE),
     )
 
 
-def test_a_charge_is_five_round_trips_its_writes_going_with_the_commit(store: PgStore) -> None:
+def test_a_charge_is_four_round_trips_its_writes_going_with_the_commit(store: PgStore) -> None:
+    bob = billing.Member("bob", "Bob", "bob@example.com")
+    _admit(store, "m0", bob)
+    _settle(store, "m0", bob)  # a connection's first charges also PREPARE their statements (test_pg_prepared.py)
     _admit(store, "m1")
     seen: list[str] = []
     before = store.conn.round_trips
     store.conn.set_trace_callback(seen.append)
     settled = _settle(store, "m1")
     store.conn.set_trace_callback(None)
-    # BEGIN, the locks and the user; the request and the usage so far; the balance after the hold's release and
-    # after the charge (UPDATE ... RETURNING each); their two ledger rows, the usage record, the closed request and
-    # the COMMIT. (A request without a hold: four.)
-    assert store.conn.round_trips - before == 5, seen
+    # BEGIN, the locks, the user, the request and the usage so far; the balance after the hold's release and after
+    # the charge (UPDATE ... RETURNING each); their two ledger rows, the usage record, the closed request and the
+    # COMMIT. (A request without a hold: three.)
+    assert store.conn.round_trips - before == 4, seen
     assert len(seen) == 12 and seen[-1] == "COMMIT"
     assert settled.balance == 1_000 - settled.cost and store.reconcile() == []
     assert store.get_request("c", "m1")["status"] == "settled"
