@@ -576,6 +576,26 @@ def copy_to_postgres(sqlite_path: Path, url: str, bulk: bool) -> dict[str, tuple
     return done
 
 
+def same_rows(sqlite_path: Path, url: str, table: str, order: str) -> tuple[int, bool]:
+    """Whether a table holds the same rows on both backends, read in order a chunk at a time (a whole table of
+    millions of records, read at once on both sides, took 23 GB at 5M): (rows found equal, equal)."""
+    src = sqlite3.connect(sqlite_path)
+    columns = ", ".join(row[1] for row in src.execute(f"PRAGMA table_info({table})"))
+    lite = src.execute(f"SELECT {columns} FROM {table} ORDER BY {order}")
+    equal = 0
+    with psycopg.connect(url) as conn, conn.cursor(name=f"same_{table}") as cur:
+        cur.execute(f"SELECT {columns} FROM {pg_schema.SCHEMA_NAME}.{table} ORDER BY {order}")
+        while True:
+            a, b = lite.fetchmany(COPY_CHUNK), cur.fetchmany(COPY_CHUNK)
+            if normal(a) != normal(b):
+                src.close()
+                return equal, False
+            if not a:
+                src.close()
+                return equal, True
+            equal += len(a)
+
+
 def normal(value: Any) -> Any:
     """An answer in comparable form: named tuples and dataclasses as dicts, floats to 12 significant digits."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -647,9 +667,9 @@ def reports_section(tmp: Path, target: Target, rows: int, runs: int, tz_name: st
         )
         order = "1, 2" if table in pairs else "1"
         order = "1, 2, 3" if table == "usage_user_model_days" else order
-        a, b = sq.query(f"SELECT * FROM {table} ORDER BY {order}"), pg.query(f"SELECT * FROM {table} ORDER BY {order}")
-        if normal(a) != normal(b):
-            problems.append(f"table {table}: {len(a)} rows in SQLite, {len(b)} in PostgreSQL, contents differ")
+        rows, same = same_rows(path, url, table, order)
+        if not same:
+            problems.append(f"table {table}: contents differ after {rows:,} equal rows")
     problems += [f"PostgreSQL rollup: {m}" for m in rollups.mismatches(pg)[:10]]
     print(
         f"  every table equal in both (rollups: SQLite's backfill vs PostgreSQL's"
