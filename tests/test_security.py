@@ -287,6 +287,8 @@ ADMIN_ARGS: dict[tuple[str, str], str] = {
     ("codes", ""): "",
     ("codes", "mint"): "5 count:2 note:sec",
     ("codes", "revoke"): "note:seed",
+    ("console", "users"): "sort:balance",
+    ("console", "models"): "",
 }
 WRITES = {key for key in ADMIN_ARGS if key[0] in ("balance", "block", "unblock", "price", "import")} - {
     ("price", "history")
@@ -311,6 +313,8 @@ PUBLIC_ARGS: dict[tuple[str, str], str] = {
     ("help", ""): "",
     ("statement", ""): "bob-secret@example.com 2026-11",
     ("redeem", ""): "OWM-2222-3333-4444 user:bob-secret@example.com",
+    ("console", ""): "user:bob-secret@example.com",
+    ("console", "usage"): "all user:bob-secret@example.com model:gpt-4o",
 }
 # Public commands that write, and the one table they may write to: only rows of the asker's own.
 OWN_WRITES = {("redeem", ""): "code_failures"}  # a wrong code is counted against its typist (the guessing limit)
@@ -349,12 +353,27 @@ def test_every_command_is_classified_and_the_public_ones_are_pinned() -> None:
     assert handlers == commands.PUBLIC | commands.ADMIN and not commands.PUBLIC & commands.ADMIN
     assert set(parse.SYNONYMS) == handlers
     # Widening what everyone may run is a security decision: change this line only on purpose.
-    # `redeem` (issue 20) credits only the asker, only with a code an admin minted, once per code.
-    assert commands.PUBLIC == {"usage", "models", "days", "records", "balance", "help", "redeem", "statement"}
-    # A sub-command of a public command (`/balance set`) is always an admin's.
-    for (_name, sub), text in FORMS.items():
-        if sub:
+    # `redeem` (issue 20) credits only the asker, only with a code an admin minted, once per code. `console`
+    # (issue 22) reads only: a user's is their own usage (`cmd_console._usage`), its buttons send other commands.
+    assert commands.PUBLIC == {
+        "usage",
+        "models",
+        "days",
+        "records",
+        "balance",
+        "help",
+        "redeem",
+        "statement",
+        "console",
+    }
+    # A sub-command of a public command (`/balance set`) is always an admin's; the one exception is the console's
+    # usage view, which is everyone's own (its other views, users and prices, are an admin's).
+    for (name, sub), text in FORMS.items():
+        if sub and (name, sub) != ("console", "usage"):
             assert commands.admin_only(parse.parse(text + " x 1")), text
+    assert not commands.admin_only(parse.parse("/console usage 7d")) and not commands.admin_only(
+        parse.parse("/console")
+    )
     # Every admin form has arguments that make it act (so the refusal test below is not vacuous).
     assert sorted(ADMIN_ARGS) == ADMIN_FORMS, "add the new admin command to ADMIN_ARGS (and WRITES if it writes)"
     assert sorted(PUBLIC_ARGS) == PUBLIC_FORMS

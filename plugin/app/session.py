@@ -51,6 +51,10 @@ class Session:
     message: str = ""  # the whole message (commands see its first line; /import may paste JSON below)
     groups: Callable[[], Awaitable[list[dict[str, str]]]] | None = None  # Open WebUI's groups: {id, name}
     member_groups: Callable[[str], Awaitable[list[str]]] | None = None  # a user's group ids
+    # A page under the reply (the console); None where there is no chat to show it in (the command line).
+    show_page: Callable[[str], Awaitable[None]] | None = None
+    previous: str = ""  # the chat's previous reply, as text: the console it showed comes back after a change
+    live: bool = True  # a page's commands reach the Usage Monitor (false under another model's reply)
 
     @property
     def is_admin(self) -> bool:
@@ -301,9 +305,10 @@ class Session:
 
     # -- export and import --------------------------------------------------------------------------------
 
-    async def export_csv(self, rng: ranges.Range) -> str:
+    async def export_csv(self, rng: ranges.Range, user_id: str | None = None, model_id: str | None = None) -> str:
+        """Everyone's usage records in `rng` as CSV, or one user's and/or one model's."""
         self._admin()
-        return str(await self.run(exchange.export_csv, rng))
+        return str(await self.run(exchange.export_csv, rng, user_id, model_id=model_id))
 
     async def export_json(self) -> str:
         self._admin()

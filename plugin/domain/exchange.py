@@ -44,8 +44,10 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 # -- CSV --------------------------------------------------------------------------------------------------
 
 
-def export_csv(store: Store, rng: Range | None = None, user_id: str | None = None, *, bom: bool = True) -> str:
-    """Usage records in `rng` (all when None), for one user or everyone, oldest first.
+def export_csv(
+    store: Store, rng: Range | None = None, user_id: str | None = None, *, model_id: str | None = None, bom: bool = True
+) -> str:
+    """Usage records in `rng` (all when None), for one user or everyone, of one model or all, oldest first.
 
     Times are ISO 8601 in UTC; money is the exact decimal of the stored micro-units (never a float). Text cells
     a spreadsheet would run as a formula get a leading `'`. A UTF-8 byte order mark leads by default, so Excel
@@ -55,6 +57,7 @@ def export_csv(store: Store, rng: Range | None = None, user_id: str | None = Non
         start=rng.start if rng else None,
         end=rng.end if rng else None,
         user_id=user_id,
+        model_id=model_id,
     )
     out = io.StringIO()
     writer = csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")

@@ -25,6 +25,7 @@ from .ranges import Range, between, today
 
 SORTS = ("time", "cost", "tokens", "balance")
 RANK_BY = ("cost", "calls")
+USER_SORTS = ("name", "balance", "spend", "last")
 MAX_PAGE_SIZE = 100
 MAX_DAYS = 366  # by_day: longer spans fold to months...
 MAX_MONTHS = 120  # ...and longer still to years
@@ -269,10 +270,18 @@ def records(
 
 
 def users(
-    store: Store, directory: Iterable[Mapping[str, Any]], search: str = "", page: int = 1, page_size: int = 20
+    store: Store,
+    directory: Iterable[Mapping[str, Any]],
+    search: str = "",
+    page: int = 1,
+    page_size: int = 20,
+    *,
+    sort: str = "name",
+    descending: bool = False,
 ) -> Page:
     """Everyone Open WebUI knows (`directory`: dicts with id, name, email, role) merged with our users table,
-    plus anyone we billed who is no longer in the directory; sorted by name, then email.
+    plus anyone we billed who is no longer in the directory; sorted by one of USER_SORTS (name, then email, breaks
+    ties; anything else raises InvalidSort), people never billed last whichever the direction.
 
     Rows: id, name, email, role, seen (billed at least once), balance (None when not yet seen: the initial
     balance is granted at the first chat), blocked, spent (all time, micro-units), last_used (epoch or None),
@@ -299,10 +308,16 @@ def users(
         for p in merged.values()
         if not needle or needle in p["name"].casefold() or needle in p["email"].casefold() or needle == p["id"]
     ]
-    found.sort(key=lambda p: (p["name"].casefold(), p["email"].casefold(), p["id"]))
+    if sort not in USER_SORTS:
+        raise InvalidSort(text=str(sort)[:40], choices=", ".join(USER_SORTS))
+    found.sort(
+        key=lambda p: (p["name"].casefold(), p["email"].casefold(), p["id"]), reverse=descending and sort == "name"
+    )
     page_size = max(1, min(MAX_PAGE_SIZE, int(page_size)))
     pages = max(1, math.ceil(len(found) / page_size))
     page = max(1, min(pages, int(page)))
+    if sort != "name":
+        found = _sorted_by_use(store, found, ours, sort, descending, (page - 1) * page_size, page * page_size)
     rows = found[(page - 1) * page_size : page * page_size]
     usage = {r["id"]: r for r in reads(store).page_usage([r["id"] for r in rows])}
     for row in rows:
@@ -313,6 +328,42 @@ def users(
         row["spent"] = usage[row["id"]]["cost"]
         row["last_used"] = usage[row["id"]]["at"]
     return Page(rows, len(found), page, page_size)
+
+
+def _sorted_by_use(
+    store: Store,
+    people: list[dict[str, Any]],
+    ours: Mapping[str, Mapping[str, Any]],
+    sort: str,
+    descending: bool,
+    start: int,
+    end: int,
+) -> list[dict[str, Any]]:
+    """`people` (in name order) by balance, all-time spend or last use; those without a value (never billed,
+    never used) follow the rest in name order either way. Spend and the day of last use come from the per-day
+    rollups in one grouped read; the exact last moment is read (an index seek each) only for the people whose last
+    day is one of the days the page [start, end) shows, so that order within a day is exact too."""
+    if sort == "balance":
+        keyed = [(p, ours[p["id"]]["balance"] if p["id"] in ours else None) for p in people]
+    else:
+        used = {row["user_id"]: row for row in reads(store).user_spend()}
+        field = "cost" if sort == "spend" else "day"
+        keyed = [(p, used[p["id"]][field] if p["id"] in used else None) for p in people]
+    valued = [(p, int(value)) for p, value in keyed if value is not None]
+    valued.sort(key=lambda pair: pair[1], reverse=descending)  # stable: name order among equals
+    ordered = [p for p, _ in valued] + [p for p, value in keyed if value is None]
+    if sort == "last":
+        days = {value for _, value in valued[start:end]}
+        close = [p for p, value in valued if value in days]
+        exact: dict[str, float] = {}
+        for n in range(0, len(close), 500):  # statement size bounded, whatever the number of people
+            exact.update(
+                {r["id"]: r["at"] or 0.0 for r in reads(store).page_usage([p["id"] for p in close[n : n + 500]])}
+            )
+        moment = {p["id"]: (day, exact.get(p["id"], 0.0)) for p, day in valued}
+        ordered = sorted((p for p, _ in valued), key=lambda p: moment[p["id"]], reverse=descending)
+        ordered += [p for p, value in keyed if value is None]
+    return ordered
 
 
 def price_list(store: Store, models: Iterable[Mapping[str, Any]], fallback: pricing.Price) -> list[dict[str, Any]]:

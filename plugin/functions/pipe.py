@@ -18,7 +18,7 @@ from ..app.session import open_session
 from ..errors import MonitorError
 from ..openwebui import releases
 from ..ui import commands
-from ..ui.parse import message_text
+from ..ui.parse import message_text, previous_reply
 from ..words import i18n
 from ..words.reports import REPORTS
 from .report_valves import ReaderValves, ReportValves, reader_language
@@ -78,7 +78,7 @@ class Pipe:
             # Open WebUI asks the chat's model for titles, tags and follow-ups: answer cheaply, never a report.
             return _task_answer(str(__task__), lang)
         assistant = self._assistant(user, __request__, __metadata__, __event_emitter__)
-        return self._stream(body, user, lang, __files__, __request__, assistant)
+        return self._stream(body, user, lang, __files__, __request__, assistant, _pages(__event_emitter__))
 
     def _assistant(self, user: dict, request: Any, metadata: Any, emitter: Any) -> Assistant | None:
         """The admin's assistant for this message (None when off); its usage is recorded under the message."""
@@ -102,14 +102,14 @@ class Pipe:
         )
 
     async def _stream(
-        self, body: Any, user: dict, lang: str, files: Any, request: Any, assistant: Assistant | None
+        self, body: Any, user: dict, lang: str, files: Any, request: Any, assistant: Assistant | None, pages: Any
     ) -> AsyncIterator[str]:
-        text = await self._answer(body, user, lang, files, request, assistant)
+        text = await self._answer(body, user, lang, files, request, assistant, pages)
         for start in range(0, len(text), CHUNK):
             yield text[start : start + CHUNK]
 
     async def _answer(
-        self, body: Any, user: dict, lang: str, files: Any, request: Any, assistant: Assistant | None
+        self, body: Any, user: dict, lang: str, files: Any, request: Any, assistant: Assistant | None, pages: Any
     ) -> str:
         if not user.get("id"):
             return i18n.t(lang, "error_generic")
@@ -124,6 +124,8 @@ class Pipe:
                 page_size=self.valves.page_size,
                 attachments=lambda: _attachments(files, user),
                 message=message_text(body),
+                show_page=pages,
+                previous=previous_reply(body),
             )
             return await commands.reply(session, assistant)
         except MonitorError as exc:
@@ -142,6 +144,18 @@ def _status(emitter: Any) -> Any:
         await emitter({"type": "status", "data": {"description": text, "done": done, "hidden": done}})
 
     return status
+
+
+def _pages(emitter: Any) -> Any:
+    """How the console reaches the chat: an embed under this reply (saved with the chat). None without an event
+    emitter (a call through the API without a chat): the console then says to use the commands."""
+    if not callable(emitter):
+        return None
+
+    async def show(html: str) -> None:
+        await emitter({"type": "embeds", "data": {"embeds": [html]}})
+
+    return show
 
 
 def _task_answer(task: str, lang: str) -> str:

@@ -385,6 +385,13 @@ class ReportRecords(ReadRecords):
         """id, name, email, role, balance and blocked of every user we have a row for."""
         return self.engine.query("SELECT id, name, email, role, balance, blocked FROM users")
 
+    def user_spend(self) -> list[dict[str, Any]]:
+        """Per user with usage: user_id, all-time spend ("cost") and the UTC day of their last record ("day"),
+        from the per-day rollup (one row per user and day, however many records)."""
+        return self.engine.query(
+            "SELECT user_id, SUM(cost) AS cost, MAX(day) AS day FROM usage_user_days GROUP BY user_id"
+        )
+
     def page_usage(self, ids: list[str]) -> list[dict[str, Any]]:
         """Per id: all-time spend ("cost") and last use ("at", or None)."""
         if not ids:

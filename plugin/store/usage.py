@@ -37,16 +37,22 @@ class UsageRecords(Records):
         self.engine.execute_unread(sql, row)
 
     def usage_rows(
-        self, *, start: float | None = None, end: float | None = None, user_id: str | None = None
+        self,
+        *,
+        start: float | None = None,
+        end: float | None = None,
+        user_id: str | None = None,
+        model_id: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Usage records in [start, end) with the user's current name and email, oldest first (for CSV)."""
+        """Usage records in [start, end), of one user and/or model if given, with the user's current name and
+        email, oldest first (for CSV)."""
         return self.engine.query(
             "SELECT u.*, COALESCE(p.name, '') AS user_name, COALESCE(p.email, '') AS user_email"
             " FROM usage u LEFT JOIN users p ON p.id = u.user_id"
             " WHERE (:start IS NULL OR u.created_at >= :start) AND (:end IS NULL OR u.created_at < :end)"
-            " AND (:user_id IS NULL OR u.user_id = :user_id)"
+            " AND (:user_id IS NULL OR u.user_id = :user_id) AND (:model_id IS NULL OR u.model_id = :model_id)"
             " ORDER BY u.created_at, u.id",
-            {"start": start, "end": end, "user_id": user_id},
+            {"start": start, "end": end, "user_id": user_id, "model_id": model_id},
         )
 
 

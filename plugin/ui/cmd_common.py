@@ -16,7 +16,7 @@ SHOWN_CAP = 80  # characters of typed text quoted back in an answer
 
 # Who may use each command: everyone (a user sees their own data), or only an Open WebUI admin (`commands.py`
 # registers the handlers; the help's suggestions need the same split, so it is kept here, below both).
-PUBLIC = frozenset({"usage", "models", "days", "records", "balance", "help", "redeem", "statement"})
+PUBLIC = frozenset({"usage", "models", "days", "records", "balance", "help", "redeem", "statement", "console"})
 ADMIN = frozenset(
     {"users", "top", "prices", "price", "block", "unblock", "export", "import", "reconcile", "budget", "codes"}
 )

@@ -1,4 +1,5 @@
-"""`/export [csv|json]` and `/import` (a JSON file attached, or pasted in a code block below the command)."""
+"""`/export [csv|json]` (csv: a range, `user:` and `model:` narrow it) and `/import` (a JSON file attached, or
+pasted in a code block below the command)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ async def export(session: Session, command: Command) -> str:
         )
     else:
         _, rng = range_of(session, command, default="all")
-        data = await session.export_csv(rng)
+        user_id = (await session.find_person(command.options["user"]))["id"] if command.options.get("user") else None
+        model_id = await session.resolve_model(command.options["model"]) if command.options.get("model") else None
+        data = await session.export_csv(rng, user_id, model_id)
         name, kind, key = f"openwebui-monitor-usage-{stamp}.csv", "text/csv", "export_csv_done"
     if session.save_file is None:
         return session.t(key, link=name) + "\n\n```\n" + data[:20_000] + "\n```"

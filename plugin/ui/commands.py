@@ -17,6 +17,7 @@ from . import (
     cmd_assistant,
     cmd_budgets,
     cmd_codes,
+    cmd_console,
     cmd_exchange,
     cmd_prices,
     cmd_reports,
@@ -49,12 +50,18 @@ HANDLERS: dict[str, Handler] = {
     "codes": cmd_codes.codes_command,
     "redeem": cmd_codes.redeem,
     "statement": cmd_statement.statement,
+    "console": cmd_console.console_command,
 }
 
 
 def admin_only(command: Command) -> bool:
-    """Whether only an admin may run `command`: `/balance` alone is one's own; with `set` or `add` it is not."""
-    return command.name in ADMIN or (command.name == "balance" and bool(command.sub))
+    """Whether only an admin may run `command`: `/balance` alone is one's own; with `set` or `add` it is not.
+    `/console` and its usage view are everyone's (their own data); its users and prices views an admin's."""
+    return (
+        command.name in ADMIN
+        or (command.name == "balance" and bool(command.sub))
+        or (command.name == "console" and command.sub in ("users", "models"))
+    )
 
 
 def for_the_assistant(command: Command) -> bool:
@@ -79,6 +86,9 @@ async def answer(session: Session, command: Command, text: str = "", assistant: 
     try:
         if assistant is not None and assistant.model and for_the_assistant(command):
             return await cmd_assistant.answer(session, command, assistant)
-        return await HANDLERS[command.name](session, command)
+        said = await HANDLERS[command.name](session, command)
+        if cmd_console.changes_console(command) and (console := await cmd_console.again(session)):
+            said += "\n\n" + console  # a change made from the console: the console again, with the new state
+        return said
     except MonitorError as exc:
         return exc.message(session.lang)

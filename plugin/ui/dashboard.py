@@ -51,12 +51,15 @@ h2{color:#d1d5db}svg text{fill:#d1d5db}th,td{border-color:#374151}}
 """
 
 
-def _e(value: Any, limit: int = 0) -> str:
+def escape(value: Any, limit: int = 0) -> str:
     """Escaped text; with `limit`, cut to that many characters first (an ellipsis marks the cut)."""
     text = " ".join(str(value if value is not None else "").split())
     if limit and len(text) > limit:
         text = text[: limit - 1] + "…"
     return html.escape(text, quote=True)
+
+
+_e = escape  # short: every piece of this page goes through it
 
 
 def _t(lang: str, key: str, **params: Any) -> str:
@@ -93,17 +96,17 @@ def note(title: str, lines: Sequence[str], lang: str) -> str:
     one clamped line, and it belongs to the reply's cost notice).
 
     `lines` are the answer as the pipe says it: Markdown in which everything typed was escaped (`text.quoted`).
-    Each is shown as it reads (`_inline`), and each line of a several-line answer (paragraphs, a "- " list of
+    Each is shown as it reads (`inline`), and each line of a several-line answer (paragraphs, a "- " list of
     candidates) is an item of its own."""
     parts = (part.strip() for line in lines for part in line.splitlines())
-    items = "".join(f"<li>{_inline(part.removeprefix('- '))}</li>" for part in parts if part)
+    items = "".join(f"<li>{inline(part.removeprefix('- '))}</li>" for part in parts if part)
     return page(title, "", f'<ul class="lines">{items}</ul>', lang)
 
 
 _INLINE = re.compile(rf"{text.ESCAPED.pattern}|\*\*|`")
 
 
-def _inline(markdown: str) -> str:
+def inline(markdown: str) -> str:
     """One line of an answer's Markdown as HTML: an escaped character (`\\<`, `\\_`) is that character, `code`
     and **bold** are tags; every character of text goes through html.escape exactly once, so a name reads as
     typed and stays text. A tag left open at the end is closed."""

@@ -49,6 +49,23 @@ def message_text(body: Any) -> str:
     return ""
 
 
+def previous_reply(body: Any) -> str:
+    """The text of the assistant's reply before the last user message ("" when there is none): the console
+    comes back after a change made from it. Written by the client, so it only chooses which page to draw."""
+    messages = body.get("messages") if isinstance(body, Mapping) else None
+    if not isinstance(messages, Sequence) or isinstance(messages, str):
+        return ""
+    seen_user = False
+    for message in reversed(messages):
+        if not isinstance(message, Mapping):
+            continue
+        if message.get("role") == "user":
+            seen_user = True
+        elif message.get("role") == "assistant" and seen_user:
+            return _text_of(message.get("content"))[:MAX_INPUT]
+    return ""
+
+
 def _text_of(content: Any) -> str:
     if isinstance(content, str):
         return content

@@ -106,6 +106,7 @@ MESSAGES: dict[str, str] = {
         "| `/redeem CODE` | add a redemption code's credit to your balance |\n"
         "| `/statement [YYYY-MM]` | your monthly statement: opening balance, top-ups, refills, spend per model, "
         "closing balance, with a CSV (admins: `/statement USER YYYY-MM`) |\n"
+        "| `/console` | the console: a page to click through your usage (admins: users, prices, everyone's usage) |\n"
         "| `/help` | this list |"
     ),
     "help_admin": (
@@ -461,6 +462,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "codes": ("codes", "vouchers"),
     "redeem": ("redeem", "claim", "use code"),
     "statement": ("statement", "statements", "monthly statement", "account statement"),
+    "console": ("console", "admin console", "admin panel", "panel"),
 }
 
 # Filler people put around a command: "show me my usage for the last 7 days".
@@ -511,6 +513,7 @@ SUBCOMMANDS: dict[str, dict[str, tuple[str, ...]]] = {
     "reconcile": {"repair": ("repair", "fix")},
     "budget": {**BUDGET_SCOPES, "clear": ("clear", "remove", "delete", "unset")},
     "export": {"csv": ("csv", "records", "usage"), "json": ("json", "database", "db", "all")},
+    "console": {"users": ("users", "people"), "models": ("models", "prices"), "usage": ("usage", "records")},
     "codes": {"mint": ("mint", "new", "create", "generate"), "revoke": ("revoke", "void", "cancel")},
 }
 

@@ -111,6 +111,8 @@ MESSAGES: dict[str, str] = {
         "| `/canjear CÓDIGO` | suma a su saldo el crédito de un código |\n"
         "| `/extracto [AAAA-MM]` | su extracto mensual: saldo inicial, recargas, asignaciones, gasto por modelo, "
         "saldo final, con un CSV (administradores: `/extracto USUARIO AAAA-MM`) |\n"
+        "| `/consola` | la consola: una página para recorrer su uso (administradores: usuarios, precios, el uso de"
+        " todos) |\n"
         "| `/ayuda` | esta lista |"
     ),
     "help_admin": (
@@ -474,6 +476,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "codes": ("códigos", "codigos", "cupones"),
     "redeem": ("canjear", "canjea", "canje", "usar código", "usar codigo"),
     "statement": ("extracto", "extractos", "estado de cuenta", "extracto mensual"),
+    "console": ("consola", "panel de control"),
 }
 
 # Filler people put around a command: "show me my usage for the last 7 days".
@@ -517,6 +520,7 @@ SUBCOMMANDS: dict[str, dict[str, tuple[str, ...]]] = {
     "reconcile": {"repair": ("reparar", "corregir")},
     "budget": {**BUDGET_SCOPES, "clear": ("borrar", "quitar")},
     "export": {"csv": ("registros",), "json": ("base de datos", "todo")},
+    "console": {"users": ("usuarios",), "models": ("modelos", "precios"), "usage": ("uso", "registros")},
     "codes": {"mint": ("crear", "generar", "emitir"), "revoke": ("revocar", "anular")},
 }
 

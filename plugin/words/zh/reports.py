@@ -103,6 +103,7 @@ MESSAGES: dict[str, str] = {
         "| `/兑换 兑换码` | 把兑换码的金额加到余额 |\n"
         "| `/对账单 [YYYY-MM]` | 月度对账单：期初余额、充值、额度补充、各模型花费、期末余额，附 CSV"
         "（管理员：`/对账单 用户 YYYY-MM`） |\n"
+        "| `/控制台` | 控制台：可点击浏览用量的页面（管理员：用户、价格、所有人的用量） |\n"
         "| `/帮助` | 本列表 |"
     ),
     "help_admin": (
@@ -435,6 +436,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "codes": ("兑换码", "卡密", "兑换码列表"),
     "redeem": ("兑换", "使用兑换码", "兑换卡密"),
     "statement": ("对账单", "月账单", "月度账单", "月结单"),
+    "console": ("控制台", "管理面板"),
 }
 
 # Filler people put around a command: "show me my usage for the last 7 days".
@@ -460,6 +462,7 @@ SUBCOMMANDS: dict[str, dict[str, tuple[str, ...]]] = {
     "reconcile": {"repair": ("修复",)},
     "budget": {**BUDGET_SCOPES, "clear": ("清除", "删除")},
     "export": {"csv": ("记录",), "json": ("数据库", "全部")},
+    "console": {"users": ("用户",), "models": ("模型", "价格"), "usage": ("用量", "记录")},
     "codes": {"mint": ("生成", "创建", "新建"), "revoke": ("作废", "撤销")},
 }
 

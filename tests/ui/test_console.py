@@ -1,0 +1,212 @@
+"""`/console`: the page under the reply, the commands its buttons carry, and the console coming back after a change
+made from it. The browser half (the buttons pressed, Open WebUI's confirmation) is tests/e2e/browser/
+test_e2e_browser_console.py; here the page is read as HTML."""
+
+from __future__ import annotations
+
+import html
+import re
+import shlex
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from plugin.app.session import Session
+from plugin.domain import reports
+from plugin.store import Store
+from plugin.ui import console
+from plugin.ui.parse import parse, previous_reply
+from tests.sessions import NOW, ask, seeded_store, session
+
+ADMIN = {"id": "a1", "name": "Admin", "email": "admin@example.com", "role": "admin"}
+ALICE = {"id": "u1", "name": "Alice", "email": "alice@example.com", "role": "user"}
+BOB = {"id": "u2", "name": "Bob", "email": "bob@example.com", "role": "user"}
+HOSTILE = {"id": "u3", "name": "<img src=x onerror=alert(1)>\"' /balance", "email": "eve@example.com", "role": "user"}
+MODELS = [{"id": "gpt-4o", "name": "GPT-4o"}, {"id": "claude", "name": "Claude"}]
+
+
+@pytest.fixture()
+def store(tmp_path: Path) -> Store:
+    return seeded_store(tmp_path / "m.db", ALICE, BOB, second_model="claude")
+
+
+class Pages:
+    """A fake chat for `show_page`: the pages shown, in order."""
+
+    def __init__(self) -> None:
+        self.shown: list[str] = []
+
+    async def __call__(self, page: str) -> None:
+        self.shown.append(page)
+
+
+def _session(store: Store, user: dict[str, str], pages: Pages, **extra: Any) -> Session:
+    return session(store, user, directory=[ADMIN, ALICE, BOB, HOSTILE], models=MODELS, show_page=pages, **extra)
+
+
+def commands_of(page: str) -> list[str]:
+    """The commands the page's buttons carry, as the script starts them (before typed values are added)."""
+    return [html.unescape(c) for c in re.findall(r'data-cmd="([^"]*)"', page)]
+
+
+def rows_of(page: str) -> list[str]:
+    return [re.sub(r"<[^>]+>", "|", row) for row in re.findall(r"<tr>(.*?)</tr>", page)]
+
+
+def test_users_view_sorts_pages_and_offers_each_change(store: Store) -> None:
+    pages = Pages()
+    answer = ask(_session(store, ADMIN, pages), "/console users sort:balance desc")
+    assert "`/console users desc sort:balance page:1`" in answer
+    page = pages.shown[-1]
+    names = [row.split("|")[1] for row in rows_of(page)[1:]]
+    assert names[:2] == ["Bob", "Alice"]  # $7 − 0.78, $5 − 0.11: by balance, highest first
+    cmds = commands_of(page)
+    assert "/balance add bob@example.com" in cmds and "/balance set alice@example.com" in cmds
+    assert "/block bob@example.com" in cmds
+    assert "/console users asc sort:balance" in cmds  # the balance column again: the other way
+    ascending = Pages()
+    ask(_session(store, ADMIN, ascending), "/console users sort:balance asc")
+    assert [row.split("|")[1] for row in rows_of(ascending.shown[-1])[1:3]] == ["Alice", "Bob"]
+
+
+def test_users_sorted_by_spend_and_last_use_put_the_never_billed_last(store: Store) -> None:
+    directory = [ADMIN, ALICE, BOB, HOSTILE]
+    for sort, first in (("spend", "u2"), ("last", "u1")):  # Bob spent most; both charged at one moment: by name
+        page = reports.users(store, directory, sort=sort, descending=True, page_size=10)
+        ids = [r["id"] for r in page.rows]
+        assert ids[0] == first and set(ids[2:]) == {"a1", "u3"}, (sort, ids)
+        rising = reports.users(store, directory, sort=sort, descending=False, page_size=10)
+        assert [r["id"] for r in rising.rows][:2] == ["u1", "u2"], (sort, rising.rows)
+        assert set(r["id"] for r in rising.rows[2:]) == {
+            "a1",
+            "u3",
+        }
+
+
+def test_last_use_orders_within_a_day_by_the_moment(tmp_path: Path) -> None:
+    """Several people whose last use is the same UTC day, more than a page of them: the order inside the day is
+    the exact moment, on every page (only the page's days are read exactly)."""
+    clock = [NOW]
+    store = Store(tmp_path / "d.db", clock=lambda: clock[0])
+    people = [{"id": f"p{n:02d}", "name": f"P{n:02d}", "email": f"p{n}@x.io", "role": "user"} for n in range(12)]
+    moments = [NOW - 40_000 + 997 * ((n * 7) % 12) for n in range(12)]  # one day, shuffled moments
+    for person, moment in zip(people, moments, strict=True):
+        clock[0] = moment
+        with store.immediate():
+            store.ensure_user(person["id"], person["name"], person["email"], "user")
+            store.save_usage(
+                {
+                    "chat_id": "c",
+                    "message_id": person["id"],
+                    "user_id": person["id"],
+                    "model_id": "m",
+                    "input_tokens": 1,
+                    "output_tokens": 1,
+                    "price_source": "default",
+                    "cost": 5,
+                    "balance_after": 0,
+                }
+            )
+    assert len({int(m) // 86_400 for m in moments}) == 1
+    want = [p["id"] for _, p in sorted(zip(moments, people, strict=True), key=lambda pair: -pair[0])]
+    got = []
+    for page_no in (1, 2, 3):
+        got += [
+            r["id"] for r in reports.users(store, people, sort="last", descending=True, page=page_no, page_size=5).rows
+        ]
+    assert got == want
+
+
+def test_hostile_name_is_text_and_every_command_reads_back(store: Store) -> None:
+    with store.immediate():
+        store.ensure_user(HOSTILE["id"], HOSTILE["name"], HOSTILE["email"], "user")
+    pages = Pages()
+    ask(_session(store, ADMIN, pages), "/console users '<img'")
+    page = pages.shown[-1]
+    assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    for cmd in commands_of(page):
+        parsed = parse(cmd)
+        assert parsed.understood and "\n" not in cmd, cmd
+        if parsed.name == "console":
+            assert parsed.args[-1:] == ("<img",) or "<img" not in cmd  # the search is one word again
+
+
+def test_models_view_edits_in_place_with_the_set_command(store: Store) -> None:
+    pages = Pages()
+    ask(_session(store, ADMIN, pages), "/price set gpt-4o 2.5 10")
+    ask(_session(store, ADMIN, pages), "/console models")
+    page = pages.shown[-1]
+    assert 'value="2.5"' in page and 'value="10"' in page  # the price as the admin would type it back
+    cmds = commands_of(page)
+    assert "/price set gpt-4o" in cmds and "/price clear gpt-4o" in cmds and "/price undo" in cmds
+    assert "/price clear claude" not in cmds  # no admin price to clear
+    parsed = parse("/price set gpt-4o 3 12")
+    assert (parsed.name, parsed.sub, parsed.args) == ("price", "set", ("gpt-4o", "3", "12"))
+
+
+def test_a_change_after_the_console_brings_it_back_with_the_new_state(store: Store) -> None:
+    pages = Pages()
+    shown = ask(_session(store, ADMIN, pages), "/console users sort:balance desc")
+    answer = ask(_session(store, ADMIN, pages, previous=shown), "/balance add alice@example.com 10")
+    assert len(pages.shown) == 2 and "**Console**" in answer
+    names = [row.split("|")[1] for row in rows_of(pages.shown[-1])[1:3]]
+    assert names == ["Alice", "Bob"]  # Alice's $14.89 now leads
+    assert store.get_user("u1")["balance"] == 14_886_667
+    ledger = store.engine.query("SELECT actor, amount FROM ledger WHERE user_id = 'u1' ORDER BY id DESC LIMIT 1")
+    assert ledger == [{"actor": "a1", "amount": 10_000_000}]
+    # Without a console before it, a change is answered alone; a report is no change.
+    alone = Pages()
+    ask(_session(store, ADMIN, alone, previous="Balance of Bob: $7"), "/balance add bob@example.com 1")
+    ask(_session(store, ADMIN, alone, previous=shown), "/usage 7d")
+    assert alone.shown == []
+
+
+def test_a_user_sees_only_their_own_usage_and_no_change(store: Store) -> None:
+    pages = Pages()
+    refused = ask(_session(store, ALICE, pages), "/console users")
+    assert "admin" in refused.lower() and pages.shown == []  # the users view is an admin's
+    answer = ask(_session(store, ALICE, pages), "/console user:bob@example.com")
+    page = pages.shown[-1]
+    assert "`/console usage" in answer
+    assert "Bob" not in page and "bob@example.com" not in page and "777" not in page
+    cmds = commands_of(page)
+    assert cmds and all(c.startswith("/console usage") for c in cmds), cmds
+    assert "0.11" in page  # her own gpt-4o reply
+
+
+def test_usage_view_filters_by_model_and_exports_the_selection(store: Store) -> None:
+    pages = Pages()
+    ask(_session(store, ADMIN, pages), "/console usage range:7d model:claude user:alice")
+    page = pages.shown[-1]
+    records = rows_of(page)
+    assert any("claude" in r for r in records) and not any("gpt-4o|" in r for r in records)
+    cmds = commands_of(page)
+    export = next(c for c in cmds if c.startswith("/export"))
+    assert export == "/export csv range:7d user:alice model:claude"
+    parsed = parse(export)
+    assert parsed.options == {"range": "7d", "user": "alice", "model": "claude"}
+
+
+def test_without_a_chat_the_console_says_to_use_the_commands(store: Store) -> None:
+    context = session(store, ADMIN, directory=[ADMIN], models=MODELS)
+    assert "commands" in ask(context, "/console")
+
+
+def test_previous_reply_is_the_reply_before_the_last_message() -> None:
+    body = {
+        "messages": [
+            {"role": "user", "content": "/console"},
+            {"role": "assistant", "content": "**Console** · Users · this view again: `/console users`"},
+            {"role": "user", "content": "/balance add bob 5"},
+        ]
+    }
+    assert previous_reply(body).endswith("`/console users`")
+    assert previous_reply({"messages": [{"role": "user", "content": "x"}]}) == ""
+    assert previous_reply({"messages": "nonsense"}) == ""
+
+
+def test_command_values_are_one_word_each() -> None:
+    cmd = console.command("usage", range="this month", user="Ana María", model="llama3:8b", page=2)
+    assert parse(cmd).options == {"range": "this month", "user": "Ana María", "model": "llama3:8b", "page": "2"}
+    assert shlex.split(console.arg("a'b\nc")) == ["a'b c"]
