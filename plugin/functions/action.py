@@ -131,6 +131,8 @@ class Action:
             request,
             symbol=self.valves.currency_symbol,
             timezone=self.valves.timezone,
+            # The console's buttons send commands to this chat's model: they work only if it is the Usage Monitor.
+            live=openwebui.is_monitor_pipe(request, openwebui.model_lookup(request)(str(body.get("model") or ""))),
         )
 
         async def complete(model_id: str, prompt: str) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -27,8 +27,9 @@ from ..text import quoted
 from ..words import i18n
 from ..words.vocabulary import SET_PREFIXES as _SET
 from ..words.vocabulary import SUBCOMMANDS, SYNONYMS
-from . import admin_views, code_views, dashboard, views
+from . import admin_views, cmd_console, code_views, dashboard, views
 from .admin_views import person_label, said, shown_models
+from .parse import Command
 
 ADMIN_BUTTONS = frozenset({"test_models", "topup", "prices", "export"})  # the dashboard: own data for users
 TITLES = {  # the card's heading per button: the words of the button itself
@@ -187,6 +188,8 @@ async def _dashboard(p: Press) -> Outcome:
     if answer is None:
         return _cancelled(p)
     text = answer or text
+    if text.casefold() in _CONSOLE:  # "console": the clickable console instead (read-only outside the monitor)
+        return await _console(p)
     rng = p.session.range(text)
     session = p.session
     user_id = None if session.is_admin else session.user.get("id", "")
@@ -211,6 +214,21 @@ async def _dashboard(p: Press) -> Outcome:
 
     page = await session.store.run(build, session.store)
     return Outcome(p.t("dash_done", range=views.range_title(rng, session.lang)), html=page)
+
+
+_CONSOLE = frozenset(word.casefold() for word in SYNONYMS["console"])
+
+
+async def _console(p: Press) -> Outcome:
+    """The console (`cmd_console`) as a card under the reply: paged, sorted and changed by commands when this chat's
+    model is the Usage Monitor (`Session.live`), read as it is under any other model's reply."""
+    pages: list[str] = []
+
+    async def keep(page: str) -> None:
+        pages.append(page)
+
+    said = await cmd_console.console_command(replace(p.session, show_page=keep), Command("console"))
+    return Outcome(said, html=pages[-1] if pages else "")
 
 
 # -- balances and blocks ------------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from ..app.session import Session
-from ..domain import ranges
+from ..domain import ranges, reports
+from ..errors import UnknownModel
 from ..words.vocabulary import SYNONYMS_BY_LANGUAGE
 from . import markdown, question
 from .admin_views import person_label
@@ -42,6 +43,18 @@ async def target_user(session: Session, command: Command) -> tuple[str, str]:
         return session.user["id"], ""
     person = await session.find_person(query)
     return person["id"], person_label(person)
+
+
+async def model_filter(session: Session, typed: str) -> str:
+    """The model a report's `model:` names: one Open WebUI lists (or we price), else a model id with usage on
+    record as typed (a retired model's records stay findable); `UnknownModel` otherwise."""
+    try:
+        return await session.resolve_model(typed)
+    except UnknownModel:
+        used = await session.run(reports.by_model, session.range("all"))
+        if any(row["model_id"] == typed.strip() for row in used):
+            return typed.strip()
+        raise
 
 
 def number(text: str | None, default: int) -> int:

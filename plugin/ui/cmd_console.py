@@ -18,7 +18,7 @@ from ..errors import InvalidSort
 from ..store import Store
 from . import console
 from .admin_views import person_label
-from .cmd_common import number, range_of
+from .cmd_common import model_filter, number, range_of
 from .parse import Command, parse, qualifiers
 
 ROWS = 25  # rows a console table shows per page: a screen, not the whole table (10,000 users page by command)
@@ -124,7 +124,7 @@ async def _usage(session: Session, command: Command) -> tuple[str, str]:
         if options.get("user"):
             person = await session.find_person(options["user"])
             user_id, user_query, user_label = person["id"], options["user"], person_label(person)
-    model_id = await session.resolve_model(options["model"]) if options.get("model") else ""
+    model_id = await model_filter(session, options["model"]) if options.get("model") else ""
     sel = console.Selection(range_text, rng, user_query, user_label, model_id, sort, descending)
     page_no = number(options.get("page"), 1)
     everyone = user_id is None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..app.session import Session
 from ..errors import InvalidImport
 from . import admin_views
-from .cmd_common import range_of
+from .cmd_common import model_filter, range_of
 from .parse import Command, pasted_block
 
 
@@ -22,7 +22,7 @@ async def export(session: Session, command: Command) -> str:
     else:
         _, rng = range_of(session, command, default="all")
         user_id = (await session.find_person(command.options["user"]))["id"] if command.options.get("user") else None
-        model_id = await session.resolve_model(command.options["model"]) if command.options.get("model") else None
+        model_id = await model_filter(session, command.options["model"]) if command.options.get("model") else None
         data = await session.export_csv(rng, user_id, model_id)
         name, kind, key = f"openwebui-monitor-usage-{stamp}.csv", "text/csv", "export_csv_done"
     if session.save_file is None:

@@ -9,7 +9,7 @@ from ..domain import ranges, reports
 from ..store import Store
 from . import cmd_questions, views
 from .admin_views import person_label
-from .cmd_common import number, range_of, shown, target_user
+from .cmd_common import model_filter, number, range_of, shown, target_user
 from .parse import QUALIFIER_KEYS, Command, qualifiers
 
 
@@ -77,7 +77,7 @@ async def records(session: Session, command: Command) -> str:
             person = await session.find_person(options["user"])
             user_id, who = person["id"], person_label(person)
     if options.get("model"):
-        model_id = await session.resolve_model(options["model"])
+        model_id = await model_filter(session, options["model"])
     page = await session.run(
         reports.records,
         rng,

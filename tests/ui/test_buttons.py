@@ -50,7 +50,13 @@ def press(
         return {"id": f"f{n}", "filename": name, "size": len(data), "url": f"/api/v1/files/f{n}/content"}
 
     context = session(
-        store, user, directory=DIRECTORY, models=MODELS, lang=extra.pop("lang", "en"), save_file=save_file
+        store,
+        user,
+        directory=DIRECTORY,
+        models=MODELS,
+        lang=extra.pop("lang", "en"),
+        save_file=save_file,
+        live=extra.pop("live", True),
     )
     p = buttons.Press(session=context, chat_id="c", message_id=message_id, ask=dialog, **extra)
     return asyncio.run(buttons.press(button, p))
@@ -194,6 +200,19 @@ def test_admin_dashboard_shows_everyone_escaped(store: Store) -> None:
 def test_user_dashboard_is_their_own(store: Store) -> None:
     page = press(store, BOB, "dashboard", Dialog("7d")).html
     assert "$0.7778" in page and "Alice" not in page and "Top users" not in page
+
+
+def test_console_is_a_choice_of_the_dashboard_button(store: Store) -> None:
+    """Typed "console" (or 控制台) instead of a range: the console under the reply, with its buttons only when the
+    chat's model is the Usage Monitor (elsewhere its commands would go to another model)."""
+    live = press(store, ADMIN, "dashboard", Dialog("Console"), live=True)
+    assert "Console" in live.text and 'data-cmd="/balance add' in live.html and "input:prompt:submit" in live.html
+    elsewhere = press(store, ADMIN, "dashboard", Dialog("控制台"), live=False)
+    assert "data-cmd" not in elsewhere.html and "<script" in elsewhere.html  # only the height message
+    assert elsewhere.html.count("<script") == 1 and "Read-only here" in elsewhere.html
+    assert "bob@example.com" in elsewhere.html  # still the admin's users view, read as it is
+    own = press(store, BOB, "dashboard", Dialog("console"), live=True)
+    assert "Alice" not in own.html and "$0.7778" in own.html and 'data-cmd="/balance' not in own.html
 
 
 def test_dashboard_bad_range_and_cancel(store: Store) -> None:

@@ -308,7 +308,10 @@ MESSAGES: dict[str, str] = {
     "usage_title": "Usage of this message",
     "export_title": "Export usage",
     "dash_title": "Usage dashboard",
-    "dash_range_prompt": "Which period? today, 7d, 30d, month, last month, all, or 2026-11-01..2026-11-28",
+    "dash_range_prompt": (
+        "Which period? today, 7d, 30d, month, last month, all, or 2026-11-01..2026-11-28; or console for the"
+        " clickable console"
+    ),
     "dash_ranking": "Top users by cost",
     "dash_done": "Dashboard for {range} is below.",
     "topup_title": "Balance or block",

@@ -316,7 +316,10 @@ MESSAGES: dict[str, str] = {
     "usage_title": "Uso de este mensaje",
     "export_title": "Exportar el uso",
     "dash_title": "Panel de uso",
-    "dash_range_prompt": "¿Qué periodo? today, 7d, 30d, month, last month, all o 2026-11-01..2026-11-28",
+    "dash_range_prompt": (
+        "¿Qué periodo? today, 7d, 30d, month, last month, all o 2026-11-01..2026-11-28; o consola para la"
+        " consola interactiva"
+    ),
     "dash_ranking": "Usuarios con más gasto",
     "dash_done": "El panel de {range} está abajo.",
     "topup_title": "Saldo o bloqueo",

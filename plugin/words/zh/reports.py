@@ -292,7 +292,9 @@ MESSAGES: dict[str, str] = {
     "usage_title": "本条消息的用量",
     "export_title": "导出用量",
     "dash_title": "用量仪表盘",
-    "dash_range_prompt": "哪个时间段？today、7d、30d、month、last month、all 或 2026-11-01..2026-11-28",
+    "dash_range_prompt": (
+        "哪个时间段？today、7d、30d、month、last month、all 或 2026-11-01..2026-11-28；输入“控制台”打开可点击的控制台"
+    ),
     "dash_ranking": "花费最多的用户",
     "dash_done": "{range} 的仪表盘见下方。",
     "topup_title": "余额或封禁",
