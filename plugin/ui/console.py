@@ -40,14 +40,15 @@ CSS = """
 border:1px solid #d1d5db;background:transparent;color:inherit;font:inherit;cursor:pointer}.tabs span{background:#3b82f6;
 color:#fff;border-color:#3b82f6}.hint{color:#6b7280;font-size:12px;margin:0 0 12px}.bar{display:flex;gap:8px;
 flex-wrap:wrap;align-items:center;margin:0 0 10px}input,select{font:inherit;padding:4px 6px;border:1px solid #d1d5db;
-border-radius:6px;background:transparent;color:inherit;max-width:100%}input.n{width:6.5em}button.b{font:inherit;
+border-radius:6px;background:transparent;color:inherit;max-width:100%}input.n{width:5.5em}button.b{font:inherit;
 font-size:12px;padding:3px 8px;border-radius:6px;border:1px solid #d1d5db;background:transparent;color:inherit;
 cursor:pointer}button.b:hover,.tabs button:hover{background:#f3f4f6}button.s{border:0;background:none;color:inherit;
 font:inherit;font-weight:600;cursor:pointer;padding:0}.pager{display:flex;gap:8px;align-items:center;margin-top:8px;
-color:#6b7280}.wrap{overflow-x:auto}td .row{display:flex;gap:4px;flex-wrap:wrap;align-items:center}.muted{color:#6b7280}
+color:#6b7280}.wrap{overflow-x:auto}td .row{display:flex;gap:4px;align-items:center}td.c{white-space:nowrap}
+.tag{font-size:11px;padding:0 5px;border-radius:4px;background:#e5e7eb;color:#374151}.muted{color:#6b7280}
 .panel{margin-bottom:12px}
 @media (prefers-color-scheme:dark){input,select,button.b,.tabs button{border-color:#4b5563}button.b:hover,
-.tabs button:hover{background:#262626}select option{background:#171717}}
+.tabs button:hover{background:#262626}select option{background:#171717}.tag{background:#374151;color:#e5e7eb}}
 """
 
 # Fixed text, no data in it. A press on an element with `data-cmd` sends that command; `data-args` names inputs
@@ -123,9 +124,9 @@ def _input(ident: str, value: str = "", *, placeholder: str = "", css: str = "",
 
 def _pager(view: View, page: Page, again: Any) -> str:
     """Page n of m, and the neighbours' commands (`again(page)` gives the command of another page)."""
-    total = i18n.tn(view.lang, "replies_count", page.total, count=number(page.total, view.lang))
-    if view.tab == "users":
-        total = number(page.total, view.lang)
+    total = number(page.total, view.lang)  # people or models
+    if view.tab == "usage":
+        total = i18n.tn(view.lang, "replies_count", page.total, count=total)
     text = f"<span>{_e(view.t('console_page', page=page.page, pages=page.pages, total=total))}</span>"
     if view.live and page.page > 1:
         text = _button(view.t("console_prev"), again(page.page - 1)) + text
@@ -195,14 +196,12 @@ def users(view: View, found: Page, *, sort: str, descending: bool, search: str) 
         )
     head = [
         _sort_head(view, view.t("col_name"), "name", sort, descending, again),
-        _e(view.t("col_email")),
-        _e(view.t("col_role")),
         _sort_head(view, view.t("col_balance"), "balance", sort, descending, again),
         _sort_head(view, view.t("col_spent"), "spend", sort, descending, again),
         _sort_head(view, view.t("col_last_used"), "last", sort, descending, again),
         _e(view.t("col_status")),
     ]
-    align = "lllrrll"
+    align = "lrrll"
     changes = view.admin and view.live
     if changes:
         head.append(_e(view.t("console_actions")))
@@ -214,10 +213,9 @@ def users(view: View, found: Page, *, sort: str, descending: bool, search: str) 
         )
         if not r["in_directory"]:
             status = view.t("status_gone")
+        role = f' <span class="tag">{_e(r["role"], 20)}</span>' if r["role"] != "user" else ""
         cells = [
-            f"<td>{_e(r['name'] or DASH, 60)}</td>",
-            f"<td>{_e(r['email'] or DASH, 60)}</td>",
-            f"<td>{_e(r['role'], 20)}</td>",
+            f'<td>{_e(r["name"] or DASH, 60)}{role}<div class="muted">{_e(r["email"] or DASH, 60)}</div></td>',
             f'<td class="r">{_e(money(r["balance"], view.symbol) if r["balance"] is not None else DASH)}</td>',
             f'<td class="r">{_e(money(r["spent"], view.symbol))}</td>',
             f"<td>{_e(when(r['last_used'], view.tz))}</td>",
@@ -228,7 +226,7 @@ def users(view: View, found: Page, *, sort: str, descending: bool, search: str) 
             amount = f"a{n}"
             block = "unblock" if r["blocked"] else "block"
             cells.append(
-                '<td><div class="row">'
+                '<td class="c"><div class="row">'
                 + _input(amount, css="n", placeholder=view.t("console_amount"))
                 + _button(view.t("console_add"), f"/balance add {who}", args=amount)
                 + _button(view.t("console_set"), f"/balance set {who}", args=amount)
@@ -261,7 +259,9 @@ def models(view: View, rows: Sequence[Mapping[str, Any]], shown: Page, *, search
             + "</div>"
         )
     changes = view.admin and view.live
-    head = [view.t(k) for k in ("col_model", "col_price_input", "col_price_output", "col_price_msg", "col_source")]
+    per_message_column = any(r["price"].per_message is not None for r in shown.rows)
+    keys = ("col_model", "col_price_input", "col_price_output", *(("col_price_msg",) if per_message_column else ()))
+    head = [view.t(k) for k in (*keys, "col_source")]
     cells_head = [_e(h) for h in head] + ([_e(view.t("console_actions"))] if changes else [])
     lines = []
     for n, r in enumerate(shown.rows):
@@ -274,8 +274,9 @@ def models(view: View, rows: Sequence[Mapping[str, Any]], shown: Page, *, search
         values = [
             DASH if per_message else money(price.input, view.symbol),
             DASH if per_message else money(price.output, view.symbol),
-            money(price.per_message, view.symbol) if per_message else DASH,
         ]
+        if per_message_column:
+            values.append(money(price.per_message, view.symbol) if per_message else DASH)
         cells = [f"<td>{label}</td>", *(f'<td class="r">{_e(v)}</td>' for v in values)]
         cells.append(f"<td>{dashboard.inline(price_source(price.source, view.lang))}</td>")
         if changes:
@@ -292,9 +293,9 @@ def models(view: View, rows: Sequence[Mapping[str, Any]], shown: Page, *, search
                 )
             if str(price.source).startswith("admin") and r["admin"] is not None:
                 edit += _button(view.t("console_clear"), f"/price clear {model}")
-            cells.append(f'<td><div class="row">{edit}</div></td>')
+            cells.append(f'<td class="c"><div class="row">{edit}</div></td>')
         lines.append(f"<tr>{''.join(cells)}</tr>")
-    align = "lrrrl" + ("l" if changes else "")
+    align = "l" + "r" * (len(keys) - 1) + "l" + ("l" if changes else "")
     table = _table(cells_head, lines, align) if lines else f'<p class="empty">{_e(view.t("prices_none"))}</p>'
     return page(view, bar + table + _pager(view, shown, again))
 

@@ -25,7 +25,7 @@ from plugin.store import Store
 
 from ..fake_upstream import MODEL_GPT
 from ..owui import ADMIN_EMAIL, ADMIN_PASSWORD, OpenWebUI
-from .steps import PIPE, WAIT_MS, evidence_on_failure, keep_screenshot, log_in, send, sync_api
+from .steps import ARTIFACTS, PIPE, WAIT_MS, evidence_on_failure, log_in, send, sync_api
 
 ADMIN = {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
 PAGES = '[id$="-embeds-container"] iframe'
@@ -72,12 +72,22 @@ def people(owui: OpenWebUI, monitor: Path, report_model: str, make_user) -> Iter
     return {"dana": dana, "eli": eli, "mallory": mallory}
 
 
-def console(page: Any, count: int, text: str) -> Any:
-    """The `count`-th page under the chat's replies (the newest), once it shows `text`."""
-    sync_api.expect(page.locator(PAGES)).to_have_count(count, timeout=WAIT_MS)
-    frame = page.locator(PAGES).nth(count - 1).content_frame
-    sync_api.expect(frame.get_by_text(text).first).to_be_visible(timeout=WAIT_MS)
-    return frame
+def console(page: Any, text: str) -> Any:
+    """The newest page under the chat's replies, once it is one this test has not read yet and shows `text`.
+    (Open WebUI keeps only the latest messages of a long chat on the page, so pages are not counted: each page read
+    is marked in its own document, and the next one is the last page without the mark.)"""
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while True:
+        frames = page.locator(PAGES)
+        if frames.count():
+            frame = frames.last.content_frame
+            fresh = frame.locator("body:not([data-read])")
+            if fresh.count() and frame.get_by_text(text).first.is_visible():
+                fresh.evaluate("b => b.setAttribute('data-read', '1')")
+                return frame
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no new console page showing {text!r}")
+        time.sleep(0.2)
 
 
 def confirm(page: Any, command: str) -> None:
@@ -90,7 +100,25 @@ def confirm(page: Any, command: str) -> None:
 
 
 def names_in(frame: Any) -> list[str]:
-    return [(c.text_content() or "").strip() for c in frame.locator("tbody tr td:first-child").all()]
+    """Each row's name (the first cell's own text; the e-mail is a line of its own under it)."""
+    return frame.locator("tbody tr td:first-child").evaluate_all(
+        "cells => cells.map(c => (c.firstChild && c.firstChild.textContent || '').trim())"
+    )
+
+
+def keep_page(page: Any, name: str) -> None:
+    """The newest console page alone, as tall as it is, kept as an artifact (the README's pictures)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    frame = page.locator(PAGES).last
+    size = page.viewport_size
+    box = frame.bounding_box() or {"height": 0}
+    page.set_viewport_size({"width": size["width"], "height": min(4000, max(size["height"], int(box["height"]) + 200))})
+    try:
+        frame.scroll_into_view_if_needed()
+        page.wait_for_timeout(300)  # the iframe repaints at the new size
+        frame.screenshot(path=str(ARTIFACTS / name))
+    finally:
+        page.set_viewport_size(size)
 
 
 def row(frame: Any, text: str) -> Any:
@@ -109,7 +137,7 @@ def test_an_admin_sorts_tops_up_prices_filters_and_exports(owui, monitor, people
         page.goto(f"/?models={PIPE}")
         sync_api.expect(page.locator("#model-selector-model-button")).to_contain_text("Usage Monitor")
         send(page, "/console users")
-        frame = console(page, 1, dana["email"])
+        frame = console(page, dana["email"])
         # A hostile name is text: shown as typed, no image element, the page's title untouched.
         sync_api.expect(frame.get_by_text(HOSTILE).first).to_be_visible()
         assert frame.locator("img").count() == 0 and page.title() != "owned"
@@ -117,10 +145,10 @@ def test_an_admin_sorts_tops_up_prices_filters_and_exports(owui, monitor, people
         # Sort by balance: the column title is a button that sends the sorted view's command.
         frame.get_by_role("button", name=re.compile("^Balance")).click()
         confirm(page, "/console users desc sort:balance")
-        frame = console(page, 2, dana["email"])
+        frame = console(page, dana["email"])
         ours = [n for n in names_in(frame) if n in (dana["name"], eli["name"], HOSTILE)]
         assert ours == [eli["name"], dana["name"], HOSTILE], names_in(frame)
-        keep_screenshot(page, "console-users.png")
+        keep_page(page, "console-users.png")
 
         # Top Dana up by 5 from her row: the command is confirmed, run as the admin, and the console comes back.
         before = ledger_rows(monitor, dana["id"])
@@ -128,7 +156,7 @@ def test_an_admin_sorts_tops_up_prices_filters_and_exports(owui, monitor, people
         line.locator("input").fill("5")
         line.get_by_role("button", name="Add", exact=True).click()
         confirm(page, f"/balance add {dana['email']} 5")
-        frame = console(page, 3, dana["email"])
+        frame = console(page, dana["email"])
         sync_api.expect(row(frame, dana["email"])).to_contain_text("$7.9850")  # 3 − 0.004 − 0.006 − 0.005 + 5
         added = ledger_rows(monitor, dana["id"])[len(before) :]
         assert [(r["kind"], r["amount"], r["actor"]) for r in added] == [("topup", 5_000_000, admin_id(owui))]
@@ -138,35 +166,35 @@ def test_an_admin_sorts_tops_up_prices_filters_and_exports(owui, monitor, people
         before = price_of(monitor, MODEL_GPT)
         frame.get_by_role("button", name="Models and prices", exact=True).click()
         confirm(page, "/console models")
-        frame = console(page, 4, MODEL_GPT)
+        frame = console(page, MODEL_GPT)
         line = row(frame, MODEL_GPT)
         line.locator("input").nth(0).fill("2")
         line.locator("input").nth(1).fill("8")
         line.get_by_role("button", name="Save", exact=True).click()
         confirm(page, f"/price set {MODEL_GPT} 2 8")
-        frame = console(page, 5, MODEL_GPT)
+        frame = console(page, MODEL_GPT)
         sync_api.expect(row(frame, MODEL_GPT)).to_contain_text("$8.0000")
         changed = price_of(monitor, MODEL_GPT)
         assert changed and (changed["input_price"], changed["output_price"]) == (2_000_000, 8_000_000), changed
-        keep_screenshot(page, "console-models.png")
+        keep_page(page, "console-models.png")
         frame.get_by_role("button", name="Undo last price change", exact=True).click()
         confirm(page, "/price undo")
-        frame = console(page, 6, MODEL_GPT)
+        frame = console(page, MODEL_GPT)
         assert _price_fields(price_of(monitor, MODEL_GPT)) == _price_fields(before)
 
         # Usage: Dana's records on demo-model in the last 7 days, then exactly those exported.
         frame.get_by_role("button", name="Usage", exact=True).click()
         confirm(page, "/console usage")
-        frame = console(page, 7, "Records")
+        frame = console(page, "Records")
         frame.locator("#rng").fill("7d")
         frame.locator("#usr").fill(dana["email"])
         frame.locator("#mdl").select_option(OTHER_MODEL)
         frame.get_by_role("button", name="Apply", exact=True).click()
         confirm(page, f"/console usage range:7d model:{OTHER_MODEL} user:{dana['email']}")
-        frame = console(page, 8, "Records")
+        frame = console(page, "Records")
         records = [(r.text_content() or "") for r in frame.locator("tbody tr").all()]
         assert len(records) == 1 and OTHER_MODEL in records[0] and "$0.0060" in records[0], records
-        keep_screenshot(page, "console-usage.png")
+        keep_page(page, "console-usage.png")
         frame.get_by_role("button", name="Export CSV", exact=True).click()
         confirm(page, f"/export csv range:7d user:{dana['email']} model:{OTHER_MODEL}")
         link = page.get_by_role("link", name=re.compile(r"openwebui-monitor-usage-.*\.csv")).last
@@ -184,18 +212,18 @@ def test_a_users_console_is_their_own_and_changes_nothing(owui, monitor, people,
         page.goto(f"/?models={PIPE}")
         sync_api.expect(page.locator("#model-selector-model-button")).to_contain_text("Usage Monitor")
         send(page, "/console")
-        frame = console(page, 1, "Records")
+        frame = console(page, "Records")
         text = frame.locator("body").text_content() or ""
         assert "$0.0150" in text and "$0.0120" not in text and eli["email"] not in text and eli["name"] not in text
         labels = [(b.text_content() or "").strip() for b in frame.locator("button").all()]
         assert not {"Add", "Set", "Block", "Save", "Export CSV", "Users"} & set(labels), labels
         assert frame.locator("#usr").count() == 0  # no other person to choose
-        keep_screenshot(page, "console-user.png")
+        keep_page(page, "console-user.png")
         # A range from the page is still only her own.
         frame.locator("#rng").fill("all")
         frame.get_by_role("button", name="Apply", exact=True).click()
         confirm(page, "/console usage range:all")
-        frame = console(page, 2, "Records")
+        frame = console(page, "Records")
         assert len(frame.locator("tbody tr").all()) >= 3 and eli["email"] not in (
             frame.locator("body").text_content() or ""
         )
