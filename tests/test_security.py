@@ -289,6 +289,8 @@ ADMIN_ARGS: dict[tuple[str, str], str] = {
     ("codes", "revoke"): "note:seed",
     ("console", "users"): "sort:balance",
     ("console", "models"): "",
+    ("test", ""): "gpt-4o",
+    ("test", "all"): "",
 }
 WRITES = {key for key in ADMIN_ARGS if key[0] in ("balance", "block", "unblock", "price", "import")} - {
     ("price", "history")

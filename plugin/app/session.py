@@ -55,6 +55,8 @@ class Session:
     show_page: Callable[[str], Awaitable[None]] | None = None
     previous: str = ""  # the chat's previous reply, as text: the console it showed comes back after a change
     live: bool = True  # a page's commands reach the Usage Monitor (false under another model's reply)
+    complete: Callable[[str, str], Awaitable[str]] | None = None  # (model id, prompt) -> reply: `/test`
+    skip_model: Callable[[Mapping[str, Any]], bool] = lambda _model: False  # ours: never tested
 
     @property
     def is_admin(self) -> bool:

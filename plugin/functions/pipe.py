@@ -126,6 +126,8 @@ class Pipe:
                 message=message_text(body),
                 show_page=pages,
                 previous=previous_reply(body),
+                complete=lambda model_id, prompt: openwebui.complete(request, str(user["id"]), model_id, prompt),
+                skip_model=lambda model: openwebui.is_monitor_pipe(request, model),
             )
             return await commands.reply(session, assistant)
         except MonitorError as exc:

@@ -11,13 +11,12 @@ a card under the reply; a button never writes the status line, which belongs to 
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from ..app import model_tests
 from ..app.session import Session
 from ..domain import accounts, price_admin, reports
 from ..errors import InvalidAmount, MonitorError
@@ -40,10 +39,6 @@ TITLES = {  # the card's heading per button: the words of the button itself
     "prices": "prices_button_title",
     "export": "export_title",
 }
-TEST_PROMPT = "Reply with the single word: ok"
-TEST_TIMEOUT = 30.0  # seconds one model may take before it is reported as timed out
-TEST_CONCURRENCY = 4  # models asked at once: enough to be quick, few enough not to flood a provider
-ERROR_CAP = 300  # characters of an upstream error kept for the table
 MODEL_CAP = 200  # characters of a model id on a usage card
 
 
@@ -415,50 +410,28 @@ async def _export(p: Press) -> Outcome:
 
 
 async def _test_models(p: Press) -> Outcome:
-    """A tiny prompt to every model users can reach (not our report model, not arena models), TEST_CONCURRENCY
-    at a time, each bounded by TEST_TIMEOUT; progress and then the results as a page under the reply."""
+    """Every model users can reach (`model_tests`); progress and then the results as a page under the reply."""
     if p.complete is None:
         return Outcome(p.t("error_generic"))
-    models = [m for m in p.session.models() if m.get("id") and not p.skip_model(m) and m.get("owned_by") != "arena"]
-    ids = sorted({str(m["id"]) for m in models})
+    ids = model_tests.testable(p.session.models(), p.skip_model)
     if not ids:
         return Outcome(p.t("test_none"))
-    gate = asyncio.Semaphore(TEST_CONCURRENCY)
-    done = 0
 
-    async def show_progress() -> None:
+    async def show_progress(done: int, total: int) -> None:
         if p.progress is not None:
-            progress = p.t("test_progress", done=done, total=len(ids))
+            progress = p.t("test_progress", done=done, total=total)
             await p.progress(dashboard.note(p.t("test_title"), [progress], p.session.lang))
 
-    await show_progress()
-    results: dict[str, tuple[bool, float, str]] = {}
-    complete = p.complete
-
-    async def one(model_id: str) -> None:
-        nonlocal done
-        async with gate:
-            started = time.monotonic()
-            try:
-                await asyncio.wait_for(complete(model_id, TEST_PROMPT), TEST_TIMEOUT)
-                results[model_id] = (True, time.monotonic() - started, "")
-            except TimeoutError:
-                results[model_id] = (False, time.monotonic() - started, p.t("test_timeout", seconds=TEST_TIMEOUT))
-            except Exception as exc:  # broad on purpose: any failure of one model is that model's result
-                results[model_id] = (False, time.monotonic() - started, (str(exc) or type(exc).__name__)[:ERROR_CAP])
-        done += 1
-        await show_progress()
-
-    await asyncio.gather(*(one(model_id) for model_id in ids))
-    ok = sum(1 for good, _, _ in results.values() if good)
+    results = await model_tests.run(ids, p.complete, show_progress)
+    ok = sum(1 for r in results if r.ok)
     rows = [
         (
-            model_id,
-            (p.t("test_ok"), "ok") if results[model_id][0] else (p.t("test_failed"), "bad"),
-            f"{results[model_id][1]:.2f}s",
-            results[model_id][2],
+            r.model_id,
+            (p.t("test_ok"), "ok") if r.ok else (p.t("test_failed"), "bad"),
+            f"{r.seconds:.2f}s",
+            p.t("test_timeout", seconds=model_tests.TIMEOUT) if r.timed_out else r.error,
         )
-        for model_id in ids
+        for r in results
     ]
     header = [p.t("col_model"), p.t("col_status"), p.t("col_latency"), p.t("col_error")]
     summary = p.tn("test_done", len(ids), ok=ok, total=len(ids))

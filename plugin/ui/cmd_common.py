@@ -19,7 +19,7 @@ SHOWN_CAP = 80  # characters of typed text quoted back in an answer
 # registers the handlers; the help's suggestions need the same split, so it is kept here, below both).
 PUBLIC = frozenset({"usage", "models", "days", "records", "balance", "help", "redeem", "statement", "console"})
 ADMIN = frozenset(
-    {"users", "top", "prices", "price", "block", "unblock", "export", "import", "reconcile", "budget", "codes"}
+    {"users", "top", "prices", "price", "block", "unblock", "export", "import", "reconcile", "budget", "codes", "test"}
 )
 
 Handler = Callable[[Session, Command], Awaitable[str]]

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from ..app.session import Session
-from ..domain import reports
+from ..domain import catalogue, reports
 from ..domain.reports import Page
 from ..errors import InvalidSort
 from ..store import Store
@@ -102,9 +102,15 @@ async def _models(session: Session, command: Command) -> tuple[str, str]:
     pages = max(1, -(-len(rows) // ROWS))
     page_no = max(1, min(pages, number(command.options.get("page"), 1)))
     shown = Page(rows[(page_no - 1) * ROWS : page_no * ROWS], len(rows), page_no, ROWS)
+    # A model priced by nothing but the default: the catalogue entry that looks most like it, to take explicitly.
+    ours = {str(m.get("id")) for m in session.models() if session.skip_model(m)}
+    near = {}
+    for r in shown.rows:
+        if str(r["price"].source) == "default" and (entries := catalogue.bundled().near(str(r["model_id"]))):
+            near[str(r["model_id"])] = entries[0].id
     again_command = console.command("models", search and console.arg(search), page=page_no)
     view = _view(session, "models", again_command)
-    return console.models(view, rows, shown, search=search), again_command
+    return console.models(view, rows, shown, search=search, near=near, ours=ours), again_command
 
 
 async def _usage(session: Session, command: Command) -> tuple[str, str]:

@@ -1,13 +1,15 @@
 """The price commands: `/prices [search]` (the list billing uses now) and the admins' `/price set|clear|copy|
-inherit|sync|catalogue|accept|undo|history`. Every change is a `Session` operation; the answers are
-`admin_views`'."""
+inherit|sync|catalogue|accept|undo|history`, and `/test MODEL|all` (does a model answer). Every change is a
+`Session` operation; the answers are `admin_views`'."""
 
 from __future__ import annotations
 
+from ..app import model_tests
 from ..app.session import Session
 from ..errors import InvalidAmount
+from ..words import i18n
 from ..words.vocabulary import APPLY_WORDS, SUBCOMMANDS
-from . import admin_views, views
+from . import admin_views, markdown, views
 from .cmd_common import help_text, shown
 from .parse import Command, qualifiers
 
@@ -74,3 +76,32 @@ async def price(session: Session, command: Command) -> str:
     if not typed:
         raise InvalidAmount(text=shown(command.rest))
     return admin_views.said(await session.set_price(model_id, **typed), lang, symbol)
+
+
+async def test(session: Session, command: Command) -> str:
+    """`/test MODEL` asks that model a tiny prompt; `/test all` every model users can reach (not ours, not arena
+    models), a few at a time. Never billed: the internal call runs no Filter."""
+    if session.complete is None:
+        return session.t("error_generic")
+    if command.sub == "all":
+        ids = model_tests.testable(session.models(), session.skip_model)
+    elif command.args:
+        ids = [await session.resolve_model(" ".join(command.args))]
+    else:
+        return await help_text(session, Command("help"))
+    if not ids:
+        return session.t("test_none")
+    results = await model_tests.run(ids, session.complete)
+    ok = sum(1 for r in results if r.ok)
+    rows = [
+        (
+            markdown.cell(r.model_id),
+            session.t("test_ok" if r.ok else "test_failed"),
+            f"{r.seconds:.2f}s",
+            session.t("test_timeout", seconds=model_tests.TIMEOUT) if r.timed_out else markdown.cell(r.error, 200),
+        )
+        for r in results
+    ]
+    header = [session.t(k) for k in ("col_model", "col_status", "col_latency", "col_error")]
+    summary = i18n.tn(session.lang, "test_done", len(ids), ok=ok, total=len(ids))
+    return "\n".join([f"**{session.t('test_title')}** · {summary}", "", *markdown.table(header, "llrl", rows)])

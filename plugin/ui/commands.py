@@ -51,6 +51,7 @@ HANDLERS: dict[str, Handler] = {
     "redeem": cmd_codes.redeem,
     "statement": cmd_statement.statement,
     "console": cmd_console.console_command,
+    "test": cmd_prices.test,
 }
 
 

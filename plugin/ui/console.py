@@ -241,9 +241,20 @@ def users(view: View, found: Page, *, sort: str, descending: bool, search: str) 
 # -- models and prices --------------------------------------------------------------------------------------
 
 
-def models(view: View, rows: Sequence[Mapping[str, Any]], shown: Page, *, search: str) -> str:
+def models(
+    view: View,
+    rows: Sequence[Mapping[str, Any]],
+    shown: Page,
+    *,
+    search: str,
+    near: Mapping[str, str] | None = None,
+    ours: frozenset[str] | set[str] = frozenset(),
+) -> str:
     """Every model Open WebUI lists with the price billing uses now and its source; an admin edits a row's
-    input and output price (or per-message price) in place, clears an admin price, and undoes the last change."""
+    input and output price (or per-message price) in place, clears an admin price, takes the catalogue entry that
+    looks like a model the catalogue does not name (`near`: model id -> entry id), tests a model or all of them,
+    previews the catalogue's prices, and undoes the last change. The Usage Monitor's own models (`ours`) are
+    never billed nor tested: their row says so instead."""
 
     def again(page_no: int) -> str:
         return command("models", search and arg(search), page=page_no)
@@ -256,6 +267,8 @@ def models(view: View, rows: Sequence[Mapping[str, Any]], shown: Page, *, search
             + _button(view.t("console_search_button"), command("models"), args="q", ident="go")
             + _button(view.t("console_undo"), "/price undo")
             + _button(view.t("console_history"), "/price history")
+            + _button(view.t("console_catalogue"), "/price catalogue")
+            + _button(view.t("console_test_all"), "/test all")
             + "</div>"
         )
     changes = view.admin and view.live
@@ -279,7 +292,9 @@ def models(view: View, rows: Sequence[Mapping[str, Any]], shown: Page, *, search
             values.append(money(price.per_message, view.symbol) if per_message else DASH)
         cells = [f"<td>{label}</td>", *(f'<td class="r">{_e(v)}</td>' for v in values)]
         cells.append(f"<td>{dashboard.inline(price_source(price.source, view.lang))}</td>")
-        if changes:
+        if changes and str(r["model_id"]) in ours:
+            cells.append(f'<td class="muted">{_e(view.t("console_not_billed"))}</td>')
+        elif changes:
             model = arg(str(r["model_id"]))
             if per_message:
                 edit = _input(f"m{n}", _plain(price.per_message), css="n") + _button(
@@ -293,6 +308,10 @@ def models(view: View, rows: Sequence[Mapping[str, Any]], shown: Page, *, search
                 )
             if str(price.source).startswith("admin") and r["admin"] is not None:
                 edit += _button(view.t("console_clear"), f"/price clear {model}")
+            entry = (near or {}).get(str(r["model_id"]))
+            if entry:
+                edit += _button(view.t("console_accept", entry=entry), f"/price accept {model} {arg(entry)}")
+            edit += _button(view.t("console_test"), f"/test {model}")
             cells.append(f'<td class="c"><div class="row">{edit}</div></td>')
         lines.append(f"<tr>{''.join(cells)}</tr>")
     align = "l" + "r" * (len(keys) - 1) + "l" + ("l" if changes else "")

@@ -16,6 +16,7 @@ import pytest
 from sessions import Dialog, seeded_store, session
 
 from plugin.store import Store
+from plugin.app import model_tests
 from plugin.ui import buttons
 
 ADMIN = {"id": "a1", "name": "Ada Admin", "email": "ada@example.com", "role": "admin"}
@@ -241,7 +242,7 @@ def test_export_saves_both_files_for_the_admin(store: Store) -> None:
 
 
 def test_models_are_tested_with_failures_and_timeouts_reported(store: Store, monkeypatch) -> None:
-    monkeypatch.setattr(buttons, "TEST_TIMEOUT", 0.2)
+    monkeypatch.setattr(model_tests, "TIMEOUT", 0.2)
     asked: list[str] = []
     progress: list[str] = []
 

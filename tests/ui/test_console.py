@@ -210,3 +210,52 @@ def test_command_values_are_one_word_each() -> None:
     cmd = console.command("usage", range="this month", user="Ana María", model="llama3:8b", page=2)
     assert parse(cmd).options == {"range": "this month", "user": "Ana María", "model": "llama3:8b", "page": "2"}
     assert shlex.split(console.arg("a'b\nc")) == ["a'b c"]
+
+
+def test_models_view_offers_tests_the_catalogue_and_leaves_our_own_model_alone(store: Store) -> None:
+    listed = [*MODELS, {"id": "gpt4-o", "name": "gpt4-o"}, {"id": "openwebui_monitor_pipe", "name": "Usage Monitor"}]
+    pages = Pages()
+    context = session(
+        store,
+        ADMIN,
+        directory=[ADMIN],
+        models=listed,
+        show_page=pages,
+        skip_model=lambda model: model["id"] == "openwebui_monitor_pipe",
+    )
+    ask(context, "/console models")
+    page = pages.shown[-1]
+    cmds = commands_of(page)
+    assert "/price accept gpt4-o gpt-4o" in cmds  # a near miss of the catalogue, taken explicitly
+    assert "/test gpt-4o" in cmds and "/test all" in cmds and "/price catalogue" in cmds
+    ours = next(r for r in rows_of(page) if "openwebui_monitor_pipe" in r)
+    assert "never billed" in ours and not any("openwebui_monitor_pipe" in c for c in cmds)
+    assert "gpt4-o" in ask(context, "/price accept gpt4-o gpt-4o")
+    assert store.get_price("gpt4-o")["input_price"] == 2_500_000  # the catalogue's gpt-4o input price
+
+
+def test_test_command_asks_one_model_or_every_model_but_ours(store: Store) -> None:
+    asked: list[str] = []
+
+    async def complete(model_id: str, prompt: str) -> str:
+        asked.append(model_id)
+        if model_id == "claude":
+            raise RuntimeError("HTTP 500: <overloaded>")
+        return "ok"
+
+    listed = [*MODELS, {"id": "openwebui_monitor_pipe"}, {"id": "arena-1", "owned_by": "arena"}]
+    context = session(
+        store,
+        ADMIN,
+        directory=[ADMIN],
+        models=listed,
+        complete=complete,
+        skip_model=lambda model: model["id"] == "openwebui_monitor_pipe",
+    )
+    one = ask(context, "/test GPT-4o")
+    assert asked == ["gpt-4o"] and "1 of 1 model answered" in one
+    every = ask(context, "/test all")
+    assert sorted(asked[1:]) == ["claude", "gpt-4o"] and "1 of 2 models answered" in every
+    assert "HTTP 500: \\<overloaded\\>" in every  # the upstream's words, escaped
+    user = session(store, ALICE, directory=[ALICE], models=listed, complete=complete)
+    assert "admin" in ask(user, "/test all").lower() and len(asked) == 3

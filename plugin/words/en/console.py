@@ -46,4 +46,9 @@ MESSAGES: dict[str, str] = {
     "console_sort_spend": "spend",
     "console_sort_last": "last use",
     "console_filter_model_days": "The per-day chart shows every model; the records and the export are {model}'s.",
+    "console_test": "Test",
+    "console_test_all": "Test all models",
+    "console_catalogue": "Catalogue prices",
+    "console_accept": "Use {entry}",
+    "console_not_billed": "never billed",
 }

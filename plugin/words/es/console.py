@@ -47,4 +47,9 @@ MESSAGES: dict[str, str] = {
     "console_sort_last": "último uso",
     "console_filter_model_days": "El gráfico por día muestra todos los modelos; los registros y la exportación son"
     " de {model}.",
+    "console_test": "Probar",
+    "console_test_all": "Probar todos los modelos",
+    "console_catalogue": "Precios del catálogo",
+    "console_accept": "Usar {entry}",
+    "console_not_billed": "nunca se cobra",
 }

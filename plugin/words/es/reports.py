@@ -480,6 +480,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "redeem": ("canjear", "canjea", "canje", "usar código", "usar codigo"),
     "statement": ("extracto", "extractos", "estado de cuenta", "extracto mensual"),
     "console": ("consola", "panel de control"),
+    "test": ("probar", "probar modelos"),
 }
 
 # Filler people put around a command: "show me my usage for the last 7 days".
@@ -524,6 +525,7 @@ SUBCOMMANDS: dict[str, dict[str, tuple[str, ...]]] = {
     "budget": {**BUDGET_SCOPES, "clear": ("borrar", "quitar")},
     "export": {"csv": ("registros",), "json": ("base de datos", "todo")},
     "console": {"users": ("usuarios",), "models": ("modelos", "precios"), "usage": ("uso", "registros")},
+    "test": {"all": ("todos", "todo")},
     "codes": {"mint": ("crear", "generar", "emitir"), "revoke": ("revocar", "anular")},
 }
 

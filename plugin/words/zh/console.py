@@ -44,4 +44,9 @@ MESSAGES: dict[str, str] = {
     "console_sort_spend": "花费",
     "console_sort_last": "最近使用",
     "console_filter_model_days": "每日图表显示所有模型；记录和导出仅限 {model}。",
+    "console_test": "测试",
+    "console_test_all": "测试所有模型",
+    "console_catalogue": "目录价格",
+    "console_accept": "采用 {entry}",
+    "console_not_billed": "不计费",
 }

@@ -439,6 +439,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "redeem": ("兑换", "使用兑换码", "兑换卡密"),
     "statement": ("对账单", "月账单", "月度账单", "月结单"),
     "console": ("控制台", "管理面板"),
+    "test": ("测试", "测试模型"),
 }
 
 # Filler people put around a command: "show me my usage for the last 7 days".
@@ -465,6 +466,7 @@ SUBCOMMANDS: dict[str, dict[str, tuple[str, ...]]] = {
     "budget": {**BUDGET_SCOPES, "clear": ("清除", "删除")},
     "export": {"csv": ("记录",), "json": ("数据库", "全部")},
     "console": {"users": ("用户",), "models": ("模型", "价格"), "usage": ("用量", "记录")},
+    "test": {"all": ("全部", "所有")},
     "codes": {"mint": ("生成", "创建", "新建"), "revoke": ("作废", "撤销")},
 }
 
