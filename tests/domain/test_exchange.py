@@ -175,6 +175,12 @@ def test_csv_filters_by_range_and_user(store: Store, clock: FakeClock) -> None:
     assert [r[1] for r in read_csv(exchange.export_csv(store, user_id="u-zh"))[1:]] == ["u-zh"]
     assert read_csv(exchange.export_csv(store, user_id=SQL))[1:] == []
     assert not exchange.export_csv(store, bom=False).startswith("\ufeff")
+    records = [(r["message_id"], r["model_id"]) for r in store.usage_rows()]
+    assert len({m for _, m in records}) > 1
+    for model in {m for _, m in records}:  # one model's records (the console's export of a selection)
+        exported = [r[15] for r in read_csv(exchange.export_csv(store, model_id=model))[1:]]
+        assert exported == [message for message, m in records if m == model]
+    assert read_csv(exchange.export_csv(store, user_id="u-zh", model_id=SQL))[1:] == []
 
 
 # -- our JSON: round trip -----------------------------------------------------------------------------------

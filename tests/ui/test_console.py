@@ -259,3 +259,28 @@ def test_test_command_asks_one_model_or_every_model_but_ours(store: Store) -> No
     assert "HTTP 500: \\<overloaded\\>" in every  # the upstream's words, escaped
     user = session(store, ALICE, directory=[ALICE], models=listed, complete=complete)
     assert "admin" in ask(user, "/test all").lower() and len(asked) == 3
+
+
+def test_a_model_no_longer_listed_is_still_a_filter_for_its_records(store: Store) -> None:
+    """Open WebUI lists neither model any more (retired, renamed): their records are still found by their id."""
+    pages = Pages()
+    context = session(store, ADMIN, directory=[ADMIN, ALICE, BOB], models=[], show_page=pages)
+    ask(context, "/console usage range:all model:claude")
+    assert [r for r in rows_of(pages.shown[-1]) if "claude" in r] and "gpt-4o|" not in pages.shown[-1]
+    assert "claude" in ask(context, "/records model:claude") and "m1" not in ask(context, "/records model:nope")
+    assert "nope" in ask(context, "/export csv model:nope")  # an unknown model is named, not exported as all
+
+
+def test_only_an_admin_view_has_change_buttons() -> None:
+    """Defence in depth: the users and models views drawn for a non-admin (the role check refuses them first)
+    carry no change, even when live."""
+    found = reports.Page(
+        [{**ALICE, "seen": True, "balance": 1, "blocked": False, "spent": 0, "last_used": None, "in_directory": True}],
+        1,
+        1,
+        25,
+    )
+    for admin, expected in ((True, True), (False, False)):
+        view = console.View("users", "/console users", "en", "$", None, admin=admin, live=True)
+        page = console.users(view, found, sort="name", descending=False, search="")
+        assert ("/balance add" in page) is expected

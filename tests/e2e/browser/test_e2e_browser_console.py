@@ -181,6 +181,11 @@ def test_an_admin_sorts_tops_up_prices_filters_and_exports(owui, monitor, people
         confirm(page, "/price undo")
         frame = console(page, MODEL_GPT)
         assert _price_fields(price_of(monitor, MODEL_GPT)) == _price_fields(before)
+        # Test one model from its row: the fake upstream answers (a test is never billed).
+        row(frame, MODEL_GPT).get_by_role("button", name="Test", exact=True).click()
+        confirm(page, f"/test {MODEL_GPT}")
+        sync_api.expect(page.get_by_text("1 of 1 model answered").last).to_be_visible(timeout=WAIT_MS)
+        assert row(frame, "Usage Monitor").get_by_role("button").count() == 0  # our own model: never billed
 
         # Usage: Dana's records on demo-model in the last 7 days, then exactly those exported.
         frame.get_by_role("button", name="Usage", exact=True).click()
