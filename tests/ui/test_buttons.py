@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from sessions import Dialog, seeded_store, session
 
-from plugin.store import Store
 from plugin.app import model_tests
+from plugin.store import Store
 from plugin.ui import buttons
 
 ADMIN = {"id": "a1", "name": "Ada Admin", "email": "ada@example.com", "role": "admin"}

@@ -205,9 +205,9 @@ def test_an_admin_sorts_tops_up_prices_filters_and_exports(owui, monitor, people
         link = page.get_by_role("link", name=re.compile(r"openwebui-monitor-usage-.*\.csv")).last
         sync_api.expect(link).to_be_visible(timeout=WAIT_MS)
         exported = exported_rows(owui, str(link.get_attribute("href")))
-        assert [(r["Email"], r["Model"], r["Cost"]) for r in exported] == [
-            (dana["email"], OTHER_MODEL, "0.006000")
-        ], exported
+        assert [(r["Email"], r["Model"], r["Cost"]) for r in exported] == [(dana["email"], OTHER_MODEL, "0.006000")], (
+            exported
+        )
 
 
 def test_a_users_console_is_their_own_and_changes_nothing(owui, monitor, people, page, tmp_path) -> None:
