@@ -26,9 +26,8 @@ from ..text import quoted
 from ..words import i18n
 from ..words.vocabulary import SET_PREFIXES as _SET
 from ..words.vocabulary import SUBCOMMANDS, SYNONYMS
-from . import admin_views, cmd_console, code_views, dashboard, views
+from . import admin_views, code_views, console_pages, dashboard, views
 from .admin_views import person_label, said, shown_models
-from .parse import Command
 
 ADMIN_BUTTONS = frozenset({"test_models", "topup", "prices", "export"})  # the dashboard: own data for users
 TITLES = {  # the card's heading per button: the words of the button itself
@@ -222,7 +221,7 @@ async def _console(p: Press) -> Outcome:
     async def keep(page: str) -> None:
         pages.append(page)
 
-    said = await cmd_console.console_command(replace(p.session, show_page=keep), Command("console"))
+    said = await console_pages.first_screen(replace(p.session, show_page=keep))
     return Outcome(said, html=pages[-1] if pages else "")
 
 

@@ -284,3 +284,15 @@ def test_only_an_admin_view_has_change_buttons() -> None:
         view = console.View("users", "/console users", "en", "$", None, admin=admin, live=True)
         page = console.users(view, found, sort="name", descending=False, search="")
         assert ("/balance add" in page) is expected
+
+
+@pytest.mark.parametrize(
+    ("lang", "typed", "words"),
+    [("zh", "/控制台", ("控制台", "用户", "充值")), ("es", "/consola", ("Consola", "Usuarios", "Añadir"))],
+)
+def test_the_console_speaks_the_readers_language(store: Store, lang: str, typed: str, words: tuple[str, ...]) -> None:
+    pages = Pages()
+    context = session(store, ADMIN, directory=[ADMIN, ALICE], models=MODELS, show_page=pages, lang=lang)
+    answer = ask(context, typed)
+    assert words[0] in answer and all(w in pages.shown[-1] for w in words)
+    assert f'<html lang="{lang}">' in pages.shown[-1]
