@@ -466,6 +466,36 @@ def test_users_search_and_pages(store: Store, seeded) -> None:
     assert ([r["id"] for r in page.rows], page.total, page.pages) == (["u-dave"], 4, 2)
 
 
+def test_users_sort_by_balance_spend_and_last_use_on_either_backend(store: Store, clock) -> None:
+    """The console's sorts: never-billed people last in both directions, spend summed over days, the last use
+    ordered by the moment within a day (the day from the rollup, the moment read for the page's days only)."""
+    people = [{"id": f"p{n}", "name": f"P{n}", "email": f"p{n}@x.io", "role": "user"} for n in range(5)]
+    day = at("2026-11-20 00:00")
+    plan = [("p0", day + 100, 50), ("p1", day + 5_000, 10), ("p2", day + 300, 30), ("p1", day - 86_400, 100)]
+    with store.immediate():
+        for n, balance in ((0, 7), (1, 3), (2, 5)):
+            store.ensure_user(f"p{n}", f"P{n}", f"p{n}@x.io", "user")
+            store.append_ledger(f"p{n}", "topup", balance, actor="a")
+    for user, when, cost in plan:  # p1: most spent (110) over two days; p1 also last (day + 5,000)
+        bill(store, clock, when, user, "m", (1, 1), cost)
+
+    def order(sort: str, descending: bool, page_size: int = 5) -> list[str]:
+        rows: list[str] = []
+        for page in (1, 2, 3):
+            found = reports.users(store, people, sort=sort, descending=descending, page=page, page_size=page_size)
+            rows += [r["id"] for r in found.rows] if found.page == page else []
+        return rows
+
+    assert order("spend", True) == ["p1", "p0", "p2", "p3", "p4"]
+    assert order("spend", False) == ["p2", "p0", "p1", "p3", "p4"]
+    assert order("last", True, page_size=2) == ["p1", "p2", "p0", "p3", "p4"]
+    assert order("last", False, page_size=2) == ["p0", "p2", "p1", "p3", "p4"]
+    assert order("balance", True) == ["p0", "p2", "p1", "p3", "p4"]
+    assert order("name", True) == ["p4", "p3", "p2", "p1", "p0"]
+    with pytest.raises(InvalidSort):
+        reports.users(store, people, sort="salary")
+
+
 def test_price_list_names_every_source(store: Store) -> None:
     with store.immediate():
         store.set_price("gpt-4o", input_price=2_500_000, output_price=10_000_000)
