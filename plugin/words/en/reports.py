@@ -117,6 +117,7 @@ MESSAGES: dict[str, str] = {
         "| `/balance set USER AMOUNT`, `/balance add USER AMOUNT` | set or top up a balance |\n"
         "| `/block USER`, `/unblock USER` | stop or allow a user's chats |\n"
         "| `/prices` | every model's price and where it comes from |\n"
+        "| `/test MODEL`, `/test all` | ask one model, or every model, a tiny prompt (never billed) |\n"
         "| `/price set MODEL IN OUT [msg:X] [cached:Y]` | prices per 1M tokens (or per message) |\n"
         "| `/price clear MODEL`, `/price copy FROM TO`, `/price inherit` | clear, copy, inherit base-model "
         "prices |\n"

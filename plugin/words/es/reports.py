@@ -123,6 +123,7 @@ MESSAGES: dict[str, str] = {
         "| `/balance set USUARIO IMPORTE`, `/balance add USUARIO IMPORTE` | fijar o recargar un saldo |\n"
         "| `/block USUARIO`, `/unblock USUARIO` | impedir o permitir el chat |\n"
         "| `/prices` | el precio de cada modelo y su origen |\n"
+        "| `/test MODELO`, `/test all` | una pregunta mínima a un modelo o a todos (nunca se cobra) |\n"
         "| `/price set MODELO ENTRADA SALIDA [msg:X] [cached:Y]` | precios por 1M tokens (o por mensaje) |\n"
         "| `/price clear MODELO`, `/price copy DE A`, `/price inherit` | borrar, copiar, heredar precios |\n"
         "| `/price sync [apply]` | ver y luego fijar los precios de la conexión como de administrador |\n"

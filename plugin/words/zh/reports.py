@@ -114,6 +114,7 @@ MESSAGES: dict[str, str] = {
         "| `/balance set 用户 金额`、`/balance add 用户 金额` | 设置或充值余额 |\n"
         "| `/block 用户`、`/unblock 用户` | 禁止或允许用户对话 |\n"
         "| `/prices` | 所有模型的价格及来源 |\n"
+        "| `/test 模型`、`/test all` | 向一个或所有模型发送极短的测试提示（不计费） |\n"
         "| `/price set 模型 输入 输出 [msg:X] [cached:Y]` | 每百万 Token（或每条消息）价格 |\n"
         "| `/price clear 模型`、`/price copy 源 目标`、`/price inherit` | 清除、复制、继承基础模型价格 |\n"
         "| `/price sync [apply]` | 预览，然后把连接报价固定为管理员价格 |\n"
