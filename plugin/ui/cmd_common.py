@@ -45,6 +45,17 @@ async def target_user(session: Session, command: Command) -> tuple[str, str]:
     return person["id"], person_label(person)
 
 
+async def whose_records(session: Session, command: Command) -> tuple[str | None, str]:
+    """Whose records a records view lists: a user's own always; an admin's everyone's (None), or the person
+    `user:` names. Returns the user id (or None) and the person's label ("" for one's own or everyone's)."""
+    if not session.is_admin:
+        return session.user["id"], ""
+    if not command.options.get("user"):
+        return None, ""
+    person = await session.find_person(command.options["user"])
+    return person["id"], person_label(person)
+
+
 async def model_filter(session: Session, typed: str) -> str:
     """The model a report's `model:` names: one Open WebUI lists (or we price), else a model id with usage on
     record as typed (a retired model's records stay findable); `UnknownModel` otherwise."""

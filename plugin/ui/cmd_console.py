@@ -12,8 +12,7 @@ import re
 from ..app.session import Session
 from ..errors import InvalidSort
 from . import console, console_pages
-from .admin_views import person_label
-from .cmd_common import model_filter, number, range_of
+from .cmd_common import model_filter, number, range_of, whose_records
 from .parse import Command, parse, qualifiers
 
 USER_SORTS = {"name": "name", "balance": "balance", "spend": "spend", "cost": "spend", "last": "last", "time": "last"}
@@ -75,13 +74,8 @@ async def _usage(session: Session, command: Command, found: set[str], rest: str,
     typed = (options.get("sort") or "time").lower()
     if typed not in RECORD_SORTS:
         raise InvalidSort(text=typed[:40], choices=", ".join(RECORD_SORTS))
-    user_id: str | None = session.user["id"]
-    user_query = user_label = ""
-    if session.is_admin:
-        user_id = None
-        if options.get("user"):
-            person = await session.find_person(options["user"])
-            user_id, user_query, user_label = person["id"], options["user"], person_label(person)
+    user_id, user_label = await whose_records(session, command)
+    user_query = options.get("user", "") if user_label else ""
     model_id = await model_filter(session, options["model"]) if options.get("model") else ""
     range_text = options.get("range") or rest or "30d"
     sort, descending = RECORD_SORTS[typed], _direction(found, True)

@@ -8,8 +8,7 @@ from ..app.session import Session
 from ..domain import ranges, reports
 from ..store import Store
 from . import cmd_questions, views
-from .admin_views import person_label
-from .cmd_common import model_filter, number, range_of, shown, target_user
+from .cmd_common import model_filter, number, range_of, shown, target_user, whose_records
 from .parse import QUALIFIER_KEYS, Command, qualifiers
 
 
@@ -69,13 +68,8 @@ async def records(session: Session, command: Command) -> str:
     options = command.options
     sort = options.get("sort") or next((q for q in ("cost", "tokens", "balance", "time") if q in found), "time")
     sort = QUALIFIER_KEYS.get(sort.lower(), sort.lower())
-    user_id: str | None = session.user["id"]
-    who = model_id = ""
-    if session.is_admin:
-        user_id = None
-        if options.get("user"):
-            person = await session.find_person(options["user"])
-            user_id, who = person["id"], person_label(person)
+    user_id, who = await whose_records(session, command)
+    model_id = ""
     if options.get("model"):
         model_id = await model_filter(session, options["model"])
     page = await session.run(

@@ -90,6 +90,11 @@ def console(page: Any, text: str) -> Any:
         time.sleep(0.2)
 
 
+def open_monitor(page: Any) -> None:
+    page.goto(f"/?models={PIPE}")
+    sync_api.expect(page.locator("#model-selector-model-button")).to_contain_text("Usage Monitor")
+
+
 def confirm(page: Any, command: str) -> None:
     """Open WebUI's own question before a prompt from an embed reaches the chat: it shows the command; confirm."""
     dialog = page.get_by_role("dialog").filter(has_text="Confirm Prompt from Embed")
@@ -134,8 +139,7 @@ def test_an_admin_sorts_tops_up_prices_filters_and_exports(owui, monitor, people
     dana, eli = people["dana"], people["eli"]
     with evidence_on_failure(page, tmp_path):
         log_in(page, ADMIN)
-        page.goto(f"/?models={PIPE}")
-        sync_api.expect(page.locator("#model-selector-model-button")).to_contain_text("Usage Monitor")
+        open_monitor(page)
         send(page, "/console users")
         frame = console(page, dana["email"])
         # A hostile name is text: shown as typed, no image element, the page's title untouched.
@@ -214,8 +218,7 @@ def test_a_users_console_is_their_own_and_changes_nothing(owui, monitor, people,
     dana, eli = people["dana"], people["eli"]
     with evidence_on_failure(page, tmp_path):
         log_in(page, dana)
-        page.goto(f"/?models={PIPE}")
-        sync_api.expect(page.locator("#model-selector-model-button")).to_contain_text("Usage Monitor")
+        open_monitor(page)
         send(page, "/console")
         frame = console(page, "Records")
         text = frame.locator("body").text_content() or ""
