@@ -71,6 +71,23 @@ def pick_user(directory: Iterable[Mapping[str, Any]], store: Store, query: str) 
     raise UnknownUser(query=_shown(query))
 
 
+def naming_emails(store: Store, directory: Iterable[Mapping[str, Any]], ids: Iterable[str]) -> dict[str, str]:
+    """For each of `ids`, the e-mail that `pick_user` would read back as exactly that person (the console's
+    buttons name people by it, readable in Open WebUI's confirmation); people whose e-mail would not (changed by
+    the query's clean-up, shared with another account, or missing) are left out: their commands carry the id."""
+    people = _people(directory, store)
+    owners: dict[str, list[str]] = {}
+    for person in people:
+        owners.setdefault(person["email"].casefold(), []).append(person["id"])
+    by_id = {person["id"]: person for person in people}
+    found = {}
+    for user_id in ids:
+        email = by_id.get(user_id, {}).get("email", "")
+        if email and _query_text(email) == email and owners.get(email.casefold()) == [user_id]:
+            found[user_id] = email
+    return found
+
+
 def _query_text(query: str) -> str:
     text = unicodedata.normalize("NFC", str(query or "")).strip()
     bracketed = re.search(r"<([^<>\s]+@[^<>\s]+)>\s*$", text)

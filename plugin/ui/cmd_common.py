@@ -7,7 +7,6 @@ from collections.abc import Awaitable, Callable
 
 from ..app.session import Session
 from ..domain import ranges, reports
-from ..errors import UnknownModel
 from ..words.vocabulary import SYNONYMS_BY_LANGUAGE
 from . import markdown, question
 from .admin_views import person_label
@@ -57,15 +56,17 @@ async def whose_records(session: Session, command: Command) -> tuple[str | None,
 
 
 async def model_filter(session: Session, typed: str) -> str:
-    """The model a report's `model:` names: one Open WebUI lists (or we price), else a model id with usage on
-    record as typed (a retired model's records stay findable); `UnknownModel` otherwise."""
-    try:
-        return await session.resolve_model(typed)
-    except UnknownModel:
-        used = await session.run(reports.by_model, session.range("all"))
-        if any(row["model_id"] == typed.strip() for row in used):
-            return typed.strip()
-        raise
+    """The model a report's `model:` names: an id Open WebUI lists, else an id with usage on record (a retired
+    model's records stay findable; a user's own usage for a user), else what `resolve_model` finds by name or in
+    any case; `UnknownModel` otherwise. Exact ids first, so a retired `gpt-4` is not a listed model named "GPT-4"."""
+    wanted = typed.strip()
+    if any(str(m.get("id")) == wanted for m in session.models()):
+        return wanted
+    own = None if session.is_admin else session.user["id"]
+    used = await session.run(reports.by_model, session.range("all"), own)
+    if any(row["model_id"] == wanted for row in used):
+        return wanted
+    return await session.resolve_model(typed)
 
 
 def number(text: str | None, default: int) -> int:

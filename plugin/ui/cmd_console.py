@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from ..app.session import Session
-from ..errors import InvalidSort
+from ..errors import InvalidSort, MonitorError
 from . import console, console_pages
 from .cmd_common import model_filter, number, range_of, whose_records
 from .parse import Command, parse, qualifiers
@@ -18,8 +18,9 @@ from .parse import Command, parse, qualifiers
 USER_SORTS = {"name": "name", "balance": "balance", "spend": "spend", "cost": "spend", "last": "last", "time": "last"}
 RECORD_SORTS = {"time": "time", "cost": "cost", "tokens": "tokens", "balance": "balance"}
 
-# The console command a reply showed (`console_answer` quotes it in backticks, in every language).
-_SHOWN = re.compile(r"`(/console(?: [^`\n]*)?)`")
+# The console command a reply showed (`console_answer` quotes it in backticks, in every language, always with its
+# view; the help's bare `/console` is not one).
+_SHOWN = re.compile(r"`(/console (?:users|models|usage)(?: [^`\n]*)?)`")
 # The changes after which the console comes back: only commands that change what it shows.
 _CHANGES = frozenset({"block", "unblock"})
 _PRICE_CHANGES = frozenset({"set", "clear", "copy", "undo", "accept", "inherit", "sync", "catalogue"})
@@ -39,7 +40,10 @@ async def again(session: Session) -> str:
     found = _SHOWN.search(session.previous)
     if found is None:
         return ""
-    return await console_command(session, parse(found.group(1)))
+    try:
+        return await console_command(session, parse(found.group(1)))
+    except MonitorError:  # the view no longer reads (a filter's model cleared): the change's own answer stands
+        return ""
 
 
 async def console_command(session: Session, command: Command) -> str:

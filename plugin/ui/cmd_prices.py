@@ -39,6 +39,8 @@ async def price(session: Session, command: Command) -> str:
         return admin_views.said(await session.undo_price_change(), lang, symbol)
     if command.sub == "history":
         return admin_views.price_history(await session.price_changes(), lang, session.tz)
+    if options.get("model"):  # the model as an option (the console's buttons): any id stays one word, never a value
+        args = [options["model"], *args]
     if command.sub == "accept":
         if len(args) != 2:
             return session.t("price_accept_usage")
@@ -79,14 +81,17 @@ async def price(session: Session, command: Command) -> str:
 
 
 async def test(session: Session, command: Command) -> str:
-    """`/test MODEL` asks that model a tiny prompt; `/test all` every model users can reach (not ours, not arena
-    models), a few at a time. Never billed: the internal call runs no Filter."""
+    """`/test MODEL` (or `/test model:ID`) asks that model a tiny prompt; `/test all` every model users can reach
+    (not ours, not arena models), a few at a time. Never billed: the internal call runs no Filter."""
     if session.complete is None:
         return session.t("error_generic")
+    typed = command.options.get("model") or " ".join(command.args)  # model: as the console sends it: any id
     if command.sub == "all":
         ids = model_tests.testable(session.models(), session.skip_model)
-    elif command.args:
-        ids = [await session.resolve_model(" ".join(command.args))]
+    elif typed:
+        model_id = await session.resolve_model(typed)
+        ours = any(session.skip_model(m) for m in session.models() if str(m.get("id")) == model_id)
+        ids = [] if ours else [model_id]  # the Usage Monitor itself is not a model to test
     else:
         return await help_text(session, Command("help"))
     if not ids:

@@ -16,6 +16,7 @@ the parser checks it like anything typed.
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -56,7 +57,8 @@ color:#6b7280}.wrap{overflow-x:auto}td .row{display:flex;gap:4px;align-items:cen
 # when empty). Values are quoted as shlex.quote does, so "Ana María" stays one word and nothing typed becomes a
 # second line. The parent asks the reader to confirm before the chat receives it.
 SCRIPT = (
-    "<script>(function(){function q(v){v=String(v).replace(/[\\r\\n]+/g,' ').trim();"
+    "<script>(function(){function q(v){"
+    "v=String(v).replace(/[\\r\\n\\v\\f\\x1c-\\x1e\\x85\\u2028\\u2029]+/g,' ').trim();"
     'return /^[\\w@%+=:,.\\/-]+$/.test(v)?v:"\'"+v.replace(/\'/g,"\'\\"\'\\"\'")+"\'"}'
     "function val(id){var e=document.getElementById(id);return e?String(e.value||'').trim():''}"
     "document.addEventListener('click',function(ev){var b=ev.target.closest('[data-cmd]');if(!b)return;"
@@ -94,10 +96,12 @@ def arg(value: str) -> str:
     return shlex.quote(" ".join(str(value).split()))
 
 
-def person_arg(person: Mapping[str, Any]) -> str:
-    """How a command names a person: the e-mail (what the confirmation should show), else the id."""
-    email = " ".join(str(person.get("email") or "").split())
-    return arg(email if email and "@" in email else str(person.get("id") or ""))
+_OPTION_LIKE = re.compile(r"^[a-z_\u4e00-\u9fff]+[:=]", re.IGNORECASE)  # what `parse` would read as `name:value`
+
+
+def plain_word(value: str) -> bool:
+    """Whether `value`, quoted by `arg`, reads back as one plain word: one line, and not shaped like an option."""
+    return bool(value) and value == " ".join(value.split()) and not _OPTION_LIKE.match(value)
 
 
 def command(tab: str, *words: str, **options: str | int | None) -> str:
@@ -145,7 +149,10 @@ def _sort_head(view: View, label: str, key: str, current: str, descending: bool,
     mark = (" ▼" if descending else " ▲") if key == current else ""
     if not view.live:
         return _e(label + mark)
-    turn = "asc" if key == current and descending else "desc"
+    if key == current:
+        turn = "asc" if descending else "desc"
+    else:  # a new column: names A to Z, times and amounts highest first
+        turn = "asc" if key == "name" else "desc"
     return _button(label + mark, again(key, turn), css="s")
 
 
@@ -175,9 +182,12 @@ def page(view: View, body: str) -> str:
 # -- users --------------------------------------------------------------------------------------------------
 
 
-def users(view: View, found: Page, *, sort: str, descending: bool, search: str) -> str:
+def users(
+    view: View, found: Page, *, sort: str, descending: bool, search: str, names: Mapping[str, str] | None = None
+) -> str:
     """One page of people: balance, all-time spend, last use, status; an admin's row has an amount field with
-    Add and Set, and Block or Unblock."""
+    Add and Set, and Block or Unblock. `names` says how each row's commands name the person (an e-mail that finds
+    exactly them again, else their id: `console_pages.users` checks); the id when absent."""
 
     def again(page_or_sort: Any, turn: str = "") -> str:
         if isinstance(page_or_sort, int):
@@ -222,7 +232,7 @@ def users(view: View, found: Page, *, sort: str, descending: bool, search: str) 
             f"<td>{_e(status)}</td>",
         ]
         if changes:
-            who = person_arg(r)
+            who = arg((names or {}).get(r["id"]) or r["id"])
             amount = f"a{n}"
             block = "unblock" if r["blocked"] else "block"
             cells.append(
@@ -295,7 +305,7 @@ def models(
         if changes and str(r["model_id"]) in ours:
             cells.append(f'<td class="muted">{_e(view.t("console_not_billed"))}</td>')
         elif changes:
-            model = arg(str(r["model_id"]))
+            model = "model:" + arg(str(r["model_id"]))  # an option: whatever the id, the command's target
             if per_message:
                 edit = _input(f"m{n}", _plain(price.per_message), css="n") + _button(
                     view.t("console_save"), f"/price set {model}", fields=f"msg=m{n}"
@@ -304,7 +314,7 @@ def models(
                 edit = (
                     _input(f"i{n}", _plain(price.input), css="n")
                     + _input(f"o{n}", _plain(price.output), css="n")
-                    + _button(view.t("console_save"), f"/price set {model}", args=f"i{n} o{n}")
+                    + _button(view.t("console_save"), f"/price set {model}", fields=f"input=i{n} output=o{n}")
                 )
             if str(price.source).startswith("admin") and r["admin"] is not None:
                 edit += _button(view.t("console_clear"), f"/price clear {model}")

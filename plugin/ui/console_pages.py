@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..app.session import Session
-from ..domain import catalogue, reports
+from ..domain import accounts, catalogue, reports
 from ..domain.ranges import Range
 from ..domain.reports import Page
 from ..store import Store
@@ -24,6 +24,8 @@ async def show(session: Session, tab: str, html: str, again_command: str) -> str
     if session.show_page is None:
         return session.t("console_needs_chat")
     await session.show_page(html)
+    if "`" in again_command:  # a backtick typed in a search or a name would end the line's code span
+        again_command = console.command(tab)
     return session.t("console_answer", view=session.t(f"console_tab_{tab}"), command=again_command)
 
 
@@ -56,10 +58,13 @@ async def users(session: Session, *, search: str, sort: str, descending: bool, p
     shown: Page = await session.run(
         reports.users, directory, search, page=page_no, page_size=ROWS, sort=sort, descending=descending
     )
+    emails = await session.run(accounts.naming_emails, directory, [r["id"] for r in shown.rows])
+    names = {user_id: email for user_id, email in emails.items() if console.plain_word(email)}
     words = ("desc" if descending else "asc", search and console.arg(search))
     again_command = console.command("users", *words, sort=sort, page=shown.page)
     view = _view(session, "users", again_command)
-    return console.users(view, shown, sort=sort, descending=descending, search=search), again_command
+    page = console.users(view, shown, sort=sort, descending=descending, search=search, names=names)
+    return page, again_command
 
 
 async def models(session: Session, *, search: str, page_no: int) -> tuple[str, str]:

@@ -62,7 +62,7 @@ def previous_reply(body: Any) -> str:
         if message.get("role") == "user":
             seen_user = True
         elif message.get("role") == "assistant" and seen_user:
-            return _text_of(message.get("content"))[:MAX_INPUT]
+            return _text_of(message.get("content"))[-MAX_INPUT:]  # its end: where a console's line stands
     return ""
 
 

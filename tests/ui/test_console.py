@@ -139,10 +139,21 @@ def test_models_view_edits_in_place_with_the_set_command(store: Store) -> None:
     page = pages.shown[-1]
     assert 'value="2.5"' in page and 'value="10"' in page  # the price as the admin would type it back
     cmds = commands_of(page)
-    assert "/price set gpt-4o" in cmds and "/price clear gpt-4o" in cmds and "/price undo" in cmds
-    assert "/price clear claude" not in cmds  # no admin price to clear
-    parsed = parse("/price set gpt-4o 3 12")
-    assert (parsed.name, parsed.sub, parsed.args) == ("price", "set", ("gpt-4o", "3", "12"))
+    assert "/price set model:gpt-4o" in cmds and "/price clear model:gpt-4o" in cmds and "/price undo" in cmds
+    assert "/price clear model:claude" not in cmds  # no admin price to clear
+    # The row's two fields go as input: and output: (positional, an emptied input would shift the output into it).
+    assert re.search(r'data-cmd="/price set model:gpt-4o" data-fields="input=i\d+ output=o\d+"', page)
+    parsed = parse("/price set model:gpt-4o input:3 output:12")  # what the page sends with the row's two values
+    assert (parsed.name, parsed.sub, dict(parsed.options)) == (
+        "price",
+        "set",
+        {"model": "gpt-4o", "input": "3", "output": "12"},
+    )
+    ask(_session(store, ADMIN, pages), "/price set model:gpt-4o output:12")  # only the output typed: stays output
+    assert (store.get_price("gpt-4o")["input_price"], store.get_price("gpt-4o")["output_price"]) == (
+        2_500_000,
+        12_000_000,
+    )
 
 
 def test_a_change_after_the_console_brings_it_back_with_the_new_state(store: Store) -> None:
@@ -226,11 +237,11 @@ def test_models_view_offers_tests_the_catalogue_and_leaves_our_own_model_alone(s
     ask(context, "/console models")
     page = pages.shown[-1]
     cmds = commands_of(page)
-    assert "/price accept gpt4-o gpt-4o" in cmds  # a near miss of the catalogue, taken explicitly
-    assert "/test gpt-4o" in cmds and "/test all" in cmds and "/price catalogue" in cmds
+    assert "/price accept model:gpt4-o gpt-4o" in cmds  # a near miss of the catalogue, taken explicitly
+    assert "/test model:gpt-4o" in cmds and "/test all" in cmds and "/price catalogue" in cmds
     ours = next(r for r in rows_of(page) if "openwebui_monitor_pipe" in r)
     assert "never billed" in ours and not any("openwebui_monitor_pipe" in c for c in cmds)
-    assert "gpt4-o" in ask(context, "/price accept gpt4-o gpt-4o")
+    assert "gpt4-o" in ask(context, "/price accept model:gpt4-o gpt-4o")
     assert store.get_price("gpt4-o")["input_price"] == 2_500_000  # the catalogue's gpt-4o input price
 
 
@@ -296,3 +307,66 @@ def test_the_console_speaks_the_readers_language(store: Store, lang: str, typed:
     answer = ask(context, typed)
     assert words[0] in answer and all(w in pages.shown[-1] for w in words)
     assert f'<html lang="{lang}">' in pages.shown[-1]
+
+
+def test_a_row_names_its_person_so_that_the_command_finds_exactly_them(store: Store) -> None:
+    """An e-mail that the lookup would clean up into someone else's (a trailing space, `Name <email>`), or that two
+    accounts share, is not how a button names a person: their id is."""
+    victim = {"id": "v1", "name": "Victim", "email": "victim@corp.com", "role": "user"}
+    spaced = {"id": "x1", "name": "Spaced", "email": "victim@corp.com ", "role": "user"}
+    bracket = {"id": "x2", "name": "Bracket", "email": "evil<victim@corp.com>", "role": "user"}
+    twin_a = {"id": "t1", "name": "Twin", "email": "twin@corp.com", "role": "user"}
+    twin_b = {"id": "t2", "name": "Twin B", "email": "TWIN@corp.com", "role": "user"}
+    pages = Pages()
+    context = session(store, ADMIN, directory=[victim, spaced, bracket, twin_a, twin_b], models=MODELS, show_page=pages)
+    ask(context, "/console users")
+    blocks = {c for c in commands_of(pages.shown[-1]) if c.startswith("/block") and "example.com" not in c}
+    assert blocks == {"/block victim@corp.com", "/block x1", "/block x2", "/block t1", "/block t2"}
+    for command in blocks:  # each finds exactly its row's person (Open WebUI's lookup rules, `pick_user`)
+        said = ask(context, command)
+        assert "blocked" in said.lower(), (command, said)
+    assert {row["id"] for row in store.query("SELECT id FROM users WHERE blocked = 1")} == {
+        "v1",
+        "x1",
+        "x2",
+        "t1",
+        "t2",
+    }
+
+
+def test_a_model_id_shaped_like_an_option_or_a_word_stays_the_target(store: Store) -> None:
+    asked: list[str] = []
+
+    async def complete(model_id: str, prompt: str) -> str:
+        asked.append(model_id)
+        return "ok"
+
+    listed = [*MODELS, {"id": "think:deep"}, {"id": "all.x"}]
+    pages = Pages()
+    context = session(store, ADMIN, directory=[ADMIN], models=listed, complete=complete, show_page=pages)
+    ask(context, "/console models")
+    cmds = commands_of(pages.shown[-1])
+    assert "/price set model:think:deep" in cmds and "/test model:all.x" in cmds
+    ask(context, "/test model:all.x")
+    assert asked == ["all.x"]  # one model, not every model
+    ask(context, "/price set model:think:deep input:1 output:2")
+    assert store.get_price("think:deep")["output_price"] == 2_000_000
+
+
+def test_the_console_comes_back_only_after_a_console_and_a_change_still_answers_when_it_cannot(store: Store) -> None:
+    pages = Pages()
+    help_text = ask(_session(store, ADMIN, pages), "/help")
+    assert "`/console`" in help_text
+    ask(_session(store, ADMIN, pages, previous=help_text), "/block bob@example.com")
+    assert pages.shown == []  # the help names /console; it showed none
+    shown = ask(_session(store, ADMIN, pages), "/console usage model:claude")
+    count = len(pages.shown)
+    gone = session(store, ADMIN, directory=[ADMIN, ALICE, BOB], models=[], show_page=pages, previous=shown)
+    with store.immediate():
+        store.engine.execute("DELETE FROM usage WHERE model_id = 'claude'")
+    said = ask(gone, "/unblock bob@example.com")
+    assert (
+        "unblocked" in said.lower() and len(pages.shown) == count
+    )  # no console (its model is gone), the answer stands
+    typed = ask(_session(store, ADMIN, pages), "/console users 'a`b'")
+    assert "`/console users`" in typed  # a backtick typed in the search does not end the line's code

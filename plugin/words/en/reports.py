@@ -467,7 +467,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "redeem": ("redeem", "claim", "use code"),
     "statement": ("statement", "statements", "monthly statement", "account statement"),
     "console": ("console", "admin console", "admin panel", "panel"),
-    "test": ("test", "test models"),
+    "test": ("test",),
 }
 
 # Filler people put around a command: "show me my usage for the last 7 days".
@@ -519,7 +519,7 @@ SUBCOMMANDS: dict[str, dict[str, tuple[str, ...]]] = {
     "budget": {**BUDGET_SCOPES, "clear": ("clear", "remove", "delete", "unset")},
     "export": {"csv": ("csv", "records", "usage"), "json": ("json", "database", "db", "all")},
     "console": {"users": ("users", "people"), "models": ("models", "prices"), "usage": ("usage", "records")},
-    "test": {"all": ("all", "every", "everything")},
+    "test": {"all": ("all",)},
     "codes": {"mint": ("mint", "new", "create", "generate"), "revoke": ("revoke", "void", "cancel")},
 }
 

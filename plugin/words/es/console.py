@@ -39,12 +39,6 @@ MESSAGES: dict[str, str] = {
     "console_export": "Exportar CSV",
     "console_records": "Registros",
     "console_no_rows": "Nada que mostrar.",
-    "console_per_message": "por mensaje",
-    "console_sorted": "ordenado por {sort}, {direction}",
-    "console_sort_name": "nombre",
-    "console_sort_balance": "saldo",
-    "console_sort_spend": "gasto",
-    "console_sort_last": "último uso",
     "console_filter_model_days": "El gráfico por día muestra todos los modelos; los registros y la exportación son"
     " de {model}.",
     "console_test": "Probar",

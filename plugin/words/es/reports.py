@@ -481,7 +481,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "redeem": ("canjear", "canjea", "canje", "usar código", "usar codigo"),
     "statement": ("extracto", "extractos", "estado de cuenta", "extracto mensual"),
     "console": ("consola", "panel de control"),
-    "test": ("probar", "probar modelos"),
+    "test": ("probar",),
 }
 
 # Filler people put around a command: "show me my usage for the last 7 days".

@@ -440,7 +440,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "redeem": ("兑换", "使用兑换码", "兑换卡密"),
     "statement": ("对账单", "月账单", "月度账单", "月结单"),
     "console": ("控制台", "管理面板"),
-    "test": ("测试", "测试模型"),
+    "test": ("测试",),
 }
 
 # Filler people put around a command: "show me my usage for the last 7 days".
