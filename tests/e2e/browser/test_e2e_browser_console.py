@@ -175,7 +175,7 @@ def test_an_admin_sorts_tops_up_prices_filters_and_exports(owui, monitor, people
         line.locator("input").nth(0).fill("2")
         line.locator("input").nth(1).fill("8")
         line.get_by_role("button", name="Save", exact=True).click()
-        confirm(page, f"/price set {MODEL_GPT} 2 8")
+        confirm(page, f"/price set model:{MODEL_GPT} input:2 output:8")
         frame = console(page, MODEL_GPT)
         sync_api.expect(row(frame, MODEL_GPT)).to_contain_text("$8.0000")
         changed = price_of(monitor, MODEL_GPT)
@@ -187,7 +187,7 @@ def test_an_admin_sorts_tops_up_prices_filters_and_exports(owui, monitor, people
         assert _price_fields(price_of(monitor, MODEL_GPT)) == _price_fields(before)
         # Test one model from its row: the fake upstream answers (a test is never billed).
         row(frame, MODEL_GPT).get_by_role("button", name="Test", exact=True).click()
-        confirm(page, f"/test {MODEL_GPT}")
+        confirm(page, f"/test model:{MODEL_GPT}")
         sync_api.expect(page.get_by_text("1 of 1 model answered").last).to_be_visible(timeout=WAIT_MS)
         assert row(frame, "Usage Monitor").get_by_role("button").count() == 0  # our own model: never billed
 
