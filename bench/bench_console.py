@@ -106,6 +106,11 @@ def main() -> int:
             ("admin", "/console usage range:all sort:cost desc page:3", "usage, everyone, all, by cost, page 3"),
             ("admin", f"/console usage range:7d user:{heavy['email']}", "usage, the heaviest user, 7d"),
             ("admin", f"/console usage range:90d model:{data['models'][0]}", "usage, the top model, 90d"),
+            (
+                "admin",
+                f"/console usage range:all user:{heavy['email']} model:{data['models'][0]}",
+                "usage, the heaviest user's top model, all (records)",
+            ),
             ("median", "/console", "a user's own console (median user)"),
         ]
         width = max(len(label) for *_, label in views)

@@ -187,10 +187,17 @@ def _data_days(store: Store, tz: tzinfo | None, now: float, user_id: str | None)
 
 
 def by_day(
-    store: Store, rng: Range, tz: tzinfo | None, user_id: str | None = None, *, now: float | None = None
+    store: Store,
+    rng: Range,
+    tz: tzinfo | None,
+    user_id: str | None = None,
+    *,
+    now: float | None = None,
+    model_id: str | None = None,
 ) -> list[dict[str, Any]]:
     """One row per calendar day of the range in `tz` (None: the server's zone), days without usage included:
-    day (the bucket's first date), unit, calls, input_tokens, output_tokens, cost.
+    day (the bucket's first date), unit, calls, input_tokens, output_tokens, cost; of everyone or one user, of
+    every model or one (`model_id`).
 
     Midnights come from `ranges.between`, so days around a DST change are 23 or 25 hours long. `all` runs from
     the first record's day to today; an empty store gives []. Spans over 366 days fold to months (unit "month",
@@ -205,7 +212,7 @@ def by_day(
         first, last = found
     unit, starts = _periods(first, last)
     bounds = [between(d, d, tz).start for d in starts] + [between(last, last, tz).end]
-    sums = rollups.bucket_sums(store, bounds, user_id)  # type: ignore[arg-type]
+    sums = rollups.bucket_sums(store, bounds, user_id, model_id)  # type: ignore[arg-type]
     return [{"day": d, "unit": unit, **s} for d, s in zip(starts, sums, strict=True)]
 
 

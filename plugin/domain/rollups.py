@@ -114,18 +114,25 @@ def grouped(store: Store, rng: Range, key: str) -> dict[str, dict[str, int]]:
     return {k: v for k, v in groups.items() if v["calls"]}  # a rollup row can be left at 0 by deletions
 
 
-def bucket_sums(store: Store, bounds: list[float], user_id: str | None) -> list[dict[str, int]]:
-    """Sums per [bounds[i], bounds[i+1]) (everyone's, or one user's): each bucket's whole 15-minute slots summed in
-    SQL from the slot rollup (a range of its key per bucket: a year of slots is not carried into Python row by
-    row), the rest (under a slot at each bucket edge) from the records."""
+def bucket_sums(
+    store: Store, bounds: list[float], user_id: str | None, model_id: str | None = None
+) -> list[dict[str, int]]:
+    """Sums per [bounds[i], bounds[i+1]) (everyone's or one user's, of every model or one): each bucket's whole
+    15-minute slots summed in SQL from the slot rollup (a range of its key per bucket: a year of slots is not carried
+    into Python row by row), the rest (under a slot at each bucket edge) from the records. One user's records of
+    one model have no slot rollup: their buckets are summed from those records alone (an index range each)."""
     sums = [zero(GROUPED) for _ in bounds[:-1]]
     slot_pieces: list[tuple[int, int, int]] = []  # (bucket, first slot, stop slot)
     raw_pieces: list[tuple[int, float, float]] = []  # (bucket, lo, hi)
     for i in range(len(sums)):
+        if user_id is not None and model_id is not None:
+            raw_pieces.append((i, bounds[i], bounds[i + 1]))
+            continue
         slots, edges = split(bounds[i], bounds[i + 1], SLOT)
         slot_pieces += [(i, *slots)] if slots else []
         raw_pieces += [(i, lo, hi) for lo, hi in edges]
-    for row in reads(store).slot_buckets(slot_pieces, user_id) + reads(store).bucket_sums(raw_pieces, user_id):
+    rows = reads(store).slot_buckets(slot_pieces, user_id, model_id) if slot_pieces else []
+    for row in rows + reads(store).bucket_sums(raw_pieces, user_id, model_id):
         add(sums[row["i"]], row, GROUPED)
     return sums
 

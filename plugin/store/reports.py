@@ -55,27 +55,31 @@ _GROUPS = {
 # subquery per bucket: an index range per bucket on both backends. (A join of the buckets to the rows by range let
 # PostgreSQL's planner scan all of a user's rows once per bucket, 130 ms for the heavy user's 90 days at 1M records;
 # one SELECT per bucket joined by UNION ALL, 25-35 ms, as it ran them in parallel workers; these subqueries, 7 ms.)
-# The user, when there is one, is the first parameter (p.u).
+# The user and the model, when there are, are the first two parameters (p.u, p.m).
 _RAW_BUCKETS = (
-    "WITH p(u) AS (SELECT ?), b(i, lo, hi) AS (VALUES {values}) SELECT b.i AS i,"
+    "WITH p(u, m) AS (SELECT ?, ?), b(i, lo, hi) AS (VALUES {values}) SELECT b.i AS i,"
     " (SELECT COUNT(*) FROM usage WHERE created_at >= b.lo AND created_at < b.hi{user}) AS calls,"
     " (SELECT SUM(input_tokens) FROM usage WHERE created_at >= b.lo AND created_at < b.hi{user}) AS input_tokens,"
     " (SELECT SUM(output_tokens) FROM usage WHERE created_at >= b.lo AND created_at < b.hi{user}) AS output_tokens,"
     " (SELECT SUM(cost) FROM usage WHERE created_at >= b.lo AND created_at < b.hi{user}) AS cost FROM b, p"
 )
 _SLOT_BUCKETS = (
-    "WITH p(u) AS (SELECT ?), b(i, lo, hi) AS (VALUES {values}) SELECT b.i AS i,"
+    "WITH p(u, m) AS (SELECT ?, ?), b(i, lo, hi) AS (VALUES {values}) SELECT b.i AS i,"
     " (SELECT SUM(calls) FROM {table} WHERE slot >= b.lo AND slot < b.hi{user}) AS calls,"
     " (SELECT SUM(input_tokens) FROM {table} WHERE slot >= b.lo AND slot < b.hi{user}) AS input_tokens,"
     " (SELECT SUM(output_tokens) FROM {table} WHERE slot >= b.lo AND slot < b.hi{user}) AS output_tokens,"
     " (SELECT SUM(cost) FROM {table} WHERE slot >= b.lo AND slot < b.hi{user}) AS cost FROM b, p"
 )
-# (raw or slots, one user's or everyone's) -> the statement; fixed text, only {values} left to fill.
+# (raw or slots, whose: everyone's, a user's, a model's, a user's of one model) -> the statement; fixed text, only
+# {values} left to fill. A user's records of one model have no slot rollup: their buckets read those records only,
+# an index range of (user, model, time) each (`usage_user_model_created`, covering).
+_WHOSE = {"all": "", "user": " AND user_id = p.u", "model": " AND model_id = p.m"}
 _BUCKET_SQL = {
-    ("raw", False): _RAW_BUCKETS.replace("{user}", ""),
-    ("raw", True): _RAW_BUCKETS.replace("{user}", " AND user_id = p.u"),
-    ("slots", False): _SLOT_BUCKETS.replace("{user}", "").replace("{table}", "usage_slots"),
-    ("slots", True): _SLOT_BUCKETS.replace("{user}", " AND user_id = p.u").replace("{table}", "usage_user_slots"),
+    **{("raw", whose): _RAW_BUCKETS.replace("{user}", cond) for whose, cond in _WHOSE.items()},
+    ("raw", "user_model"): _RAW_BUCKETS.replace("{user}", " AND user_id = p.u AND model_id = p.m"),
+    ("slots", "all"): _SLOT_BUCKETS.replace("{user}", "").replace("{table}", "usage_slots"),
+    ("slots", "user"): _SLOT_BUCKETS.replace("{user}", _WHOSE["user"]).replace("{table}", "usage_user_slots"),
+    ("slots", "model"): _SLOT_BUCKETS.replace("{user}", _WHOSE["model"]).replace("{table}", "usage_model_slots"),
 }
 _CHUNK = 250  # keys per statement: 2 or 3 parameters each stays under old SQLite's 999-parameter limit
 
@@ -273,18 +277,24 @@ class ReportRecords(ReadRecords):
         the triggers kept up)."""
         return self.engine.query(_BOUND_MISSES)
 
-    def bucket_sums(self, pieces: list[tuple[int, float, float]], user_id: str | None) -> list[dict[str, Any]]:
-        """Sums of raw usage per piece (bucket index i, lo, hi), of everyone or of one user: rows of i and sums
-        (a bucket that appears in several pieces has several rows)."""
-        return self._buckets("raw", pieces, user_id)
+    def bucket_sums(
+        self, pieces: list[tuple[int, float, float]], user_id: str | None, model_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Sums of raw usage per piece (bucket index i, lo, hi), of everyone or of one user, of one model or all:
+        rows of i and sums (a bucket that appears in several pieces has several rows)."""
+        return self._buckets("raw", pieces, user_id, model_id)
 
-    def _buckets(self, kind: str, pieces: list[tuple[int, Any, Any]], user_id: str | None) -> list[dict[str, Any]]:
-        sql = _BUCKET_SQL[(kind, user_id is not None)]
+    def _buckets(
+        self, kind: str, pieces: list[tuple[int, Any, Any]], user_id: str | None, model_id: str | None
+    ) -> list[dict[str, Any]]:
+        whose = "_".join(w for w, given in (("user", user_id), ("model", model_id)) if given is not None) or "all"
+        sql = _BUCKET_SQL[(kind, whose)]
         rows: list[dict[str, Any]] = []
         for n in range(0, len(pieces), _CHUNK):
             chunk = pieces[n : n + _CHUNK]
             values = ", ".join("(?, ?, ?)" for _ in chunk)  # only the number of buckets shapes the text
-            rows += self.engine.query(sql.format(values=values), [user_id, *(v for piece in chunk for v in piece)])
+            params = [user_id, model_id, *(v for piece in chunk for v in piece)]
+            rows += self.engine.query(sql.format(values=values), params)
         return rows
 
     def user_rolled_totals(
@@ -315,10 +325,13 @@ class ReportRecords(ReadRecords):
             params[f"r{n}"], params[f"q{n}"] = lo, hi
         return self.engine.query(_USER_ROLLED_MODELS, params)
 
-    def slot_buckets(self, pieces: list[tuple[int, int, int]], user_id: str | None) -> list[dict[str, Any]]:
-        """Sums per piece (bucket index i, first slot, stop slot), of everyone from usage_slots or of one user from
-        usage_user_slots: rows of i and sums (a bucket without a call may have no row)."""
-        return self._buckets("slots", pieces, user_id)
+    def slot_buckets(
+        self, pieces: list[tuple[int, int, int]], user_id: str | None, model_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Sums per piece (bucket index i, first slot, stop slot), of everyone from usage_slots, of one user from
+        usage_user_slots or of one model from usage_model_slots: rows of i and sums (a bucket without a call may
+        have no row). Not for one user's model: no rollup has those slots."""
+        return self._buckets("slots", pieces, user_id, model_id)
 
     def rollup_checks(self) -> dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
         """Per rollup table: (its sums recomputed from usage, its own rows), each row keyed by "k"."""

@@ -414,10 +414,7 @@ def usage(
         panels.append(_panel(view.t("dash_ranking"), dashboard.hbars(bars, view.lang)))
     unit = days[0].get("unit", "day") if days else "day"
     per_day = view.t("chart_with_unit", chart=view.t(f"chart_cost_{unit}"), symbol=view.symbol)
-    chart = dashboard.columns(days, view.lang, view.symbol)
-    if sel.model:
-        chart = f'<p class="hint">{_e(view.t("console_filter_model_days", model=sel.model))}</p>' + chart
-    panels.append(_panel(per_day, chart, wide=True))
+    panels.append(_panel(per_day, dashboard.columns(days, view.lang, view.symbol), wide=True))
     parts.append(f'<div class="grid">{"".join(panels)}</div>')
     parts.append(f"<h2>{_e(view.t('console_records'))}</h2>")
     parts.append(_records(view, sel, records, again))

@@ -112,7 +112,7 @@ async def usage(
             "card": card,
             "slices": reports.fold((r["model_id"], r["cost"]) for r in per_model),
             "ranking": reports.ranking(store, rng, "cost", limit=10) if everyone and not model_id else None,
-            "days": reports.by_day(store, rng, session.tz, user_id, now=session.now),
+            "days": reports.by_day(store, rng, session.tz, user_id, now=session.now, model_id=model_id or None),
             "records": reports.records(
                 store,
                 rng,

@@ -229,13 +229,14 @@ def test_by_day_in_any_zone_equals_brute_force(store: Store, history, tz: ZoneIn
         first = start + timedelta(days=rnd.randrange(40))
         last = first + timedelta(days=rnd.choice((0, 1, 6, 30)))
         user = rnd.choice((None, *USERS))
+        model = rnd.choice((None, *MODELS))
         rng = Range("custom", between(first, first, tz).start, between(last, last, tz).end, first=first, last=last)
-        series = reports.by_day(store, rng, tz, user)
+        series = reports.by_day(store, rng, tz, user, model_id=model)
         assert series and all(isinstance(row["day"], date) for row in series)
         for n, row in enumerate(series):
             lo = between(row["day"], row["day"], tz).start
             hi = between(series[n + 1]["day"], series[n + 1]["day"], tz).start if n + 1 < len(series) else rng.end
-            want = brute(history, user, lo, hi)
+            want = brute(history, user, lo, hi, model)
             assert (row["calls"], row["cost"], row["input_tokens"]) == (
                 want["calls"],
                 want["cost"],
@@ -245,11 +246,12 @@ def test_by_day_in_any_zone_equals_brute_force(store: Store, history, tz: ZoneIn
 
 def test_bucket_sums_with_bounds_off_every_slot_edge_equal_brute_force(store: Store, history) -> None:
     rnd = random.Random(11)
-    for _ in range(30):
+    for _ in range(60):
         user = rnd.choice((None, *USERS))  # everyone's from usage_slots, one user's from usage_user_slots
+        model = rnd.choice((None, None, *MODELS))  # a model's from usage_model_slots, a user's model's from records
         bounds = sorted(BASE + rnd.uniform(0, SPAN) for _ in range(rnd.randrange(2, 12)))
-        for got, lo, hi in zip(rollups.bucket_sums(store, bounds, user), bounds, bounds[1:], strict=False):
-            want = brute(history, user, lo, hi)
+        for got, lo, hi in zip(rollups.bucket_sums(store, bounds, user, model), bounds, bounds[1:], strict=False):
+            want = brute(history, user, lo, hi, model)
             assert (got["calls"], got["cost"], got["output_tokens"]) == (
                 want["calls"],
                 want["cost"],

@@ -197,6 +197,10 @@ def test_usage_view_filters_by_model_and_exports_the_selection(store: Store) -> 
     assert export == "/export csv range:7d user:alice model:claude"
     parsed = parse(export)
     assert parsed.options == {"range": "7d", "user": "alice", "model": "claude"}
+    # The per-day columns are the selection's too: claude's $0.0022 that day, not everyone's $0.8911.
+    ask(_session(store, ADMIN, pages), "/console usage range:7d model:claude")
+    columns = re.findall(r'<rect class="col"[^>]*><title>([^<]*)</title>', pages.shown[-1])
+    assert any("$0.0022 ·" in c for c in columns) and not any("$0.8911" in c for c in columns), columns
 
 
 def test_without_a_chat_the_console_says_to_use_the_commands(store: Store) -> None:

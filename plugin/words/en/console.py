@@ -39,7 +39,6 @@ MESSAGES: dict[str, str] = {
     "console_export": "Export CSV",
     "console_records": "Records",
     "console_no_rows": "Nothing to show.",
-    "console_filter_model_days": "The per-day chart shows every model; the records and the export are {model}'s.",
     "console_test": "Test",
     "console_test_all": "Test all models",
     "console_catalogue": "Catalogue prices",

@@ -39,8 +39,6 @@ MESSAGES: dict[str, str] = {
     "console_export": "Exportar CSV",
     "console_records": "Registros",
     "console_no_rows": "Nada que mostrar.",
-    "console_filter_model_days": "El gráfico por día muestra todos los modelos; los registros y la exportación son"
-    " de {model}.",
     "console_test": "Probar",
     "console_test_all": "Probar todos los modelos",
     "console_catalogue": "Precios del catálogo",

@@ -37,7 +37,6 @@ MESSAGES: dict[str, str] = {
     "console_export": "导出 CSV",
     "console_records": "记录",
     "console_no_rows": "没有可显示的内容。",
-    "console_filter_model_days": "每日图表显示所有模型；记录和导出仅限 {model}。",
     "console_test": "测试",
     "console_test_all": "测试所有模型",
     "console_catalogue": "目录价格",
