@@ -103,6 +103,22 @@ def send(page: Any, text: str) -> str:
     return page.url.rsplit("/c/", 1)[1].split("?", 1)[0].split("#", 1)[0]
 
 
+def press(page: Any, name: str) -> None:
+    """Press a button under the last reply (Open WebUI draws the buttons of every reply; the last is the newest)."""
+    button = page.get_by_role("button", name=name, exact=True).last
+    sync_api.expect(button).to_be_visible(timeout=WAIT_MS)
+    button.click()
+
+
+def answer_dialog(page: Any, title: str, text: str) -> None:
+    """Type `text` into the input dialog titled `title` (an Action's `__event_call__`) and confirm it."""
+    dialog = page.get_by_role("dialog", name=title)
+    sync_api.expect(dialog).to_be_visible(timeout=WAIT_MS)
+    dialog.locator("textarea").fill(text)
+    dialog.get_by_role("button", name="Confirm", exact=True).click()
+    sync_api.expect(dialog).to_be_hidden(timeout=WAIT_MS)
+
+
 def seen_notice(page: Any, pattern: str) -> str:
     """Wait until the reply and a status line matching `pattern` are on the page; returns that line."""
     sync_api.expect(page.get_by_text(REPLY_TEXT, exact=True).first).to_be_visible(timeout=WAIT_MS)

@@ -23,10 +23,12 @@ from .steps import (
     ACTION,
     ADMIN_MODEL,
     WAIT_MS,
+    answer_dialog,
     evidence_on_failure,
     keep_screenshot,
     log_in,
     new_chat,
+    press,
     saved_assistant,
     seen_notice,
     send,
@@ -52,20 +54,6 @@ def shown_buttons(page: Any) -> list[str]:
 def status_lines(page: Any) -> list[str]:
     """The status lines drawn on the page (collapsed, Open WebUI draws only the latest status of a reply)."""
     return [(s.text_content() or "").strip() for s in page.locator(".status-description").all() if s.is_visible()]
-
-
-def press(page: Any, name: str) -> None:
-    button = page.get_by_role("button", name=name, exact=True).last
-    sync_api.expect(button).to_be_visible(timeout=WAIT_MS)
-    button.click()
-
-
-def answer_dialog(page: Any, title: str, text: str) -> None:
-    dialog = page.get_by_role("dialog", name=title)
-    sync_api.expect(dialog).to_be_visible(timeout=WAIT_MS)
-    dialog.locator("textarea").fill(text)
-    dialog.get_by_role("button", name="Confirm", exact=True).click()
-    sync_api.expect(dialog).to_be_hidden(timeout=WAIT_MS)
 
 
 def card(page: Any, text: str) -> Any:

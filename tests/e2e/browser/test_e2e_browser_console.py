@@ -23,9 +23,21 @@ import pytest
 
 from plugin.store import Store
 
-from ..fake_upstream import MODEL_GPT
+from ..fake_upstream import MODEL_GPT, REPLY_TEXT
 from ..owui import ADMIN_EMAIL, ADMIN_PASSWORD, OpenWebUI
-from .steps import ARTIFACTS, PIPE, WAIT_MS, evidence_on_failure, log_in, send, sync_api
+from .steps import (
+    ADMIN_MODEL,
+    ARTIFACTS,
+    PIPE,
+    WAIT_MS,
+    answer_dialog,
+    evidence_on_failure,
+    log_in,
+    new_chat,
+    press,
+    send,
+    sync_api,
+)
 
 ADMIN = {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
 PAGES = '[id$="-embeds-container"] iframe'
@@ -260,3 +272,26 @@ def admin_id(owui: OpenWebUI) -> str:
 def exported_rows(owui: OpenWebUI, url: str) -> list[dict[str, str]]:
     text = owui.request("GET", url, token=owui.admin_token).content.decode("utf-8-sig")
     return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_the_dashboard_button_offers_the_console_live_only_in_a_monitor_chat(owui, monitor, people, page, tmp_path):
+    """ "console" typed into the dashboard button's dialog: under a fake-gpt reply the page is read-only (its commands
+    would go to fake-gpt); under a Usage Monitor (admin) reply it has its buttons (they reach the monitor)."""
+    with evidence_on_failure(page, tmp_path):
+        log_in(page, ADMIN)
+        new_chat(page, MODEL_GPT)
+        send(page, "hello")
+        sync_api.expect(page.get_by_text(REPLY_TEXT, exact=True).first).to_be_visible(timeout=WAIT_MS)
+        press(page, "Usage dashboard")
+        answer_dialog(page, "Usage dashboard", "console")
+        frame = console(page, people["dana"]["email"])
+        sync_api.expect(frame.get_by_text("Read-only here").first).to_be_visible()
+        assert frame.locator("button").count() == 0 and frame.locator("input").count() == 0
+
+        page.goto(f"/?models={ADMIN_MODEL}")
+        sync_api.expect(page.locator("#model-selector-model-button")).to_contain_text("Usage Monitor (admin)")
+        send(page, "help")
+        press(page, "Usage dashboard")
+        answer_dialog(page, "Usage dashboard", "console")
+        frame = console(page, people["dana"]["email"])
+        assert frame.get_by_role("button", name="Add", exact=True).count() >= 3
