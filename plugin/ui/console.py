@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
@@ -80,7 +80,6 @@ class View:
     commands reach the Usage Monitor (`live`: false under another model's reply, where the page is read-only)."""
 
     tab: str
-    command: str  # the command that draws this view again
     lang: str
     symbol: str
     tz: tzinfo | None
@@ -126,16 +125,16 @@ def _input(ident: str, value: str = "", *, placeholder: str = "", css: str = "",
     return f'<input id="{_e(ident)}" value="{_e(value)}"{attrs}>'
 
 
-def _pager(view: View, page: Page, again: Any) -> str:
-    """Page n of m, and the neighbours' commands (`again(page)` gives the command of another page)."""
+def _pager(view: View, page: Page, at_page: Callable[[int], str]) -> str:
+    """Page n of m, and the neighbours' commands (`at_page(n)`: the command of page n)."""
     total = number(page.total, view.lang)  # people or models
     if view.tab == "usage":
         total = i18n.tn(view.lang, "replies_count", page.total, count=total)
     text = f"<span>{_e(view.t('console_page', page=page.page, pages=page.pages, total=total))}</span>"
     if view.live and page.page > 1:
-        text = _button(view.t("console_prev"), again(page.page - 1)) + text
+        text = _button(view.t("console_prev"), at_page(page.page - 1)) + text
     if view.live and page.page < page.pages:
-        text += _button(view.t("console_next"), again(page.page + 1))
+        text += _button(view.t("console_next"), at_page(page.page + 1))
     return f'<div class="pager">{text}</div>'
 
 
@@ -144,7 +143,9 @@ def _table(head: Sequence[str], rows: Sequence[str], align: str) -> str:
     return f'<div class="wrap"><table><thead><tr>{cells}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
 
 
-def _sort_head(view: View, label: str, key: str, current: str, descending: bool, again: Any) -> str:
+def _sort_head(
+    view: View, label: str, key: str, current: str, descending: bool, sorted_by: Callable[[str, str], str]
+) -> str:
     """A column title; when live, a button that sorts by it (pressed again, the other way)."""
     mark = (" ▼" if descending else " ▲") if key == current else ""
     if not view.live:
@@ -153,7 +154,7 @@ def _sort_head(view: View, label: str, key: str, current: str, descending: bool,
         turn = "asc" if descending else "desc"
     else:  # a new column: names A to Z, times and amounts highest first
         turn = "asc" if key == "name" else "desc"
-    return _button(label + mark, again(key, turn), css="s")
+    return _button(label + mark, sorted_by(key, turn), css="s")
 
 
 def page(view: View, body: str) -> str:
@@ -189,12 +190,11 @@ def users(
     Add and Set, and Block or Unblock. `names` says how each row's commands name the person (an e-mail that finds
     exactly them again, else their id: `console_pages.users` checks); the id when absent."""
 
-    def again(page_or_sort: Any, turn: str = "") -> str:
-        if isinstance(page_or_sort, int):
-            return command(
-                "users", "desc" if descending else "asc", search and arg(search), sort=sort, page=page_or_sort
-            )
-        return command("users", turn, search and arg(search), sort=page_or_sort)
+    def at_page(page_no: int) -> str:
+        return command("users", "desc" if descending else "asc", search and arg(search), sort=sort, page=page_no)
+
+    def sorted_by(key: str, turn: str) -> str:
+        return command("users", turn, search and arg(search), sort=key)
 
     bar = ""
     if view.live:
@@ -205,10 +205,10 @@ def users(
             + "</div>"
         )
     head = [
-        _sort_head(view, view.t("col_name"), "name", sort, descending, again),
-        _sort_head(view, view.t("col_balance"), "balance", sort, descending, again),
-        _sort_head(view, view.t("col_spent"), "spend", sort, descending, again),
-        _sort_head(view, view.t("col_last_used"), "last", sort, descending, again),
+        _sort_head(view, view.t("col_name"), "name", sort, descending, sorted_by),
+        _sort_head(view, view.t("col_balance"), "balance", sort, descending, sorted_by),
+        _sort_head(view, view.t("col_spent"), "spend", sort, descending, sorted_by),
+        _sort_head(view, view.t("col_last_used"), "last", sort, descending, sorted_by),
         _e(view.t("col_status")),
     ]
     align = "lrrll"
@@ -245,7 +245,7 @@ def users(
             )
         rows.append(f"<tr>{''.join(cells)}</tr>")
     table = _table(head, rows, align) if rows else f'<p class="empty">{_e(view.t("users_none"))}</p>'
-    return page(view, bar + table + _pager(view, found, again))
+    return page(view, bar + table + _pager(view, found, at_page))
 
 
 # -- models and prices --------------------------------------------------------------------------------------
@@ -253,7 +253,6 @@ def users(
 
 def models(
     view: View,
-    rows: Sequence[Mapping[str, Any]],
     shown: Page,
     *,
     search: str,
@@ -266,7 +265,7 @@ def models(
     previews the catalogue's prices, and undoes the last change. The Usage Monitor's own models (`ours`) are
     never billed nor tested: their row says so instead."""
 
-    def again(page_no: int) -> str:
+    def at_page(page_no: int) -> str:
         return command("models", search and arg(search), page=page_no)
 
     bar = ""
@@ -326,7 +325,7 @@ def models(
         lines.append(f"<tr>{''.join(cells)}</tr>")
     align = "l" + "r" * (len(keys) - 1) + "l" + ("l" if changes else "")
     table = _table(cells_head, lines, align) if lines else f'<p class="empty">{_e(view.t("prices_none"))}</p>'
-    return page(view, bar + table + _pager(view, shown, again))
+    return page(view, bar + table + _pager(view, shown, at_page))
 
 
 def _plain(micro: int | None) -> str:
@@ -371,11 +370,11 @@ def usage(
     """The range, user and model chosen; the dashboard's cards and charts for them; the records, sorted and paged;
     an admin's export of exactly this selection."""
 
-    def again(page_or_sort: Any, turn: str = "") -> str:
-        if isinstance(page_or_sort, int):
-            direction = "desc" if sel.descending else "asc"
-            return command("usage", direction, **sel.options(sort=sel.sort, page=page_or_sort))
-        return command("usage", turn, **sel.options(sort=page_or_sort))
+    def at_page(page_no: int) -> str:
+        return command("usage", "desc" if sel.descending else "asc", **sel.options(sort=sel.sort, page=page_no))
+
+    def sorted_by(key: str, turn: str) -> str:
+        return command("usage", turn, **sel.options(sort=key))
 
     parts = []
     if view.live:
@@ -417,7 +416,7 @@ def usage(
     panels.append(_panel(per_day, dashboard.columns(days, view.lang, view.symbol), wide=True))
     parts.append(f'<div class="grid">{"".join(panels)}</div>')
     parts.append(f"<h2>{_e(view.t('console_records'))}</h2>")
-    parts.append(_records(view, sel, records, again))
+    parts.append(_records(view, sel, records, at_page, sorted_by))
     return page(view, "".join(parts))
 
 
@@ -425,14 +424,20 @@ def _panel(title: str, content: str, *, wide: bool = False) -> str:
     return f'<div class="panel{" wide" if wide else ""}"><h2>{_e(title)}</h2>{content}</div>'
 
 
-def _records(view: View, sel: Selection, found: Page, again: Any) -> str:
+def _records(
+    view: View,
+    sel: Selection,
+    found: Page,
+    at_page: Callable[[int], str],
+    sorted_by: Callable[[str, str], str],
+) -> str:
     head = [
-        _sort_head(view, view.t("col_time"), "time", sel.sort, sel.descending, again),
+        _sort_head(view, view.t("col_time"), "time", sel.sort, sel.descending, sorted_by),
         _e(view.t("col_user")),
         _e(view.t("col_model")),
-        _sort_head(view, view.t("col_tokens"), "tokens", sel.sort, sel.descending, again),
-        _sort_head(view, view.t("col_cost"), "cost", sel.sort, sel.descending, again),
-        _sort_head(view, view.t("col_balance"), "balance", sel.sort, sel.descending, again),
+        _sort_head(view, view.t("col_tokens"), "tokens", sel.sort, sel.descending, sorted_by),
+        _sort_head(view, view.t("col_cost"), "cost", sel.sort, sel.descending, sorted_by),
+        _sort_head(view, view.t("col_balance"), "balance", sel.sort, sel.descending, sorted_by),
     ]
     rows = []
     for r in found.rows:
@@ -445,4 +450,4 @@ def _records(view: View, sel: Selection, found: Page, again: Any) -> str:
         )
     if not rows:
         return f'<p class="empty">{_e(view.t("console_no_rows"))}</p>'
-    return _table(head, rows, "lllrrr") + _pager(view, found, again)
+    return _table(head, rows, "lllrrr") + _pager(view, found, at_page)

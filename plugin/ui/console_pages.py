@@ -40,10 +40,9 @@ async def first_screen(session: Session) -> str:
     return await show(session, "usage", html, again_command)
 
 
-def _view(session: Session, tab: str, command: str) -> console.View:
+def _view(session: Session, tab: str) -> console.View:
     return console.View(
         tab=tab,
-        command=command,
         lang=session.lang,
         symbol=session.symbol,
         tz=session.tz,
@@ -62,7 +61,7 @@ async def users(session: Session, *, search: str, sort: str, descending: bool, p
     names = {user_id: email for user_id, email in emails.items() if console.plain_word(email)}
     words = ("desc" if descending else "asc", search and console.arg(search))
     again_command = console.command("users", *words, sort=sort, page=shown.page)
-    view = _view(session, "users", again_command)
+    view = _view(session, "users")
     page = console.users(view, shown, sort=sort, descending=descending, search=search, names=names)
     return page, again_command
 
@@ -83,8 +82,8 @@ async def models(session: Session, *, search: str, page_no: int) -> tuple[str, s
         if str(r["price"].source) == "default" and (entries := catalogue.bundled().near(str(r["model_id"]))):
             near[str(r["model_id"])] = entries[0].id
     again_command = console.command("models", search and console.arg(search), page=page_no)
-    view = _view(session, "models", again_command)
-    return console.models(view, rows, shown, search=search, near=near, ours=ours), again_command
+    view = _view(session, "models")
+    return console.models(view, shown, search=search, near=near, ours=ours), again_command
 
 
 async def usage(
@@ -131,7 +130,7 @@ async def usage(
     again_command = console.command(
         "usage", "desc" if descending else "asc", **selection.options(sort=sort, page=data["records"].page)
     )
-    view = _view(session, "usage", again_command)
+    view = _view(session, "usage")
     html = console.usage(
         view,
         selection,

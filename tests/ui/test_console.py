@@ -296,7 +296,7 @@ def test_only_an_admin_view_has_change_buttons() -> None:
         25,
     )
     for admin, expected in ((True, True), (False, False)):
-        view = console.View("users", "/console users", "en", "$", None, admin=admin, live=True)
+        view = console.View("users", "en", "$", None, admin=admin, live=True)
         page = console.users(view, found, sort="name", descending=False, search="")
         assert ("/balance add" in page) is expected
 
