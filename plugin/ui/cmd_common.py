@@ -37,11 +37,8 @@ def range_of(session: Session, command: Command, default: str = "30d") -> tuple[
 
 async def target_user(session: Session, command: Command) -> tuple[str, str]:
     """Whose data a report shows: the reader's own, or (admins only, `user:NAME`) someone else's."""
-    query = command.options.get("user")
-    if not query or not session.is_admin:
-        return session.user["id"], ""
-    person = await session.find_person(query)
-    return person["id"], person_label(person)
+    user_id, label = await whose_records(session, command)
+    return (session.user["id"] if user_id is None else user_id), label
 
 
 async def whose_records(session: Session, command: Command) -> tuple[str | None, str]:
