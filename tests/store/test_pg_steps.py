@@ -5,6 +5,8 @@ schema comparisons with SQLite are `test_pg_schema.py`'s; its script of records 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from test_pg_schema import NS, ROLLUP_SCRIPT, USAGE_INSERT, connect, pg_sql
@@ -14,10 +16,10 @@ from plugin.store import postgres_schema as pg_schema
 psycopg = pytest.importorskip("psycopg")
 
 
-def migrated_while_a_charge_waits(pg_url, monkeypatch, request, steps: int) -> tuple[psycopg.Connection, list[str]]:
-    """A database at its first `steps` steps with ROLLUP_SCRIPT's records; the later steps applied while another
-    replica's charge (u2, 70, in slot 2000001) is uncommitted: asserts they wait for it, commits it, and returns a
-    connection (search_path set, closed after the test) and the steps applied."""
+@contextmanager
+def at_step_with_records(pg_url, monkeypatch, steps: int) -> Iterator[psycopg.Connection]:
+    """A database at its first `steps` steps holding ROLLUP_SCRIPT's records (users u1 and u2): the connection, to
+    add what a test needs before the later steps; the later steps are PostgreSQL's again when the block ends."""
     monkeypatch.setattr(pg_schema, "STEPS", pg_schema.STEPS[:steps])
     with connect(pg_url) as conn:
         pg_schema.apply(conn)
@@ -25,7 +27,16 @@ def migrated_while_a_charge_waits(pg_url, monkeypatch, request, steps: int) -> t
             conn.execute("INSERT INTO users (id, created_at, updated_at) VALUES (%s, 0, 0)", (user,))
         for sql, params in ROLLUP_SCRIPT[2:5]:
             conn.execute(pg_sql(sql), params)
+        yield conn
     monkeypatch.undo()
+
+
+def migrated_while_a_charge_waits(pg_url, monkeypatch, request, steps: int) -> tuple[psycopg.Connection, list[str]]:
+    """A database at its first `steps` steps with ROLLUP_SCRIPT's records; the later steps applied while another
+    replica's charge (u2, 70, in slot 2000001) is uncommitted: asserts they wait for it, commits it, and returns a
+    connection (search_path set, closed after the test) and the steps applied."""
+    with at_step_with_records(pg_url, monkeypatch, steps):
+        pass
     other = psycopg.connect(pg_url)  # not autocommit: its insert stays uncommitted until told
     request.addfinalizer(other.close)
     other.execute(f"SET search_path TO {NS}")
@@ -85,15 +96,8 @@ def test_pg005_fills_the_model_slots_and_counts_a_charge_committed_while_it_wait
 def test_pg006_bounds_every_users_balances_per_day_and_widens_them(pg_url, monkeypatch):
     """pg006's backfill takes each (user, UTC day)'s lowest and highest balance, truncated days as SQLite's m009;
     a later record or a lowered balance widens them, a deletion leaves them."""
-    monkeypatch.setattr(pg_schema, "STEPS", pg_schema.STEPS[:5])
-    with connect(pg_url) as conn:
-        pg_schema.apply(conn)
-        for user in ("u1", "u2"):
-            conn.execute("INSERT INTO users (id, created_at, updated_at) VALUES (%s, 0, 0)", (user,))
-        for sql, params in ROLLUP_SCRIPT[2:5]:
-            conn.execute(pg_sql(sql), params)
+    with at_step_with_records(pg_url, monkeypatch, 5) as conn:
         conn.execute("UPDATE usage SET balance_after = 700 WHERE message_id = 'm2' AND chat_id = 'c1'")
-    monkeypatch.undo()
     with connect(pg_url) as conn:
         assert pg_schema.apply(conn) == ["pg006_record_seeks"]
         bounds = "SELECT user_id, day, low, high FROM usage_user_balance_days ORDER BY 1, 2"
